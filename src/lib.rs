@@ -2,6 +2,12 @@
 #![deny(clippy::unwrap_used)]
 
 pub mod api;
+pub mod cli;
 pub mod config;
 pub mod error;
+pub mod imaging;
 pub mod models;
+pub mod sim;
+pub mod store;
+pub mod studio;
+pub mod tui;

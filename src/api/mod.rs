@@ -1,4 +1,6 @@
 //! The wire: serde types, the HTTP client, typed errors, retries.
 
+pub mod client;
 pub mod error;
+pub mod outcome;
 pub mod wire;

@@ -1,0 +1,164 @@
+//! The command line: every subcommand and flag.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// peel — a terminal workbench for Google's Nano Banana image models.
+///
+/// Run with no command to open the workbench. Without an API key, peel uses its
+/// offline simulator; set GEMINI_API_KEY for real images.
+#[derive(Debug, Parser)]
+#[command(name = "peel", version, about, long_about)]
+pub struct Cli {
+    /// Use this config file instead of the one in the config directory.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Use the offline simulator even when an API key is set.
+    #[arg(long, global = true)]
+    pub offline: bool,
+    /// Workbench theme: dark, light, high-contrast, or one from the config dir.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// How the workbench draws images.
+    #[arg(long, value_enum, value_name = "PROTOCOL")]
+    pub image_protocol: Option<ImageProtocolArg>,
+    /// What to do (default: open the workbench).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Image protocols for the preview pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImageProtocolArg {
+    /// Ask the terminal.
+    Auto,
+    /// Kitty graphics.
+    Kitty,
+    /// Sixel.
+    Sixel,
+    /// iTerm2 inline images.
+    Iterm2,
+    /// Unicode half blocks (works everywhere).
+    Halfblocks,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Generate images from a prompt.
+    Generate(GenerateArgs),
+    /// List the models peel knows, with what each allows and costs.
+    Models(ModelsArgs),
+    /// List past jobs.
+    History(HistoryArgs),
+    /// Run the offline Gemini API simulator on 127.0.0.1.
+    Sim(SimArgs),
+    /// Show or create the configuration file.
+    Config(ConfigArgs),
+}
+
+/// `peel generate`
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// What the image should show.
+    pub prompt: String,
+    /// Model id or alias (see `peel models`).
+    #[arg(long, short)]
+    pub model: Option<String>,
+    /// Aspect ratio, e.g. 16:9.
+    #[arg(long, short)]
+    pub aspect: Option<String>,
+    /// Image size: 512, 1K, 2K or 4K, as the model allows.
+    #[arg(long, short)]
+    pub size: Option<String>,
+    /// Seed; with --count each request uses seed+1, seed+2, …
+    #[arg(long)]
+    pub seed: Option<i64>,
+    /// Reference image (png, jpeg or webp); repeat for several.
+    #[arg(long = "ref", value_name = "FILE")]
+    pub refs: Vec<PathBuf>,
+    /// Number of requests to run concurrently.
+    #[arg(long, short = 'n', default_value_t = 1)]
+    pub count: u32,
+    /// Thinking level.
+    #[arg(long, value_parser = ["minimal", "high"])]
+    pub thinking: Option<String>,
+    /// Google Search grounding.
+    #[arg(long, value_parser = ["off", "web", "image"])]
+    pub grounding: Option<String>,
+    /// Output folder.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print one JSON object instead of paths.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `peel models`
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Ask the backend which models it serves instead of printing the registry.
+    #[arg(long)]
+    pub remote: bool,
+}
+
+/// `peel history`
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// Only jobs whose prompt or model contains this text.
+    #[arg(long)]
+    pub search: Option<String>,
+    /// At most this many jobs, newest first.
+    #[arg(long, default_value_t = 50)]
+    pub limit: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `peel sim`
+#[derive(Debug, Args)]
+pub struct SimArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, default_value_t = 8089)]
+    pub port: u16,
+    /// Accept only this key (default: any non-empty key).
+    #[arg(long)]
+    pub key: Option<String>,
+    /// Fixed latency in milliseconds (default: realistic, 1–7 s by size).
+    #[arg(long)]
+    pub latency_ms: Option<u64>,
+    /// Requests per minute before answering 429.
+    #[arg(long)]
+    pub rpm: Option<u32>,
+    /// Faults to inject, e.g. "503:2,429@0.1" (kinds: 429, 429-free-tier, 500, 503, truncated, html, slow, image-safety, prompt-blocked, no-image).
+    #[arg(long)]
+    pub faults: Option<String>,
+}
+
+/// `peel config`
+#[derive(Debug, Args)]
+pub struct ConfigArgs {
+    /// What to do with the config.
+    #[command(subcommand)]
+    pub action: ConfigAction,
+}
+
+/// `peel config …`
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print where the config file is.
+    Path,
+    /// Print the effective configuration (keys redacted).
+    Show,
+    /// Write a commented starter config.
+    Init {
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+}

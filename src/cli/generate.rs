@@ -1,0 +1,228 @@
+//! `peel generate`: prompt in, images and sidecars out.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::args::GenerateArgs;
+use super::{Cli, CliError, Context};
+use crate::studio::{
+    GenerateSpec, Grounding, JobId, Studio, StudioError, StudioEvent, backend, spec,
+};
+
+/// Validates, runs every request concurrently, prints paths (or JSON).
+pub async fn run(cli: &Cli, args: GenerateArgs) -> Result<(), CliError> {
+    let ctx = Context::load(cli)?;
+    let defaults = &ctx.settings.config.defaults;
+    let grounding = args
+        .grounding
+        .as_deref()
+        .or(defaults.grounding.as_deref())
+        .map(Grounding::parse)
+        .transpose()?;
+    let spec = GenerateSpec {
+        prompt: args.prompt.clone(),
+        model: args.model.clone().or_else(|| defaults.model.clone()),
+        aspect: args.aspect.clone().or_else(|| defaults.aspect.clone()),
+        size: args.size.clone().or_else(|| defaults.size.clone()),
+        seed: args.seed,
+        refs: args.refs.clone(),
+        thinking: args.thinking.clone().or_else(|| defaults.thinking.clone()),
+        grounding: grounding.unwrap_or_default(),
+        count: args.count,
+        out_dir: ctx.settings.output_dir(args.out.as_deref()),
+    };
+    let jobs = spec::prepare(&spec, &ctx.registry)?;
+    warn_if_retired(&ctx, &jobs[0].settings.model);
+    let store = ctx.store()?;
+    let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
+    if conn.label.is_simulator() {
+        eprintln!("peel: {}", backend::OFFLINE_BANNER);
+    }
+    let (studio, mut events) = Studio::new(
+        conn.client.clone(),
+        ctx.registry.clone(),
+        store,
+        conn.label.clone(),
+        jobs.len(),
+    );
+    let mut pending: BTreeMap<JobId, JobReport> = BTreeMap::new();
+    for job in jobs {
+        let seed = job.settings.seed;
+        let id = studio.submit(job)?;
+        pending.insert(
+            id,
+            JobReport {
+                seed,
+                ..JobReport::default()
+            },
+        );
+    }
+    let mut remaining = pending.len();
+    let mut interrupted = false;
+    while remaining > 0 {
+        let event = tokio::select! {
+            event = events.recv() => event,
+            _ = tokio::signal::ctrl_c(), if !interrupted => {
+                interrupted = true;
+                eprintln!("peel: interrupted — cancelling");
+                for id in pending.keys() {
+                    studio.cancel(*id);
+                }
+                continue;
+            }
+        };
+        let Some(event) = event else { break };
+        if event.is_final() {
+            remaining -= 1;
+        }
+        report_progress(&event, args.json, pending.len() > 1);
+        if let Some(report) = pending.get_mut(&event.job_id()) {
+            report.apply(event);
+        }
+    }
+    if let Some(sim) = conn.simulator {
+        sim.shutdown().await;
+    }
+    finish(&args, studio.backend().as_str(), &pending)
+}
+
+#[derive(Debug, Default)]
+struct JobReport {
+    seed: i64,
+    outputs: Vec<crate::studio::output::SavedOutput>,
+    cost_usd: f64,
+    error: Option<StudioError>,
+    cancelled: bool,
+    text: Vec<String>,
+}
+
+impl JobReport {
+    fn apply(&mut self, event: StudioEvent) {
+        match event {
+            StudioEvent::Done {
+                outputs,
+                cost_usd,
+                text,
+                ..
+            } => {
+                self.outputs = outputs;
+                self.cost_usd = cost_usd;
+                self.text = text;
+            }
+            StudioEvent::Failed { error, .. } => self.error = Some(error),
+            StudioEvent::Cancelled { .. } => self.cancelled = true,
+            _ => {}
+        }
+    }
+}
+
+fn report_progress(event: &StudioEvent, json: bool, many: bool) {
+    if json {
+        return;
+    }
+    let prefix = if many {
+        format!("job {}: ", event.job_id())
+    } else {
+        String::new()
+    };
+    match event {
+        StudioEvent::Retrying {
+            delay,
+            next_attempt,
+            reason,
+            ..
+        } => eprintln!(
+            "peel: {prefix}retrying in {:.1} s (attempt {next_attempt}) — {reason}",
+            delay.as_secs_f64()
+        ),
+        StudioEvent::Failed { error, .. } => eprintln!("peel: {prefix}failed: {error}"),
+        _ => {}
+    }
+}
+
+fn finish(
+    args: &GenerateArgs,
+    backend: &str,
+    jobs: &BTreeMap<JobId, JobReport>,
+) -> Result<(), CliError> {
+    let total_cost: f64 = jobs.values().map(|j| j.cost_usd).sum();
+    let failures: Vec<(&JobId, &JobReport)> = jobs
+        .iter()
+        .filter(|(_, j)| j.error.is_some() || j.cancelled)
+        .collect();
+    if args.json {
+        let outputs: Vec<_> = jobs
+            .iter()
+            .flat_map(|(id, job)| {
+                let share = job.cost_usd / job.outputs.len().max(1) as f64;
+                job.outputs.iter().map(move |o| {
+                    json!({
+                        "path": o.path, "sidecar": o.sidecar, "width": o.width, "height": o.height,
+                        "mime": o.mime, "bytes": o.bytes, "cost_usd": share, "job_id": id, "seed": job.seed,
+                    })
+                })
+            })
+            .collect();
+        let job_list: Vec<_> = jobs
+            .iter()
+            .map(|(id, job)| {
+                let state = if job.cancelled { "cancelled" } else if job.error.is_some() { "failed" } else { "done" };
+                let error = job.error.as_ref().map(|e| json!({ "kind": e.kind(), "message": e.to_string() }));
+                json!({ "id": id, "state": state, "seed": job.seed, "text": job.text, "error": error })
+            })
+            .collect();
+        let mut body = json!({
+            "outputs": outputs, "jobs": job_list, "cost_usd": total_cost, "backend": backend,
+        });
+        if let Some((_, first)) = failures.first()
+            && let Some(e) = &first.error
+        {
+            body["error"] = json!({ "kind": e.kind(), "message": e.to_string() });
+        }
+        println!("{body}");
+    } else {
+        for job in jobs.values() {
+            for output in &job.outputs {
+                println!("{}", output.path.display());
+            }
+        }
+        if jobs.len() > 1 || total_cost > 0.0 {
+            let images: usize = jobs.values().map(|j| j.outputs.len()).sum();
+            eprintln!("peel: {images} image(s), ${total_cost:.3}");
+        }
+    }
+    let Some((_, first)) = failures.first() else {
+        return Ok(());
+    };
+    let summary = match &first.error {
+        Some(e) if failures.len() == 1 => e.to_string(),
+        Some(e) => format!(
+            "{} of {} requests failed; first: {e}",
+            failures.len(),
+            jobs.len()
+        ),
+        None => "cancelled".to_string(),
+    };
+    let kind = first.error.as_ref().map_or("cancelled", |e| e.kind());
+    let mut error = CliError::failed(kind, summary);
+    error.json_printed = args.json;
+    if first.cancelled {
+        error.code = 130;
+    }
+    Err(error)
+}
+
+fn warn_if_retired(ctx: &Context, model: &str) {
+    let Ok(spec) = ctx.registry.resolve(model) else {
+        return;
+    };
+    if let Some(date) = &spec.shutdown
+        && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .is_ok_and(|d| d <= chrono::Utc::now().date_naive())
+    {
+        eprintln!(
+            "peel: warning: Google announced {model} would shut down on {date}; if it answers 404, pick another model (`peel models`)."
+        );
+    }
+}

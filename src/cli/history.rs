@@ -1,0 +1,53 @@
+//! `peel history`: past jobs from the store.
+
+use super::args::HistoryArgs;
+use super::{Cli, CliError, Context};
+use crate::store::JobFilter;
+
+/// Lists jobs, newest first.
+pub fn run(cli: &Cli, args: HistoryArgs) -> Result<(), CliError> {
+    let ctx = Context::load(cli)?;
+    let jobs = ctx.store()?.jobs(&JobFilter {
+        search: args.search,
+        limit: args.limit,
+    })?;
+    if args.json {
+        println!("{}", serde_json::json!({ "jobs": jobs }));
+        return Ok(());
+    }
+    if jobs.is_empty() {
+        println!("no jobs yet — try `peel generate \"a red fox in snow\"`");
+        return Ok(());
+    }
+    for job in jobs {
+        let when = job
+            .created_at
+            .get(..16)
+            .unwrap_or(&job.created_at)
+            .replace('T', " ");
+        let detail = match (&job.error_kind, job.outputs.first()) {
+            (Some(kind), _) => format!("[{kind}]"),
+            (None, Some(path)) => path.clone(),
+            (None, None) => String::new(),
+        };
+        println!(
+            "{:>5}  {when}  {:<9} {:<24} ${:<6.3} {}  {}",
+            job.id,
+            job.state,
+            job.model,
+            job.cost_usd,
+            truncate(&job.prompt, 40),
+            detail
+        );
+    }
+    Ok(())
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    let line = text.lines().next().unwrap_or_default();
+    if line.chars().count() <= max {
+        return format!("{line:<max$}");
+    }
+    let cut: String = line.chars().take(max - 1).collect();
+    format!("{cut}…")
+}

@@ -1,0 +1,107 @@
+//! The command-line face: one file per subcommand, human or `--json` output.
+
+pub mod args;
+mod config_cmd;
+mod context;
+mod generate;
+mod history;
+mod models_cmd;
+mod sim_cmd;
+
+use std::process::ExitCode;
+
+pub use args::{Cli, Command};
+pub use context::Context;
+
+use crate::studio::StudioError;
+
+/// A failure to report at the edge, with its exit code.
+#[derive(Debug)]
+pub struct CliError {
+    /// Process exit code.
+    pub code: u8,
+    /// Short machine label.
+    pub kind: String,
+    /// What went wrong and what to do.
+    pub message: String,
+    /// The command already printed a JSON body that carries the error.
+    pub json_printed: bool,
+}
+
+impl CliError {
+    /// Exit code 2: the input was refused before anything ran.
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self {
+            code: 2,
+            kind: "validation".into(),
+            message: message.into(),
+            json_printed: false,
+        }
+    }
+
+    /// Exit code 1: something failed while running.
+    pub fn failed(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            code: 1,
+            kind: kind.into(),
+            message: message.into(),
+            json_printed: false,
+        }
+    }
+}
+
+impl From<StudioError> for CliError {
+    fn from(e: StudioError) -> Self {
+        let code = if matches!(e, StudioError::Validation(_)) {
+            2
+        } else {
+            1
+        };
+        Self {
+            code,
+            kind: e.kind().into(),
+            message: e.to_string(),
+            json_printed: false,
+        }
+    }
+}
+
+impl From<crate::error::ValidationError> for CliError {
+    fn from(e: crate::error::ValidationError) -> Self {
+        StudioError::from(e).into()
+    }
+}
+
+impl From<crate::store::StoreError> for CliError {
+    fn from(e: crate::store::StoreError) -> Self {
+        StudioError::from(e).into()
+    }
+}
+
+/// Runs a subcommand and reports its error on stderr (and stdout as JSON when asked).
+pub async fn run(cli: Cli, command: Command) -> ExitCode {
+    let json = match &command {
+        Command::Generate(a) => a.json,
+        Command::Models(a) => a.json,
+        Command::History(a) => a.json,
+        _ => false,
+    };
+    let result = match command {
+        Command::Generate(args) => generate::run(&cli, args).await,
+        Command::Models(args) => models_cmd::run(&cli, args).await,
+        Command::History(args) => history::run(&cli, args),
+        Command::Sim(args) => sim_cmd::run(args).await,
+        Command::Config(args) => config_cmd::run(&cli, args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if json && !e.json_printed {
+                let body = serde_json::json!({ "error": { "kind": e.kind, "message": e.message } });
+                println!("{body}");
+            }
+            eprintln!("peel: error: {}", e.message);
+            ExitCode::from(e.code)
+        }
+    }
+}

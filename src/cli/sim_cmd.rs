@@ -1,0 +1,66 @@
+//! `peel sim`: the simulator as a standalone server.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use super::CliError;
+use super::args::SimArgs;
+use crate::config::{Env, Paths};
+use crate::models::Registry;
+use crate::sim;
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn run(args: SimArgs) -> Result<(), CliError> {
+    let env = Env::from_process();
+    let faults = match args.faults.as_ref().or(env.sim_faults.as_ref()) {
+        Some(spec) => {
+            sim::FaultSpec::parse(spec).map_err(|e| CliError::usage(format!("--faults: {e}")))?
+        }
+        None => sim::FaultSpec::default(),
+    };
+    if args.key.as_deref().is_some_and(|k| k.trim().is_empty()) {
+        return Err(CliError::usage("--key must not be empty"));
+    }
+    let registry = Registry::load(Some(&Paths::resolve(&env).models_file()))?;
+    let config = sim::SimConfig {
+        key: args.key,
+        latency: args.latency_ms.map_or(sim::Latency::Realistic, |ms| {
+            sim::Latency::Fixed(Duration::from_millis(ms))
+        }),
+        rpm: args.rpm,
+        faults,
+        ..sim::SimConfig::default()
+    };
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let handle = sim::start(config, registry, addr).await.map_err(|e| {
+        CliError::failed(
+            "simulator",
+            format!("cannot listen on {addr}: {e}. Choose another --port."),
+        )
+    })?;
+    println!("peel simulator listening on {}", handle.base_url());
+    println!(
+        "point clients at it: GOOGLE_GEMINI_BASE_URL={} GEMINI_API_KEY=<any key>",
+        handle.base_url()
+    );
+    wait_for_shutdown().await;
+    handle.shutdown().await;
+    Ok(())
+}
+
+async fn wait_for_shutdown() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut term) = signal(SignalKind::terminate()) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}

@@ -1,0 +1,97 @@
+//! The SQLite store (WAL): jobs now; sessions, roster and batches build on it.
+
+mod jobs;
+mod schema;
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::Connection;
+use thiserror::Error;
+
+pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
+
+/// A store failure.
+#[derive(Debug, Error, Clone, PartialEq)]
+#[error(
+    "store {path}: {message}. If the file is damaged, move it aside and peel will start a new one."
+)]
+pub struct StoreError {
+    /// The database file.
+    pub path: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// A handle to the store; cheap to clone, safe to share across tasks.
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    path: String,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating and migrating as needed) the store at `path`.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let label = path.display().to_string();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError {
+                path: label.clone(),
+                message: e.to_string(),
+            })?;
+        }
+        let conn = Connection::open(path).map_err(|e| StoreError {
+            path: label.clone(),
+            message: e.to_string(),
+        })?;
+        Self::init(conn, label)
+    }
+
+    /// An in-memory store for tests.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory().map_err(|e| StoreError {
+            path: ":memory:".into(),
+            message: e.to_string(),
+        })?;
+        Self::init(conn, ":memory:".into())
+    }
+
+    fn init(mut conn: Connection, path: String) -> Result<Self, StoreError> {
+        let wrap = |e: rusqlite::Error| StoreError {
+            path: path.clone(),
+            message: e.to_string(),
+        };
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(wrap)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(wrap)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(wrap)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(wrap)?;
+        schema::migrate(&mut conn).map_err(wrap)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn error(&self, e: rusqlite::Error) -> StoreError {
+        StoreError {
+            path: self.path.clone(),
+            message: e.to_string(),
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! What the engine reports while jobs run; faces render these.
+
+use std::time::Duration;
+
+use super::error::StudioError;
+use super::output::SavedOutput;
+use super::spec::ResolvedSettings;
+
+/// A job's id (its row in the store).
+pub type JobId = i64;
+
+/// A job as first announced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobInfo {
+    /// The job's id.
+    pub id: JobId,
+    /// The prompt.
+    pub prompt: String,
+    /// Settings sent.
+    pub settings: ResolvedSettings,
+}
+
+/// Progress of one job.
+#[derive(Debug, Clone, PartialEq)]
+pub enum StudioEvent {
+    /// Recorded and waiting for a slot.
+    Queued(JobInfo),
+    /// A request is on the wire (attempt is 1-based).
+    Sending { id: JobId, attempt: u32 },
+    /// The last attempt failed; the next starts after `delay`.
+    Retrying {
+        id: JobId,
+        next_attempt: u32,
+        delay: Duration,
+        reason: String,
+    },
+    /// Images and sidecars are on disk.
+    Done {
+        id: JobId,
+        outputs: Vec<SavedOutput>,
+        cost_usd: f64,
+        elapsed: Duration,
+        text: Vec<String>,
+    },
+    /// Failed for good.
+    Failed {
+        id: JobId,
+        error: StudioError,
+        elapsed: Duration,
+    },
+    /// Cancelled by the user.
+    Cancelled { id: JobId },
+}
+
+impl StudioEvent {
+    /// The job this event is about.
+    pub fn job_id(&self) -> JobId {
+        match self {
+            Self::Queued(info) => info.id,
+            Self::Sending { id, .. }
+            | Self::Retrying { id, .. }
+            | Self::Done { id, .. }
+            | Self::Failed { id, .. }
+            | Self::Cancelled { id } => *id,
+        }
+    }
+
+    /// True when the job will report nothing more.
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            Self::Done { .. } | Self::Failed { .. } | Self::Cancelled { .. }
+        )
+    }
+}

@@ -1,0 +1,13 @@
+//! The engine: prompt composition, job runner, outputs, cost. Never prints or draws.
+
+pub mod backend;
+pub mod error;
+pub mod events;
+pub mod output;
+pub mod runner;
+pub mod spec;
+
+pub use error::StudioError;
+pub use events::{JobId, JobInfo, StudioEvent};
+pub use runner::Studio;
+pub use spec::{GenerateSpec, Grounding, PreparedJob, ResolvedSettings};

@@ -1,0 +1,264 @@
+//! Saving outputs: `<slug>[-N].<ext>` plus a `<image>.json` sidecar, written to a temp
+//! name and moved into place without ever overwriting an existing file.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::imaging;
+
+/// Longest slug taken from a prompt.
+const SLUG_MAX: usize = 48;
+
+/// A saved image and its facts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SavedOutput {
+    /// Where the image is.
+    pub path: PathBuf,
+    /// Where its sidecar is.
+    pub sidecar: PathBuf,
+    /// Pixel width.
+    pub width: u32,
+    /// Pixel height.
+    pub height: u32,
+    /// MIME type.
+    pub mime: String,
+    /// File size.
+    pub bytes: u64,
+}
+
+/// A file could not be written.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot write {}: {message}. Check that the folder exists, is writable and the disk has room.", path.display())]
+pub struct OutputError {
+    /// The file or folder.
+    pub path: PathBuf,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// Turns a prompt into a short file-name stem ("A red fox!" → "a-red-fox").
+pub fn slug(prompt: &str) -> String {
+    let mut out = String::new();
+    for word in prompt
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let word: String = word
+            .chars()
+            .flat_map(char::to_lowercase)
+            .filter(char::is_ascii_alphanumeric)
+            .collect();
+        if word.is_empty() {
+            continue;
+        }
+        if out.len() + word.len() + 1 > SLUG_MAX {
+            break;
+        }
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.push_str(&word);
+    }
+    if out.is_empty() { "image".into() } else { out }
+}
+
+/// Writes `image` under `dir` with a unique name and its sidecar; returns where they went.
+///
+/// The sidecar is built by `sidecar` from the final path, so it can name the image.
+pub fn save_image(
+    dir: &Path,
+    stem: &str,
+    mime: &str,
+    bytes: &[u8],
+    png_prompt: Option<&str>,
+    sidecar: impl FnOnce(&SavedOutput) -> serde_json::Value,
+) -> Result<SavedOutput, OutputError> {
+    std::fs::create_dir_all(dir).map_err(|e| OutputError {
+        path: dir.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    let ext = imaging::extension_for(mime);
+    let tagged = match (ext, png_prompt) {
+        ("png", Some(prompt)) => imaging::insert_itxt(bytes, "prompt", prompt),
+        _ => None,
+    };
+    let data = tagged.as_deref().unwrap_or(bytes);
+    let temp = write_temp(dir, data)?;
+    let path = match place_without_overwrite(&temp, dir, stem, ext) {
+        Ok(path) => path,
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            return Err(e);
+        }
+    };
+    let (width, height) = imaging::dimensions(data).unwrap_or((0, 0));
+    let mut saved = SavedOutput {
+        sidecar: sidecar_path(&path),
+        path,
+        width,
+        height,
+        mime: mime.to_string(),
+        bytes: data.len() as u64,
+    };
+    let json = serde_json::to_vec_pretty(&sidecar(&saved)).map_err(|e| OutputError {
+        path: saved.sidecar.clone(),
+        message: e.to_string(),
+    })?;
+    if let Err(e) = write_atomic(&saved.sidecar, &json) {
+        let _ = std::fs::remove_file(&saved.path);
+        return Err(e);
+    }
+    saved.bytes = data.len() as u64;
+    Ok(saved)
+}
+
+/// `fox.png` → `fox.png.json`.
+pub fn sidecar_path(image: &Path) -> PathBuf {
+    let mut name = image.as_os_str().to_owned();
+    name.push(".json");
+    PathBuf::from(name)
+}
+
+/// Writes bytes to `path` through a temp file in the same folder and a rename.
+pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), OutputError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let temp = write_temp(dir, data)?;
+    std::fs::rename(&temp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        OutputError {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    })
+}
+
+fn write_temp(dir: &Path, data: &[u8]) -> Result<PathBuf, OutputError> {
+    let temp = dir.join(format!(".peel-{}.tmp", uuid::Uuid::now_v7().simple()));
+    let fail = |e: std::io::Error| OutputError {
+        path: temp.clone(),
+        message: e.to_string(),
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .map_err(fail)?;
+    let written = file.write_all(data).and_then(|_| file.sync_all());
+    if let Err(e) = written {
+        drop(file);
+        let _ = std::fs::remove_file(&temp);
+        return Err(fail(e));
+    }
+    Ok(temp)
+}
+
+/// Moves `temp` to the first free `<stem>[-N].<ext>`; a hard link fails if the name is taken,
+/// so two writers never overwrite each other.
+fn place_without_overwrite(
+    temp: &Path,
+    dir: &Path,
+    stem: &str,
+    ext: &str,
+) -> Result<PathBuf, OutputError> {
+    for n in 1..100_000u32 {
+        let name = if n == 1 {
+            format!("{stem}.{ext}")
+        } else {
+            format!("{stem}-{n}.{ext}")
+        };
+        let candidate = dir.join(name);
+        if candidate.exists() || sidecar_path(&candidate).exists() {
+            continue;
+        }
+        match std::fs::hard_link(temp, &candidate) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(temp);
+                return Ok(candidate);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(_) => return reserve_and_rename(temp, &candidate),
+        }
+    }
+    Err(OutputError {
+        path: dir.join(stem),
+        message: "no free file name".into(),
+    })
+}
+
+/// Fallback for file systems without hard links: claim the name, then rename over the claim.
+fn reserve_and_rename(temp: &Path, candidate: &Path) -> Result<PathBuf, OutputError> {
+    let fail = |e: std::io::Error| OutputError {
+        path: candidate.to_path_buf(),
+        message: e.to_string(),
+    };
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(candidate)
+        .map_err(fail)?;
+    std::fs::rename(temp, candidate).map_err(fail)?;
+    Ok(candidate.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png() -> Vec<u8> {
+        let mut out = Vec::new();
+        image::RgbImage::new(5, 3)
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn slugs_are_short_and_safe() {
+        assert_eq!(slug("A red fox, in SNOW!"), "a-red-fox-in-snow");
+        assert_eq!(slug("../../etc/passwd"), "etc-passwd");
+        assert_eq!(slug("日本"), "image");
+        assert!(slug(&"word ".repeat(40)).len() <= SLUG_MAX);
+    }
+
+    #[test]
+    fn never_overwrites_and_leaves_no_temp_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = save_image(dir.path(), "fox", "image/png", &png(), Some("fox"), |_| {
+            serde_json::json!({})
+        })
+        .unwrap();
+        let b = save_image(
+            dir.path(),
+            "fox",
+            "image/png",
+            &png(),
+            None,
+            |s| serde_json::json!({ "path": s.path }),
+        )
+        .unwrap();
+        assert_eq!(a.path.file_name().unwrap(), "fox.png");
+        assert_eq!(b.path.file_name().unwrap(), "fox-2.png");
+        assert_eq!((b.width, b.height), (5, 3));
+        let sidecar: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&b.sidecar).unwrap()).unwrap();
+        assert_eq!(sidecar["path"], b.path.display().to_string());
+        let names: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 4, "{names:?}");
+        assert!(names.iter().all(|n| !n.to_string_lossy().contains(".tmp")));
+    }
+
+    #[test]
+    fn jpeg_keeps_its_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        let saved = save_image(dir.path(), "x", "image/jpeg", b"\xff\xd8\xff", None, |_| {
+            serde_json::json!({})
+        })
+        .unwrap();
+        assert_eq!(saved.path.extension().unwrap(), "jpg");
+    }
+}

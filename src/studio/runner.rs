@@ -1,0 +1,345 @@
+//! The job runner: records jobs, sends them, saves their images, reports `StudioEvent`s.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::{Semaphore, mpsc};
+use tokio_util::sync::CancellationToken;
+
+use super::backend::BackendLabel;
+use super::error::StudioError;
+use super::events::{JobId, JobInfo, StudioEvent};
+use super::output::{self, SavedOutput};
+use super::spec::PreparedJob;
+use crate::api::client::GeminiClient;
+use crate::api::outcome::{self, Outcome};
+use crate::models::{Lane, Registry};
+use crate::store::{JobRecord, JobUpdate, Store};
+
+/// Requests in flight at once unless configured otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// Failed jobs kept in memory so they can be retried.
+const RETRY_MEMORY: usize = 256;
+
+/// The engine: one per process, shared by whichever face is running.
+#[derive(Clone)]
+pub struct Studio {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: GeminiClient,
+    registry: Arc<Registry>,
+    store: Store,
+    label: BackendLabel,
+    events: mpsc::UnboundedSender<StudioEvent>,
+    slots: Arc<Semaphore>,
+    running: Mutex<HashMap<JobId, CancellationToken>>,
+    retryable: Mutex<HashMap<JobId, PreparedJob>>,
+}
+
+/// What a finished job produced.
+#[derive(Debug, Clone)]
+struct Finished {
+    outputs: Vec<SavedOutput>,
+    cost_usd: f64,
+    text: Vec<String>,
+    response_id: Option<String>,
+}
+
+impl Studio {
+    /// Builds the engine; events arrive on the returned receiver.
+    pub fn new(
+        client: GeminiClient,
+        registry: Arc<Registry>,
+        store: Store,
+        label: BackendLabel,
+        concurrency: usize,
+    ) -> (Self, mpsc::UnboundedReceiver<StudioEvent>) {
+        let (events, rx) = mpsc::unbounded_channel();
+        let inner = Inner {
+            client,
+            registry,
+            store,
+            label,
+            events,
+            slots: Arc::new(Semaphore::new(concurrency.max(1))),
+            running: Mutex::new(HashMap::new()),
+            retryable: Mutex::new(HashMap::new()),
+        };
+        (
+            Self {
+                inner: Arc::new(inner),
+            },
+            rx,
+        )
+    }
+
+    /// The registry in use.
+    pub fn registry(&self) -> &Registry {
+        &self.inner.registry
+    }
+
+    /// The store in use.
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Which backend answers.
+    pub fn backend(&self) -> &BackendLabel {
+        &self.inner.label
+    }
+
+    /// Records a prepared job, starts it, and returns its id at once.
+    pub fn submit(&self, job: PreparedJob) -> Result<JobId, StudioError> {
+        let id = self.inner.store.insert_job(&JobRecord {
+            prompt: job.prompt.clone(),
+            model: job.settings.model.clone(),
+            aspect: job.settings.aspect.clone(),
+            size: Some(job.settings.size.clone()),
+            seed: Some(job.settings.seed),
+            request_json: job.request_summary_json(),
+        })?;
+        self.start(id, job);
+        Ok(id)
+    }
+
+    /// Runs a failed job again under a new id.
+    pub fn retry(&self, id: JobId) -> Option<Result<JobId, StudioError>> {
+        let job = lock(&self.inner.retryable).get(&id).cloned()?;
+        Some(self.submit(job))
+    }
+
+    /// Cancels a queued or running job; returns false if it was not running.
+    pub fn cancel(&self, id: JobId) -> bool {
+        match lock(&self.inner.running).get(&id) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Number of jobs queued or running.
+    pub fn active_jobs(&self) -> usize {
+        lock(&self.inner.running).len()
+    }
+
+    fn start(&self, id: JobId, job: PreparedJob) {
+        let token = CancellationToken::new();
+        lock(&self.inner.running).insert(id, token.clone());
+        self.emit(StudioEvent::Queued(JobInfo {
+            id,
+            prompt: job.prompt.clone(),
+            settings: job.settings.clone(),
+        }));
+        let studio = self.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            let result = tokio::select! {
+                _ = token.cancelled() => None,
+                result = studio.run(id, &job) => Some(result),
+            };
+            lock(&studio.inner.running).remove(&id);
+            let elapsed = started.elapsed();
+            studio.finish(id, job, result, elapsed);
+        });
+    }
+
+    async fn run(&self, id: JobId, job: &PreparedJob) -> Result<Finished, StudioError> {
+        let _slot = self
+            .inner
+            .slots
+            .acquire()
+            .await
+            .map_err(|_| StudioError::Simulator("engine stopped".into()))?;
+        let started_at = chrono::Utc::now();
+        let clock = Instant::now();
+        self.inner
+            .store
+            .update_job(id, &JobUpdate::Started { attempt: 1 })?;
+        self.emit(StudioEvent::Sending { id, attempt: 1 });
+        let mut attempts = 1u32;
+        let response = self
+            .inner
+            .client
+            .generate_content(&job.settings.model, &job.request, |notice| {
+                attempts = notice.failed_attempt + 1;
+                let _ = self
+                    .inner
+                    .store
+                    .update_job(id, &JobUpdate::Started { attempt: attempts });
+                self.emit(StudioEvent::Retrying {
+                    id,
+                    next_attempt: attempts,
+                    delay: notice.delay,
+                    reason: notice.error.to_string(),
+                });
+            })
+            .await?;
+        let outcome = outcome::interpret(response)?;
+        let timings = json!({
+            "started_at": started_at.to_rfc3339(),
+            "finished_at": chrono::Utc::now().to_rfc3339(),
+            "elapsed_ms": clock.elapsed().as_millis() as u64,
+            "attempts": attempts,
+        });
+        let studio = self.clone();
+        let job = job.clone();
+        tokio::task::spawn_blocking(move || studio.save(id, &job, outcome, timings))
+            .await
+            .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))?
+    }
+
+    fn save(
+        &self,
+        id: JobId,
+        job: &PreparedJob,
+        outcome: Outcome,
+        timings: serde_json::Value,
+    ) -> Result<Finished, StudioError> {
+        let spec = self.inner.registry.resolve(&job.settings.model)?;
+        let cost_usd = if outcome.usage.image_output_tokens > 0 {
+            spec.cost_from_usage(&outcome.usage, Lane::Interactive)
+        } else {
+            spec.image_price(Some(&job.settings.size), Lane::Interactive)
+                * outcome.images.len() as f64
+        };
+        let share = cost_usd / outcome.images.len().max(1) as f64;
+        let stem = output::slug(&job.prompt);
+        let count = outcome.images.len();
+        let mut outputs = Vec::with_capacity(count);
+        for (index, image) in outcome.images.iter().enumerate() {
+            let sidecar = |saved: &SavedOutput| {
+                json!({
+                    "peel_version": env!("CARGO_PKG_VERSION"),
+                    "job_id": id,
+                    "backend": self.inner.label.as_str(),
+                    "prompt": job.prompt,
+                    "model": job.settings.model,
+                    "aspect": job.settings.aspect,
+                    "size": job.settings.size,
+                    "seed": job.settings.seed,
+                    "thinking": job.settings.thinking,
+                    "grounding": job.settings.grounding,
+                    "references": job.refs,
+                    "generation_config": job.request.generation_config,
+                    "tools": job.request.tools,
+                    "safety_settings": job.request.safety_settings,
+                    "response_id": outcome.response_id,
+                    "model_version": outcome.model_version,
+                    "finish_reason": outcome.finish_reason.as_ref().map(|r| r.to_string()),
+                    "usage": outcome.usage_metadata,
+                    "cost_usd": share,
+                    "response_cost_usd": cost_usd,
+                    "text": outcome.text,
+                    "thoughts": outcome.thoughts,
+                    "image": {
+                        "file": saved.path.file_name().map(|n| n.to_string_lossy().to_string()),
+                        "width": saved.width,
+                        "height": saved.height,
+                        "mime": saved.mime,
+                        "index": index,
+                        "of": count,
+                    },
+                    "timings": timings,
+                })
+            };
+            let saved = output::save_image(
+                &job.out_dir,
+                &stem,
+                &image.mime,
+                &image.bytes,
+                Some(&job.prompt),
+                sidecar,
+            );
+            match saved {
+                Ok(saved) => outputs.push(saved),
+                Err(e) => {
+                    for done in &outputs {
+                        let _ = std::fs::remove_file(&done.path);
+                        let _ = std::fs::remove_file(&done.sidecar);
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+        Ok(Finished {
+            outputs,
+            cost_usd,
+            text: outcome.text,
+            response_id: outcome.response_id,
+        })
+    }
+
+    fn finish(
+        &self,
+        id: JobId,
+        job: PreparedJob,
+        result: Option<Result<Finished, StudioError>>,
+        elapsed: Duration,
+    ) {
+        let elapsed_ms = elapsed.as_millis() as u64;
+        let store = &self.inner.store;
+        match result {
+            None => {
+                let _ = store.update_job(id, &JobUpdate::Cancelled);
+                self.emit(StudioEvent::Cancelled { id });
+            }
+            Some(Ok(done)) => {
+                let paths = done
+                    .outputs
+                    .iter()
+                    .map(|o| o.path.display().to_string())
+                    .collect();
+                let update = JobUpdate::Done {
+                    outputs: paths,
+                    cost_usd: done.cost_usd,
+                    response_id: done.response_id.clone(),
+                    elapsed_ms,
+                };
+                if let Err(e) = store.update_job(id, &update) {
+                    tracing::error!("recording job {id}: {e}");
+                }
+                self.emit(StudioEvent::Done {
+                    id,
+                    outputs: done.outputs,
+                    cost_usd: done.cost_usd,
+                    elapsed,
+                    text: done.text,
+                });
+            }
+            Some(Err(error)) => {
+                let update = JobUpdate::Failed {
+                    kind: error.kind().into(),
+                    message: error.to_string(),
+                    elapsed_ms,
+                };
+                if let Err(e) = store.update_job(id, &update) {
+                    tracing::error!("recording job {id}: {e}");
+                }
+                let mut retryable = lock(&self.inner.retryable);
+                if retryable.len() >= RETRY_MEMORY
+                    && let Some(oldest) = retryable.keys().min().copied()
+                {
+                    retryable.remove(&oldest);
+                }
+                retryable.insert(id, job);
+                drop(retryable);
+                self.emit(StudioEvent::Failed { id, error, elapsed });
+            }
+        }
+    }
+
+    fn emit(&self, event: StudioEvent) {
+        let _ = self.inner.events.send(event);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}

@@ -1,0 +1,405 @@
+//! What a face asks for (`GenerateSpec`), checked against the registry and turned into
+//! wire requests (`PreparedJob`) before anything is sent.
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::wire::{
+    Content, Empty, GenerateContentRequest, GenerationConfig, GoogleSearch, ImageConfig, Modality,
+    Part, SearchTypes, ThinkingConfig, ThinkingLevel, Tool,
+};
+use crate::error::ValidationError;
+use crate::imaging;
+use crate::models::{ModelSpec, Registry};
+
+/// Most concurrent requests one `generate` may ask for.
+pub const MAX_COUNT: u32 = 16;
+
+/// Google Search grounding choice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Grounding {
+    /// No grounding.
+    #[default]
+    Off,
+    /// Web search.
+    Web,
+    /// Web and image search (3.1 Flash only).
+    Image,
+}
+
+impl Grounding {
+    /// Parses "off", "web" or "image".
+    pub fn parse(text: &str) -> Result<Self, ValidationError> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "off" | "none" => Ok(Self::Off),
+            "web" => Ok(Self::Web),
+            "image" => Ok(Self::Image),
+            other => Err(ValidationError::Invalid(format!(
+                "grounding '{other}' is not one of: off, web, image"
+            ))),
+        }
+    }
+
+    /// The name used in flags and sidecars.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Web => "web",
+            Self::Image => "image",
+        }
+    }
+}
+
+/// A generation request as a face states it; `None` means "the default".
+#[derive(Debug, Clone, Default)]
+pub struct GenerateSpec {
+    /// The prompt text.
+    pub prompt: String,
+    /// Model id or alias.
+    pub model: Option<String>,
+    /// Aspect ratio, e.g. "16:9".
+    pub aspect: Option<String>,
+    /// Image size, e.g. "2K".
+    pub size: Option<String>,
+    /// Seed; with `count` > 1 each request uses seed + index.
+    pub seed: Option<i64>,
+    /// Reference image files.
+    pub refs: Vec<PathBuf>,
+    /// Thinking level ("minimal" or "high").
+    pub thinking: Option<String>,
+    /// Search grounding.
+    pub grounding: Grounding,
+    /// How many requests to run concurrently.
+    pub count: u32,
+    /// Where images go.
+    pub out_dir: PathBuf,
+}
+
+/// Settings as resolved for one request, recorded in sidecars and the store.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResolvedSettings {
+    /// Canonical model id.
+    pub model: String,
+    /// Aspect ratio sent (None: the model's default, 1:1 or the reference's shape).
+    pub aspect: Option<String>,
+    /// Size name.
+    pub size: String,
+    /// Seed sent.
+    pub seed: i64,
+    /// Thinking level sent.
+    pub thinking: Option<String>,
+    /// Grounding.
+    pub grounding: Grounding,
+    /// Expected pixel size when the ratio is known.
+    pub pixels: Option<(u32, u32)>,
+}
+
+/// One request ready to send.
+#[derive(Debug, Clone)]
+pub struct PreparedJob {
+    /// The user's prompt.
+    pub prompt: String,
+    /// Resolved settings.
+    pub settings: ResolvedSettings,
+    /// The wire request.
+    pub request: GenerateContentRequest,
+    /// Reference files attached, in order.
+    pub refs: Vec<PathBuf>,
+    /// Output folder.
+    pub out_dir: PathBuf,
+}
+
+impl PreparedJob {
+    /// The request as JSON with image bytes replaced by their size, for the store.
+    pub fn request_summary_json(&self) -> String {
+        let mut request = self.request.clone();
+        for content in &mut request.contents {
+            for part in &mut content.parts {
+                if let Some(blob) = part.inline_data.take() {
+                    part.text = Some(format!(
+                        "<{} bytes of {}>",
+                        blob.data.0.len(),
+                        blob.mime_type
+                    ));
+                }
+            }
+        }
+        serde_json::to_string(&request).unwrap_or_default()
+    }
+}
+
+/// Checks a spec against the registry and builds its requests; refuses before any network use.
+pub fn prepare(
+    spec: &GenerateSpec,
+    registry: &Registry,
+) -> Result<Vec<PreparedJob>, ValidationError> {
+    let prompt = spec.prompt.trim();
+    if prompt.is_empty() {
+        return Err(ValidationError::Invalid(
+            "the prompt is empty; say what the image should show".into(),
+        ));
+    }
+    let model = match &spec.model {
+        Some(name) => registry.resolve(name)?,
+        None => registry.default_spec(),
+    };
+    if let Some(aspect) = &spec.aspect {
+        model.check_aspect(aspect)?;
+    }
+    let size = match &spec.size {
+        Some(size) => model.size(size)?.name.clone(),
+        None => model.default_size.clone(),
+    };
+    let thinking = match &spec.thinking {
+        Some(level) => {
+            model.check_thinking(level)?;
+            Some(level.to_ascii_lowercase())
+        }
+        None => None,
+    };
+    match spec.grounding {
+        Grounding::Off => {}
+        Grounding::Web => model.check_grounding("web")?,
+        Grounding::Image => model.check_grounding("image")?,
+    }
+    let count = spec.count.max(1);
+    if count > MAX_COUNT {
+        return Err(ValidationError::Invalid(format!(
+            "--count {count} is too many for one command (at most {MAX_COUNT}); use `peel batch` for larger runs"
+        )));
+    }
+    if spec.refs.len() as u32 > model.references.images {
+        return Err(ValidationError::Invalid(format!(
+            "{} reference images given, but {} takes at most {}",
+            spec.refs.len(),
+            model.id,
+            model.references.images
+        )));
+    }
+    let mut ref_parts = Vec::with_capacity(spec.refs.len());
+    for path in &spec.refs {
+        let reference =
+            imaging::load_reference(path).map_err(|reason| ValidationError::Reference {
+                path: path.clone(),
+                reason,
+            })?;
+        ref_parts.push(Part::image(reference.mime, reference.bytes));
+    }
+    let base_seed = spec
+        .seed
+        .unwrap_or_else(|| rand::random_range(0..i32::MAX as i64));
+    (0..count)
+        .map(|index| {
+            let seed = wrap_seed(base_seed + index as i64);
+            let settings = ResolvedSettings {
+                model: model.id.clone(),
+                aspect: spec.aspect.clone(),
+                size: size.clone(),
+                seed,
+                thinking: thinking.clone(),
+                grounding: spec.grounding,
+                pixels: spec.aspect.as_deref().and_then(|a| model.pixels(a, &size)),
+            };
+            let mut parts = vec![Part::text(prompt)];
+            parts.extend(ref_parts.iter().cloned());
+            let request = build_request(
+                model,
+                &settings,
+                vec![Content {
+                    role: Some("user".into()),
+                    parts,
+                }],
+            );
+            Ok(PreparedJob {
+                prompt: prompt.to_string(),
+                settings,
+                request,
+                refs: spec.refs.clone(),
+                out_dir: spec.out_dir.clone(),
+            })
+        })
+        .collect()
+}
+
+/// Keeps a seed inside the wire's int32 range.
+fn wrap_seed(seed: i64) -> i64 {
+    seed.rem_euclid(i32::MAX as i64)
+}
+
+/// Builds the wire request for resolved settings and the conversation `contents`.
+pub fn build_request(
+    model: &ModelSpec,
+    settings: &ResolvedSettings,
+    contents: Vec<Content>,
+) -> GenerateContentRequest {
+    let image_size = (!model.fixed_size).then(|| settings.size.clone());
+    let thinking_config = (!model.thinking_levels.is_empty()).then(|| ThinkingConfig {
+        thinking_level: settings
+            .thinking
+            .as_deref()
+            .map(|l| ThinkingLevel::from(l.to_ascii_uppercase().as_str())),
+        include_thoughts: Some(true),
+    });
+    let tools = match settings.grounding {
+        Grounding::Off => vec![],
+        Grounding::Web => vec![Tool {
+            google_search: Some(GoogleSearch::default()),
+        }],
+        Grounding::Image => vec![Tool {
+            google_search: Some(GoogleSearch {
+                search_types: Some(SearchTypes {
+                    web_search: Some(Empty {}),
+                    image_search: Some(Empty {}),
+                }),
+            }),
+        }],
+    };
+    GenerateContentRequest {
+        contents,
+        generation_config: Some(GenerationConfig {
+            response_modalities: vec![Modality::Text, Modality::Image],
+            image_config: Some(ImageConfig {
+                aspect_ratio: settings.aspect.clone(),
+                image_size,
+                person_generation: None,
+            }),
+            thinking_config,
+            seed: Some(settings.seed as i32),
+            ..GenerationConfig::default()
+        }),
+        tools,
+        ..GenerateContentRequest::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(prompt: &str) -> GenerateSpec {
+        GenerateSpec {
+            prompt: prompt.into(),
+            count: 1,
+            out_dir: "/tmp".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn defaults_come_from_the_registry() {
+        let registry = Registry::shipped().unwrap();
+        let jobs = prepare(&spec("a fox"), &registry).unwrap();
+        let job = &jobs[0];
+        assert_eq!(job.settings.model, "gemini-3.1-flash-image");
+        assert_eq!(job.settings.size, "1K");
+        let json = serde_json::to_value(&job.request).unwrap();
+        assert_eq!(json["generationConfig"]["imageConfig"]["imageSize"], "1K");
+        assert_eq!(json["contents"][0]["parts"][0]["text"], "a fox");
+        assert!(
+            json["generationConfig"]["imageConfig"]
+                .get("aspectRatio")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn counts_get_consecutive_seeds() {
+        let registry = Registry::shipped().unwrap();
+        let jobs = prepare(
+            &GenerateSpec {
+                seed: Some(41),
+                count: 3,
+                ..spec("fox")
+            },
+            &registry,
+        )
+        .unwrap();
+        assert_eq!(
+            jobs.iter().map(|j| j.settings.seed).collect::<Vec<_>>(),
+            vec![41, 42, 43]
+        );
+    }
+
+    #[test]
+    fn refuses_before_sending() {
+        let registry = Registry::shipped().unwrap();
+        let bad = |s: GenerateSpec| prepare(&s, &registry).unwrap_err().to_string();
+        assert!(
+            bad(GenerateSpec {
+                aspect: Some("7:3".into()),
+                ..spec("x")
+            })
+            .contains("7:3")
+        );
+        assert!(
+            bad(GenerateSpec {
+                size: Some("4k".into()),
+                ..spec("x")
+            })
+            .contains("Allowed: 512, 1K, 2K, 4K")
+        );
+        let pro = Some("nano-banana-pro".to_string());
+        assert!(
+            bad(GenerateSpec {
+                model: pro.clone(),
+                grounding: Grounding::Image,
+                ..spec("x")
+            })
+            .contains("grounding")
+        );
+        assert!(
+            bad(GenerateSpec {
+                model: pro,
+                thinking: Some("high".into()),
+                ..spec("x")
+            })
+            .contains("thinking")
+        );
+        assert!(bad(spec("   ")).contains("empty"));
+        assert!(
+            bad(GenerateSpec {
+                count: 99,
+                ..spec("x")
+            })
+            .contains("batch")
+        );
+        assert!(
+            bad(GenerateSpec {
+                refs: vec!["/no/such.png".into()],
+                ..spec("x")
+            })
+            .contains("/no/such.png")
+        );
+    }
+
+    #[test]
+    fn grounding_and_fixed_size_shape_the_request() {
+        let registry = Registry::shipped().unwrap();
+        let jobs = prepare(
+            &GenerateSpec {
+                grounding: Grounding::Image,
+                ..spec("x")
+            },
+            &registry,
+        )
+        .unwrap();
+        let json = serde_json::to_value(&jobs[0].request).unwrap();
+        assert_eq!(
+            json["tools"][0]["googleSearch"]["searchTypes"]["imageSearch"],
+            serde_json::json!({})
+        );
+        let old = GenerateSpec {
+            model: Some("gemini-2.5-flash-image".into()),
+            ..spec("x")
+        };
+        let json = serde_json::to_value(&prepare(&old, &registry).unwrap()[0].request).unwrap();
+        assert!(
+            json["generationConfig"]["imageConfig"]
+                .get("imageSize")
+                .is_none()
+        );
+        assert!(json["generationConfig"].get("thinkingConfig").is_none());
+    }
+}
