@@ -5,7 +5,7 @@ use std::time::Duration;
 
 #[derive(Debug, Clone, Default)]
 pub struct FaultSpec {
-    rules: Vec<String>,
+    pub rules: Vec<String>,
 }
 impl FaultSpec {
     pub fn parse(_spec: &str) -> Result<FaultSpec, String> {
