@@ -1,10 +1,12 @@
 //! The engine: prompt composition, job runner, outputs, cost. Never prints or draws.
 
 pub mod backend;
+pub mod blobs;
 pub mod error;
 pub mod events;
 pub mod output;
 pub mod runner;
+pub mod session;
 pub mod spec;
 
 pub use error::StudioError;
