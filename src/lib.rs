@@ -5,3 +5,4 @@ pub mod api;
 pub mod config;
 pub mod error;
 pub mod models;
+pub mod sim;
