@@ -121,17 +121,18 @@ impl GeminiClient {
             message: format!("cannot encode the request: {e}"),
         })?;
         let url = self.url(&format!("models/{model}:generateContent"));
-        let call = || self.post_json(&url, body.clone(), model);
-        let body = self
-            .with_retries(call, |failed, delay, error| {
-                on_retry(RetryNotice {
-                    failed_attempt: failed,
-                    delay,
-                    error: error.clone(),
-                })
+        let call = || async {
+            let bytes = self.post_json(&url, body.clone(), model).await?;
+            parse_response(&bytes)
+        };
+        self.with_retries(call, |failed, delay, error| {
+            on_retry(RetryNotice {
+                failed_attempt: failed,
+                delay,
+                error: error.clone(),
             })
-            .await?;
-        parse_response(&body)
+        })
+        .await
     }
 
     /// Lists every model the key can see, following pages.
@@ -158,14 +159,14 @@ impl GeminiClient {
         }
     }
 
-    async fn with_retries<F, Fut>(
+    async fn with_retries<T, F, Fut>(
         &self,
         call: F,
         mut notify: impl FnMut(u32, Duration, &ApiError),
-    ) -> Result<bytes::Bytes, ApiError>
+    ) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<bytes::Bytes, ApiError>>,
+        Fut: Future<Output = Result<T, ApiError>>,
     {
         let policy = self.options.retry;
         let backoff = ExponentialBuilder::default()

@@ -148,11 +148,13 @@ impl JobReport {
                 outputs,
                 cost_usd,
                 text,
+                turn,
                 ..
             } => {
                 self.outputs = outputs;
                 self.cost_usd = cost_usd;
                 self.text = text;
+                self.turn = turn;
             }
             StudioEvent::Failed { error, .. } => self.error = Some(error),
             StudioEvent::Cancelled { .. } => self.cancelled = true,
