@@ -53,6 +53,7 @@ pub fn spec_from_flags(
         grounding: grounding.unwrap_or_default(),
         count,
         out_dir: ctx.settings.output_dir(flags.out.as_deref()),
+        subjects: Vec::new(),
     })
 }
 

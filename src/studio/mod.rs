@@ -2,6 +2,7 @@
 
 pub mod backend;
 pub mod blobs;
+pub mod compose;
 pub mod error;
 pub mod events;
 pub mod output;
