@@ -5,8 +5,13 @@ pub mod blobs;
 pub mod compose;
 pub mod error;
 pub mod events;
+pub mod lint;
 pub mod output;
+pub mod preset;
+pub mod prompt_fields;
 pub mod runner;
+pub mod safety;
+pub mod seed;
 pub mod session;
 pub mod spec;
 
