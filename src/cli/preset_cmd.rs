@@ -96,36 +96,10 @@ fn show(ctx: &Context, name: &str, json: bool) -> Result<(), CliError> {
             shadowed.file.display()
         );
     }
-    for line in settings_lines(&preset.settings) {
-        println!("  {line}");
+    for (field, text) in preset.settings.entries() {
+        println!("  {:10} {text}", field.as_str());
     }
     Ok(())
-}
-
-fn settings_lines(settings: &SettingsLayer) -> Vec<String> {
-    let value = serde_json::to_value(settings).unwrap_or_default();
-    let Some(map) = value.as_object() else {
-        return Vec::new();
-    };
-    map.iter()
-        .map(|(key, value)| {
-            let shown = match value {
-                Value::String(s) => s.clone(),
-                Value::Array(items) => items
-                    .iter()
-                    .map(|i| i.as_str().unwrap_or_default().to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                Value::Object(pairs) => pairs
-                    .iter()
-                    .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or_default()))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                other => other.to_string(),
-            };
-            format!("{key:10} {shown}")
-        })
-        .collect()
 }
 
 fn save(ctx: &Context, args: &PresetSaveArgs) -> Result<(), CliError> {

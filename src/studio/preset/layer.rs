@@ -223,30 +223,43 @@ impl SettingsLayer {
         }
     }
 
+    /// What the layer sets, in display order, as `(field, "value")` text.
+    pub fn entries(&self) -> Vec<(Field, String)> {
+        let joined = |items: Vec<String>| items.join(",");
+        Field::ALL
+            .into_iter()
+            .filter_map(|field| {
+                let text = match field {
+                    Field::Model => self.model.clone(),
+                    Field::Aspect => self.aspect.clone(),
+                    Field::Size => self.size.clone(),
+                    Field::Thinking => self.thinking.clone(),
+                    Field::Grounding => self.grounding.map(|g| g.as_str().to_string()),
+                    Field::SeedMode => self.seed_mode.map(|m| m.as_str().to_string()),
+                    Field::Seed => self.seed.map(|s| s.to_string()),
+                    Field::Safety => (!self.safety.is_empty()).then(|| {
+                        joined(
+                            self.safety
+                                .to_friendly()
+                                .into_iter()
+                                .map(|(c, t)| format!("{c}:{t}"))
+                                .collect(),
+                        )
+                    }),
+                    Field::With => self.with.clone().map(joined),
+                }?;
+                Some((field, text))
+            })
+            .collect()
+    }
+
     /// A one-line summary: `model=nano-banana-pro aspect=4:5 safety=harassment:off`.
     pub fn summary(&self) -> String {
-        let mut parts = Vec::new();
-        let mut push = |key: &str, value: Option<String>| {
-            if let Some(v) = value {
-                parts.push(format!("{key}={v}"));
-            }
-        };
-        push("model", self.model.clone());
-        push("aspect", self.aspect.clone());
-        push("size", self.size.clone());
-        push("thinking", self.thinking.clone());
-        push("grounding", self.grounding.map(|g| g.as_str().to_string()));
-        push("seed_mode", self.seed_mode.map(|m| m.as_str().to_string()));
-        push("seed", self.seed.map(|s| s.to_string()));
-        let safety: Vec<String> = self
-            .safety
-            .to_friendly()
+        self.entries()
             .into_iter()
-            .map(|(c, t)| format!("{c}:{t}"))
-            .collect();
-        push("safety", (!safety.is_empty()).then(|| safety.join(",")));
-        push("with", self.with.as_ref().map(|w| w.join(",")));
-        parts.join(" ")
+            .map(|(field, text)| format!("{}={text}", field.as_str()))
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 }
 
