@@ -9,6 +9,7 @@ pub mod output;
 pub mod runner;
 pub mod session;
 pub mod spec;
+pub mod uploads;
 
 pub use error::StudioError;
 pub use events::{JobId, JobInfo, StudioEvent};
