@@ -31,7 +31,7 @@ pub async fn model_action(
     let Some((model, action)) = name.rsplit_once(':') else {
         return html_not_found(uri.path());
     };
-    if let Err(resp) = gate(&state, &version, &uri, &headers, &params) {
+    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
         return resp;
     }
     let result = match action {
@@ -175,7 +175,7 @@ async fn generate(
         .faults
         .lock()
         .map_err(|_| SimError::internal())?
-        .next(|| rand::random::<f64>());
+        .next(rand::random::<f64>);
     let mut delay = match state.config.latency {
         Latency::Fixed(d) => d,
         Latency::Realistic if outcome.fault.is_some_and(is_error_fault) => {

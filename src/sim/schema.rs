@@ -252,6 +252,45 @@ pub const COUNT_TOKENS_REQUEST: Ty = Ty::Obj(
     ],
 );
 
+const INLINED_REQUEST: Ty = Ty::Obj(
+    "InlinedRequest",
+    &[f("request", Ty::Any), f("metadata", Ty::Any)],
+);
+
+/// The body of `models/{model}:batchGenerateContent`; each inner request is checked later.
+pub const BATCH_CREATE_REQUEST: Ty = Ty::Obj(
+    "BatchGenerateContentRequest",
+    &[f(
+        "batch",
+        Ty::Obj(
+            "GenerateContentBatch",
+            &[
+                f("display_name", Ty::Str),
+                f("model", Ty::Str),
+                f("name", Ty::Str),
+                f(
+                    "input_config",
+                    Ty::Obj(
+                        "InputConfig",
+                        &[
+                            f("file_name", Ty::Str),
+                            f(
+                                "requests",
+                                Ty::Obj(
+                                    "InlinedRequests",
+                                    &[f("requests", Ty::List(&INLINED_REQUEST))],
+                                ),
+                            ),
+                        ],
+                    ),
+                ),
+                f("priority", Ty::Int),
+                f("webhook_config", Ty::Any),
+            ],
+        ),
+    )],
+);
+
 /// Converts a proto snake_case name to lowerCamelCase.
 pub fn camel(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
