@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
 
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::HeaderMap;
@@ -15,10 +14,10 @@ use serde_json::{Value, json};
 use super::SimState;
 use super::errors::{SimError, html_not_found};
 use super::files::{new_id, timestamp};
-use super::generate::{find_model, parse_body, prepare, render};
-use super::response;
+use super::generate::{find_model, parse_body};
 use super::routes::{Params, gate, page_params, page_token};
 use super::schema::{self, get};
+use super::{batch_worker, messages};
 
 /// A batch's lifecycle state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,33 +42,36 @@ impl BatchState {
         }
     }
 
-    fn is_done(self) -> bool {
+    /// True for terminal states.
+    pub(super) fn is_done(self) -> bool {
         matches!(self, Self::Succeeded | Self::Cancelled)
     }
 }
 
+/// One request of a batch.
 #[derive(Debug, Clone)]
-struct Item {
-    request: Value,
-    metadata: Option<Value>,
-    key: Option<String>,
+pub(super) struct Item {
+    pub(super) request: Value,
+    pub(super) metadata: Option<Value>,
+    pub(super) key: Option<String>,
 }
 
+/// One batch job.
 #[derive(Debug, Clone)]
-struct Batch {
-    id: String,
-    model: String,
-    display_name: String,
-    version: String,
-    state: BatchState,
-    created: DateTime<Utc>,
-    updated: DateTime<Utc>,
-    ended: Option<DateTime<Utc>>,
-    items: Vec<Item>,
-    from_file: bool,
-    results: Vec<Value>,
-    failed: usize,
-    responses_file: Option<String>,
+pub(super) struct Batch {
+    pub(super) id: String,
+    pub(super) model: String,
+    pub(super) display_name: String,
+    pub(super) version: String,
+    pub(super) state: BatchState,
+    pub(super) created: DateTime<Utc>,
+    pub(super) updated: DateTime<Utc>,
+    pub(super) ended: Option<DateTime<Utc>>,
+    pub(super) items: Vec<Item>,
+    pub(super) from_file: bool,
+    pub(super) results: Vec<Value>,
+    pub(super) failed: usize,
+    pub(super) responses_file: Option<String>,
 }
 
 /// Batch jobs, kept in memory.
@@ -79,7 +81,8 @@ pub struct BatchStore {
 }
 
 impl BatchStore {
-    fn with<T>(&self, id: &str, f: impl FnOnce(&mut Batch) -> T) -> Option<T> {
+    /// Runs `f` on batch `id`, if it exists.
+    pub(super) fn with<T>(&self, id: &str, f: impl FnOnce(&mut Batch) -> T) -> Option<T> {
         let mut inner = self.inner.lock().ok()?;
         inner.get_mut(id).map(f)
     }
@@ -98,11 +101,11 @@ pub fn create(
 ) -> Result<Response, SimError> {
     let spec = find_model(state, model, version, "batchGenerateContent")?;
     let value = parse_body(body)?;
-    schema::validate(&value, &schema::BATCH_CREATE_REQUEST, version)?;
+    schema::validate(&value, &messages::BATCH_CREATE_REQUEST, version)?;
     let batch = get(&value, "batch").cloned().unwrap_or(Value::Null);
     let input = get(&batch, "input_config").cloned().unwrap_or(Value::Null);
     let (items, from_file) = if let Some(file) = get(&input, "file_name").and_then(Value::as_str) {
-        (items_from_file(state, file)?, true)
+        (batch_worker::items_from_file(state, file)?, true)
     } else {
         let list = get(&input, "requests")
             .and_then(|r| get(r, "requests"))
@@ -155,136 +158,8 @@ pub fn create(
         .lock()
         .map_err(|_| SimError::internal())?
         .insert(id.clone(), record);
-    tokio::spawn(run(Arc::clone(state), id));
+    tokio::spawn(batch_worker::run(Arc::clone(state), id));
     Ok(Json(answer).into_response())
-}
-
-fn items_from_file(state: &SimState, file_name: &str) -> Result<Vec<Item>, SimError> {
-    let id = file_name.strip_prefix("files/").unwrap_or(file_name);
-    let file = state.files.resolve(id).ok_or_else(|| {
-        SimError::invalid(format!(
-            "Input file {file_name} does not exist or has expired."
-        ))
-    })?;
-    let text = String::from_utf8(file.bytes)
-        .map_err(|_| SimError::invalid(format!("Input file {file_name} is not UTF-8 JSONL.")))?;
-    let mut items = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let entry: Value = serde_json::from_str(line).map_err(|e| {
-            SimError::invalid(format!(
-                "Input file {file_name}, line {}: not valid JSON ({e}).",
-                n + 1
-            ))
-        })?;
-        items.push(Item {
-            request: get(&entry, "request").cloned().unwrap_or(json!({})),
-            key: get(&entry, "key")
-                .and_then(Value::as_str)
-                .map(str::to_string),
-            metadata: None,
-        });
-    }
-    Ok(items)
-}
-
-/// Moves a batch through its states and computes its results.
-async fn run(state: Arc<SimState>, id: String) {
-    let step = state.config.batch_step;
-    tokio::time::sleep(step).await;
-    let started = Instant::now();
-    let Some(snapshot) = state.batches.with(&id, |b| {
-        if b.state == BatchState::Pending {
-            b.state = BatchState::Running;
-            b.updated = Utc::now();
-        }
-        b.clone()
-    }) else {
-        return;
-    };
-    if snapshot.state != BatchState::Running {
-        return;
-    }
-    let Ok(spec) = state.registry.resolve(&snapshot.model).cloned() else {
-        return;
-    };
-    let mut results = Vec::new();
-    let mut failed = 0;
-    for item in &snapshot.items {
-        let outcome = match prepare(&state, &snapshot.version, &spec, &item.request) {
-            Ok(req) => match render(&req, &spec).await {
-                Ok(rendered) => Ok(response::build(&req, &spec, Some(&rendered), None)),
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
-        let mut entry = match outcome {
-            Ok(resp) => json!({ "response": resp }),
-            Err(e) => {
-                failed += 1;
-                json!({ "error": { "code": grpc_code(e.status), "message": e.message } })
-            }
-        };
-        if snapshot.from_file {
-            if let Some(key) = &item.key {
-                entry["key"] = json!(key);
-            }
-        } else if let Some(meta) = &item.metadata {
-            entry["metadata"] = meta.clone();
-        }
-        results.push(entry);
-        let still_running = state
-            .batches
-            .with(&id, |b| b.state == BatchState::Running)
-            .unwrap_or(false);
-        if !still_running {
-            return;
-        }
-    }
-    let left = step.saturating_sub(started.elapsed());
-    tokio::time::sleep(left).await;
-    let responses_file = snapshot.from_file.then(|| {
-        let file_id = format!("batch-{id}");
-        let mut jsonl = String::new();
-        for r in &results {
-            jsonl.push_str(&r.to_string());
-            jsonl.push('\n');
-        }
-        state.files.add_generated(
-            &file_id,
-            &format!("responses of batches/{id}"),
-            "application/jsonl",
-            jsonl.into_bytes(),
-            &snapshot.version,
-        );
-        format!("files/{file_id}")
-    });
-    state.batches.with(&id, |b| {
-        if b.state != BatchState::Running {
-            return;
-        }
-        let now = Utc::now();
-        b.state = BatchState::Succeeded;
-        b.updated = now;
-        b.ended = Some(now);
-        b.failed = failed;
-        b.results = if b.from_file { Vec::new() } else { results };
-        b.responses_file = responses_file;
-    });
-}
-
-fn grpc_code(status: &str) -> u32 {
-    match status {
-        "INVALID_ARGUMENT" => 3,
-        "NOT_FOUND" => 5,
-        "PERMISSION_DENIED" => 7,
-        "RESOURCE_EXHAUSTED" => 8,
-        "FAILED_PRECONDITION" => 9,
-        "UNAVAILABLE" => 14,
-        _ => 13,
-    }
 }
 
 /// The long-running-operation view of a batch; `full` includes inlined responses.

@@ -14,7 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::errors::{SimError, html_not_found};
-use super::{SimState, batches, files, generate};
+use super::{SimState, batches, files, generate, uploads};
 use crate::models::ModelSpec;
 
 /// Largest request body accepted (the service allows 100 MB inline, plus base64 overhead).
@@ -31,7 +31,7 @@ pub fn router(state: Arc<SimState>) -> Router {
             "/{version}/models/{name}",
             get(get_model).post(generate::model_action),
         )
-        .route("/upload/{version}/files", post(files::upload))
+        .route("/upload/{version}/files", post(uploads::upload))
         .route("/{version}/files", get(files::list))
         .route(
             "/{version}/files/{name}",
