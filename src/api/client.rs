@@ -101,6 +101,16 @@ impl GeminiClient {
         &self.options.base_url
     }
 
+    /// The API version path segment.
+    pub fn api_version(&self) -> &str {
+        &self.options.api_version
+    }
+
+    /// The underlying HTTP client (the key is a default header).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     fn url(&self, path: &str) -> String {
         format!(
             "{}/{}/{}",

@@ -82,6 +82,7 @@ pub async fn execute(
         conn.label.clone(),
         jobs.len(),
     );
+    let studio = studio.with_inline_budget(ctx.settings.inline_budget());
     let mut pending: BTreeMap<JobId, JobReport> = BTreeMap::new();
     for job in jobs {
         let seed = job.settings.seed;

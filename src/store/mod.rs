@@ -3,6 +3,7 @@
 mod jobs;
 mod schema;
 mod sessions;
+mod uploads;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,6 +13,7 @@ use thiserror::Error;
 
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
 pub use sessions::{NewTurn, SessionSummary};
+pub use uploads::UploadRow;
 
 /// A store failure.
 #[derive(Debug, Error, Clone, PartialEq)]

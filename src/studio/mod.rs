@@ -14,6 +14,7 @@ pub mod safety;
 pub mod seed;
 pub mod session;
 pub mod spec;
+pub mod uploads;
 
 pub use error::StudioError;
 pub use events::{JobId, JobInfo, StudioEvent};
