@@ -210,7 +210,7 @@ pub enum PresetAction {
         json: bool,
     },
     /// Save the given settings as a preset, keeping the file's comments and other content.
-    Save(PresetSaveArgs),
+    Save(Box<PresetSaveArgs>),
 }
 
 /// `peel preset save`

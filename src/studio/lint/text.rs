@@ -172,7 +172,7 @@ fn unquoted_note(prompt: &str, words: &[Word], word: &Word, cue: Cue) -> Option<
         })
         .collect();
     let last = following.last()?;
-    let shown = following.iter().take(MAX_TEXT_WORDS).last()?;
+    let shown = following.get(following.len().min(MAX_TEXT_WORDS) - 1)?;
     let more = if following.len() > MAX_TEXT_WORDS {
         "…"
     } else {
