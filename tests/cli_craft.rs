@@ -152,6 +152,7 @@ fn project_presets_win_over_user_presets_and_flags_win_over_both() {
     assert_eq!(user[0]["aspect"], "4:5");
     assert_eq!(user[0]["size"], "1K");
     assert_eq!(user[0]["seed"], 77);
+    assert_eq!(user[0]["preset"], "hero");
     assert_eq!(
         safety(&user[0]),
         [
@@ -181,6 +182,7 @@ fn project_presets_win_over_user_presets_and_flags_win_over_both() {
     );
     let plain = craft.generate_in(&craft.project, &[]);
     assert_eq!(plain[0]["aspect"], "1:1", "no preset: [defaults]");
+    assert_eq!(plain[0]["preset"], Value::Null);
     assert_eq!(
         plain[0]["generation_config"]["imageConfig"]["imageSize"],
         "512"
@@ -528,4 +530,46 @@ fn lint_checks_batch_files_item_by_item() {
     let out = craft.run_in(&craft.elsewhere, &["lint", "bad.jsonl"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("line 2"), "{}", stderr(&out));
+}
+
+#[test]
+fn edit_takes_presets_and_safety_too() {
+    let craft = Craft::new();
+    let first = craft.generate_in(&craft.elsewhere, &[]);
+    let image = craft
+        .world
+        .out()
+        .join(first[0]["image"]["file"].as_str().unwrap());
+    let out = craft.world.out().join("edits");
+    let body = craft.json_in(
+        &craft.elsewhere,
+        &[
+            "edit",
+            image.to_str().unwrap(),
+            "make the snow blue",
+            "--preset",
+            "hero",
+            "--safety",
+            "sexually-explicit=block_low_and_above",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    let sidecar: Value = serde_json::from_str(
+        &std::fs::read_to_string(body["outputs"][0]["sidecar"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(sidecar["aspect"], "4:5");
+    assert_eq!(sidecar["seed"], 77);
+    assert_eq!(sidecar["preset"], "hero");
+    assert!(safety(&sidecar).contains(&pair(
+        "HARM_CATEGORY_SEXUALLY_EXPLICIT",
+        "BLOCK_LOW_AND_ABOVE"
+    )));
+    let session = body["session"].as_str().unwrap();
+    let again = craft.run_in(
+        &craft.elsewhere,
+        &["edit", session, "now red", "--safety", "harassment=maybe"],
+    );
+    assert_eq!(again.status.code(), Some(2));
 }

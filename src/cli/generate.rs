@@ -42,6 +42,7 @@ pub fn spec_from_flags(
         refs: flags.refs.clone(),
         count,
         out_dir: ctx.settings.output_dir(flags.out.as_deref()),
+        preset: flags.preset.clone(),
         ..GenerateSpec::default()
     };
     settings.apply_to(&mut spec);

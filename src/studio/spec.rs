@@ -75,6 +75,8 @@ pub struct GenerateSpec {
     pub seed_mode: SeedMode,
     /// Safety thresholds (`safetySettings`); empty leaves the service's defaults.
     pub safety: Vec<SafetySetting>,
+    /// The preset the settings started from, recorded in sidecars (it sets nothing itself).
+    pub preset: Option<String>,
     /// Reference image files.
     pub refs: Vec<PathBuf>,
     /// Thinking level ("minimal" or "high").
@@ -108,6 +110,8 @@ pub struct ResolvedSettings {
     pub pixels: Option<(u32, u32)>,
     /// Safety thresholds sent, in category order.
     pub safety: Vec<SafetySetting>,
+    /// The preset the settings started from, if any.
+    pub preset: Option<String>,
 }
 
 /// One request ready to send.
@@ -178,6 +182,7 @@ impl Validated<'_> {
                 .as_deref()
                 .and_then(|a| self.model.pixels(a, &self.size)),
             safety: self.safety.clone(),
+            preset: spec.preset.clone(),
         }
     }
 
