@@ -90,7 +90,7 @@ pub fn lint(input: &LintInput) -> Vec<LintNote> {
     }
     let mut notes = Vec::new();
     notes.extend(text::quote_text(prompt, &words));
-    notes.extend(text::long_text(prompt));
+    notes.extend(text::long_text(prompt, &words));
     notes.extend(settings_text::ratios(prompt, &words));
     notes.extend(settings_text::sizes(prompt, &words));
     notes.extend(length(prompt, input.char_limit));

@@ -189,10 +189,50 @@ fn unquoted_note(prompt: &str, words: &[Word], word: &Word, cue: Cue) -> Option<
     ))
 }
 
-/// Notes for quoted elements longer than about five words.
-pub fn long_text(prompt: &str) -> Vec<LintNote> {
+/// Words near a quote that show it is text to render rather than, say, a quoted title of
+/// a style reference: "a sign saying …", "… lettering".
+const RENDER_HINTS: &[&str] = &["written", "printed", "words", "word", "lettering", "text"];
+
+/// How many words before a quote are searched for a hint that it is rendered.
+const HINT_WINDOW: usize = 4;
+
+/// True when words near the quoted `range` say it is text to render.
+fn is_rendered(prompt: &str, words: &[Word], range: &std::ops::Range<usize>) -> bool {
+    let cue = |w: &Word| {
+        w.is_any(CARRIERS)
+            || w.is_any(VERBS)
+            || w.is_any(NAMING)
+            || w.is_any(LABELS)
+            || w.is_any(RENDER_HINTS)
+    };
+    let before = words
+        .iter()
+        .rev()
+        .filter(|w| w.end <= range.start)
+        .take(HINT_WINDOW)
+        .take_while(|w| {
+            !prompt[w.end..range.start]
+                .chars()
+                .any(|c| matches!(c, '.' | '!' | '?' | ';' | '\n'))
+        })
+        .any(cue);
+    let after = words
+        .iter()
+        .find(|w| w.start > range.end)
+        .filter(|w| {
+            prompt[range.end..w.start]
+                .chars()
+                .all(|c| !c.is_alphanumeric() && !matches!(c, '.' | ',' | ';'))
+        })
+        .is_some_and(cue);
+    before || after
+}
+
+/// Notes for quoted text elements (to render) longer than about five words.
+pub fn long_text(prompt: &str, words: &[Word]) -> Vec<LintNote> {
     quoted_segments(prompt)
         .into_iter()
+        .filter(|range| is_rendered(prompt, words, range))
         .filter_map(|range| {
             let content = &prompt[range.clone()];
             let count = content.split_whitespace().count();
