@@ -125,3 +125,29 @@ fn bad_project_files_name_file_and_key() {
         "{err}"
     );
 }
+
+#[test]
+fn presets_and_default_safety_parse_and_bad_values_are_named() {
+    let text = "[defaults]\nseed_mode = \"fixed\"\nsafety = { harassment = \"block_only_high\" }\n\n[presets.product-hero]\naspect = \"4:5\"\nwith = [\"Mira\"]\n";
+    let config = Config::parse(text, Path::new("c.toml")).unwrap();
+    assert_eq!(
+        config.defaults.seed_mode,
+        Some(crate::studio::spec::SeedMode::Fixed)
+    );
+    assert!(!config.defaults.safety.is_empty());
+    assert_eq!(
+        config.presets["product-hero"].aspect.as_deref(),
+        Some("4:5")
+    );
+    let err = Config::parse(
+        "[presets.x]\nsafety = { harassment = \"loud\" }\n",
+        Path::new("c.toml"),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("c.toml") && err.contains("'loud'"), "{err}");
+    let err = Config::parse("[presets.x]\nmodle = \"pro\"\n", Path::new("c.toml"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("modle"), "{err}");
+}
