@@ -11,6 +11,7 @@ use crate::studio::spec::SessionLink;
 use crate::studio::{
     GenerateSpec, Grounding, JobId, PreparedJob, Studio, StudioError, StudioEvent, backend, spec,
 };
+use crate::studio::{Roster, shot};
 
 /// Validates, starts a session, runs every request concurrently, prints paths (or JSON).
 pub async fn run(cli: &Cli, args: GenerateArgs) -> Result<(), CliError> {
@@ -53,8 +54,21 @@ pub fn spec_from_flags(
         grounding: grounding.unwrap_or_default(),
         count,
         out_dir: ctx.settings.output_dir(flags.out.as_deref()),
-        subjects: Vec::new(),
+        subjects: anchors_in_shot(ctx, &flags.with)?,
     })
+}
+
+/// Loads the anchors named by `--with` from the roster.
+fn anchors_in_shot(
+    ctx: &Context,
+    with: &[String],
+) -> Result<Vec<crate::studio::compose::Subject>, CliError> {
+    let names = shot::parse_with(with);
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let roster = Roster::new(ctx.store()?);
+    Ok(shot::subjects_named(&roster, &names)?)
 }
 
 /// A session title from the first line of a prompt.

@@ -6,12 +6,15 @@ pub mod compose;
 pub mod error;
 pub mod events;
 pub mod output;
+pub mod roster;
 pub mod runner;
 pub mod session;
+pub mod shot;
 pub mod spec;
 pub mod uploads;
 
 pub use error::StudioError;
 pub use events::{JobId, JobInfo, StudioEvent};
+pub use roster::{Anchor, AnchorKind, Budget, Roster, RosterError};
 pub use runner::Studio;
 pub use spec::{GenerateSpec, Grounding, PreparedJob, ResolvedSettings};
