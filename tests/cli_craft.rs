@@ -451,3 +451,41 @@ fn edit_takes_presets_and_safety_too() {
     );
     assert_eq!(again.status.code(), Some(2));
 }
+
+#[test]
+fn preset_anchors_go_in_shot_and_with_overrides_them() {
+    let craft = Craft::new();
+    for (name, desc) in [("Mira", "orange puffer jacket"), ("Tom", "grey beard")] {
+        craft.json_in(
+            &craft.elsewhere,
+            &["roster", "add", "character", name, "--desc", desc],
+        );
+    }
+    craft.json_in(
+        &craft.elsewhere,
+        &["preset", "save", "duo", "--with", "Mira,Tom"],
+    );
+    let both = craft.generate_in(&craft.elsewhere, &["--preset", "duo"]);
+    assert_eq!(both[0]["anchors"], serde_json::json!(["Mira", "Tom"]));
+    let only = craft.generate_in(&craft.elsewhere, &["--preset", "duo", "--with", "Tom"]);
+    assert_eq!(only[0]["anchors"], serde_json::json!(["Tom"]));
+    craft.json_in(
+        &craft.elsewhere,
+        &["preset", "save", "ghost", "--with", "Zed"],
+    );
+    let out = craft.run_in(
+        &craft.elsewhere,
+        &["generate", "a fox", "--preset", "ghost"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("'Zed'") && err.contains("preset 'ghost'"),
+        "{err}"
+    );
+    let lint = craft.json_in(
+        &craft.elsewhere,
+        &["lint", "Mira and Tom at the bakery door", "--with", "Tom"],
+    );
+    assert_eq!(lint["items"][0]["notes"][0]["rule"], "anchor-not-in-shot");
+}

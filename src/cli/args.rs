@@ -64,6 +64,8 @@ pub enum Command {
     Preset(PresetArgs),
     /// Check a prompt, a prompt file or a batch file for habits that make output unreliable.
     Lint(LintArgs),
+    /// Manage the roster of consistent characters and objects.
+    Roster(RosterArgs),
 }
 
 /// `peel generate`
@@ -127,6 +129,9 @@ pub struct GenFlags {
     /// Google Search grounding.
     #[arg(long, value_parser = ["off", "web", "image"])]
     pub grounding: Option<String>,
+    /// Put roster anchors in shot: --with Mira,Red-Mug (repeatable).
+    #[arg(long = "with", value_name = "NAME[,NAME...]")]
+    pub with: Vec<String>,
     /// Output folder.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -147,7 +152,7 @@ impl GenFlags {
             thinking: self.thinking.clone(),
             grounding: self.grounding.clone(),
             safety: self.safety.clone(),
-            with: None,
+            with: (!self.with.is_empty()).then(|| crate::studio::shot::parse_with(&self.with)),
         }
     }
 }
@@ -383,6 +388,97 @@ impl SessionAction {
             | Self::Show { json, .. }
             | Self::Export { json, .. }
             | Self::Rm { json, .. } => *json,
+        }
+    }
+}
+
+/// `peel roster`
+#[derive(Debug, Args)]
+pub struct RosterArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: RosterAction,
+}
+
+/// `peel roster …`
+#[derive(Debug, Subcommand)]
+pub enum RosterAction {
+    /// Add a character (at most five) or an object.
+    Add {
+        /// character or object.
+        kind: String,
+        /// The anchor's name, as used in prompts.
+        name: String,
+        /// Visual identifiers to restate in every shot ("orange puffer jacket, natural hair").
+        #[arg(long, default_value = "")]
+        desc: String,
+        /// Reference image (png, jpeg or webp); repeat for several.
+        #[arg(long = "ref", value_name = "FILE")]
+        refs: Vec<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the roster.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one anchor.
+    Show {
+        /// Anchor name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an anchor.
+    Rm {
+        /// Anchor name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make an image (any output) a reference of an anchor, creating the anchor if needed.
+    Promote {
+        /// The image file.
+        image: PathBuf,
+        /// The anchor's name.
+        name: String,
+        /// Kind, when the anchor does not exist yet: character or object.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Visual identifiers, when the anchor does not exist yet.
+        #[arg(long, default_value = "")]
+        desc: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the roster to a TOML file.
+    Export {
+        /// Destination file.
+        file: PathBuf,
+    },
+    /// Add (or update) anchors from a TOML file written by `export`.
+    Import {
+        /// Source file.
+        file: PathBuf,
+    },
+}
+
+impl RosterAction {
+    /// Whether JSON output was asked for.
+    pub fn json(&self) -> bool {
+        match self {
+            Self::Add { json, .. }
+            | Self::List { json }
+            | Self::Show { json, .. }
+            | Self::Rm { json, .. }
+            | Self::Promote { json, .. } => *json,
+            Self::Export { .. } | Self::Import { .. } => false,
         }
     }
 }

@@ -11,6 +11,7 @@ use crate::studio::spec::SessionLink;
 use crate::studio::{
     GenerateSpec, JobId, PreparedJob, Studio, StudioError, StudioEvent, backend, spec,
 };
+use crate::studio::{Roster, shot};
 
 /// Validates, starts a session, runs every request concurrently, prints paths (or JSON).
 pub async fn run(cli: &Cli, args: GenerateArgs) -> Result<(), CliError> {
@@ -46,13 +47,22 @@ pub fn spec_from_flags(
         ..GenerateSpec::default()
     };
     settings.apply_to(&mut spec);
-    if let Some(names) = settings.with.as_ref().filter(|w| !w.is_empty()) {
-        eprintln!(
-            "peel: note: the settings put {} in shot, but this build cannot load anchors yet; they are left out",
-            names.join(", ")
-        );
-    }
+    spec.subjects = anchors_in_shot(ctx, settings.with.as_deref().unwrap_or_default())
+        .map_err(|e| layers::explain(ctx, flags, e))?;
     Ok(spec)
+}
+
+/// Loads the anchors named by `--with` from the roster.
+fn anchors_in_shot(
+    ctx: &Context,
+    with: &[String],
+) -> Result<Vec<crate::studio::compose::Subject>, CliError> {
+    let names = shot::parse_with(with);
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let roster = Roster::new(ctx.store()?);
+    Ok(shot::subjects_named(&roster, &names)?)
 }
 
 /// A session title from the first line of a prompt.

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::args::LintArgs;
 use super::{Cli, CliError, Context};
+use crate::studio::Roster;
 use crate::studio::lint::{LintInput, LintNote, lint};
 
 /// File extensions that mark an argument as a file rather than a prompt.
@@ -28,7 +29,8 @@ struct Entry {
 pub fn run(cli: &Cli, args: LintArgs) -> Result<(), CliError> {
     let ctx = Context::load(cli)?;
     let entries = read_input(&args.input)?;
-    let mut roster: Vec<String> = args.with.clone();
+    let mut roster: Vec<String> = roster_names(&ctx);
+    roster.extend(args.with.iter().cloned());
     for entry in &entries {
         roster.extend(entry.with.iter().flatten().cloned());
     }
@@ -55,6 +57,17 @@ pub fn run(cli: &Cli, args: LintArgs) -> Result<(), CliError> {
         .collect();
     print(&results, args.json);
     Ok(())
+}
+
+/// Every anchor name in the roster; a store that cannot be read gives none (lint is advice).
+fn roster_names(ctx: &Context) -> Vec<String> {
+    let Ok(store) = ctx.store() else {
+        return Vec::new();
+    };
+    Roster::new(store)
+        .list()
+        .map(|anchors| anchors.into_iter().map(|a| a.name).collect())
+        .unwrap_or_default()
 }
 
 fn print(results: &[(Entry, Vec<LintNote>)], json: bool) {

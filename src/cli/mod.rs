@@ -10,6 +10,7 @@ mod layers;
 mod lint_cmd;
 mod models_cmd;
 mod preset_cmd;
+mod roster_cmd;
 mod session_cmd;
 mod sim_cmd;
 
@@ -89,6 +90,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Generate(a) => a.flags.json,
         Command::Edit(a) => a.flags.json,
         Command::Session(a) => a.action.json(),
+        Command::Roster(a) => a.action.json(),
         Command::Models(a) => a.json,
         Command::History(a) => a.json,
         Command::Preset(a) => a.action.json(),
@@ -99,6 +101,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Generate(args) => generate::run(&cli, args).await,
         Command::Edit(args) => edit::run(&cli, args).await,
         Command::Session(args) => session_cmd::run(&cli, args),
+        Command::Roster(args) => roster_cmd::run(&cli, args),
         Command::Models(args) => models_cmd::run(&cli, args).await,
         Command::History(args) => history::run(&cli, args),
         Command::Sim(args) => sim_cmd::run(args).await,

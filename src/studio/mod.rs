@@ -9,14 +9,17 @@ pub mod lint;
 pub mod output;
 pub mod preset;
 pub mod prompt_fields;
+pub mod roster;
 pub mod runner;
 pub mod safety;
 pub mod seed;
 pub mod session;
+pub mod shot;
 pub mod spec;
 pub mod uploads;
 
 pub use error::StudioError;
 pub use events::{JobId, JobInfo, StudioEvent};
+pub use roster::{Anchor, AnchorKind, Budget, Roster, RosterError};
 pub use runner::Studio;
 pub use spec::{GenerateSpec, Grounding, PreparedJob, ResolvedSettings};

@@ -256,6 +256,7 @@ impl Studio {
                     "thinking": job.settings.thinking,
                     "grounding": job.settings.grounding,
                     "references": job.refs,
+                    "anchors": job.anchors,
                     "generation_config": job.request.generation_config,
                     "tools": job.request.tools,
                     "safety_settings": job.request.safety_settings,

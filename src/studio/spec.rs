@@ -129,6 +129,8 @@ pub struct PreparedJob {
     pub out_dir: PathBuf,
     /// The session this job adds a turn to, if any.
     pub session: Option<SessionLink>,
+    /// Names of the anchors in shot.
+    pub anchors: Vec<String>,
 }
 
 /// Where a job's answer goes in a session tree.
@@ -277,6 +279,7 @@ pub fn prepare(
                 refs: spec.refs.clone(),
                 out_dir: spec.out_dir.clone(),
                 session: None,
+                anchors: spec.subjects.iter().map(|s| s.name.clone()).collect(),
             }
         })
         .collect())
@@ -329,6 +332,7 @@ pub fn prepare_edit(
         request,
         refs: spec.refs.clone(),
         out_dir: spec.out_dir.clone(),
+        anchors: spec.subjects.iter().map(|s| s.name.clone()).collect(),
         session: Some(SessionLink {
             session_id: session.id.clone(),
             parent: Some(parent),
