@@ -694,13 +694,10 @@ async fn a_prompt_asking_for_several_images_gets_that_many() {
     )
     .await;
     let v = answer.json();
-    let images: Vec<&Value> = final_parts(&v)
+    let parts = final_parts(&v);
+    let images: Vec<&Value> = parts
         .iter()
         .filter(|p| p.get("inlineData").is_some())
-        .cloned()
-        .collect::<Vec<_>>()
-        .leak()
-        .iter()
         .collect();
     assert_eq!(images.len(), 3);
     assert!(images.iter().all(|p| p["thoughtSignature"].is_string()));
