@@ -23,6 +23,17 @@ const INPUT_IMAGE_TYPES: &[&str] = &[
     "image/heif",
 ];
 
+/// The fields of a part's `data` oneof; a part must set one.
+const DATA_FIELDS: &[&str] = &[
+    "text",
+    "inline_data",
+    "file_data",
+    "function_call",
+    "function_response",
+    "executable_code",
+    "code_execution_result",
+];
+
 /// A file referenced by `fileData.fileUri`, as the Files API knows it.
 #[derive(Debug, Clone)]
 pub struct ResolvedFile {
@@ -114,6 +125,11 @@ pub fn interpret(
         }
         let mut texts = Vec::new();
         for (pi, part) in parts.iter().enumerate() {
+            if !DATA_FIELDS.iter().any(|f| get(part, f).is_some()) {
+                return Err(SimError::invalid(format!(
+                    "* GenerateContentRequest.contents[{ci}].parts[{pi}].data: required oneof field 'data' must have one initialized field\n"
+                )));
+            }
             if get(part, "thought").and_then(Value::as_bool) == Some(true) {
                 continue;
             }
@@ -241,6 +257,14 @@ fn part_image(
         )));
     }
     let declared = get(file, "mime_type").and_then(Value::as_str).unwrap_or("");
+    let known_scheme = ["files/", "https://", "http://", "gs://"]
+        .iter()
+        .any(|p| uri.starts_with(p));
+    if !known_scheme || uri == "files/" {
+        return Err(SimError::invalid(format!(
+            "* GenerateContentRequest.contents[{ci}].parts[{pi}].file_data.file_uri: Unsupported file uri: {uri}\n"
+        )));
+    }
     if let Some(id) = files_api_id(uri) {
         let Some(found) = lookup(&id) else {
             return Err(SimError::new(
@@ -416,6 +440,40 @@ mod tests {
             interp("gemini-3.1-flash-image", body).unwrap().input_images,
             4
         );
+    }
+
+    #[test]
+    fn the_newer_response_format_spelling_sets_ratio_and_size() {
+        let object = interp(
+            "gemini-3.1-flash-image",
+            prompt(
+                json!({"responseFormat": {"image": {"aspectRatio": "16:9", "imageSize": "512"}}}),
+            ),
+        )
+        .unwrap();
+        assert_eq!((object.width, object.height), (688, 384));
+        let list = interp(
+            "gemini-3.1-flash-image",
+            prompt(
+                json!({"responseFormat": [{"image": {"aspectRatio": "1:1", "imageSize": "2K"}}]}),
+            ),
+        )
+        .unwrap();
+        assert_eq!((list.width, list.height), (2048, 2048));
+    }
+
+    #[test]
+    fn empty_parts_and_odd_uris_are_refused() {
+        let empty = interp(
+            "gemini-3.1-flash-image",
+            json!({"contents": [{"parts": [{}]}]}),
+        );
+        assert!(empty.unwrap_err().message.contains("oneof field 'data'"));
+        let odd = interp(
+            "gemini-3.1-flash-image",
+            json!({"contents": [{"parts": [{"fileData": {"fileUri": "ftp://x"}}]}]}),
+        );
+        assert!(odd.unwrap_err().message.contains("Unsupported file uri"));
     }
 
     #[test]
