@@ -767,6 +767,10 @@ async fn thought_signatures_round_trip_and_are_enforced() {
     .remove(0)
     .1;
     assert_ne!(edited, fresh, "an edit should build on the earlier image");
+    if let Ok(dir) = std::env::var("PEEL_SIM_DUMP") {
+        std::fs::write(format!("{dir}/turn1.png"), &first_image).unwrap();
+        std::fs::write(format!("{dir}/turn2.png"), &edited).unwrap();
+    }
 
     let mut missing = model_turn.clone();
     missing["parts"][1]

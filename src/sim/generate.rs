@@ -48,7 +48,12 @@ pub async fn model_action(
         "batchGenerateContent" => batches::create(&state, &version, model, &body),
         _ => return html_not_found(uri.path()),
     };
-    result.unwrap_or_else(IntoResponse::into_response)
+    let resp = result.unwrap_or_else(IntoResponse::into_response);
+    tracing::info!(
+        "POST /{version}/models/{model}:{action} -> {}",
+        resp.status().as_u16()
+    );
+    resp
 }
 
 /// How a generate answer is framed.

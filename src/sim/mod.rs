@@ -2,6 +2,7 @@
 //! (generateContent, models, files, batches) with procedural images, thought signatures,
 //! strict validation, rate limits and injectable faults.
 
+mod backdrop;
 mod batch_worker;
 mod batches;
 mod canvas;
