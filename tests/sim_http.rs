@@ -940,6 +940,37 @@ async fn error_faults_answer_like_the_service() {
 }
 
 #[tokio::test]
+async fn a_server_timeout_shorter_than_the_work_answers_504() {
+    let sim = sim(SimConfig {
+        faults: FaultSpec::parse("slow").unwrap(),
+        slow_delay: Duration::from_secs(30),
+        ..config()
+    })
+    .await;
+    let started = Instant::now();
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "{}/v1beta/models/{FLASH}:generateContent",
+            sim.base_url()
+        ))
+        .header("x-goog-api-key", "k")
+        .header("x-server-timeout", "1")
+        .body(body("late", json!({"imageConfig": {"imageSize": "512"}})).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 504);
+    let v: Value = resp.json().await.unwrap();
+    assert_eq!(v["error"]["status"], "DEADLINE_EXCEEDED");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(1) && took < Duration::from_secs(10),
+        "{took:?}"
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
 async fn slow_and_probability_faults() {
     let b = body("slow", json!({"imageConfig": {"imageSize": "512"}}));
     let sim = sim(SimConfig {

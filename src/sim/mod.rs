@@ -1,6 +1,24 @@
 //! The offline simulator: a real HTTP server on loopback that speaks the Gemini REST API
 //! (generateContent, models, files, batches) with procedural images, thought signatures,
 //! strict validation, rate limits and injectable faults.
+//!
+//! Endpoints, each on both `v1` and `v1beta` (`{v}`), keyed by `x-goog-api-key` or `?key=`:
+//!
+//! | method | path | module |
+//! |---|---|---|
+//! | POST | `/{v}/models/{m}:generateContent`, `:streamGenerateContent[?alt=sse]`, `:countTokens` | `generate` |
+//! | POST | `/{v}/models/{m}:batchGenerateContent` | `batches` |
+//! | GET | `/{v}/models`, `/{v}/models/{m}` | `routes` |
+//! | POST | `/upload/{v}/files` (resumable: start, then `?upload_id=`) | `uploads` |
+//! | GET, DELETE | `/{v}/files`, `/{v}/files/{id}`; GET `…/files/{id}:download?alt=media` | `files` |
+//! | GET | `/download/{v}/files/{id}:download?alt=media` | `files` |
+//! | GET, DELETE, POST `:cancel` | `/{v}/batches`, `/{v}/batches/{id}` | `batches` |
+//!
+//! A generate request goes: key → model (404) → rate limit (429) → JSON and strict schema
+//! (`schema`, `messages`) → model capabilities (`capabilities`, `request`) → thought
+//! signatures of model turns (`signature`) → faults (`faults`) → latency → images
+//! (`render`, `canvas`, `backdrop`) → response (`response`). Anything else gets Google's
+//! HTML 404 page.
 
 mod backdrop;
 mod batch_worker;
