@@ -60,12 +60,31 @@ def main() -> None:
             image_config=types.ImageConfig(aspect_ratio="1:1", image_size="512"),
             thinking_config=types.ThinkingConfig(include_thoughts=True, thinking_level="HIGH"),
             seed=7,
+            system_instruction="Keep it simple.",
+            safety_settings=[
+                types.SafetySetting(category="HARM_CATEGORY_HARASSMENT", threshold="BLOCK_ONLY_HIGH")
+            ],
+            tools=[types.Tool(google_search=types.GoogleSearch())],
+            media_resolution="MEDIA_RESOLUTION_HIGH",
         ),
     )
     parts = response.candidates[0].content.parts
     assert parts[0].thought, "first part should be a thought"
     assert png_size(final_images(response)[0]) == (512, 512)
     print("thoughts: ok")
+
+    # 2b. The service refuses what the model cannot do, and the SDK raises ClientError.
+    try:
+        client.models.generate_content(
+            model=MODEL,
+            contents="x",
+            config=types.GenerateContentConfig(image_config=types.ImageConfig(image_size="1k")),
+        )
+    except errors.ClientError as err:
+        assert err.code == 400 and "1k" in str(err), err
+        print("lowercase size refused: ok")
+    else:
+        raise AssertionError("imageSize 1k was accepted")
 
     # 3. A second turn through chats: the SDK sends the model turn back with its signatures.
     chat = client.chats.create(
