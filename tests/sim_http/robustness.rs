@@ -1,23 +1,8 @@
-//! Hostile and mutated bodies: the simulator answers every one with a 200 or a proper 4xx
-//! error envelope and keeps serving.
+//! Hostile and mutated bodies: every one gets a 200 or a proper 4xx envelope, and the server keeps serving.
 
-use std::net::SocketAddr;
-use std::time::Duration;
-
-use peel::models::Registry;
-use peel::sim::{Latency, SimConfig, SimHandle, start};
 use serde_json::{Value, json};
 
-async fn sim() -> SimHandle {
-    let config = SimConfig {
-        latency: Latency::Fixed(Duration::ZERO),
-        ..SimConfig::default()
-    };
-    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    start(config, Registry::shipped().unwrap(), addr)
-        .await
-        .unwrap()
-}
+use crate::common::*;
 
 async fn send(client: &reqwest::Client, url: &str, body: Vec<u8>) -> (u16, String) {
     let resp = client
@@ -91,7 +76,7 @@ fn replace(v: &mut Value, path: &[Value], new: Value) {
 
 #[tokio::test]
 async fn every_mutation_of_a_valid_body_is_answered_sanely() {
-    let sim = sim().await;
+    let sim = sim(config()).await;
     let client = reqwest::Client::new();
     let url = format!(
         "{}/v1beta/models/gemini-3.1-flash-image:generateContent",
@@ -148,7 +133,7 @@ async fn every_mutation_of_a_valid_body_is_answered_sanely() {
 
 #[tokio::test]
 async fn garbage_bodies_are_refused_without_harm() {
-    let sim = sim().await;
+    let sim = sim(config()).await;
     let client = reqwest::Client::new();
     let url = format!(
         "{}/v1beta/models/gemini-3.1-flash-image:generateContent",
