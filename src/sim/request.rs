@@ -8,7 +8,7 @@ use super::capabilities::{
     default_ratio, image_settings, thinking,
 };
 use super::errors::SimError;
-use super::schema::{decode_base64, get};
+use super::schema::{camel, decode_base64, get};
 use crate::models::ModelSpec;
 
 /// Most images one request returns.
@@ -125,10 +125,24 @@ pub fn interpret(
         }
         let mut texts = Vec::new();
         for (pi, part) in parts.iter().enumerate() {
-            if !DATA_FIELDS.iter().any(|f| get(part, f).is_some()) {
+            let set: Vec<&str> = DATA_FIELDS
+                .iter()
+                .copied()
+                .filter(|f| get(part, f).is_some())
+                .collect();
+            if set.is_empty() {
                 return Err(SimError::invalid(format!(
                     "* GenerateContentRequest.contents[{ci}].parts[{pi}].data: required oneof field 'data' must have one initialized field\n"
                 )));
+            }
+            if let Some(second) = set.get(1) {
+                return Err(SimError::bad_field(
+                    &format!("contents[{ci}].parts[{pi}]"),
+                    format!(
+                        "Invalid JSON payload received. Oneof field 'data' is already set. Cannot set '{}'",
+                        camel(second)
+                    ),
+                ));
             }
             if get(part, "thought").and_then(Value::as_bool) == Some(true) {
                 continue;
@@ -469,6 +483,15 @@ mod tests {
             json!({"contents": [{"parts": [{}]}]}),
         );
         assert!(empty.unwrap_err().message.contains("oneof field 'data'"));
+        let both = interp(
+            "gemini-3.1-flash-image",
+            json!({"contents": [{"parts": [{"text": "x", "inlineData": {"mimeType": "image/png", "data": "AAEC"}}]}]}),
+        );
+        assert!(
+            both.unwrap_err()
+                .message
+                .contains("Cannot set 'inlineData'")
+        );
         let odd = interp(
             "gemini-3.1-flash-image",
             json!({"contents": [{"parts": [{"fileData": {"fileUri": "ftp://x"}}]}]}),
