@@ -263,18 +263,26 @@ pub fn excerpt(prompt: &str) -> String {
     format!("{}...", cut.trim_end())
 }
 
-/// The largest scale at which `text` wraps into the box, with its lines.
+/// The largest scale at which `text` wraps into the box, with its lines; scales that keep
+/// every word whole are preferred over larger ones that would split a word.
 fn fit(text: &str, max_w: i64, max_h: i64) -> Option<(u32, Vec<String>)> {
+    let longest = text
+        .split_whitespace()
+        .map(|w| w.chars().count())
+        .max()
+        .unwrap_or(1) as i64;
     let top = (max_h / GLYPH as i64).clamp(1, 400);
-    for s in (1..=top).rev() {
-        let cpl = max_w / (GLYPH as i64 * s);
-        if cpl < 1 {
-            continue;
-        }
-        let lines = wrap(text, cpl as usize);
-        let height = lines.len() as i64 * (GLYPH as i64 + 2) * s - 2 * s;
-        if height <= max_h {
-            return Some((s as u32, lines));
+    for whole_words in [true, false] {
+        for s in (1..=top).rev() {
+            let cpl = max_w / (GLYPH as i64 * s);
+            if cpl < 1 || (whole_words && cpl < longest) {
+                continue;
+            }
+            let lines = wrap(text, cpl as usize);
+            let height = lines.len() as i64 * (GLYPH as i64 + 2) * s - 2 * s;
+            if height <= max_h {
+                return Some((s as u32, lines));
+            }
         }
     }
     Some((1, wrap(text, (max_w / GLYPH as i64).max(1) as usize)))
@@ -422,6 +430,15 @@ mod tests {
         let jpeg = encode(&canvas, Format::Jpeg).unwrap();
         assert_eq!(&jpeg[..2], &[0xFF, 0xD8]);
         assert_eq!(super::super::backdrop::dimensions(&jpeg), Some((320, 180)));
+    }
+
+    #[test]
+    fn fit_keeps_words_whole_when_it_can() {
+        let (scale, lines) = fit("a watercolor fox", 170, 2000).unwrap();
+        assert_eq!(scale, 2, "{lines:?}");
+        assert!(lines.iter().any(|l| l == "watercolor"), "{lines:?}");
+        let (_, forced) = fit("supercalifragilistic", 40, 2000).unwrap();
+        assert!(forced.len() > 1);
     }
 
     #[test]
