@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::SimState;
 use super::errors::{SimError, html_not_found};
-use super::request::ResolvedFile;
+use super::inputs::ResolvedFile;
 use super::routes::{Params, gate, page_params, page_token};
 
 /// How long a file lives.

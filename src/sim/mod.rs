@@ -29,6 +29,7 @@ mod errors;
 mod faults;
 mod files;
 mod generate;
+mod inputs;
 mod messages;
 mod ratelimit;
 mod render;
