@@ -64,6 +64,34 @@ pub enum Latency {
     Fixed(Duration),
 }
 
+impl Latency {
+    /// Parses `realistic`, or a fixed time such as `0`, `250ms`, `1.5s`.
+    pub fn parse(text: &str) -> Result<Latency, String> {
+        let t = text.trim().to_ascii_lowercase();
+        if t == "realistic" {
+            return Ok(Latency::Realistic);
+        }
+        let (number, scale) = if let Some(ms) = t.strip_suffix("ms") {
+            (ms, 0.001)
+        } else if let Some(s) = t.strip_suffix('s') {
+            (s, 1.0)
+        } else {
+            (t.as_str(), 0.001)
+        };
+        number
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .map(|n| Latency::Fixed(Duration::from_secs_f64(n * scale)))
+            .ok_or_else(|| {
+                format!(
+                    "latency '{text}' is not understood: use 'realistic' or a time like 0, 250ms or 1.5s"
+                )
+            })
+    }
+}
+
 /// How the simulator behaves.
 #[derive(Clone)]
 pub struct SimConfig {
@@ -181,4 +209,36 @@ pub async fn start(
     });
     tracing::info!("simulator listening on http://{addr}");
     Ok(SimHandle { addr, stop, task })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_parses_names_and_times() {
+        assert_eq!(Latency::parse("Realistic"), Ok(Latency::Realistic));
+        assert_eq!(Latency::parse("0"), Ok(Latency::Fixed(Duration::ZERO)));
+        assert_eq!(
+            Latency::parse("250ms"),
+            Ok(Latency::Fixed(Duration::from_millis(250)))
+        );
+        assert_eq!(
+            Latency::parse("1.5s"),
+            Ok(Latency::Fixed(Duration::from_millis(1500)))
+        );
+        assert!(Latency::parse("fast").unwrap_err().contains("'fast'"));
+        assert!(Latency::parse("-1s").is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let config = SimConfig {
+            key: Some("secret-key-123".into()),
+            ..SimConfig::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("secret-key-123"), "{shown}");
+        assert!(shown.contains("redacted"));
+    }
 }
