@@ -1,6 +1,7 @@
-//! The SQLite store (WAL): jobs now; sessions, roster and batches build on it.
+//! The SQLite store (WAL): jobs and the roster; sessions and batches build on it.
 
 mod jobs;
+mod roster;
 mod schema;
 
 use std::path::Path;
@@ -10,6 +11,7 @@ use rusqlite::Connection;
 use thiserror::Error;
 
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
+pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};
 
 /// A store failure.
 #[derive(Debug, Error, Clone, PartialEq)]

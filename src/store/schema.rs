@@ -26,6 +26,16 @@ const MIGRATIONS: &[&str] = &[
         elapsed_ms INTEGER
     );
     CREATE INDEX jobs_created ON jobs(created_at);",
+    // 2: anchors (the roster)
+    "CREATE TABLE anchors (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        kind TEXT NOT NULL CHECK (kind IN ('character', 'object')),
+        description TEXT NOT NULL DEFAULT '',
+        refs_json TEXT NOT NULL DEFAULT '[]',
+        in_shot INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );",
 ];
 
 /// Brings the schema up to date.

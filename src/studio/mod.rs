@@ -4,10 +4,12 @@ pub mod backend;
 pub mod error;
 pub mod events;
 pub mod output;
+pub mod roster;
 pub mod runner;
 pub mod spec;
 
 pub use error::StudioError;
 pub use events::{JobId, JobInfo, StudioEvent};
+pub use roster::{Anchor, AnchorKind, Budget, Roster, RosterError};
 pub use runner::Studio;
 pub use spec::{GenerateSpec, Grounding, PreparedJob, ResolvedSettings};
