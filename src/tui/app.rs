@@ -5,7 +5,7 @@ use std::io;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{Event, EventStream, KeyEventKind, MouseEventKind};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 use ratatui::DefaultTerminal;
 use ratatui_image::thread::{ResizeRequest, ResizeResponse};
 use tokio::signal::unix::{SignalKind, signal};
@@ -84,8 +84,6 @@ pub async fn run(
                 Input::Resize(r)
             } else if let Ok(r) = resized_rx.try_recv() {
                 Input::Resized(r)
-            } else if let Some(Some(Ok(event))) = events.next().now_or_never() {
-                Input::Event(event)
             } else {
                 break;
             };

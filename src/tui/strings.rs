@@ -160,6 +160,8 @@ pub const EDITOR_KEYS: &[(&str, &str)] = &[
     ("paste", "bracketed paste; an image path attaches it"),
 ];
 
+/// The first status message.
+pub const WELCOME: &str = "write a prompt, Ctrl+G to generate, F1 for every key";
 /// Shown in the empty editor.
 pub const PROMPT_PLACEHOLDER: &str = "Describe the image… (Ctrl+G to generate, F1 for keys)";
 /// Shown in the empty Jobs pane.

@@ -122,12 +122,7 @@ impl AppState {
         let mut prompt = prompt::PromptState::new(init.history);
         prompt.set_focused(true);
         let mut status = status::StatusState::new(init.backend, init.offline);
-        if init.offline {
-            status.say(
-                status::Level::Warn,
-                "no API key: images come from the offline simulator",
-            );
-        }
+        status.say(status::Level::Info, super::strings::WELCOME);
         Self {
             focus: Focus::Prompt,
             prompt,

@@ -74,11 +74,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         ),
     ])];
     if list.is_empty() {
-        lines.push(Line::from(Span::styled(
-            format!(" {}", strings::ANCHORS_EMPTY),
-            theme.muted(),
-        )));
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        frame.render_widget(Paragraph::new(lines), inner);
+        let rest = Rect::new(inner.x + 1, inner.y + 1, inner.width.saturating_sub(2), inner.height - 1);
+        let empty = Line::styled(strings::ANCHORS_EMPTY, theme.muted());
+        frame.render_widget(Paragraph::new(empty).wrap(Wrap { trim: true }), rest);
         return;
     }
     let rows = (inner.height as usize).saturating_sub(1);

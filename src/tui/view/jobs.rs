@@ -25,9 +25,13 @@ use crate::tui::theme::Theme;
 /// Spinner frames for sending jobs.
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 /// Width of the state column.
-const STATE_W: usize = 16;
-/// From this inner width rows show cost and model columns.
-const FULL_FROM: usize = 64;
+const STATE_W: usize = 14;
+/// Width of the state column in narrow panes.
+const STATE_W_NARROW: usize = 10;
+/// From this inner width rows show the cost column.
+const COST_FROM: usize = 60;
+/// From this inner width rows also show the model column.
+const MODEL_FROM: usize = 96;
 
 /// Draws the Jobs pane.
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
@@ -108,12 +112,16 @@ fn job_line<'a>(
         Span::styled(format!("{elapsed:>6}"), theme.text()),
     ];
     let mut used = 1 + 1 + 6 + STATE_W + 6;
-    if width >= FULL_FROM {
+    if width >= COST_FROM {
         let cost = if job.cost_usd > 0.0 {
             format!("${:.3}", job.cost_usd)
         } else {
             String::new()
         };
+        spans.push(Span::styled(format!("{cost:>8}"), theme.text()));
+        used += 8;
+    }
+    if width >= MODEL_FROM {
         let model = state
             .registry
             .resolve(&job.model)
@@ -124,12 +132,11 @@ fn job_line<'a>(
             job.size,
             job.aspect.as_deref().unwrap_or("auto")
         );
-        spans.push(Span::styled(format!("{cost:>8}"), theme.text()));
         spans.push(Span::styled(
             format!("  {:<16}", truncate(&shape, 16)),
             theme.muted(),
         ));
-        used += 8 + 18;
+        used += 18;
     }
     spans.push(Span::raw("  "));
     used += 2;
@@ -182,7 +189,7 @@ pub fn phase_words(job: &JobItem, now: Instant, theme: &Theme) -> (&'static str,
                 .unwrap_or_else(|| "failed".into()),
             theme.error(),
         ),
-        Phase::Blocked => ("⊘", "blocked: safety".into(), theme.error()),
+        Phase::Blocked => ("⊘", "blocked".into(), theme.error()),
         Phase::Cancelled => ("–", "cancelled".into(), theme.muted()),
         Phase::Interrupted => ("?", "interrupted".into(), theme.muted()),
     }

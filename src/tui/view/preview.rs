@@ -18,7 +18,7 @@ use ratatui_image::thread::{ResizeRequest, ThreadProtocol};
 use ratatui_image::{Resize, StatefulImage};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::frame::{Pane, draw_pane, hint_line, truncate_left};
+use super::frame::{Pane, draw_pane, hint_line, truncate, truncate_left};
 use super::jobs::phase_words;
 use crate::tui::action::Action;
 use crate::tui::state::jobs::{JobItem, Phase};
@@ -28,8 +28,10 @@ use crate::tui::state::{AppState, Focus};
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 
-/// Rows under the image for the caption.
+/// Rows under the image for the caption (more in tall panes).
 const CAPTION_ROWS: u16 = 2;
+/// From this inner height the caption may take a third row.
+const TALL_FROM: u16 = 12;
 
 /// The one decoded image the workbench holds, ready to draw (view-local state).
 pub struct ImageSlot {
@@ -132,7 +134,8 @@ fn draw_done(
     slot: &mut ImageSlot,
     job: &JobItem,
 ) {
-    let caption_rows = CAPTION_ROWS.min(inner.height.saturating_sub(1));
+    let rows = if inner.height >= TALL_FROM { CAPTION_ROWS + 1 } else { CAPTION_ROWS };
+    let caption_rows = rows.min(inner.height.saturating_sub(1));
     let image_area = Rect::new(inner.x, inner.y, inner.width, inner.height - caption_rows);
     let caption_area = Rect::new(inner.x, image_area.bottom(), inner.width, caption_rows);
     draw_caption(frame, caption_area, state, theme, job);
@@ -194,16 +197,64 @@ fn draw_caption(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, 
     }
     parts.push(format!("${:.3}", job.cost_usd));
     let width = area.width as usize;
-    let caption = Line::styled(parts.join(" · "), theme.accent()).alignment(Alignment::Center);
-    let path = job
-        .image()
-        .map(|p| truncate_left(&p.display().to_string(), width.saturating_sub(2)))
-        .unwrap_or_default();
-    let mut lines = vec![caption];
-    if area.height > 1 {
-        lines.push(Line::styled(path, theme.muted()).alignment(Alignment::Center));
+    let path = job.image().map(|p| p.display().to_string()).unwrap_or_default();
+    let rows = area.height as usize;
+    let mut lines = flow_caption(&parts, &path, width, rows);
+    if lines.is_none() && job.pixels.is_some() {
+        parts.remove(2);
+        lines = flow_caption(&parts, &path, width, rows);
     }
+    let lines = lines.unwrap_or_else(|| {
+        let mut all = vec![truncate(&parts.join(" · "), width)];
+        if rows > 1 {
+            all.push(truncate_left(&path, width.saturating_sub(2)));
+        }
+        all
+    });
+    let count = lines.len();
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let style = if i + 1 == count && rows > 1 {
+                theme.muted()
+            } else {
+                theme.accent()
+            };
+            Line::styled(text, style).alignment(Alignment::Center)
+        })
+        .collect();
+    let top = area.height.saturating_sub(count as u16);
+    let area = Rect::new(area.x, area.y + top, area.width, area.height - top);
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Flows caption parts into the rows above the path line; None when they do not all fit.
+fn flow_caption(parts: &[String], path: &str, width: usize, rows: usize) -> Option<Vec<String>> {
+    const SEP: &str = " · ";
+    let text_rows = rows.saturating_sub(1).max(1);
+    let mut lines: Vec<String> = vec![String::new()];
+    for part in parts {
+        let current = lines.last_mut()?;
+        let needed = current.chars().count() + SEP.chars().count() + part.chars().count();
+        if current.is_empty() {
+            current.push_str(part);
+        } else if needed <= width {
+            current.push_str(SEP);
+            current.push_str(part);
+        } else if lines.len() < text_rows {
+            lines.push(part.clone());
+        } else {
+            return None;
+        }
+    }
+    if lines.iter().any(|l| l.chars().count() > width) {
+        return None;
+    }
+    if rows > 1 {
+        lines.push(truncate_left(path, width.saturating_sub(2)));
+    }
+    Some(lines)
 }
 
 fn draw_failure(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, job: &JobItem) {

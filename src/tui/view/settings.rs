@@ -17,6 +17,7 @@ use crate::tui::theme::Theme;
 struct Item {
     action: Option<Action>,
     label: &'static str,
+    short_label: &'static str,
     value: String,
     short: String,
     warn: bool,
@@ -29,14 +30,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
     let items = items(state);
     let width = area.width as usize;
-    for (keys, labels, long) in [
-        (true, true, true),
-        (true, true, false),
-        (true, false, false),
-        (false, false, false),
-    ] {
-        let line = render(&items, state, theme, keys, labels, long);
-        if line.width() <= width || (!keys && !labels && !long) {
+    let variants = [
+        Variant { keys: true, labels: Labels::Long, long: true },
+        Variant { keys: true, labels: Labels::Short, long: false },
+        Variant { keys: false, labels: Labels::Short, long: false },
+        Variant { keys: false, labels: Labels::None, long: false },
+    ];
+    for (i, variant) in variants.iter().enumerate() {
+        let line = render(&items, state, theme, variant);
+        if line.width() <= width || i + 1 == variants.len() {
             frame.render_widget(Paragraph::new(line), area);
             return;
         }
@@ -70,6 +72,7 @@ fn items(state: &AppState) -> Vec<Item> {
         Item {
             action: Some(Action::CycleModel),
             label: "model",
+            short_label: "",
             value: spec.display_name.clone(),
             short: short_model_name(spec),
             warn: false,
@@ -77,6 +80,7 @@ fn items(state: &AppState) -> Vec<Item> {
         Item {
             action: Some(Action::CycleAspect),
             label: "ratio",
+            short_label: "ratio",
             value: s.aspect.clone().unwrap_or_else(|| "auto".into()),
             short: s.aspect.clone().unwrap_or_else(|| "auto".into()),
             warn: false,
@@ -84,6 +88,7 @@ fn items(state: &AppState) -> Vec<Item> {
         Item {
             action: Some(Action::CycleSize),
             label: "size",
+            short_label: "",
             value: s.size.clone(),
             short: s.size.clone(),
             warn: false,
@@ -91,6 +96,7 @@ fn items(state: &AppState) -> Vec<Item> {
         Item {
             action: Some(Action::CycleSeed),
             label: "seed",
+            short_label: "seed",
             value: seed,
             short: seed_short,
             warn: false,
@@ -98,6 +104,7 @@ fn items(state: &AppState) -> Vec<Item> {
         Item {
             action: Some(Action::CycleThinking),
             label: "thinking",
+            short_label: "think",
             value: thinking.clone(),
             short: thinking,
             warn: false,
@@ -105,6 +112,7 @@ fn items(state: &AppState) -> Vec<Item> {
         Item {
             action: Some(Action::CycleGrounding),
             label: "search",
+            short_label: "search",
             value: grounding.clone(),
             short: if s.grounding == Grounding::Off && !spec.grounding.is_empty() {
                 "off".into()
@@ -118,6 +126,7 @@ fn items(state: &AppState) -> Vec<Item> {
         items.push(Item {
             action: Some(Action::ClearRefs),
             label: "refs",
+            short_label: "refs",
             value: format!("{}/{refs_cap}", s.refs.len()),
             short: s.refs.len().to_string(),
             warn: s.refs.len() > refs_cap,
@@ -126,14 +135,22 @@ fn items(state: &AppState) -> Vec<Item> {
     items
 }
 
-fn render<'a>(
-    items: &[Item],
-    state: &AppState,
-    theme: &Theme,
+#[derive(Clone, Copy, PartialEq)]
+enum Labels {
+    Long,
+    Short,
+    None,
+}
+
+#[derive(Clone, Copy)]
+struct Variant {
     keys: bool,
-    labels: bool,
+    labels: Labels,
     long: bool,
-) -> Line<'a> {
+}
+
+fn render<'a>(items: &[Item], state: &AppState, theme: &Theme, v: &Variant) -> Line<'a> {
+    let Variant { keys, labels, long } = *v;
     let mut spans = vec![Span::raw(" ")];
     for (i, item) in items.iter().enumerate() {
         if i > 0 {
@@ -143,8 +160,13 @@ fn render<'a>(
             spans.push(Span::styled(state.keymap.hint(action), theme.muted()));
             spans.push(Span::raw(" "));
         }
-        if labels {
-            spans.push(Span::styled(format!("{} ", item.label), theme.muted()));
+        let label = match labels {
+            Labels::Long => item.label,
+            Labels::Short => item.short_label,
+            Labels::None => "",
+        };
+        if !label.is_empty() {
+            spans.push(Span::styled(format!("{label} "), theme.muted()));
         }
         let value = if long { &item.value } else { &item.short };
         let style = if item.warn {
