@@ -101,17 +101,22 @@ fn job_line<'a>(
         .elapsed_at(state.now)
         .map(|d| format!("{:.1}s", d.as_secs_f64()))
         .unwrap_or_default();
+    let state_w = if width >= COST_FROM {
+        STATE_W
+    } else {
+        STATE_W_NARROW
+    };
     let mut spans = vec![
         Span::raw(" "),
         Span::styled(glyph, style),
         Span::styled(format!(" #{:<4}", job.id), theme.muted()),
         Span::styled(
-            format!("{:<STATE_W$}", truncate(&label, STATE_W - 1)),
+            format!("{:<state_w$}", truncate(&label, state_w - 1)),
             style,
         ),
         Span::styled(format!("{elapsed:>6}"), theme.text()),
     ];
-    let mut used = 1 + 1 + 6 + STATE_W + 6;
+    let mut used = 1 + 1 + 6 + state_w + 6;
     if width >= COST_FROM {
         let cost = if job.cost_usd > 0.0 {
             format!("${:.3}", job.cost_usd)
