@@ -194,7 +194,9 @@ impl fmt::Display for KeyChord {
         }
         match self.code {
             KeyCodeOrd::Char(' ') => f.write_str("Space"),
-            KeyCodeOrd::Char(c) if self.mods & CTRL != 0 => write!(f, "{}", c.to_ascii_uppercase()),
+            KeyCodeOrd::Char(c) if self.mods & (CTRL | ALT) != 0 => {
+                write!(f, "{}", c.to_ascii_uppercase())
+            }
             KeyCodeOrd::Char(c) => write!(f, "{c}"),
             KeyCodeOrd::F(n) => write!(f, "F{n}"),
             KeyCodeOrd::Enter => f.write_str("Enter"),

@@ -98,9 +98,9 @@ pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
             Action::CycleAspect,
             Action::CycleSize,
             Action::CycleSeed,
-            Action::RerollSeed,
             Action::CycleThinking,
             Action::CycleGrounding,
+            Action::RerollSeed,
         ],
     ),
     (
@@ -157,7 +157,7 @@ pub const EDITOR_KEYS: &[(&str, &str)] = &[
     ("Alt+D", "delete word forward"),
     ("Ctrl+K", "delete to line end"),
     ("Enter", "new line"),
-    ("paste", "bracketed paste; an image path attaches it"),
+    ("paste", "inserts text; an image path attaches it"),
 ];
 
 /// The first status message.

@@ -12,6 +12,9 @@ pub mod settings;
 pub mod status;
 mod update;
 
+#[cfg(test)]
+mod tests;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;

@@ -66,16 +66,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         theme.muted()
     };
     let width = inner.width as usize;
+    let mut budget_text = budget.to_string();
+    if budget_text.chars().count() + 2 > width {
+        let (c, o, i) = (budget.characters, budget.objects, budget.images);
+        budget_text = format!(
+            "chars {}/{} · objs {}/{} · imgs {}/{}",
+            c.0, c.1, o.0, o.1, i.0, i.1
+        );
+    }
     let mut lines = vec![Line::from(vec![
         Span::raw(" "),
         Span::styled(
-            truncate(&budget.to_string(), width.saturating_sub(2)),
+            truncate(&budget_text, width.saturating_sub(2)),
             budget_style,
         ),
     ])];
     if list.is_empty() {
         frame.render_widget(Paragraph::new(lines), inner);
-        let rest = Rect::new(inner.x + 1, inner.y + 1, inner.width.saturating_sub(2), inner.height - 1);
+        let rest = Rect::new(
+            inner.x + 1,
+            inner.y + 1,
+            inner.width.saturating_sub(2),
+            inner.height - 1,
+        );
         let empty = Line::styled(strings::ANCHORS_EMPTY, theme.muted());
         frame.render_widget(Paragraph::new(empty).wrap(Wrap { trim: true }), rest);
         return;

@@ -25,7 +25,7 @@ use crate::tui::theme::Theme;
 /// Spinner frames for sending jobs.
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 /// Width of the state column.
-const STATE_W: usize = 14;
+const STATE_W: usize = 16;
 /// Width of the state column in narrow panes.
 const STATE_W_NARROW: usize = 10;
 /// From this inner width rows show the cost column.
@@ -111,7 +111,10 @@ fn job_line<'a>(
         Span::styled(glyph, style),
         Span::styled(format!(" #{:<4}", job.id), theme.muted()),
         Span::styled(
-            format!("{:<state_w$}", truncate(&label, state_w - 1)),
+            format!(
+                "{:<state_w$}",
+                truncate(&compact(&label, state_w - 1), state_w - 1)
+            ),
             style,
         ),
         Span::styled(format!("{elapsed:>6}"), theme.text()),
@@ -183,7 +186,7 @@ pub fn phase_words(job: &JobItem, now: Instant, theme: &Theme) -> (&'static str,
         }
         Phase::Retrying { until, .. } => {
             let secs = until.saturating_duration_since(now).as_secs_f64().ceil();
-            ("↻", format!("retry in {secs:.0} s"), theme.warn())
+            ("↻", format!("retrying in {secs:.0} s"), theme.warn())
         }
         Phase::Done => ("✓", "done".into(), theme.ok()),
         Phase::Failed => (
@@ -197,5 +200,16 @@ pub fn phase_words(job: &JobItem, now: Instant, theme: &Theme) -> (&'static str,
         Phase::Blocked => ("⊘", "blocked".into(), theme.error()),
         Phase::Cancelled => ("–", "cancelled".into(), theme.muted()),
         Phase::Interrupted => ("?", "interrupted".into(), theme.muted()),
+    }
+}
+
+/// Shortens state words for narrow columns ("retrying in 4 s" → "retry 4s").
+fn compact(label: &str, width: usize) -> String {
+    if label.chars().count() <= width {
+        return label.to_string();
+    }
+    match label.strip_prefix("retrying in ") {
+        Some(rest) => format!("retry {}", rest.replace(' ', "")),
+        None => label.to_string(),
     }
 }

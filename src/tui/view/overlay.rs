@@ -15,9 +15,9 @@ use crate::tui::strings;
 use crate::tui::theme::Theme;
 
 /// Width of the key column in help.
-const KEY_W: usize = 20;
+const KEY_W: usize = 24;
 /// Width of one help column.
-const HELP_COL_W: u16 = 58;
+const HELP_COL_W: u16 = 64;
 
 /// Draws the overlay, if any.
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
@@ -119,7 +119,8 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, scroll: 
     } else {
         (sections.into_iter().flatten().collect(), Vec::new())
     };
-    let rows = left.len().max(right.len()) as u16 + 1;
+    let content = left.len().max(right.len()) as u16;
+    let rows = content + 1;
     let width = if two_columns {
         HELP_COL_W * 2 + 3
     } else {
@@ -135,7 +136,7 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, scroll: 
         inner.width.saturating_sub(1),
         inner.height.saturating_sub(1),
     );
-    let max_scroll = rows.saturating_sub(body.height);
+    let max_scroll = content.saturating_sub(body.height);
     let scroll = scroll.min(max_scroll);
     if two_columns {
         let half = body.width / 2;

@@ -134,7 +134,11 @@ fn draw_done(
     slot: &mut ImageSlot,
     job: &JobItem,
 ) {
-    let rows = if inner.height >= TALL_FROM { CAPTION_ROWS + 1 } else { CAPTION_ROWS };
+    let rows = if inner.height >= TALL_FROM {
+        CAPTION_ROWS + 1
+    } else {
+        CAPTION_ROWS
+    };
     let caption_rows = rows.min(inner.height.saturating_sub(1));
     let image_area = Rect::new(inner.x, inner.y, inner.width, inner.height - caption_rows);
     let caption_area = Rect::new(inner.x, image_area.bottom(), inner.width, caption_rows);
@@ -197,7 +201,10 @@ fn draw_caption(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, 
     }
     parts.push(format!("${:.3}", job.cost_usd));
     let width = area.width as usize;
-    let path = job.image().map(|p| p.display().to_string()).unwrap_or_default();
+    let path = job
+        .image()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
     let rows = area.height as usize;
     let mut lines = flow_caption(&parts, &path, width, rows);
     if lines.is_none() && job.pixels.is_some() {

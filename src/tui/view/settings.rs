@@ -31,10 +31,26 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let items = items(state);
     let width = area.width as usize;
     let variants = [
-        Variant { keys: true, labels: Labels::Long, long: true },
-        Variant { keys: true, labels: Labels::Short, long: false },
-        Variant { keys: false, labels: Labels::Short, long: false },
-        Variant { keys: false, labels: Labels::None, long: false },
+        Variant {
+            keys: true,
+            labels: Labels::Long,
+            long: true,
+        },
+        Variant {
+            keys: true,
+            labels: Labels::Short,
+            long: false,
+        },
+        Variant {
+            keys: false,
+            labels: Labels::Short,
+            long: false,
+        },
+        Variant {
+            keys: false,
+            labels: Labels::None,
+            long: false,
+        },
     ];
     for (i, variant) in variants.iter().enumerate() {
         let line = render(&items, state, theme, variant);
