@@ -101,6 +101,16 @@ impl GeminiClient {
         &self.options.base_url
     }
 
+    /// The API version path segment.
+    pub fn api_version(&self) -> &str {
+        &self.options.api_version
+    }
+
+    /// The underlying HTTP client (the key is a default header).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     fn url(&self, path: &str) -> String {
         format!(
             "{}/{}/{}",
@@ -121,17 +131,18 @@ impl GeminiClient {
             message: format!("cannot encode the request: {e}"),
         })?;
         let url = self.url(&format!("models/{model}:generateContent"));
-        let call = || self.post_json(&url, body.clone(), model);
-        let body = self
-            .with_retries(call, |failed, delay, error| {
-                on_retry(RetryNotice {
-                    failed_attempt: failed,
-                    delay,
-                    error: error.clone(),
-                })
+        let call = || async {
+            let bytes = self.post_json(&url, body.clone(), model).await?;
+            parse_response(&bytes)
+        };
+        self.with_retries(call, |failed, delay, error| {
+            on_retry(RetryNotice {
+                failed_attempt: failed,
+                delay,
+                error: error.clone(),
             })
-            .await?;
-        parse_response(&body)
+        })
+        .await
     }
 
     /// Lists every model the key can see, following pages.
@@ -158,14 +169,14 @@ impl GeminiClient {
         }
     }
 
-    async fn with_retries<F, Fut>(
+    async fn with_retries<T, F, Fut>(
         &self,
         call: F,
         mut notify: impl FnMut(u32, Duration, &ApiError),
-    ) -> Result<bytes::Bytes, ApiError>
+    ) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<bytes::Bytes, ApiError>>,
+        Fut: Future<Output = Result<T, ApiError>>,
     {
         let policy = self.options.retry;
         let backoff = ExponentialBuilder::default()

@@ -46,8 +46,12 @@ pub enum ImageProtocolArg {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Generate images from a prompt.
+    /// Generate images from a prompt (starts a session).
     Generate(GenerateArgs),
+    /// Continue a session with an instruction, fork it, or start one from an image.
+    Edit(EditArgs),
+    /// List, show, export or delete sessions.
+    Session(SessionArgs),
     /// List the models peel knows, with what each allows and costs.
     Models(ModelsArgs),
     /// List past jobs.
@@ -56,6 +60,8 @@ pub enum Command {
     Sim(SimArgs),
     /// Show or create the configuration file.
     Config(ConfigArgs),
+    /// Manage the roster of consistent characters and objects.
+    Roster(RosterArgs),
 }
 
 /// `peel generate`
@@ -63,6 +69,32 @@ pub enum Command {
 pub struct GenerateArgs {
     /// What the image should show.
     pub prompt: String,
+    /// Number of requests to run concurrently.
+    #[arg(long, short = 'n', default_value_t = 1)]
+    pub count: u32,
+    /// Generation settings.
+    #[command(flatten)]
+    pub flags: GenFlags,
+}
+
+/// `peel edit`
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// A session id (or unique prefix) to continue, or an image file to start a new session from.
+    pub target: String,
+    /// What to change ("make the sky more orange").
+    pub instruction: String,
+    /// Continue from this turn instead of the latest (forks a new branch).
+    #[arg(long, value_name = "TURN")]
+    pub from: Option<i64>,
+    /// Generation settings.
+    #[command(flatten)]
+    pub flags: GenFlags,
+}
+
+/// Settings shared by `generate` and `edit`.
+#[derive(Debug, Args, Clone)]
+pub struct GenFlags {
     /// Model id or alias (see `peel models`).
     #[arg(long, short)]
     pub model: Option<String>,
@@ -78,21 +110,66 @@ pub struct GenerateArgs {
     /// Reference image (png, jpeg or webp); repeat for several.
     #[arg(long = "ref", value_name = "FILE")]
     pub refs: Vec<PathBuf>,
-    /// Number of requests to run concurrently.
-    #[arg(long, short = 'n', default_value_t = 1)]
-    pub count: u32,
     /// Thinking level.
     #[arg(long, value_parser = ["minimal", "high"])]
     pub thinking: Option<String>,
     /// Google Search grounding.
     #[arg(long, value_parser = ["off", "web", "image"])]
     pub grounding: Option<String>,
+    /// Put roster anchors in shot: --with Mira,Red-Mug (repeatable).
+    #[arg(long = "with", value_name = "NAME[,NAME...]")]
+    pub with: Vec<String>,
     /// Output folder.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print one JSON object instead of paths.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `peel session`
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: SessionAction,
+}
+
+/// `peel session …`
+#[derive(Debug, Subcommand)]
+pub enum SessionAction {
+    /// List sessions, newest first.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a session's turn tree.
+    Show {
+        /// Session id or unique prefix.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a session's images (in turn order) and session.json into a folder.
+    Export {
+        /// Session id or unique prefix.
+        id: String,
+        /// Destination folder (created; must be empty if it exists).
+        dir: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a session (its saved output images stay).
+    Rm {
+        /// Session id or unique prefix.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `peel models`
@@ -161,4 +238,107 @@ pub enum ConfigAction {
         #[arg(long)]
         force: bool,
     },
+}
+
+impl SessionAction {
+    /// Whether JSON output was asked for.
+    pub fn json(&self) -> bool {
+        match self {
+            Self::List { json }
+            | Self::Show { json, .. }
+            | Self::Export { json, .. }
+            | Self::Rm { json, .. } => *json,
+        }
+    }
+}
+
+/// `peel roster`
+#[derive(Debug, Args)]
+pub struct RosterArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: RosterAction,
+}
+
+/// `peel roster …`
+#[derive(Debug, Subcommand)]
+pub enum RosterAction {
+    /// Add a character (at most five) or an object.
+    Add {
+        /// character or object.
+        kind: String,
+        /// The anchor's name, as used in prompts.
+        name: String,
+        /// Visual identifiers to restate in every shot ("orange puffer jacket, natural hair").
+        #[arg(long, default_value = "")]
+        desc: String,
+        /// Reference image (png, jpeg or webp); repeat for several.
+        #[arg(long = "ref", value_name = "FILE")]
+        refs: Vec<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the roster.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one anchor.
+    Show {
+        /// Anchor name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an anchor.
+    Rm {
+        /// Anchor name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make an image (any output) a reference of an anchor, creating the anchor if needed.
+    Promote {
+        /// The image file.
+        image: PathBuf,
+        /// The anchor's name.
+        name: String,
+        /// Kind, when the anchor does not exist yet: character or object.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Visual identifiers, when the anchor does not exist yet.
+        #[arg(long, default_value = "")]
+        desc: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the roster to a TOML file.
+    Export {
+        /// Destination file.
+        file: PathBuf,
+    },
+    /// Add (or update) anchors from a TOML file written by `export`.
+    Import {
+        /// Source file.
+        file: PathBuf,
+    },
+}
+
+impl RosterAction {
+    /// Whether JSON output was asked for.
+    pub fn json(&self) -> bool {
+        match self {
+            Self::Add { json, .. }
+            | Self::List { json }
+            | Self::Show { json, .. }
+            | Self::Rm { json, .. }
+            | Self::Promote { json, .. } => *json,
+            Self::Export { .. } | Self::Import { .. } => false,
+        }
+    }
 }

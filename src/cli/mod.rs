@@ -3,9 +3,12 @@
 pub mod args;
 mod config_cmd;
 mod context;
+mod edit;
 mod generate;
 mod history;
 mod models_cmd;
+mod roster_cmd;
+mod session_cmd;
 mod sim_cmd;
 
 use std::process::ExitCode;
@@ -81,13 +84,19 @@ impl From<crate::store::StoreError> for CliError {
 /// Runs a subcommand and reports its error on stderr (and stdout as JSON when asked).
 pub async fn run(cli: Cli, command: Command) -> ExitCode {
     let json = match &command {
-        Command::Generate(a) => a.json,
+        Command::Generate(a) => a.flags.json,
+        Command::Edit(a) => a.flags.json,
+        Command::Session(a) => a.action.json(),
+        Command::Roster(a) => a.action.json(),
         Command::Models(a) => a.json,
         Command::History(a) => a.json,
         _ => false,
     };
     let result = match command {
         Command::Generate(args) => generate::run(&cli, args).await,
+        Command::Edit(args) => edit::run(&cli, args).await,
+        Command::Session(args) => session_cmd::run(&cli, args),
+        Command::Roster(args) => roster_cmd::run(&cli, args),
         Command::Models(args) => models_cmd::run(&cli, args).await,
         Command::History(args) => history::run(&cli, args),
         Command::Sim(args) => sim_cmd::run(args).await,

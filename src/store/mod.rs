@@ -1,8 +1,10 @@
-//! The SQLite store (WAL): jobs and the roster; sessions and batches build on it.
+//! The SQLite store (WAL): jobs, sessions, uploads and the roster.
 
 mod jobs;
 mod roster;
 mod schema;
+mod sessions;
+mod uploads;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,6 +14,8 @@ use thiserror::Error;
 
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
 pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};
+pub use sessions::{NewTurn, SessionSummary};
+pub use uploads::UploadRow;
 
 /// A store failure.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -82,6 +86,14 @@ impl Store {
             conn: Arc::new(Mutex::new(conn)),
             path,
         })
+    }
+
+    /// Where session images are kept: `blobs/` beside the database.
+    pub fn blob_dir(&self) -> std::path::PathBuf {
+        match Path::new(&self.path).parent() {
+            Some(dir) if self.path != ":memory:" => dir.join("blobs"),
+            _ => std::env::temp_dir().join(format!("peel-blobs-{}", std::process::id())),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {

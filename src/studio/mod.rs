@@ -1,12 +1,17 @@
 //! The engine: prompt composition, job runner, outputs, cost. Never prints or draws.
 
 pub mod backend;
+pub mod blobs;
+pub mod compose;
 pub mod error;
 pub mod events;
 pub mod output;
 pub mod roster;
 pub mod runner;
+pub mod session;
+pub mod shot;
 pub mod spec;
+pub mod uploads;
 
 pub use error::StudioError;
 pub use events::{JobId, JobInfo, StudioEvent};

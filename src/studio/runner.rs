@@ -9,14 +9,17 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::backend::BackendLabel;
+use super::blobs::Blobs;
 use super::error::StudioError;
 use super::events::{JobId, JobInfo, StudioEvent};
 use super::output::{self, SavedOutput};
-use super::spec::PreparedJob;
+use super::session::{self, TurnId};
+use super::spec::{PreparedJob, SessionLink};
+use super::uploads;
 use crate::api::client::GeminiClient;
 use crate::api::outcome::{self, Outcome};
 use crate::models::{Lane, Registry};
-use crate::store::{JobRecord, JobUpdate, Store};
+use crate::store::{JobRecord, JobUpdate, NewTurn, Store};
 
 /// Requests in flight at once unless configured otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -39,6 +42,7 @@ struct Inner {
     slots: Arc<Semaphore>,
     running: Mutex<HashMap<JobId, CancellationToken>>,
     retryable: Mutex<HashMap<JobId, PreparedJob>>,
+    inline_budget: usize,
 }
 
 /// What a finished job produced.
@@ -48,6 +52,7 @@ struct Finished {
     cost_usd: f64,
     text: Vec<String>,
     response_id: Option<String>,
+    turn: Option<TurnId>,
 }
 
 impl Studio {
@@ -69,6 +74,7 @@ impl Studio {
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
             running: Mutex::new(HashMap::new()),
             retryable: Mutex::new(HashMap::new()),
+            inline_budget: uploads::DEFAULT_INLINE_BUDGET,
         };
         (
             Self {
@@ -88,9 +94,23 @@ impl Studio {
         &self.inner.store
     }
 
+    /// The session image store.
+    pub fn blobs(&self) -> Blobs {
+        Blobs::new(self.inner.store.blob_dir())
+    }
+
     /// Which backend answers.
     pub fn backend(&self) -> &BackendLabel {
         &self.inner.label
+    }
+
+    /// Sets how many inline bytes a request may carry before images go through the Files API.
+    /// Call right after `new`, before the studio is shared.
+    pub fn with_inline_budget(mut self, bytes: usize) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.inline_budget = bytes;
+        }
+        self
     }
 
     /// Records a prepared job, starts it, and returns its id at once.
@@ -164,10 +184,18 @@ impl Studio {
             .update_job(id, &JobUpdate::Started { attempt: 1 })?;
         self.emit(StudioEvent::Sending { id, attempt: 1 });
         let mut attempts = 1u32;
+        let mut request = job.request.clone();
+        let uploaded = uploads::offload(
+            &self.inner.client,
+            &self.inner.store,
+            &mut request,
+            self.inner.inline_budget,
+        )
+        .await?;
         let response = self
             .inner
             .client
-            .generate_content(&job.settings.model, &job.request, |notice| {
+            .generate_content(&job.settings.model, &request, |notice| {
                 attempts = notice.failed_attempt + 1;
                 let _ = self
                     .inner
@@ -187,6 +215,7 @@ impl Studio {
             "finished_at": chrono::Utc::now().to_rfc3339(),
             "elapsed_ms": clock.elapsed().as_millis() as u64,
             "attempts": attempts,
+            "uploaded_files": uploaded,
         });
         let studio = self.clone();
         let job = job.clone();
@@ -227,9 +256,12 @@ impl Studio {
                     "thinking": job.settings.thinking,
                     "grounding": job.settings.grounding,
                     "references": job.refs,
+                    "anchors": job.anchors,
                     "generation_config": job.request.generation_config,
                     "tools": job.request.tools,
                     "safety_settings": job.request.safety_settings,
+                    "session": job.session.as_ref().map(|s| &s.session_id),
+                    "parent_turn": job.session.as_ref().and_then(|s| s.parent),
                     "response_id": outcome.response_id,
                     "model_version": outcome.model_version,
                     "finish_reason": outcome.finish_reason.as_ref().map(|r| r.to_string()),
@@ -268,12 +300,46 @@ impl Studio {
                 }
             }
         }
+        let turn = match &job.session {
+            Some(link) => Some(self.record_turn(id, job, link, &outcome, &outputs)?),
+            None => None,
+        };
         Ok(Finished {
             outputs,
             cost_usd,
             text: outcome.text,
             response_id: outcome.response_id,
+            turn,
         })
+    }
+
+    /// Adds the answered turn to its session, images in the blob store, signatures verbatim.
+    fn record_turn(
+        &self,
+        id: JobId,
+        job: &PreparedJob,
+        link: &SessionLink,
+        outcome: &Outcome,
+        outputs: &[SavedOutput],
+    ) -> Result<TurnId, StudioError> {
+        let blobs = self.blobs();
+        let user = job.request.contents.last().cloned().unwrap_or_default();
+        let user = session::store_content(&user, &[], &blobs)?;
+        let model = outcome.model_turn.clone().unwrap_or_default();
+        let model = session::store_content(&model, &outcome.images, &blobs)?;
+        let paths: Vec<String> = outputs
+            .iter()
+            .map(|o| o.path.display().to_string())
+            .collect();
+        Ok(self.inner.store.insert_turn(&NewTurn {
+            session: &link.session_id,
+            parent: link.parent,
+            instruction: &job.prompt,
+            user: &user,
+            model: &model,
+            outputs: &paths,
+            job_id: Some(id),
+        })?)
     }
 
     fn finish(
@@ -311,6 +377,8 @@ impl Studio {
                     cost_usd: done.cost_usd,
                     elapsed,
                     text: done.text,
+                    session: job.session.map(|s| s.session_id),
+                    turn: done.turn,
                 });
             }
             Some(Err(error)) => {

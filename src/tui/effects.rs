@@ -1,4 +1,5 @@
-//! Carrying out `Effect`s: engine calls, roster writes, clipboard, and image decoding
+//! Carrying out `Effect`s: engine calls (in-shot anchors join each generation), roster
+//! writes, clipboard, and image decoding
 //! off the UI task. Results come back as messages into the event loop.
 
 use std::path::{Path, PathBuf};
@@ -12,7 +13,7 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::clipboard::{self, Clipboard};
 use super::msg::{Effect, Msg, RosterOp, RosterResult};
 use crate::models::Registry;
-use crate::studio::{Roster, Studio, spec};
+use crate::studio::{Roster, Studio, shot, spec};
 
 /// What the event loop receives from effect tasks.
 pub enum Outcome {
@@ -78,14 +79,19 @@ impl Effects {
     /// Carries out one effect; slow work is spawned.
     pub fn run(&mut self, effect: Effect) {
         match effect {
-            Effect::Generate(spec) => {
+            Effect::Generate(mut spec) => {
                 let studio = self.studio.clone();
                 let registry = self.registry.clone();
+                let roster = self.roster.clone();
                 let tx = self.tx.clone();
                 tokio::task::spawn_blocking(move || {
                     let refused = |e: String| {
                         let _ = tx.send(Outcome::Msg(Msg::Refused(e)));
                     };
+                    match shot::subjects_in_shot(&roster) {
+                        Ok(subjects) => spec.subjects = subjects,
+                        Err(e) => return refused(e.to_string()),
+                    }
                     match spec::prepare(&spec, &registry) {
                         Ok(jobs) => {
                             for job in jobs {

@@ -89,6 +89,8 @@ pub fn done(id: i64, path: &Path, secs: f64) -> StudioEvent {
         cost_usd: 0.067,
         elapsed: Duration::from_secs_f64(secs),
         text: vec![],
+        session: None,
+        turn: None,
     }
 }
 

@@ -284,6 +284,7 @@ fn generate(state: &mut AppState) -> Vec<Effect> {
         grounding: s.grounding,
         count: 1,
         out_dir: state.out_dir.clone(),
+        subjects: Vec::new(),
     };
     state.prompt.remember(&prompt);
     state.prompt.message = None;
