@@ -361,6 +361,8 @@ mod tests {
                 cost_usd: 0.067,
                 elapsed: Duration::from_secs(3),
                 text: vec![],
+                session: None,
+                turn: None,
             },
             t0,
         );
