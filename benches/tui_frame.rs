@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use peel::tui::msg::Msg;
+use peel::tui::msg::{Effect, Msg};
 use peel::tui::state::update;
 use peel::tui::testkit;
 use peel::tui::theme::Theme;
@@ -20,15 +20,23 @@ fn frame(c: &mut Criterion) {
     testkit::write_png(&image, 1024, 576);
     let mut state = testkit::state(200, 60);
     for id in 1..=JOBS {
-        update(&mut state, Msg::Studio(testkit::queued(id, "a lighthouse on a cliff at dusk, storm clouds", id)));
+        update(
+            &mut state,
+            Msg::Studio(testkit::queued(
+                id,
+                "a lighthouse on a cliff at dusk, storm clouds",
+                id,
+            )),
+        );
         if id % 3 != 0 {
             update(&mut state, Msg::Studio(testkit::done(id, &image, 2.5)));
         }
     }
-    state.jobs.select_id(JOBS - 1);
+    state.jobs.select_id(JOBS - 2);
     let (mut slot, mut resizes) = testkit::slot();
-    let effects = update(&mut state, Msg::Tick);
-    testkit::load_preview(&mut state, &mut slot, &effects);
+    update(&mut state, Msg::Tick);
+    let wanted = Effect::LoadPreview(state.preview.path.clone());
+    testkit::load_preview(&mut state, &mut slot, &[wanted]);
     let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
     testkit::draw(&mut terminal, &state, &mut slot, &mut resizes);
     assert!(slot.path().is_some(), "the preview holds an image");

@@ -25,7 +25,8 @@ impl Tmux {
     }
 
     fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "peel"]).stdout).into_owned()
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "peel"]).stdout)
+            .into_owned()
     }
 
     fn send(&self, keys: &[&str]) {
@@ -97,7 +98,15 @@ fn the_workbench_generates_and_previews_in_a_real_terminal() {
         socket: format!("peel-test-{}", std::process::id()),
     };
     let started = tmux.run(&[
-        "new-session", "-d", "-s", "peel", "-x", "120", "-y", "40", &command,
+        "new-session",
+        "-d",
+        "-s",
+        "peel",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
     ]);
     assert!(started.status.success(), "tmux new-session: {started:?}");
 
@@ -109,7 +118,9 @@ fn the_workbench_generates_and_previews_in_a_real_terminal() {
     }
 
     tmux.send(&["-l", "a lighthouse on a cliff at dusk"]);
-    tmux.wait_for("the typed prompt", |s| s.contains("a lighthouse on a cliff"));
+    tmux.wait_for("the typed prompt", |s| {
+        s.contains("a lighthouse on a cliff")
+    });
     tmux.send(&["C-g"]);
     let screen = tmux.wait_for("the finished job and its image", |s| {
         s.contains("✓ #1") && halfblock_cells(s) > 100
@@ -130,9 +141,16 @@ fn the_workbench_generates_and_previews_in_a_real_terminal() {
     tmux.send(&["C-q"]);
     let screen = tmux.wait_for("the shell after quitting", |s| s.contains("PEEL_EXITED="));
     assert!(screen.contains("PEEL_EXITED=0"), "{screen}");
-    assert!(!screen.contains("Anchors"), "the workbench is still drawn:\n{screen}");
+    assert!(
+        !screen.contains("Anchors"),
+        "the workbench is still drawn:\n{screen}"
+    );
     let alt = tmux.run(&["display-message", "-p", "-t", "peel", "#{alternate_on}"]);
-    assert_eq!(String::from_utf8_lossy(&alt.stdout).trim(), "0", "alternate screen left on");
+    assert_eq!(
+        String::from_utf8_lossy(&alt.stdout).trim(),
+        "0",
+        "alternate screen left on"
+    );
 }
 
 fn is_png(path: &Path) -> bool {

@@ -199,11 +199,14 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
                     let spec = state.settings.spec(&state.registry).clone();
                     state.settings.clamp(&spec);
                 }
+                let mut text = format!("prompt and settings of job #{} are in the editor", job.id);
+                if let Some(seed) = job.seed {
+                    state.settings.seed = seed;
+                    state.settings.seed_mode = super::settings::SeedMode::Fixed;
+                    text = format!("{text}, seed {seed} fixed");
+                }
                 set_focus(state, Focus::Prompt);
-                state.status.say(
-                    Level::Info,
-                    format!("prompt of job #{} is in the editor", job.id),
-                );
+                state.status.say(Level::Info, text);
             }
         }
         AddCharacter => {

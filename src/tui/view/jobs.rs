@@ -145,6 +145,12 @@ fn job_line<'a>(
             theme.muted(),
         ));
         used += 18;
+    } else if width >= COST_FROM {
+        spans.push(Span::styled(
+            format!("  {:<4}", truncate(&job.size, 4)),
+            theme.muted(),
+        ));
+        used += 6;
     }
     spans.push(Span::raw("  "));
     used += 2;

@@ -67,6 +67,16 @@ impl ImageSlot {
         self.path.as_ref()
     }
 
+    /// True for sixel and iTerm2 images, which the terminal paints over cells; they are
+    /// hidden while a dialog is open so they never cover it.
+    pub fn paints_over_cells(&self) -> bool {
+        use ratatui_image::protocol::StatefulProtocolType as P;
+        self.protocol
+            .as_ref()
+            .and_then(|p| p.protocol_type())
+            .is_some_and(|t| matches!(t, P::Sixel(_) | P::ITerm2(_)))
+    }
+
     /// Hands a finished resize back; false when it was stale.
     pub fn resized(&mut self, response: ratatui_image::thread::ResizeResponse) -> bool {
         self.protocol
@@ -158,6 +168,7 @@ fn draw_done(
                 vec![Line::styled(strings::PREVIEW_LOADING, theme.muted())],
             );
         }
+        _ if state.overlay.is_some() && slot.paints_over_cells() => {}
         _ => {
             let Some(protocol) = slot.protocol.as_mut() else {
                 return;
