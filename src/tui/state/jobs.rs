@@ -324,6 +324,8 @@ mod tests {
                 thinking: None,
                 grounding: Grounding::Off,
                 pixels: None,
+                safety: Vec::new(),
+                preset: None,
             },
         })
     }

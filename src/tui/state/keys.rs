@@ -288,6 +288,7 @@ fn generate(state: &mut AppState) -> Vec<Effect> {
         count: 1,
         out_dir: state.out_dir.clone(),
         subjects: Vec::new(),
+        ..GenerateSpec::default()
     };
     state.prompt.remember(&prompt);
     state.prompt.message = None;

@@ -279,6 +279,7 @@ mod tests {
             size: Some("4K".into()),
             thinking: Some("high".into()),
             grounding: Some("web".into()),
+            ..DefaultsSection::default()
         };
         let s = SettingsState::new(&r, &defaults);
         assert_eq!(s.model, "gemini-3-pro-image");
