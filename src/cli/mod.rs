@@ -6,7 +6,10 @@ mod context;
 mod edit;
 mod generate;
 mod history;
+mod layers;
+mod lint_cmd;
 mod models_cmd;
+mod preset_cmd;
 mod roster_cmd;
 mod session_cmd;
 mod sim_cmd;
@@ -90,6 +93,8 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Roster(a) => a.action.json(),
         Command::Models(a) => a.json,
         Command::History(a) => a.json,
+        Command::Preset(a) => a.action.json(),
+        Command::Lint(a) => a.json,
         _ => false,
     };
     let result = match command {
@@ -101,6 +106,8 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::History(args) => history::run(&cli, args),
         Command::Sim(args) => sim_cmd::run(args).await,
         Command::Config(args) => config_cmd::run(&cli, args),
+        Command::Preset(args) => preset_cmd::run(&cli, args),
+        Command::Lint(args) => lint_cmd::run(&cli, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -260,6 +260,7 @@ impl Studio {
                     "generation_config": job.request.generation_config,
                     "tools": job.request.tools,
                     "safety_settings": job.request.safety_settings,
+                    "preset": job.settings.preset,
                     "session": job.session.as_ref().map(|s| &s.session_id),
                     "parent_turn": job.session.as_ref().and_then(|s| s.parent),
                     "response_id": outcome.response_id,
