@@ -70,6 +70,8 @@ pub fn queued(id: i64, prompt: &str, seed: i64) -> StudioEvent {
             thinking: None,
             grounding: Grounding::Off,
             pixels: Some((1376, 768)),
+            safety: vec![],
+            preset: None,
         },
     })
 }

@@ -353,6 +353,8 @@ mod tests {
                 thinking: None,
                 grounding: Grounding::Off,
                 pixels: None,
+                safety: vec![],
+                preset: None,
             },
         })
     }

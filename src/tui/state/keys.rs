@@ -288,6 +288,16 @@ fn generate(state: &mut AppState) -> Vec<Effect> {
         count: 1,
         out_dir: state.out_dir.clone(),
         subjects: Vec::new(),
+        ..GenerateSpec::default()
+    };
+    let spec = GenerateSpec {
+        seed_mode: if spec.seed.is_some() {
+            crate::studio::spec::SeedMode::Fixed
+        } else {
+            crate::studio::spec::SeedMode::Random
+        },
+        safety: s.safety.clone(),
+        ..spec
     };
     state.prompt.remember(&prompt);
     state.prompt.message = None;
