@@ -116,7 +116,7 @@ fn start(tag: &str) -> (Tmux, tempfile::TempDir, std::path::PathBuf) {
 fn the_workbench_generates_and_previews_in_a_real_terminal() {
     let (tmux, _root, out) = start("e2e");
     let screen = tmux.wait_for("the workbench", |s| {
-        s.contains("Prompt") && s.contains("OFFLINE SIMULATOR")
+        s.contains("Prompt") && s.contains("offline simulator — set GEMINI_API_KEY")
     });
     for pane in ["Prompt", "Anchors", "Jobs", "Preview"] {
         assert!(screen.contains(pane), "{pane} missing:\n{screen}");
