@@ -69,8 +69,8 @@ fn halfblock_cells(screen: &str) -> usize {
     screen.chars().filter(|c| matches!(c, '▀' | '▄')).count()
 }
 
-#[test]
-fn the_workbench_generates_and_previews_in_a_real_terminal() {
+/// Starts the workbench in a fresh tmux server; returns it with the temp root and output dir.
+fn start(tag: &str) -> (Tmux, tempfile::TempDir, std::path::PathBuf) {
     assert!(
         tmux_available(),
         "tmux is not installed: install it (e.g. `apt-get install tmux`) to run the terminal test"
@@ -95,7 +95,7 @@ fn the_workbench_generates_and_previews_in_a_real_terminal() {
         env!("CARGO_BIN_EXE_peel"),
     );
     let tmux = Tmux {
-        socket: format!("peel-test-{}", std::process::id()),
+        socket: format!("peel-test-{tag}-{}", std::process::id()),
     };
     let started = tmux.run(&[
         "new-session",
@@ -109,9 +109,14 @@ fn the_workbench_generates_and_previews_in_a_real_terminal() {
         &command,
     ]);
     assert!(started.status.success(), "tmux new-session: {started:?}");
+    (tmux, root, out)
+}
 
+#[test]
+fn the_workbench_generates_and_previews_in_a_real_terminal() {
+    let (tmux, _root, out) = start("e2e");
     let screen = tmux.wait_for("the workbench", |s| {
-        s.contains("Prompt") && s.contains("OFFLINE SIMULATOR")
+        s.contains("Prompt") && s.contains("offline simulator — set GEMINI_API_KEY")
     });
     for pane in ["Prompt", "Anchors", "Jobs", "Preview"] {
         assert!(screen.contains(pane), "{pane} missing:\n{screen}");
@@ -141,6 +146,40 @@ fn the_workbench_generates_and_previews_in_a_real_terminal() {
     tmux.send(&["C-q"]);
     let screen = tmux.wait_for("the shell after quitting", |s| s.contains("PEEL_EXITED="));
     assert!(screen.contains("PEEL_EXITED=0"), "{screen}");
+    assert!(
+        !screen.contains("Anchors"),
+        "the workbench is still drawn:\n{screen}"
+    );
+    let alt = tmux.run(&["display-message", "-p", "-t", "peel", "#{alternate_on}"]);
+    assert_eq!(
+        String::from_utf8_lossy(&alt.stdout).trim(),
+        "0",
+        "alternate screen left on"
+    );
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let (tmux, _root, _out) = start("term");
+    tmux.wait_for("the workbench", |s| {
+        s.contains("Prompt") && s.contains("Preview")
+    });
+    let shell = tmux.run(&["list-panes", "-t", "peel", "-F", "#{pane_pid}"]);
+    let shell = String::from_utf8_lossy(&shell.stdout).trim().to_string();
+    let child = Command::new("pgrep")
+        .args(["-P", &shell, "-x", "peel"])
+        .output()
+        .expect("pgrep runs");
+    let pid = String::from_utf8_lossy(&child.stdout).trim().to_string();
+    assert!(!pid.is_empty(), "the peel process under the shell");
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill runs")
+            .success()
+    );
+    let screen = tmux.wait_for("the shell after SIGTERM", |s| s.contains("PEEL_EXITED="));
     assert!(
         !screen.contains("Anchors"),
         "the workbench is still drawn:\n{screen}"

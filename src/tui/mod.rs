@@ -20,7 +20,7 @@ mod snapshot_tests;
 
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use ratatui::layout::Rect;
 use ratatui_image::picker::{Picker, ProtocolType};
@@ -84,19 +84,29 @@ fn protocol_choice(cli: &Cli, settings: &Settings) -> Result<ImageProtocol, Stri
     }
 }
 
+/// A probe slower than this means the terminal never answered (ratatui-image 11 then
+/// leaves a reader blocked on stdin that swallows the next key press).
+const SLOW_PROBE: Duration = Duration::from_millis(1500);
+
 /// Builds the picker: probes the terminal for `Auto` (raw mode must be on and no
-/// event reader started yet); a forced protocol never probes.
-fn picker(choice: ImageProtocol) -> Picker {
+/// event reader started yet); a forced protocol never probes. Returns a notice for the
+/// status bar when the probe went unanswered.
+fn picker(choice: ImageProtocol) -> (Picker, Option<String>) {
     match choice {
-        ImageProtocol::Auto => Picker::from_query_stdio().unwrap_or_else(|e| {
-            tracing::warn!("terminal graphics probe failed, using halfblocks: {e}");
-            Picker::halfblocks()
-        }),
-        ImageProtocol::Forced(ProtocolType::Halfblocks) => Picker::halfblocks(),
+        ImageProtocol::Auto => {
+            let started = Instant::now();
+            let picker = Picker::from_query_stdio().unwrap_or_else(|e| {
+                tracing::warn!("terminal graphics probe failed, using halfblocks: {e}");
+                Picker::halfblocks()
+            });
+            let notice = (started.elapsed() >= SLOW_PROBE).then(|| strings::SLOW_PROBE.to_string());
+            (picker, notice)
+        }
+        ImageProtocol::Forced(ProtocolType::Halfblocks) => (Picker::halfblocks(), None),
         ImageProtocol::Forced(protocol) => {
             let mut picker = forced_picker();
             picker.set_protocol_type(protocol);
-            picker
+            (picker, None)
         }
     }
 }
@@ -157,7 +167,7 @@ async fn start(cli: &Cli) -> Result<(), String> {
     );
     let (mut term, guard) =
         terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;
-    let picker = picker(protocol);
+    let (picker, probe_notice) = picker(protocol);
     let size = term.size().unwrap_or_default();
     let mut state = state::AppState::new(state::Init {
         registry: registry.clone(),
@@ -172,6 +182,9 @@ async fn start(cli: &Cli) -> Result<(), String> {
         area: Rect::new(0, 0, size.width, size.height),
         now: Instant::now(),
     });
+    if let Some(notice) = probe_notice {
+        state.status.say(state::status::Level::Warn, notice);
+    }
     let (resize_tx, resize_rx) = mpsc::unbounded_channel();
     let (outcome_tx, outcome_rx) = mpsc::unbounded_channel();
     let mut slot = view::ImageSlot::new(resize_tx);

@@ -110,6 +110,65 @@ fn failed(s: &mut AppState, _: &Path) {
     );
 }
 
+fn roster(s: &mut AppState, _: &Path) {
+    use crate::studio::{Anchor, AnchorKind};
+    let anchor = |id, name: &str, kind, description: &str, refs: usize, in_shot| Anchor {
+        id,
+        name: name.into(),
+        kind,
+        description: description.into(),
+        refs: (0..refs)
+            .map(|i| format!("/refs/{name}-{i}.png").into())
+            .collect(),
+        in_shot,
+    };
+    s.anchors.replace(
+        vec![
+            anchor(
+                1,
+                "Mira",
+                AnchorKind::Character,
+                "red scarf, freckles, short grey hair",
+                3,
+                true,
+            ),
+            anchor(
+                2,
+                "Tomas",
+                AnchorKind::Character,
+                "tall, round glasses, green coat",
+                2,
+                true,
+            ),
+            anchor(
+                3,
+                "Old Pike",
+                AnchorKind::Character,
+                "fisherman, white beard",
+                1,
+                false,
+            ),
+            anchor(
+                4,
+                "Brass lamp",
+                AnchorKind::Object,
+                "brass, green glass shade",
+                1,
+                true,
+            ),
+        ],
+        None,
+    );
+    update(
+        s,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::BackTab,
+            crossterm::event::KeyModifiers::SHIFT,
+        )),
+    );
+    update(s, key(KeyCode::Down));
+}
+
 fn help(s: &mut AppState, _: &Path) {
     update(s, key(KeyCode::F(1)));
 }
@@ -139,6 +198,13 @@ fn jobs_running() {
 fn job_failed() {
     for (w, h) in SIZES {
         snapshot("job_failed", w, h, failed);
+    }
+}
+
+#[test]
+fn anchors_focused() {
+    for (w, h) in SIZES {
+        snapshot("anchors", w, h, roster);
     }
 }
 

@@ -181,6 +181,8 @@ pub const YES_NO: &str = "y / Enter: yes   n / Esc: no";
 pub const FORM_HINT: &str = "Tab: next field   ←/→ on Kind: switch   Enter: save   Esc: cancel";
 /// History search hint.
 pub const HISTORY_HINT: &str = "type to filter   ↑/↓: choose   Enter: use   Esc: close";
+/// The terminal never answered the graphics probe.
+pub const SLOW_PROBE: &str = "the terminal did not answer the graphics query: images use halfblocks and one key press may have been lost; set [tui] image_protocol (or --image-protocol) to skip the query";
 /// Terminal too small.
 pub const TOO_SMALL: &str = "peel needs at least 60×16; enlarge the terminal.";
 /// Empty prompt refused.

@@ -70,7 +70,7 @@ pub fn queued(id: i64, prompt: &str, seed: i64) -> StudioEvent {
             thinking: None,
             grounding: Grounding::Off,
             pixels: Some((1376, 768)),
-            safety: Vec::new(),
+            safety: vec![],
             preset: None,
         },
     })

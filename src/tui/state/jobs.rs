@@ -11,6 +11,9 @@ use crate::studio::{JobId, StudioError, StudioEvent};
 /// Jobs from earlier sessions loaded at start.
 pub const PAST_JOBS: usize = 200;
 
+/// Most jobs kept in the list; past this the oldest finished ones are dropped (they stay in the store).
+pub const MAX_JOBS: usize = 5_000;
+
 /// Where a job stands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Phase {
@@ -157,8 +160,34 @@ impl JobsState {
     }
 
     fn push(&mut self, item: JobItem) {
+        if self.items.len() >= MAX_JOBS {
+            self.trim();
+        }
         self.index.insert(item.id, self.items.len());
         self.items.push(item);
+    }
+
+    /// Drops the oldest tenth of finished jobs, keeping the selection on its job.
+    fn trim(&mut self) {
+        let selected = self.selected_job().map(|j| j.id);
+        let mut budget = MAX_JOBS / 10;
+        self.items.retain(|j| {
+            let drop = budget > 0 && !j.phase.is_active() && Some(j.id) != selected;
+            if drop {
+                budget -= 1;
+            }
+            !drop
+        });
+        self.index = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, j)| (j.id, i))
+            .collect();
+        self.selected = 0;
+        if let Some(id) = selected {
+            self.select_id(id);
+        }
     }
 
     /// Number of jobs.
@@ -324,7 +353,7 @@ mod tests {
                 thinking: None,
                 grounding: Grounding::Off,
                 pixels: None,
-                safety: Vec::new(),
+                safety: vec![],
                 preset: None,
             },
         })
@@ -387,6 +416,20 @@ mod tests {
         assert_eq!(cat.phase, Phase::Blocked);
         assert!(cat.failure.as_ref().unwrap().message.contains("safety"));
         assert_eq!(jobs.active(), 0);
+    }
+
+    #[test]
+    fn the_list_is_bounded() {
+        let t0 = Instant::now();
+        let mut jobs = JobsState::default();
+        for id in 0..(MAX_JOBS as i64 + 10) {
+            jobs.apply(queued(id, "x"), t0);
+            jobs.apply(StudioEvent::Cancelled { id }, t0);
+            jobs.selected = 0;
+        }
+        assert!(jobs.len() <= MAX_JOBS);
+        assert_eq!(jobs.row(0).map(|j| j.id), Some(MAX_JOBS as i64 + 9));
+        assert!(jobs.get(0).is_none());
     }
 
     #[test]

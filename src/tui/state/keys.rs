@@ -290,6 +290,15 @@ fn generate(state: &mut AppState) -> Vec<Effect> {
         subjects: Vec::new(),
         ..GenerateSpec::default()
     };
+    let spec = GenerateSpec {
+        seed_mode: if spec.seed.is_some() {
+            crate::studio::spec::SeedMode::Fixed
+        } else {
+            crate::studio::spec::SeedMode::Random
+        },
+        safety: s.safety.clone(),
+        ..spec
+    };
     state.prompt.remember(&prompt);
     state.prompt.message = None;
     state.follow_new = true;

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::api::wire::SafetySetting;
 use crate::config::DefaultsSection;
 use crate::models::{ModelSpec, Registry};
 use crate::studio::Grounding;
@@ -48,6 +49,8 @@ pub struct SettingsState {
     pub grounding: Grounding,
     /// Reference images attached to the next generation.
     pub refs: Vec<PathBuf>,
+    /// Safety thresholds from `[defaults] safety`.
+    pub safety: Vec<SafetySetting>,
 }
 
 impl SettingsState {
@@ -62,7 +65,11 @@ impl SettingsState {
             model: model.id.clone(),
             aspect: defaults.aspect.clone(),
             size: defaults.size.clone().unwrap_or_default(),
-            seed_mode: SeedMode::Random,
+            seed_mode: match defaults.seed_mode {
+                Some(crate::studio::spec::SeedMode::Fixed) => SeedMode::Fixed,
+                Some(crate::studio::spec::SeedMode::Increment) => SeedMode::Increment,
+                _ => SeedMode::Random,
+            },
             seed: 1,
             thinking: defaults.thinking.clone(),
             grounding: defaults
@@ -71,6 +78,7 @@ impl SettingsState {
                 .and_then(|g| Grounding::parse(g).ok())
                 .unwrap_or_default(),
             refs: Vec::new(),
+            safety: defaults.safety.to_settings(),
         };
         s.clamp(model);
         s
@@ -279,7 +287,7 @@ mod tests {
             size: Some("4K".into()),
             thinking: Some("high".into()),
             grounding: Some("web".into()),
-            ..DefaultsSection::default()
+            ..Default::default()
         };
         let s = SettingsState::new(&r, &defaults);
         assert_eq!(s.model, "gemini-3-pro-image");

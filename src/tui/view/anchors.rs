@@ -21,7 +21,7 @@ use crate::tui::state::{AppState, Focus};
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 
-/// Width of the name column.
+/// Widest the name column gets.
 const NAME_W: usize = 14;
 
 /// Draws the Anchors pane.
@@ -94,6 +94,12 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
     let rows = (inner.height as usize).saturating_sub(1);
+    let name_w = list
+        .iter()
+        .map(|a| a.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .clamp(4, NAME_W);
     let offset = state.anchors_offset.min(list.len().saturating_sub(1));
     for (i, anchor) in list.iter().enumerate().skip(offset).take(rows) {
         let (mark, mark_style) = if anchor.in_shot {
@@ -106,13 +112,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             AnchorKind::Object => "obj ",
         };
         let refs = format!("{} img", anchor.refs.len());
-        let used = 1 + 2 + 5 + NAME_W + 1 + 6 + 2;
+        let used = 1 + 2 + 5 + name_w + 1 + 6 + 2;
         let mut line = Line::from(vec![
             Span::raw(" "),
             Span::styled(format!("{mark} "), mark_style),
             Span::styled(format!("{kind} "), theme.muted()),
             Span::styled(
-                format!("{:<NAME_W$} ", truncate(&anchor.name, NAME_W)),
+                format!("{:<name_w$} ", truncate(&anchor.name, name_w)),
                 theme.text(),
             ),
             Span::styled(format!("{refs:>6}  "), theme.muted()),

@@ -26,6 +26,8 @@ use crate::tui::theme::Theme;
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 /// Width of the state column.
 const STATE_W: usize = 16;
+/// Width of the state column in middling panes.
+const STATE_W_MID: usize = 12;
 /// Width of the state column in narrow panes.
 const STATE_W_NARROW: usize = 10;
 /// From this inner width rows show the cost column.
@@ -101,8 +103,10 @@ fn job_line<'a>(
         .elapsed_at(state.now)
         .map(|d| format!("{:.1}s", d.as_secs_f64()))
         .unwrap_or_default();
-    let state_w = if width >= COST_FROM {
+    let state_w = if width >= MODEL_FROM {
         STATE_W
+    } else if width >= COST_FROM {
+        STATE_W_MID
     } else {
         STATE_W_NARROW
     };
@@ -203,7 +207,7 @@ pub fn phase_words(job: &JobItem, now: Instant, theme: &Theme) -> (&'static str,
                 .unwrap_or_else(|| "failed".into()),
             theme.error(),
         ),
-        Phase::Blocked => ("⊘", "blocked".into(), theme.error()),
+        Phase::Blocked => ("⊘", "blocked by safety".into(), theme.error()),
         Phase::Cancelled => ("–", "cancelled".into(), theme.muted()),
         Phase::Interrupted => ("?", "interrupted".into(), theme.muted()),
     }
@@ -213,6 +217,9 @@ pub fn phase_words(job: &JobItem, now: Instant, theme: &Theme) -> (&'static str,
 fn compact(label: &str, width: usize) -> String {
     if label.chars().count() <= width {
         return label.to_string();
+    }
+    if label.starts_with("blocked") {
+        return "blocked".into();
     }
     match label.strip_prefix("retrying in ") {
         Some(rest) => format!("retry {}", rest.replace(' ', "")),

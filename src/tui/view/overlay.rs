@@ -28,7 +28,12 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     match overlay {
         Overlay::Help { scroll } => help(frame, area, state, theme, *scroll),
         Overlay::ConfirmQuit { running } => {
-            let text = format!("{running} {}", strings::QUIT_QUESTION);
+            let jobs = if *running == 1 {
+                "1 job is".to_string()
+            } else {
+                format!("{running} jobs are")
+            };
+            let text = format!("{jobs} {}", strings::QUIT_QUESTION);
             question(frame, area, strings::title::QUIT, &text, theme)
         }
         Overlay::ConfirmRemove { name } => {
@@ -255,7 +260,7 @@ fn anchor_form(frame: &mut Frame, area: Rect, form: &AnchorForm, theme: &Theme) 
     } else {
         strings::title::ADD_ANCHOR
     };
-    let inner = popup(frame, area, 72, 12, title, theme);
+    let inner = popup(frame, area, 72, 11, title, theme);
     let body = inner.inner(ratatui::layout::Margin::new(1, 0));
     let width = body.width.saturating_sub(10) as usize;
     let mut lines = Vec::new();
@@ -311,7 +316,8 @@ fn anchor_form(frame: &mut Frame, area: Rect, form: &AnchorForm, theme: &Theme) 
 }
 
 fn history(frame: &mut Frame, area: Rect, state: &AppState, search: &HistorySearch, theme: &Theme) {
-    let height = (area.height * 2 / 3).max(8);
+    let wanted = search.matches.len().max(4) as u16 + 6;
+    let height = wanted.min(area.height * 2 / 3).max(8);
     let inner = popup(frame, area, 90, height, strings::title::HISTORY, theme);
     let body = inner.inner(ratatui::layout::Margin::new(1, 0));
     if body.height < 3 {
