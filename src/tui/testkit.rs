@@ -35,6 +35,7 @@ pub fn state(width: u16, height: u16) -> AppState {
         history: vec![],
         past_jobs: vec![],
         anchors: vec![],
+        session: None,
         area: Rect::new(0, 0, width, height),
         now: Instant::now(),
     })

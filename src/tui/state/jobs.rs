@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::store::JobRow;
+use crate::studio::session::TurnId;
 use crate::studio::{JobId, StudioError, StudioEvent};
 
 /// Jobs from earlier sessions loaded at start.
@@ -89,6 +90,8 @@ pub struct JobItem {
     pub failure: Option<Failure>,
     /// From an earlier session.
     pub past: bool,
+    /// The edit session and turn it recorded, once done.
+    pub turn: Option<(String, TurnId)>,
 }
 
 impl JobItem {
@@ -130,6 +133,7 @@ impl JobItem {
                 message,
             }),
             past: true,
+            turn: None,
         }
     }
 }
@@ -269,6 +273,7 @@ impl JobsState {
                 outputs: Vec::new(),
                 failure: None,
                 past: false,
+                turn: None,
             });
             if let Some(sel) = selected_id {
                 self.select_id(sel);
@@ -298,9 +303,12 @@ impl JobsState {
                 outputs,
                 cost_usd,
                 elapsed,
+                session,
+                turn,
                 ..
             } => {
                 job.phase = Phase::Done;
+                job.turn = session.zip(turn);
                 job.elapsed = Some(elapsed);
                 job.cost_usd = cost_usd;
                 if let Some(last) = outputs.last() {

@@ -8,10 +8,13 @@ mod keys;
 pub mod overlay;
 pub mod preview;
 pub mod prompt;
+pub mod session;
 pub mod settings;
 pub mod status;
 mod update;
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;
 
@@ -75,6 +78,8 @@ pub struct Init {
     pub past_jobs: Vec<crate::store::JobRow>,
     /// The roster.
     pub anchors: Vec<crate::studio::Anchor>,
+    /// The most recent edit session, reopened as the current one.
+    pub session: Option<crate::studio::session::Session>,
     /// The terminal size.
     pub area: Rect,
     /// The clock's start.
@@ -99,6 +104,8 @@ pub struct AppState {
     pub anchors_offset: usize,
     /// The image pane.
     pub preview: preview::PreviewState,
+    /// The edit session Ctrl+G continues.
+    pub session: session::SessionState,
     /// The status bar.
     pub status: status::StatusState,
     /// The overlay on top.
@@ -135,6 +142,7 @@ impl AppState {
             jobs_offset: 0,
             anchors_offset: 0,
             preview: preview::PreviewState::default(),
+            session: session::SessionState::reopen(init.session),
             status,
             overlay: None,
             keymap: init.keymap,

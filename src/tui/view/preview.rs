@@ -33,6 +33,18 @@ const CAPTION_ROWS: u16 = 2;
 /// From this inner height the caption may take a third row.
 const TALL_FROM: u16 = 12;
 
+/// From this inner height the pane gives its top row to the edit session line.
+const SESSION_LINE_FROM: u16 = 5;
+
+/// `session <id> · turn <n> · turns: 1 › 2 › [3]` while an edit session is current.
+pub fn session_line(state: &AppState) -> Option<String> {
+    let caption = state.session.caption()?;
+    Some(match state.session.strip() {
+        Some(strip) => format!("{caption} · {strip}"),
+        None => caption,
+    })
+}
+
 /// The one decoded image the workbench holds, ready to draw (view-local state).
 pub struct ImageSlot {
     path: Option<PathBuf>,
@@ -102,9 +114,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot
         hint: Some(hint),
         ..Pane::new(strings::title::PREVIEW, focused)
     };
-    let inner = draw_pane(frame, area, pane, theme);
+    let mut inner = draw_pane(frame, area, pane, theme);
     if inner.height == 0 || inner.width == 0 {
         return;
+    }
+    if inner.height >= SESSION_LINE_FROM
+        && let Some(text) = session_line(state)
+    {
+        let line = Line::styled(truncate(&text, inner.width as usize), theme.muted());
+        frame.render_widget(Paragraph::new(line), Rect { height: 1, ..inner });
+        inner.y += 1;
+        inner.height -= 1;
     }
     let Some(job) = job else {
         centered(
