@@ -194,6 +194,15 @@ impl JobsState {
         }
     }
 
+    /// Marks the jobs that recorded `session`'s turns (past jobs learn their turn this way).
+    pub fn link_turns(&mut self, session: &crate::studio::session::Session) {
+        for turn in &session.turns {
+            if let Some(&i) = turn.job_id.and_then(|id| self.index.get(&id)) {
+                self.items[i].turn = Some((session.id.clone(), turn.id));
+            }
+        }
+    }
+
     /// Number of jobs.
     pub fn len(&self) -> usize {
         self.items.len()

@@ -133,12 +133,16 @@ impl AppState {
         prompt.set_focused(true);
         let mut status = status::StatusState::new(init.backend, init.offline);
         status.say(status::Level::Info, super::strings::WELCOME);
+        let mut jobs = jobs::JobsState::with_past(&init.past_jobs);
+        if let Some(session) = &init.session {
+            jobs.link_turns(session);
+        }
         Self {
             focus: Focus::Prompt,
             prompt,
             settings: settings::SettingsState::new(&init.registry, &init.defaults),
             anchors: anchors::AnchorsState::new(init.anchors),
-            jobs: jobs::JobsState::with_past(&init.past_jobs),
+            jobs,
             jobs_offset: 0,
             anchors_offset: 0,
             preview: preview::PreviewState::default(),

@@ -212,3 +212,26 @@ fn a_refused_continuation_shows_inline() {
     update(&mut s, Msg::SessionLoaded(Err("gone".into())));
     assert_eq!(s.session.continue_from(), Some(("s1".into(), 3)));
 }
+
+#[test]
+fn a_loaded_session_links_past_jobs_to_their_turns() {
+    let mut s = state(120, 40);
+    update(&mut s, Msg::Studio(queued(1, "fox", 7)));
+    update(&mut s, Msg::Studio(queued(2, "blue", 7)));
+    s.session = SessionState::reopen(Some(crate::tui::testkit::session(
+        "s9",
+        &[(1, None), (2, Some(1))],
+    )));
+    update(
+        &mut s,
+        Msg::SessionLoaded(Ok(crate::tui::testkit::session(
+            "s9",
+            &[(1, None), (2, Some(1))],
+        ))),
+    );
+    assert_eq!(
+        s.jobs.get(1).and_then(|j| j.turn.clone()),
+        Some(("s9".into(), 1))
+    );
+    assert_eq!(s.session.continue_from(), Some(("s9".into(), 2)));
+}

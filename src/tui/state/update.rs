@@ -122,7 +122,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         }
         Msg::SessionLoaded(result) => {
             match result {
-                Ok(session) => state.session.loaded(session),
+                Ok(session) => {
+                    state.jobs.link_turns(&session);
+                    state.session.loaded(session);
+                }
                 Err(e) => state.status.say(Level::Warn, e),
             }
             vec![]

@@ -36,13 +36,17 @@ const TALL_FROM: u16 = 12;
 /// From this inner height the pane gives its top row to the edit session line.
 const SESSION_LINE_FROM: u16 = 5;
 
-/// `session <id> · turn <n> · turns: 1 › 2 › [3]` while an edit session is current.
-pub fn session_line(state: &AppState) -> Option<String> {
-    let caption = state.session.caption()?;
-    Some(match state.session.strip() {
-        Some(strip) => format!("{caption} · {strip}"),
-        None => caption,
-    })
+/// `session <id> · turn <n>` and the turn strip while an edit session is current: two
+/// rows when `roomy`, else one.
+pub fn session_lines(state: &AppState, roomy: bool) -> Vec<String> {
+    let Some(caption) = state.session.caption() else {
+        return vec![];
+    };
+    match state.session.strip() {
+        Some(strip) if roomy => vec![caption, strip],
+        Some(strip) => vec![format!("{caption} · {strip}")],
+        None => vec![caption],
+    }
 }
 
 /// The one decoded image the workbench holds, ready to draw (view-local state).
@@ -118,13 +122,22 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    if inner.height >= SESSION_LINE_FROM
-        && let Some(text) = session_line(state)
-    {
-        let line = Line::styled(truncate(&text, inner.width as usize), theme.muted());
-        frame.render_widget(Paragraph::new(line), Rect { height: 1, ..inner });
-        inner.y += 1;
-        inner.height -= 1;
+    if inner.height >= SESSION_LINE_FROM {
+        let width = inner.width as usize;
+        let lines: Vec<Line> = session_lines(state, inner.height >= TALL_FROM)
+            .into_iter()
+            .map(|text| Line::styled(truncate(&text, width), theme.muted()))
+            .collect();
+        let rows = lines.len() as u16;
+        frame.render_widget(
+            Paragraph::new(lines),
+            Rect {
+                height: rows,
+                ..inner
+            },
+        );
+        inner.y += rows;
+        inner.height -= rows;
     }
     let Some(job) = job else {
         centered(
