@@ -81,12 +81,19 @@ fn start(tag: &str) -> (Tmux, tempfile::TempDir, std::path::PathBuf) {
         std::fs::create_dir_all(&path).expect("mkdir");
         path
     };
-    let (config, data, state, out) = (dir("config"), dir("data"), dir("state"), dir("out"));
+    let (config, _, _, out) = (dir("config"), dir("data"), dir("state"), dir("out"));
     std::fs::write(
         config.join("config.toml"),
         format!("[output]\ndir = \"{}\"\n", out.display()),
     )
     .expect("config");
+    let tmux = launch(tag, root.path());
+    (tmux, root, out)
+}
+
+/// Runs the workbench over the config, data and state dirs under `root` in a fresh tmux server.
+fn launch(tag: &str, root: &Path) -> Tmux {
+    let (config, data, state) = (root.join("config"), root.join("data"), root.join("state"));
     let command = format!(
         "env PEEL_CONFIG_DIR='{}' PEEL_DATA_DIR='{}' PEEL_STATE_DIR='{}' PEEL_SIM_LATENCY_MS=0 '{}' --image-protocol halfblocks --offline; echo PEEL_EXITED=$?; sleep 60",
         config.display(),
@@ -109,7 +116,7 @@ fn start(tag: &str) -> (Tmux, tempfile::TempDir, std::path::PathBuf) {
         &command,
     ]);
     assert!(started.status.success(), "tmux new-session: {started:?}");
-    (tmux, root, out)
+    tmux
 }
 
 #[test]
@@ -245,6 +252,13 @@ fn two_ctrl_g_make_a_two_turn_edit_session() {
     assert!(turns[0]["parent"].is_null(), "{show}");
     assert_eq!(turns[1]["parent"], turns[0]["id"], "{show}");
     assert_eq!(turns[1]["instruction"], "make the sky stormy", "{show}");
+    drop(tmux);
+
+    let again = launch("session-again", root.path());
+    let screen = again.wait_for("the reopened session", |s| {
+        s.contains(&format!("session {id} · turn 2"))
+    });
+    assert!(screen.contains("turns: 1 › [2]"), "{screen}");
 }
 
 fn is_png(path: &Path) -> bool {

@@ -134,18 +134,25 @@ impl AppState {
         let mut status = status::StatusState::new(init.backend, init.offline);
         status.say(status::Level::Info, super::strings::WELCOME);
         let mut jobs = jobs::JobsState::with_past(&init.past_jobs);
+        let mut settings = settings::SettingsState::new(&init.registry, &init.defaults);
         if let Some(session) = &init.session {
             jobs.link_turns(session);
+            settings.use_model(&init.registry, &session.model);
         }
+        let first_selected = jobs.selected_job().map(|j| j.id);
         Self {
             focus: Focus::Prompt,
             prompt,
-            settings: settings::SettingsState::new(&init.registry, &init.defaults),
+            settings,
             anchors: anchors::AnchorsState::new(init.anchors),
             jobs,
             jobs_offset: 0,
             anchors_offset: 0,
-            preview: preview::PreviewState::default(),
+            // The first selection is not a choice of turn: the reopened head stays current.
+            preview: preview::PreviewState {
+                job: first_selected,
+                ..Default::default()
+            },
             session: session::SessionState::reopen(init.session),
             status,
             overlay: None,
