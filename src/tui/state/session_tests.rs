@@ -235,3 +235,54 @@ fn a_loaded_session_links_past_jobs_to_their_turns() {
     );
     assert_eq!(s.session.continue_from(), Some(("s9".into(), 2)));
 }
+
+fn past_job(id: i64) -> crate::store::JobRow {
+    crate::store::JobRow {
+        id,
+        created_at: String::new(),
+        finished_at: None,
+        state: "done".into(),
+        prompt: format!("p{id}"),
+        model: "gemini-3-pro-image".into(),
+        aspect: None,
+        size: None,
+        seed: None,
+        outputs: vec![format!("/o/{id}.png")],
+        cost_usd: 0.0,
+        attempts: 1,
+        error_kind: None,
+        error_message: None,
+        response_id: None,
+        elapsed_ms: None,
+    }
+}
+
+#[test]
+fn a_reopened_session_stays_at_its_head_with_its_model() {
+    let fresh = state(120, 40);
+    let mut session = crate::tui::testkit::session("s7", &[(1, None), (2, Some(1))]);
+    session.head = Some(1);
+    session.model = "gemini-3-pro-image".into();
+    let mut s = super::AppState::new(super::Init {
+        registry: fresh.registry.clone(),
+        keymap: fresh.keymap.clone(),
+        defaults: Default::default(),
+        out_dir: "/out".into(),
+        backend: String::new(),
+        offline: true,
+        history: vec![],
+        past_jobs: vec![past_job(2), past_job(1)],
+        anchors: vec![],
+        session: Some(session),
+        area: fresh.area,
+        now: fresh.now,
+    });
+    assert_eq!(s.settings.model, "gemini-3-pro-image");
+    update(&mut s, Msg::Tick);
+    assert_eq!(s.jobs.selected_job().map(|j| j.id), Some(2));
+    assert_eq!(s.session.continue_from(), Some(("s7".into(), 1)));
+    update(&mut s, key(KeyCode::Tab));
+    update(&mut s, key(KeyCode::Down));
+    update(&mut s, key(KeyCode::Up));
+    assert_eq!(s.session.continue_from(), Some(("s7".into(), 2)));
+}
