@@ -14,6 +14,8 @@ pub struct SessionState {
     pub loaded: Option<Session>,
     /// Turns stepped back from, newest last (for stepping forward again).
     redo: Vec<TurnId>,
+    /// The session left with "new session": its late results do not pull it back.
+    left: Option<String>,
 }
 
 impl SessionState {
@@ -25,6 +27,7 @@ impl SessionState {
                 turn: s.head,
                 loaded: Some(s),
                 redo: Vec::new(),
+                left: None,
             },
             None => Self::default(),
         }
@@ -43,6 +46,15 @@ impl SessionState {
             .is_some_and(|s| s.id == id && s.turn(turn).is_some())
     }
 
+    /// Like `adopt` for a job that just finished, unless it belongs to the session the
+    /// user left with "new session". None when it was not adopted.
+    pub fn adopt_finished(&mut self, id: &str, turn: TurnId) -> Option<bool> {
+        if self.left.as_deref() == Some(id) {
+            return None;
+        }
+        Some(self.adopt(id, turn))
+    }
+
     /// Keeps a session read from the store if it is still the current one.
     pub fn loaded(&mut self, session: Session) {
         if self.id.as_deref() == Some(session.id.as_str()) {
@@ -55,7 +67,11 @@ impl SessionState {
 
     /// Forgets the session: the next generation starts a new one.
     pub fn clear(&mut self) {
-        *self = Self::default();
+        let left = self.id.take().or(self.left.take());
+        *self = Self {
+            left,
+            ..Self::default()
+        };
     }
 
     /// The session id and turn to continue from, when there is one.

@@ -111,6 +111,13 @@ fn alt_n_starts_a_fresh_session() {
     assert!(s.session.id.is_some());
     update(&mut s, alt(KeyCode::Char('n')));
     assert_eq!(s.session.continue_from(), None);
+    update(&mut s, Msg::Studio(queued(2, "late", 7)));
+    update(&mut s, done_turn(2, 2));
+    assert_eq!(
+        s.session.continue_from(),
+        None,
+        "a late turn of the left session does not pull it back"
+    );
     type_text(&mut s, "a cat");
     let effects = update(&mut s, ctrl('g'));
     assert!(

@@ -36,8 +36,8 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             if let Some(job) = state.jobs.get(id)
                 && !job.past
                 && let Some((session, turn)) = job.turn.clone()
+                && state.session.adopt_finished(&session, turn).is_some()
             {
-                state.session.adopt(&session, turn);
                 effects.push(Effect::LoadSession(session));
             }
             if let Some(job) = state.jobs.get(id)
