@@ -81,12 +81,19 @@ fn start(tag: &str) -> (Tmux, tempfile::TempDir, std::path::PathBuf) {
         std::fs::create_dir_all(&path).expect("mkdir");
         path
     };
-    let (config, data, state, out) = (dir("config"), dir("data"), dir("state"), dir("out"));
+    let (config, _, _, out) = (dir("config"), dir("data"), dir("state"), dir("out"));
     std::fs::write(
         config.join("config.toml"),
         format!("[output]\ndir = \"{}\"\n", out.display()),
     )
     .expect("config");
+    let tmux = launch(tag, root.path());
+    (tmux, root, out)
+}
+
+/// Runs the workbench over the config, data and state dirs under `root` in a fresh tmux server.
+fn launch(tag: &str, root: &Path) -> Tmux {
+    let (config, data, state) = (root.join("config"), root.join("data"), root.join("state"));
     let command = format!(
         "env PEEL_CONFIG_DIR='{}' PEEL_DATA_DIR='{}' PEEL_STATE_DIR='{}' PEEL_SIM_LATENCY_MS=0 '{}' --image-protocol halfblocks --offline; echo PEEL_EXITED=$?; sleep 60",
         config.display(),
@@ -109,7 +116,7 @@ fn start(tag: &str) -> (Tmux, tempfile::TempDir, std::path::PathBuf) {
         &command,
     ]);
     assert!(started.status.success(), "tmux new-session: {started:?}");
-    (tmux, root, out)
+    tmux
 }
 
 #[test]
@@ -190,6 +197,68 @@ fn sigterm_restores_the_terminal() {
         "0",
         "alternate screen left on"
     );
+}
+
+/// Runs `peel ARGS --json` against the same dirs as the workbench and parses its output.
+fn peel_json(root: &Path, args: &[&str]) -> serde_json::Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_peel"))
+        .env("PEEL_CONFIG_DIR", root.join("config"))
+        .env("PEEL_DATA_DIR", root.join("data"))
+        .env("PEEL_STATE_DIR", root.join("state"))
+        .args(args)
+        .arg("--json")
+        .output()
+        .expect("peel runs");
+    assert!(output.status.success(), "peel {args:?}: {output:?}");
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("peel {args:?} printed no JSON ({e}): {output:?}"))
+}
+
+#[test]
+fn two_ctrl_g_make_a_two_turn_edit_session() {
+    let (tmux, root, _out) = start("session");
+    tmux.wait_for("the workbench", |s| {
+        s.contains("Prompt") && s.contains("Preview")
+    });
+    tmux.send(&["-l", "a lighthouse on a cliff at dusk"]);
+    tmux.wait_for("the typed prompt", |s| {
+        s.contains("a lighthouse on a cliff")
+    });
+    tmux.send(&["C-g"]);
+    tmux.wait_for("the first turn", |s| {
+        s.contains("✓ #1") && s.contains("turn 1")
+    });
+    tmux.send(&["C-l"]);
+    tmux.send(&["-l", "make the sky stormy"]);
+    tmux.wait_for("the typed instruction", |s| {
+        s.contains("make the sky stormy")
+    });
+    tmux.send(&["C-g"]);
+    let screen = tmux.wait_for("the second turn", |s| {
+        s.contains("✓ #2") && s.contains("turn 2")
+    });
+    assert!(screen.contains("turns: 1 › [2]"), "{screen}");
+    tmux.send(&["C-q"]);
+    tmux.wait_for("the shell after quitting", |s| s.contains("PEEL_EXITED="));
+
+    let list = peel_json(root.path(), &["session", "list"]);
+    let sessions = list["sessions"].as_array().expect("a session list");
+    assert_eq!(sessions.len(), 1, "{list}");
+    assert_eq!(sessions[0]["turns"], 2, "{list}");
+    let id = sessions[0]["id"].as_str().expect("a session id");
+    let show = peel_json(root.path(), &["session", "show", id]);
+    let turns = show["session"]["turns"].as_array().expect("turns");
+    assert_eq!(turns.len(), 2, "{show}");
+    assert!(turns[0]["parent"].is_null(), "{show}");
+    assert_eq!(turns[1]["parent"], turns[0]["id"], "{show}");
+    assert_eq!(turns[1]["instruction"], "make the sky stormy", "{show}");
+    drop(tmux);
+
+    let again = launch("session-again", root.path());
+    let screen = again.wait_for("the reopened session", |s| {
+        s.contains(&format!("session {id} · turn 2"))
+    });
+    assert!(screen.contains("turns: 1 › [2]"), "{screen}");
 }
 
 fn is_png(path: &Path) -> bool {

@@ -21,8 +21,14 @@ pub enum Scope {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
-    /// Send the prompt with the current settings.
+    /// Send the prompt with the current settings (continuing the current edit session).
     Generate,
+    /// Start a fresh edit session with the next generation.
+    NewSession,
+    /// Step the edit session back to the parent turn.
+    TurnBack,
+    /// Step the edit session forward again.
+    TurnForward,
     /// Move focus to the next pane.
     FocusNext,
     /// Move focus to the previous pane.
@@ -106,9 +112,11 @@ impl Action {
     pub fn scope(self) -> Scope {
         use Action::*;
         match self {
-            Generate | FocusNext | FocusPrev | Help | Quit | Close | CopyPrompt | CopyPath
-            | PasteImage | ClearRefs | CycleModel | CycleAspect | CycleSize | CycleSeed
-            | RerollSeed | CycleThinking | CycleGrounding => Scope::Global,
+            Generate | NewSession | TurnBack | TurnForward | FocusNext | FocusPrev | Help
+            | Quit | Close | CopyPrompt | CopyPath | PasteImage | ClearRefs | CycleModel
+            | CycleAspect | CycleSize | CycleSeed | RerollSeed | CycleThinking | CycleGrounding => {
+                Scope::Global
+            }
             Undo | Redo | HistoryPrev | HistoryNext | HistorySearch | ClearPrompt => Scope::Prompt,
             Up | PageUp | PageDown | First | Last | Down | Confirm => Scope::List,
             CancelJob | RetryJob | ShowDetails | ReusePrompt => Scope::Jobs,
@@ -144,6 +152,9 @@ impl Action {
     /// Every action, in help order.
     pub const ALL: &'static [Action] = &[
         Action::Generate,
+        Action::NewSession,
+        Action::TurnBack,
+        Action::TurnForward,
         Action::FocusNext,
         Action::FocusPrev,
         Action::Help,

@@ -13,6 +13,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::clipboard::{self, Clipboard};
 use super::msg::{Effect, Msg, RosterOp, RosterResult};
 use crate::models::Registry;
+use crate::studio::blobs::Blobs;
+use crate::studio::session::TurnId;
+use crate::studio::spec::SessionLink;
 use crate::studio::{Roster, Studio, shot, spec};
 
 /// What the event loop receives from effect tasks.
@@ -93,7 +96,23 @@ impl Effects {
                         Err(e) => return refused(e.to_string()),
                     }
                     match spec::prepare(&spec, &registry) {
-                        Ok(jobs) => {
+                        Ok(mut jobs) => {
+                            let title = session_title(&spec.prompt);
+                            let model = jobs.first().map(|j| j.settings.model.clone());
+                            match studio
+                                .store()
+                                .create_session(&title, model.as_deref().unwrap_or_default())
+                            {
+                                Ok(id) => {
+                                    for job in &mut jobs {
+                                        job.session = Some(SessionLink {
+                                            session_id: id.clone(),
+                                            parent: None,
+                                        });
+                                    }
+                                }
+                                Err(e) => return refused(e.to_string()),
+                            }
                             for job in jobs {
                                 if let Err(e) = studio.submit(job) {
                                     refused(e.to_string());
@@ -103,6 +122,28 @@ impl Effects {
                         Err(e) => refused(e.to_string()),
                     }
                 });
+            }
+            Effect::Continue {
+                spec,
+                session,
+                parent,
+            } => self.continue_session(spec, session, parent),
+            Effect::LoadSession(id) => {
+                let store = self.studio.store().clone();
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = match store.session(&id) {
+                        Ok(Some(s)) => Ok(s),
+                        Ok(None) => Err(format!("session {id} is gone from the store")),
+                        Err(e) => Err(e.to_string()),
+                    };
+                    let _ = tx.send(Outcome::Msg(Msg::SessionLoaded(result)));
+                });
+            }
+            Effect::SetHead { session, turn } => {
+                if let Err(e) = self.studio.store().set_session_head(&session, Some(turn)) {
+                    self.send(Msg::Refused(e.to_string()));
+                }
             }
             Effect::Cancel(id) => {
                 self.studio.cancel(id);
@@ -139,6 +180,38 @@ impl Effects {
         }
     }
 
+    /// Sends the prompt as an edit instruction continuing `parent` of `session`.
+    fn continue_session(&self, mut spec: spec::GenerateSpec, session: String, parent: TurnId) {
+        let studio = self.studio.clone();
+        let registry = self.registry.clone();
+        let roster = self.roster.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let refused = |e: String| {
+                let _ = tx.send(Outcome::Msg(Msg::Refused(e)));
+            };
+            match shot::subjects_in_shot(&roster) {
+                Ok(subjects) => spec.subjects = subjects,
+                Err(e) => return refused(e.to_string()),
+            }
+            let store = studio.store();
+            let loaded = match store.session(&session) {
+                Ok(Some(s)) => s,
+                Ok(None) => return refused(format!("session {session} is gone from the store")),
+                Err(e) => return refused(e.to_string()),
+            };
+            let blobs = Blobs::new(store.blob_dir());
+            match spec::prepare_edit(&spec, &registry, &loaded, parent, &blobs) {
+                Ok(job) => {
+                    if let Err(e) = studio.submit(job) {
+                        refused(e.to_string());
+                    }
+                }
+                Err(e) => refused(e.to_string()),
+            }
+        });
+    }
+
     fn load_preview(&self, path: Option<PathBuf>) {
         let generation = self.preview_generation.fetch_add(1, Ordering::SeqCst) + 1;
         let Some(path) = path else {
@@ -173,6 +246,12 @@ impl Effects {
             }
         });
     }
+}
+
+/// A session title from the first line of a prompt.
+fn session_title(prompt: &str) -> String {
+    let line = prompt.lines().next().unwrap_or_default().trim();
+    line.chars().take(80).collect()
 }
 
 /// Reads and decodes an image file (blocking).

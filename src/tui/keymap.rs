@@ -223,6 +223,9 @@ pub fn default_keys(action: Action) -> &'static [&'static str] {
     use Action::*;
     match action {
         Generate => &["ctrl-g"],
+        NewSession => &["alt-n"],
+        TurnBack => &["alt-left"],
+        TurnForward => &["alt-right"],
         FocusNext => &["tab"],
         FocusPrev => &["shift-tab"],
         Help => &["f1", "?"],

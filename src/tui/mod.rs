@@ -155,6 +155,7 @@ async fn start(cli: &Cli) -> Result<(), String> {
         .rev()
         .map(|row| row.prompt)
         .collect();
+    let session = recent_session(&store);
     let conn = backend::connect(&settings, &registry)
         .await
         .map_err(|e| e.to_string())?;
@@ -179,6 +180,7 @@ async fn start(cli: &Cli) -> Result<(), String> {
         history,
         past_jobs,
         anchors,
+        session,
         area: Rect::new(0, 0, size.width, size.height),
         now: Instant::now(),
     });
@@ -224,4 +226,10 @@ async fn start(cli: &Cli) -> Result<(), String> {
         sim.shutdown().await;
     }
     result.map_err(|e| format!("terminal error: {e}"))
+}
+
+/// The most recent edit session, reopened at start (None when there is none or it cannot be read).
+fn recent_session(store: &crate::store::Store) -> Option<crate::studio::session::Session> {
+    let recent = store.sessions().ok()?.into_iter().next()?;
+    store.session(&recent.id).ok().flatten()
 }

@@ -6,6 +6,7 @@ use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::clipboard::CopyRoute;
 use crate::studio::roster::AnchorChanges;
+use crate::studio::session::{Session, TurnId};
 use crate::studio::{Anchor, AnchorKind, GenerateSpec, JobId, StudioEvent};
 
 /// Something that happened.
@@ -39,6 +40,8 @@ pub enum Msg {
     },
     /// A clipboard image was saved as a reference file (or not).
     ImagePasted(Result<PathBuf, String>),
+    /// An edit session was read from the store (or not).
+    SessionLoaded(Result<Session, String>),
 }
 
 /// The outcome of a roster operation.
@@ -76,8 +79,26 @@ pub enum RosterOp {
 /// Work `update` asks for; carried out by the event loop, never inside `update`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Validate and submit a generation.
+    /// Validate and submit a generation that starts a new edit session.
     Generate(GenerateSpec),
+    /// Validate and submit the prompt as an edit instruction continuing a session.
+    Continue {
+        /// The prompt and settings.
+        spec: GenerateSpec,
+        /// The session.
+        session: String,
+        /// The turn it continues.
+        parent: TurnId,
+    },
+    /// Read a session from the store (answers with `Msg::SessionLoaded`).
+    LoadSession(String),
+    /// Record a session's current turn in the store (so a restart reopens it there).
+    SetHead {
+        /// The session.
+        session: String,
+        /// The turn.
+        turn: TurnId,
+    },
     /// Cancel a job.
     Cancel(JobId),
     /// Retry a failed job.

@@ -169,8 +169,30 @@ fn roster(s: &mut AppState, _: &Path) {
     update(s, key(KeyCode::Down));
 }
 
+fn edit_session(s: &mut AppState, dir: &Path) {
+    let image = dir.join("sun.png");
+    testkit::write_png(&image, 320, 180);
+    update(
+        s,
+        Msg::Studio(queued(1, "a lighthouse on a cliff at dusk", 5)),
+    );
+    update(s, Msg::Studio(testkit::done_turn(1, &image, "5f3a9c21", 1)));
+    update(s, Msg::Studio(queued(2, "make the sky stormy", 6)));
+    update(s, Msg::Studio(testkit::done_turn(2, &image, "5f3a9c21", 2)));
+    let session = testkit::session("5f3a9c21", &[(1, None), (3, Some(1)), (2, Some(1))]);
+    update(s, Msg::SessionLoaded(Ok(session)));
+    s.jobs.select_id(2);
+}
+
 fn help(s: &mut AppState, _: &Path) {
     update(s, key(KeyCode::F(1)));
+}
+
+#[test]
+fn edit_session_turn_strip() {
+    for (w, h) in SIZES {
+        snapshot("edit_session", w, h, edit_session);
+    }
 }
 
 #[test]

@@ -2,6 +2,13 @@
 
 use super::action::Action;
 
+/// Said when a fresh edit session is asked for.
+pub const NEW_SESSION: &str = "new edit session: the next generation starts it";
+/// Said when there is no parent turn to step back to.
+pub const NO_PARENT_TURN: &str = "this is the session's first turn";
+/// Said when there is no later turn to step forward to.
+pub const NO_NEXT_TURN: &str = "no later turn to step forward to";
+
 /// Pane titles (each contains the word the tests look for).
 pub mod title {
     /// The prompt editor.
@@ -32,7 +39,10 @@ pub mod title {
 pub fn describe(action: Action) -> &'static str {
     use Action::*;
     match action {
-        Generate => "generate from the prompt",
+        Generate => "generate (continues the session)",
+        NewSession => "start a fresh edit session",
+        TurnBack => "step back to the parent turn (undo)",
+        TurnForward => "step forward to a later turn",
         FocusNext => "next pane",
         FocusPrev => "previous pane",
         Help => "this help (? outside the editor)",
@@ -90,6 +100,10 @@ pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
             Action::PasteImage,
             Action::ClearRefs,
         ],
+    ),
+    (
+        "Edit sessions",
+        &[Action::NewSession, Action::TurnBack, Action::TurnForward],
     ),
     (
         "Settings line",

@@ -20,6 +20,7 @@ use super::theme::Theme;
 use super::view::{self, ImageSlot};
 use crate::models::Registry;
 use crate::studio::output::SavedOutput;
+use crate::studio::session::{Session, StoredContent, Turn, TurnId};
 use crate::studio::{Grounding, JobInfo, ResolvedSettings, StudioEvent};
 
 /// A workbench state of `width`×`height` with nothing in it, offline.
@@ -35,6 +36,7 @@ pub fn state(width: u16, height: u16) -> AppState {
         history: vec![],
         past_jobs: vec![],
         anchors: vec![],
+        session: None,
         area: Rect::new(0, 0, width, height),
         now: Instant::now(),
     })
@@ -93,6 +95,53 @@ pub fn done(id: i64, path: &Path, secs: f64) -> StudioEvent {
         text: vec![],
         session: None,
         turn: None,
+    }
+}
+
+/// A done event for job `id` that recorded `turn` of edit session `session`.
+pub fn done_turn(id: i64, path: &Path, session: &str, turn: TurnId) -> StudioEvent {
+    match done(id, path, 2.5) {
+        StudioEvent::Done {
+            id,
+            outputs,
+            cost_usd,
+            elapsed,
+            text,
+            ..
+        } => StudioEvent::Done {
+            id,
+            outputs,
+            cost_usd,
+            elapsed,
+            text,
+            session: Some(session.into()),
+            turn: Some(turn),
+        },
+        other => other,
+    }
+}
+
+/// An edit session `id` with `(turn, parent)` turns, its head the last one.
+pub fn session(id: &str, turns: &[(TurnId, Option<TurnId>)]) -> Session {
+    Session {
+        id: id.into(),
+        created_at: String::new(),
+        title: "a lighthouse".into(),
+        model: "gemini-3.1-flash-image".into(),
+        head: turns.last().map(|t| t.0),
+        turns: turns
+            .iter()
+            .map(|&(id, parent)| Turn {
+                id,
+                parent,
+                created_at: String::new(),
+                instruction: format!("turn {id}"),
+                user: StoredContent::default(),
+                model: StoredContent::default(),
+                outputs: vec![],
+                job_id: Some(id),
+            })
+            .collect(),
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::store::JobRow;
+use crate::studio::session::TurnId;
 use crate::studio::{JobId, StudioError, StudioEvent};
 
 /// Jobs from earlier sessions loaded at start.
@@ -89,6 +90,8 @@ pub struct JobItem {
     pub failure: Option<Failure>,
     /// From an earlier session.
     pub past: bool,
+    /// The edit session and turn it recorded, once done.
+    pub turn: Option<(String, TurnId)>,
 }
 
 impl JobItem {
@@ -130,6 +133,7 @@ impl JobItem {
                 message,
             }),
             past: true,
+            turn: None,
         }
     }
 }
@@ -187,6 +191,15 @@ impl JobsState {
         self.selected = 0;
         if let Some(id) = selected {
             self.select_id(id);
+        }
+    }
+
+    /// Marks the jobs that recorded `session`'s turns (past jobs learn their turn this way).
+    pub fn link_turns(&mut self, session: &crate::studio::session::Session) {
+        for turn in &session.turns {
+            if let Some(&i) = turn.job_id.and_then(|id| self.index.get(&id)) {
+                self.items[i].turn = Some((session.id.clone(), turn.id));
+            }
         }
     }
 
@@ -269,6 +282,7 @@ impl JobsState {
                 outputs: Vec::new(),
                 failure: None,
                 past: false,
+                turn: None,
             });
             if let Some(sel) = selected_id {
                 self.select_id(sel);
@@ -298,9 +312,12 @@ impl JobsState {
                 outputs,
                 cost_usd,
                 elapsed,
+                session,
+                turn,
                 ..
             } => {
                 job.phase = Phase::Done;
+                job.turn = session.zip(turn);
                 job.elapsed = Some(elapsed);
                 job.cost_usd = cost_usd;
                 if let Some(last) = outputs.last() {

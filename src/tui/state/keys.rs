@@ -59,6 +59,11 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
     let model = state.settings.spec(&state.registry).clone();
     match action {
         Generate => return generate(state),
+        NewSession => {
+            state.session.clear();
+            state.status.say(Level::Info, strings::NEW_SESSION);
+        }
+        TurnBack | TurnForward => return step_turn(state, action == TurnBack),
         FocusNext => set_focus(state, state.focus.step(true)),
         FocusPrev => set_focus(state, state.focus.step(false)),
         Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
@@ -303,7 +308,36 @@ fn generate(state: &mut AppState) -> Vec<Effect> {
     state.prompt.message = None;
     state.follow_new = true;
     state.status.say(Level::Info, "sending…");
-    vec![Effect::Generate(spec)]
+    match state.session.continue_from() {
+        Some((session, parent)) => vec![Effect::Continue {
+            spec,
+            session,
+            parent,
+        }],
+        None => vec![Effect::Generate(spec)],
+    }
+}
+
+/// Steps the edit session back to the parent turn or forward again.
+fn step_turn(state: &mut AppState, back: bool) -> Vec<Effect> {
+    let moved = if back {
+        state.session.back()
+    } else {
+        state.session.forward()
+    };
+    let (Some(turn), Some(session)) = (moved, state.session.id.clone()) else {
+        let text = if back {
+            strings::NO_PARENT_TURN
+        } else {
+            strings::NO_NEXT_TURN
+        };
+        state.status.say(Level::Warn, text);
+        return vec![];
+    };
+    if let Some(caption) = state.session.caption() {
+        state.status.say(Level::Info, format!("now at {caption}"));
+    }
+    vec![Effect::SetHead { session, turn }]
 }
 
 fn on_overlay_key(state: &mut AppState, key: KeyEvent, chord: KeyChord) -> Vec<Effect> {

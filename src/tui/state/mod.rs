@@ -8,10 +8,13 @@ mod keys;
 pub mod overlay;
 pub mod preview;
 pub mod prompt;
+pub mod session;
 pub mod settings;
 pub mod status;
 mod update;
 
+#[cfg(test)]
+mod session_tests;
 #[cfg(test)]
 mod tests;
 
@@ -75,6 +78,8 @@ pub struct Init {
     pub past_jobs: Vec<crate::store::JobRow>,
     /// The roster.
     pub anchors: Vec<crate::studio::Anchor>,
+    /// The most recent edit session, reopened as the current one.
+    pub session: Option<crate::studio::session::Session>,
     /// The terminal size.
     pub area: Rect,
     /// The clock's start.
@@ -99,6 +104,8 @@ pub struct AppState {
     pub anchors_offset: usize,
     /// The image pane.
     pub preview: preview::PreviewState,
+    /// The edit session Ctrl+G continues.
+    pub session: session::SessionState,
     /// The status bar.
     pub status: status::StatusState,
     /// The overlay on top.
@@ -126,15 +133,27 @@ impl AppState {
         prompt.set_focused(true);
         let mut status = status::StatusState::new(init.backend, init.offline);
         status.say(status::Level::Info, super::strings::WELCOME);
+        let mut jobs = jobs::JobsState::with_past(&init.past_jobs);
+        let mut settings = settings::SettingsState::new(&init.registry, &init.defaults);
+        if let Some(session) = &init.session {
+            jobs.link_turns(session);
+            settings.use_model(&init.registry, &session.model);
+        }
+        let first_selected = jobs.selected_job().map(|j| j.id);
         Self {
             focus: Focus::Prompt,
             prompt,
-            settings: settings::SettingsState::new(&init.registry, &init.defaults),
+            settings,
             anchors: anchors::AnchorsState::new(init.anchors),
-            jobs: jobs::JobsState::with_past(&init.past_jobs),
+            jobs,
             jobs_offset: 0,
             anchors_offset: 0,
-            preview: preview::PreviewState::default(),
+            // The first selection is not a choice of turn: the reopened head stays current.
+            preview: preview::PreviewState {
+                job: first_selected,
+                ..Default::default()
+            },
+            session: session::SessionState::reopen(init.session),
             status,
             overlay: None,
             keymap: init.keymap,

@@ -84,6 +84,14 @@ impl SettingsState {
         s
     }
 
+    /// Switches to `model` (an edit session's model) when the registry knows it.
+    pub fn use_model(&mut self, registry: &Registry, model: &str) {
+        if let Ok(spec) = registry.resolve(model) {
+            self.model = spec.id.clone();
+            self.clamp(spec);
+        }
+    }
+
     /// The selected model's spec.
     pub fn spec<'r>(&self, registry: &'r Registry) -> &'r ModelSpec {
         registry

@@ -32,6 +32,14 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 state.settings.note_seed(info.settings.seed);
             }
             let id = state.jobs.apply(event, state.now);
+            let mut effects = vec![];
+            if let Some(job) = state.jobs.get(id)
+                && !job.past
+                && let Some((session, turn)) = job.turn.clone()
+                && state.session.adopt_finished(&session, turn).is_some()
+            {
+                effects.push(Effect::LoadSession(session));
+            }
             if let Some(job) = state.jobs.get(id)
                 && !job.past
             {
@@ -58,7 +66,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 state.jobs.select_id(id);
                 state.follow_new = false;
             }
-            vec![]
+            effects
         }
         Msg::Refused(reason) => {
             state.follow_new = false;
@@ -109,6 +117,16 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                     format!("{what} copied via the terminal (OSC 52)"),
                 ),
                 Err(e) => state.status.say(Level::Error, format!("copy failed: {e}")),
+            }
+            vec![]
+        }
+        Msg::SessionLoaded(result) => {
+            match result {
+                Ok(session) => {
+                    state.jobs.link_turns(&session);
+                    state.session.loaded(session);
+                }
+                Err(e) => state.status.say(Level::Warn, e),
             }
             vec![]
         }
@@ -226,16 +244,28 @@ fn on_mouse(state: &mut AppState, mouse: crossterm::event::MouseEvent) -> Vec<Ef
     vec![]
 }
 
-/// Asks for the selected job's image when it changed.
-fn follow_selection(state: &mut AppState) -> Option<Effect> {
-    let (job, path) = match state.jobs.selected_job() {
-        Some(j) => (Some(j.id), j.image().cloned()),
-        None => (None, None),
+/// Asks for the selected job's image when it changed; a done job's session turn
+/// becomes the current one (so the next generation continues or forks from it).
+fn follow_selection(state: &mut AppState) -> Vec<Effect> {
+    let (job, path, turn) = match state.jobs.selected_job() {
+        Some(j) => (Some(j.id), j.image().cloned(), j.turn.clone()),
+        None => (None, None, None),
     };
-    state
-        .preview
-        .want(job, path.clone())
-        .then_some(Effect::LoadPreview(path))
+    let moved = state.preview.job != job;
+    let mut effects = vec![];
+    if state.preview.want(job, path.clone()) {
+        effects.push(Effect::LoadPreview(path));
+    }
+    if moved
+        && let Some((session, turn)) = turn
+        && state.session.turn != Some(turn)
+    {
+        if state.session.adopt(&session, turn) {
+            effects.push(Effect::LoadSession(session.clone()));
+        }
+        effects.push(Effect::SetHead { session, turn });
+    }
+    effects
 }
 
 /// Scrolls lists so their selection is visible.

@@ -33,6 +33,22 @@ const CAPTION_ROWS: u16 = 2;
 /// From this inner height the caption may take a third row.
 const TALL_FROM: u16 = 12;
 
+/// From this inner height the pane gives its top row to the edit session line.
+const SESSION_LINE_FROM: u16 = 5;
+
+/// `session <id> · turn <n>` and the turn strip while an edit session is current: two
+/// rows when `roomy`, else one.
+pub fn session_lines(state: &AppState, roomy: bool) -> Vec<String> {
+    let Some(caption) = state.session.caption() else {
+        return vec![];
+    };
+    match state.session.strip() {
+        Some(strip) if roomy => vec![caption, strip],
+        Some(strip) => vec![format!("{caption} · {strip}")],
+        None => vec![caption],
+    }
+}
+
 /// The one decoded image the workbench holds, ready to draw (view-local state).
 pub struct ImageSlot {
     path: Option<PathBuf>,
@@ -102,9 +118,26 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot
         hint: Some(hint),
         ..Pane::new(strings::title::PREVIEW, focused)
     };
-    let inner = draw_pane(frame, area, pane, theme);
+    let mut inner = draw_pane(frame, area, pane, theme);
     if inner.height == 0 || inner.width == 0 {
         return;
+    }
+    if inner.height >= SESSION_LINE_FROM {
+        let width = inner.width as usize;
+        let lines: Vec<Line> = session_lines(state, inner.height >= TALL_FROM)
+            .into_iter()
+            .map(|text| Line::styled(truncate(&text, width), theme.muted()))
+            .collect();
+        let rows = lines.len() as u16;
+        frame.render_widget(
+            Paragraph::new(lines),
+            Rect {
+                height: rows,
+                ..inner
+            },
+        );
+        inner.y += rows;
+        inner.height -= rows;
     }
     let Some(job) = job else {
         centered(

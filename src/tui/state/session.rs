@@ -1,0 +1,145 @@
+//! The current edit session: which session and turn Ctrl+G continues, and the chain
+//! of turns the Preview pane's turn strip shows.
+
+use crate::studio::session::{Session, TurnId};
+
+/// The session Ctrl+G continues (none: the next generation starts one).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SessionState {
+    /// The session's id.
+    pub id: Option<String>,
+    /// The turn the next edit continues from.
+    pub turn: Option<TurnId>,
+    /// The session as last read from the store.
+    pub loaded: Option<Session>,
+    /// Turns stepped back from, newest last (for stepping forward again).
+    redo: Vec<TurnId>,
+    /// The session left with "new session": its late results do not pull it back.
+    left: Option<String>,
+}
+
+impl SessionState {
+    /// Starts on a session read from the store, at its head.
+    pub fn reopen(session: Option<Session>) -> Self {
+        match session {
+            Some(s) => Self {
+                id: Some(s.id.clone()),
+                turn: s.head,
+                loaded: Some(s),
+                redo: Vec::new(),
+                left: None,
+            },
+            None => Self::default(),
+        }
+    }
+
+    /// Makes `turn` of session `id` the current one; true when the session must be (re)read.
+    pub fn adopt(&mut self, id: &str, turn: TurnId) -> bool {
+        if self.id.as_deref() != Some(id) || self.turn != Some(turn) {
+            self.redo.clear();
+        }
+        self.id = Some(id.to_string());
+        self.turn = Some(turn);
+        !self
+            .loaded
+            .as_ref()
+            .is_some_and(|s| s.id == id && s.turn(turn).is_some())
+    }
+
+    /// Like `adopt` for a job that just finished, unless it belongs to the session the
+    /// user left with "new session". None when it was not adopted.
+    pub fn adopt_finished(&mut self, id: &str, turn: TurnId) -> Option<bool> {
+        if self.left.as_deref() == Some(id) {
+            return None;
+        }
+        Some(self.adopt(id, turn))
+    }
+
+    /// Keeps a session read from the store if it is still the current one.
+    pub fn loaded(&mut self, session: Session) {
+        if self.id.as_deref() == Some(session.id.as_str()) {
+            if self.turn.is_none() {
+                self.turn = session.head;
+            }
+            self.loaded = Some(session);
+        }
+    }
+
+    /// Forgets the session: the next generation starts a new one.
+    pub fn clear(&mut self) {
+        let left = self.id.take().or(self.left.take());
+        *self = Self {
+            left,
+            ..Self::default()
+        };
+    }
+
+    /// The session id and turn to continue from, when there is one.
+    pub fn continue_from(&self) -> Option<(String, TurnId)> {
+        Some((self.id.clone()?, self.turn?))
+    }
+
+    /// The current turn's position in its chain (1 for a first turn).
+    pub fn depth(&self) -> Option<usize> {
+        let (s, turn) = (self.current_session()?, self.turn?);
+        Some(s.depth(turn)).filter(|d| *d > 0)
+    }
+
+    fn current_session(&self) -> Option<&Session> {
+        self.loaded
+            .as_ref()
+            .filter(|s| Some(s.id.as_str()) == self.id.as_deref())
+    }
+
+    /// `session <id> · turn <n>` for the Preview caption.
+    pub fn caption(&self) -> Option<String> {
+        let id = self.id.as_deref()?;
+        Some(match self.depth() {
+            Some(n) => format!("session {id} · turn {n}"),
+            None => format!("session {id}"),
+        })
+    }
+
+    /// The turn strip: `turns: 1 › 2 › [3]  (fork: 4)`, numbered by depth, with the
+    /// current turn's other branches (siblings) as forks.
+    pub fn strip(&self) -> Option<String> {
+        let (s, turn) = (self.current_session()?, self.turn?);
+        let chain = s.chain(turn);
+        if chain.is_empty() {
+            return None;
+        }
+        let mut parts: Vec<String> = (1..chain.len()).map(|n| n.to_string()).collect();
+        parts.push(format!("[{}]", chain.len()));
+        let mut text = format!("turns: {}", parts.join(" › "));
+        let parent = chain.last().and_then(|t| t.parent);
+        let forks = s.children(parent).len().saturating_sub(1);
+        let next = s.children(Some(turn)).len();
+        if forks > 0 {
+            text.push_str(&format!("  (forks: {forks})"));
+        }
+        if next > 0 {
+            text.push_str(&format!("  (next: {next})"));
+        }
+        Some(text)
+    }
+
+    /// Steps to the parent turn (undo); returns the new turn.
+    pub fn back(&mut self) -> Option<TurnId> {
+        let turn = self.turn?;
+        let parent = self.current_session()?.turn(turn)?.parent?;
+        self.redo.push(turn);
+        self.turn = Some(parent);
+        Some(parent)
+    }
+
+    /// Steps forward again: to the turn stepped back from, or the only (else newest) child.
+    pub fn forward(&mut self) -> Option<TurnId> {
+        let turn = self.turn?;
+        let next = match self.redo.pop() {
+            Some(t) => t,
+            None => self.current_session()?.children(Some(turn)).last()?.id,
+        };
+        self.turn = Some(next);
+        Some(next)
+    }
+}
