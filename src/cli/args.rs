@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::{BackendKind, Overrides};
+
 /// peel — a terminal workbench for Google's Nano Banana image models.
 ///
 /// Run with no command to open the workbench. Without an API key, peel uses its
@@ -17,6 +19,9 @@ pub struct Cli {
     /// Use the offline simulator even when an API key is set.
     #[arg(long, global = true)]
     pub offline: bool,
+    /// Which service to use: gemini (API key), vertex (Vertex AI) or openai (a gateway).
+    #[arg(long, global = true, value_enum, value_name = "BACKEND")]
+    pub backend: Option<BackendKind>,
     /// Workbench theme: dark, light, high-contrast, or one from the config dir.
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
@@ -60,6 +65,32 @@ pub enum Command {
     Sim(SimArgs),
     /// Show or create the configuration file.
     Config(ConfigArgs),
+    /// Check the configured backend end to end and say what to fix.
+    Doctor(DoctorArgs),
+}
+
+impl Cli {
+    /// What the global flags change about settings resolution.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            offline: self.offline,
+            backend: self.backend,
+        }
+    }
+}
+
+/// `peel doctor`
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Model to check (default: the configured default).
+    #[arg(long, short)]
+    pub model: Option<String>,
+    /// Skip the test generation (the quota check makes one small image).
+    #[arg(long)]
+    pub no_generate: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `peel generate`
@@ -114,6 +145,9 @@ pub struct GenFlags {
     /// Google Search grounding.
     #[arg(long, value_parser = ["off", "web", "image"])]
     pub grounding: Option<String>,
+    /// Who may appear in images (Vertex AI only).
+    #[arg(long, value_name = "WHO", value_parser = ["allow_all", "allow_adult", "allow_none"])]
+    pub person_generation: Option<String>,
     /// Output folder.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,

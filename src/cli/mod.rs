@@ -3,6 +3,7 @@
 pub mod args;
 mod config_cmd;
 mod context;
+mod doctor;
 mod edit;
 mod generate;
 mod history;
@@ -88,6 +89,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Session(a) => a.action.json(),
         Command::Models(a) => a.json,
         Command::History(a) => a.json,
+        Command::Doctor(a) => a.json,
         _ => false,
     };
     let result = match command {
@@ -98,6 +100,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::History(args) => history::run(&cli, args),
         Command::Sim(args) => sim_cmd::run(args).await,
         Command::Config(args) => config_cmd::run(&cli, args),
+        Command::Doctor(args) => doctor::run(&cli, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
