@@ -244,6 +244,15 @@ pub struct SimArgs {
     /// Faults to inject, e.g. "503:2,429@0.1" (kinds: 429, 429-free-tier, 500, 503, truncated, html, slow, image-safety, prompt-blocked, no-image).
     #[arg(long)]
     pub faults: Option<String>,
+    /// Service-account email the token endpoint (/token) accepts (default: any).
+    #[arg(long, value_name = "EMAIL")]
+    pub client_email: Option<String>,
+    /// Lifetime of access tokens from /token, in seconds.
+    #[arg(long, default_value_t = 3600, value_name = "SECS")]
+    pub token_lifetime_secs: u64,
+    /// The only Vertex AI project served (default: any).
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Option<String>,
 }
 
 /// `peel config`

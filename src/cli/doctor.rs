@@ -45,11 +45,12 @@ pub async fn run(cli: &Cli, args: DoctorArgs) -> Result<(), CliError> {
 
 /// The report as text: one line per check, a `fix:` line under each failure.
 pub fn render(report: &Report) -> String {
-    let mut out = format!("peel doctor — backend: {}", report.backend);
-    if !report.description.is_empty() {
-        out.push_str(&format!(" ({})", report.description));
-    }
-    out.push_str(&format!(", model {}\n", report.model));
+    let backend = if report.description.is_empty() {
+        report.backend.as_str()
+    } else {
+        report.description.as_str()
+    };
+    let mut out = format!("peel doctor — {backend}, model {}\n", report.model);
     for check in &report.checks {
         let mark = match check.status {
             Status::Pass => "✓",
