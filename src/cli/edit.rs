@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::args::EditArgs;
 use super::generate::{apply_backend_flags, execute, spec_from_flags, start_session};
-use super::{Cli, CliError, Context};
+use super::{Cli, CliError, Context, layers};
 use crate::store::Store;
 use crate::studio::spec;
 
@@ -33,7 +33,8 @@ pub async fn run(cli: &Cli, args: EditArgs) -> Result<(), CliError> {
         &session,
         parent,
         &crate::studio::blobs::Blobs::new(store.blob_dir()),
-    )?;
+    )
+    .map_err(|e| layers::explain(&ctx, &args.flags, e))?;
     apply_backend_flags(&ctx, std::slice::from_mut(&mut job), &args.flags)?;
     execute(&ctx, store, vec![job], &args.flags, Some(id)).await
 }
@@ -43,7 +44,8 @@ async fn reroot(ctx: &Context, store: Store, args: &EditArgs) -> Result<(), CliE
     let mut flags = args.flags.clone();
     flags.refs.insert(0, args.target.clone().into());
     let spec = spec_from_flags(ctx, &args.instruction, &flags, 1)?;
-    let mut jobs = spec::prepare(&spec, &ctx.registry)?;
+    let mut jobs =
+        spec::prepare(&spec, &ctx.registry).map_err(|e| layers::explain(ctx, &args.flags, e))?;
     apply_backend_flags(ctx, &mut jobs, &flags)?;
     let session = start_session(ctx, &store, &args.instruction, &mut jobs)?;
     execute(ctx, store, jobs, &flags, session).await

@@ -7,7 +7,11 @@ mod doctor;
 mod edit;
 mod generate;
 mod history;
+mod layers;
+mod lint_cmd;
 mod models_cmd;
+mod preset_cmd;
+mod roster_cmd;
 mod session_cmd;
 mod sim_cmd;
 
@@ -87,8 +91,11 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Generate(a) => a.flags.json,
         Command::Edit(a) => a.flags.json,
         Command::Session(a) => a.action.json(),
+        Command::Roster(a) => a.action.json(),
         Command::Models(a) => a.json,
         Command::History(a) => a.json,
+        Command::Preset(a) => a.action.json(),
+        Command::Lint(a) => a.json,
         Command::Doctor(a) => a.json,
         _ => false,
     };
@@ -96,10 +103,13 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Generate(args) => generate::run(&cli, args).await,
         Command::Edit(args) => edit::run(&cli, args).await,
         Command::Session(args) => session_cmd::run(&cli, args),
+        Command::Roster(args) => roster_cmd::run(&cli, args),
         Command::Models(args) => models_cmd::run(&cli, args).await,
         Command::History(args) => history::run(&cli, args),
         Command::Sim(args) => sim_cmd::run(args).await,
         Command::Config(args) => config_cmd::run(&cli, args),
+        Command::Preset(args) => preset_cmd::run(&cli, args),
+        Command::Lint(args) => lint_cmd::run(&cli, args),
         Command::Doctor(args) => doctor::run(&cli, args).await,
     };
     match result {

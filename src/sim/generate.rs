@@ -34,16 +34,41 @@ pub async fn model_action(
     if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
         return resp;
     }
+    let deadline = deadline(&headers);
     let result = match action {
         "generateContent" | "streamGenerateContent" => {
             let mode = Mode::for_action(action, &params);
-            generate(&state, &Dialect::Gemini, &version, model, &body, mode).await
+            generate(
+                &state,
+                &Dialect::Gemini,
+                &version,
+                model,
+                &body,
+                mode,
+                deadline,
+            )
+            .await
         }
         "countTokens" => count_tokens(&state, &version, model, &body),
         "batchGenerateContent" => batches::create(&state, &version, model, &body),
         _ => return html_not_found(uri.path()),
     };
-    result.unwrap_or_else(IntoResponse::into_response)
+    let resp = result.unwrap_or_else(IntoResponse::into_response);
+    tracing::info!(
+        "POST /{version}/models/{model}:{action} -> {}",
+        resp.status().as_u16()
+    );
+    resp
+}
+
+/// The client's `X-Server-Timeout` in seconds, if it sent one.
+pub fn deadline(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get("x-server-timeout")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(Duration::from_secs_f64)
 }
 
 /// Which API a request came in on: the fields allowed and the billing error differ.
@@ -194,13 +219,22 @@ pub async fn generate(
     model: &str,
     body: &[u8],
     mode: Mode,
+    deadline: Option<Duration>,
 ) -> Result<Response, SimError> {
     let method = if mode == Mode::Json {
         "generateContent"
     } else {
         "streamGenerateContent"
     };
-    let answer = match run(state, dialect, version, model, method, body, None).await? {
+    let job = Job {
+        dialect,
+        version,
+        model,
+        method,
+        image_count: None,
+        deadline,
+    };
+    let answer = match run(state, &job, body).await? {
         Generated::Html => return Ok(html_bad_gateway()),
         Generated::Truncated(answer) => return Ok(truncated(&answer)),
         Generated::Answer(answer) => answer,
@@ -232,17 +266,34 @@ pub fn truncated(answer: &Value) -> Response {
         .into_response()
 }
 
+/// One generate request as `run` takes it.
+#[derive(Debug, Clone)]
+pub struct Job<'a> {
+    /// The API it came in on.
+    pub dialect: &'a Dialect,
+    /// API version in the path.
+    pub version: &'a str,
+    /// Model id or alias.
+    pub model: &'a str,
+    /// Method name for 404 messages.
+    pub method: &'a str,
+    /// How many images to make, instead of what the prompt asks for.
+    pub image_count: Option<u32>,
+    /// The client's `X-Server-Timeout`: answer 504 when the work would take longer.
+    pub deadline: Option<Duration>,
+}
+
 /// Runs one generate request through rate limits, validation, faults, latency and the
-/// renderer; `image_count` overrides how many images are made.
-pub async fn run(
-    state: &SimState,
-    dialect: &Dialect,
-    version: &str,
-    model: &str,
-    method: &str,
-    body: &[u8],
-    image_count: Option<u32>,
-) -> Result<Generated, SimError> {
+/// renderer.
+pub async fn run(state: &SimState, job: &Job<'_>, body: &[u8]) -> Result<Generated, SimError> {
+    let Job {
+        dialect,
+        version,
+        model,
+        method,
+        image_count,
+        deadline,
+    } = job.clone();
     let started = Instant::now();
     let spec = find_model(state, model, version, method)?;
     if let Some(limiter) = &state.limiter {
@@ -270,10 +321,21 @@ pub async fn run(
         Latency::Realistic if outcome.fault.is_some_and(is_error_fault) => {
             Duration::from_millis(rand::random_range(100..400))
         }
+        Latency::Realistic if req.think_hard => realistic(req.width, req.height).mul_f64(1.5),
         Latency::Realistic => realistic(req.width, req.height),
     };
     if outcome.slow {
         delay += state.config.slow_delay;
+    }
+    if let Some(deadline) = deadline
+        && delay > deadline
+    {
+        sleep_until(started, deadline).await;
+        return Err(SimError::new(
+            504,
+            "DEADLINE_EXCEEDED",
+            "Deadline expired before operation could complete.",
+        ));
     }
     let error = match outcome.fault {
         Some(FaultKind::RateLimit) => Some(SimError::rate_limited(&spec.id, 10, 2.0)),

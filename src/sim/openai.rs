@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 
 use super::SimState;
 use super::errors::{SimError, html_bad_gateway};
-use super::generate::{self, Dialect, Generated};
+use super::generate::{self, Dialect, Generated, Job};
 use super::request::MAX_IMAGES;
 use crate::models::ModelSpec;
 
@@ -426,16 +426,15 @@ async fn answer(state: &SimState, ask: Ask) -> Response {
         "generationConfig": {"responseModalities": ["IMAGE"], "imageConfig": image_config},
     });
     let bytes = body.to_string().into_bytes();
-    let generated = generate::run(
-        state,
-        &Dialect::Gemini,
-        "v1beta",
-        &spec.id,
-        "generateContent",
-        &bytes,
-        Some(ask.n),
-    )
-    .await;
+    let job = Job {
+        dialect: &Dialect::Gemini,
+        version: "v1beta",
+        model: &spec.id,
+        method: "generateContent",
+        image_count: Some(ask.n),
+        deadline: None,
+    };
+    let generated = generate::run(state, &job, &bytes).await;
     match generated {
         Err(e) => translate(e).into_response(),
         Ok(Generated::Html) => html_bad_gateway(),

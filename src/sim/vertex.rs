@@ -59,6 +59,7 @@ pub async fn project_action(
         model,
         action,
         resource,
+        deadline: generate::deadline(&headers),
     };
     serve(&state, call, &params, &body).await
 }
@@ -90,6 +91,7 @@ pub async fn express_action(
         model,
         action,
         resource: format!("publishers/google/models/{model}"),
+        deadline: generate::deadline(&headers),
     };
     serve(&state, call, &params, &body).await
 }
@@ -113,6 +115,7 @@ struct Call<'a> {
     model: &'a str,
     action: &'a str,
     resource: String,
+    deadline: Option<std::time::Duration>,
 }
 
 async fn serve(
@@ -127,6 +130,7 @@ async fn serve(
         model,
         action,
         resource,
+        deadline,
     } = call;
     if !matches!(action, "generateContent" | "streamGenerateContent") {
         return SimError::new(
@@ -148,7 +152,7 @@ async fn serve(
         s.last_person_generation = person;
     });
     let mode = Mode::for_action(action, params);
-    generate::generate(state, &dialect, version, model, body, mode)
+    generate::generate(state, &dialect, version, model, body, mode, deadline)
         .await
         .unwrap_or_else(IntoResponse::into_response)
 }

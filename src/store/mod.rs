@@ -1,6 +1,7 @@
 //! The SQLite store (WAL): jobs now; sessions, roster and batches build on it.
 
 mod jobs;
+mod roster;
 mod schema;
 mod sessions;
 mod uploads;
@@ -12,6 +13,7 @@ use rusqlite::Connection;
 use thiserror::Error;
 
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
+pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};
 pub use sessions::{NewTurn, SessionSummary};
 pub use uploads::UploadRow;
 

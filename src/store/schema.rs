@@ -53,6 +53,16 @@ const MIGRATIONS: &[&str] = &[
         mime TEXT NOT NULL,
         expires_at TEXT NOT NULL
     );",
+    // 3: anchors (the roster)
+    "CREATE TABLE anchors (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        kind TEXT NOT NULL CHECK (kind IN ('character', 'object')),
+        description TEXT NOT NULL DEFAULT '',
+        refs_json TEXT NOT NULL DEFAULT '[]',
+        in_shot INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );",
 ];
 
 /// Brings the schema up to date.
