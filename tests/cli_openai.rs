@@ -113,6 +113,11 @@ fn sessions_thinking_and_grounding_are_refused_with_a_reason() {
         assert_eq!(text.lines().count(), 1, "one line: {text}");
     }
     assert_eq!(sim.stats()["openai_requests"], 0, "nothing was sent");
+    // A thinking level from [defaults] does not block the gateway: it is left out, with a note.
+    world.add_config("[defaults]\nthinking = \"high\"");
+    let noted = world.run(&["generate", "a fox", "--out", out]);
+    assert_eq!(noted.status.code(), Some(0), "{}", stderr(&noted));
+    assert!(stderr(&noted).contains("note:"), "{}", stderr(&noted));
 }
 
 #[test]

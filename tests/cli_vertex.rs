@@ -72,6 +72,7 @@ fn the_backend_flag_and_env_choose_vertex_and_the_simulator_checks_the_project()
     let sim = vertex_sim(&World::new(), &[]);
     let mut world = vertex_world(&sim);
     world.set("GOOGLE_GENAI_USE_VERTEXAI", "false");
+    world.set("GOOGLE_CLOUD_QUOTA_PROJECT", "billing-project");
     let out = world.out();
     let body = world.json(&[
         "--backend",
@@ -82,6 +83,18 @@ fn the_backend_flag_and_env_choose_vertex_and_the_simulator_checks_the_project()
         out.to_str().unwrap(),
     ]);
     assert_eq!(body["backend"], "vertex");
+    assert_eq!(sim.stats()["last_quota_project"], "billing-project");
+    let models = world.json(&["--backend", "vertex", "models", "--remote"]);
+    let names: Vec<&str> = models["models"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"publishers/google/models/gemini-3.1-flash-image"),
+        "{names:?}"
+    );
     world.set("GOOGLE_CLOUD_PROJECT", "someone-elses-project");
     let denied = world.run(&[
         "--backend",

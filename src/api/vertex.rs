@@ -4,6 +4,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use gcp_auth::{CustomServiceAccount, TokenProvider};
 use reqwest::header::HeaderValue;
@@ -17,6 +18,9 @@ pub const CLOUD_PLATFORM_SCOPE: &str = "https://www.googleapis.com/auth/cloud-pl
 
 /// The service name used in messages.
 const SERVICE: &str = "Vertex AI";
+
+/// Longest wait for a token endpoint (gcp_auth sets no timeout of its own).
+const TOKEN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// How requests to Vertex AI are authorized.
 #[derive(Clone)]
@@ -126,13 +130,15 @@ impl VertexTarget {
         let VertexCredential::Token { provider, .. } = &self.credential else {
             return Ok(None);
         };
-        let token =
-            provider
-                .token(&[CLOUD_PLATFORM_SCOPE])
-                .await
-                .map_err(|e| ApiError::Credentials {
-                    message: format!("the token request failed ({})", chain(&e)),
-                })?;
+        let token = tokio::time::timeout(TOKEN_TIMEOUT, provider.token(&[CLOUD_PLATFORM_SCOPE]))
+            .await
+            .map_err(|_| ApiError::Credentials {
+                message: format!(
+                    "the token endpoint did not answer within {} s",
+                    TOKEN_TIMEOUT.as_secs()
+                ),
+            })?
+            .map_err(|e| ApiError::Credentials { message: chain(&e) })?;
         let mut value =
             HeaderValue::from_str(&format!("Bearer {}", token.as_str())).map_err(|_| {
                 ApiError::Credentials {

@@ -64,8 +64,22 @@ pub fn apply_backend_flags(
         }
     }
     let caps = backend::capabilities(&ctx.settings);
-    for job in jobs.iter() {
+    let explicit = capability::Explicit {
+        thinking: flags.thinking.is_some(),
+        grounding: flags.grounding.is_some(),
+        safety: !flags.safety.is_empty(),
+    };
+    let mut notes: Vec<&str> = Vec::new();
+    for job in jobs.iter_mut() {
+        for note in capability::drop_inherited(job, &caps, explicit) {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
         capability::check_job(job, &caps)?;
+    }
+    for note in notes {
+        eprintln!("peel: note: a default from the config or preset is not sent: {note}");
     }
     Ok(())
 }

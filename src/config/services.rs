@@ -263,6 +263,38 @@ mod tests {
     }
 
     #[test]
+    fn sections_refuse_unknown_keys_and_never_print_keys() {
+        let origin = std::path::Path::new("c.toml");
+        let err = Config::parse("[vertex]\nregion = \"x\"\n", origin)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("region"), "{err}");
+        let text = "[api]\nbackend = \"openai\"\n[vertex]\napi_key = \"VKEY\"\n[openai]\nbase_url = \"http://127.0.0.1:9/v1/\"\napi_key = \"OKEY\"\n";
+        let config = Config::parse(text, origin).unwrap();
+        let shown = toml::to_string(&config.redacted()).unwrap();
+        assert!(
+            !shown.contains("VKEY") && !shown.contains("OKEY"),
+            "{shown}"
+        );
+        let paths = super::super::Paths {
+            config_dir: "/c".into(),
+            data_dir: "/d".into(),
+            state_dir: "/s".into(),
+            default_output_dir: "/o".into(),
+        };
+        let settings = super::super::Settings::resolve(config, paths, Env::default(), false);
+        let super::super::BackendChoice::OpenAi(gateway) = &settings.backend else {
+            panic!("{:?}", settings.backend);
+        };
+        assert_eq!(gateway.base_url.as_deref(), Some("http://127.0.0.1:9/v1"));
+        let debug = format!("{settings:?}");
+        assert!(
+            !debug.contains("VKEY") && !debug.contains("OKEY"),
+            "{debug}"
+        );
+    }
+
+    #[test]
     fn the_flag_wins_then_env_then_config() {
         let mut config = Config::default();
         assert_eq!(chosen_kind(&config, &Env::default(), None), None);

@@ -196,6 +196,8 @@ pub struct SimStats {
     pub openai_requests: u64,
     /// The `personGeneration` of the latest Vertex AI request.
     pub last_person_generation: Option<String>,
+    /// The `x-goog-user-project` of the latest Vertex AI request.
+    pub last_quota_project: Option<String>,
 }
 
 /// A running simulator.

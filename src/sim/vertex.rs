@@ -23,6 +23,13 @@ use crate::models::ModelSpec;
 /// The values Vertex AI takes for `imageConfig.personGeneration`.
 const PERSON_GENERATION: &[&str] = &["ALLOW_ALL", "ALLOW_ADULT", "ALLOW_NONE"];
 
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
 fn known_version(version: &str) -> bool {
     matches!(version, "v1" | "v1beta1")
 }
@@ -60,6 +67,7 @@ pub async fn project_action(
         action,
         resource,
         deadline: generate::deadline(&headers),
+        quota_project: header_text(&headers, "x-goog-user-project"),
     };
     serve(&state, call, &params, &body).await
 }
@@ -92,6 +100,7 @@ pub async fn express_action(
         action,
         resource: format!("publishers/google/models/{model}"),
         deadline: generate::deadline(&headers),
+        quota_project: header_text(&headers, "x-goog-user-project"),
     };
     serve(&state, call, &params, &body).await
 }
@@ -116,6 +125,7 @@ struct Call<'a> {
     action: &'a str,
     resource: String,
     deadline: Option<std::time::Duration>,
+    quota_project: Option<String>,
 }
 
 async fn serve(
@@ -131,6 +141,7 @@ async fn serve(
         action,
         resource,
         deadline,
+        quota_project,
     } = call;
     if !matches!(action, "generateContent" | "streamGenerateContent") {
         return SimError::new(
@@ -150,6 +161,7 @@ async fn serve(
     state.record(|s| {
         s.vertex_requests += 1;
         s.last_person_generation = person;
+        s.last_quota_project = quota_project;
     });
     let mode = Mode::for_action(action, params);
     generate::generate(state, &dialect, version, model, body, mode, deadline)

@@ -52,6 +52,60 @@ pub fn set_person_generation(job: &mut PreparedJob, value: PersonGeneration) {
         .person_generation = Some(value.as_wire().to_string());
 }
 
+/// Which settings a face set explicitly (flags), as opposed to inherited from the config
+/// or a preset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Explicit {
+    /// A thinking level was given.
+    pub thinking: bool,
+    /// Grounding was given.
+    pub grounding: bool,
+    /// Safety settings were given.
+    pub safety: bool,
+}
+
+/// Drops inherited settings the backend lacks (a `[defaults]` thinking level on a gateway,
+/// say), so a default never blocks a backend; explicit ones stay for `check_job` to refuse.
+/// Returns one note per dropped setting, saying why.
+pub fn drop_inherited(
+    job: &mut PreparedJob,
+    caps: &Capabilities,
+    explicit: Explicit,
+) -> Vec<&'static str> {
+    let mut notes = Vec::new();
+    if !explicit.thinking
+        && job.settings.thinking.is_some()
+        && let Some(reason) = caps.reason(Feature::Thinking)
+    {
+        job.settings.thinking = None;
+        if let Some(thinking) = job
+            .request
+            .generation_config
+            .as_mut()
+            .and_then(|c| c.thinking_config.as_mut())
+        {
+            thinking.thinking_level = None;
+        }
+        notes.push(reason);
+    }
+    if !explicit.grounding
+        && !job.request.tools.is_empty()
+        && let Some(reason) = caps.reason(Feature::Grounding)
+    {
+        job.request.tools.clear();
+        job.settings.grounding = super::spec::Grounding::Off;
+        notes.push(reason);
+    }
+    if !explicit.safety
+        && !job.request.safety_settings.is_empty()
+        && let Some(reason) = caps.reason(Feature::SafetySettings)
+    {
+        job.request.safety_settings.clear();
+        notes.push(reason);
+    }
+    notes
+}
+
 /// Refuses a job that needs something the backend lacks, with its one-line reason.
 pub fn check_job(job: &PreparedJob, caps: &Capabilities) -> Result<(), ValidationError> {
     let request = &job.request;
@@ -115,6 +169,37 @@ mod tests {
             .to_string();
         assert!(refused.contains("Vertex AI option"), "{refused}");
         assert!(PersonGeneration::parse("everyone").is_err());
+    }
+
+    #[test]
+    fn inherited_settings_are_dropped_and_explicit_ones_kept() {
+        let openai = Capabilities::of(BackendKind::OpenAi);
+        let spec = GenerateSpec {
+            thinking: Some("high".into()),
+            grounding: Grounding::Web,
+            ..base()
+        };
+        let mut inherited = job(spec.clone());
+        let notes = drop_inherited(&mut inherited, &openai, Explicit::default());
+        assert_eq!(notes.len(), 2);
+        assert!(check_job(&inherited, &openai).is_ok());
+        let mut explicit = job(spec);
+        let all = Explicit {
+            thinking: true,
+            grounding: true,
+            safety: true,
+        };
+        assert!(drop_inherited(&mut explicit, &openai, all).is_empty());
+        assert!(check_job(&explicit, &openai).is_err());
+        let mut vertex = job(base());
+        assert!(
+            drop_inherited(
+                &mut vertex,
+                &Capabilities::of(BackendKind::Vertex),
+                Explicit::default()
+            )
+            .is_empty()
+        );
     }
 
     #[test]
