@@ -15,6 +15,7 @@ mod update;
 #[cfg(test)]
 mod tests;
 
+use crate::api::backend::Capabilities;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -79,6 +80,8 @@ pub struct Init {
     pub area: Rect,
     /// The clock's start.
     pub now: Instant,
+    /// What the backend can do; the rest is refused with a one-line reason.
+    pub capabilities: Capabilities,
 }
 
 /// Everything the views draw.
@@ -117,6 +120,8 @@ pub struct AppState {
     pub follow_new: bool,
     /// Set once quitting is decided.
     pub quitting: bool,
+    /// What the backend can do (thinking and grounding are off on a gateway).
+    pub capabilities: Capabilities,
 }
 
 impl AppState {
@@ -129,7 +134,8 @@ impl AppState {
         Self {
             focus: Focus::Prompt,
             prompt,
-            settings: settings::SettingsState::new(&init.registry, &init.defaults),
+            settings: settings::SettingsState::new(&init.registry, &init.defaults)
+                .within(&init.capabilities),
             anchors: anchors::AnchorsState::new(init.anchors),
             jobs: jobs::JobsState::with_past(&init.past_jobs),
             jobs_offset: 0,
@@ -144,6 +150,7 @@ impl AppState {
             now: init.now,
             follow_new: false,
             quitting: false,
+            capabilities: init.capabilities,
         }
     }
 
