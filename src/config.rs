@@ -11,6 +11,13 @@ use crate::studio::preset::SettingsLayer;
 use crate::studio::safety::SafetyMap;
 use crate::studio::spec::SeedMode;
 
+mod services;
+
+pub use services::{
+    BackendKind, OpenAiSection, OpenAiSettings, VERTEX_DEFAULT_LOCATION, VERTEX_GLOBAL_HOST,
+    VertexAuth, VertexSection, VertexSettings, vertex_host,
+};
+
 /// The default API host.
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
 
@@ -61,12 +68,19 @@ pub struct Config {
     /// Named presets, `[presets.NAME]`; a project's `peel.toml` overrides them by name.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub presets: std::collections::BTreeMap<String, SettingsLayer>,
+    /// Vertex AI.
+    pub vertex: VertexSection,
+    /// An OpenAI-compatible gateway.
+    pub openai: OpenAiSection,
 }
 
 /// `[api]`
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ApiSection {
+    /// Which backend to use when no `--backend` flag is given: gemini, vertex or openai.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backend: Option<BackendKind>,
     /// Base URL; `GOOGLE_GEMINI_BASE_URL` wins over it.
     pub base_url: Option<String>,
     /// API key; `GOOGLE_API_KEY` and `GEMINI_API_KEY` win over it.
@@ -84,6 +98,7 @@ pub struct ApiSection {
 impl Default for ApiSection {
     fn default() -> Self {
         Self {
+            backend: None,
             base_url: None,
             api_key: None,
             api_version: "v1beta".into(),
@@ -201,6 +216,16 @@ impl Config {
         }
     }
 
+    /// A copy safe to print: every key replaced by `<redacted>`.
+    pub fn redacted(&self) -> Self {
+        let hide = |k: &Option<Secret>| k.as_ref().map(|_| Secret::new("<redacted>"));
+        let mut shown = self.clone();
+        shown.api.api_key = hide(&self.api.api_key);
+        shown.vertex.api_key = hide(&self.vertex.api_key);
+        shown.openai.api_key = hide(&self.openai.api_key);
+        shown
+    }
+
     /// A commented starter config.
     pub fn starter_text() -> &'static str {
         include_str!("../assets/config.example.toml")
@@ -234,6 +259,18 @@ pub struct Env {
     pub in_tmux: bool,
     /// The working directory, where the search for a project `peel.toml` starts.
     pub cwd: Option<PathBuf>,
+    /// `GOOGLE_GENAI_USE_VERTEXAI` is true.
+    pub use_vertexai: bool,
+    /// `GOOGLE_CLOUD_PROJECT`.
+    pub cloud_project: Option<String>,
+    /// `GOOGLE_CLOUD_LOCATION`.
+    pub cloud_location: Option<String>,
+    /// `GOOGLE_VERTEX_BASE_URL`.
+    pub vertex_base_url: Option<String>,
+    /// `GOOGLE_APPLICATION_CREDENTIALS`.
+    pub application_credentials: Option<PathBuf>,
+    /// `GOOGLE_CLOUD_QUOTA_PROJECT`.
+    pub quota_project: Option<String>,
 }
 
 impl Env {
@@ -255,6 +292,12 @@ impl Env {
                 .any(|v| var(v).is_some()),
             in_tmux: var("TMUX").is_some(),
             cwd: std::env::current_dir().ok(),
+            use_vertexai: var("GOOGLE_GENAI_USE_VERTEXAI").is_some_and(|v| services::truthy(&v)),
+            cloud_project: var("GOOGLE_CLOUD_PROJECT"),
+            cloud_location: var("GOOGLE_CLOUD_LOCATION"),
+            vertex_base_url: var("GOOGLE_VERTEX_BASE_URL"),
+            application_credentials: var("GOOGLE_APPLICATION_CREDENTIALS").map(PathBuf::from),
+            quota_project: var("GOOGLE_CLOUD_QUOTA_PROJECT"),
         }
     }
 }
@@ -324,8 +367,32 @@ impl Paths {
 pub enum BackendChoice {
     /// The Gemini API (or whatever `base_url` points at) with a key.
     Gemini { base_url: String, key: Secret },
+    /// Vertex AI (`--backend vertex`, `GOOGLE_GENAI_USE_VERTEXAI`, or a `[vertex]` section).
+    Vertex(VertexSettings),
+    /// An OpenAI-compatible gateway (`--backend openai` or `[api] backend = "openai"`).
+    OpenAi(OpenAiSettings),
     /// The in-process simulator, because no key is configured or `--offline` was given.
     EmbeddedSimulator { reason: OfflineReason },
+}
+
+impl BackendChoice {
+    /// Which kind of service this is (the simulator speaks the Gemini API).
+    pub fn kind(&self) -> BackendKind {
+        match self {
+            Self::Gemini { .. } | Self::EmbeddedSimulator { .. } => BackendKind::Gemini,
+            Self::Vertex(_) => BackendKind::Vertex,
+            Self::OpenAi(_) => BackendKind::OpenAi,
+        }
+    }
+}
+
+/// What flags change about resolution.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `--offline`: use the simulator whatever is configured.
+    pub offline: bool,
+    /// `--backend`: which service to use.
+    pub backend: Option<BackendKind>,
 }
 
 /// Why the embedded simulator is used.
@@ -359,6 +426,21 @@ pub struct Settings {
 impl Settings {
     /// Resolves settings: env wins over the config file; `offline` forces the simulator.
     pub fn resolve(config: Config, paths: Paths, env: Env, offline: bool) -> Self {
+        Self::resolve_with(
+            config,
+            paths,
+            env,
+            Overrides {
+                offline,
+                backend: None,
+            },
+        )
+    }
+
+    /// Resolves settings with the flags' overrides (`--offline`, `--backend`).
+    pub fn resolve_with(config: Config, paths: Paths, env: Env, flags: Overrides) -> Self {
+        let offline = flags.offline;
+        let kind = services::chosen_kind(&config, &env, flags.backend);
         let key = env
             .google_api_key
             .clone()
@@ -374,6 +456,12 @@ impl Settings {
             (true, _) => BackendChoice::EmbeddedSimulator {
                 reason: OfflineReason::Forced,
             },
+            (false, _) if kind == Some(BackendKind::Vertex) => {
+                BackendChoice::Vertex(services::resolve_vertex(&config, &env))
+            }
+            (false, _) if kind == Some(BackendKind::OpenAi) => {
+                BackendChoice::OpenAi(services::resolve_openai(&config))
+            }
             (false, None) => BackendChoice::EmbeddedSimulator {
                 reason: OfflineReason::NoKey,
             },
@@ -399,6 +487,22 @@ impl Settings {
         config_file: Option<&Path>,
         offline: bool,
     ) -> Result<Self, ValidationError> {
+        Self::load_with(
+            env,
+            config_file,
+            Overrides {
+                offline,
+                backend: None,
+            },
+        )
+    }
+
+    /// Like `load`, with the flags' overrides (`--offline`, `--backend`).
+    pub fn load_with(
+        env: Env,
+        config_file: Option<&Path>,
+        flags: Overrides,
+    ) -> Result<Self, ValidationError> {
         let paths = Paths::resolve(&env);
         let file = config_file
             .map(Path::to_path_buf)
@@ -412,7 +516,7 @@ impl Settings {
             });
         }
         let config = Config::load(&file)?;
-        Ok(Self::resolve(config, paths, env, offline))
+        Ok(Self::resolve_with(config, paths, env, flags))
     }
 
     /// Inline bytes allowed per request before images are uploaded through the Files API.

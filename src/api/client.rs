@@ -1,11 +1,15 @@
-//! The Gemini API client: generateContent and model listing, with retries.
+//! The client: generateContent and model listing with retries, on the Gemini API, Vertex AI
+//! or an OpenAI-compatible gateway (see `Backend`).
 
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
 
+use super::backend::{Backend, Capabilities};
 use super::error::ApiError;
+use super::openai::{self, ImageCall};
+use super::vertex::PublisherModelPage;
 use super::wire::{GenerateContentRequest, GenerateContentResponse, ListModelsResponse, ModelInfo};
 use crate::config::Secret;
 
@@ -37,7 +41,7 @@ pub struct ClientOptions {
     pub base_url: String,
     /// e.g. `v1beta`.
     pub api_version: String,
-    /// The API key, sent only in `x-goog-api-key`.
+    /// The API key: `x-goog-api-key` on Google's services, `Authorization: Bearer` on a gateway.
     pub key: Secret,
     /// Whole-request timeout.
     pub timeout: Duration,
@@ -45,6 +49,8 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Retry policy.
     pub retry: RetryPolicy,
+    /// Project billed for quota (`x-goog-user-project`), Vertex AI only.
+    pub quota_project: Option<String>,
 }
 
 /// A retry about to happen, for progress reporting.
@@ -58,31 +64,52 @@ pub struct RetryNotice {
     pub error: ApiError,
 }
 
-/// A client for the Gemini REST API.
+/// A client for the Gemini models' REST API, on whichever backend it was built for.
 #[derive(Clone)]
 pub struct GeminiClient {
     http: reqwest::Client,
     options: ClientOptions,
+    backend: Backend,
 }
 
 impl std::fmt::Debug for GeminiClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GeminiClient")
             .field("options", &self.options)
+            .field("backend", &self.backend)
             .finish_non_exhaustive()
     }
 }
 
 impl GeminiClient {
-    /// Builds a client; the key goes into a sensitive default header.
+    /// Builds a Gemini API client; the key goes into a sensitive default header.
     pub fn new(options: ClientOptions) -> Result<Self, ApiError> {
+        Self::with_backend(options, Backend::Gemini)
+    }
+
+    /// Builds a client for `backend`. A Google key travels as a sensitive default header
+    /// (none for Vertex bearer tokens, which are added per request); a gateway key is added
+    /// per request so it never reaches another host.
+    pub fn with_backend(options: ClientOptions, backend: Backend) -> Result<Self, ApiError> {
         let mut headers = HeaderMap::new();
-        let mut key =
-            HeaderValue::from_str(options.key.expose()).map_err(|_| ApiError::InvalidKey {
-                message: "the key contains characters that cannot be sent in a header".into(),
-            })?;
-        key.set_sensitive(true);
-        headers.insert("x-goog-api-key", key);
+        let google_key = match &backend {
+            Backend::Gemini => true,
+            Backend::Vertex(target) => target.is_express(),
+            Backend::OpenAi(_) => false,
+        };
+        if google_key {
+            let mut key =
+                HeaderValue::from_str(options.key.expose()).map_err(|_| ApiError::InvalidKey {
+                    message: "the key contains characters that cannot be sent in a header".into(),
+                })?;
+            key.set_sensitive(true);
+            headers.insert("x-goog-api-key", key);
+        }
+        if let Some(project) = options.quota_project.as_deref()
+            && let Ok(value) = HeaderValue::from_str(project)
+        {
+            headers.insert("x-goog-user-project", value);
+        }
         let http = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(concat!("peel/", env!("CARGO_PKG_VERSION")))
@@ -93,7 +120,26 @@ impl GeminiClient {
                 message: e.to_string(),
                 url: options.base_url.clone(),
             })?;
-        Ok(Self { http, options })
+        Ok(Self {
+            http,
+            options,
+            backend,
+        })
+    }
+
+    /// The service this client talks to.
+    pub fn backend(&self) -> &Backend {
+        &self.backend
+    }
+
+    /// What the service can do.
+    pub fn capabilities(&self) -> Capabilities {
+        self.backend.capabilities()
+    }
+
+    /// The key, for the one place that puts a gateway key in a header.
+    pub(crate) fn key(&self) -> &Secret {
+        &self.options.key
     }
 
     /// The base URL this client talks to.
@@ -120,33 +166,115 @@ impl GeminiClient {
         )
     }
 
-    /// Calls `models/{model}:generateContent`, retrying transient failures.
+    /// The URL of `model`'s resource: `models/{model}` on the Gemini API, the publisher
+    /// model (with project and location unless in express mode) on Vertex AI.
+    fn model_url(&self, model: &str) -> String {
+        match &self.backend {
+            Backend::Vertex(target) => self.url(&target.model_path(model)),
+            _ => self.url(&format!("models/{model}")),
+        }
+    }
+
+    /// Calls `{model}:generateContent` (or the gateway's images endpoints), retrying
+    /// transient failures.
     pub async fn generate_content(
         &self,
         model: &str,
         request: &GenerateContentRequest,
         mut on_retry: impl FnMut(RetryNotice) + Send,
     ) -> Result<GenerateContentResponse, ApiError> {
-        let body = serde_json::to_vec(request).map_err(|e| ApiError::InvalidArgument {
-            message: format!("cannot encode the request: {e}"),
-        })?;
-        let url = self.url(&format!("models/{model}:generateContent"));
-        let call = || async {
-            let bytes = self.post_json(&url, body.clone(), model).await?;
-            parse_response(&bytes)
-        };
-        self.with_retries(call, |failed, delay, error| {
+        let notify = |failed, delay, error: &ApiError| {
             on_retry(RetryNotice {
                 failed_attempt: failed,
                 delay,
                 error: error.clone(),
             })
-        })
-        .await
+        };
+        if let Backend::OpenAi(target) = &self.backend {
+            let call = ImageCall::from_request(target, model, request)?;
+            return self.with_retries(|| call.send(self), notify).await;
+        }
+        let body = serde_json::to_vec(request).map_err(|e| ApiError::InvalidArgument {
+            message: format!("cannot encode the request: {e}"),
+        })?;
+        let url = format!("{}:generateContent", self.model_url(model));
+        let call = || async {
+            let bytes = self.post_json(&url, body.clone(), model).await?;
+            parse_response(&bytes)
+        };
+        self.with_retries(call, notify).await
     }
 
-    /// Lists every model the key can see, following pages.
+    /// Describes one model, or says it is not served (`ModelNotFound`).
+    pub async fn get_model(&self, model: &str) -> Result<ModelInfo, ApiError> {
+        if let Backend::OpenAi(target) = &self.backend {
+            let name = target.models.get(model).map_or(model, String::as_str);
+            let models = openai::list_models(self).await?;
+            return models.into_iter().find(|m| m.name == name).ok_or_else(|| {
+                ApiError::ModelNotFound {
+                    model: name.to_string(),
+                    message: "the gateway's model list does not include it".into(),
+                }
+            });
+        }
+        let url = match &self.backend {
+            Backend::Vertex(_) => self.url(&format!("publishers/google/models/{model}")),
+            _ => self.model_url(model),
+        };
+        let body = self
+            .with_retries(|| self.get(&url, model), |_, _, _| {})
+            .await?;
+        let parsed = match &self.backend {
+            Backend::Vertex(_) => {
+                serde_json::from_slice::<super::vertex::PublisherModel>(&body).map(ModelInfo::from)
+            }
+            _ => serde_json::from_slice::<ModelInfo>(&body),
+        };
+        parsed.map_err(|e| ApiError::BadResponse {
+            status: 200,
+            detail: format!("model description: {e}"),
+        })
+    }
+
+    /// Lists every model the backend serves, following pages.
     pub async fn list_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
+        match &self.backend {
+            Backend::Gemini => self.list_gemini_models().await,
+            Backend::Vertex(_) => self.list_publisher_models().await,
+            Backend::OpenAi(_) => openai::list_models(self).await,
+        }
+    }
+
+    /// Vertex AI's Google publisher models (listed on `v1beta1` only).
+    async fn list_publisher_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
+        let base = format!(
+            "{}/v1beta1/publishers/google/models?pageSize=1000",
+            self.options.base_url.trim_end_matches('/')
+        );
+        let mut models = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let url = match &token {
+                Some(t) => format!("{base}&pageToken={t}"),
+                None => base.clone(),
+            };
+            let body = self
+                .with_retries(|| self.get(&url, ""), |_, _, _| {})
+                .await?;
+            let page: PublisherModelPage =
+                serde_json::from_slice(&body).map_err(|e| ApiError::BadResponse {
+                    status: 200,
+                    detail: format!("model list: {e}"),
+                })?;
+            models.extend(page.publisher_models.into_iter().map(ModelInfo::from));
+            match page.next_page_token.filter(|t| !t.is_empty()) {
+                Some(next) => token = Some(next),
+                None => return Ok(models),
+            }
+        }
+    }
+
+    async fn list_gemini_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
         let mut models = Vec::new();
         let mut token: Option<String> = None;
         loop {
@@ -155,7 +283,9 @@ impl GeminiClient {
                 url.push_str("&pageToken=");
                 url.push_str(t);
             }
-            let body = self.with_retries(|| self.get(&url), |_, _, _| {}).await?;
+            let body = self
+                .with_retries(|| self.get(&url, ""), |_, _, _| {})
+                .await?;
             let page: ListModelsResponse =
                 serde_json::from_slice(&body).map_err(|e| ApiError::BadResponse {
                     status: 200,
@@ -169,7 +299,8 @@ impl GeminiClient {
         }
     }
 
-    async fn with_retries<T, F, Fut>(
+    /// Runs `call` under the retry policy, telling `notify` about each retry.
+    pub(crate) async fn with_retries<T, F, Fut>(
         &self,
         call: F,
         mut notify: impl FnMut(u32, Duration, &ApiError),
@@ -209,19 +340,31 @@ impl GeminiClient {
         body: Vec<u8>,
         model: &str,
     ) -> Result<bytes::Bytes, ApiError> {
-        let sent = self
+        let mut builder = self
             .http
             .post(url)
             .header(CONTENT_TYPE, "application/json")
-            .body(body)
-            .send()
-            .await;
-        self.read(sent, model).await
+            .body(body);
+        if let Some(auth) = self.authorization().await? {
+            builder = builder.header(AUTHORIZATION, auth);
+        }
+        self.read(builder.send().await, model).await
     }
 
-    async fn get(&self, url: &str) -> Result<bytes::Bytes, ApiError> {
-        let sent = self.http.get(url).send().await;
-        self.read(sent, "").await
+    async fn get(&self, url: &str, model: &str) -> Result<bytes::Bytes, ApiError> {
+        let mut builder = self.http.get(url);
+        if let Some(auth) = self.authorization().await? {
+            builder = builder.header(AUTHORIZATION, auth);
+        }
+        self.read(builder.send().await, model).await
+    }
+
+    /// A per-request `Authorization` header (Vertex AI bearer tokens), if the backend needs one.
+    pub async fn authorization(&self) -> Result<Option<HeaderValue>, ApiError> {
+        match &self.backend {
+            Backend::Vertex(target) => target.authorization().await,
+            _ => Ok(None),
+        }
     }
 
     async fn read(
@@ -243,15 +386,26 @@ impl GeminiClient {
         if (200..300).contains(&status) {
             return Ok(body);
         }
-        Err(ApiError::from_response(
-            status,
-            retry_after.as_deref(),
-            &body,
-            model,
-        ))
+        Err(self.classify(status, retry_after.as_deref(), &body, model))
     }
 
-    fn transport_error(&self, e: reqwest::Error) -> ApiError {
+    /// Classifies an error answer the way this backend words its errors.
+    pub(crate) fn classify(
+        &self,
+        status: u16,
+        retry_after: Option<&str>,
+        body: &[u8],
+        model: &str,
+    ) -> ApiError {
+        match &self.backend {
+            Backend::Gemini => ApiError::from_response(status, retry_after, body, model),
+            Backend::Vertex(target) => target.classify(status, retry_after, body, model),
+            Backend::OpenAi(_) => openai::classify(status, retry_after, body, model),
+        }
+    }
+
+    /// Turns a transport failure into a timeout or network error.
+    pub(crate) fn transport_error(&self, e: reqwest::Error) -> ApiError {
         if e.is_timeout() {
             return ApiError::Timeout(self.options.timeout);
         }

@@ -27,11 +27,25 @@ pub enum ApiError {
     )]
     PermissionDenied { message: String },
 
-    /// A 429 whose quota is zero: image models need billing.
+    /// A quota of zero (or billing disabled): image models need billing.
     #[error(
-        "this key has no quota for {model}: image models have no free tier, so billing must be enabled. Link a billing account to the key's project at https://aistudio.google.com/ (Settings → Plan / billing), then try again. Retrying will not help."
+        "no quota for {model}: image models have no free tier, so billing must be enabled. {fix} Retrying will not help."
     )]
-    BillingRequired { model: String },
+    BillingRequired { model: String, fix: String },
+
+    /// Vertex AI or a gateway refused the credentials or the account's access.
+    #[error("{service} refused the request: {message}. {fix}")]
+    Unauthorized {
+        service: String,
+        message: String,
+        fix: String,
+    },
+
+    /// No access token could be obtained for Vertex AI.
+    #[error(
+        "cannot get a Google Cloud access token: {message}. Set GOOGLE_APPLICATION_CREDENTIALS to a service-account key file, or run `gcloud auth application-default login`."
+    )]
+    Credentials { message: String },
 
     /// Too many requests; retry later.
     #[error("rate limited by the service{}: {message}. Lower the request rate or wait.", fmt_retry(*retry_after))]
@@ -130,6 +144,8 @@ impl ApiError {
             Self::MissingKey => "missing_key",
             Self::PermissionDenied { .. } => "permission_denied",
             Self::BillingRequired { .. } => "billing_required",
+            Self::Unauthorized { .. } => "unauthorized",
+            Self::Credentials { .. } => "credentials",
             Self::RateLimited { .. } => "rate_limited",
             Self::ModelNotFound { .. } => "model_not_found",
             Self::BadSignature { .. } => "bad_signature",
@@ -156,7 +172,8 @@ impl ApiError {
         Self::from_body(status, envelope.error, retry_after_header, model)
     }
 
-    fn unparsed(status: u16, body: &[u8]) -> Self {
+    /// Classifies a body that is not JSON (an HTML page, nothing, garbage).
+    pub(crate) fn unparsed(status: u16, body: &[u8]) -> Self {
         let text = String::from_utf8_lossy(&body[..body.len().min(200)]).replace('\n', " ");
         let detail = if text.trim_start().starts_with('<') {
             "an HTML page instead of JSON".to_string()
@@ -182,7 +199,8 @@ impl ApiError {
         }
     }
 
-    fn from_body(
+    /// Classifies a parsed Google error envelope.
+    pub(crate) fn from_body(
         http: u16,
         body: ErrorBody,
         retry_after_header: Option<&str>,
@@ -217,6 +235,7 @@ impl ApiError {
             },
             (429, _) if is_free_tier_zero(&message, &body.details) => Self::BillingRequired {
                 model: model.to_string(),
+                fix: GEMINI_BILLING_FIX.to_string(),
             },
             (429, _) => Self::RateLimited {
                 retry_after: retry_info_delay(&body.details)
@@ -236,6 +255,9 @@ impl ApiError {
         }
     }
 }
+
+/// What to do about a billing-gated quota on the Gemini API.
+pub const GEMINI_BILLING_FIX: &str = "Link a billing account to the key's project at https://aistudio.google.com/ (Settings → Plan / billing), then try again.";
 
 fn first_line(message: &str) -> String {
     message
@@ -270,7 +292,12 @@ fn is_free_tier_zero(message: &str, details: &[serde_json::Value]) -> bool {
     })
 }
 
-fn detail_field(details: &[serde_json::Value], type_suffix: &str, field: &str) -> Option<String> {
+/// A string field of the first error detail whose `@type` ends with `type_suffix`.
+pub(crate) fn detail_field(
+    details: &[serde_json::Value],
+    type_suffix: &str,
+    field: &str,
+) -> Option<String> {
     details
         .iter()
         .find(|d| {

@@ -2,6 +2,7 @@
 
 use reqwest::header::CONTENT_TYPE;
 
+use super::backend::Feature;
 use super::client::GeminiClient;
 use super::error::ApiError;
 use super::wire::{FileEnvelope, FileResource};
@@ -15,6 +16,11 @@ impl GeminiClient {
         mime: &str,
         display_name: &str,
     ) -> Result<FileResource, ApiError> {
+        if let Some(reason) = self.capabilities().reason(Feature::FilesApi) {
+            return Err(ApiError::InvalidArgument {
+                message: reason.to_string(),
+            });
+        }
         let start_url = format!(
             "{}/upload/{}/files",
             self.base_url().trim_end_matches('/'),

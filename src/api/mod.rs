@@ -1,7 +1,11 @@
-//! The wire: serde types, the HTTP client, typed errors, retries.
+//! The wire: serde types, the HTTP client (Gemini API, Vertex AI, OpenAI-compatible
+//! gateways), typed errors, retries.
 
+pub mod backend;
 pub mod client;
 pub mod error;
 pub mod files;
+pub mod openai;
 pub mod outcome;
+pub mod vertex;
 pub mod wire;

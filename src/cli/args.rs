@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::config::{BackendKind, Overrides};
+
 /// peel — a terminal workbench for Google's Nano Banana image models.
 ///
 /// Run with no command to open the workbench. Without an API key, peel uses its
@@ -17,6 +19,9 @@ pub struct Cli {
     /// Use the offline simulator even when an API key is set.
     #[arg(long, global = true)]
     pub offline: bool,
+    /// Which service to use: gemini (API key), vertex (Vertex AI) or openai (a gateway).
+    #[arg(long, global = true, value_enum, value_name = "BACKEND")]
+    pub backend: Option<BackendKind>,
     /// Workbench theme: dark, light, high-contrast, or one from the config dir.
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
@@ -66,6 +71,32 @@ pub enum Command {
     Lint(LintArgs),
     /// Manage the roster of consistent characters and objects.
     Roster(RosterArgs),
+    /// Check the configured backend end to end and say what to fix.
+    Doctor(DoctorArgs),
+}
+
+impl Cli {
+    /// What the global flags change about settings resolution.
+    pub fn overrides(&self) -> Overrides {
+        Overrides {
+            offline: self.offline,
+            backend: self.backend,
+        }
+    }
+}
+
+/// `peel doctor`
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    /// Model to check (default: the configured default).
+    #[arg(long, short)]
+    pub model: Option<String>,
+    /// Skip the test generation (the quota check makes one small image).
+    #[arg(long)]
+    pub no_generate: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `peel generate`
@@ -132,6 +163,9 @@ pub struct GenFlags {
     /// Put roster anchors in shot: --with Mira,Red-Mug (repeatable).
     #[arg(long = "with", value_name = "NAME[,NAME...]")]
     pub with: Vec<String>,
+    /// Who may appear in images (Vertex AI only).
+    #[arg(long, value_name = "WHO", value_parser = ["allow_all", "allow_adult", "allow_none"])]
+    pub person_generation: Option<String>,
     /// Output folder.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -353,6 +387,15 @@ pub struct SimArgs {
     /// Faults to inject, e.g. "503:2,429@0.1" (kinds: 429, 429-free-tier, 500, 503, truncated, html, slow, image-safety, prompt-blocked, no-image).
     #[arg(long)]
     pub faults: Option<String>,
+    /// Service-account email the token endpoint (/token) accepts (default: any).
+    #[arg(long, value_name = "EMAIL")]
+    pub client_email: Option<String>,
+    /// Lifetime of access tokens from /token, in seconds.
+    #[arg(long, default_value_t = 3600, value_name = "SECS")]
+    pub token_lifetime_secs: u64,
+    /// The only Vertex AI project served (default: any).
+    #[arg(long, value_name = "PROJECT")]
+    pub project: Option<String>,
 }
 
 /// `peel config`

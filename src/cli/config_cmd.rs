@@ -12,11 +12,9 @@ pub fn run(cli: &Cli, args: ConfigArgs) -> Result<(), CliError> {
     match args.action {
         ConfigAction::Path => println!("{}", file.display()),
         ConfigAction::Show => {
-            let settings = Settings::load(Env::from_process(), cli.config.as_deref(), cli.offline)?;
-            let mut shown = settings.config.clone();
-            if shown.api.api_key.is_some() {
-                shown.api.api_key = Some(crate::config::Secret::new("<redacted>"));
-            }
+            let settings =
+                Settings::load_with(Env::from_process(), cli.config.as_deref(), cli.overrides())?;
+            let shown = settings.config.redacted();
             let text = toml::to_string_pretty(&shown)
                 .map_err(|e| CliError::failed("config", format!("cannot show the config: {e}")))?;
             println!("# {}\n{text}", file.display());

@@ -22,7 +22,8 @@ pub struct Context {
 impl Context {
     /// Loads config and registry; refuses with the file named when either is malformed.
     pub fn load(cli: &Cli) -> Result<Self, CliError> {
-        let settings = Settings::load(Env::from_process(), cli.config.as_deref(), cli.offline)?;
+        let settings =
+            Settings::load_with(Env::from_process(), cli.config.as_deref(), cli.overrides())?;
         let registry = Registry::load(Some(&settings.paths.models_file()))?;
         let config_file = cli
             .config

@@ -3,10 +3,10 @@
 use std::path::Path;
 
 use super::args::EditArgs;
-use super::generate::{execute, spec_from_flags, title};
+use super::generate::{apply_backend_flags, execute, spec_from_flags, start_session};
 use super::{Cli, CliError, Context, layers};
 use crate::store::Store;
-use crate::studio::spec::{self, SessionLink};
+use crate::studio::spec;
 
 /// Runs one edit turn.
 pub async fn run(cli: &Cli, args: EditArgs) -> Result<(), CliError> {
@@ -27,7 +27,7 @@ pub async fn run(cli: &Cli, args: EditArgs) -> Result<(), CliError> {
         )));
     };
     let spec = spec_from_flags(&ctx, &args.instruction, &args.flags, 1)?;
-    let job = spec::prepare_edit(
+    let mut job = spec::prepare_edit(
         &spec,
         &ctx.registry,
         &session,
@@ -35,6 +35,7 @@ pub async fn run(cli: &Cli, args: EditArgs) -> Result<(), CliError> {
         &crate::studio::blobs::Blobs::new(store.blob_dir()),
     )
     .map_err(|e| layers::explain(&ctx, &args.flags, e))?;
+    apply_backend_flags(&ctx, std::slice::from_mut(&mut job), &args.flags)?;
     execute(&ctx, store, vec![job], &args.flags, Some(id)).await
 }
 
@@ -45,14 +46,9 @@ async fn reroot(ctx: &Context, store: Store, args: &EditArgs) -> Result<(), CliE
     let spec = spec_from_flags(ctx, &args.instruction, &flags, 1)?;
     let mut jobs =
         spec::prepare(&spec, &ctx.registry).map_err(|e| layers::explain(ctx, &args.flags, e))?;
-    let session = store.create_session(&title(&args.instruction), &jobs[0].settings.model)?;
-    for job in &mut jobs {
-        job.session = Some(SessionLink {
-            session_id: session.clone(),
-            parent: None,
-        });
-    }
-    execute(ctx, store, jobs, &flags, Some(session)).await
+    apply_backend_flags(ctx, &mut jobs, &flags)?;
+    let session = start_session(ctx, &store, &args.instruction, &mut jobs)?;
+    execute(ctx, store, jobs, &flags, session).await
 }
 
 fn looks_like_file(target: &str) -> bool {

@@ -7,6 +7,7 @@ use serde_json::json;
 use super::args::{GenFlags, GenerateArgs};
 use super::{Cli, CliError, Context, layers};
 use crate::store::Store;
+use crate::studio::capability::{self, PersonGeneration};
 use crate::studio::spec::SessionLink;
 use crate::studio::{
     GenerateSpec, JobId, PreparedJob, Studio, StudioError, StudioEvent, backend, spec,
@@ -19,15 +20,68 @@ pub async fn run(cli: &Cli, args: GenerateArgs) -> Result<(), CliError> {
     let spec = spec_from_flags(&ctx, &args.prompt, &args.flags, args.count)?;
     let mut jobs =
         spec::prepare(&spec, &ctx.registry).map_err(|e| layers::explain(&ctx, &args.flags, e))?;
+    apply_backend_flags(&ctx, &mut jobs, &args.flags)?;
     let store = ctx.store()?;
-    let session = store.create_session(&title(&args.prompt), &jobs[0].settings.model)?;
-    for job in &mut jobs {
+    let session = start_session(&ctx, &store, &args.prompt, &mut jobs)?;
+    execute(&ctx, store, jobs, &args.flags, session).await
+}
+
+/// Starts a session for first-turn jobs, unless the backend has no multi-turn sessions
+/// (an OpenAI-compatible gateway), where the images are simply saved.
+pub fn start_session(
+    ctx: &Context,
+    store: &Store,
+    prompt: &str,
+    jobs: &mut [PreparedJob],
+) -> Result<Option<String>, CliError> {
+    if !backend::capabilities(&ctx.settings).supports_sessions {
+        return Ok(None);
+    }
+    let Some(first) = jobs.first() else {
+        return Ok(None);
+    };
+    let session = store.create_session(&title(prompt), &first.settings.model)?;
+    for job in jobs.iter_mut() {
         job.session = Some(SessionLink {
             session_id: session.clone(),
             parent: None,
         });
     }
-    execute(&ctx, store, jobs, &args.flags, Some(session)).await
+    Ok(Some(session))
+}
+
+/// Applies flags that depend on the backend (`--person-generation`) and refuses, before
+/// anything is sent, what the configured backend cannot do.
+pub fn apply_backend_flags(
+    ctx: &Context,
+    jobs: &mut [PreparedJob],
+    flags: &GenFlags,
+) -> Result<(), CliError> {
+    if let Some(text) = &flags.person_generation {
+        let value = PersonGeneration::parse(text)?;
+        for job in jobs.iter_mut() {
+            capability::set_person_generation(job, value);
+        }
+    }
+    let caps = backend::capabilities(&ctx.settings);
+    let explicit = capability::Explicit {
+        thinking: flags.thinking.is_some(),
+        grounding: flags.grounding.is_some(),
+        safety: !flags.safety.is_empty(),
+    };
+    let mut notes: Vec<&str> = Vec::new();
+    for job in jobs.iter_mut() {
+        for note in capability::drop_inherited(job, &caps, explicit) {
+            if !notes.contains(&note) {
+                notes.push(note);
+            }
+        }
+        capability::check_job(job, &caps)?;
+    }
+    for note in notes {
+        eprintln!("peel: note: a default from the config or preset is not sent: {note}");
+    }
+    Ok(())
 }
 
 /// Turns flags over `--preset` over `[defaults]` into a spec.
@@ -81,6 +135,9 @@ pub async fn execute(
 ) -> Result<(), CliError> {
     if let Some(first) = jobs.first() {
         warn_if_retired(ctx, &first.settings.model);
+    }
+    if let Some(warning) = backend::location_warning(&ctx.settings) {
+        eprintln!("peel: warning: {warning}");
     }
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     if conn.label.is_simulator() {

@@ -3,6 +3,7 @@
 pub mod args;
 mod config_cmd;
 mod context;
+mod doctor;
 mod edit;
 mod generate;
 mod history;
@@ -95,6 +96,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::History(a) => a.json,
         Command::Preset(a) => a.action.json(),
         Command::Lint(a) => a.json,
+        Command::Doctor(a) => a.json,
         _ => false,
     };
     let result = match command {
@@ -108,6 +110,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Config(args) => config_cmd::run(&cli, args),
         Command::Preset(args) => preset_cmd::run(&cli, args),
         Command::Lint(args) => lint_cmd::run(&cli, args),
+        Command::Doctor(args) => doctor::run(&cli, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -29,6 +29,9 @@ pub async fn run(args: SimArgs) -> Result<(), CliError> {
         }),
         rpm: args.rpm,
         faults,
+        client_email: args.client_email,
+        token_lifetime: Duration::from_secs(args.token_lifetime_secs.max(1)),
+        project: args.project,
         ..sim::SimConfig::default()
     };
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
@@ -42,6 +45,10 @@ pub async fn run(args: SimArgs) -> Result<(), CliError> {
     println!(
         "point clients at it: GOOGLE_GEMINI_BASE_URL={} GEMINI_API_KEY=<any key>",
         handle.base_url()
+    );
+    println!(
+        "Vertex AI: GOOGLE_VERTEX_BASE_URL={url} with a service account whose token_uri is {url}/token; OpenAI-compatible: [openai] base_url = \"{url}\"",
+        url = handle.base_url()
     );
     wait_for_shutdown().await;
     handle.shutdown().await;

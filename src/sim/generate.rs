@@ -34,21 +34,20 @@ pub async fn model_action(
     if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
         return resp;
     }
-    let deadline = headers
-        .get("x-server-timeout")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|s| s.is_finite() && *s > 0.0)
-        .map(Duration::from_secs_f64);
+    let deadline = deadline(&headers);
     let result = match action {
-        "generateContent" => generate(&state, &version, model, &body, Mode::Json, deadline).await,
-        "streamGenerateContent" => {
-            let mode = if params.get("alt").map(String::as_str) == Some("sse") {
-                Mode::Sse
-            } else {
-                Mode::Array
-            };
-            generate(&state, &version, model, &body, mode, deadline).await
+        "generateContent" | "streamGenerateContent" => {
+            let mode = Mode::for_action(action, &params);
+            generate(
+                &state,
+                &Dialect::Gemini,
+                &version,
+                model,
+                &body,
+                mode,
+                deadline,
+            )
+            .await
         }
         "countTokens" => count_tokens(&state, &version, model, &body),
         "batchGenerateContent" => batches::create(&state, &version, model, &body),
@@ -62,15 +61,59 @@ pub async fn model_action(
     resp
 }
 
+/// The client's `X-Server-Timeout` in seconds, if it sent one.
+pub fn deadline(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get("x-server-timeout")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// Which API a request came in on: the fields allowed and the billing error differ.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dialect {
+    /// The Gemini API.
+    Gemini,
+    /// Vertex AI, for this project (empty in express mode).
+    Vertex {
+        /// The project in the path.
+        project: String,
+    },
+}
+
+/// What a generate request produced, before it is framed for the wire.
+#[derive(Debug)]
+pub enum Generated {
+    /// A whole generateContent answer.
+    Answer(Value),
+    /// The `html` fault: a 502 HTML page.
+    Html,
+    /// The `truncated` fault: this answer, cut off midway.
+    Truncated(Value),
+}
+
 /// How a generate answer is framed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub enum Mode {
     /// One JSON object.
     Json,
     /// A JSON array of chunks (streaming without `alt=sse`).
     Array,
     /// Server-sent events, one chunk per event.
     Sse,
+}
+
+impl Mode {
+    /// The framing for `generateContent` or `streamGenerateContent` (with or without `alt=sse`).
+    pub fn for_action(action: &str, params: &std::collections::HashMap<String, String>) -> Self {
+        match action {
+            "generateContent" => Self::Json,
+            _ if params.get("alt").map(String::as_str) == Some("sse") => Self::Sse,
+            _ => Self::Array,
+        }
+    }
 }
 
 /// Parses a request body as a JSON object, as the service's JSON front end does.
@@ -133,7 +176,19 @@ pub fn prepare(
     model: &ModelSpec,
     body: &Value,
 ) -> Result<GenRequest, SimError> {
-    schema::validate(body, &messages::GENERATE_CONTENT_REQUEST, version)?;
+    prepare_in(state, &Dialect::Gemini, version, model, body)
+}
+
+/// Like `prepare`, for the API the request came in on (Vertex AI takes Vertex-only fields).
+pub fn prepare_in(
+    state: &SimState,
+    dialect: &Dialect,
+    version: &str,
+    model: &ModelSpec,
+    body: &Value,
+) -> Result<GenRequest, SimError> {
+    let vertex = matches!(dialect, Dialect::Vertex { .. });
+    schema::validate_in(body, &messages::GENERATE_CONTENT_REQUEST, version, vertex)?;
     let lookup = |id: &str| state.files.resolve(id);
     let req = request::interpret(body, model, &lookup, rand::random::<u32>() as u64)?;
     let contents = get(body, "contents")
@@ -156,20 +211,90 @@ pub async fn render(req: &GenRequest, model: &ModelSpec) -> Result<Rendered, Sim
         })
 }
 
-async fn generate(
+/// Runs a generate request and frames the answer for the Gemini API or Vertex AI.
+pub async fn generate(
     state: &SimState,
+    dialect: &Dialect,
     version: &str,
     model: &str,
     body: &[u8],
     mode: Mode,
     deadline: Option<Duration>,
 ) -> Result<Response, SimError> {
-    let started = Instant::now();
     let method = if mode == Mode::Json {
         "generateContent"
     } else {
         "streamGenerateContent"
     };
+    let job = Job {
+        dialect,
+        version,
+        model,
+        method,
+        image_count: None,
+        deadline,
+    };
+    let answer = match run(state, &job, body).await? {
+        Generated::Html => return Ok(html_bad_gateway()),
+        Generated::Truncated(answer) => return Ok(truncated(&answer)),
+        Generated::Answer(answer) => answer,
+    };
+    Ok(match mode {
+        Mode::Json => Json(answer).into_response(),
+        Mode::Array => Json(Value::Array(stream_chunks(answer))).into_response(),
+        Mode::Sse => {
+            let mut text = String::new();
+            for chunk in stream_chunks(answer) {
+                text.push_str("data: ");
+                text.push_str(&chunk.to_string());
+                text.push_str("\r\n\r\n");
+            }
+            ([(header::CONTENT_TYPE, "text/event-stream")], text).into_response()
+        }
+    })
+}
+
+/// A 200 whose JSON body is cut off midway.
+pub fn truncated(answer: &Value) -> Response {
+    let mut bytes = serde_json::to_vec(answer).unwrap_or_default();
+    bytes.truncate((bytes.len() * 3 / 5).max(1));
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
+        bytes,
+    )
+        .into_response()
+}
+
+/// One generate request as `run` takes it.
+#[derive(Debug, Clone)]
+pub struct Job<'a> {
+    /// The API it came in on.
+    pub dialect: &'a Dialect,
+    /// API version in the path.
+    pub version: &'a str,
+    /// Model id or alias.
+    pub model: &'a str,
+    /// Method name for 404 messages.
+    pub method: &'a str,
+    /// How many images to make, instead of what the prompt asks for.
+    pub image_count: Option<u32>,
+    /// The client's `X-Server-Timeout`: answer 504 when the work would take longer.
+    pub deadline: Option<Duration>,
+}
+
+/// Runs one generate request through rate limits, validation, faults, latency and the
+/// renderer.
+pub async fn run(state: &SimState, job: &Job<'_>, body: &[u8]) -> Result<Generated, SimError> {
+    let Job {
+        dialect,
+        version,
+        model,
+        method,
+        image_count,
+        deadline,
+    } = job.clone();
+    let started = Instant::now();
     let spec = find_model(state, model, version, method)?;
     if let Some(limiter) = &state.limiter {
         let verdict = limiter
@@ -182,7 +307,10 @@ async fn generate(
         }
     }
     let value = parse_body(body)?;
-    let req = prepare(state, version, spec, &value)?;
+    let mut req = prepare_in(state, dialect, version, spec, &value)?;
+    if let Some(count) = image_count {
+        req.image_count = count;
+    }
     let outcome = state
         .faults
         .lock()
@@ -211,7 +339,10 @@ async fn generate(
     }
     let error = match outcome.fault {
         Some(FaultKind::RateLimit) => Some(SimError::rate_limited(&spec.id, 10, 2.0)),
-        Some(FaultKind::FreeTier) => Some(SimError::free_tier(&spec.id)),
+        Some(FaultKind::FreeTier) => Some(match dialect {
+            Dialect::Gemini => SimError::free_tier(&spec.id),
+            Dialect::Vertex { project } => SimError::billing_disabled(project),
+        }),
         Some(FaultKind::Internal) => Some(SimError::internal()),
         Some(FaultKind::Unavailable) => Some(SimError::overloaded()),
         _ => None,
@@ -222,7 +353,7 @@ async fn generate(
     }
     if outcome.fault == Some(FaultKind::Html) {
         sleep_until(started, delay).await;
-        return Ok(html_bad_gateway());
+        return Ok(Generated::Html);
     }
     let content_fault = outcome.fault.filter(|k| {
         matches!(
@@ -237,28 +368,9 @@ async fn generate(
     let answer = response::build(&req, spec, rendered.as_ref(), content_fault);
     sleep_until(started, delay).await;
     if outcome.fault == Some(FaultKind::Truncated) {
-        let mut bytes = serde_json::to_vec(&answer).unwrap_or_default();
-        bytes.truncate((bytes.len() * 3 / 5).max(1));
-        return Ok((
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
-            bytes,
-        )
-            .into_response());
+        return Ok(Generated::Truncated(answer));
     }
-    Ok(match mode {
-        Mode::Json => Json(answer).into_response(),
-        Mode::Array => Json(Value::Array(stream_chunks(answer))).into_response(),
-        Mode::Sse => {
-            let mut text = String::new();
-            for chunk in stream_chunks(answer) {
-                text.push_str("data: ");
-                text.push_str(&chunk.to_string());
-                text.push_str("\r\n\r\n");
-            }
-            ([(header::CONTENT_TYPE, "text/event-stream")], text).into_response()
-        }
-    })
+    Ok(Generated::Answer(answer))
 }
 
 fn is_error_fault(kind: FaultKind) -> bool {

@@ -1,6 +1,7 @@
 //! The offline simulator: a real HTTP server on loopback that speaks the Gemini REST API
 //! (generateContent, models, files, batches) with procedural images, thought signatures,
-//! strict validation, rate limits and injectable faults.
+//! strict validation, rate limits and injectable faults — and the same generation behind
+//! Vertex AI's paths (with its own OAuth token endpoint) and OpenAI's images endpoints.
 //!
 //! Endpoints, each on both `v1` and `v1beta` (`{v}`), keyed by `x-goog-api-key` or `?key=`:
 //!
@@ -13,6 +14,12 @@
 //! | GET, DELETE | `/{v}/files`, `/{v}/files/{id}`; GET `…/files/{id}:download?alt=media` | `files` |
 //! | GET | `/download/{v}/files/{id}:download?alt=media` | `files` |
 //! | GET, DELETE, POST `:cancel` | `/{v}/batches`, `/{v}/batches/{id}` | `batches` |
+//! | POST | `/token` (OAuth JWT-bearer grant → short-lived bearer tokens) | `oauth` |
+//! | POST | `/{v1,v1beta1}/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent` (bearer) | `vertex` |
+//! | POST | `/{v1,v1beta1}/publishers/google/models/{m}:generateContent` (express-mode key) | `vertex` |
+//! | GET | `/{v1,v1beta1}/publishers/google/models/{m}`, `/v1beta1/publishers/google/models` | `vertex` |
+//! | POST | `/v1/images/generations` (JSON), `/v1/images/edits` (multipart); GET `/v1/models` (Bearer key) | `openai` |
+//! | GET | `/_peel/stats` (token grants and requests per API, for tests) | `routes` |
 //!
 //! A generate request goes: key → model (404) → rate limit (429) → JSON and strict schema
 //! (`schema`, `messages`) → model capabilities (`capabilities`, `request`) → thought
@@ -31,6 +38,8 @@ mod files;
 mod generate;
 mod inputs;
 mod messages;
+mod oauth;
+mod openai;
 mod ratelimit;
 mod render;
 mod request;
@@ -39,18 +48,23 @@ mod routes;
 mod schema;
 mod signature;
 mod uploads;
+mod vertex;
 
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use serde::Serialize;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use faults::{Fault, FaultKind, FaultSpec, Trigger};
 
 use crate::models::Registry;
+
+/// The only Vertex AI location serving the image models.
+const VERTEX_LOCATION: &str = "global";
 
 /// How long `SimHandle::shutdown` waits for requests in flight before dropping them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
@@ -107,6 +121,12 @@ pub struct SimConfig {
     pub slow_delay: Duration,
     /// Time a batch spends in each of PENDING and RUNNING before it succeeds.
     pub batch_step: Duration,
+    /// The service-account email `/token` accepts as a JWT's issuer; `None` accepts any.
+    pub client_email: Option<String>,
+    /// How long access tokens from `/token` live.
+    pub token_lifetime: Duration,
+    /// The only Vertex AI project served; `None` serves any.
+    pub project: Option<String>,
 }
 
 impl Default for SimConfig {
@@ -118,6 +138,9 @@ impl Default for SimConfig {
             faults: FaultSpec::default(),
             slow_delay: Duration::from_secs(8),
             batch_step: Duration::from_secs(5),
+            client_email: None,
+            token_lifetime: Duration::from_secs(3600),
+            project: None,
         }
     }
 }
@@ -131,6 +154,9 @@ impl fmt::Debug for SimConfig {
             .field("faults", &self.faults.to_string())
             .field("slow_delay", &self.slow_delay)
             .field("batch_step", &self.batch_step)
+            .field("client_email", &self.client_email)
+            .field("token_lifetime", &self.token_lifetime)
+            .field("project", &self.project)
             .finish()
     }
 }
@@ -144,6 +170,34 @@ pub(crate) struct SimState {
     files: files::FileStore,
     batches: batches::BatchStore,
     base_url: String,
+    tokens: oauth::Tokens,
+    stats: Mutex<SimStats>,
+}
+
+impl SimState {
+    /// Updates the counters.
+    fn record(&self, update: impl FnOnce(&mut SimStats)) {
+        if let Ok(mut stats) = self.stats.lock() {
+            update(&mut stats);
+        }
+    }
+}
+
+/// What the simulator has seen, for tests (also served at `GET /_peel/stats`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct SimStats {
+    /// Access tokens issued by `/token`.
+    pub token_grants: u64,
+    /// generateContent calls on Vertex AI paths that passed authentication.
+    pub vertex_requests: u64,
+    /// Of those, calls in express mode (API key, no project).
+    pub express_requests: u64,
+    /// Calls to the OpenAI images endpoints that passed authentication.
+    pub openai_requests: u64,
+    /// The `personGeneration` of the latest Vertex AI request.
+    pub last_person_generation: Option<String>,
+    /// The `x-goog-user-project` of the latest Vertex AI request.
+    pub last_quota_project: Option<String>,
 }
 
 /// A running simulator.
@@ -151,6 +205,7 @@ pub struct SimHandle {
     addr: SocketAddr,
     stop: oneshot::Sender<()>,
     task: JoinHandle<()>,
+    state: Arc<SimState>,
 }
 
 impl SimHandle {
@@ -162,6 +217,15 @@ impl SimHandle {
     /// The base URL to point a client at, e.g. `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// What the simulator has seen so far.
+    pub fn stats(&self) -> SimStats {
+        self.state
+            .stats
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 
     /// Stops accepting connections and waits (at most a few seconds) for requests in flight.
@@ -196,8 +260,10 @@ pub async fn start(
         config,
         registry,
         base_url,
+        tokens: oauth::Tokens::default(),
+        stats: Mutex::new(SimStats::default()),
     });
-    let app = routes::router(state);
+    let app = routes::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
@@ -208,7 +274,12 @@ pub async fn start(
         }
     });
     tracing::info!("simulator listening on http://{addr}");
-    Ok(SimHandle { addr, stop, task })
+    Ok(SimHandle {
+        addr,
+        stop,
+        task,
+        state,
+    })
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::errors::{SimError, html_not_found};
-use super::{SimState, batches, files, generate, uploads};
+use super::{SimState, batches, files, generate, oauth, openai, uploads, vertex};
 use crate::models::ModelSpec;
 
 /// Largest request body accepted (the service allows 100 MB inline, plus base64 overhead).
@@ -38,6 +38,22 @@ pub fn router(state: Arc<SimState>) -> Router {
             get(files::get_file).delete(files::delete_file),
         )
         .route("/download/{version}/files/{name}", get(files::download))
+        .route("/token", post(oauth::token))
+        .route(
+            "/{version}/projects/{project}/locations/{location}/publishers/google/models/{name}",
+            post(vertex::project_action),
+        )
+        .route(
+            "/{version}/publishers/google/models",
+            get(vertex::list_publisher_models),
+        )
+        .route(
+            "/{version}/publishers/google/models/{name}",
+            get(vertex::get_publisher_model).post(vertex::express_action),
+        )
+        .route("/v1/images/generations", post(openai::generations))
+        .route("/v1/images/edits", post(openai::edits))
+        .route("/_peel/stats", get(stats))
         .route("/{version}/batches", get(batches::list))
         .route(
             "/{version}/batches/{name}",
@@ -52,6 +68,12 @@ pub fn router(state: Arc<SimState>) -> Router {
 
 async fn fallback(OriginalUri(uri): OriginalUri) -> Response {
     html_not_found(uri.path())
+}
+
+/// `GET /_peel/stats`: what the simulator has seen (token grants, requests per API).
+async fn stats(State(state): State<Arc<SimState>>) -> Response {
+    let stats = state.stats.lock().map(|s| s.clone()).unwrap_or_default();
+    Json(stats).into_response()
 }
 
 /// True for the API versions the service answers on.
@@ -174,6 +196,9 @@ async fn list_models(
     Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
+    if version == "v1" && openai::is_openai_call(&headers) {
+        return openai::list(&state, &headers);
+    }
     if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
         return resp;
     }

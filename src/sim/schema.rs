@@ -68,11 +68,17 @@ pub fn camel(name: &str) -> String {
 
 /// Checks `value` against `ty`; `version` ("v1beta") goes into type URLs of messages.
 pub fn validate(value: &Value, ty: &Ty, version: &str) -> Result<(), SimError> {
-    Walker { version }.walk(value, ty, "")
+    validate_in(value, ty, version, false)
+}
+
+/// Like `validate`; with `vertex` the Vertex-only fields are accepted.
+pub fn validate_in(value: &Value, ty: &Ty, version: &str, vertex: bool) -> Result<(), SimError> {
+    Walker { version, vertex }.walk(value, ty, "")
 }
 
 struct Walker<'a> {
     version: &'a str,
+    vertex: bool,
 }
 
 impl Walker<'_> {
@@ -211,7 +217,7 @@ impl Walker<'_> {
             } else {
                 format!("{path}.{}", field.name)
             };
-            if matches!(field.ty, Ty::VertexOnly) {
+            if matches!(field.ty, Ty::VertexOnly) && !self.vertex {
                 return Err(SimError::bad_field(
                     &child_path,
                     format!(

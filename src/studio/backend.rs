@@ -1,11 +1,20 @@
-//! Connecting to a backend: the Gemini API with a key, or the embedded simulator without one.
+//! Connecting to a backend: the Gemini API with a key, Vertex AI, an OpenAI-compatible
+//! gateway, or the embedded simulator when nothing is configured.
 
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::StudioError;
+use crate::api::backend::{Backend, Capabilities};
 use crate::api::client::{ClientOptions, GeminiClient, RetryPolicy};
-use crate::config::{BackendChoice, OfflineReason, Secret, Settings};
+use crate::api::openai::OpenAiTarget;
+use crate::api::vertex::{self, VertexCredential, VertexTarget};
+use crate::config::{
+    BackendChoice, OfflineReason, OpenAiSettings, Secret, Settings, VERTEX_DEFAULT_LOCATION,
+    VertexAuth, VertexSettings,
+};
+use crate::error::ValidationError;
 use crate::models::Registry;
 use crate::sim;
 
@@ -20,6 +29,14 @@ const EMBEDDED_SIM_KEY: &str = "peel-embedded-simulator";
 pub enum BackendLabel {
     /// The Gemini API (or a compatible host).
     Gemini { host: String },
+    /// Vertex AI; no project in express mode.
+    Vertex {
+        host: String,
+        project: Option<String>,
+        location: String,
+    },
+    /// An OpenAI-compatible gateway.
+    OpenAi { host: String },
     /// The in-process simulator.
     Simulator { reason: OfflineReason },
 }
@@ -29,6 +46,13 @@ impl BackendLabel {
     pub fn describe(&self) -> String {
         match self {
             Self::Gemini { host } => format!("Gemini API ({host})"),
+            Self::Vertex {
+                host,
+                project: Some(project),
+                location,
+            } => format!("Vertex AI (project {project}, {location}, {host})"),
+            Self::Vertex { host, .. } => format!("Vertex AI express mode ({host})"),
+            Self::OpenAi { host } => format!("OpenAI-compatible gateway ({host})"),
             Self::Simulator { .. } => OFFLINE_BANNER.to_string(),
         }
     }
@@ -38,10 +62,12 @@ impl BackendLabel {
         matches!(self, Self::Simulator { .. })
     }
 
-    /// "gemini" or "simulator".
+    /// "gemini", "vertex", "openai" or "simulator".
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Gemini { .. } => "gemini",
+            Self::Vertex { .. } => "vertex",
+            Self::OpenAi { .. } => "openai",
             Self::Simulator { .. } => "simulator",
         }
     }
@@ -57,6 +83,36 @@ pub struct Connection {
     pub simulator: Option<sim::SimHandle>,
 }
 
+impl Connection {
+    /// What the backend can do (faces disable the rest with `Capabilities::reason`).
+    pub fn capabilities(&self) -> Capabilities {
+        self.client.capabilities()
+    }
+}
+
+/// The capabilities of the configured backend, known before connecting.
+pub fn capabilities(settings: &Settings) -> Capabilities {
+    Capabilities::of(settings.backend.kind())
+}
+
+/// A warning when Vertex AI is set to a location that does not serve the image models.
+pub fn location_warning(settings: &Settings) -> Option<String> {
+    let BackendChoice::Vertex(v) = &settings.backend else {
+        return None;
+    };
+    (v.location != VERTEX_DEFAULT_LOCATION && !matches!(v.auth, VertexAuth::ApiKey(_))).then(|| {
+        format!(
+            "Vertex AI serves the image models from the `global` location only; location '{}' will likely answer 404. Set GOOGLE_CLOUD_LOCATION=global or `location = \"global\"` under [vertex].",
+            v.location
+        )
+    })
+}
+
+/// The host part of a base URL, for labels.
+fn host_of(base_url: &str) -> String {
+    base_url.split("://").nth(1).unwrap_or(base_url).to_string()
+}
+
 /// The retry policy from the config.
 pub fn retry_policy(settings: &Settings) -> RetryPolicy {
     let r = &settings.config.retry;
@@ -70,15 +126,16 @@ pub fn retry_policy(settings: &Settings) -> RetryPolicy {
 /// Connects to the configured backend, starting the simulator in-process when there is no key.
 pub async fn connect(settings: &Settings, registry: &Registry) -> Result<Connection, StudioError> {
     let (base_url, key, label, simulator) = match &settings.backend {
-        BackendChoice::Gemini { base_url, key } => {
-            let host = base_url.split("://").nth(1).unwrap_or(base_url).to_string();
-            (
-                base_url.clone(),
-                key.clone(),
-                BackendLabel::Gemini { host },
-                None,
-            )
-        }
+        BackendChoice::Vertex(vertex) => return connect_vertex(settings, vertex).await,
+        BackendChoice::OpenAi(gateway) => return connect_openai(settings, gateway, registry),
+        BackendChoice::Gemini { base_url, key } => (
+            base_url.clone(),
+            key.clone(),
+            BackendLabel::Gemini {
+                host: host_of(base_url),
+            },
+            None,
+        ),
         BackendChoice::EmbeddedSimulator { reason } => {
             let handle = start_embedded(settings, registry).await?;
             let url = handle.base_url();
@@ -90,18 +147,121 @@ pub async fn connect(settings: &Settings, registry: &Registry) -> Result<Connect
             )
         }
     };
-    let client = GeminiClient::new(ClientOptions {
-        base_url,
-        api_version: settings.api_version.clone(),
-        key,
-        timeout: settings.timeout,
-        connect_timeout: settings.connect_timeout,
-        retry: retry_policy(settings),
-    })?;
+    let client = GeminiClient::new(options(settings, base_url, "", key))?;
     Ok(Connection {
         client,
         label,
         simulator,
+    })
+}
+
+fn options(settings: &Settings, base_url: String, version: &str, key: Secret) -> ClientOptions {
+    ClientOptions {
+        base_url,
+        api_version: if version.is_empty() {
+            settings.api_version.clone()
+        } else {
+            version.to_string()
+        },
+        key,
+        timeout: settings.timeout,
+        connect_timeout: settings.connect_timeout,
+        retry: retry_policy(settings),
+        quota_project: None,
+    }
+}
+
+/// The refusal when the configuration cannot reach a backend.
+fn misconfigured(message: impl Into<String>) -> StudioError {
+    StudioError::Validation(ValidationError::Config {
+        message: message.into(),
+    })
+}
+
+async fn connect_vertex(
+    settings: &Settings,
+    vertex: &VertexSettings,
+) -> Result<Connection, StudioError> {
+    let (credential, key, found_project) = match &vertex.auth {
+        VertexAuth::ApiKey(key) => (VertexCredential::ApiKey, key.clone(), None),
+        VertexAuth::ServiceAccount(path) => {
+            let (provider, project) = vertex::service_account(path)?;
+            let source = format!("the service-account key {}", path.display());
+            (
+                VertexCredential::Token { provider, source },
+                Secret::default(),
+                project,
+            )
+        }
+        VertexAuth::ApplicationDefault => {
+            let (provider, project) = vertex::application_default().await?;
+            let source = "Application Default Credentials".to_string();
+            (
+                VertexCredential::Token { provider, source },
+                Secret::default(),
+                project,
+            )
+        }
+    };
+    let express = matches!(credential, VertexCredential::ApiKey);
+    let project = vertex.project.clone().or(found_project);
+    let project = match (express, project) {
+        (true, project) => project.unwrap_or_default(),
+        (false, Some(project)) => project,
+        (false, None) => {
+            return Err(misconfigured(
+                "Vertex AI needs a Google Cloud project: set GOOGLE_CLOUD_PROJECT or `project` under [vertex] (or use an express-mode key: `api_key` under [vertex])",
+            ));
+        }
+    };
+    let target = VertexTarget {
+        project: project.clone(),
+        location: vertex.location.clone(),
+        credential,
+    };
+    let mut options = options(settings, vertex.base_url.clone(), "v1", key);
+    options.quota_project = vertex.quota_project.clone();
+    let client = GeminiClient::with_backend(options, Backend::Vertex(Arc::new(target)))?;
+    Ok(Connection {
+        client,
+        label: BackendLabel::Vertex {
+            host: host_of(&vertex.base_url),
+            project: (!express).then_some(project),
+            location: vertex.location.clone(),
+        },
+        simulator: None,
+    })
+}
+
+fn connect_openai(
+    settings: &Settings,
+    gateway: &OpenAiSettings,
+    registry: &Registry,
+) -> Result<Connection, StudioError> {
+    let Some(base_url) = gateway.base_url.clone() else {
+        return Err(misconfigured(
+            "the OpenAI-compatible backend needs the gateway's address: set `base_url` under [openai] in the config (`peel config path`)",
+        ));
+    };
+    let Some(key) = gateway.key.clone() else {
+        return Err(misconfigured(
+            "the OpenAI-compatible backend needs the gateway's key: set `api_key` under [openai] in the config (`peel config path`)",
+        ));
+    };
+    let target = OpenAiTarget {
+        registry: Arc::new(registry.clone()),
+        models: gateway.models.clone(),
+    };
+    let client = GeminiClient::with_backend(
+        options(settings, base_url.clone(), "v1", key),
+        Backend::OpenAi(Arc::new(target)),
+    )?;
+    Ok(Connection {
+        client,
+        label: BackendLabel::OpenAi {
+            host: host_of(&base_url),
+        },
+        simulator: None,
     })
 }
 

@@ -2,7 +2,9 @@
 
 pub mod backend;
 pub mod blobs;
+pub mod capability;
 pub mod compose;
+pub mod doctor;
 pub mod error;
 pub mod events;
 pub mod lint;

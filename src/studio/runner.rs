@@ -10,12 +10,14 @@ use tokio_util::sync::CancellationToken;
 
 use super::backend::BackendLabel;
 use super::blobs::Blobs;
+use super::capability;
 use super::error::StudioError;
 use super::events::{JobId, JobInfo, StudioEvent};
 use super::output::{self, SavedOutput};
 use super::session::{self, TurnId};
 use super::spec::{PreparedJob, SessionLink};
 use super::uploads;
+use crate::api::backend::Capabilities;
 use crate::api::client::GeminiClient;
 use crate::api::outcome::{self, Outcome};
 use crate::models::{Lane, Registry};
@@ -104,6 +106,11 @@ impl Studio {
         &self.inner.label
     }
 
+    /// What the backend can do; faces disable the rest with `Capabilities::reason`.
+    pub fn capabilities(&self) -> Capabilities {
+        self.inner.client.capabilities()
+    }
+
     /// Sets how many inline bytes a request may carry before images go through the Files API.
     /// Call right after `new`, before the studio is shared.
     pub fn with_inline_budget(mut self, bytes: usize) -> Self {
@@ -113,8 +120,10 @@ impl Studio {
         self
     }
 
-    /// Records a prepared job, starts it, and returns its id at once.
+    /// Records a prepared job, starts it, and returns its id at once; a job the backend
+    /// cannot run is refused first.
     pub fn submit(&self, job: PreparedJob) -> Result<JobId, StudioError> {
+        capability::check_job(&job, &self.capabilities())?;
         let id = self.inner.store.insert_job(&JobRecord {
             prompt: job.prompt.clone(),
             model: job.settings.model.clone(),

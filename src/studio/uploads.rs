@@ -28,6 +28,7 @@ pub fn inline_bytes(request: &GenerateContentRequest) -> usize {
 
 /// Moves the largest user-turn images to the Files API until the request fits `budget`.
 /// Returns the names of the files used. Model turns stay inline: their signatures cover them.
+/// Backends without the Files API (Vertex AI, gateways) keep every image inline.
 pub async fn offload(
     client: &GeminiClient,
     store: &Store,
@@ -35,7 +36,7 @@ pub async fn offload(
     budget: usize,
 ) -> Result<Vec<String>, StudioError> {
     let mut size = inline_bytes(request);
-    if size <= budget {
+    if size <= budget || !client.capabilities().supports_files_api {
         return Ok(Vec::new());
     }
     let mut candidates: Vec<(usize, usize, usize)> = Vec::new();

@@ -125,7 +125,7 @@ fn forced_picker() -> Picker {
 
 async fn start(cli: &Cli) -> Result<(), String> {
     let env = Env::from_process();
-    let settings = Settings::load(env.clone(), cli.config.as_deref(), cli.offline)
+    let settings = Settings::load_with(env.clone(), cli.config.as_deref(), cli.overrides())
         .map_err(|e| e.to_string())?;
     let registry =
         Arc::new(Registry::load(Some(&settings.paths.models_file())).map_err(|e| e.to_string())?);
@@ -183,7 +183,11 @@ async fn start(cli: &Cli) -> Result<(), String> {
         session,
         area: Rect::new(0, 0, size.width, size.height),
         now: Instant::now(),
+        capabilities: conn.capabilities(),
     });
+    if let Some(warning) = backend::location_warning(&settings) {
+        state.status.say(state::status::Level::Warn, warning);
+    }
     if let Some(notice) = probe_notice {
         state.status.say(state::status::Level::Warn, notice);
     }

@@ -104,6 +104,7 @@ fn failed(s: &mut AppState, _: &Path) {
             id: 7,
             error: StudioError::Api(ApiError::BillingRequired {
                 model: "gemini-3.1-flash-image".into(),
+                fix: crate::api::error::GEMINI_BILLING_FIX.into(),
             }),
             elapsed: Duration::from_millis(800),
         }),

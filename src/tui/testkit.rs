@@ -18,6 +18,8 @@ use super::msg::{Effect, Msg};
 use super::state::{self, AppState, Init};
 use super::theme::Theme;
 use super::view::{self, ImageSlot};
+use crate::api::backend::Capabilities;
+use crate::config::BackendKind;
 use crate::models::Registry;
 use crate::studio::output::SavedOutput;
 use crate::studio::session::{Session, StoredContent, Turn, TurnId};
@@ -39,6 +41,7 @@ pub fn state(width: u16, height: u16) -> AppState {
         session: None,
         area: Rect::new(0, 0, width, height),
         now: Instant::now(),
+        capabilities: Capabilities::of(BackendKind::Gemini),
     })
 }
 

@@ -1,6 +1,8 @@
 //! Shared helpers for driving the built `peel` binary against the simulator.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod gcp;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -34,6 +36,16 @@ impl World {
         Self { root, env }
     }
 
+    /// Appends TOML to the world's config file.
+    pub fn add_config(&self, text: &str) {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.root.path().join("config/config.toml"))
+            .unwrap();
+        writeln!(file, "{text}").unwrap();
+    }
+
     /// The output folder.
     pub fn out(&self) -> PathBuf {
         self.root.path().join("out")
@@ -52,6 +64,12 @@ impl World {
             .env_remove("GOOGLE_API_KEY")
             .env_remove("GOOGLE_GEMINI_BASE_URL")
             .env_remove("PEEL_SIM_FAULTS")
+            .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
+            .env_remove("GOOGLE_CLOUD_PROJECT")
+            .env_remove("GOOGLE_CLOUD_LOCATION")
+            .env_remove("GOOGLE_CLOUD_QUOTA_PROJECT")
+            .env_remove("GOOGLE_VERTEX_BASE_URL")
+            .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
             .current_dir(self.root.path());
         for (k, v) in &self.env {
             cmd.env(k, v);
@@ -142,6 +160,18 @@ impl Drop for Sim {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+impl Sim {
+    /// What the simulator has seen (`GET /_peel/stats`).
+    pub fn stats(&self) -> serde_json::Value {
+        let url = format!("{}/_peel/stats", self.url);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async { reqwest::get(&url).await.unwrap().json().await.unwrap() })
     }
 }
 

@@ -1,5 +1,6 @@
 //! Keys to actions, and what each action does to the state.
 
+use crate::api::backend::Feature;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
 use super::jobs::Phase;
@@ -121,12 +122,14 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         ),
         CycleSeed => state.settings.cycle_seed(),
         RerollSeed => state.settings.reroll_seed(),
+        CycleThinking if unsupported(state, Feature::Thinking) => {}
         CycleThinking => refuse_if(
             state,
             model.thinking_levels.is_empty(),
             "thinking level",
             |s| s.settings.cycle_thinking(&model),
         ),
+        CycleGrounding if unsupported(state, Feature::Grounding) => {}
         CycleGrounding => refuse_if(state, model.grounding.is_empty(), "search grounding", |s| {
             s.settings.cycle_grounding(&model)
         }),
@@ -240,6 +243,15 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
     }
     vec![]
+}
+
+/// Says why the backend lacks `feature`; true when it does.
+fn unsupported(state: &mut AppState, feature: Feature) -> bool {
+    let Some(reason) = state.capabilities.reason(feature) else {
+        return false;
+    };
+    state.status.say(Level::Warn, reason);
+    true
 }
 
 fn refuse_if(

@@ -18,6 +18,7 @@ mod session_tests;
 #[cfg(test)]
 mod tests;
 
+use crate::api::backend::Capabilities;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
@@ -84,6 +85,8 @@ pub struct Init {
     pub area: Rect,
     /// The clock's start.
     pub now: Instant,
+    /// What the backend can do; the rest is refused with a one-line reason.
+    pub capabilities: Capabilities,
 }
 
 /// Everything the views draw.
@@ -124,6 +127,8 @@ pub struct AppState {
     pub follow_new: bool,
     /// Set once quitting is decided.
     pub quitting: bool,
+    /// What the backend can do (thinking and grounding are off on a gateway).
+    pub capabilities: Capabilities,
 }
 
 impl AppState {
@@ -143,7 +148,7 @@ impl AppState {
         Self {
             focus: Focus::Prompt,
             prompt,
-            settings,
+            settings: settings.within(&init.capabilities),
             anchors: anchors::AnchorsState::new(init.anchors),
             jobs,
             jobs_offset: 0,
@@ -163,6 +168,7 @@ impl AppState {
             now: init.now,
             follow_new: false,
             quitting: false,
+            capabilities: init.capabilities,
         }
     }
 

@@ -1,6 +1,7 @@
 //! The settings line: model, aspect ratio, size, seed, thinking, grounding and the
 //! attached reference images, each cycled among what the selected model allows.
 
+use crate::api::backend::Capabilities;
 use std::path::PathBuf;
 
 use crate::api::wire::SafetySetting;
@@ -175,6 +176,17 @@ impl SettingsState {
         if self.seed_mode == SeedMode::Random {
             self.seed_mode = SeedMode::Fixed;
         }
+    }
+
+    /// Drops what the backend cannot do (a gateway has no thinking level or grounding).
+    pub fn within(mut self, caps: &Capabilities) -> Self {
+        if !caps.supports_thinking {
+            self.thinking = None;
+        }
+        if !caps.supports_grounding {
+            self.grounding = Grounding::Off;
+        }
+        self
     }
 
     /// Next thinking level; false when the model has none.

@@ -30,6 +30,25 @@ fn typing_then_ctrl_g_asks_to_generate_with_the_settings() {
 }
 
 #[test]
+fn a_gateway_refuses_thinking_and_grounding_with_a_reason() {
+    use crate::api::backend::Capabilities;
+    use crate::config::BackendKind;
+    let mut s = state(120, 40);
+    s.capabilities = Capabilities::of(BackendKind::OpenAi);
+    update(&mut s, key(KeyCode::F(6)));
+    assert_eq!(s.settings.thinking, None);
+    let said = s.status.message.clone().map(|(_, t)| t).unwrap_or_default();
+    assert!(said.contains("thinking") && !said.contains('\n'), "{said}");
+    update(&mut s, key(KeyCode::F(7)));
+    let said = s.status.message.clone().map(|(_, t)| t).unwrap_or_default();
+    assert!(said.contains("grounding"), "{said}");
+    let mut vertex = state(120, 40);
+    vertex.capabilities = Capabilities::of(BackendKind::Vertex);
+    update(&mut vertex, key(KeyCode::F(6)));
+    assert!(vertex.settings.thinking.is_some(), "Vertex AI thinks");
+}
+
+#[test]
 fn an_empty_prompt_is_refused_inline() {
     let mut s = state(80, 24);
     assert!(update(&mut s, ctrl('g')).is_empty());

@@ -1,0 +1,70 @@
+//! `peel doctor`: checks the configured backend end to end and prints what to fix.
+
+use super::args::DoctorArgs;
+use super::{Cli, CliError, Context};
+use crate::studio::doctor::{self, Report, Status};
+
+/// Runs the checks; exit 0 when all pass, 1 otherwise.
+pub async fn run(cli: &Cli, args: DoctorArgs) -> Result<(), CliError> {
+    let ctx = Context::load(cli)?;
+    let report = doctor::run(
+        &ctx.settings,
+        &ctx.registry,
+        args.model.as_deref(),
+        !args.no_generate,
+    )
+    .await;
+    if args.json {
+        let mut body = serde_json::to_value(&report).unwrap_or_default();
+        body["ok"] = serde_json::json!(report.ok());
+        println!("{body}");
+    } else {
+        print!("{}", render(&report));
+    }
+    if report.ok() {
+        return Ok(());
+    }
+    let failed = report
+        .checks
+        .iter()
+        .filter(|c| c.status == Status::Fail)
+        .count();
+    let first = report
+        .checks
+        .iter()
+        .find(|c| c.status == Status::Fail)
+        .map(|c| format!("{}: {}", c.name, c.detail))
+        .unwrap_or_default();
+    let mut error = CliError::failed(
+        "doctor",
+        format!("{failed} check(s) failed; first: {first}"),
+    );
+    error.json_printed = args.json;
+    Err(error)
+}
+
+/// The report as text: one line per check, a `fix:` line under each failure.
+pub fn render(report: &Report) -> String {
+    let backend = if report.description.is_empty() {
+        report.backend.as_str()
+    } else {
+        report.description.as_str()
+    };
+    let mut out = format!("peel doctor — {backend}, model {}\n", report.model);
+    for check in &report.checks {
+        let mark = match check.status {
+            Status::Pass => "✓",
+            Status::Fail => "✗",
+            Status::Warn => "!",
+            Status::Skip => "-",
+        };
+        out.push_str(&format!("  {mark} {:<14} {}\n", check.name, check.detail));
+        if let Some(fix) = &check.fix {
+            out.push_str(&format!("      fix: {fix}\n"));
+        }
+    }
+    if report.ok() {
+        out.push_str("all checks passed\n");
+    }
+    out
+}
