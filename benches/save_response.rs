@@ -20,7 +20,9 @@ fn noise_png(width: u32, height: u32) -> Vec<u8> {
         image::Rgb([r, g, b])
     });
     let mut out = Vec::new();
-    image.write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png).expect("encode");
+    image
+        .write_to(&mut Cursor::new(&mut out), image::ImageFormat::Png)
+        .expect("encode");
     out
 }
 

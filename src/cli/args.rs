@@ -56,6 +56,8 @@ pub enum Command {
     Sim(SimArgs),
     /// Show or create the configuration file.
     Config(ConfigArgs),
+    /// Run many prompts from a batch file: plan, run, resume, or the Gemini Batch API.
+    Batch(super::batch::BatchArgs),
 }
 
 /// `peel generate`

@@ -1,6 +1,7 @@
 //! The command-line face: one file per subcommand, human or `--json` output.
 
 pub mod args;
+pub mod batch;
 mod config_cmd;
 mod context;
 mod generate;
@@ -84,6 +85,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Generate(a) => a.json,
         Command::Models(a) => a.json,
         Command::History(a) => a.json,
+        Command::Batch(a) => batch::wants_json(a),
         _ => false,
     };
     let result = match command {
@@ -92,6 +94,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::History(args) => history::run(&cli, args),
         Command::Sim(args) => sim_cmd::run(args).await,
         Command::Config(args) => config_cmd::run(&cli, args),
+        Command::Batch(args) => batch::run(&cli, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

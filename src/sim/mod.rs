@@ -9,7 +9,9 @@ pub struct FaultSpec {
 }
 impl FaultSpec {
     pub fn parse(_spec: &str) -> Result<FaultSpec, String> {
-        Ok(FaultSpec { rules: vec![_spec.to_string()] })
+        Ok(FaultSpec {
+            rules: vec![_spec.to_string()],
+        })
     }
 }
 #[derive(Debug, Clone, Default)]

@@ -1,6 +1,7 @@
 //! The engine: prompt composition, job runner, outputs, cost. Never prints or draws.
 
 pub mod backend;
+pub mod batch;
 pub mod error;
 pub mod events;
 pub mod output;

@@ -1,0 +1,43 @@
+//! `peel batch …`: plan, run and resume on the interactive lane, and the Batch API lane.
+
+pub mod args;
+mod plan;
+
+pub use args::BatchArgs;
+
+use args::BatchAction;
+
+use super::{Cli, CliError, Context};
+use crate::studio::batch::{self, Batch, BatchError};
+
+/// Whether the action prints JSON (errors then go to stdout as JSON too).
+pub fn wants_json(args: &BatchArgs) -> bool {
+    match &args.action {
+        BatchAction::Plan(a) => a.json,
+        BatchAction::Run(a) => a.lane.json,
+        BatchAction::Resume(a) => a.lane.json,
+        BatchAction::List(a) => a.json,
+        BatchAction::Submit(a) => a.json,
+        BatchAction::Status(a) | BatchAction::Wait(a) | BatchAction::Cancel(a) => a.json,
+        BatchAction::Fetch(a) => a.json,
+    }
+}
+
+/// Runs a `peel batch` action.
+pub async fn run(cli: &Cli, args: BatchArgs) -> Result<(), CliError> {
+    match args.action {
+        BatchAction::Plan(a) => plan::run(cli, a),
+        _ => Err(CliError::failed("unsupported", "not implemented yet")),
+    }
+}
+
+/// Loads and validates a batch file with the config's defaults.
+fn load(ctx: &Context, file: &std::path::Path) -> Result<Batch, CliError> {
+    batch::load(file, &ctx.registry, &ctx.settings.config.defaults).map_err(invalid)
+}
+
+fn invalid(e: BatchError) -> CliError {
+    let mut error = CliError::usage(e.to_string());
+    error.kind = "validation".into();
+    error
+}

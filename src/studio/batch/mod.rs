@@ -1,0 +1,15 @@
+//! Batches: prompt files (TOML, JSONL, matrices) validated up front, planned, and run on
+//! the interactive lane (a store-backed, resumable queue) or the Gemini Batch API lane.
+
+pub mod error;
+pub mod file;
+pub mod matrix;
+pub mod plan;
+pub mod validate;
+
+#[cfg(test)]
+mod tests;
+
+pub use error::{BatchError, BatchIssue};
+pub use plan::{BatchPlan, plan};
+pub use validate::{Batch, BatchItem, load};
