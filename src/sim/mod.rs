@@ -1,49 +1,151 @@
-//! PLACEHOLDER: replaced by the simulator branch at merge.
-#![allow(missing_docs)]
+//! The offline simulator: a real HTTP server on loopback that speaks the Gemini REST API
+//! (generateContent, models, files, batches) with procedural images, thought signatures,
+//! strict validation, rate limits and injectable faults.
+
+mod batches;
+mod canvas;
+mod errors;
+mod faults;
+mod files;
+mod generate;
+mod ratelimit;
+mod render;
+mod request;
+mod response;
+mod routes;
+mod schema;
+mod signature;
+
+use std::fmt;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-#[derive(Debug, Clone, Default)]
-pub struct FaultSpec {
-    pub rules: Vec<String>,
-}
-impl FaultSpec {
-    pub fn parse(_spec: &str) -> Result<FaultSpec, String> {
-        Ok(FaultSpec {
-            rules: vec![_spec.to_string()],
-        })
-    }
-}
-#[derive(Debug, Clone, Default)]
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use faults::{Fault, FaultKind, FaultSpec, Trigger};
+
+use crate::models::Registry;
+
+/// How long the simulator takes to answer a generate request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Latency {
-    #[default]
+    /// Like the real service: about 0.5–1.5 s at 512 up to 3–7 s at 4K.
     Realistic,
+    /// Always this long (use `Duration::ZERO` in tests).
     Fixed(Duration),
 }
-#[derive(Debug, Clone, Default)]
+
+/// How the simulator behaves.
+#[derive(Clone)]
 pub struct SimConfig {
+    /// The only key accepted; `None` accepts any non-empty key.
     pub key: Option<String>,
+    /// Answer latency for generate requests.
     pub latency: Latency,
+    /// Generate requests allowed per sliding minute; `None` for no limit.
     pub rpm: Option<u32>,
+    /// Faults injected into generateContent.
     pub faults: FaultSpec,
-    pub extra: (),
+    /// Extra delay the `slow` fault adds.
+    pub slow_delay: Duration,
+    /// Time a batch spends in each of PENDING and RUNNING before it succeeds.
+    pub batch_step: Duration,
 }
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        Self {
+            key: None,
+            latency: Latency::Realistic,
+            rpm: None,
+            faults: FaultSpec::default(),
+            slow_delay: Duration::from_secs(8),
+            batch_step: Duration::from_secs(5),
+        }
+    }
+}
+
+impl fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("key", &self.key.as_ref().map(|_| "<redacted>"))
+            .field("latency", &self.latency)
+            .field("rpm", &self.rpm)
+            .field("faults", &self.faults.to_string())
+            .field("slow_delay", &self.slow_delay)
+            .field("batch_step", &self.batch_step)
+            .finish()
+    }
+}
+
+/// State shared by every request handler.
+pub(crate) struct SimState {
+    config: SimConfig,
+    registry: Registry,
+    limiter: Option<Mutex<ratelimit::RateLimiter>>,
+    faults: Mutex<faults::FaultState>,
+    files: files::FileStore,
+    batches: batches::BatchStore,
+    base_url: String,
+}
+
+/// A running simulator.
 pub struct SimHandle {
     addr: SocketAddr,
+    stop: oneshot::Sender<()>,
+    task: JoinHandle<()>,
 }
+
 impl SimHandle {
+    /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
+
+    /// The base URL to point a client at, e.g. `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
     }
-    pub async fn shutdown(self) {}
+
+    /// Stops accepting connections and waits for the server task to end.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
 }
+
+/// Starts the simulator on `addr` (port 0 picks a free port).
 pub async fn start(
-    _config: SimConfig,
-    _registry: crate::models::Registry,
+    config: SimConfig,
+    registry: Registry,
     addr: SocketAddr,
 ) -> std::io::Result<SimHandle> {
-    Ok(SimHandle { addr })
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let base_url = format!("http://{addr}");
+    let state = Arc::new(SimState {
+        limiter: config
+            .rpm
+            .map(|n| Mutex::new(ratelimit::RateLimiter::new(n))),
+        faults: Mutex::new(faults::FaultState::new(config.faults.clone())),
+        files: files::FileStore::default(),
+        batches: batches::BatchStore::default(),
+        config,
+        registry,
+        base_url,
+    });
+    let app = routes::router(state);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serve = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let _ = stopped.await;
+        });
+        if let Err(e) = serve.await {
+            tracing::warn!("simulator stopped: {e}");
+        }
+    });
+    tracing::info!("simulator listening on http://{addr}");
+    Ok(SimHandle { addr, stop, task })
 }

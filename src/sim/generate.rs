@@ -1,0 +1,367 @@
+//! `models/{model}:{action}`: generateContent, streamGenerateContent and countTokens,
+//! with rate limits, faults and latency in front of the renderer.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use serde_json::{Value, json};
+
+use super::errors::{SimError, html_bad_gateway, html_not_found};
+use super::faults::FaultKind;
+use super::request::{self, GenRequest};
+use super::response::{self, Rendered};
+use super::routes::{Params, gate};
+use super::schema::{self, get};
+use super::{Latency, SimState, batches, signature};
+use crate::models::ModelSpec;
+
+/// Dispatches `POST /{version}/models/{model}:{action}`.
+pub async fn model_action(
+    State(state): State<Arc<SimState>>,
+    Path((version, name)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some((model, action)) = name.rsplit_once(':') else {
+        return html_not_found(uri.path());
+    };
+    if let Err(resp) = gate(&state, &version, &uri, &headers, &params) {
+        return resp;
+    }
+    let result = match action {
+        "generateContent" => generate(&state, &version, model, &body, Mode::Json).await,
+        "streamGenerateContent" => {
+            let mode = if params.get("alt").map(String::as_str) == Some("sse") {
+                Mode::Sse
+            } else {
+                Mode::Array
+            };
+            generate(&state, &version, model, &body, mode).await
+        }
+        "countTokens" => count_tokens(&state, &version, model, &body),
+        "batchGenerateContent" => batches::create(&state, &version, model, &body),
+        _ => return html_not_found(uri.path()),
+    };
+    result.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// How a generate answer is framed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// One JSON object.
+    Json,
+    /// A JSON array of chunks (streaming without `alt=sse`).
+    Array,
+    /// Server-sent events, one chunk per event.
+    Sse,
+}
+
+/// Parses a request body as a JSON object, as the service's JSON front end does.
+pub fn parse_body(body: &[u8]) -> Result<Value, SimError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(json!({}));
+    }
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        SimError::bad_field(
+            "",
+            format!(
+                "Invalid JSON payload received. Unexpected token at line {} column {}: {}.",
+                e.line(),
+                e.column(),
+                e.classify_name()
+            ),
+        )
+    })?;
+    if !value.is_object() {
+        return Err(SimError::bad_field(
+            "",
+            "Invalid JSON payload received. Unknown name \"\": Root element must be a message.",
+        ));
+    }
+    Ok(value)
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Eof => "unexpected end of input",
+            serde_json::error::Category::Syntax => "syntax error",
+            serde_json::error::Category::Data => "invalid data",
+            serde_json::error::Category::Io => "read error",
+        }
+    }
+}
+
+/// Finds a model the way the service does, or the 404 it answers with.
+pub fn find_model<'a>(
+    state: &'a SimState,
+    model: &str,
+    version: &str,
+    method: &str,
+) -> Result<&'a ModelSpec, SimError> {
+    state
+        .registry
+        .resolve(model)
+        .map_err(|_| SimError::model_not_found(model, version, method))
+}
+
+/// Validates a generateContent body for `model`: schema, semantics, signatures.
+pub fn prepare(
+    state: &SimState,
+    version: &str,
+    model: &ModelSpec,
+    body: &Value,
+) -> Result<GenRequest, SimError> {
+    schema::validate(body, &schema::GENERATE_CONTENT_REQUEST, version)?;
+    let lookup = |id: &str| state.files.resolve(id);
+    let req = request::interpret(body, model, &lookup, rand::random::<u32>() as u64)?;
+    let contents = get(body, "contents")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    signature::check_history(contents)?;
+    Ok(req)
+}
+
+/// Renders a prepared request off the async runtime.
+pub async fn render(req: &GenRequest, model: &ModelSpec) -> Result<Rendered, SimError> {
+    let (req, model) = (req.clone(), model.clone());
+    tokio::task::spawn_blocking(move || response::render_all(&req, &model))
+        .await
+        .map_err(|_| SimError::internal())?
+        .map_err(|e| {
+            tracing::warn!("render failed: {e}");
+            SimError::internal()
+        })
+}
+
+async fn generate(
+    state: &SimState,
+    version: &str,
+    model: &str,
+    body: &[u8],
+    mode: Mode,
+) -> Result<Response, SimError> {
+    let started = Instant::now();
+    let method = if mode == Mode::Json {
+        "generateContent"
+    } else {
+        "streamGenerateContent"
+    };
+    let spec = find_model(state, model, version, method)?;
+    if let Some(limiter) = &state.limiter {
+        let verdict = limiter
+            .lock()
+            .map_err(|_| SimError::internal())?
+            .admit(Instant::now());
+        if let Err(wait) = verdict {
+            let limit = state.config.rpm.unwrap_or(0);
+            return Err(SimError::rate_limited(&spec.id, limit, wait.as_secs_f64()));
+        }
+    }
+    let value = parse_body(body)?;
+    let req = prepare(state, version, spec, &value)?;
+    let outcome = state
+        .faults
+        .lock()
+        .map_err(|_| SimError::internal())?
+        .next(|| rand::random::<f64>());
+    let mut delay = match state.config.latency {
+        Latency::Fixed(d) => d,
+        Latency::Realistic if outcome.fault.is_some_and(is_error_fault) => {
+            Duration::from_millis(rand::random_range(100..400))
+        }
+        Latency::Realistic => realistic(req.width, req.height),
+    };
+    if outcome.slow {
+        delay += state.config.slow_delay;
+    }
+    let error = match outcome.fault {
+        Some(FaultKind::RateLimit) => Some(SimError::rate_limited(&spec.id, 10, 2.0)),
+        Some(FaultKind::FreeTier) => Some(SimError::free_tier(&spec.id)),
+        Some(FaultKind::Internal) => Some(SimError::internal()),
+        Some(FaultKind::Unavailable) => Some(SimError::overloaded()),
+        _ => None,
+    };
+    if let Some(error) = error {
+        sleep_until(started, delay).await;
+        return Err(error);
+    }
+    if outcome.fault == Some(FaultKind::Html) {
+        sleep_until(started, delay).await;
+        return Ok(html_bad_gateway());
+    }
+    let content_fault = outcome.fault.filter(|k| {
+        matches!(
+            k,
+            FaultKind::ImageSafety | FaultKind::PromptBlocked | FaultKind::NoImage
+        )
+    });
+    let rendered = match content_fault {
+        Some(_) => None,
+        None => Some(render(&req, spec).await?),
+    };
+    let answer = response::build(&req, spec, rendered.as_ref(), content_fault);
+    sleep_until(started, delay).await;
+    if outcome.fault == Some(FaultKind::Truncated) {
+        let mut bytes = serde_json::to_vec(&answer).unwrap_or_default();
+        bytes.truncate((bytes.len() * 3 / 5).max(1));
+        return Ok((
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json; charset=UTF-8")],
+            bytes,
+        )
+            .into_response());
+    }
+    Ok(match mode {
+        Mode::Json => Json(answer).into_response(),
+        Mode::Array => Json(Value::Array(stream_chunks(answer))).into_response(),
+        Mode::Sse => {
+            let mut text = String::new();
+            for chunk in stream_chunks(answer) {
+                text.push_str("data: ");
+                text.push_str(&chunk.to_string());
+                text.push_str("\r\n\r\n");
+            }
+            ([(header::CONTENT_TYPE, "text/event-stream")], text).into_response()
+        }
+    })
+}
+
+fn is_error_fault(kind: FaultKind) -> bool {
+    matches!(
+        kind,
+        FaultKind::RateLimit
+            | FaultKind::FreeTier
+            | FaultKind::Internal
+            | FaultKind::Unavailable
+            | FaultKind::Html
+    )
+}
+
+async fn sleep_until(started: Instant, delay: Duration) {
+    let left = delay.saturating_sub(started.elapsed());
+    if !left.is_zero() {
+        tokio::time::sleep(left).await;
+    }
+}
+
+/// A realistic answer time for an image of this many pixels.
+fn realistic(width: u32, height: u32) -> Duration {
+    let megapixels = width as f64 * height as f64 / 1e6;
+    let (lo, hi) = if megapixels <= 0.4 {
+        (0.5, 1.5)
+    } else if megapixels <= 1.8 {
+        (1.0, 3.0)
+    } else if megapixels <= 6.0 {
+        (2.0, 5.0)
+    } else {
+        (3.0, 7.0)
+    };
+    Duration::from_secs_f64(lo + (hi - lo) * rand::random::<f64>())
+}
+
+/// Splits a full answer into stream chunks: thoughts first, then the rest with the finish.
+fn stream_chunks(answer: Value) -> Vec<Value> {
+    let parts = answer["candidates"][0]["content"]["parts"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let (thoughts, rest): (Vec<Value>, Vec<Value>) = parts
+        .into_iter()
+        .partition(|p| p.get("thought").and_then(Value::as_bool) == Some(true));
+    if thoughts.is_empty() {
+        return vec![answer];
+    }
+    let mut first = json!({
+        "candidates": [{"content": {"role": "model", "parts": thoughts}, "index": 0}],
+        "modelVersion": answer["modelVersion"],
+        "responseId": answer["responseId"],
+    });
+    first["usageMetadata"] = json!({
+        "promptTokenCount": answer["usageMetadata"]["promptTokenCount"],
+        "totalTokenCount": answer["usageMetadata"]["promptTokenCount"],
+    });
+    let mut last = answer;
+    last["candidates"][0]["content"]["parts"] = Value::Array(rest);
+    vec![first, last]
+}
+
+fn count_tokens(
+    state: &SimState,
+    version: &str,
+    model: &str,
+    body: &[u8],
+) -> Result<Response, SimError> {
+    let spec = find_model(state, model, version, "countTokens")?;
+    let value = parse_body(body)?;
+    schema::validate(&value, &schema::COUNT_TOKENS_REQUEST, version)?;
+    let inner = get(&value, "generate_content_request").cloned();
+    let request_body = inner.unwrap_or_else(|| json!({"contents": get(&value, "contents")}));
+    let lookup = |id: &str| state.files.resolve(id);
+    let req = request::interpret(&request_body, spec, &lookup, 0)?;
+    let images = req.input_images as u64 * response::INPUT_IMAGE_TOKENS;
+    let mut details = vec![json!({"modality": "TEXT", "tokenCount": req.prompt_text_tokens})];
+    if images > 0 {
+        details.push(json!({"modality": "IMAGE", "tokenCount": images}));
+    }
+    Ok(Json(json!({
+        "totalTokens": req.prompt_text_tokens + images,
+        "promptTokensDetails": details,
+    }))
+    .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_must_be_json_objects() {
+        assert!(parse_body(b"").unwrap().as_object().unwrap().is_empty());
+        let err = parse_body(b"{\"contents\": [").unwrap_err();
+        assert!(
+            err.message.starts_with("Invalid JSON payload received."),
+            "{}",
+            err.message
+        );
+        let err = parse_body(b"[1]").unwrap_err();
+        assert!(err.message.contains("Root element must be a message"));
+    }
+
+    #[test]
+    fn realistic_latency_grows_with_size() {
+        for _ in 0..20 {
+            let small = realistic(512, 512);
+            assert!(small >= Duration::from_millis(500) && small <= Duration::from_millis(1500));
+            let big = realistic(4096, 4096);
+            assert!(big >= Duration::from_secs(3) && big <= Duration::from_secs(7));
+        }
+    }
+
+    #[test]
+    fn stream_chunks_put_thoughts_first() {
+        let answer = json!({"candidates": [{"content": {"role": "model", "parts": [
+            {"text": "t", "thought": true}, {"text": "a", "thoughtSignature": "s"}]},
+            "finishReason": "STOP", "index": 0}], "usageMetadata": {"promptTokenCount": 3},
+            "modelVersion": "m", "responseId": "r"});
+        let chunks = stream_chunks(answer);
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(
+            chunks[0]["candidates"][0]["content"]["parts"][0]["thought"],
+            true
+        );
+        assert!(chunks[0]["candidates"][0].get("finishReason").is_none());
+        assert_eq!(chunks[1]["candidates"][0]["finishReason"], "STOP");
+    }
+}

@@ -1,0 +1,229 @@
+//! The router: paths and methods of the REST API, API-key checks, the models endpoints
+//! and the HTML 404 for anything else.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, OriginalUri, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{get, post};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
+use super::errors::{SimError, html_not_found};
+use super::{SimState, batches, files, generate};
+use crate::models::ModelSpec;
+
+/// Largest request body accepted (the service allows 100 MB inline, plus base64 overhead).
+const BODY_LIMIT: usize = 140 * 1024 * 1024;
+
+/// Query parameters of a request.
+pub type Params = Query<HashMap<String, String>>;
+
+/// Builds the router over shared state.
+pub fn router(state: Arc<SimState>) -> Router {
+    Router::new()
+        .route("/{version}/models", get(list_models))
+        .route(
+            "/{version}/models/{name}",
+            get(get_model).post(generate::model_action),
+        )
+        .route("/upload/{version}/files", post(files::upload))
+        .route("/{version}/files", get(files::list))
+        .route(
+            "/{version}/files/{name}",
+            get(files::get_file).delete(files::delete_file),
+        )
+        .route("/download/{version}/files/{name}", get(files::download))
+        .route("/{version}/batches", get(batches::list))
+        .route(
+            "/{version}/batches/{name}",
+            get(batches::get_batch)
+                .delete(batches::delete_batch)
+                .post(batches::batch_action),
+        )
+        .fallback(fallback)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .with_state(state)
+}
+
+async fn fallback(OriginalUri(uri): OriginalUri) -> Response {
+    html_not_found(uri.path())
+}
+
+/// True for the API versions the service answers on.
+pub fn known_version(version: &str) -> bool {
+    matches!(version, "v1" | "v1beta")
+}
+
+/// Checks the API key from the `x-goog-api-key` header or the `key` query parameter.
+pub fn authorize(
+    state: &SimState,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> Result<(), SimError> {
+    let header = headers
+        .get("x-goog-api-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let query = params
+        .get("key")
+        .map(|k| k.trim())
+        .filter(|k| !k.is_empty());
+    let Some(given) = header.or(query) else {
+        return Err(SimError::missing_key());
+    };
+    match &state.config.key {
+        Some(expected) if expected != given => Err(SimError::invalid_key()),
+        _ => Ok(()),
+    }
+}
+
+/// Runs the version and key checks every endpoint shares.
+pub fn gate(
+    state: &SimState,
+    version: &str,
+    uri: &axum::http::Uri,
+    headers: &HeaderMap,
+    params: &HashMap<String, String>,
+) -> Result<(), Response> {
+    if !known_version(version) {
+        return Err(html_not_found(uri.path()));
+    }
+    authorize(state, headers, params).map_err(IntoResponse::into_response)
+}
+
+/// Reads `pageSize` (default `default`, at most 1000) and the offset in `pageToken`.
+pub fn page_params(
+    params: &HashMap<String, String>,
+    default: usize,
+) -> Result<(usize, usize), SimError> {
+    let size = match params.get("pageSize").or_else(|| params.get("page_size")) {
+        Some(s) => s
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| SimError::invalid(format!("Invalid value for page_size: \"{s}\"")))?,
+        None => 0,
+    };
+    if size < 0 {
+        return Err(SimError::invalid("page_size must not be negative."));
+    }
+    let size = if size == 0 {
+        default
+    } else {
+        (size as usize).min(1000)
+    };
+    let offset = match params
+        .get("pageToken")
+        .or_else(|| params.get("page_token"))
+        .map(|t| t.trim())
+        .filter(|t| !t.is_empty())
+    {
+        Some(token) => decode_page_token(token).ok_or_else(|| {
+            SimError::invalid(
+                "Invalid page token. Use a nextPageToken returned by a previous list call.",
+            )
+        })?,
+        None => 0,
+    };
+    Ok((size, offset))
+}
+
+/// An opaque token for the page starting at `offset`.
+pub fn page_token(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("peel-sim:{offset}"))
+}
+
+fn decode_page_token(token: &str) -> Option<usize> {
+    let raw = URL_SAFE_NO_PAD.decode(token).ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    text.strip_prefix("peel-sim:")?.parse().ok()
+}
+
+/// The service's description of one model.
+pub fn model_info(spec: &ModelSpec) -> Value {
+    json!({
+        "name": format!("models/{}", spec.id),
+        "version": "001",
+        "displayName": spec.display_name,
+        "description": format!(
+            "{} ({}): native image generation and editing. Simulated by peel.",
+            spec.display_name, spec.id
+        ),
+        "inputTokenLimit": spec.input_token_limit,
+        "outputTokenLimit": 32768,
+        "supportedGenerationMethods": ["generateContent", "countTokens", "batchGenerateContent"],
+        "temperature": 1.0,
+        "topP": 0.95,
+        "topK": 64,
+        "maxTemperature": 2.0,
+        "thinking": true,
+    })
+}
+
+async fn list_models(
+    State(state): State<Arc<SimState>>,
+    Path(version): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(resp) = gate(&state, &version, &uri, &headers, &params) {
+        return resp;
+    }
+    let (size, offset) = match page_params(&params, 50) {
+        Ok(p) => p,
+        Err(e) => return e.into_response(),
+    };
+    let all: Vec<&ModelSpec> = state.registry.models.values().collect();
+    let page: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(size)
+        .map(|m| model_info(m))
+        .collect();
+    let mut body = json!({ "models": page });
+    if offset + size < all.len() {
+        body["nextPageToken"] = json!(page_token(offset + size));
+    }
+    Json(body).into_response()
+}
+
+async fn get_model(
+    State(state): State<Arc<SimState>>,
+    Path((version, name)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    if name.contains(':') {
+        return html_not_found(uri.path());
+    }
+    if let Err(resp) = gate(&state, &version, &uri, &headers, &params) {
+        return resp;
+    }
+    match state.registry.resolve(&name) {
+        Ok(spec) => Json(model_info(spec)).into_response(),
+        Err(_) => SimError::model_not_found(&name, &version, "getModel").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_tokens_round_trip_and_garbage_is_refused() {
+        let mut params = HashMap::new();
+        params.insert("pageSize".to_string(), "2".to_string());
+        params.insert("pageToken".to_string(), page_token(4));
+        assert_eq!(page_params(&params, 50).unwrap(), (2, 4));
+        params.insert("pageToken".to_string(), "zzz".to_string());
+        assert!(page_params(&params, 50).is_err());
+        assert_eq!(page_params(&HashMap::new(), 50).unwrap(), (50, 0));
+    }
+}

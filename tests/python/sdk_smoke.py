@@ -1,0 +1,124 @@
+"""Smoke test: Google's official Python SDK (google-genai), unchanged, against peel's simulator.
+
+Run with GOOGLE_GEMINI_BASE_URL pointing at the simulator and GEMINI_API_KEY set.
+Usage: python3 sdk_smoke.py OUTPUT_DIR
+"""
+
+import os
+import struct
+import sys
+
+from google import genai
+from google.genai import errors, types
+
+MODEL = "gemini-3.1-flash-image"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def final_images(response) -> list[bytes]:
+    parts = response.candidates[0].content.parts
+    return [p.inline_data.data for p in parts if p.inline_data is not None and not p.thought]
+
+
+def main() -> None:
+    out_dir = sys.argv[1] if len(sys.argv) > 1 else "."
+    assert os.environ.get("GOOGLE_GEMINI_BASE_URL"), "GOOGLE_GEMINI_BASE_URL is not set"
+    client = genai.Client()
+
+    # 1. One image, 16:9, text and image out.
+    response = client.models.generate_content(
+        model=MODEL,
+        contents="A lighthouse on a cliff at sunset",
+        config=types.GenerateContentConfig(
+            response_modalities=["TEXT", "IMAGE"],
+            image_config=types.ImageConfig(aspect_ratio="16:9"),
+        ),
+    )
+    images = final_images(response)
+    assert len(images) == 1, f"expected one image, got {len(images)}"
+    path = os.path.join(out_dir, "sdk_first.png")
+    with open(path, "wb") as f:
+        f.write(images[0])
+    assert png_size(images[0]) == (1376, 768), png_size(images[0])
+    assert response.text, "expected a text part"
+    assert response.usage_metadata.total_token_count > 0
+    signed = [p for p in response.candidates[0].content.parts if p.thought_signature]
+    assert signed, "expected signed parts"
+    print("generate_content: ok", png_size(images[0]))
+
+    # 2. Thoughts, thinking level and size, with the SDK's snake_case thinking fields.
+    response = client.models.generate_content(
+        model=MODEL,
+        contents="A paper crane",
+        config=types.GenerateContentConfig(
+            response_modalities=["IMAGE"],
+            image_config=types.ImageConfig(aspect_ratio="1:1", image_size="512"),
+            thinking_config=types.ThinkingConfig(include_thoughts=True, thinking_level="HIGH"),
+            seed=7,
+        ),
+    )
+    parts = response.candidates[0].content.parts
+    assert parts[0].thought, "first part should be a thought"
+    assert png_size(final_images(response)[0]) == (512, 512)
+    print("thoughts: ok")
+
+    # 3. A second turn through chats: the SDK sends the model turn back with its signatures.
+    chat = client.chats.create(
+        model=MODEL,
+        config=types.GenerateContentConfig(
+            response_modalities=["TEXT", "IMAGE"],
+            image_config=types.ImageConfig(aspect_ratio="16:9", image_size="512"),
+        ),
+    )
+    first = chat.send_message("A red fox in the snow")
+    second = chat.send_message("Now make it night time")
+    edited = final_images(second)
+    assert len(edited) == 1 and edited[0] != final_images(first)[0]
+    with open(os.path.join(out_dir, "sdk_second.png"), "wb") as f:
+        f.write(edited[0])
+    print("chat second turn: ok")
+
+    # 4. A forged signature in history is refused with 400.
+    history = chat.get_history()
+    model_turn = history[1]
+    for part in model_turn.parts:
+        if part.inline_data is not None:
+            part.thought_signature = b"forged"
+    try:
+        client.models.generate_content(
+            model=MODEL,
+            contents=[history[0], model_turn, types.Content(role="user", parts=[types.Part(text="again")])],
+        )
+    except errors.ClientError as err:
+        assert err.code == 400, err
+        assert "thought signature" in str(err), err
+        print("forged signature refused: ok")
+    else:
+        raise AssertionError("a forged signature was accepted")
+
+    # 5. Models.
+    names = [m.name for m in client.models.list()]
+    assert f"models/{MODEL}" in names, names
+    model = client.models.get(model=MODEL)
+    assert model.name == f"models/{MODEL}", model.name
+    print("models: ok", len(names))
+
+    # 6. Errors surface as the SDK's typed errors.
+    try:
+        client.models.generate_content(model="gemini-9-image", contents="x")
+    except errors.ClientError as err:
+        assert err.code == 404, err
+        print("unknown model 404: ok")
+    else:
+        raise AssertionError("unknown model accepted")
+
+    print("SDK SMOKE OK")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,61 @@
+//! Runs Google's official Python SDK, unchanged, against the simulator.
+//! Skips loudly when `google.genai` is not installed, unless PEEL_REQUIRE_PYTHON_SDK=1.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use peel::models::Registry;
+use peel::sim::{Latency, SimConfig, start};
+
+fn sdk_available() -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", "import google.genai"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_python_sdk_works_unchanged() {
+    let required = std::env::var("PEEL_REQUIRE_PYTHON_SDK").is_ok_and(|v| v == "1");
+    if !sdk_available() {
+        assert!(
+            !required,
+            "PEEL_REQUIRE_PYTHON_SDK=1 but `import google.genai` fails: pip install google-genai"
+        );
+        eprintln!(
+            "\n*** SKIPPED the_official_python_sdk_works_unchanged: python3 cannot import google.genai (pip install google-genai). Set PEEL_REQUIRE_PYTHON_SDK=1 to make this a failure. ***\n"
+        );
+        return;
+    }
+    let config = SimConfig {
+        key: Some("sdk-test-key".into()),
+        latency: Latency::Fixed(Duration::ZERO),
+        ..SimConfig::default()
+    };
+    let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let sim = start(config, Registry::shipped().unwrap(), addr)
+        .await
+        .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sdk_smoke.py");
+    let output = tokio::process::Command::new("python3")
+        .arg(&script)
+        .arg(out.path())
+        .env("GOOGLE_GEMINI_BASE_URL", sim.base_url())
+        .env("GEMINI_API_KEY", "sdk-test-key")
+        .env_remove("GOOGLE_API_KEY")
+        .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
+        .env_remove("GOOGLE_GENAI_API_VERSION")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && stdout.contains("SDK SMOKE OK"),
+        "sdk_smoke.py failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    assert!(out.path().join("sdk_first.png").exists());
+    sim.shutdown().await;
+}
