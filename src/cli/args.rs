@@ -46,8 +46,12 @@ pub enum ImageProtocolArg {
 /// Subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Generate images from a prompt.
+    /// Generate images from a prompt (starts a session).
     Generate(GenerateArgs),
+    /// Continue a session with an instruction, fork it, or start one from an image.
+    Edit(EditArgs),
+    /// List, show, export or delete sessions.
+    Session(SessionArgs),
     /// List the models peel knows, with what each allows and costs.
     Models(ModelsArgs),
     /// List past jobs.
@@ -65,6 +69,32 @@ pub enum Command {
 pub struct GenerateArgs {
     /// What the image should show.
     pub prompt: String,
+    /// Number of requests to run concurrently.
+    #[arg(long, short = 'n', default_value_t = 1)]
+    pub count: u32,
+    /// Generation settings.
+    #[command(flatten)]
+    pub flags: GenFlags,
+}
+
+/// `peel edit`
+#[derive(Debug, Args)]
+pub struct EditArgs {
+    /// A session id (or unique prefix) to continue, or an image file to start a new session from.
+    pub target: String,
+    /// What to change ("make the sky more orange").
+    pub instruction: String,
+    /// Continue from this turn instead of the latest (forks a new branch).
+    #[arg(long, value_name = "TURN")]
+    pub from: Option<i64>,
+    /// Generation settings.
+    #[command(flatten)]
+    pub flags: GenFlags,
+}
+
+/// Settings shared by `generate` and `edit`.
+#[derive(Debug, Args, Clone)]
+pub struct GenFlags {
     /// Model id or alias (see `peel models`).
     #[arg(long, short)]
     pub model: Option<String>,
@@ -80,9 +110,6 @@ pub struct GenerateArgs {
     /// Reference image (png, jpeg or webp); repeat for several.
     #[arg(long = "ref", value_name = "FILE")]
     pub refs: Vec<PathBuf>,
-    /// Number of requests to run concurrently.
-    #[arg(long, short = 'n', default_value_t = 1)]
-    pub count: u32,
     /// Thinking level.
     #[arg(long, value_parser = ["minimal", "high"])]
     pub thinking: Option<String>,
@@ -95,6 +122,51 @@ pub struct GenerateArgs {
     /// Print one JSON object instead of paths.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `peel session`
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: SessionAction,
+}
+
+/// `peel session …`
+#[derive(Debug, Subcommand)]
+pub enum SessionAction {
+    /// List sessions, newest first.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a session's turn tree.
+    Show {
+        /// Session id or unique prefix.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a session's images (in turn order) and session.json into a folder.
+    Export {
+        /// Session id or unique prefix.
+        id: String,
+        /// Destination folder (created; must be empty if it exists).
+        dir: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a session (its saved output images stay).
+    Rm {
+        /// Session id or unique prefix.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `peel models`
@@ -163,4 +235,16 @@ pub enum ConfigAction {
         #[arg(long)]
         force: bool,
     },
+}
+
+impl SessionAction {
+    /// Whether JSON output was asked for.
+    pub fn json(&self) -> bool {
+        match self {
+            Self::List { json }
+            | Self::Show { json, .. }
+            | Self::Export { json, .. }
+            | Self::Rm { json, .. } => *json,
+        }
+    }
 }

@@ -4,37 +4,75 @@ use std::collections::BTreeMap;
 
 use serde_json::json;
 
-use super::args::GenerateArgs;
+use super::args::{GenFlags, GenerateArgs};
 use super::{Cli, CliError, Context};
+use crate::store::Store;
+use crate::studio::spec::SessionLink;
 use crate::studio::{
-    GenerateSpec, Grounding, JobId, Studio, StudioError, StudioEvent, backend, spec,
+    GenerateSpec, Grounding, JobId, PreparedJob, Studio, StudioError, StudioEvent, backend, spec,
 };
 
-/// Validates, runs every request concurrently, prints paths (or JSON).
+/// Validates, starts a session, runs every request concurrently, prints paths (or JSON).
 pub async fn run(cli: &Cli, args: GenerateArgs) -> Result<(), CliError> {
     let ctx = Context::load(cli)?;
+    let spec = spec_from_flags(&ctx, &args.prompt, &args.flags, args.count)?;
+    let mut jobs = spec::prepare(&spec, &ctx.registry)?;
+    let store = ctx.store()?;
+    let session = store.create_session(&title(&args.prompt), &jobs[0].settings.model)?;
+    for job in &mut jobs {
+        job.session = Some(SessionLink {
+            session_id: session.clone(),
+            parent: None,
+        });
+    }
+    execute(&ctx, store, jobs, &args.flags, Some(session)).await
+}
+
+/// Turns flags (falling back to `[defaults]`) into a spec.
+pub fn spec_from_flags(
+    ctx: &Context,
+    prompt: &str,
+    flags: &GenFlags,
+    count: u32,
+) -> Result<GenerateSpec, CliError> {
     let defaults = &ctx.settings.config.defaults;
-    let grounding = args
+    let grounding = flags
         .grounding
         .as_deref()
         .or(defaults.grounding.as_deref())
         .map(Grounding::parse)
         .transpose()?;
-    let spec = GenerateSpec {
-        prompt: args.prompt.clone(),
-        model: args.model.clone().or_else(|| defaults.model.clone()),
-        aspect: args.aspect.clone().or_else(|| defaults.aspect.clone()),
-        size: args.size.clone().or_else(|| defaults.size.clone()),
-        seed: args.seed,
-        refs: args.refs.clone(),
-        thinking: args.thinking.clone().or_else(|| defaults.thinking.clone()),
+    Ok(GenerateSpec {
+        prompt: prompt.to_string(),
+        model: flags.model.clone().or_else(|| defaults.model.clone()),
+        aspect: flags.aspect.clone().or_else(|| defaults.aspect.clone()),
+        size: flags.size.clone().or_else(|| defaults.size.clone()),
+        seed: flags.seed,
+        refs: flags.refs.clone(),
+        thinking: flags.thinking.clone().or_else(|| defaults.thinking.clone()),
         grounding: grounding.unwrap_or_default(),
-        count: args.count,
-        out_dir: ctx.settings.output_dir(args.out.as_deref()),
-    };
-    let jobs = spec::prepare(&spec, &ctx.registry)?;
-    warn_if_retired(&ctx, &jobs[0].settings.model);
-    let store = ctx.store()?;
+        count,
+        out_dir: ctx.settings.output_dir(flags.out.as_deref()),
+    })
+}
+
+/// A session title from the first line of a prompt.
+pub fn title(prompt: &str) -> String {
+    let line = prompt.lines().next().unwrap_or_default().trim();
+    line.chars().take(80).collect()
+}
+
+/// Connects, runs prepared jobs, reports progress on stderr and results on stdout.
+pub async fn execute(
+    ctx: &Context,
+    store: Store,
+    jobs: Vec<PreparedJob>,
+    flags: &GenFlags,
+    session: Option<String>,
+) -> Result<(), CliError> {
+    if let Some(first) = jobs.first() {
+        warn_if_retired(ctx, &first.settings.model);
+    }
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     if conn.label.is_simulator() {
         eprintln!("peel: {}", backend::OFFLINE_BANNER);
@@ -76,7 +114,7 @@ pub async fn run(cli: &Cli, args: GenerateArgs) -> Result<(), CliError> {
         if event.is_final() {
             remaining -= 1;
         }
-        report_progress(&event, args.json, pending.len() > 1);
+        report_progress(&event, flags.json, pending.len() > 1);
         if let Some(report) = pending.get_mut(&event.job_id()) {
             report.apply(event);
         }
@@ -84,7 +122,12 @@ pub async fn run(cli: &Cli, args: GenerateArgs) -> Result<(), CliError> {
     if let Some(sim) = conn.simulator {
         sim.shutdown().await;
     }
-    finish(&args, studio.backend().as_str(), &pending)
+    finish(
+        flags,
+        studio.backend().as_str(),
+        session.as_deref(),
+        &pending,
+    )
 }
 
 #[derive(Debug, Default)]
@@ -95,6 +138,7 @@ struct JobReport {
     error: Option<StudioError>,
     cancelled: bool,
     text: Vec<String>,
+    turn: Option<i64>,
 }
 
 impl JobReport {
@@ -142,8 +186,9 @@ fn report_progress(event: &StudioEvent, json: bool, many: bool) {
 }
 
 fn finish(
-    args: &GenerateArgs,
+    args: &GenFlags,
     backend: &str,
+    session: Option<&str>,
     jobs: &BTreeMap<JobId, JobReport>,
 ) -> Result<(), CliError> {
     let total_cost: f64 = jobs.values().map(|j| j.cost_usd).sum();
@@ -160,6 +205,7 @@ fn finish(
                     json!({
                         "path": o.path, "sidecar": o.sidecar, "width": o.width, "height": o.height,
                         "mime": o.mime, "bytes": o.bytes, "cost_usd": share, "job_id": id, "seed": job.seed,
+                        "session": session, "turn": job.turn,
                     })
                 })
             })
@@ -169,11 +215,11 @@ fn finish(
             .map(|(id, job)| {
                 let state = if job.cancelled { "cancelled" } else if job.error.is_some() { "failed" } else { "done" };
                 let error = job.error.as_ref().map(|e| json!({ "kind": e.kind(), "message": e.to_string() }));
-                json!({ "id": id, "state": state, "seed": job.seed, "text": job.text, "error": error })
+                json!({ "id": id, "state": state, "seed": job.seed, "turn": job.turn, "text": job.text, "error": error })
             })
             .collect();
         let mut body = json!({
-            "outputs": outputs, "jobs": job_list, "cost_usd": total_cost, "backend": backend,
+            "outputs": outputs, "jobs": job_list, "cost_usd": total_cost, "backend": backend, "session": session,
         });
         if let Some((_, first)) = failures.first()
             && let Some(e) = &first.error
@@ -187,9 +233,18 @@ fn finish(
                 println!("{}", output.path.display());
             }
         }
-        if jobs.len() > 1 || total_cost > 0.0 {
-            let images: usize = jobs.values().map(|j| j.outputs.len()).sum();
-            eprintln!("peel: {images} image(s), ${total_cost:.3}");
+        let images: usize = jobs.values().map(|j| j.outputs.len()).sum();
+        let turns: Vec<String> = jobs
+            .values()
+            .filter_map(|j| j.turn)
+            .map(|t| t.to_string())
+            .collect();
+        match session {
+            Some(id) if !turns.is_empty() => eprintln!(
+                "peel: {images} image(s), ${total_cost:.3} · session {id} turn {} — continue with `peel edit {id} \"...\"`",
+                turns.join(",")
+            ),
+            _ => eprintln!("peel: {images} image(s), ${total_cost:.3}"),
         }
     }
     let Some((_, first)) = failures.first() else {

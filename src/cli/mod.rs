@@ -4,9 +4,11 @@ pub mod args;
 pub mod batch;
 mod config_cmd;
 mod context;
+mod edit;
 mod generate;
 mod history;
 mod models_cmd;
+mod session_cmd;
 mod sim_cmd;
 
 use std::process::ExitCode;
@@ -82,7 +84,9 @@ impl From<crate::store::StoreError> for CliError {
 /// Runs a subcommand and reports its error on stderr (and stdout as JSON when asked).
 pub async fn run(cli: Cli, command: Command) -> ExitCode {
     let json = match &command {
-        Command::Generate(a) => a.json,
+        Command::Generate(a) => a.flags.json,
+        Command::Edit(a) => a.flags.json,
+        Command::Session(a) => a.action.json(),
         Command::Models(a) => a.json,
         Command::History(a) => a.json,
         Command::Batch(a) => batch::wants_json(a),
@@ -90,6 +94,8 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
     };
     let result = match command {
         Command::Generate(args) => generate::run(&cli, args).await,
+        Command::Edit(args) => edit::run(&cli, args).await,
+        Command::Session(args) => session_cmd::run(&cli, args),
         Command::Models(args) => models_cmd::run(&cli, args).await,
         Command::History(args) => history::run(&cli, args),
         Command::Sim(args) => sim_cmd::run(args).await,

@@ -2,6 +2,7 @@
 
 mod jobs;
 mod schema;
+mod sessions;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -10,6 +11,7 @@ use rusqlite::Connection;
 use thiserror::Error;
 
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
+pub use sessions::{NewTurn, SessionSummary};
 
 /// A store failure.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -80,6 +82,14 @@ impl Store {
             conn: Arc::new(Mutex::new(conn)),
             path,
         })
+    }
+
+    /// Where session images are kept: `blobs/` beside the database.
+    pub fn blob_dir(&self) -> std::path::PathBuf {
+        match Path::new(&self.path).parent() {
+            Some(dir) if self.path != ":memory:" => dir.join("blobs"),
+            _ => std::env::temp_dir().join(format!("peel-blobs-{}", std::process::id())),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {

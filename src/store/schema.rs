@@ -26,6 +26,33 @@ const MIGRATIONS: &[&str] = &[
         elapsed_ms INTEGER
     );
     CREATE INDEX jobs_created ON jobs(created_at);",
+    // 2: sessions and turns
+    "CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        title TEXT NOT NULL,
+        model TEXT NOT NULL,
+        head_turn INTEGER
+    );
+    CREATE TABLE turns (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        parent_id INTEGER REFERENCES turns(id),
+        created_at TEXT NOT NULL,
+        instruction TEXT NOT NULL,
+        user_json TEXT NOT NULL,
+        model_json TEXT NOT NULL,
+        outputs_json TEXT NOT NULL DEFAULT '[]',
+        job_id INTEGER
+    );
+    CREATE INDEX turns_session ON turns(session_id);
+    CREATE TABLE uploads (
+        sha256 TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        uri TEXT NOT NULL,
+        mime TEXT NOT NULL,
+        expires_at TEXT NOT NULL
+    );",
 ];
 
 /// Brings the schema up to date.

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use super::error::StudioError;
 use super::output::SavedOutput;
+use super::session::TurnId;
 use super::spec::ResolvedSettings;
 
 /// A job's id (its row in the store).
@@ -41,6 +42,8 @@ pub enum StudioEvent {
         cost_usd: f64,
         elapsed: Duration,
         text: Vec<String>,
+        session: Option<String>,
+        turn: Option<TurnId>,
     },
     /// Failed for good.
     Failed {

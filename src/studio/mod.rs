@@ -2,10 +2,12 @@
 
 pub mod backend;
 pub mod batch;
+pub mod blobs;
 pub mod error;
 pub mod events;
 pub mod output;
 pub mod runner;
+pub mod session;
 pub mod spec;
 
 pub use error::StudioError;

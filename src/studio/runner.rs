@@ -9,14 +9,16 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use super::backend::BackendLabel;
+use super::blobs::Blobs;
 use super::error::StudioError;
 use super::events::{JobId, JobInfo, StudioEvent};
 use super::output::{self, SavedOutput};
-use super::spec::PreparedJob;
+use super::session::{self, TurnId};
+use super::spec::{PreparedJob, SessionLink};
 use crate::api::client::GeminiClient;
 use crate::api::outcome::{self, Outcome};
 use crate::models::{Lane, Registry};
-use crate::store::{JobRecord, JobUpdate, Store};
+use crate::store::{JobRecord, JobUpdate, NewTurn, Store};
 
 /// Requests in flight at once unless configured otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -48,6 +50,7 @@ struct Finished {
     cost_usd: f64,
     text: Vec<String>,
     response_id: Option<String>,
+    turn: Option<TurnId>,
 }
 
 impl Studio {
@@ -86,6 +89,11 @@ impl Studio {
     /// The store in use.
     pub fn store(&self) -> &Store {
         &self.inner.store
+    }
+
+    /// The session image store.
+    pub fn blobs(&self) -> Blobs {
+        Blobs::new(self.inner.store.blob_dir())
     }
 
     /// Which backend answers.
@@ -230,6 +238,8 @@ impl Studio {
                     "generation_config": job.request.generation_config,
                     "tools": job.request.tools,
                     "safety_settings": job.request.safety_settings,
+                    "session": job.session.as_ref().map(|s| &s.session_id),
+                    "parent_turn": job.session.as_ref().and_then(|s| s.parent),
                     "response_id": outcome.response_id,
                     "model_version": outcome.model_version,
                     "finish_reason": outcome.finish_reason.as_ref().map(|r| r.to_string()),
@@ -268,12 +278,46 @@ impl Studio {
                 }
             }
         }
+        let turn = match &job.session {
+            Some(link) => Some(self.record_turn(id, job, link, &outcome, &outputs)?),
+            None => None,
+        };
         Ok(Finished {
             outputs,
             cost_usd,
             text: outcome.text,
             response_id: outcome.response_id,
+            turn,
         })
+    }
+
+    /// Adds the answered turn to its session, images in the blob store, signatures verbatim.
+    fn record_turn(
+        &self,
+        id: JobId,
+        job: &PreparedJob,
+        link: &SessionLink,
+        outcome: &Outcome,
+        outputs: &[SavedOutput],
+    ) -> Result<TurnId, StudioError> {
+        let blobs = self.blobs();
+        let user = job.request.contents.last().cloned().unwrap_or_default();
+        let user = session::store_content(&user, &[], &blobs)?;
+        let model = outcome.model_turn.clone().unwrap_or_default();
+        let model = session::store_content(&model, &outcome.images, &blobs)?;
+        let paths: Vec<String> = outputs
+            .iter()
+            .map(|o| o.path.display().to_string())
+            .collect();
+        Ok(self.inner.store.insert_turn(&NewTurn {
+            session: &link.session_id,
+            parent: link.parent,
+            instruction: &job.prompt,
+            user: &user,
+            model: &model,
+            outputs: &paths,
+            job_id: Some(id),
+        })?)
     }
 
     fn finish(
@@ -311,6 +355,8 @@ impl Studio {
                     cost_usd: done.cost_usd,
                     elapsed,
                     text: done.text,
+                    session: job.session.map(|s| s.session_id),
+                    turn: done.turn,
                 });
             }
             Some(Err(error)) => {

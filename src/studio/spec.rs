@@ -5,6 +5,9 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use super::StudioError;
+use super::blobs::Blobs;
+use super::session::{self, Session, TurnId};
 use crate::api::wire::{
     Content, Empty, GenerateContentRequest, GenerationConfig, GoogleSearch, ImageConfig, Modality,
     Part, SearchTypes, ThinkingConfig, ThinkingLevel, Tool,
@@ -109,6 +112,17 @@ pub struct PreparedJob {
     pub refs: Vec<PathBuf>,
     /// Output folder.
     pub out_dir: PathBuf,
+    /// The session this job adds a turn to, if any.
+    pub session: Option<SessionLink>,
+}
+
+/// Where a job's answer goes in a session tree.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionLink {
+    /// The session.
+    pub session_id: String,
+    /// The turn it continues (None for a first turn).
+    pub parent: Option<TurnId>,
 }
 
 impl PreparedJob {
@@ -130,13 +144,45 @@ impl PreparedJob {
     }
 }
 
-/// Checks a spec against the registry and builds its requests; refuses before any network use.
-pub fn prepare(
+/// A spec whose settings passed the registry's checks, with its reference images loaded.
+struct Validated<'r> {
+    model: &'r ModelSpec,
+    size: String,
+    thinking: Option<String>,
+    ref_parts: Vec<Part>,
+}
+
+impl Validated<'_> {
+    fn settings(&self, spec: &GenerateSpec, seed: i64) -> ResolvedSettings {
+        ResolvedSettings {
+            model: self.model.id.clone(),
+            aspect: spec.aspect.clone(),
+            size: self.size.clone(),
+            seed,
+            thinking: self.thinking.clone(),
+            grounding: spec.grounding,
+            pixels: spec
+                .aspect
+                .as_deref()
+                .and_then(|a| self.model.pixels(a, &self.size)),
+        }
+    }
+
+    fn user_turn(&self, text: &str) -> Content {
+        let mut parts = vec![Part::text(text)];
+        parts.extend(self.ref_parts.iter().cloned());
+        Content {
+            role: Some("user".into()),
+            parts,
+        }
+    }
+}
+
+fn validate<'r>(
     spec: &GenerateSpec,
-    registry: &Registry,
-) -> Result<Vec<PreparedJob>, ValidationError> {
-    let prompt = spec.prompt.trim();
-    if prompt.is_empty() {
+    registry: &'r Registry,
+) -> Result<Validated<'r>, ValidationError> {
+    if spec.prompt.trim().is_empty() {
         return Err(ValidationError::Invalid(
             "the prompt is empty; say what the image should show".into(),
         ));
@@ -164,12 +210,6 @@ pub fn prepare(
         Grounding::Web => model.check_grounding("web")?,
         Grounding::Image => model.check_grounding("image")?,
     }
-    let count = spec.count.max(1);
-    if count > MAX_COUNT {
-        return Err(ValidationError::Invalid(format!(
-            "--count {count} is too many for one command (at most {MAX_COUNT}); use `peel batch` for larger runs"
-        )));
-    }
     if spec.refs.len() as u32 > model.references.images {
         return Err(ValidationError::Invalid(format!(
             "{} reference images given, but {} takes at most {}",
@@ -187,40 +227,100 @@ pub fn prepare(
             })?;
         ref_parts.push(Part::image(reference.mime, reference.bytes));
     }
+    Ok(Validated {
+        model,
+        size,
+        thinking,
+        ref_parts,
+    })
+}
+
+/// Checks a spec against the registry and builds its requests; refuses before any network use.
+pub fn prepare(
+    spec: &GenerateSpec,
+    registry: &Registry,
+) -> Result<Vec<PreparedJob>, ValidationError> {
+    let count = spec.count.max(1);
+    if count > MAX_COUNT {
+        return Err(ValidationError::Invalid(format!(
+            "--count {count} is too many for one command (at most {MAX_COUNT}); use `peel batch` for larger runs"
+        )));
+    }
+    let checked = validate(spec, registry)?;
+    let prompt = spec.prompt.trim();
     let base_seed = spec
         .seed
         .unwrap_or_else(|| rand::random_range(0..i32::MAX as i64));
-    (0..count)
+    Ok((0..count)
         .map(|index| {
-            let seed = wrap_seed(base_seed + index as i64);
-            let settings = ResolvedSettings {
-                model: model.id.clone(),
-                aspect: spec.aspect.clone(),
-                size: size.clone(),
-                seed,
-                thinking: thinking.clone(),
-                grounding: spec.grounding,
-                pixels: spec.aspect.as_deref().and_then(|a| model.pixels(a, &size)),
-            };
-            let mut parts = vec![Part::text(prompt)];
-            parts.extend(ref_parts.iter().cloned());
-            let request = build_request(
-                model,
-                &settings,
-                vec![Content {
-                    role: Some("user".into()),
-                    parts,
-                }],
-            );
-            Ok(PreparedJob {
+            let settings = checked.settings(spec, wrap_seed(base_seed + index as i64));
+            let request = build_request(checked.model, &settings, vec![checked.user_turn(prompt)]);
+            PreparedJob {
                 prompt: prompt.to_string(),
                 settings,
                 request,
                 refs: spec.refs.clone(),
                 out_dir: spec.out_dir.clone(),
-            })
+                session: None,
+            }
         })
-        .collect()
+        .collect())
+}
+
+/// Builds the next turn of a session: the replayed branch ending at `parent`, then the
+/// instruction (and any references) as a new user turn.
+pub fn prepare_edit(
+    spec: &GenerateSpec,
+    registry: &Registry,
+    session: &Session,
+    parent: TurnId,
+    blobs: &Blobs,
+) -> Result<PreparedJob, StudioError> {
+    let session_model = registry.resolve(&session.model)?;
+    if let Some(name) = &spec.model
+        && registry.resolve(name)?.id != session_model.id
+    {
+        return Err(ValidationError::Invalid(format!(
+            "session {} uses {}; a session cannot switch models (thought signatures belong to one model). \
+             Re-root instead: `peel edit IMAGE_PATH \"...\" --model {name}`",
+            session.id, session_model.id
+        ))
+        .into());
+    }
+    if session.turn(parent).is_none() {
+        let ids: Vec<String> = session.turns.iter().map(|t| t.id.to_string()).collect();
+        return Err(ValidationError::Invalid(format!(
+            "turn {parent} is not in session {}; its turns are: {}",
+            session.id,
+            ids.join(", ")
+        ))
+        .into());
+    }
+    let spec = GenerateSpec {
+        model: Some(session_model.id.clone()),
+        ..spec.clone()
+    };
+    let checked = validate(&spec, registry)?;
+    let instruction = spec.prompt.trim();
+    let seed = wrap_seed(
+        spec.seed
+            .unwrap_or_else(|| rand::random_range(0..i32::MAX as i64)),
+    );
+    let settings = checked.settings(&spec, seed);
+    let mut contents = session::replay(&session.chain(parent), blobs)?;
+    contents.push(checked.user_turn(instruction));
+    let request = build_request(checked.model, &settings, contents);
+    Ok(PreparedJob {
+        prompt: instruction.to_string(),
+        settings,
+        request,
+        refs: spec.refs.clone(),
+        out_dir: spec.out_dir.clone(),
+        session: Some(SessionLink {
+            session_id: session.id.clone(),
+            parent: Some(parent),
+        }),
+    })
 }
 
 /// Keeps a seed inside the wire's int32 range.
