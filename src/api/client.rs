@@ -1,5 +1,7 @@
 //! The Gemini API client: generateContent and model listing, with retries.
 
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
@@ -63,6 +65,19 @@ pub struct RetryNotice {
 pub struct GeminiClient {
     http: reqwest::Client,
     options: ClientOptions,
+    limiter: Option<Arc<RequestLimiter>>,
+}
+
+/// A client-side requests-per-minute limit shared by clones of a client (governor's own clock).
+pub type RequestLimiter = governor::DefaultDirectRateLimiter;
+
+/// A limiter that lets one generate request start every `60 / rpm` seconds, with no burst.
+pub fn rpm_limiter(rpm: u32) -> Arc<RequestLimiter> {
+    let period = Duration::from_secs_f64(60.0 / rpm.max(1) as f64);
+    let quota = governor::Quota::with_period(period)
+        .unwrap_or_else(|| governor::Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::MIN);
+    Arc::new(governor::RateLimiter::direct(quota))
 }
 
 impl std::fmt::Debug for GeminiClient {
@@ -93,7 +108,17 @@ impl GeminiClient {
                 message: e.to_string(),
                 url: options.base_url.clone(),
             })?;
-        Ok(Self { http, options })
+        Ok(Self {
+            http,
+            options,
+            limiter: None,
+        })
+    }
+
+    /// This client with every generate attempt (retries included) waiting on `limiter` first.
+    pub fn with_rate_limit(mut self, limiter: Arc<RequestLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
     }
 
     /// The base URL this client talks to.
@@ -121,17 +146,22 @@ impl GeminiClient {
             message: format!("cannot encode the request: {e}"),
         })?;
         let url = self.url(&format!("models/{model}:generateContent"));
-        let call = || self.post_json(&url, body.clone(), model);
-        let body = self
-            .with_retries(call, |failed, delay, error| {
-                on_retry(RetryNotice {
-                    failed_attempt: failed,
-                    delay,
-                    error: error.clone(),
-                })
+        let call = || async {
+            if let Some(limiter) = &self.limiter {
+                limiter.until_ready().await;
+            }
+            let body = self.post_json(&url, body.clone(), model).await?;
+            // A cut-off or non-JSON 200 body is retried like any other transient failure.
+            parse_response(&body)
+        };
+        self.with_retries(call, |failed, delay, error| {
+            on_retry(RetryNotice {
+                failed_attempt: failed,
+                delay,
+                error: error.clone(),
             })
-            .await?;
-        parse_response(&body)
+        })
+        .await
     }
 
     /// Lists every model the key can see, following pages.
@@ -158,14 +188,14 @@ impl GeminiClient {
         }
     }
 
-    async fn with_retries<F, Fut>(
+    async fn with_retries<T, F, Fut>(
         &self,
         call: F,
         mut notify: impl FnMut(u32, Duration, &ApiError),
-    ) -> Result<bytes::Bytes, ApiError>
+    ) -> Result<T, ApiError>
     where
         F: FnMut() -> Fut,
-        Fut: Future<Output = Result<bytes::Bytes, ApiError>>,
+        Fut: Future<Output = Result<T, ApiError>>,
     {
         let policy = self.options.retry;
         let backoff = ExponentialBuilder::default()

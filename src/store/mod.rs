@@ -1,5 +1,6 @@
 //! The SQLite store (WAL): jobs now; sessions, roster and batches build on it.
 
+mod batches;
 mod jobs;
 mod schema;
 mod sessions;
@@ -10,6 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 use thiserror::Error;
 
+pub use batches::{ItemRow, ItemUpdate, NewRun, RunId, RunRow};
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
 pub use sessions::{NewTurn, SessionSummary};
 

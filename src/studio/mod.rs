@@ -12,5 +12,5 @@ pub mod spec;
 
 pub use error::StudioError;
 pub use events::{JobId, JobInfo, StudioEvent};
-pub use runner::Studio;
+pub use runner::{OutputNaming, Studio};
 pub use spec::{GenerateSpec, Grounding, PreparedJob, ResolvedSettings};

@@ -1,7 +1,9 @@
 //! `peel batch …`: plan, run and resume on the interactive lane, and the Batch API lane.
 
 pub mod args;
+mod list;
 mod plan;
+mod run;
 
 pub use args::BatchArgs;
 
@@ -27,6 +29,9 @@ pub fn wants_json(args: &BatchArgs) -> bool {
 pub async fn run(cli: &Cli, args: BatchArgs) -> Result<(), CliError> {
     match args.action {
         BatchAction::Plan(a) => plan::run(cli, a),
+        BatchAction::Run(a) => run::run(cli, a).await,
+        BatchAction::Resume(a) => run::resume(cli, a).await,
+        BatchAction::List(a) if !a.remote => list::run(cli, &a),
         _ => Err(CliError::failed("unsupported", "not implemented yet")),
     }
 }

@@ -3,8 +3,11 @@
 
 pub mod error;
 pub mod file;
+pub mod interactive;
+pub mod manifest;
 pub mod matrix;
 pub mod plan;
+pub mod queue;
 pub mod validate;
 
 #[cfg(test)]
