@@ -31,6 +31,7 @@ async fn the_official_python_sdk_works_unchanged() {
     let config = SimConfig {
         key: Some("sdk-test-key".into()),
         latency: Latency::Fixed(Duration::ZERO),
+        batch_step: Duration::from_millis(200),
         ..SimConfig::default()
     };
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();

@@ -1,42 +1,331 @@
-//! The Files API (stub until implemented).
+//! The Files API: resumable uploads (`x-goog-upload-*` headers), get, list, delete, and
+//! `:download?alt=media` for files the service generated (batch results).
 
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 
-use axum::extract::State;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use chrono::{DateTime, Duration as ChronoDuration, SecondsFormat, Utc};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::SimState;
-use super::errors::SimError;
+use super::errors::{SimError, html_not_found};
 use super::request::ResolvedFile;
+use super::routes::{Params, gate, page_params, page_token};
 
-/// Uploaded and generated files.
+/// How long a file lives.
+const LIFETIME_HOURS: i64 = 48;
+
+/// Where a file came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Uploaded by a client.
+    Uploaded,
+    /// Produced by the service (batch results); downloadable.
+    Generated,
+}
+
+/// One stored file.
+#[derive(Debug, Clone)]
+pub(super) struct StoredFile {
+    pub(super) id: String,
+    pub(super) display_name: Option<String>,
+    pub(super) mime_type: String,
+    pub(super) bytes: Arc<Vec<u8>>,
+    pub(super) created: DateTime<Utc>,
+    pub(super) source: Source,
+    pub(super) version: String,
+}
+
+/// An unfinished resumable upload.
+#[derive(Debug)]
+pub(super) struct Session {
+    pub(super) display_name: Option<String>,
+    pub(super) mime_type: String,
+    pub(super) declared: Option<u64>,
+    pub(super) data: Vec<u8>,
+    pub(super) version: String,
+}
+
+/// Files and upload sessions.
 #[derive(Debug, Default)]
-pub struct FileStore {}
+pub(super) struct Inner {
+    pub(super) files: BTreeMap<String, StoredFile>,
+    pub(super) sessions: HashMap<String, Session>,
+}
+
+/// Uploaded and generated files, kept in memory.
+#[derive(Debug, Default)]
+pub struct FileStore {
+    inner: Mutex<Inner>,
+}
+
+/// A new random id of lowercase letters and digits.
+pub fn new_id(len: usize) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    (0..len)
+        .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+/// A timestamp as the service writes it.
+pub fn timestamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn not_found(id: &str) -> SimError {
+    SimError::new(
+        403,
+        "PERMISSION_DENIED",
+        format!("You do not have permission to access the File {id} or it may not exist."),
+    )
+}
 
 impl FileStore {
-    /// The bytes of file `id`, if it exists.
-    pub fn resolve(&self, _id: &str) -> Option<ResolvedFile> {
-        None
+    /// Locks the store.
+    pub(super) fn lock(&self) -> Result<std::sync::MutexGuard<'_, Inner>, SimError> {
+        self.inner.lock().map_err(|_| SimError::internal())
+    }
+
+    fn live(&self, id: &str) -> Option<StoredFile> {
+        let mut inner = self.inner.lock().ok()?;
+        let file = inner.files.get(id)?.clone();
+        if Utc::now() >= file.created + ChronoDuration::hours(LIFETIME_HOURS) {
+            inner.files.remove(id);
+            return None;
+        }
+        Some(file)
+    }
+
+    /// The bytes of file `id`, if it exists and has not expired.
+    pub fn resolve(&self, id: &str) -> Option<ResolvedFile> {
+        self.live(id).map(|f| ResolvedFile {
+            mime_type: f.mime_type,
+            bytes: f.bytes.as_ref().clone(),
+        })
+    }
+
+    /// Stores a file the service generated; returns its id.
+    pub fn add_generated(
+        &self,
+        id: &str,
+        display_name: &str,
+        mime: &str,
+        bytes: Vec<u8>,
+        version: &str,
+    ) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.files.insert(
+                id.to_string(),
+                StoredFile {
+                    id: id.to_string(),
+                    display_name: Some(display_name.to_string()),
+                    mime_type: mime.to_string(),
+                    bytes: Arc::new(bytes),
+                    created: Utc::now(),
+                    source: Source::Generated,
+                    version: version.to_string(),
+                },
+            );
+        }
     }
 }
 
-/// Upload.
-pub async fn upload(State(_state): State<Arc<SimState>>) -> Response {
-    SimError::not_found("not yet").into_response()
+/// The File resource as the service describes it.
+pub(super) fn resource(file: &StoredFile, base: &str) -> Value {
+    let hex: String = Sha256::digest(file.bytes.as_slice())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let mut v = json!({
+        "name": format!("files/{}", file.id),
+        "mimeType": file.mime_type,
+        "sizeBytes": file.bytes.len().to_string(),
+        "createTime": timestamp(file.created),
+        "updateTime": timestamp(file.created),
+        "expirationTime": timestamp(file.created + ChronoDuration::hours(LIFETIME_HOURS)),
+        "sha256Hash": STANDARD.encode(hex),
+        "uri": format!("{base}/{}/files/{}", file.version, file.id),
+        "state": "ACTIVE",
+        "source": match file.source {
+            Source::Uploaded => "UPLOADED",
+            Source::Generated => "GENERATED",
+        },
+    });
+    if let Some(name) = &file.display_name {
+        v["displayName"] = json!(name);
+    }
+    if file.source == Source::Generated {
+        v["downloadUri"] = json!(format!(
+            "{base}/download/{}/files/{}:download?alt=media",
+            file.version, file.id
+        ));
+    }
+    v
 }
-/// List.
-pub async fn list(State(_state): State<Arc<SimState>>) -> Response {
-    SimError::not_found("not yet").into_response()
+
+/// `GET /{version}/files`: one page of files.
+pub async fn list(
+    State(state): State<Arc<SimState>>,
+    Path(version): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
+        return resp;
+    }
+    let (size, offset) = match page_params(&params, 10) {
+        Ok((size, offset)) => (size.min(100), offset),
+        Err(e) => return e.into_response(),
+    };
+    let ids: Vec<String> = match state.files.lock() {
+        Ok(inner) => inner.files.keys().cloned().collect(),
+        Err(e) => return e.into_response(),
+    };
+    let live: Vec<StoredFile> = ids.iter().filter_map(|id| state.files.live(id)).collect();
+    let page: Vec<Value> = live
+        .iter()
+        .skip(offset)
+        .take(size)
+        .map(|f| resource(f, &state.base_url))
+        .collect();
+    let mut body = json!({});
+    if !page.is_empty() {
+        body["files"] = Value::Array(page);
+    }
+    if offset + size < live.len() {
+        body["nextPageToken"] = json!(page_token(offset + size));
+    }
+    Json(body).into_response()
 }
-/// Get.
-pub async fn get_file(State(_state): State<Arc<SimState>>) -> Response {
-    SimError::not_found("not yet").into_response()
+
+/// `GET /{version}/files/{id}` (metadata) or `…/files/{id}:download?alt=media` (bytes).
+pub async fn get_file(
+    State(state): State<Arc<SimState>>,
+    Path((version, name)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
+        return resp;
+    }
+    if let Some(id) = name.strip_suffix(":download") {
+        return download_bytes(&state, id, &params).unwrap_or_else(IntoResponse::into_response);
+    }
+    if name.contains(':') {
+        return html_not_found(uri.path());
+    }
+    match state.files.live(&name) {
+        Some(file) => Json(resource(&file, &state.base_url)).into_response(),
+        None => not_found(&name).into_response(),
+    }
 }
-/// Delete.
-pub async fn delete_file(State(_state): State<Arc<SimState>>) -> Response {
-    SimError::not_found("not yet").into_response()
+
+/// `DELETE /{version}/files/{id}`.
+pub async fn delete_file(
+    State(state): State<Arc<SimState>>,
+    Path((version, name)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
+        return resp;
+    }
+    if state.files.live(&name).is_none() {
+        return not_found(&name).into_response();
+    }
+    match state.files.lock() {
+        Ok(mut inner) => {
+            inner.files.remove(&name);
+            Json(json!({})).into_response()
+        }
+        Err(e) => e.into_response(),
+    }
 }
-/// Download.
-pub async fn download(State(_state): State<Arc<SimState>>) -> Response {
-    SimError::not_found("not yet").into_response()
+
+/// `GET /download/{version}/files/{id}:download?alt=media`.
+pub async fn download(
+    State(state): State<Arc<SimState>>,
+    Path((version, name)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
+        return resp;
+    }
+    let Some(id) = name.strip_suffix(":download") else {
+        return html_not_found(uri.path());
+    };
+    download_bytes(&state, id, &params).unwrap_or_else(IntoResponse::into_response)
+}
+
+fn download_bytes(
+    state: &SimState,
+    id: &str,
+    params: &HashMap<String, String>,
+) -> Result<Response, SimError> {
+    let file = state.files.live(id).ok_or_else(|| not_found(id))?;
+    if file.source != Source::Generated {
+        return Err(SimError::invalid(format!(
+            "File files/{id} cannot be downloaded: only files generated by the service (source GENERATED) can be downloaded."
+        )));
+    }
+    if params.get("alt").map(String::as_str) != Some("media") {
+        return Ok(Json(resource(&file, &state.base_url)).into_response());
+    }
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, file.mime_type.clone())],
+        file.bytes.as_ref().clone(),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_lowercase_alphanumeric() {
+        let id = new_id(12);
+        assert_eq!(id.len(), 12);
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
+    }
+
+    #[test]
+    fn generated_files_resolve_and_describe_themselves() {
+        let store = FileStore::default();
+        store.add_generated(
+            "batch-x",
+            "results",
+            "application/jsonl",
+            b"{}\n".to_vec(),
+            "v1beta",
+        );
+        let found = store.resolve("batch-x").unwrap();
+        assert_eq!(found.bytes, b"{}\n");
+        let file = store.live("batch-x").unwrap();
+        let v = resource(&file, "http://h");
+        assert_eq!(v["source"], "GENERATED");
+        assert_eq!(v["sizeBytes"], "3");
+        assert!(
+            v["downloadUri"]
+                .as_str()
+                .unwrap()
+                .ends_with(":download?alt=media")
+        );
+        assert!(store.resolve("nope").is_none());
+    }
 }

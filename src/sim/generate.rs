@@ -16,7 +16,7 @@ use super::request::{self, GenRequest};
 use super::response::{self, Rendered};
 use super::routes::{Params, gate};
 use super::schema::{self, get};
-use super::{Latency, SimState, batches, signature};
+use super::{Latency, SimState, batches, messages, signature};
 use crate::models::ModelSpec;
 
 /// Dispatches `POST /{version}/models/{model}:{action}`.
@@ -31,7 +31,7 @@ pub async fn model_action(
     let Some((model, action)) = name.rsplit_once(':') else {
         return html_not_found(uri.path());
     };
-    if let Err(resp) = gate(&state, &version, &uri, &headers, &params) {
+    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
         return resp;
     }
     let result = match action {
@@ -122,7 +122,7 @@ pub fn prepare(
     model: &ModelSpec,
     body: &Value,
 ) -> Result<GenRequest, SimError> {
-    schema::validate(body, &schema::GENERATE_CONTENT_REQUEST, version)?;
+    schema::validate(body, &messages::GENERATE_CONTENT_REQUEST, version)?;
     let lookup = |id: &str| state.files.resolve(id);
     let req = request::interpret(body, model, &lookup, rand::random::<u32>() as u64)?;
     let contents = get(body, "contents")
@@ -175,7 +175,7 @@ async fn generate(
         .faults
         .lock()
         .map_err(|_| SimError::internal())?
-        .next(|| rand::random::<f64>());
+        .next(rand::random::<f64>);
     let mut delay = match state.config.latency {
         Latency::Fixed(d) => d,
         Latency::Realistic if outcome.fault.is_some_and(is_error_fault) => {
@@ -305,7 +305,7 @@ fn count_tokens(
 ) -> Result<Response, SimError> {
     let spec = find_model(state, model, version, "countTokens")?;
     let value = parse_body(body)?;
-    schema::validate(&value, &schema::COUNT_TOKENS_REQUEST, version)?;
+    schema::validate(&value, &messages::COUNT_TOKENS_REQUEST, version)?;
     let inner = get(&value, "generate_content_request").cloned();
     let request_body = inner.unwrap_or_else(|| json!({"contents": get(&value, "contents")}));
     let lookup = |id: &str| state.files.resolve(id);

@@ -2,12 +2,15 @@
 //! (generateContent, models, files, batches) with procedural images, thought signatures,
 //! strict validation, rate limits and injectable faults.
 
+mod batch_worker;
 mod batches;
 mod canvas;
+mod capabilities;
 mod errors;
 mod faults;
 mod files;
 mod generate;
+mod messages;
 mod ratelimit;
 mod render;
 mod request;
@@ -15,6 +18,7 @@ mod response;
 mod routes;
 mod schema;
 mod signature;
+mod uploads;
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -27,6 +31,9 @@ use tokio::task::JoinHandle;
 pub use faults::{Fault, FaultKind, FaultSpec, Trigger};
 
 use crate::models::Registry;
+
+/// How long `SimHandle::shutdown` waits for requests in flight before dropping them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// How long the simulator takes to answer a generate request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,10 +116,16 @@ impl SimHandle {
         format!("http://{}", self.addr)
     }
 
-    /// Stops accepting connections and waits for the server task to end.
+    /// Stops accepting connections and waits (at most a few seconds) for requests in flight.
     pub async fn shutdown(self) {
         let _ = self.stop.send(());
-        let _ = self.task.await;
+        let abort = self.task.abort_handle();
+        if tokio::time::timeout(SHUTDOWN_GRACE, self.task)
+            .await
+            .is_err()
+        {
+            abort.abort();
+        }
     }
 }
 

@@ -14,7 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::errors::{SimError, html_not_found};
-use super::{SimState, batches, files, generate};
+use super::{SimState, batches, files, generate, uploads};
 use crate::models::ModelSpec;
 
 /// Largest request body accepted (the service allows 100 MB inline, plus base64 overhead).
@@ -31,7 +31,7 @@ pub fn router(state: Arc<SimState>) -> Router {
             "/{version}/models/{name}",
             get(get_model).post(generate::model_action),
         )
-        .route("/upload/{version}/files", post(files::upload))
+        .route("/upload/{version}/files", post(uploads::upload))
         .route("/{version}/files", get(files::list))
         .route(
             "/{version}/files/{name}",
@@ -83,18 +83,20 @@ pub fn authorize(
     }
 }
 
-/// Runs the version and key checks every endpoint shares.
+/// Runs the version and key checks every endpoint shares; `Some` is the refusal to send.
 pub fn gate(
     state: &SimState,
     version: &str,
     uri: &axum::http::Uri,
     headers: &HeaderMap,
     params: &HashMap<String, String>,
-) -> Result<(), Response> {
+) -> Option<Response> {
     if !known_version(version) {
-        return Err(html_not_found(uri.path()));
+        return Some(html_not_found(uri.path()));
     }
-    authorize(state, headers, params).map_err(IntoResponse::into_response)
+    authorize(state, headers, params)
+        .err()
+        .map(IntoResponse::into_response)
 }
 
 /// Reads `pageSize` (default `default`, at most 1000) and the offset in `pageToken`.
@@ -172,7 +174,7 @@ async fn list_models(
     Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(resp) = gate(&state, &version, &uri, &headers, &params) {
+    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
         return resp;
     }
     let (size, offset) = match page_params(&params, 50) {
@@ -203,7 +205,7 @@ async fn get_model(
     if name.contains(':') {
         return html_not_found(uri.path());
     }
-    if let Err(resp) = gate(&state, &version, &uri, &headers, &params) {
+    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
         return resp;
     }
     match state.registry.resolve(&name) {

@@ -117,6 +117,50 @@ def main() -> None:
     else:
         raise AssertionError("unknown model accepted")
 
+    # 7. Files API: upload a reference, use it by URI, delete it.
+    ref_path = os.path.join(out_dir, "sdk_first.png")
+    uploaded = client.files.upload(file=ref_path, config=types.UploadFileConfig(display_name="ref"))
+    assert uploaded.name.startswith("files/"), uploaded.name
+    assert uploaded.state.name == "ACTIVE", uploaded.state
+    assert uploaded.size_bytes == os.path.getsize(ref_path), uploaded.size_bytes
+    fetched = client.files.get(name=uploaded.name)
+    assert fetched.uri == uploaded.uri
+    assert any(f.name == uploaded.name for f in client.files.list())
+    response = client.models.generate_content(
+        model=MODEL,
+        contents=[types.Part.from_uri(file_uri=uploaded.uri, mime_type="image/png"), "Add a moon"],
+        config=types.GenerateContentConfig(image_config=types.ImageConfig(image_size="512")),
+    )
+    assert png_size(final_images(response)[0]) == (688, 384), "ratio follows the 16:9 reference"
+    client.files.delete(name=uploaded.name)
+    print("files: ok")
+
+    # 8. Batch API with inline requests; poll until done.
+    job = client.batches.create(
+        model=MODEL,
+        src=[
+            {
+                "contents": [{"parts": [{"text": "A red fox, flat icon"}], "role": "user"}],
+                "config": {"response_modalities": ["IMAGE"], "image_config": {"image_size": "512"}},
+            }
+        ],
+        config={"display_name": "sdk-batch"},
+    )
+    assert job.name.startswith("batches/"), job.name
+    import time
+
+    for _ in range(300):
+        job = client.batches.get(name=job.name)
+        if job.done:
+            break
+        time.sleep(0.05)
+    assert job.state.name == "JOB_STATE_SUCCEEDED", job.state
+    inlined = job.dest.inlined_responses
+    assert len(inlined) == 1 and inlined[0].response.candidates, inlined
+    assert any(j.name == job.name for j in client.batches.list())
+    client.batches.delete(name=job.name)
+    print("batches: ok")
+
     print("SDK SMOKE OK")
 
 
