@@ -95,6 +95,8 @@ pub struct ApiSection {
     pub timeout_secs: u64,
     /// Connection timeout in seconds.
     pub connect_timeout_secs: u64,
+    /// Inline image data (MB) a request may carry before images go through the Files API.
+    pub inline_limit_mb: f64,
 }
 
 impl Default for ApiSection {
@@ -105,6 +107,7 @@ impl Default for ApiSection {
             api_version: "v1beta".into(),
             timeout_secs: 300,
             connect_timeout_secs: 20,
+            inline_limit_mb: 20.0,
         }
     }
 }
@@ -420,6 +423,11 @@ impl Settings {
         }
         let config = Config::load(&file)?;
         Ok(Self::resolve(config, paths, env, offline))
+    }
+
+    /// Inline bytes allowed per request before images are uploaded through the Files API.
+    pub fn inline_budget(&self) -> usize {
+        (self.config.api.inline_limit_mb.clamp(0.0, 100.0) * 1024.0 * 1024.0) as usize
     }
 
     /// The output folder: flag, then config, then the platform default.

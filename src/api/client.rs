@@ -126,6 +126,16 @@ impl GeminiClient {
         &self.options.base_url
     }
 
+    /// The API version path segment.
+    pub fn api_version(&self) -> &str {
+        &self.options.api_version
+    }
+
+    /// The underlying HTTP client (the key is a default header).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
     fn url(&self, path: &str) -> String {
         format!(
             "{}/{}/{}",
@@ -150,9 +160,8 @@ impl GeminiClient {
             if let Some(limiter) = &self.limiter {
                 limiter.until_ready().await;
             }
-            let body = self.post_json(&url, body.clone(), model).await?;
-            // A cut-off or non-JSON 200 body is retried like any other transient failure.
-            parse_response(&body)
+            let bytes = self.post_json(&url, body.clone(), model).await?;
+            parse_response(&bytes)
         };
         self.with_retries(call, |failed, delay, error| {
             on_retry(RetryNotice {

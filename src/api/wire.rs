@@ -667,6 +667,41 @@ pub struct ModelInfo {
     pub thinking: Option<bool>,
 }
 
+/// A file in the Files API.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileResource {
+    /// "files/{id}".
+    #[serde(default)]
+    pub name: String,
+    /// Human name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// MIME type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Size in bytes (an int64 sent as a string).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_bytes: Option<String>,
+    /// RFC 3339 expiry (48 hours after upload).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_time: Option<String>,
+    /// The URI to put in `fileData.fileUri`.
+    #[serde(default)]
+    pub uri: String,
+    /// PROCESSING, ACTIVE or FAILED.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+}
+
+/// The body of an upload or get-file answer: `{"file": {...}}`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FileEnvelope {
+    /// The file.
+    #[serde(default)]
+    pub file: FileResource,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

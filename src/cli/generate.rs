@@ -53,6 +53,7 @@ pub fn spec_from_flags(
         grounding: grounding.unwrap_or_default(),
         count,
         out_dir: ctx.settings.output_dir(flags.out.as_deref()),
+        subjects: Vec::new(),
     })
 }
 
@@ -84,6 +85,7 @@ pub async fn execute(
         conn.label.clone(),
         jobs.len(),
     );
+    let studio = studio.with_inline_budget(ctx.settings.inline_budget());
     let mut pending: BTreeMap<JobId, JobReport> = BTreeMap::new();
     for job in jobs {
         let seed = job.settings.seed;
@@ -148,11 +150,13 @@ impl JobReport {
                 outputs,
                 cost_usd,
                 text,
+                turn,
                 ..
             } => {
                 self.outputs = outputs;
                 self.cost_usd = cost_usd;
                 self.text = text;
+                self.turn = turn;
             }
             StudioEvent::Failed { error, .. } => self.error = Some(error),
             StudioEvent::Cancelled { .. } => self.cancelled = true,

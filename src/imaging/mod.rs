@@ -5,7 +5,7 @@ mod png_text;
 use std::io::Cursor;
 use std::path::Path;
 
-pub use png_text::insert_itxt;
+pub use png_text::{insert_itxt, itxt_chunk};
 
 /// MIME types accepted as reference images.
 pub const REFERENCE_MIMES: &[&str] = &["image/png", "image/jpeg", "image/webp"];

@@ -4,6 +4,17 @@ const SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 
 /// Inserts `keyword = text` after IHDR; returns None when the bytes are not a PNG.
 pub fn insert_itxt(png: &[u8], keyword: &str, text: &str) -> Option<Vec<u8>> {
+    let (offset, chunk) = itxt_chunk(png, keyword, text)?;
+    let mut out = Vec::with_capacity(png.len() + chunk.len());
+    out.extend_from_slice(&png[..offset]);
+    out.extend_from_slice(&chunk);
+    out.extend_from_slice(&png[offset..]);
+    Some(out)
+}
+
+/// An iTXt chunk and the offset (just after IHDR) where it belongs, so a writer can
+/// stream `png[..offset]`, the chunk, then `png[offset..]` without copying the image.
+pub fn itxt_chunk(png: &[u8], keyword: &str, text: &str) -> Option<(usize, Vec<u8>)> {
     if !png.starts_with(SIGNATURE) || png.len() < SIGNATURE.len() + 8 {
         return None;
     }
@@ -24,17 +35,15 @@ pub fn insert_itxt(png: &[u8], keyword: &str, text: &str) -> Option<Vec<u8>> {
     data.extend_from_slice(keyword.as_bytes());
     data.extend_from_slice(&[0, 0, 0, 0, 0]); // keyword end, no compression, method, empty language, empty translation
     data.extend_from_slice(text.as_bytes());
-    let mut out = Vec::with_capacity(png.len() + data.len() + 12);
-    out.extend_from_slice(&png[..after_ihdr]);
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
     let mut crc = crc32fast::Hasher::new();
     crc.update(b"iTXt");
     crc.update(&data);
-    out.extend_from_slice(b"iTXt");
-    out.extend_from_slice(&data);
-    out.extend_from_slice(&crc.finalize().to_be_bytes());
-    out.extend_from_slice(&png[after_ihdr..]);
-    Some(out)
+    let mut chunk = Vec::with_capacity(data.len() + 12);
+    chunk.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    chunk.extend_from_slice(b"iTXt");
+    chunk.extend_from_slice(&data);
+    chunk.extend_from_slice(&crc.finalize().to_be_bytes());
+    Some((after_ihdr, chunk))
 }
 
 #[cfg(test)]

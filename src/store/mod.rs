@@ -4,6 +4,7 @@ mod batches;
 mod jobs;
 mod schema;
 mod sessions;
+mod uploads;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -14,6 +15,7 @@ use thiserror::Error;
 pub use batches::{ItemRow, ItemUpdate, NewRun, RunId, RunRow};
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
 pub use sessions::{NewTurn, SessionSummary};
+pub use uploads::UploadRow;
 
 /// A store failure.
 #[derive(Debug, Error, Clone, PartialEq)]

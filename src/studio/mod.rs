@@ -3,12 +3,14 @@
 pub mod backend;
 pub mod batch;
 pub mod blobs;
+pub mod compose;
 pub mod error;
 pub mod events;
 pub mod output;
 pub mod runner;
 pub mod session;
 pub mod spec;
+pub mod uploads;
 
 pub use error::StudioError;
 pub use events::{JobId, JobInfo, StudioEvent};

@@ -80,12 +80,16 @@ pub fn save_image(
         message: e.to_string(),
     })?;
     let ext = imaging::extension_for(mime);
-    let tagged = match (ext, png_prompt) {
-        ("png", Some(prompt)) => imaging::insert_itxt(bytes, "prompt", prompt),
+    let chunk = match (ext, png_prompt) {
+        ("png", Some(prompt)) => imaging::itxt_chunk(bytes, "prompt", prompt),
         _ => None,
     };
-    let data = tagged.as_deref().unwrap_or(bytes);
-    let temp = write_temp(dir, data)?;
+    let pieces: Vec<&[u8]> = match &chunk {
+        Some((offset, chunk)) => vec![&bytes[..*offset], chunk, &bytes[*offset..]],
+        None => vec![bytes],
+    };
+    let total: usize = pieces.iter().map(|p| p.len()).sum();
+    let temp = write_temp(dir, &pieces)?;
     let path = match place_without_overwrite(&temp, dir, stem, ext) {
         Ok(path) => path,
         Err(e) => {
@@ -93,14 +97,14 @@ pub fn save_image(
             return Err(e);
         }
     };
-    let (width, height) = imaging::dimensions(data).unwrap_or((0, 0));
-    let mut saved = SavedOutput {
+    let (width, height) = imaging::dimensions(bytes).unwrap_or((0, 0));
+    let saved = SavedOutput {
         sidecar: sidecar_path(&path),
         path,
         width,
         height,
         mime: mime.to_string(),
-        bytes: data.len() as u64,
+        bytes: total as u64,
     };
     let json = serde_json::to_vec_pretty(&sidecar(&saved)).map_err(|e| OutputError {
         path: saved.sidecar.clone(),
@@ -110,7 +114,6 @@ pub fn save_image(
         let _ = std::fs::remove_file(&saved.path);
         return Err(e);
     }
-    saved.bytes = data.len() as u64;
     Ok(saved)
 }
 
@@ -124,7 +127,7 @@ pub fn sidecar_path(image: &Path) -> PathBuf {
 /// Writes bytes to `path` through a temp file in the same folder and a rename.
 pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), OutputError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let temp = write_temp(dir, data)?;
+    let temp = write_temp(dir, &[data])?;
     std::fs::rename(&temp, path).map_err(|e| {
         let _ = std::fs::remove_file(&temp);
         OutputError {
@@ -134,7 +137,7 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), OutputError> {
     })
 }
 
-fn write_temp(dir: &Path, data: &[u8]) -> Result<PathBuf, OutputError> {
+fn write_temp(dir: &Path, pieces: &[&[u8]]) -> Result<PathBuf, OutputError> {
     let temp = dir.join(format!(".peel-{}.tmp", uuid::Uuid::now_v7().simple()));
     let fail = |e: std::io::Error| OutputError {
         path: temp.clone(),
@@ -145,7 +148,10 @@ fn write_temp(dir: &Path, data: &[u8]) -> Result<PathBuf, OutputError> {
         .create_new(true)
         .open(&temp)
         .map_err(fail)?;
-    let written = file.write_all(data).and_then(|_| file.sync_all());
+    let written = pieces
+        .iter()
+        .try_for_each(|p| file.write_all(p))
+        .and_then(|_| file.sync_data());
     if let Err(e) = written {
         drop(file);
         let _ = std::fs::remove_file(&temp);

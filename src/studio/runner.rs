@@ -15,6 +15,7 @@ use super::events::{JobId, JobInfo, StudioEvent};
 use super::output::{self, SavedOutput};
 use super::session::{self, TurnId};
 use super::spec::{PreparedJob, SessionLink};
+use super::uploads;
 use crate::api::client::GeminiClient;
 use crate::api::outcome::{self, Outcome};
 use crate::models::{Lane, Registry};
@@ -50,6 +51,7 @@ struct Inner {
     slots: Arc<Semaphore>,
     running: Mutex<HashMap<JobId, CancellationToken>>,
     retryable: Mutex<HashMap<JobId, PreparedJob>>,
+    inline_budget: usize,
 }
 
 /// What a finished job produced.
@@ -81,6 +83,7 @@ impl Studio {
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
             running: Mutex::new(HashMap::new()),
             retryable: Mutex::new(HashMap::new()),
+            inline_budget: uploads::DEFAULT_INLINE_BUDGET,
         };
         (
             Self {
@@ -108,6 +111,15 @@ impl Studio {
     /// Which backend answers.
     pub fn backend(&self) -> &BackendLabel {
         &self.inner.label
+    }
+
+    /// Sets how many inline bytes a request may carry before images go through the Files API.
+    /// Call right after `new`, before the studio is shared.
+    pub fn with_inline_budget(mut self, bytes: usize) -> Self {
+        if let Some(inner) = Arc::get_mut(&mut self.inner) {
+            inner.inline_budget = bytes;
+        }
+        self
     }
 
     /// Records a prepared job, starts it, and returns its id at once.
@@ -195,10 +207,18 @@ impl Studio {
             .update_job(id, &JobUpdate::Started { attempt: 1 })?;
         self.emit(StudioEvent::Sending { id, attempt: 1 });
         let mut attempts = 1u32;
+        let mut request = job.request.clone();
+        let uploaded = uploads::offload(
+            &self.inner.client,
+            &self.inner.store,
+            &mut request,
+            self.inner.inline_budget,
+        )
+        .await?;
         let response = self
             .inner
             .client
-            .generate_content(&job.settings.model, &job.request, |notice| {
+            .generate_content(&job.settings.model, &request, |notice| {
                 attempts = notice.failed_attempt + 1;
                 let _ = self
                     .inner
@@ -218,6 +238,7 @@ impl Studio {
             "finished_at": chrono::Utc::now().to_rfc3339(),
             "elapsed_ms": clock.elapsed().as_millis() as u64,
             "attempts": attempts,
+            "uploaded_files": uploaded,
         });
         let studio = self.clone();
         let job = job.clone();

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::StudioError;
 use super::blobs::Blobs;
+use super::compose::{self, Subject};
 use super::session::{self, Session, TurnId};
 use crate::api::wire::{
     Content, Empty, GenerateContentRequest, GenerationConfig, GoogleSearch, ImageConfig, Modality,
@@ -78,6 +79,8 @@ pub struct GenerateSpec {
     pub count: u32,
     /// Where images go.
     pub out_dir: PathBuf,
+    /// Anchors in shot, with their reference images loaded.
+    pub subjects: Vec<Subject>,
 }
 
 /// Settings as resolved for one request, recorded in sidecars and the store.
@@ -168,9 +171,8 @@ impl Validated<'_> {
         }
     }
 
-    fn user_turn(&self, text: &str) -> Content {
-        let mut parts = vec![Part::text(text)];
-        parts.extend(self.ref_parts.iter().cloned());
+    fn user_turn(&self, text: &str, subjects: &[Subject]) -> Content {
+        let (parts, _, _) = compose::compose(text, subjects, &self.ref_parts);
         Content {
             role: Some("user".into()),
             parts,
@@ -210,14 +212,7 @@ fn validate<'r>(
         Grounding::Web => model.check_grounding("web")?,
         Grounding::Image => model.check_grounding("image")?,
     }
-    if spec.refs.len() as u32 > model.references.images {
-        return Err(ValidationError::Invalid(format!(
-            "{} reference images given, but {} takes at most {}",
-            spec.refs.len(),
-            model.id,
-            model.references.images
-        )));
-    }
+    compose::check_budget(model, registry, &spec.subjects, spec.refs.len())?;
     let mut ref_parts = Vec::with_capacity(spec.refs.len());
     for path in &spec.refs {
         let reference =
@@ -254,7 +249,11 @@ pub fn prepare(
     Ok((0..count)
         .map(|index| {
             let settings = checked.settings(spec, wrap_seed(base_seed + index as i64));
-            let request = build_request(checked.model, &settings, vec![checked.user_turn(prompt)]);
+            let request = build_request(
+                checked.model,
+                &settings,
+                vec![checked.user_turn(prompt, &spec.subjects)],
+            );
             PreparedJob {
                 prompt: prompt.to_string(),
                 settings,
@@ -308,7 +307,7 @@ pub fn prepare_edit(
     );
     let settings = checked.settings(&spec, seed);
     let mut contents = session::replay(&session.chain(parent), blobs)?;
-    contents.push(checked.user_turn(instruction));
+    contents.push(checked.user_turn(instruction, &spec.subjects));
     let request = build_request(checked.model, &settings, contents);
     Ok(PreparedJob {
         prompt: instruction.to_string(),

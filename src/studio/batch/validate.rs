@@ -68,6 +68,8 @@ impl BatchItem {
             grounding: self.grounding,
             count: 1,
             out_dir: out_dir.to_path_buf(),
+            // TODO(roster): resolve `with` into `Subject`s once `studio::roster` lands on main.
+            subjects: Vec::new(),
         }
     }
 

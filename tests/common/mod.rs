@@ -1,0 +1,148 @@
+//! Shared helpers for driving the built `peel` binary against the simulator.
+#![allow(dead_code, clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+/// A private config/data/state/output world for one test.
+pub struct World {
+    pub root: tempfile::TempDir,
+    pub env: Vec<(String, String)>,
+}
+
+impl World {
+    /// A world with fast retries and a zero-latency embedded simulator.
+    pub fn new() -> Self {
+        let root = tempfile::tempdir().unwrap();
+        let dirs = ["config", "data", "state", "out"];
+        for d in dirs {
+            std::fs::create_dir_all(root.path().join(d)).unwrap();
+        }
+        std::fs::write(
+            root.path().join("config/config.toml"),
+            "[retry]\nattempts = 5\nbase_delay_ms = 10\nmax_delay_ms = 100\n",
+        )
+        .unwrap();
+        let p = |d: &str| root.path().join(d).display().to_string();
+        let env = vec![
+            ("PEEL_CONFIG_DIR".into(), p("config")),
+            ("PEEL_DATA_DIR".into(), p("data")),
+            ("PEEL_STATE_DIR".into(), p("state")),
+            ("PEEL_SIM_LATENCY_MS".into(), "0".into()),
+        ];
+        Self { root, env }
+    }
+
+    /// The output folder.
+    pub fn out(&self) -> PathBuf {
+        self.root.path().join("out")
+    }
+
+    /// Adds or replaces an environment variable for every command.
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.into(), value.into()));
+    }
+
+    /// A `peel` command in this world (no API key unless set).
+    pub fn peel(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_peel"));
+        cmd.env_remove("GEMINI_API_KEY")
+            .env_remove("GOOGLE_API_KEY")
+            .env_remove("GOOGLE_GEMINI_BASE_URL")
+            .env_remove("PEEL_SIM_FAULTS")
+            .current_dir(self.root.path());
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    /// Runs `peel ARGS` and returns its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.peel().args(args).output().unwrap()
+    }
+
+    /// Runs `peel ARGS --json`, expecting success, and parses stdout.
+    pub fn json(&self, args: &[&str]) -> serde_json::Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let out = self.run(&all);
+        assert!(
+            out.status.success(),
+            "peel {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    }
+
+    /// Every file below the world's root.
+    pub fn files(&self) -> Vec<PathBuf> {
+        let mut found = Vec::new();
+        walk(self.root.path(), &mut found);
+        found
+    }
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            walk(&path, found);
+        } else {
+            found.push(path);
+        }
+    }
+}
+
+/// A standalone `peel sim` process on a free port, stopped on drop.
+pub struct Sim {
+    child: Child,
+    pub url: String,
+}
+
+impl Sim {
+    /// Starts `peel sim --port 0 --latency-ms 0 EXTRA...` and waits for its address.
+    pub fn start(world: &World, extra: &[&str]) -> Self {
+        let mut child = world
+            .peel()
+            .args(["sim", "--port", "0", "--latency-ms", "0"])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap()
+            .to_string();
+        Self { child, url }
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Pixel size of an image file from its header.
+pub fn pixel_size(path: &Path) -> (u32, u32) {
+    image::ImageReader::open(path)
+        .unwrap()
+        .with_guessed_format()
+        .unwrap()
+        .into_dimensions()
+        .unwrap()
+}
+
+/// stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
