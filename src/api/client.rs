@@ -197,7 +197,7 @@ impl GeminiClient {
         }
     }
 
-    async fn with_retries<T, F, Fut>(
+    pub(crate) async fn with_retries<T, F, Fut>(
         &self,
         call: F,
         mut notify: impl FnMut(u32, Duration, &ApiError),

@@ -1,5 +1,7 @@
 //! The wire: serde types, the HTTP client, typed errors, retries.
 
+pub mod batch_wire;
+pub mod batches;
 pub mod client;
 pub mod error;
 pub mod files;

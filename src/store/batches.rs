@@ -328,6 +328,17 @@ impl Store {
         .map_err(|e| self.error(e))
     }
 
+    /// Moves a run to another output folder (before anything was saved in it).
+    pub fn set_batch_out_dir(&self, run: RunId, dir: &str) -> Result<(), StoreError> {
+        let conn = self.lock();
+        conn.execute(
+            "UPDATE batch_runs SET out_dir = ?2, updated_at = ?3 WHERE id = ?1",
+            params![run, dir, now()],
+        )
+        .map(|_| ())
+        .map_err(|e| self.error(e))
+    }
+
     /// Records a Batch API job's latest state.
     pub fn set_batch_remote_state(&self, run: RunId, remote_state: &str) -> Result<(), StoreError> {
         let conn = self.lock();

@@ -110,9 +110,13 @@ pub struct SubmitArgs {
     /// Upload the requests as a JSONL file through the Files API even when they fit inline.
     #[arg(long)]
     pub via_file: bool,
-    /// Folder where `fetch` will make the run's folder (default: the output folder).
+    /// Folder in which the run's `batch_YYYYmmdd_HHMMSS/` folder is made.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
+    /// Wait for the job and fetch its results in this process (needed with the embedded
+    /// simulator, which forgets jobs when peel exits).
+    #[arg(long)]
+    pub wait: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,

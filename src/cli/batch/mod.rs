@@ -3,6 +3,7 @@
 pub mod args;
 mod list;
 mod plan;
+mod remote;
 mod run;
 
 pub use args::BatchArgs;
@@ -31,8 +32,13 @@ pub async fn run(cli: &Cli, args: BatchArgs) -> Result<(), CliError> {
         BatchAction::Plan(a) => plan::run(cli, a),
         BatchAction::Run(a) => run::run(cli, a).await,
         BatchAction::Resume(a) => run::resume(cli, a).await,
-        BatchAction::List(a) if !a.remote => list::run(cli, &a),
-        _ => Err(CliError::failed("unsupported", "not implemented yet")),
+        BatchAction::List(a) if a.remote => remote::list(cli, a.json).await,
+        BatchAction::List(a) => list::run(cli, &a),
+        BatchAction::Submit(a) => remote::submit(cli, a).await,
+        BatchAction::Status(a) => remote::status(cli, a).await,
+        BatchAction::Wait(a) => remote::wait(cli, a).await,
+        BatchAction::Fetch(a) => remote::fetch(cli, a).await,
+        BatchAction::Cancel(a) => remote::cancel(cli, a).await,
     }
 }
 

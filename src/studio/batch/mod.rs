@@ -8,6 +8,8 @@ pub mod manifest;
 pub mod matrix;
 pub mod plan;
 pub mod queue;
+pub mod remote;
+pub mod results;
 pub mod validate;
 
 #[cfg(test)]
