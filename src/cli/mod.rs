@@ -8,8 +8,10 @@ mod edit;
 mod generate;
 mod history;
 mod models_cmd;
+pub mod review_cmd;
 mod session_cmd;
 mod sim_cmd;
+pub mod view;
 
 use std::process::ExitCode;
 
@@ -101,6 +103,8 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Sim(args) => sim_cmd::run(args).await,
         Command::Config(args) => config_cmd::run(&cli, args),
         Command::Batch(args) => batch::run(&cli, args).await,
+        Command::View(args) => view::run(&cli, args),
+        Command::Review(args) => review_cmd::run(&cli, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,7 +2,7 @@
 //! review marks. Built from the store and written atomically; marks already in the file
 //! are kept when the run rewrites it.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -70,9 +70,12 @@ pub struct ManifestItem {
     /// Why it failed.
     #[serde(default)]
     pub error: Option<ManifestError>,
-    /// Review mark.
+    /// Review mark of the primary file.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mark: Option<Mark>,
+    /// Review marks of the item's other files (extra images, re-runs).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub file_marks: BTreeMap<String, Mark>,
     /// The prompt.
     #[serde(default)]
     pub prompt: String,
@@ -141,6 +144,7 @@ impl Manifest {
                         _ => None,
                     },
                     mark: None,
+                    file_marks: BTreeMap::new(),
                     prompt: item.as_ref().map(|i| i.prompt.clone()).unwrap_or_default(),
                     settings: item
                         .map(|i| {
@@ -193,33 +197,50 @@ impl Manifest {
     /// Writes the manifest, keeping marks that the file on disk already holds.
     pub fn write_keeping_marks(mut self, dir: &Path) -> Result<PathBuf, OutputError> {
         if let Ok(existing) = Self::read(dir) {
-            let marks: HashMap<(usize, String), Mark> = existing
+            type Marks = (Option<Mark>, BTreeMap<String, Mark>);
+            let marks: HashMap<(usize, String), Marks> = existing
                 .items
                 .into_iter()
-                .filter_map(|i| i.mark.map(|m| ((i.index, i.key), m)))
+                .map(|i| ((i.index, i.key), (i.mark, i.file_marks)))
                 .collect();
             for item in &mut self.items {
-                if let Some(mark) = marks.get(&(item.index, item.key.clone())) {
-                    item.mark = Some(*mark);
+                if let Some((mark, files)) = marks.get(&(item.index, item.key.clone())) {
+                    item.mark = *mark;
+                    item.file_marks = files.clone();
                 }
             }
         }
         self.write(dir)
     }
 
-    /// Sets (or clears) the mark of the item whose primary file is `file`; true if found.
+    /// Sets (or clears) the mark of image `file`; true if an item holds it.
     pub fn set_mark(&mut self, file: &str, mark: Option<Mark>) -> bool {
-        match self
+        let Some(item) = self
             .items
             .iter_mut()
-            .find(|i| i.file.as_deref() == Some(file))
-        {
-            Some(item) => {
-                item.mark = mark;
-                true
-            }
-            None => false,
+            .find(|i| i.file.as_deref() == Some(file) || i.files.iter().any(|f| f == file))
+        else {
+            return false;
+        };
+        if item.file.as_deref() == Some(file) {
+            item.mark = mark;
+        } else if let Some(mark) = mark {
+            item.file_marks.insert(file.to_string(), mark);
+        } else {
+            item.file_marks.remove(file);
         }
+        true
+    }
+
+    /// The mark of image `file`.
+    pub fn mark_of(&self, file: &str) -> Option<Mark> {
+        self.items.iter().find_map(|i| {
+            if i.file.as_deref() == Some(file) {
+                i.mark
+            } else {
+                i.file_marks.get(file).copied()
+            }
+        })
     }
 }
 
