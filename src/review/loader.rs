@@ -1,16 +1,21 @@
 //! Images off the UI task: thumbnails for visible tiles (from the disk cache, one decode at
 //! a time, skipped once scrolled away) and a latest-wins preview slot. Encoded protocols
 //! are kept in a bounded cache, so memory stays flat however large the folder.
+//!
+//! Each worker is one long-lived thread rather than tokio's blocking pool: decodes of 2K
+//! images spread over many pool threads leave a malloc arena per thread holding freed
+//! buffers (peak RSS 216 MB instead of 73 MB paging through 500 2K images).
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::PathBuf;
+use std::sync::mpsc as std_mpsc;
 use std::sync::{Arc, Mutex};
 
 use ratatui::layout::Size;
 use ratatui_image::Resize;
 use ratatui_image::picker::Picker;
 use ratatui_image::protocol::Protocol;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 
 use crate::imaging::thumbs::ThumbCache;
 
@@ -43,10 +48,10 @@ pub struct PreviewWant {
 
 /// The app's handle on the loader.
 pub struct Loader {
-    thumbs_tx: mpsc::UnboundedSender<(usize, PathBuf, Size)>,
+    thumbs_tx: std_mpsc::Sender<(usize, PathBuf, Size)>,
     wanted: Arc<Mutex<HashSet<usize>>>,
     requested: HashSet<usize>,
-    preview_tx: watch::Sender<Option<PreviewWant>>,
+    preview_tx: std_mpsc::Sender<PreviewWant>,
     generation: u64,
     cache: HashMap<usize, Protocol>,
     order: VecDeque<usize>,
@@ -55,17 +60,18 @@ pub struct Loader {
 impl Loader {
     /// Starts the loader tasks; results arrive on `out`.
     pub fn start(picker: Picker, cache: ThumbCache, out: mpsc::UnboundedSender<Loaded>) -> Self {
-        let (thumbs_tx, thumbs_rx) = mpsc::unbounded_channel();
-        let (preview_tx, preview_rx) = watch::channel(None);
+        let (thumbs_tx, thumbs_rx) = std_mpsc::channel();
+        let (preview_tx, preview_rx) = std_mpsc::channel();
         let wanted = Arc::new(Mutex::new(HashSet::new()));
-        tokio::spawn(thumb_worker(
-            thumbs_rx,
-            wanted.clone(),
-            picker.clone(),
-            cache,
-            out.clone(),
-        ));
-        tokio::spawn(preview_worker(preview_rx, picker, out));
+        {
+            let (wanted, picker, out) = (wanted.clone(), picker.clone(), out.clone());
+            let _ = std::thread::Builder::new()
+                .name("review-thumbs".into())
+                .spawn(move || thumb_worker(thumbs_rx, wanted, picker, cache, out));
+        }
+        let _ = std::thread::Builder::new()
+            .name("review-preview".into())
+            .spawn(move || preview_worker(preview_rx, picker, out));
         Self {
             thumbs_tx,
             wanted,
@@ -126,11 +132,11 @@ impl Loader {
     /// Asks for previews of `paths`; returns the request's generation.
     pub fn preview(&mut self, paths: Vec<PathBuf>, size: Size) -> u64 {
         self.generation += 1;
-        let _ = self.preview_tx.send(Some(PreviewWant {
+        let _ = self.preview_tx.send(PreviewWant {
             generation: self.generation,
             paths,
             size,
-        }));
+        });
         self.generation
     }
 
@@ -140,22 +146,19 @@ impl Loader {
     }
 }
 
-async fn thumb_worker(
-    mut rx: mpsc::UnboundedReceiver<(usize, PathBuf, Size)>,
+fn thumb_worker(
+    rx: std_mpsc::Receiver<(usize, PathBuf, Size)>,
     wanted: Arc<Mutex<HashSet<usize>>>,
     picker: Picker,
     cache: ThumbCache,
     out: mpsc::UnboundedSender<Loaded>,
 ) {
-    while let Some((tile, path, size)) = rx.recv().await {
+    while let Ok((tile, path, size)) = rx.recv() {
         let still = wanted.lock().map(|w| w.contains(&tile)).unwrap_or(true);
         if !still {
             continue;
         }
-        let picker = picker.clone();
-        let cache = cache.clone();
-        let made = tokio::task::spawn_blocking(move || {
-            let thumb = cache.thumbnail(&path).ok()?;
+        let made = cache.thumbnail(&path).ok().and_then(|thumb| {
             picker
                 .new_protocol(
                     image::DynamicImage::ImageRgba8(thumb),
@@ -163,10 +166,7 @@ async fn thumb_worker(
                     Resize::Fit(None),
                 )
                 .ok()
-        })
-        .await
-        .ok()
-        .flatten();
+        });
         let msg = match made {
             Some(protocol) => Loaded::Thumb { tile, protocol },
             None => Loaded::ThumbFailed { tile },
@@ -177,35 +177,29 @@ async fn thumb_worker(
     }
 }
 
-async fn preview_worker(
-    mut rx: watch::Receiver<Option<PreviewWant>>,
+/// Serves only the newest request: older ones still queued are skipped.
+fn preview_worker(
+    rx: std_mpsc::Receiver<PreviewWant>,
     picker: Picker,
     out: mpsc::UnboundedSender<Loaded>,
 ) {
-    while rx.changed().await.is_ok() {
-        let Some(want) = rx.borrow_and_update().clone() else {
-            continue;
-        };
-        let picker = picker.clone();
-        let generation = want.generation;
-        let made = tokio::task::spawn_blocking(move || {
-            want.paths
-                .iter()
-                .filter_map(|p| {
-                    let img = image::open(p).ok()?;
-                    picker.new_protocol(img, want.size, Resize::Fit(None)).ok()
-                })
-                .collect::<Vec<_>>()
-        })
-        .await
-        .unwrap_or_default();
-        if out
-            .send(Loaded::Preview {
-                generation,
-                protocols: made,
+    while let Ok(mut want) = rx.recv() {
+        while let Ok(newer) = rx.try_recv() {
+            want = newer;
+        }
+        let protocols = want
+            .paths
+            .iter()
+            .filter_map(|p| {
+                let img = image::open(p).ok()?;
+                picker.new_protocol(img, want.size, Resize::Fit(None)).ok()
             })
-            .is_err()
-        {
+            .collect::<Vec<_>>();
+        let msg = Loaded::Preview {
+            generation: want.generation,
+            protocols,
+        };
+        if out.send(msg).is_err() {
             return;
         }
     }
