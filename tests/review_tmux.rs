@@ -122,6 +122,7 @@ fn review_grid_navigates_marks_filters_and_compares() {
     assert!(started.success());
     let screen = tmux.wait_for("review · batch_");
     assert!(screen.contains("1/7 · all"), "{screen}");
+    assert!(!screen.contains('…') || tmux.wait_for("001_k0.png").contains("001_k0.png"));
     assert!(screen.contains("001_k0.png"), "{screen}");
     assert!(
         screen.contains("item number 0"),
@@ -151,6 +152,17 @@ fn review_grid_navigates_marks_filters_and_compares() {
     tmux.wait_for("c or Esc: back to the grid");
     tmux.keys(&["Escape"]);
     tmux.wait_for("y keep");
+    // Re-run the last item (007): a new image joins it, in the grid and the manifest.
+    tmux.keys(&["G", "r"]);
+    let screen = tmux.wait_for("item 7 re-ran: 007_k6-2.png");
+    assert!(screen.contains("7/8"), "{screen}");
+    assert!(dir.join("007_k6-2.png").exists() && dir.join("007_k6-2.png.json").exists());
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        m["items"][6]["files"],
+        serde_json::json!(["007_k6.png", "007_k6-2.png"])
+    );
     assert_eq!(
         manifest_marks(&dir),
         vec![

@@ -44,6 +44,7 @@ pub async fn run(cli: &Cli, args: RunArgs) -> Result<(), CliError> {
         registry: ctx.registry.clone(),
         store,
         label: conn.label.clone(),
+        forward: None,
     };
     let result = drive(&lane, run_id, options, args.lane.json).await;
     drop(lock);
@@ -83,6 +84,7 @@ pub async fn resume(cli: &Cli, args: ResumeArgs) -> Result<(), CliError> {
         registry: ctx.registry.clone(),
         store,
         label: conn.label.clone(),
+        forward: None,
     };
     let result = drive(&lane, run.id, options, args.lane.json).await;
     drop(lock);

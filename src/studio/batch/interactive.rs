@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::manifest::Manifest;
@@ -34,6 +35,8 @@ pub struct InteractiveLane {
     pub store: Store,
     /// Which backend answers.
     pub label: BackendLabel,
+    /// Every job event of the run is copied here too (the TUI's Jobs pane), if set.
+    pub forward: Option<mpsc::UnboundedSender<StudioEvent>>,
 }
 
 /// Limits for one run.
@@ -262,6 +265,9 @@ pub async fn run(
             }
         };
         let Some(event) = event else { break };
+        if let Some(forward) = &lane.forward {
+            let _ = forward.send(event.clone());
+        }
         let job = event.job_id();
         let Some(flight) = in_flight.get(&job) else {
             continue;

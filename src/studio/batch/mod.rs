@@ -13,6 +13,8 @@ pub mod results;
 pub mod validate;
 
 #[cfg(test)]
+mod lane_tests;
+#[cfg(test)]
 mod tests;
 
 pub use error::{BatchError, BatchIssue};
