@@ -7,6 +7,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ValidationError;
+use crate::studio::preset::SettingsLayer;
+use crate::studio::safety::SafetyMap;
+use crate::studio::spec::SeedMode;
 
 /// The default API host.
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
@@ -55,6 +58,9 @@ pub struct Config {
     pub sim: SimSection,
     /// The workbench.
     pub tui: TuiSection,
+    /// Named presets, `[presets.NAME]`; a project's `peel.toml` overrides them by name.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub presets: std::collections::BTreeMap<String, SettingsLayer>,
     /// Batches.
     pub batch: BatchSection,
 }
@@ -148,6 +154,11 @@ pub struct DefaultsSection {
     pub thinking: Option<String>,
     /// Grounding: off, web or image.
     pub grounding: Option<String>,
+    /// Seed mode: random, fixed or increment.
+    pub seed_mode: Option<SeedMode>,
+    /// Safety thresholds, e.g. `{ harassment = "block_only_high" }`.
+    #[serde(skip_serializing_if = "SafetyMap::is_empty")]
+    pub safety: SafetyMap,
 }
 
 /// `[output]`
@@ -245,6 +256,8 @@ pub struct Env {
     pub over_ssh: bool,
     /// `TMUX` is set.
     pub in_tmux: bool,
+    /// The working directory, where the search for a project `peel.toml` starts.
+    pub cwd: Option<PathBuf>,
 }
 
 impl Env {
@@ -265,6 +278,7 @@ impl Env {
                 .iter()
                 .any(|v| var(v).is_some()),
             in_tmux: var("TMUX").is_some(),
+            cwd: std::env::current_dir().ok(),
         }
     }
 }

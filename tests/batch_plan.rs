@@ -74,3 +74,64 @@ fn invalid_files_are_refused_with_file_line_and_field() {
         stderr(&missing)
     );
 }
+
+#[test]
+fn with_names_are_checked_against_the_roster_and_sent_as_anchors() {
+    let home = Home::new();
+    home.config("");
+    let reference = home.path("mira.png");
+    image::RgbImage::new(8, 8).save(&reference).unwrap();
+    let added = home.run(&[
+        "roster",
+        "add",
+        "character",
+        "Mira",
+        "--desc",
+        "red scarf",
+        "--ref",
+        reference.to_str().unwrap(),
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let unknown = home.write(
+        "u.toml",
+        "[defaults]\nwith = [\"mira\", \"Nobody\"]\n[[item]]\nprompt = \"x\"\n",
+    );
+    let out = home.run(&["batch", "plan", unknown.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("u.toml:2: item 1 (x), field `with`")
+            && err.contains("'Nobody'")
+            && err.contains("Mira"),
+        "{err}"
+    );
+    let good = home.write(
+        "g.toml",
+        "[[item]]\nprompt = \"at the beach\"\nsize = \"512\"\nwith = [\"mira\"]\n",
+    );
+    assert!(
+        home.run(&["batch", "plan", good.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let run = home.run(&[
+        "batch",
+        "run",
+        good.to_str().unwrap(),
+        "--out",
+        home.out().to_str().unwrap(),
+        "--rpm",
+        "6000",
+        "--json",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let dir = std::path::PathBuf::from(json(&run)["dir"].as_str().unwrap());
+    let sidecar: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("001_at-the-beach.png.json")).unwrap())
+            .unwrap();
+    assert!(
+        sidecar["anchors"].to_string().contains("Mira"),
+        "the anchor was sent: {sidecar}"
+    );
+    assert_eq!(sidecar["batch"]["with"], serde_json::json!(["mira"]));
+}

@@ -407,3 +407,56 @@ fn without_a_key_the_simulator_says_so() {
     assert!(out.status.success());
     assert!(stderr(&out).contains("offline simulator — set GEMINI_API_KEY for real images"));
 }
+
+#[test]
+fn a_model_the_service_does_not_know_gets_a_404_with_advice() {
+    let mut world = World::new();
+    // The simulator serves the shipped registry; this world's registry adds a model it lacks.
+    let sim_world = World::new();
+    let sim = Sim::start(&sim_world, &[]);
+    std::fs::write(
+        world.root.path().join("config/models.toml"),
+        r#"[models."gemini-9-image"]
+display_name = "Imaginary"
+pixels = "gemini3"
+aspect_ratios = ["1:1"]
+default_size = "1K"
+output_mime = "image/png"
+input_token_limit = 1000
+references = { characters = 1, objects = 1, images = 2 }
+prices = { input_per_million = 1.0, text_output_per_million = 1.0, image_output_per_million = 1.0 }
+sizes = [{ name = "1K", scale = 1.0, image_tokens = 10, usd = 0.5, batch_usd = 0.25 }]
+"#,
+    )
+    .unwrap();
+    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
+    world.set("GEMINI_API_KEY", "k");
+    let out = world.run(&["generate", "a fox", "--model", "gemini-9-image", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("gemini-9-image") && err.contains("peel models"),
+        "{err}"
+    );
+    assert!(!err.contains("retrying"), "404 is not retried: {err}");
+    let body: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(body["error"]["kind"], "model_not_found");
+}
+
+#[test]
+fn offline_forces_the_simulator_even_with_a_key() {
+    let mut world = World::new();
+    world.set("GEMINI_API_KEY", "some-key");
+    world.set("GOOGLE_GEMINI_BASE_URL", "http://127.0.0.1:9");
+    let body = world.json(&[
+        "generate",
+        "a fox",
+        "--offline",
+        "--out",
+        world.out().to_str().unwrap(),
+    ]);
+    assert_eq!(body["backend"], "simulator");
+    let out = world.run(&["generate", "a fox", "--out", world.out().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("network error"), "{}", stderr(&out));
+}

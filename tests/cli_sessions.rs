@@ -181,3 +181,68 @@ fn reroot_export_rm_and_refusals() {
     let gone = world.run(&["session", "show", &session]);
     assert_eq!(gone.status.code(), Some(2));
 }
+
+#[test]
+fn large_references_go_through_the_files_api_once() {
+    let mut world = World::new();
+    std::fs::write(
+        world.root.path().join("config/config.toml"),
+        "[api]\ninline_limit_mb = 0.001\n[retry]\nbase_delay_ms = 10\nmax_delay_ms = 100\n",
+    )
+    .unwrap();
+    let sim = common::Sim::start(&world, &["--key", "files-test-key"]);
+    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
+    world.set("GEMINI_API_KEY", "files-test-key");
+    let out = world.out();
+    let out_s = out.to_str().unwrap();
+    let first = world.json(&["generate", "a red kite", "--out", out_s]);
+    let reference = first["outputs"][0]["path"].as_str().unwrap().to_string();
+    let mut names = Vec::new();
+    for prompt in ["the kite over the sea", "the kite at night"] {
+        let body = world.json(&["generate", prompt, "--ref", &reference, "--out", out_s]);
+        let sidecar: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(body["outputs"][0]["sidecar"].as_str().unwrap()).unwrap(),
+        )
+        .unwrap();
+        let uploaded = sidecar["timings"]["uploaded_files"].as_array().unwrap();
+        assert_eq!(uploaded.len(), 1, "{sidecar}");
+        assert!(uploaded[0].as_str().unwrap().starts_with("files/"));
+        names.push(uploaded[0].clone());
+    }
+    assert_eq!(
+        names[0], names[1],
+        "the same reference is uploaded once and reused"
+    );
+    let db = rusqlite::Connection::open(world.root.path().join("data/peel.sqlite3")).unwrap();
+    let (count, expires): (i64, String) = db
+        .query_row("SELECT COUNT(*), MAX(expires_at) FROM uploads", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(count, 1);
+    let expires = chrono::DateTime::parse_from_rfc3339(&expires).unwrap();
+    let hours = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours();
+    assert!(
+        (46..=48).contains(&hours),
+        "expiry is about 48 h away: {hours}"
+    );
+    // An expired upload is uploaded again.
+    db.execute("UPDATE uploads SET expires_at = '2000-01-01T00:00:00Z'", [])
+        .unwrap();
+    let body = world.json(&[
+        "generate",
+        "the kite at dawn",
+        "--ref",
+        &reference,
+        "--out",
+        out_s,
+    ]);
+    let sidecar: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(body["outputs"][0]["sidecar"].as_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    assert_ne!(
+        sidecar["timings"]["uploaded_files"][0], names[0],
+        "re-uploaded after expiry"
+    );
+}

@@ -152,6 +152,13 @@ fn review_grid_navigates_marks_filters_and_compares() {
     tmux.wait_for("c or Esc: back to the grid");
     tmux.keys(&["Escape"]);
     tmux.wait_for("y keep");
+    // Promote the selected image to a new anchor: it lands in the roster.
+    tmux.keys(&["a"]);
+    tmux.wait_for("promote to anchor");
+    tmux.keys(&["object Red Mug", "Enter"]);
+    tmux.wait_for("is now a reference of object 'Red Mug' (1 refs)");
+    let roster = json(&home.run(&["roster", "list", "--json"]));
+    assert!(roster.to_string().contains("Red Mug"), "{roster}");
     // Re-run the last item (007): a new image joins it, in the grid and the manifest.
     tmux.keys(&["G", "r"]);
     let screen = tmux.wait_for("item 7 re-ran: 007_k6-2.png");

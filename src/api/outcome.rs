@@ -56,7 +56,7 @@ pub enum OutcomeError {
     },
 
     /// The output image was withheld by the safety filter.
-    #[error("the image was blocked by the safety filter ({reason}){}. This filter applies whatever the safety settings say; change what the prompt depicts and try again.", fmt_text(text.as_deref()))]
+    #[error("the image was blocked by the safety filter ({reason}){}. The image filter (IMAGE_SAFETY) fires whatever the safety settings say, so lower thresholds or --safety will not get this image through; change what the prompt (or a reference image) depicts and try again.", fmt_text(text.as_deref()))]
     ImageBlocked {
         reason: String,
         text: Option<String>,
@@ -248,6 +248,11 @@ mod tests {
             safety
                 .to_string()
                 .contains("whatever the safety settings say")
+        );
+        assert!(
+            safety
+                .to_string()
+                .contains("will not get this image through")
         );
         let none = interpret(parse(
             r#"{"candidates":[{"content":{"parts":[{"text":"I cannot draw that"}]},"finishReason":"NO_IMAGE"}]}"#,

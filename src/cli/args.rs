@@ -60,6 +60,12 @@ pub enum Command {
     Sim(SimArgs),
     /// Show or create the configuration file.
     Config(ConfigArgs),
+    /// List, show or save named presets of generation settings.
+    Preset(PresetArgs),
+    /// Check a prompt, a prompt file or a batch file for habits that make output unreliable.
+    Lint(LintArgs),
+    /// Manage the roster of consistent characters and objects.
+    Roster(RosterArgs),
     /// Run many prompts from a batch file: plan, run, resume, or the Gemini Batch API.
     Batch(super::batch::BatchArgs),
     /// Print images, or a contact sheet of a folder, straight to the terminal (no TUI).
@@ -108,9 +114,18 @@ pub struct GenFlags {
     /// Image size: 512, 1K, 2K or 4K, as the model allows.
     #[arg(long, short)]
     pub size: Option<String>,
-    /// Seed; with --count each request uses seed+1, seed+2, …
+    /// Seed; with --count each request uses seed+1, seed+2, … (see --seed-mode)
     #[arg(long)]
     pub seed: Option<i64>,
+    /// How --count requests get seeds: random, fixed (all the same) or increment (default).
+    #[arg(long, value_name = "MODE", value_parser = ["random", "fixed", "increment"])]
+    pub seed_mode: Option<String>,
+    /// Start from a named preset (see `peel preset list`); flags given here override it.
+    #[arg(long, value_name = "NAME")]
+    pub preset: Option<String>,
+    /// Safety threshold, e.g. harassment=block_only_high or HARM_CATEGORY_HATE_SPEECH=OFF; repeat for several.
+    #[arg(long, value_name = "CATEGORY=THRESHOLD")]
+    pub safety: Vec<String>,
     /// Reference image (png, jpeg or webp); repeat for several.
     #[arg(long = "ref", value_name = "FILE")]
     pub refs: Vec<PathBuf>,
@@ -120,10 +135,130 @@ pub struct GenFlags {
     /// Google Search grounding.
     #[arg(long, value_parser = ["off", "web", "image"])]
     pub grounding: Option<String>,
+    /// Put roster anchors in shot: --with Mira,Red-Mug (repeatable).
+    #[arg(long = "with", value_name = "NAME[,NAME...]")]
+    pub with: Vec<String>,
     /// Output folder.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print one JSON object instead of paths.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl GenFlags {
+    /// The settings a preset can hold, as given on the command line.
+    pub fn setting_flags(&self) -> SettingFlags {
+        SettingFlags {
+            model: self.model.clone(),
+            aspect: self.aspect.clone(),
+            size: self.size.clone(),
+            seed: self.seed,
+            seed_mode: self.seed_mode.clone(),
+            thinking: self.thinking.clone(),
+            grounding: self.grounding.clone(),
+            safety: self.safety.clone(),
+            with: (!self.with.is_empty()).then(|| crate::studio::shot::parse_with(&self.with)),
+        }
+    }
+}
+
+/// Settings a preset can hold, as flags.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SettingFlags {
+    /// Model id or alias (see `peel models`).
+    #[arg(long, short)]
+    pub model: Option<String>,
+    /// Aspect ratio, e.g. 16:9.
+    #[arg(long, short)]
+    pub aspect: Option<String>,
+    /// Image size: 512, 1K, 2K or 4K, as the model allows.
+    #[arg(long, short)]
+    pub size: Option<String>,
+    /// Seed (the first one, in increment mode).
+    #[arg(long)]
+    pub seed: Option<i64>,
+    /// How seeds are chosen: random, fixed or increment.
+    #[arg(long, value_name = "MODE", value_parser = ["random", "fixed", "increment"])]
+    pub seed_mode: Option<String>,
+    /// Thinking level.
+    #[arg(long, value_parser = ["minimal", "high"])]
+    pub thinking: Option<String>,
+    /// Google Search grounding.
+    #[arg(long, value_parser = ["off", "web", "image"])]
+    pub grounding: Option<String>,
+    /// Safety threshold, e.g. harassment=block_only_high; repeat for several.
+    #[arg(long, value_name = "CATEGORY=THRESHOLD")]
+    pub safety: Vec<String>,
+    /// Anchors in shot, by name (comma-separated).
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub with: Option<Vec<String>>,
+}
+
+/// `peel preset`
+#[derive(Debug, Args)]
+pub struct PresetArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: PresetAction,
+}
+
+/// `peel preset …`
+#[derive(Debug, Subcommand)]
+pub enum PresetAction {
+    /// List the presets in force (user config.toml and the project's peel.toml).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one preset's settings and the file it comes from.
+    Show {
+        /// The preset's name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save the given settings as a preset, keeping the file's comments and other content.
+    Save(Box<PresetSaveArgs>),
+}
+
+/// `peel preset save`
+#[derive(Debug, Args)]
+pub struct PresetSaveArgs {
+    /// The preset's name (letters, digits, - and _).
+    pub name: String,
+    /// Write to the project's peel.toml (the nearest one up from here, else ./peel.toml)
+    /// instead of the user's config.toml.
+    #[arg(long)]
+    pub project: bool,
+    /// Replace a preset of the same name in that file.
+    #[arg(long)]
+    pub force: bool,
+    /// Start from this preset; the flags given override it.
+    #[arg(long, value_name = "NAME")]
+    pub from: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The settings to save.
+    #[command(flatten)]
+    pub settings: SettingFlags,
+}
+
+/// `peel lint`
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// A prompt, a text file holding one, a batch file (.toml or .jsonl), or - for stdin.
+    pub input: String,
+    /// Anchors in shot, by name (comma-separated); batch items' own `with` wins.
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub with: Vec<String>,
+    /// Model whose prompt length limit applies (default: [defaults] model, then the registry's).
+    #[arg(long, short)]
+    pub model: Option<String>,
+    /// Print JSON.
     #[arg(long)]
     pub json: bool,
 }
@@ -241,6 +376,16 @@ pub enum ConfigAction {
     },
 }
 
+impl PresetAction {
+    /// Whether JSON output was asked for.
+    pub fn json(&self) -> bool {
+        match self {
+            Self::List { json } | Self::Show { json, .. } => *json,
+            Self::Save(args) => args.json,
+        }
+    }
+}
+
 impl SessionAction {
     /// Whether JSON output was asked for.
     pub fn json(&self) -> bool {
@@ -249,6 +394,97 @@ impl SessionAction {
             | Self::Show { json, .. }
             | Self::Export { json, .. }
             | Self::Rm { json, .. } => *json,
+        }
+    }
+}
+
+/// `peel roster`
+#[derive(Debug, Args)]
+pub struct RosterArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: RosterAction,
+}
+
+/// `peel roster …`
+#[derive(Debug, Subcommand)]
+pub enum RosterAction {
+    /// Add a character (at most five) or an object.
+    Add {
+        /// character or object.
+        kind: String,
+        /// The anchor's name, as used in prompts.
+        name: String,
+        /// Visual identifiers to restate in every shot ("orange puffer jacket, natural hair").
+        #[arg(long, default_value = "")]
+        desc: String,
+        /// Reference image (png, jpeg or webp); repeat for several.
+        #[arg(long = "ref", value_name = "FILE")]
+        refs: Vec<PathBuf>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the roster.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one anchor.
+    Show {
+        /// Anchor name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove an anchor.
+    Rm {
+        /// Anchor name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make an image (any output) a reference of an anchor, creating the anchor if needed.
+    Promote {
+        /// The image file.
+        image: PathBuf,
+        /// The anchor's name.
+        name: String,
+        /// Kind, when the anchor does not exist yet: character or object.
+        #[arg(long)]
+        kind: Option<String>,
+        /// Visual identifiers, when the anchor does not exist yet.
+        #[arg(long, default_value = "")]
+        desc: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the roster to a TOML file.
+    Export {
+        /// Destination file.
+        file: PathBuf,
+    },
+    /// Add (or update) anchors from a TOML file written by `export`.
+    Import {
+        /// Source file.
+        file: PathBuf,
+    },
+}
+
+impl RosterAction {
+    /// Whether JSON output was asked for.
+    pub fn json(&self) -> bool {
+        match self {
+            Self::Add { json, .. }
+            | Self::List { json }
+            | Self::Show { json, .. }
+            | Self::Rm { json, .. }
+            | Self::Promote { json, .. } => *json,
+            Self::Export { .. } | Self::Import { .. } => false,
         }
     }
 }

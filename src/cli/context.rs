@@ -1,11 +1,13 @@
 //! What every subcommand loads: settings, the registry, the store.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::{Cli, CliError};
 use crate::config::{Env, Settings};
 use crate::models::Registry;
 use crate::store::Store;
+use crate::studio::preset::PresetBook;
 
 /// Settings and registry for one command.
 pub struct Context {
@@ -13,6 +15,8 @@ pub struct Context {
     pub settings: Settings,
     /// The model registry.
     pub registry: Arc<Registry>,
+    /// The user's config file (`--config`, else `config.toml` in the config directory).
+    pub config_file: PathBuf,
 }
 
 impl Context {
@@ -20,14 +24,28 @@ impl Context {
     pub fn load(cli: &Cli) -> Result<Self, CliError> {
         let settings = Settings::load(Env::from_process(), cli.config.as_deref(), cli.offline)?;
         let registry = Registry::load(Some(&settings.paths.models_file()))?;
+        let config_file = cli
+            .config
+            .clone()
+            .unwrap_or_else(|| settings.paths.config_file());
         Ok(Self {
             settings,
             registry: Arc::new(registry),
+            config_file,
         })
     }
 
     /// Opens the store in the data directory.
     pub fn store(&self) -> Result<Store, CliError> {
         Ok(Store::open(&self.settings.paths.store_file())?)
+    }
+
+    /// User presets with the project's `peel.toml` (searched from the working directory) over them.
+    pub fn presets(&self) -> Result<PresetBook, CliError> {
+        Ok(PresetBook::load(
+            &self.settings.config,
+            &self.config_file,
+            self.settings.env.cwd.as_deref(),
+        )?)
     }
 }

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::args::EditArgs;
 use super::generate::{execute, spec_from_flags, title};
-use super::{Cli, CliError, Context};
+use super::{Cli, CliError, Context, layers};
 use crate::store::Store;
 use crate::studio::spec::{self, SessionLink};
 
@@ -33,7 +33,8 @@ pub async fn run(cli: &Cli, args: EditArgs) -> Result<(), CliError> {
         &session,
         parent,
         &crate::studio::blobs::Blobs::new(store.blob_dir()),
-    )?;
+    )
+    .map_err(|e| layers::explain(&ctx, &args.flags, e))?;
     execute(&ctx, store, vec![job], &args.flags, Some(id)).await
 }
 
@@ -42,7 +43,8 @@ async fn reroot(ctx: &Context, store: Store, args: &EditArgs) -> Result<(), CliE
     let mut flags = args.flags.clone();
     flags.refs.insert(0, args.target.clone().into());
     let spec = spec_from_flags(ctx, &args.instruction, &flags, 1)?;
-    let mut jobs = spec::prepare(&spec, &ctx.registry)?;
+    let mut jobs =
+        spec::prepare(&spec, &ctx.registry).map_err(|e| layers::explain(ctx, &args.flags, e))?;
     let session = store.create_session(&title(&args.instruction), &jobs[0].settings.model)?;
     for job in &mut jobs {
         job.session = Some(SessionLink {

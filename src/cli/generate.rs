@@ -5,18 +5,20 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::args::{GenFlags, GenerateArgs};
-use super::{Cli, CliError, Context};
+use super::{Cli, CliError, Context, layers};
 use crate::store::Store;
 use crate::studio::spec::SessionLink;
 use crate::studio::{
-    GenerateSpec, Grounding, JobId, PreparedJob, Studio, StudioError, StudioEvent, backend, spec,
+    GenerateSpec, JobId, PreparedJob, Studio, StudioError, StudioEvent, backend, spec,
 };
+use crate::studio::{Roster, shot};
 
 /// Validates, starts a session, runs every request concurrently, prints paths (or JSON).
 pub async fn run(cli: &Cli, args: GenerateArgs) -> Result<(), CliError> {
     let ctx = Context::load(cli)?;
     let spec = spec_from_flags(&ctx, &args.prompt, &args.flags, args.count)?;
-    let mut jobs = spec::prepare(&spec, &ctx.registry)?;
+    let mut jobs =
+        spec::prepare(&spec, &ctx.registry).map_err(|e| layers::explain(&ctx, &args.flags, e))?;
     let store = ctx.store()?;
     let session = store.create_session(&title(&args.prompt), &jobs[0].settings.model)?;
     for job in &mut jobs {
@@ -28,33 +30,39 @@ pub async fn run(cli: &Cli, args: GenerateArgs) -> Result<(), CliError> {
     execute(&ctx, store, jobs, &args.flags, Some(session)).await
 }
 
-/// Turns flags (falling back to `[defaults]`) into a spec.
+/// Turns flags over `--preset` over `[defaults]` into a spec.
 pub fn spec_from_flags(
     ctx: &Context,
     prompt: &str,
     flags: &GenFlags,
     count: u32,
 ) -> Result<GenerateSpec, CliError> {
-    let defaults = &ctx.settings.config.defaults;
-    let grounding = flags
-        .grounding
-        .as_deref()
-        .or(defaults.grounding.as_deref())
-        .map(Grounding::parse)
-        .transpose()?;
-    Ok(GenerateSpec {
+    let settings = layers::resolve(ctx, flags)?;
+    let mut spec = GenerateSpec {
         prompt: prompt.to_string(),
-        model: flags.model.clone().or_else(|| defaults.model.clone()),
-        aspect: flags.aspect.clone().or_else(|| defaults.aspect.clone()),
-        size: flags.size.clone().or_else(|| defaults.size.clone()),
-        seed: flags.seed,
         refs: flags.refs.clone(),
-        thinking: flags.thinking.clone().or_else(|| defaults.thinking.clone()),
-        grounding: grounding.unwrap_or_default(),
         count,
         out_dir: ctx.settings.output_dir(flags.out.as_deref()),
-        subjects: Vec::new(),
-    })
+        preset: flags.preset.clone(),
+        ..GenerateSpec::default()
+    };
+    settings.apply_to(&mut spec);
+    spec.subjects = anchors_in_shot(ctx, settings.with.as_deref().unwrap_or_default())
+        .map_err(|e| layers::explain(ctx, flags, e))?;
+    Ok(spec)
+}
+
+/// Loads the anchors named by `--with` from the roster.
+fn anchors_in_shot(
+    ctx: &Context,
+    with: &[String],
+) -> Result<Vec<crate::studio::compose::Subject>, CliError> {
+    let names = shot::parse_with(with);
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let roster = Roster::new(ctx.store()?);
+    Ok(shot::subjects_named(&roster, &names)?)
 }
 
 /// A session title from the first line of a prompt.

@@ -7,8 +7,12 @@ mod context;
 mod edit;
 mod generate;
 mod history;
+mod layers;
+mod lint_cmd;
 mod models_cmd;
+mod preset_cmd;
 pub mod review_cmd;
+mod roster_cmd;
 mod session_cmd;
 mod sim_cmd;
 pub mod view;
@@ -89,8 +93,11 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Generate(a) => a.flags.json,
         Command::Edit(a) => a.flags.json,
         Command::Session(a) => a.action.json(),
+        Command::Roster(a) => a.action.json(),
         Command::Models(a) => a.json,
         Command::History(a) => a.json,
+        Command::Preset(a) => a.action.json(),
+        Command::Lint(a) => a.json,
         Command::Batch(a) => batch::wants_json(a),
         _ => false,
     };
@@ -98,10 +105,13 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Generate(args) => generate::run(&cli, args).await,
         Command::Edit(args) => edit::run(&cli, args).await,
         Command::Session(args) => session_cmd::run(&cli, args),
+        Command::Roster(args) => roster_cmd::run(&cli, args),
         Command::Models(args) => models_cmd::run(&cli, args).await,
         Command::History(args) => history::run(&cli, args),
         Command::Sim(args) => sim_cmd::run(args).await,
         Command::Config(args) => config_cmd::run(&cli, args),
+        Command::Preset(args) => preset_cmd::run(&cli, args),
+        Command::Lint(args) => lint_cmd::run(&cli, args),
         Command::Batch(args) => batch::run(&cli, args).await,
         Command::View(args) => view::run(&cli, args),
         Command::Review(args) => review_cmd::run(&cli, args).await,

@@ -42,6 +42,7 @@ pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {
         None => ctx.settings.config.tui.image_protocol.clone(),
     };
     let store = ctx.store()?;
+    let store_for_roster = store.clone();
     let run = find_run(&store, &args.dir.display().to_string())?;
     let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
     let (done_tx, done_rx) = mpsc::unbounded_channel();
@@ -51,6 +52,7 @@ pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {
         dir: args.dir.clone(),
         thumbs_dir: ctx.settings.paths.data_dir.join("thumbs"),
         image_protocol: protocol,
+        roster: Some(crate::studio::roster::Roster::new(store_for_roster)),
         reruns: worker.as_ref().map(|_| (jobs_tx, done_rx)),
     })
     .await
@@ -138,7 +140,10 @@ async fn rerun(
     let mut item: BatchItem = serde_json::from_str(&row.item_json).map_err(|e| e.to_string())?;
     item.seed = rand::random_range(0..i32::MAX as i64);
     let dir = PathBuf::from(&run.out_dir);
-    let mut jobs = spec::prepare(&item.to_spec(&dir), &ctx.registry).map_err(|e| e.to_string())?;
+    let spec_ = item
+        .spec_with_roster(&dir, store)
+        .map_err(|e| e.to_string())?;
+    let mut jobs = spec::prepare(&spec_, &ctx.registry).map_err(|e| e.to_string())?;
     let job = jobs.pop().ok_or("no request was prepared")?;
     let (studio, mut events) = Studio::new(
         conn.client.clone(),

@@ -129,8 +129,15 @@ pub async fn run(opts: ReviewOptions) -> Result<ReviewExit, String> {
                     }
                     _ => state.status = strings::NO_RUN.into(),
                 },
-                // TODO(roster): promote through `studio::roster` once it lands on main.
-                Effect::Promote { .. } => state.status = strings::NO_ROSTER.into(),
+                Effect::Promote { tile, name } => {
+                    state.status = match &opts.roster {
+                        Some(roster) => {
+                            super::promote::promote(roster, &state.tiles[tile].path, &name)
+                                .unwrap_or_else(|e| format!("could not promote: {e}"))
+                        }
+                        None => strings::NO_ROSTER.into(),
+                    }
+                }
                 Effect::Edit { tile, instruction } => {
                     exit = ReviewExit::Edit {
                         path: state.tiles[tile].path.clone(),

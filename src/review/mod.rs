@@ -6,6 +6,7 @@ mod app;
 mod keys;
 pub mod layout;
 pub mod loader;
+pub mod promote;
 pub mod state;
 mod strings;
 pub mod tiles;
@@ -23,6 +24,8 @@ pub struct ReviewOptions {
     pub thumbs_dir: PathBuf,
     /// auto, kitty, sixel, iterm2 or halfblocks.
     pub image_protocol: String,
+    /// The roster, for "promote to anchor" (None: unavailable).
+    pub roster: Option<crate::studio::roster::Roster>,
     /// Re-runs: item indexes out, results back (None: re-run unavailable).
     pub reruns: Option<(
         mpsc::UnboundedSender<usize>,

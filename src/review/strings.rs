@@ -8,7 +8,8 @@ pub const COMPARE_HINTS: &str = "c or Esc: back to the grid";
 pub const EDIT_PROMPT: &str =
     "edit from here — what should change? (Enter to start, Esc to cancel): ";
 /// Prompt for the anchor's name.
-pub const ANCHOR_PROMPT: &str = "promote to anchor — name: ";
+pub const ANCHOR_PROMPT: &str =
+    "promote to anchor — name (new: character NAME or object NAME; Enter, Esc cancels): ";
 /// Shown while a thumbnail is on its way.
 pub const LOADING: &str = "…";
 /// Title of the preview pane.
@@ -17,7 +18,7 @@ pub const PREVIEW: &str = "Preview";
 pub const DETAILS: &str = "Details";
 /// Shown when the filter hides everything.
 pub const EMPTY: &str = "No images match this filter (f changes it).";
-/// Promotion is not available in this build.
-pub const NO_ROSTER: &str = "promote to anchor needs the roster, which is not in this build yet";
+/// Promotion needs the store's roster.
+pub const NO_ROSTER: &str = "promote to anchor needs the roster, which could not be opened";
 /// Re-running needs the run in the store.
 pub const NO_RUN: &str = "re-run works on batch folders whose run is in this store";

@@ -51,26 +51,42 @@ impl BatchState {
 /// One request of a batch.
 #[derive(Debug, Clone)]
 pub(super) struct Item {
+    /// The GenerateContentRequest body, checked when the batch runs.
     pub(super) request: Value,
+    /// The caller's metadata, echoed with the result (inline batches).
     pub(super) metadata: Option<Value>,
+    /// The key echoed with the result (file batches).
     pub(super) key: Option<String>,
 }
 
 /// One batch job.
 #[derive(Debug, Clone)]
 pub(super) struct Batch {
+    /// Id after `batches/`.
     pub(super) id: String,
+    /// Canonical model id.
     pub(super) model: String,
+    /// The caller's name for the batch.
     pub(super) display_name: String,
+    /// API version it was created on.
     pub(super) version: String,
+    /// Where it is in its lifecycle.
     pub(super) state: BatchState,
+    /// Creation time.
     pub(super) created: DateTime<Utc>,
+    /// Last state change.
     pub(super) updated: DateTime<Utc>,
+    /// When it reached a terminal state.
     pub(super) ended: Option<DateTime<Utc>>,
+    /// Its requests, in order.
     pub(super) items: Vec<Item>,
+    /// True when the input was a JSONL file (results go to a file too).
     pub(super) from_file: bool,
+    /// Inlined responses, once succeeded.
     pub(super) results: Vec<Value>,
+    /// How many requests failed.
     pub(super) failed: usize,
+    /// The results file (`files/batch-…`) of a file batch.
     pub(super) responses_file: Option<String>,
 }
 

@@ -10,6 +10,7 @@ pub type Rgb = [u8; 3];
 pub const GLYPH: u32 = 8;
 
 /// An RGB8 pixel buffer.
+#[derive(Clone)]
 pub struct Canvas {
     /// Width in pixels.
     pub width: u32,
@@ -126,6 +127,12 @@ impl Canvas {
         let y = y.min(self.height.saturating_sub(1)) as usize;
         let i = (y * self.width as usize + x) * 3;
         [self.pixels[i], self.pixels[i + 1], self.pixels[i + 2]]
+    }
+}
+
+impl std::fmt::Debug for Canvas {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Canvas({}x{})", self.width, self.height)
     }
 }
 

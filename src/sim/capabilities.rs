@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 
+use super::backdrop;
 use super::errors::SimError;
-use super::render;
 use super::schema::get;
 use crate::models::ModelSpec;
 
@@ -156,7 +156,7 @@ pub fn check_size(size: &str, model: &ModelSpec) -> Result<String, SimError> {
 /// Picks the model's ratio closest to an input image's shape, or 1:1.
 pub fn default_ratio(base: Option<&[u8]>, model: &ModelSpec) -> String {
     let square = "1:1".to_string();
-    let Some((w, h)) = base.and_then(render::dimensions) else {
+    let Some((w, h)) = base.and_then(backdrop::dimensions) else {
         return square;
     };
     let target = (w.max(1) as f64 / h.max(1) as f64).ln();

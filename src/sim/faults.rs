@@ -1,5 +1,12 @@
 //! Injected faults for generateContent: error answers, broken bodies, slowness and
 //! content outcomes, parsed from a spec such as `503:2,slow@0.3,image-safety`.
+//!
+//! Grammar: comma-separated tokens, each `KIND` (every request), `KIND:N` (only the first
+//! N requests that reach it) or `KIND@P` (with probability P, 0 < P ≤ 1). Kinds: `429`,
+//! `429-free-tier`, `500`, `503`, `truncated`, `html`, `slow`, `image-safety`,
+//! `prompt-blocked`, `no-image`. Tokens are tried in order and the first that fires decides
+//! the answer, so `503:2,500:1` gives 503, 503, 500, then success; `slow` only adds delay
+//! and combines with whatever else fires.
 
 use std::fmt;
 
@@ -80,7 +87,7 @@ pub struct FaultSpec {
 }
 
 impl FaultSpec {
-    /// Parses `KIND`, `KIND:N` or `KIND@P` tokens separated by commas.
+    /// Parses `KIND`, `KIND:N` or `KIND@P` tokens separated by commas (see the module docs).
     pub fn parse(spec: &str) -> Result<FaultSpec, String> {
         let mut faults = Vec::new();
         for token in spec.split(',').map(str::trim).filter(|t| !t.is_empty()) {

@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use super::SimState;
 use super::errors::{SimError, html_not_found};
-use super::request::ResolvedFile;
+use super::inputs::ResolvedFile;
 use super::routes::{Params, gate, page_params, page_token};
 
 /// How long a file lives.
@@ -33,29 +33,43 @@ pub enum Source {
 /// One stored file.
 #[derive(Debug, Clone)]
 pub(super) struct StoredFile {
+    /// Id after `files/`.
     pub(super) id: String,
+    /// The uploader's name for it.
     pub(super) display_name: Option<String>,
+    /// Its MIME type.
     pub(super) mime_type: String,
+    /// Its content.
     pub(super) bytes: Arc<Vec<u8>>,
+    /// Upload or generation time.
     pub(super) created: DateTime<Utc>,
+    /// Uploaded or generated.
     pub(super) source: Source,
+    /// API version used in its URIs.
     pub(super) version: String,
 }
 
 /// An unfinished resumable upload.
 #[derive(Debug)]
 pub(super) struct Session {
+    /// The uploader's name for it.
     pub(super) display_name: Option<String>,
+    /// Its MIME type.
     pub(super) mime_type: String,
+    /// Size announced in X-Goog-Upload-Header-Content-Length.
     pub(super) declared: Option<u64>,
+    /// Bytes received so far.
     pub(super) data: Vec<u8>,
+    /// API version used in its URIs.
     pub(super) version: String,
 }
 
 /// Files and upload sessions.
 #[derive(Debug, Default)]
 pub(super) struct Inner {
+    /// Files by id.
     pub(super) files: BTreeMap<String, StoredFile>,
+    /// Open upload sessions by upload id.
     pub(super) sessions: HashMap<String, Session>,
 }
 

@@ -34,21 +34,32 @@ pub async fn model_action(
     if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
         return resp;
     }
+    let deadline = headers
+        .get("x-server-timeout")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(Duration::from_secs_f64);
     let result = match action {
-        "generateContent" => generate(&state, &version, model, &body, Mode::Json).await,
+        "generateContent" => generate(&state, &version, model, &body, Mode::Json, deadline).await,
         "streamGenerateContent" => {
             let mode = if params.get("alt").map(String::as_str) == Some("sse") {
                 Mode::Sse
             } else {
                 Mode::Array
             };
-            generate(&state, &version, model, &body, mode).await
+            generate(&state, &version, model, &body, mode, deadline).await
         }
         "countTokens" => count_tokens(&state, &version, model, &body),
         "batchGenerateContent" => batches::create(&state, &version, model, &body),
         _ => return html_not_found(uri.path()),
     };
-    result.unwrap_or_else(IntoResponse::into_response)
+    let resp = result.unwrap_or_else(IntoResponse::into_response);
+    tracing::info!(
+        "POST /{version}/models/{model}:{action} -> {}",
+        resp.status().as_u16()
+    );
+    resp
 }
 
 /// How a generate answer is framed.
@@ -151,6 +162,7 @@ async fn generate(
     model: &str,
     body: &[u8],
     mode: Mode,
+    deadline: Option<Duration>,
 ) -> Result<Response, SimError> {
     let started = Instant::now();
     let method = if mode == Mode::Json {
@@ -181,10 +193,21 @@ async fn generate(
         Latency::Realistic if outcome.fault.is_some_and(is_error_fault) => {
             Duration::from_millis(rand::random_range(100..400))
         }
+        Latency::Realistic if req.think_hard => realistic(req.width, req.height).mul_f64(1.5),
         Latency::Realistic => realistic(req.width, req.height),
     };
     if outcome.slow {
         delay += state.config.slow_delay;
+    }
+    if let Some(deadline) = deadline
+        && delay > deadline
+    {
+        sleep_until(started, deadline).await;
+        return Err(SimError::new(
+            504,
+            "DEADLINE_EXCEEDED",
+            "Deadline expired before operation could complete.",
+        ));
     }
     let error = match outcome.fault {
         Some(FaultKind::RateLimit) => Some(SimError::rate_limited(&spec.id, 10, 2.0)),

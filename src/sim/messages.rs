@@ -101,6 +101,17 @@ const THINKING_CONFIG: Ty = Ty::Obj(
     ],
 );
 
+const RESPONSE_FORMAT: Ty = Ty::Obj(
+    "ResponseFormat",
+    &[f(
+        "image",
+        Ty::Obj(
+            "ImageResponseFormat",
+            &[f("aspect_ratio", Ty::Str), f("image_size", Ty::Str)],
+        ),
+    )],
+);
+
 const GENERATION_CONFIG: Ty = Ty::Obj(
     "GenerationConfig",
     &[
@@ -130,7 +141,7 @@ const GENERATION_CONFIG: Ty = Ty::Obj(
             "media_resolution",
             Ty::Enum("GenerationConfig.MediaResolution", MEDIA_RESOLUTIONS),
         ),
-        f("response_format", Ty::Any),
+        f("response_format", Ty::OneOrList(&RESPONSE_FORMAT)),
         f("routing_config", Ty::VertexOnly),
         f("audio_timestamp", Ty::VertexOnly),
     ],

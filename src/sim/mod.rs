@@ -1,7 +1,26 @@
 //! The offline simulator: a real HTTP server on loopback that speaks the Gemini REST API
 //! (generateContent, models, files, batches) with procedural images, thought signatures,
 //! strict validation, rate limits and injectable faults.
+//!
+//! Endpoints, each on both `v1` and `v1beta` (`{v}`), keyed by `x-goog-api-key` or `?key=`:
+//!
+//! | method | path | module |
+//! |---|---|---|
+//! | POST | `/{v}/models/{m}:generateContent`, `:streamGenerateContent[?alt=sse]`, `:countTokens` | `generate` |
+//! | POST | `/{v}/models/{m}:batchGenerateContent` | `batches` |
+//! | GET | `/{v}/models`, `/{v}/models/{m}` | `routes` |
+//! | POST | `/upload/{v}/files` (resumable: start, then `?upload_id=`) | `uploads` |
+//! | GET, DELETE | `/{v}/files`, `/{v}/files/{id}`; GET `…/files/{id}:download?alt=media` | `files` |
+//! | GET | `/download/{v}/files/{id}:download?alt=media` | `files` |
+//! | GET, DELETE, POST `:cancel` | `/{v}/batches`, `/{v}/batches/{id}` | `batches` |
+//!
+//! A generate request goes: key → model (404) → rate limit (429) → JSON and strict schema
+//! (`schema`, `messages`) → model capabilities (`capabilities`, `request`) → thought
+//! signatures of model turns (`signature`) → faults (`faults`) → latency → images
+//! (`render`, `canvas`, `backdrop`) → response (`response`). Anything else gets Google's
+//! HTML 404 page.
 
+mod backdrop;
 mod batch_worker;
 mod batches;
 mod canvas;
@@ -10,6 +29,7 @@ mod errors;
 mod faults;
 mod files;
 mod generate;
+mod inputs;
 mod messages;
 mod ratelimit;
 mod render;
@@ -42,6 +62,34 @@ pub enum Latency {
     Realistic,
     /// Always this long (use `Duration::ZERO` in tests).
     Fixed(Duration),
+}
+
+impl Latency {
+    /// Parses `realistic`, or a fixed time such as `0`, `250ms`, `1.5s`.
+    pub fn parse(text: &str) -> Result<Latency, String> {
+        let t = text.trim().to_ascii_lowercase();
+        if t == "realistic" {
+            return Ok(Latency::Realistic);
+        }
+        let (number, scale) = if let Some(ms) = t.strip_suffix("ms") {
+            (ms, 0.001)
+        } else if let Some(s) = t.strip_suffix('s') {
+            (s, 1.0)
+        } else {
+            (t.as_str(), 0.001)
+        };
+        number
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .map(|n| Latency::Fixed(Duration::from_secs_f64(n * scale)))
+            .ok_or_else(|| {
+                format!(
+                    "latency '{text}' is not understood: use 'realistic' or a time like 0, 250ms or 1.5s"
+                )
+            })
+    }
 }
 
 /// How the simulator behaves.
@@ -161,4 +209,36 @@ pub async fn start(
     });
     tracing::info!("simulator listening on http://{addr}");
     Ok(SimHandle { addr, stop, task })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn latency_parses_names_and_times() {
+        assert_eq!(Latency::parse("Realistic"), Ok(Latency::Realistic));
+        assert_eq!(Latency::parse("0"), Ok(Latency::Fixed(Duration::ZERO)));
+        assert_eq!(
+            Latency::parse("250ms"),
+            Ok(Latency::Fixed(Duration::from_millis(250)))
+        );
+        assert_eq!(
+            Latency::parse("1.5s"),
+            Ok(Latency::Fixed(Duration::from_millis(1500)))
+        );
+        assert!(Latency::parse("fast").unwrap_err().contains("'fast'"));
+        assert!(Latency::parse("-1s").is_err());
+    }
+
+    #[test]
+    fn debug_output_hides_the_key() {
+        let config = SimConfig {
+            key: Some("secret-key-123".into()),
+            ..SimConfig::default()
+        };
+        let shown = format!("{config:?}");
+        assert!(!shown.contains("secret-key-123"), "{shown}");
+        assert!(shown.contains("redacted"));
+    }
 }

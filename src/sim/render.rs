@@ -1,8 +1,6 @@
 //! Procedural images that show their prompt: a palette hashed from the prompt, shapes
 //! placed by the seed, the prompt's words in large bitmap type and a small caption.
 
-use std::io::Cursor;
-
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::{ExtendedColorType, ImageEncoder};
@@ -30,10 +28,19 @@ pub struct Scene<'a> {
     pub seed: u64,
     /// Small print at the bottom (model, size, seed).
     pub caption: &'a str,
-    /// Colours of an earlier image this one edits, if any.
-    pub base: Option<Palette>,
+    /// The earlier image this one edits, if any.
+    pub edit: Option<Edit<'a>>,
     /// A rough interim draft (a thought image) rather than the final render.
     pub draft: bool,
+}
+
+/// What an edit inherits from the image it edits.
+#[derive(Debug, Clone, Copy)]
+pub struct Edit<'a> {
+    /// Main colours of the earlier image.
+    pub palette: Palette,
+    /// The earlier image, resized to this scene and recoloured; drawn over.
+    pub backdrop: &'a Canvas,
 }
 
 /// Output encoding.
@@ -65,8 +72,8 @@ pub fn render_encoded(scene: &Scene<'_>, format: Format) -> Result<Vec<u8>, Stri
 pub fn render(scene: &Scene<'_>) -> Canvas {
     let mut rng = SplitMix(hash64(scene.prompt) ^ scene.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let own = palette_for(scene.prompt);
-    let mut pal = match scene.base {
-        Some(base) => blend(base, own, 0.35),
+    let mut pal = match scene.edit {
+        Some(edit) => blend(edit.palette, own, 0.35),
         None => own,
     };
     if scene.draft {
@@ -76,11 +83,21 @@ pub fn render(scene: &Scene<'_>) -> Canvas {
     }
     let [top, bottom, a1, a2, a3] = pal.0;
     let (w, h) = (scene.width as i64, scene.height as i64);
-    let mut canvas = Canvas::new(scene.width, scene.height, top);
-    canvas.vertical_gradient(top, bottom);
+    let backdrop = scene
+        .edit
+        .map(|e| e.backdrop)
+        .filter(|b| b.width == scene.width && b.height == scene.height);
+    let (mut canvas, bands, discs) = match backdrop {
+        Some(b) => (b.clone(), 1, 1 + rng.below(2)),
+        None => {
+            let mut c = Canvas::new(scene.width, scene.height, top);
+            c.vertical_gradient(top, bottom);
+            (c, 2 + rng.below(3), 3 + rng.below(4))
+        }
+    };
     let short = w.min(h).max(1);
     let accents = [a1, a2, a3];
-    for i in 0..(2 + rng.below(3)) {
+    for i in 0..bands {
         let lean = rng.range(-w / 2, w / 2);
         let thick = (short as f64 * (0.04 + rng.unit() * 0.10)) as i64;
         let x = rng.range(-w / 4, w);
@@ -91,7 +108,7 @@ pub fn render(scene: &Scene<'_>) -> Canvas {
             mix(accents[i as usize % 3], bottom, 0.3),
         );
     }
-    for i in 0..(3 + rng.below(4)) {
+    for i in 0..discs {
         let r = (short as f64 * (0.06 + rng.unit() * 0.22)) as i64;
         let cx = rng.range(0, w);
         let cy = rng.range(0, h);
@@ -246,18 +263,26 @@ pub fn excerpt(prompt: &str) -> String {
     format!("{}...", cut.trim_end())
 }
 
-/// The largest scale at which `text` wraps into the box, with its lines.
+/// The largest scale at which `text` wraps into the box, with its lines; scales that keep
+/// every word whole are preferred over larger ones that would split a word.
 fn fit(text: &str, max_w: i64, max_h: i64) -> Option<(u32, Vec<String>)> {
+    let longest = text
+        .split_whitespace()
+        .map(|w| w.chars().count())
+        .max()
+        .unwrap_or(1) as i64;
     let top = (max_h / GLYPH as i64).clamp(1, 400);
-    for s in (1..=top).rev() {
-        let cpl = max_w / (GLYPH as i64 * s);
-        if cpl < 1 {
-            continue;
-        }
-        let lines = wrap(text, cpl as usize);
-        let height = lines.len() as i64 * (GLYPH as i64 + 2) * s - 2 * s;
-        if height <= max_h {
-            return Some((s as u32, lines));
+    for whole_words in [true, false] {
+        for s in (1..=top).rev() {
+            let cpl = max_w / (GLYPH as i64 * s);
+            if cpl < 1 || (whole_words && cpl < longest) {
+                continue;
+            }
+            let lines = wrap(text, cpl as usize);
+            let height = lines.len() as i64 * (GLYPH as i64 + 2) * s - 2 * s;
+            if height <= max_h {
+                return Some((s as u32, lines));
+            }
         }
     }
     Some((1, wrap(text, (max_w / GLYPH as i64).max(1) as usize)))
@@ -310,51 +335,8 @@ pub fn palette_for(prompt: &str) -> Palette {
     ])
 }
 
-/// The main colours of an encoded image, to base an edit on.
-pub fn palette_of(bytes: &[u8]) -> Option<Palette> {
-    let img = image::load_from_memory(bytes)
-        .ok()?
-        .thumbnail(16, 16)
-        .to_rgb8();
-    let (w, h) = img.dimensions();
-    if w == 0 || h == 0 {
-        return None;
-    }
-    let mean = |y0: u32, y1: u32| {
-        let mut sum = [0u64; 3];
-        let mut n = 0u64;
-        for y in y0..y1.max(y0 + 1).min(h) {
-            for x in 0..w {
-                let p = img.get_pixel(x, y).0;
-                for c in 0..3 {
-                    sum[c] += p[c] as u64;
-                }
-                n += 1;
-            }
-        }
-        let n = n.max(1);
-        [(sum[0] / n) as u8, (sum[1] / n) as u8, (sum[2] / n) as u8]
-    };
-    let pick = |x: u32, y: u32| img.get_pixel(x.min(w - 1), y.min(h - 1)).0;
-    Some(Palette([
-        mean(0, h / 3),
-        mean(h * 2 / 3, h),
-        pick(w / 4, h / 4),
-        pick(w * 3 / 4, h / 2),
-        pick(w / 2, h * 3 / 4),
-    ]))
-}
-
-/// Pixel size of an encoded image without decoding it.
-pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
-    image::ImageReader::new(Cursor::new(bytes))
-        .with_guessed_format()
-        .ok()?
-        .into_dimensions()
-        .ok()
-}
-
-fn blend(base: Palette, own: Palette, t: f32) -> Palette {
+/// Mixes `own` into `base` by `t`.
+pub fn blend(base: Palette, own: Palette, t: f32) -> Palette {
     let mut out = base;
     for (o, c) in out.0.iter_mut().zip(own.0) {
         *o = mix(*o, c, t);
@@ -426,7 +408,7 @@ mod tests {
             prompt,
             seed,
             caption: "test | 1K | seed 1",
-            base: None,
+            edit: None,
             draft: false,
         }
     }
@@ -444,20 +426,19 @@ mod tests {
         let canvas = render(&scene("sizes", 1));
         let png = encode(&canvas, Format::Png).unwrap();
         assert_eq!(&png[..4], b"\x89PNG");
-        assert_eq!(dimensions(&png), Some((320, 180)));
+        assert_eq!(super::super::backdrop::dimensions(&png), Some((320, 180)));
         let jpeg = encode(&canvas, Format::Jpeg).unwrap();
         assert_eq!(&jpeg[..2], &[0xFF, 0xD8]);
-        assert_eq!(dimensions(&jpeg), Some((320, 180)));
+        assert_eq!(super::super::backdrop::dimensions(&jpeg), Some((320, 180)));
     }
 
     #[test]
-    fn edits_inherit_the_earlier_palette() {
-        let first = encode(&render(&scene("a green meadow", 3)), Format::Png).unwrap();
-        let base = palette_of(&first).unwrap();
-        let mut edit = scene("make it night", 3);
-        edit.base = Some(base);
-        let plain = render(&scene("make it night", 3));
-        assert_ne!(render(&edit).pixels, plain.pixels);
+    fn fit_keeps_words_whole_when_it_can() {
+        let (scale, lines) = fit("a watercolor fox", 170, 2000).unwrap();
+        assert_eq!(scale, 2, "{lines:?}");
+        assert!(lines.iter().any(|l| l == "watercolor"), "{lines:?}");
+        let (_, forced) = fit("supercalifragilistic", 40, 2000).unwrap();
+        assert!(forced.len() > 1);
     }
 
     #[test]

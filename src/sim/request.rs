@@ -8,29 +8,23 @@ use super::capabilities::{
     default_ratio, image_settings, thinking,
 };
 use super::errors::SimError;
-use super::schema::{decode_base64, get};
+use super::inputs::{ResolvedFile, part_image};
+use super::schema::{camel, get};
 use crate::models::ModelSpec;
 
 /// Most images one request returns.
 pub const MAX_IMAGES: u32 = 4;
 
-/// Image MIME types accepted as input.
-const INPUT_IMAGE_TYPES: &[&str] = &[
-    "image/png",
-    "image/jpeg",
-    "image/webp",
-    "image/heic",
-    "image/heif",
+/// The fields of a part's `data` oneof; a part must set one.
+const DATA_FIELDS: &[&str] = &[
+    "text",
+    "inline_data",
+    "file_data",
+    "function_call",
+    "function_response",
+    "executable_code",
+    "code_execution_result",
 ];
-
-/// A file referenced by `fileData.fileUri`, as the Files API knows it.
-#[derive(Debug, Clone)]
-pub struct ResolvedFile {
-    /// Its MIME type.
-    pub mime_type: String,
-    /// Its bytes.
-    pub bytes: Vec<u8>,
-}
 
 /// What the simulator will render for one request.
 #[derive(Debug, Clone)]
@@ -114,6 +108,25 @@ pub fn interpret(
         }
         let mut texts = Vec::new();
         for (pi, part) in parts.iter().enumerate() {
+            let set: Vec<&str> = DATA_FIELDS
+                .iter()
+                .copied()
+                .filter(|f| get(part, f).is_some())
+                .collect();
+            if set.is_empty() {
+                return Err(SimError::invalid(format!(
+                    "* GenerateContentRequest.contents[{ci}].parts[{pi}].data: required oneof field 'data' must have one initialized field\n"
+                )));
+            }
+            if let Some(second) = set.get(1) {
+                return Err(SimError::bad_field(
+                    &format!("contents[{ci}].parts[{pi}]"),
+                    format!(
+                        "Invalid JSON payload received. Oneof field 'data' is already set. Cannot set '{}'",
+                        camel(second)
+                    ),
+                ));
+            }
             if get(part, "thought").and_then(Value::as_bool) == Some(true) {
                 continue;
             }
@@ -197,83 +210,6 @@ fn all_text(content: &Value) -> String {
                 .join(" ")
         })
         .unwrap_or_default()
-}
-
-/// The image bytes of a part (empty for a URL the simulator cannot fetch), if it is an image.
-fn part_image(
-    part: &Value,
-    ci: usize,
-    pi: usize,
-    lookup: &dyn Fn(&str) -> Option<ResolvedFile>,
-) -> Result<Option<Vec<u8>>, SimError> {
-    if let Some(blob) = get(part, "inline_data") {
-        let mime = get(blob, "mime_type").and_then(Value::as_str).unwrap_or("");
-        if mime.is_empty() {
-            return Err(SimError::invalid(format!(
-                "* GenerateContentRequest.contents[{ci}].parts[{pi}].inline_data.mime_type: mime_type is not specified\n"
-            )));
-        }
-        let mime = mime.to_ascii_lowercase();
-        if !mime.starts_with("image/") {
-            return Ok(None);
-        }
-        if !INPUT_IMAGE_TYPES.contains(&mime.as_str()) {
-            return Err(SimError::invalid(format!("Unsupported MIME type: {mime}")));
-        }
-        let bytes = get(blob, "data")
-            .and_then(Value::as_str)
-            .and_then(decode_base64)
-            .unwrap_or_default();
-        if bytes.is_empty() {
-            return Err(SimError::invalid(format!(
-                "* GenerateContentRequest.contents[{ci}].parts[{pi}].inline_data.data: data is empty\n"
-            )));
-        }
-        return Ok(Some(bytes));
-    }
-    let Some(file) = get(part, "file_data") else {
-        return Ok(None);
-    };
-    let uri = get(file, "file_uri").and_then(Value::as_str).unwrap_or("");
-    if uri.is_empty() {
-        return Err(SimError::invalid(format!(
-            "* GenerateContentRequest.contents[{ci}].parts[{pi}].file_data.file_uri: file_uri is not specified\n"
-        )));
-    }
-    let declared = get(file, "mime_type").and_then(Value::as_str).unwrap_or("");
-    if let Some(id) = files_api_id(uri) {
-        let Some(found) = lookup(&id) else {
-            return Err(SimError::new(
-                403,
-                "PERMISSION_DENIED",
-                format!("You do not have permission to access the File {id} or it may not exist."),
-            ));
-        };
-        if !found.mime_type.starts_with("image/") {
-            return Ok(None);
-        }
-        return Ok(Some(found.bytes));
-    }
-    // A public URL, GCS object or video link: counted, but not fetched (offline).
-    Ok(declared.starts_with("image/").then(Vec::new))
-}
-
-/// The file id in a Files API URI (`…/v1beta/files/abc` or `files/abc`).
-pub fn files_api_id(uri: &str) -> Option<String> {
-    let rest = if let Some(rest) = uri.strip_prefix("files/") {
-        rest
-    } else if uri.starts_with("http://") || uri.starts_with("https://") {
-        let (_, rest) = uri.split_once("/files/")?;
-        let host_path = uri.split("/files/").next().unwrap_or("");
-        if !(host_path.ends_with("/v1beta") || host_path.ends_with("/v1")) {
-            return None;
-        }
-        rest
-    } else {
-        return None;
-    };
-    let id = rest.split(['?', '#', ':', '/']).next().unwrap_or("");
-    (!id.is_empty()).then(|| id.to_string())
 }
 
 /// How many images a prompt asks for ("3 images", "two variations"), 1 to 4.
@@ -419,22 +355,54 @@ mod tests {
     }
 
     #[test]
+    fn the_newer_response_format_spelling_sets_ratio_and_size() {
+        let object = interp(
+            "gemini-3.1-flash-image",
+            prompt(
+                json!({"responseFormat": {"image": {"aspectRatio": "16:9", "imageSize": "512"}}}),
+            ),
+        )
+        .unwrap();
+        assert_eq!((object.width, object.height), (688, 384));
+        let list = interp(
+            "gemini-3.1-flash-image",
+            prompt(
+                json!({"responseFormat": [{"image": {"aspectRatio": "1:1", "imageSize": "2K"}}]}),
+            ),
+        )
+        .unwrap();
+        assert_eq!((list.width, list.height), (2048, 2048));
+    }
+
+    #[test]
+    fn empty_parts_and_odd_uris_are_refused() {
+        let empty = interp(
+            "gemini-3.1-flash-image",
+            json!({"contents": [{"parts": [{}]}]}),
+        );
+        assert!(empty.unwrap_err().message.contains("oneof field 'data'"));
+        let both = interp(
+            "gemini-3.1-flash-image",
+            json!({"contents": [{"parts": [{"text": "x", "inlineData": {"mimeType": "image/png", "data": "AAEC"}}]}]}),
+        );
+        assert!(
+            both.unwrap_err()
+                .message
+                .contains("Cannot set 'inlineData'")
+        );
+        let odd = interp(
+            "gemini-3.1-flash-image",
+            json!({"contents": [{"parts": [{"fileData": {"fileUri": "ftp://x"}}]}]}),
+        );
+        assert!(odd.unwrap_err().message.contains("Unsupported file uri"));
+    }
+
+    #[test]
     fn counts_requested_images() {
         assert_eq!(requested_count("3 images of a cat"), 3);
         assert_eq!(requested_count("Give me two variations"), 2);
         assert_eq!(requested_count("make 10 different pictures"), 4);
         assert_eq!(requested_count("a cat with 3 legs"), 1);
         assert_eq!(requested_count("one image"), 1);
-    }
-
-    #[test]
-    fn files_api_ids_are_recognised() {
-        assert_eq!(files_api_id("files/abc").as_deref(), Some("abc"));
-        assert_eq!(
-            files_api_id("http://127.0.0.1:9/v1beta/files/xyz-1").as_deref(),
-            Some("xyz-1")
-        );
-        assert_eq!(files_api_id("https://example.com/cat.png"), None);
-        assert_eq!(files_api_id("gs://bucket/files/x"), None);
     }
 }

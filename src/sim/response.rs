@@ -5,8 +5,10 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 
+use super::backdrop::Backdrop;
+use super::canvas::Canvas;
 use super::faults::FaultKind;
-use super::render::{self, Format, Scene};
+use super::render::{self, Edit, Format, Scene};
 use super::request::GenRequest;
 use super::signature::{Signed, sign};
 use crate::models::ModelSpec;
@@ -31,7 +33,10 @@ pub struct Rendered {
 /// Draws and encodes every image the request needs (CPU-heavy: run off the async runtime).
 pub fn render_all(req: &GenRequest, model: &ModelSpec) -> Result<Rendered, String> {
     let format = Format::for_mime(&model.output_mime);
-    let base = req.base_image.as_deref().and_then(render::palette_of);
+    let base = req.base_image.as_deref().and_then(Backdrop::decode);
+    let full_backdrop = base
+        .as_ref()
+        .map(|b| b.canvas(req.width, req.height, &req.prompt));
     let mut finals = Vec::new();
     for i in 0..req.image_count {
         let seed = req.seed.wrapping_add(i as u64);
@@ -42,7 +47,7 @@ pub fn render_all(req: &GenRequest, model: &ModelSpec) -> Result<Rendered, Strin
             prompt: &req.prompt,
             seed,
             caption: &caption,
-            base,
+            edit: edit_of(base.as_ref(), full_backdrop.as_ref()),
             draft: false,
         };
         finals.push(render::render_encoded(&scene, format)?);
@@ -52,13 +57,14 @@ pub fn render_all(req: &GenRequest, model: &ModelSpec) -> Result<Rendered, Strin
         let scale = (DRAFT_LONG_SIDE as f64 / long as f64).min(1.0);
         let w = ((req.width as f64 * scale).round() as u32).max(1);
         let h = ((req.height as f64 * scale).round() as u32).max(1);
+        let small_backdrop = base.as_ref().map(|b| b.canvas(w, h, &req.prompt));
         let scene = Scene {
             width: w,
             height: h,
             prompt: &req.prompt,
             seed: req.seed,
             caption: "draft",
-            base,
+            edit: edit_of(base.as_ref(), small_backdrop.as_ref()),
             draft: true,
         };
         Some(render::render_encoded(&scene, format)?)
@@ -69,6 +75,14 @@ pub fn render_all(req: &GenRequest, model: &ModelSpec) -> Result<Rendered, Strin
         finals,
         draft,
         mime: model.output_mime.clone(),
+    })
+}
+
+fn edit_of<'a>(base: Option<&Backdrop>, backdrop: Option<&'a Canvas>) -> Option<Edit<'a>> {
+    let (base, backdrop) = base.zip(backdrop)?;
+    Some(Edit {
+        palette: base.palette,
+        backdrop,
     })
 }
 

@@ -15,6 +15,8 @@ pub enum Ty {
     Obj(&'static str, &'static [Field]),
     /// A repeated field.
     List(&'static Ty),
+    /// One value or a list of them (for spellings the docs disagree on).
+    OneOrList(&'static Ty),
     /// A string.
     Str,
     /// A boolean.
@@ -102,6 +104,15 @@ impl Walker<'_> {
                 }
                 Ok(())
             }
+            Ty::OneOrList(inner) => match value {
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        self.walk(item, inner, &format!("{path}[{i}]"))?;
+                    }
+                    Ok(())
+                }
+                _ => self.walk(value, inner, path),
+            },
             Ty::Str => match value {
                 Value::String(_) => Ok(()),
                 _ => Err(invalid_value(path, "TYPE_STRING", value)),
@@ -209,7 +220,12 @@ impl Walker<'_> {
                     ),
                 ));
             }
-            if child.is_object() && !matches!(field.ty, Ty::Obj(..) | Ty::Any | Ty::List(_)) {
+            if child.is_object()
+                && !matches!(
+                    field.ty,
+                    Ty::Obj(..) | Ty::Any | Ty::List(_) | Ty::OneOrList(_)
+                )
+            {
                 return Err(SimError::bad_field(
                     path,
                     format!(
@@ -218,7 +234,7 @@ impl Walker<'_> {
                     ),
                 ));
             }
-            if child.is_array() && !matches!(field.ty, Ty::List(_) | Ty::Any) {
+            if child.is_array() && !matches!(field.ty, Ty::List(_) | Ty::Any | Ty::OneOrList(_)) {
                 return Err(SimError::bad_field(
                     path,
                     format!(

@@ -2,6 +2,7 @@
 
 mod batches;
 mod jobs;
+mod roster;
 mod schema;
 mod sessions;
 mod uploads;
@@ -14,6 +15,7 @@ use thiserror::Error;
 
 pub use batches::{ItemRow, ItemUpdate, NewRun, RunId, RunRow};
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
+pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};
 pub use sessions::{NewTurn, SessionSummary};
 pub use uploads::UploadRow;
 

@@ -53,7 +53,17 @@ const MIGRATIONS: &[&str] = &[
         mime TEXT NOT NULL,
         expires_at TEXT NOT NULL
     );",
-    // 3: batch runs (both lanes) and their items: the crash-safe queue
+    // 3: anchors (the roster)
+    "CREATE TABLE anchors (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        kind TEXT NOT NULL CHECK (kind IN ('character', 'object')),
+        description TEXT NOT NULL DEFAULT '',
+        refs_json TEXT NOT NULL DEFAULT '[]',
+        in_shot INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL
+    );",
+    // 4: batch runs (both lanes) and their items: the crash-safe queue
     "CREATE TABLE batch_runs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         created_at TEXT NOT NULL,

@@ -8,10 +8,12 @@ use serde::{Deserialize, Serialize};
 use super::StudioError;
 use super::blobs::Blobs;
 use super::compose::{self, Subject};
+use super::safety::SafetyMap;
+pub use super::seed::SeedMode;
 use super::session::{self, Session, TurnId};
 use crate::api::wire::{
     Content, Empty, GenerateContentRequest, GenerationConfig, GoogleSearch, ImageConfig, Modality,
-    Part, SearchTypes, ThinkingConfig, ThinkingLevel, Tool,
+    Part, SafetySetting, SearchTypes, ThinkingConfig, ThinkingLevel, Tool,
 };
 use crate::error::ValidationError;
 use crate::imaging;
@@ -67,8 +69,14 @@ pub struct GenerateSpec {
     pub aspect: Option<String>,
     /// Image size, e.g. "2K".
     pub size: Option<String>,
-    /// Seed; with `count` > 1 each request uses seed + index.
+    /// Seed; what each request gets follows `seed_mode`.
     pub seed: Option<i64>,
+    /// How seeds are chosen across `count` requests.
+    pub seed_mode: SeedMode,
+    /// Safety thresholds (`safetySettings`); empty leaves the service's defaults.
+    pub safety: Vec<SafetySetting>,
+    /// The preset the settings started from, recorded in sidecars (it sets nothing itself).
+    pub preset: Option<String>,
     /// Reference image files.
     pub refs: Vec<PathBuf>,
     /// Thinking level ("minimal" or "high").
@@ -100,6 +108,10 @@ pub struct ResolvedSettings {
     pub grounding: Grounding,
     /// Expected pixel size when the ratio is known.
     pub pixels: Option<(u32, u32)>,
+    /// Safety thresholds sent, in category order.
+    pub safety: Vec<SafetySetting>,
+    /// The preset the settings started from, if any.
+    pub preset: Option<String>,
 }
 
 /// One request ready to send.
@@ -117,6 +129,8 @@ pub struct PreparedJob {
     pub out_dir: PathBuf,
     /// The session this job adds a turn to, if any.
     pub session: Option<SessionLink>,
+    /// Names of the anchors in shot.
+    pub anchors: Vec<String>,
 }
 
 /// Where a job's answer goes in a session tree.
@@ -152,6 +166,7 @@ struct Validated<'r> {
     model: &'r ModelSpec,
     size: String,
     thinking: Option<String>,
+    safety: Vec<SafetySetting>,
     ref_parts: Vec<Part>,
 }
 
@@ -168,6 +183,8 @@ impl Validated<'_> {
                 .aspect
                 .as_deref()
                 .and_then(|a| self.model.pixels(a, &self.size)),
+            safety: self.safety.clone(),
+            preset: spec.preset.clone(),
         }
     }
 
@@ -212,6 +229,7 @@ fn validate<'r>(
         Grounding::Web => model.check_grounding("web")?,
         Grounding::Image => model.check_grounding("image")?,
     }
+    let safety = SafetyMap::from_settings(&spec.safety)?.to_settings();
     compose::check_budget(model, registry, &spec.subjects, spec.refs.len())?;
     let mut ref_parts = Vec::with_capacity(spec.refs.len());
     for path in &spec.refs {
@@ -226,6 +244,7 @@ fn validate<'r>(
         model,
         size,
         thinking,
+        safety,
         ref_parts,
     })
 }
@@ -243,12 +262,11 @@ pub fn prepare(
     }
     let checked = validate(spec, registry)?;
     let prompt = spec.prompt.trim();
-    let base_seed = spec
-        .seed
-        .unwrap_or_else(|| rand::random_range(0..i32::MAX as i64));
-    Ok((0..count)
-        .map(|index| {
-            let settings = checked.settings(spec, wrap_seed(base_seed + index as i64));
+    let seeds = spec.seed_mode.seeds(spec.seed, count)?;
+    Ok(seeds
+        .into_iter()
+        .map(|seed| {
+            let settings = checked.settings(spec, seed);
             let request = build_request(
                 checked.model,
                 &settings,
@@ -261,6 +279,7 @@ pub fn prepare(
                 refs: spec.refs.clone(),
                 out_dir: spec.out_dir.clone(),
                 session: None,
+                anchors: spec.subjects.iter().map(|s| s.name.clone()).collect(),
             }
         })
         .collect())
@@ -301,10 +320,8 @@ pub fn prepare_edit(
     };
     let checked = validate(&spec, registry)?;
     let instruction = spec.prompt.trim();
-    let seed = wrap_seed(
-        spec.seed
-            .unwrap_or_else(|| rand::random_range(0..i32::MAX as i64)),
-    );
+    let seeds = spec.seed_mode.seeds(spec.seed, 1)?;
+    let seed = seeds.first().copied().unwrap_or_default();
     let settings = checked.settings(&spec, seed);
     let mut contents = session::replay(&session.chain(parent), blobs)?;
     contents.push(checked.user_turn(instruction, &spec.subjects));
@@ -315,6 +332,7 @@ pub fn prepare_edit(
         request,
         refs: spec.refs.clone(),
         out_dir: spec.out_dir.clone(),
+        anchors: spec.subjects.iter().map(|s| s.name.clone()).collect(),
         session: Some(SessionLink {
             session_id: session.id.clone(),
             parent: Some(parent),
@@ -323,7 +341,7 @@ pub fn prepare_edit(
 }
 
 /// Keeps a seed inside the wire's int32 range.
-fn wrap_seed(seed: i64) -> i64 {
+pub fn wrap_seed(seed: i64) -> i64 {
     seed.rem_euclid(i32::MAX as i64)
 }
 
@@ -369,6 +387,7 @@ pub fn build_request(
             ..GenerationConfig::default()
         }),
         tools,
+        safety_settings: settings.safety.clone(),
         ..GenerateContentRequest::default()
     }
 }

@@ -49,7 +49,7 @@ pub async fn offload(
             }
         }
     }
-    candidates.sort_by(|a, b| b.0.cmp(&a.0));
+    candidates.sort_by_key(|c| std::cmp::Reverse(c.0));
     let mut used = Vec::new();
     for (len, ci, pi) in candidates {
         if size <= budget {

@@ -100,6 +100,7 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
 pub struct Sim {
     child: Child,
     pub url: String,
+    _drain: std::thread::JoinHandle<()>,
 }
 
 impl Sim {
@@ -114,14 +115,26 @@ impl Sim {
             .spawn()
             .unwrap();
         let stdout = child.stdout.take().unwrap();
+        let mut reader = BufReader::new(stdout);
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).unwrap();
+        reader.read_line(&mut line).unwrap();
         let url = line
             .split_whitespace()
             .find(|w| w.starts_with("http://"))
             .unwrap()
             .to_string();
-        Self { child, url }
+        // Keep reading so the simulator never writes into a closed pipe.
+        let drain = std::thread::spawn(move || {
+            let mut sink = String::new();
+            while reader.read_line(&mut sink).is_ok_and(|n| n > 0) {
+                sink.clear();
+            }
+        });
+        Self {
+            child,
+            url,
+            _drain: drain,
+        }
     }
 }
 

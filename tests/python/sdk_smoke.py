@@ -2,6 +2,25 @@
 
 Run with GOOGLE_GEMINI_BASE_URL pointing at the simulator and GEMINI_API_KEY set.
 Usage: python3 sdk_smoke.py OUTPUT_DIR
+
+What google-genai 3.4.0 was seen to send (captured through a logging proxy):
+- Paths use API version v1 by default (not v1beta): POST /v1/models/{m}:generateContent,
+  GET /v1/models, GET /v1/models/{m}, POST /upload/v1/files, GET|DELETE /v1/files[/{id}],
+  POST /v1/models/{m}:batchGenerateContent, GET|DELETE /v1/batches[/{id}].
+  GOOGLE_GENAI_API_VERSION=beta switches to v1beta.
+- Headers: x-goog-api-key, Content-Type: application/json,
+  user-agent and x-goog-api-client both "google-genai-sdk/3.4.0 gl-python/3.11.7"
+  ("+afc+chat" appended for chats), Accept-Encoding: gzip, deflate. X-Server-Timeout only
+  when a timeout is configured.
+- Casing is mixed: top level and generationConfig camelCase, but thinkingConfig's fields
+  snake_case ("include_thoughts", "thinking_level"); history parts echo "mime_type";
+  fileData is sent as {"file_uri", "mime_type"}.
+- Inline image bytes sent back in history are URL-safe base64 ("-" and "_").
+- Upload start body: {"file": {"display_name", "mime_type", "size_bytes"}} with
+  X-Goog-Upload-Protocol/Command/Header-Content-Length/Header-Content-Type and
+  X-Goog-Upload-File-Name; the chunk POST to the upload URL carries no API key.
+- Batch create body: {"batch": {"displayName", "inputConfig": {"requests": {"requests":
+  [{"request": {...}}]}}}} (no metadata unless given).
 """
 
 import os
@@ -60,12 +79,31 @@ def main() -> None:
             image_config=types.ImageConfig(aspect_ratio="1:1", image_size="512"),
             thinking_config=types.ThinkingConfig(include_thoughts=True, thinking_level="HIGH"),
             seed=7,
+            system_instruction="Keep it simple.",
+            safety_settings=[
+                types.SafetySetting(category="HARM_CATEGORY_HARASSMENT", threshold="BLOCK_ONLY_HIGH")
+            ],
+            tools=[types.Tool(google_search=types.GoogleSearch())],
+            media_resolution="MEDIA_RESOLUTION_HIGH",
         ),
     )
     parts = response.candidates[0].content.parts
     assert parts[0].thought, "first part should be a thought"
     assert png_size(final_images(response)[0]) == (512, 512)
     print("thoughts: ok")
+
+    # 2b. The service refuses what the model cannot do, and the SDK raises ClientError.
+    try:
+        client.models.generate_content(
+            model=MODEL,
+            contents="x",
+            config=types.GenerateContentConfig(image_config=types.ImageConfig(image_size="1k")),
+        )
+    except errors.ClientError as err:
+        assert err.code == 400 and "1k" in str(err), err
+        print("lowercase size refused: ok")
+    else:
+        raise AssertionError("imageSize 1k was accepted")
 
     # 3. A second turn through chats: the SDK sends the model turn back with its signatures.
     chat = client.chats.create(

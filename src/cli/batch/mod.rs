@@ -44,7 +44,17 @@ pub async fn run(cli: &Cli, args: BatchArgs) -> Result<(), CliError> {
 
 /// Loads and validates a batch file with the config's defaults.
 fn load(ctx: &Context, file: &std::path::Path) -> Result<Batch, CliError> {
-    batch::load(file, &ctx.registry, &ctx.settings.config.defaults).map_err(invalid)
+    let roster = crate::studio::roster::Roster::new(ctx.store()?);
+    let anchors = roster
+        .list()
+        .map_err(|e| CliError::failed("store", e.to_string()))?;
+    batch::load(
+        file,
+        &ctx.registry,
+        &ctx.settings.config.defaults,
+        Some(&anchors),
+    )
+    .map_err(invalid)
 }
 
 fn invalid(e: BatchError) -> CliError {

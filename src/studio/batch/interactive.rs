@@ -347,7 +347,7 @@ fn start_item(
     dir: &Path,
     width: usize,
 ) -> Result<JobId, StudioError> {
-    let mut jobs = spec::prepare(&item.to_spec(dir), registry)?;
+    let mut jobs = spec::prepare(&item.spec_with_roster(dir, studio.store())?, registry)?;
     let Some(job) = jobs.pop() else {
         return Err(StudioError::Busy("the engine prepared no request".into()));
     };

@@ -74,6 +74,7 @@ pub async fn submit(
     let jsonl = dir.join(format!(".peel-{}.tmp", uuid::Uuid::now_v7().simple()));
     let outbox = Outbox {
         client,
+        store,
         registry,
         batch,
         dir: &dir,
@@ -126,6 +127,7 @@ fn single_model(batch: &Batch) -> Result<String, StudioError> {
 /// Everything needed to send one batch.
 struct Outbox<'a> {
     client: &'a GeminiClient,
+    store: &'a Store,
     registry: &'a Registry,
     batch: &'a Batch,
     dir: &'a Path,
@@ -141,6 +143,7 @@ impl Outbox<'_> {
     async fn send(&self) -> Result<(BatchOperation, InputMode, u64), StudioError> {
         let Self {
             client,
+            store,
             registry,
             batch,
             dir,
@@ -157,7 +160,7 @@ impl Outbox<'_> {
         let mut inline: Option<Vec<InlinedRequest>> = (!via_file).then(Vec::new);
         let mut bytes = 0u64;
         for item in &batch.items {
-            let mut jobs = spec::prepare(&item.to_spec(dir), registry)?;
+            let mut jobs = spec::prepare(&item.spec_with_roster(dir, store)?, registry)?;
             let Some(job) = jobs.pop() else { continue };
             let line = serde_json::to_vec(&FileRequestLine {
                 key: &item.key,

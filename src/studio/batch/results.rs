@@ -350,6 +350,7 @@ mod tests {
             grounding: Default::default(),
             with: vec![],
             refs: vec![],
+            safety: vec![],
         }
     }
 

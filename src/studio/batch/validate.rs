@@ -8,10 +8,17 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{BatchError, BatchIssue};
 use super::file::{Origin, RawBatch, RawItem};
+use crate::api::wire::SafetySetting;
 use crate::config::DefaultsSection;
 use crate::imaging;
 use crate::models::{Lane, ModelSpec, Registry};
+use crate::store::Store;
+use crate::studio::StudioError;
+use crate::studio::compose::Subject;
 use crate::studio::output::slug;
+use crate::studio::roster::{Anchor, AnchorKind, Roster};
+use crate::studio::seed::SeedMode;
+use crate::studio::shot::subjects_named;
 use crate::studio::spec::{GenerateSpec, Grounding};
 
 /// Longest item key.
@@ -41,12 +48,15 @@ pub struct BatchItem {
     pub thinking: Option<String>,
     /// Grounding.
     pub grounding: Grounding,
-    /// Anchor names (roster check pending; see `validate_item`).
+    /// Anchor names from the roster, put in shot with their reference images.
     #[serde(default)]
     pub with: Vec<String>,
     /// Reference images, absolute.
     #[serde(default)]
     pub refs: Vec<PathBuf>,
+    /// Safety thresholds (from the config's `[defaults] safety`).
+    #[serde(default)]
+    pub safety: Vec<SafetySetting>,
 }
 
 impl BatchItem {
@@ -55,22 +65,38 @@ impl BatchItem {
         format!("{:0width$}_{}", self.index, self.key)
     }
 
-    /// The engine request for this item, writing into `out_dir`.
-    pub fn to_spec(&self, out_dir: &Path) -> GenerateSpec {
+    /// The engine request for this item, writing into `out_dir`, with `subjects` in shot.
+    pub fn to_spec(&self, out_dir: &Path, subjects: Vec<Subject>) -> GenerateSpec {
         GenerateSpec {
             prompt: self.prompt.clone(),
             model: Some(self.model.clone()),
             aspect: self.aspect.clone(),
             size: Some(self.size.clone()),
             seed: Some(self.seed),
+            seed_mode: SeedMode::Fixed,
+            safety: self.safety.clone(),
+            preset: None,
             refs: self.refs.clone(),
             thinking: self.thinking.clone(),
             grounding: self.grounding,
             count: 1,
             out_dir: out_dir.to_path_buf(),
-            // TODO(roster): resolve `with` into `Subject`s once `studio::roster` lands on main.
-            subjects: Vec::new(),
+            subjects,
         }
+    }
+
+    /// The engine request, with the `with` anchors read from the roster in `store`.
+    pub fn spec_with_roster(
+        &self,
+        out_dir: &Path,
+        store: &Store,
+    ) -> Result<GenerateSpec, StudioError> {
+        let subjects = if self.with.is_empty() {
+            Vec::new()
+        } else {
+            subjects_named(&Roster::new(store.clone()), &self.with)?
+        };
+        Ok(self.to_spec(out_dir, subjects))
     }
 
     /// List price of this item's image on `lane`.
@@ -103,21 +129,33 @@ pub fn index_width(count: usize) -> usize {
     count.to_string().len().max(3)
 }
 
-/// Reads, parses and validates a batch file; any problem refuses the whole file.
+/// Reads, parses and validates a batch file against the registry and the roster (`anchors`;
+/// `None` skips the roster check); any problem refuses the whole file.
 pub fn load(
     path: &Path,
     registry: &Registry,
     config: &DefaultsSection,
+    anchors: Option<&[Anchor]>,
 ) -> Result<Batch, BatchError> {
     let raw = super::file::read(path)?;
-    validate(raw, registry, config)
+    validate_with_roster(raw, registry, config, anchors)
 }
 
-/// Validates a parsed file, collecting every problem.
+/// Validates a parsed file without a roster check, collecting every problem.
 pub fn validate(
     raw: RawBatch,
     registry: &Registry,
     config: &DefaultsSection,
+) -> Result<Batch, BatchError> {
+    validate_with_roster(raw, registry, config, None)
+}
+
+/// Validates a parsed file, `with` names checked against `anchors` when given.
+pub fn validate_with_roster(
+    raw: RawBatch,
+    registry: &Registry,
+    config: &DefaultsSection,
+    anchors: Option<&[Anchor]>,
 ) -> Result<Batch, BatchError> {
     let mut issues = Vec::new();
     let mut checked_refs: HashMap<PathBuf, Option<String>> = HashMap::new();
@@ -133,9 +171,12 @@ pub fn validate(
             issues: &mut issues,
         };
         let key = keys.take(item, &explicit, &mut ctx);
-        if let Some(resolved) =
-            validate_item(item, key, &mut ctx, registry, config, &mut checked_refs)
-        {
+        let checks = Checks {
+            registry,
+            config,
+            anchors,
+        };
+        if let Some(resolved) = validate_item(item, key, &mut ctx, &checks, &mut checked_refs) {
             items.push(resolved);
         }
     }
@@ -237,14 +278,21 @@ pub fn check_key(key: &str) -> Result<(), String> {
     }
 }
 
+/// What items are checked against.
+struct Checks<'a> {
+    registry: &'a Registry,
+    config: &'a DefaultsSection,
+    anchors: Option<&'a [Anchor]>,
+}
+
 fn validate_item(
     item: &RawItem,
     key: String,
     ctx: &mut ItemCtx,
-    registry: &Registry,
-    config: &DefaultsSection,
+    checks: &Checks,
     checked_refs: &mut HashMap<PathBuf, Option<String>>,
 ) -> Option<BatchItem> {
+    let (registry, config) = (checks.registry, checks.config);
     let before = ctx.issues.len();
     let d = &ctx.raw.defaults;
     let prompt = item.prompt.as_deref().map(str::trim).unwrap_or("");
@@ -339,6 +387,7 @@ fn validate_item(
         .or_else(|| d.with.clone())
         .unwrap_or_default();
     check_anchors(&with, with_default, ctx);
+    let in_shot = roster_anchors(&with, with_default, checks.anchors, ctx);
     let refs_default = item.refs.is_none() && d.refs.is_some();
     let refs: Vec<PathBuf> = item
         .refs
@@ -362,17 +411,7 @@ fn validate_item(
             );
         }
     }
-    let images = refs.len() + with.len();
-    if images as u32 > model.references.images {
-        ctx.fail(
-            "refs",
-            refs_default,
-            format!(
-                "{} reference images and anchors, but {} takes at most {}",
-                images, model.id, model.references.images
-            ),
-        );
-    }
+    check_budget(model, &refs, &with, in_shot.as_deref(), refs_default, ctx);
     if ctx.issues.len() > before {
         return None;
     }
@@ -388,7 +427,88 @@ fn validate_item(
         grounding,
         with,
         refs,
+        safety: config.safety.to_settings(),
     })
+}
+
+/// The roster's anchors named in `with`; an unknown name is refused with the roster listed.
+fn roster_anchors(
+    with: &[String],
+    from_default: bool,
+    roster: Option<&[Anchor]>,
+    ctx: &mut ItemCtx,
+) -> Option<Vec<Anchor>> {
+    let roster = roster?;
+    let mut found = Vec::new();
+    for name in with.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        match roster.iter().find(|a| a.name.eq_ignore_ascii_case(name)) {
+            Some(anchor) => found.push(anchor.clone()),
+            None => {
+                let known: Vec<&str> = roster.iter().map(|a| a.name.as_str()).collect();
+                ctx.fail(
+                    "with",
+                    from_default,
+                    format!(
+                        "no anchor is named '{name}'. The roster has: {}. Add one with `peel roster add character|object NAME --desc ...`.",
+                        if known.is_empty() { "nothing yet".to_string() } else { known.join(", ") }
+                    ),
+                );
+            }
+        }
+    }
+    Some(found)
+}
+
+/// The model's reference budget: characters, objects, and images (anchors' plus `refs`).
+fn check_budget(
+    model: &ModelSpec,
+    refs: &[PathBuf],
+    with: &[String],
+    anchors: Option<&[Anchor]>,
+    refs_default: bool,
+    ctx: &mut ItemCtx,
+) {
+    let caps = model.references;
+    let (characters, objects, anchor_images) = match anchors {
+        Some(list) => list
+            .iter()
+            .fold((0u32, 0u32, 0usize), |(c, o, i), a| match a.kind {
+                AnchorKind::Character => (c + 1, o, i + a.refs.len()),
+                AnchorKind::Object => (c, o + 1, i + a.refs.len()),
+            }),
+        None => (0, 0, with.len()),
+    };
+    if characters > caps.characters {
+        ctx.fail(
+            "with",
+            false,
+            format!(
+                "{characters} characters in shot, but {} keeps at most {}",
+                model.id, caps.characters
+            ),
+        );
+    }
+    if objects > caps.objects {
+        ctx.fail(
+            "with",
+            false,
+            format!(
+                "{objects} objects in shot, but {} takes at most {}",
+                model.id, caps.objects
+            ),
+        );
+    }
+    let images = refs.len() + anchor_images;
+    if images as u32 > caps.images {
+        ctx.fail(
+            "refs",
+            refs_default,
+            format!(
+                "{images} reference images (refs plus anchors'), but {} takes at most {}",
+                model.id, caps.images
+            ),
+        );
+    }
 }
 
 /// The first value set: the item's, the file's default, the config's. The flag says
@@ -406,8 +526,6 @@ fn pick(
 }
 
 /// Checks the shape of `with` (anchor names).
-///
-/// TODO(roster): check each name against the roster once `studio::roster` lands on main.
 fn check_anchors(with: &[String], from_default: bool, ctx: &mut ItemCtx) {
     let mut seen = HashSet::new();
     for name in with {

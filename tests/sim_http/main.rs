@@ -1,0 +1,10 @@
+//! The simulator driven over real HTTP with plain reqwest, as any client would drive it.
+
+mod batches;
+mod common;
+mod faults;
+mod files;
+mod generation;
+mod robustness;
+mod signatures;
+mod validation;
