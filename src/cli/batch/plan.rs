@@ -40,6 +40,11 @@ fn render(p: &BatchPlan) -> String {
         "cost: ${:.3} interactive · ${:.3} on the Batch API (half price, results within 24 h)\n",
         p.interactive_usd, p.batch_usd
     ));
+    let models: std::collections::BTreeSet<&str> =
+        p.groups.iter().map(|g| g.model.as_str()).collect();
+    if models.len() > 1 {
+        out.push_str("note: the Batch API takes one model per job; `peel batch submit` needs one model in this file\n");
+    }
     out.push_str(&format!(
         "time: ≈ {} at {} requests/min with {} in flight (interactive lane; the request rate sets the floor)\n",
         human_duration(std::time::Duration::from_secs_f64(p.estimated_seconds)),

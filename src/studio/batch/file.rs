@@ -1,5 +1,6 @@
 //! Reading batch files as written: TOML (`[defaults]`, `[[item]]`, `[matrix]`) or JSONL
-//! (one item object a line, optionally a `{"defaults": {…}}` line), with the line each
+//! (one item object a line, optionally a `{"defaults": {…}}` line; blank lines and lines
+//! starting with `#` are skipped), with the line each
 //! item and field came from. Nothing here knows the registry; `validate` does that.
 
 use std::collections::BTreeMap;
@@ -377,7 +378,7 @@ fn parse_jsonl(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
     for (number, line) in text.lines().enumerate() {
         let number = number + 1;
         let trimmed = line.trim();
-        if trimmed.is_empty() {
+        if trimmed.is_empty() || trimmed.starts_with('#') {
             continue;
         }
         let value: serde_json::Value = match serde_json::from_str(trimmed) {
@@ -470,13 +471,13 @@ mod tests {
     fn jsonl_reads_defaults_and_names_bad_lines() {
         let b = parse(
             Path::new("x/b.jsonl"),
-            "{\"defaults\": {\"size\": \"2K\"}}\n\n{\"prompt\": \"a\", \"key\": \"k\"}\n{\"prompt\": \"b\"}\n",
+            "{\"defaults\": {\"size\": \"2K\"}}\n\n# a comment\n{\"prompt\": \"a\", \"key\": \"k\"}\n{\"prompt\": \"b\"}\n",
             Format::Jsonl,
         )
         .unwrap();
         assert_eq!(b.defaults.size.as_deref(), Some("2K"));
         assert_eq!(b.items.len(), 2);
-        assert_eq!(b.items[1].1.line, Some(4));
+        assert_eq!(b.items[1].1.line, Some(5));
         assert_eq!(b.base_dir, PathBuf::from("x"));
         let err = parse(
             Path::new("b.jsonl"),
