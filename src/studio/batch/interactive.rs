@@ -21,7 +21,8 @@ use crate::store::{ItemUpdate, RunId, Store};
 use crate::studio::backend::BackendLabel;
 use crate::studio::{JobId, OutputNaming, Studio, StudioError, StudioEvent, spec};
 
-/// How often the manifest is rewritten while items finish.
+/// How often the manifest is rewritten while items finish (plus a millisecond per item,
+/// so a huge run does not spend its time rewriting a huge file).
 const MANIFEST_EVERY: Duration = Duration::from_millis(500);
 
 /// What the interactive lane runs on.
@@ -194,7 +195,7 @@ pub async fn run(
     let mut interrupted = false;
     let mut retries = 0u32;
     let mut dirty = false;
-    let mut tick = tokio::time::interval(MANIFEST_EVERY);
+    let mut tick = tokio::time::interval(MANIFEST_EVERY + Duration::from_millis(rows.len() as u64));
     loop {
         while !stopping && in_flight.len() < options.concurrency.max(1) {
             let Some(item) = queue.pop_front() else { break };

@@ -24,6 +24,22 @@ use crate::studio::{StudioError, spec};
 /// Inline requests must total under 20 MB; keep a margin for the envelope.
 pub const INLINE_LIMIT: usize = 20 * 1000 * 1000 - 64 * 1024;
 
+/// Inline jobs answer inline, in one response body; past this many bytes of possible
+/// results the requests go as a file, so the results come as a file streamed to disk.
+pub const INLINE_RESULTS_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// Worst-case bytes of one item's result: raw RGBA pixels, base64-encoded.
+fn result_bound(registry: &Registry, model: &str, aspect: Option<&str>, size: &str) -> u64 {
+    let Ok(spec) = registry.resolve(model) else {
+        return 0;
+    };
+    let pixels = spec
+        .pixels(aspect.unwrap_or("1:1"), size)
+        .or_else(|| spec.pixels("1:1", size))
+        .map_or(0, |(w, h)| w as u64 * h as u64);
+    pixels * 4 * 4 / 3
+}
+
 /// How the requests travelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputMode {
@@ -92,6 +108,7 @@ pub async fn submit(
             return Err(e);
         }
     };
+    tracing::info!(run, mode = mode.as_str(), bytes, "batch submitted");
     let state = match operation.state() {
         BatchState::Unspecified => "pending".to_string(),
         other => other.as_str().to_string(),
@@ -157,7 +174,13 @@ impl Outbox<'_> {
             message: e.to_string(),
         };
         let mut file = std::io::BufWriter::new(std::fs::File::create(jsonl).map_err(disk)?);
-        let mut inline: Option<Vec<InlinedRequest>> = (!via_file).then(Vec::new);
+        let results: u64 = batch
+            .items
+            .iter()
+            .map(|i| result_bound(registry, &i.model, i.aspect.as_deref(), &i.size))
+            .sum();
+        let mut inline: Option<Vec<InlinedRequest>> =
+            (!via_file && results <= INLINE_RESULTS_LIMIT).then(Vec::new);
         let mut bytes = 0u64;
         for item in &batch.items {
             let mut jobs = spec::prepare(&item.spec_with_roster(dir, store)?, registry)?;
@@ -254,5 +277,21 @@ pub async fn wait(
         delay = delay
             .mul_f64(1.5)
             .min(max_poll.max(Duration::from_millis(100)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn large_results_bound_follows_the_registry_pixels() {
+        let registry = Registry::shipped().unwrap();
+        let one_k = result_bound(&registry, "gemini-3.1-flash-image", Some("1:1"), "1K");
+        assert_eq!(one_k, 1024 * 1024 * 4 * 4 / 3);
+        let four_k = result_bound(&registry, "gemini-3.1-flash-image", Some("16:9"), "4K");
+        // 60 4K images could reach the limit: they must not come back in one inline body.
+        assert!(four_k * 60 > INLINE_RESULTS_LIMIT);
+        assert!(one_k * 40 < INLINE_RESULTS_LIMIT);
     }
 }
