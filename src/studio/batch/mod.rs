@@ -1,6 +1,7 @@
 //! Batches: prompt files (TOML, JSONL, matrices) validated up front, planned, and run on
 //! the interactive lane (a store-backed, resumable queue) or the Gemini Batch API lane.
 
+mod anchors;
 pub mod error;
 pub mod file;
 pub mod interactive;
@@ -12,6 +13,8 @@ pub mod remote;
 pub mod results;
 pub mod validate;
 
+#[cfg(test)]
+mod file_tests;
 #[cfg(test)]
 mod lane_tests;
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::anchors::{check_anchors, check_budget, roster_anchors};
 use super::error::{BatchError, BatchIssue};
 use super::file::{Origin, RawBatch, RawItem};
 use crate::api::wire::SafetySetting;
@@ -16,7 +17,7 @@ use crate::store::Store;
 use crate::studio::StudioError;
 use crate::studio::compose::Subject;
 use crate::studio::output::slug;
-use crate::studio::roster::{Anchor, AnchorKind, Roster};
+use crate::studio::roster::{Anchor, Roster};
 use crate::studio::seed::SeedMode;
 use crate::studio::shot::subjects_named;
 use crate::studio::spec::{GenerateSpec, Grounding};
@@ -187,7 +188,7 @@ pub fn validate_with_roster(
     Ok(Batch { path, items })
 }
 
-struct ItemCtx<'a> {
+pub(super) struct ItemCtx<'a> {
     index: usize,
     key: Option<String>,
     origin: &'a Origin,
@@ -197,7 +198,7 @@ struct ItemCtx<'a> {
 
 impl ItemCtx<'_> {
     /// Records a problem with `field`; a value that came from `[defaults]` points there.
-    fn fail(&mut self, field: &str, from_default: bool, message: impl Into<String>) {
+    pub(super) fn fail(&mut self, field: &str, from_default: bool, message: impl Into<String>) {
         let mut message = message.into();
         let line = if from_default {
             message.push_str(" (value from [defaults])");
@@ -431,86 +432,6 @@ fn validate_item(
     })
 }
 
-/// The roster's anchors named in `with`; an unknown name is refused with the roster listed.
-fn roster_anchors(
-    with: &[String],
-    from_default: bool,
-    roster: Option<&[Anchor]>,
-    ctx: &mut ItemCtx,
-) -> Option<Vec<Anchor>> {
-    let roster = roster?;
-    let mut found = Vec::new();
-    for name in with.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
-        match roster.iter().find(|a| a.name.eq_ignore_ascii_case(name)) {
-            Some(anchor) => found.push(anchor.clone()),
-            None => {
-                let known: Vec<&str> = roster.iter().map(|a| a.name.as_str()).collect();
-                ctx.fail(
-                    "with",
-                    from_default,
-                    format!(
-                        "no anchor is named '{name}'. The roster has: {}. Add one with `peel roster add character|object NAME --desc ...`.",
-                        if known.is_empty() { "nothing yet".to_string() } else { known.join(", ") }
-                    ),
-                );
-            }
-        }
-    }
-    Some(found)
-}
-
-/// The model's reference budget: characters, objects, and images (anchors' plus `refs`).
-fn check_budget(
-    model: &ModelSpec,
-    refs: &[PathBuf],
-    with: &[String],
-    anchors: Option<&[Anchor]>,
-    refs_default: bool,
-    ctx: &mut ItemCtx,
-) {
-    let caps = model.references;
-    let (characters, objects, anchor_images) = match anchors {
-        Some(list) => list
-            .iter()
-            .fold((0u32, 0u32, 0usize), |(c, o, i), a| match a.kind {
-                AnchorKind::Character => (c + 1, o, i + a.refs.len()),
-                AnchorKind::Object => (c, o + 1, i + a.refs.len()),
-            }),
-        None => (0, 0, with.len()),
-    };
-    if characters > caps.characters {
-        ctx.fail(
-            "with",
-            false,
-            format!(
-                "{characters} characters in shot, but {} keeps at most {}",
-                model.id, caps.characters
-            ),
-        );
-    }
-    if objects > caps.objects {
-        ctx.fail(
-            "with",
-            false,
-            format!(
-                "{objects} objects in shot, but {} takes at most {}",
-                model.id, caps.objects
-            ),
-        );
-    }
-    let images = refs.len() + anchor_images;
-    if images as u32 > caps.images {
-        ctx.fail(
-            "refs",
-            refs_default,
-            format!(
-                "{images} reference images (refs plus anchors'), but {} takes at most {}",
-                model.id, caps.images
-            ),
-        );
-    }
-}
-
 /// The first value set: the item's, the file's default, the config's. The flag says
 /// whether it came from the file's `[defaults]` (for error locations).
 fn pick(
@@ -522,29 +443,6 @@ fn pick(
         (Some(v), _) => (Some(v.clone()), false),
         (None, Some(v)) => (Some(v.clone()), true),
         (None, None) => (config.clone(), false),
-    }
-}
-
-/// Checks the shape of `with` (anchor names).
-fn check_anchors(with: &[String], from_default: bool, ctx: &mut ItemCtx) {
-    let mut seen = HashSet::new();
-    for name in with {
-        let trimmed = name.trim();
-        if trimmed.is_empty() {
-            ctx.fail("with", from_default, "anchor names cannot be empty");
-        } else if trimmed.len() > MAX_KEY_LEN {
-            ctx.fail(
-                "with",
-                from_default,
-                format!("anchor name '{trimmed}' is longer than {MAX_KEY_LEN} characters"),
-            );
-        } else if !seen.insert(trimmed.to_ascii_lowercase()) {
-            ctx.fail(
-                "with",
-                from_default,
-                format!("anchor '{trimmed}' is listed twice"),
-            );
-        }
     }
 }
 
