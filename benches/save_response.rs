@@ -64,6 +64,21 @@ fn bench(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    // The same bodies without the disk: parsing and base64 decoding alone.
+    let mut group = c.benchmark_group("decode_response");
+    group.sample_size(10);
+    for (label, side) in [("1K", 1024u32), ("4K", 4096u32)] {
+        let body = response_body(&noise_png(side, side));
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        group.bench_function(label, |b| {
+            b.iter(|| {
+                let response = client::parse_response(black_box(&body)).expect("parse");
+                black_box(outcome::interpret(response).expect("image"))
+            })
+        });
+    }
+    group.finish();
 }
 
 criterion_group!(benches, bench);
