@@ -12,6 +12,9 @@ mod strings;
 pub mod tiles;
 mod view;
 
+#[cfg(test)]
+mod snapshot_tests;
+
 use std::path::PathBuf;
 
 use tokio::sync::mpsc;
