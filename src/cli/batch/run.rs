@@ -19,6 +19,9 @@ use crate::studio::batch::queue::{self, lock_run};
 /// Exit code when the budget stopped the run before every item started.
 pub const EXIT_BUDGET: u8 = 3;
 
+/// Shortest gap between two printed retry lines (the bar counts every retry).
+const RETRY_LINE_EVERY: Duration = Duration::from_secs(2);
+
 /// Validates the file, records a new run and runs it.
 pub async fn run(cli: &Cli, args: RunArgs) -> Result<(), CliError> {
     let ctx = Context::load(cli)?;
@@ -146,6 +149,8 @@ struct ProgressView {
     spent: f64,
     started: std::time::Instant,
     done_here: usize,
+    last_retry_line: Option<std::time::Instant>,
+    quiet_retries: usize,
 }
 
 impl ProgressView {
@@ -171,6 +176,8 @@ impl ProgressView {
             spent: 0.0,
             started: std::time::Instant::now(),
             done_here: 0,
+            last_retry_line: None,
+            quiet_retries: 0,
         }
     }
 
@@ -205,10 +212,22 @@ impl ProgressView {
                 reason,
             } => {
                 self.retrying.insert(index);
-                self.bar.println(format!(
-                    "  {index} {key}: retrying in {:.1} s (attempt {attempt}) — {reason}",
-                    delay.as_secs_f64()
-                ));
+                let due = self
+                    .last_retry_line
+                    .is_none_or(|t| t.elapsed() >= RETRY_LINE_EVERY);
+                if due {
+                    let more = match std::mem::take(&mut self.quiet_retries) {
+                        0 => String::new(),
+                        n => format!(" (+{n} more retries)"),
+                    };
+                    self.bar.println(format!(
+                        "  {index} {key}: retrying in {:.1} s (attempt {attempt}) — {reason}{more}",
+                        delay.as_secs_f64()
+                    ));
+                    self.last_retry_line = Some(std::time::Instant::now());
+                } else {
+                    self.quiet_retries += 1;
+                }
             }
             BatchEvent::ItemDone {
                 index, cost_usd, ..
