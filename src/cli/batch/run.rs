@@ -195,13 +195,11 @@ impl ProgressView {
                 self.bar.set_position(done as u64);
                 self.done = done;
                 self.spent = spent_usd;
-                if !self.json {
-                    self.bar.println(format!("run {run} → {}", dir.display()));
-                    if recovered > 0 {
-                        self.bar.println(format!(
-                            "{recovered} item(s) were already saved on disk; they will not be requested again"
-                        ));
-                    }
+                self.say(format!("run {run} → {}", dir.display()));
+                if recovered > 0 {
+                    self.say(format!(
+                        "{recovered} item(s) were already saved on disk; they will not be requested again"
+                    ));
                 }
             }
             BatchEvent::ItemRetrying {
@@ -220,7 +218,7 @@ impl ProgressView {
                         0 => String::new(),
                         n => format!(" (+{n} more retries)"),
                     };
-                    self.bar.println(format!(
+                    self.say(format!(
                         "  {index} {key}: retrying in {:.1} s (attempt {attempt}) — {reason}{more}",
                         delay.as_secs_f64()
                     ));
@@ -249,7 +247,7 @@ impl ProgressView {
                 spent_usd,
                 budget_usd,
             } => {
-                self.bar.println(format!(
+                self.say(format!(
                     "budget ${budget_usd:.2} reached (${spent_usd:.3} spent); no new items start"
                 ));
             }
@@ -288,6 +286,19 @@ impl ProgressView {
 
     fn finish(&self) {
         self.bar.finish_and_clear();
+    }
+
+    /// A line above the bar; plain stderr when the bar is hidden (not a terminal), and
+    /// nothing with `--json`.
+    fn say(&self, line: String) {
+        if self.json {
+            return;
+        }
+        if self.bar.is_hidden() {
+            eprintln!("peel: {}", line.trim_start());
+        } else {
+            self.bar.println(line);
+        }
     }
 }
 
