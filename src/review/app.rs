@@ -123,6 +123,15 @@ pub async fn run(opts: ReviewOptions) -> Result<ReviewExit, String> {
                     }
                     Err(e) => state.status = format!("could not save the mark: {e}"),
                 },
+                Effect::Reload => match Folder::open(&opts.dir) {
+                    Ok(fresh) => {
+                        folder = fresh;
+                        state.replace_tiles(folder.tiles.clone());
+                        loader.clear();
+                        state.status = format!("{} images", state.tiles.len());
+                    }
+                    Err(e) => state.status = format!("could not reload: {e}"),
+                },
                 Effect::Rerun { tile } => match &reruns {
                     Some((send, _)) if folder.run.is_some() => {
                         let _ = send.send(state.tiles[tile].index);

@@ -27,6 +27,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('e') => Action::Edit,
         KeyCode::Char('a') => Action::Promote,
         KeyCode::Char('r') => Action::Rerun,
+        KeyCode::Char('R') => Action::Reload,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('q') => Action::Quit,
         _ => return None,

@@ -93,6 +93,8 @@ pub enum Action {
     Promote,
     /// Run the selected item again.
     Rerun,
+    /// Read the folder again (a run may still be adding images).
+    Reload,
     /// Close an overlay, or quit.
     Back,
     /// Quit.
@@ -110,6 +112,8 @@ pub enum Effect {
     Promote { tile: usize, name: String },
     /// Run this tile's item again.
     Rerun { tile: usize },
+    /// Read the folder again.
+    Reload,
     /// Leave.
     Quit,
 }
@@ -235,6 +239,7 @@ impl ReviewState {
                     return vec![Effect::Rerun { tile }];
                 }
             }
+            Action::Reload => return vec![Effect::Reload],
             Action::Back if self.pinned.is_some() => self.pinned = None,
             Action::Back | Action::Quit => return vec![Effect::Quit],
             Action::Edit | Action::Promote => {}
@@ -287,6 +292,20 @@ impl ReviewState {
         if !self.filter.admits(mark) {
             self.refilter();
             self.cursor = self.cursor.min(self.shown.len().saturating_sub(1));
+        }
+    }
+
+    /// Replaces the tiles (after a reload), keeping the selection on the same file.
+    pub fn replace_tiles(&mut self, tiles: Vec<Tile>) {
+        let file = self.selected().map(|t| self.tiles[t].file.clone());
+        self.tiles = tiles;
+        self.pinned = None;
+        self.comparing = None;
+        self.refilter();
+        if let Some(pos) =
+            file.and_then(|f| self.shown.iter().position(|t| self.tiles[*t].file == f))
+        {
+            self.cursor = pos;
         }
     }
 
@@ -402,6 +421,19 @@ mod tests {
         s.update(Action::Filter);
         assert_eq!(s.shown, vec![2, 3], "tile 0 is still starred");
         assert_eq!(s.tally(), (1, 0, 1));
+    }
+
+    #[test]
+    fn reload_keeps_the_selected_file() {
+        let mut s = ReviewState::new(tiles(3));
+        s.set_grid(3, 1);
+        s.update(Action::Right);
+        assert_eq!(s.update(Action::Reload), vec![Effect::Reload]);
+        let mut more = tiles(5);
+        more.remove(0);
+        s.replace_tiles(more);
+        assert_eq!(s.shown.len(), 4);
+        assert_eq!(s.tiles[s.selected().unwrap()].file, "002_k.png");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Every piece of text the review screen shows.
 
 /// Key hints in the status bar.
-pub const HINTS: &str = "←↓↑→/hjkl move · y keep · n reject · s star · u clear · f filter · c compare · e edit · a anchor · r re-run · q quit";
+pub const HINTS: &str = "←↓↑→/hjkl move · y keep · n reject · s star · u clear · f filter · c compare · e edit · a anchor · r re-run · R reload · q quit";
 /// Key hints while comparing.
 pub const COMPARE_HINTS: &str = "c or Esc: back to the grid";
 /// Prompt for the edit instruction.
