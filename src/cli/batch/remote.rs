@@ -168,13 +168,15 @@ pub async fn list(cli: &Cli, json_out: bool) -> Result<(), CliError> {
         eprintln!("peel: the Batch API has no jobs for this key");
     } else {
         for r in &rows {
+            let run = r["run"]
+                .as_i64()
+                .map_or("not tracked here".to_string(), |id| format!("run {id}"));
             println!(
-                "{:<40} {:<10} {:>5}/{:<5} run {}",
+                "{:<40} {:<10} {:>5}/{:<5} {run}",
                 r["name"].as_str().unwrap_or(""),
                 r["state"].as_str().unwrap_or(""),
                 r["stats"]["successful"],
                 r["stats"]["requests"],
-                r["run"]
             );
         }
     }
