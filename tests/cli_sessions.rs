@@ -60,8 +60,31 @@ fn edits_continue_fork_and_persist_across_restarts() {
                 .is_some_and(|s| !s.is_empty())
         }));
     }
+    let undone = world.json(&["session", "undo", &session]);
+    assert_eq!(undone["head"], root, "undo steps back to the parent");
+    let next = world.json(&["edit", &session, "add a moon", "--out", out]);
+    let after = world.json(&["session", "show", &session]);
+    let turns_after = after["session"]["turns"].as_array().unwrap();
+    let parent_of_next = turns_after
+        .iter()
+        .find(|t| t["id"] == turn_of(&next))
+        .unwrap()["parent"]
+        .clone();
+    assert_eq!(
+        parent_of_next, root,
+        "after undo the next edit continues from the parent"
+    );
+    let first_undo = world.run(&["session", "undo", &session]);
+    assert!(first_undo.status.success());
+    let at_root = world.run(&["session", "undo", &session]);
+    assert_eq!(at_root.status.code(), Some(2));
+    assert!(
+        stderr(&at_root).contains("first turn"),
+        "{}",
+        stderr(&at_root)
+    );
     let listed = world.json(&["session", "list"]);
-    assert_eq!(listed["sessions"][0]["turns"], 4);
+    assert_eq!(listed["sessions"][0]["turns"], 5);
     let human = world.run(&["session", "show", &session]);
     let tree = String::from_utf8_lossy(&human.stdout);
     assert!(

@@ -298,6 +298,14 @@ pub enum SessionAction {
         #[arg(long)]
         json: bool,
     },
+    /// Undo: step the session's head back to the parent turn (the undone turn stays in the tree).
+    Undo {
+        /// Session id or unique prefix.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Delete a session (its saved output images stay).
     Rm {
         /// Session id or unique prefix.
@@ -393,7 +401,8 @@ impl SessionAction {
             Self::List { json }
             | Self::Show { json, .. }
             | Self::Export { json, .. }
-            | Self::Rm { json, .. } => *json,
+            | Self::Rm { json, .. }
+            | Self::Undo { json, .. } => *json,
         }
     }
 }

@@ -21,6 +21,7 @@ pub fn run(cli: &Cli, args: SessionArgs) -> Result<(), CliError> {
         SessionAction::List { json } => list(&store, json),
         SessionAction::Show { id, json } => show(&store, &id, json),
         SessionAction::Export { id, dir, json } => export(&store, &id, &dir, json),
+        SessionAction::Undo { id, json } => undo(&store, &id, json),
         SessionAction::Rm { id, json } => {
             let id = resolve_session(&store, &id)?;
             store.delete_session(&id)?;
@@ -158,6 +159,35 @@ fn export(store: &Store, target: &str, dir: &Path, json: bool) -> Result<(), Cli
             "exported {} image(s) and session.json to {}",
             files.len(),
             dir.display()
+        );
+    }
+    Ok(())
+}
+
+fn undo(store: &Store, target: &str, json: bool) -> Result<(), CliError> {
+    let session = load(store, target)?;
+    let Some(head) = session.head.and_then(|h| session.turn(h)) else {
+        return Err(CliError::usage(format!(
+            "session {} has no turn to undo",
+            session.id
+        )));
+    };
+    let Some(parent) = head.parent else {
+        return Err(CliError::usage(format!(
+            "turn {} is the first turn of session {}; there is nothing before it",
+            head.id, session.id
+        )));
+    };
+    store.set_session_head(&session.id, Some(parent))?;
+    if json {
+        println!(
+            "{}",
+            json!({ "session": session.id, "head": parent, "undone": head.id })
+        );
+    } else {
+        println!(
+            "session {} is back at turn {parent}; turn {} stays in the tree",
+            session.id, head.id
         );
     }
     Ok(())

@@ -1,4 +1,4 @@
-//! The SQLite store (WAL): jobs now; sessions, roster and batches build on it.
+//! The SQLite store (WAL): jobs, sessions, uploads and the roster.
 
 mod batches;
 mod jobs;

@@ -59,7 +59,7 @@ impl Grounding {
 }
 
 /// A generation request as a face states it; `None` means "the default".
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct GenerateSpec {
     /// The prompt text.
     pub prompt: String,

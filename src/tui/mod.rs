@@ -1,9 +1,227 @@
-//! PLACEHOLDER: the workbench arrives with the TUI branch.
+//! The workbench: a ratatui face over the engine. `run` loads settings, connects the
+//! backend (the embedded simulator without a key), takes the terminal, and runs the loop.
+
+pub mod action;
+mod app;
+pub mod clipboard;
+pub mod effects;
+pub mod keymap;
+pub mod layout;
+pub mod msg;
+pub mod state;
+pub mod strings;
+mod terminal;
+pub mod testkit;
+pub mod theme;
+pub mod view;
+
+#[cfg(test)]
+mod snapshot_tests;
 
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-/// Opens the workbench.
-pub async fn run(_cli: &crate::cli::Cli) -> ExitCode {
-    eprintln!("peel: the workbench is not built yet; try `peel generate \"a red fox\"`");
-    ExitCode::from(2)
+use ratatui::layout::Rect;
+use ratatui_image::picker::{Picker, ProtocolType};
+use tokio::sync::mpsc;
+
+use crate::cli::Cli;
+use crate::cli::args::ImageProtocolArg;
+use crate::config::{Env, Settings};
+use crate::models::Registry;
+use crate::store::{JobFilter, Store};
+use crate::studio::runner::DEFAULT_CONCURRENCY;
+use crate::studio::{Roster, Studio, backend};
+
+/// Earlier prompts loaded for history.
+const HISTORY_LOAD: usize = 500;
+
+/// Opens the workbench; returns when the user quits.
+pub async fn run(cli: &Cli) -> ExitCode {
+    match start(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("peel: error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// How the preview draws images.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageProtocol {
+    /// Ask the terminal.
+    Auto,
+    /// A fixed protocol.
+    Forced(ProtocolType),
+}
+
+/// Reads an `image_protocol` value ("auto", "kitty", "sixel", "iterm2", "halfblocks").
+pub fn parse_protocol(text: &str) -> Result<ImageProtocol, String> {
+    Ok(match text.trim().to_ascii_lowercase().as_str() {
+        "auto" => ImageProtocol::Auto,
+        "kitty" => ImageProtocol::Forced(ProtocolType::Kitty),
+        "sixel" => ImageProtocol::Forced(ProtocolType::Sixel),
+        "iterm2" => ImageProtocol::Forced(ProtocolType::Iterm2),
+        "halfblocks" => ImageProtocol::Forced(ProtocolType::Halfblocks),
+        other => {
+            return Err(format!(
+                "[tui] image_protocol = \"{other}\" is not one of: auto, kitty, sixel, iterm2, halfblocks"
+            ));
+        }
+    })
+}
+
+fn protocol_choice(cli: &Cli, settings: &Settings) -> Result<ImageProtocol, String> {
+    match cli.image_protocol {
+        Some(ImageProtocolArg::Auto) => Ok(ImageProtocol::Auto),
+        Some(ImageProtocolArg::Kitty) => Ok(ImageProtocol::Forced(ProtocolType::Kitty)),
+        Some(ImageProtocolArg::Sixel) => Ok(ImageProtocol::Forced(ProtocolType::Sixel)),
+        Some(ImageProtocolArg::Iterm2) => Ok(ImageProtocol::Forced(ProtocolType::Iterm2)),
+        Some(ImageProtocolArg::Halfblocks) => Ok(ImageProtocol::Forced(ProtocolType::Halfblocks)),
+        None => parse_protocol(&settings.config.tui.image_protocol),
+    }
+}
+
+/// A probe slower than this means the terminal never answered (ratatui-image 11 then
+/// leaves a reader blocked on stdin that swallows the next key press).
+const SLOW_PROBE: Duration = Duration::from_millis(1500);
+
+/// Builds the picker: probes the terminal for `Auto` (raw mode must be on and no
+/// event reader started yet); a forced protocol never probes. Returns a notice for the
+/// status bar when the probe went unanswered.
+fn picker(choice: ImageProtocol) -> (Picker, Option<String>) {
+    match choice {
+        ImageProtocol::Auto => {
+            let started = Instant::now();
+            let picker = Picker::from_query_stdio().unwrap_or_else(|e| {
+                tracing::warn!("terminal graphics probe failed, using halfblocks: {e}");
+                Picker::halfblocks()
+            });
+            let notice = (started.elapsed() >= SLOW_PROBE).then(|| strings::SLOW_PROBE.to_string());
+            (picker, notice)
+        }
+        ImageProtocol::Forced(ProtocolType::Halfblocks) => (Picker::halfblocks(), None),
+        ImageProtocol::Forced(protocol) => {
+            let mut picker = forced_picker();
+            picker.set_protocol_type(protocol);
+            (picker, None)
+        }
+    }
+}
+
+/// A picker with the font size from the terminal's reported pixel size, when it has one.
+#[allow(deprecated)]
+fn forced_picker() -> Picker {
+    match crossterm::terminal::window_size() {
+        Ok(ws) if ws.width > 0 && ws.columns > 0 && ws.rows > 0 => {
+            let font = ratatui_image::FontSize::new(ws.width / ws.columns, ws.height / ws.rows);
+            Picker::from_fontsize(font)
+        }
+        _ => Picker::halfblocks(),
+    }
+}
+
+async fn start(cli: &Cli) -> Result<(), String> {
+    let env = Env::from_process();
+    let settings = Settings::load(env.clone(), cli.config.as_deref(), cli.offline)
+        .map_err(|e| e.to_string())?;
+    let registry =
+        Arc::new(Registry::load(Some(&settings.paths.models_file())).map_err(|e| e.to_string())?);
+    let theme_name = cli
+        .theme
+        .clone()
+        .unwrap_or_else(|| settings.config.tui.theme.clone());
+    let theme = theme::Theme::load(&theme_name, &settings.paths.config_dir, env.no_color)?;
+    let keymap = keymap::Keymap::with_overrides(&settings.config.tui.keys)?;
+    let protocol = protocol_choice(cli, &settings)?;
+    let store = Store::open(&settings.paths.store_file()).map_err(|e| e.to_string())?;
+    let roster = Roster::new(store.clone());
+    let anchors = roster.list().map_err(|e| e.to_string())?;
+    let past_jobs = store
+        .jobs(&JobFilter {
+            search: None,
+            limit: state::jobs::PAST_JOBS,
+        })
+        .map_err(|e| e.to_string())?;
+    let history: Vec<String> = store
+        .jobs(&JobFilter {
+            search: None,
+            limit: HISTORY_LOAD,
+        })
+        .map_err(|e| e.to_string())?
+        .into_iter()
+        .rev()
+        .map(|row| row.prompt)
+        .collect();
+    let conn = backend::connect(&settings, &registry)
+        .await
+        .map_err(|e| e.to_string())?;
+    let (studio, studio_rx) = Studio::new(
+        conn.client.clone(),
+        registry.clone(),
+        store,
+        conn.label.clone(),
+        DEFAULT_CONCURRENCY,
+    );
+    let (mut term, guard) =
+        terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;
+    let (picker, probe_notice) = picker(protocol);
+    let size = term.size().unwrap_or_default();
+    let mut state = state::AppState::new(state::Init {
+        registry: registry.clone(),
+        keymap,
+        defaults: settings.config.defaults.clone(),
+        out_dir: settings.output_dir(None),
+        backend: conn.label.describe(),
+        offline: conn.label.is_simulator(),
+        history,
+        past_jobs,
+        anchors,
+        area: Rect::new(0, 0, size.width, size.height),
+        now: Instant::now(),
+    });
+    if let Some(notice) = probe_notice {
+        state.status.say(state::status::Level::Warn, notice);
+    }
+    let (resize_tx, resize_rx) = mpsc::unbounded_channel();
+    let (outcome_tx, outcome_rx) = mpsc::unbounded_channel();
+    let mut slot = view::ImageSlot::new(resize_tx);
+    let clipboard =
+        clipboard::Clipboard::new(env.over_ssh, settings.config.tui.osc52_tmux_passthrough);
+    let mut effects = effects::Effects::new(
+        studio.clone(),
+        roster,
+        clipboard,
+        picker,
+        settings.paths.data_dir.join("pasted"),
+        outcome_tx,
+    );
+    let inbox = app::Inbox {
+        studio: studio_rx,
+        outcomes: outcome_rx,
+        resize_requests: resize_rx,
+    };
+    let result = app::run(
+        &mut term,
+        &mut state,
+        &theme,
+        &mut slot,
+        &mut effects,
+        inbox,
+    )
+    .await;
+    for row in 0..state.jobs.len() {
+        if let Some(job) = state.jobs.row(row)
+            && job.phase.is_active()
+        {
+            studio.cancel(job.id);
+        }
+    }
+    drop(guard);
+    if let Some(sim) = conn.simulator {
+        sim.shutdown().await;
+    }
+    result.map_err(|e| format!("terminal error: {e}"))
 }

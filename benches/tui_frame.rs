@@ -1,0 +1,55 @@
+//! One workbench frame (update + draw) at 200×60 with 1,000 jobs in the list and an
+//! image in the preview. Goal: under 2 ms.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use peel::tui::msg::{Effect, Msg};
+use peel::tui::state::update;
+use peel::tui::testkit;
+use peel::tui::theme::Theme;
+use peel::tui::view;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const JOBS: i64 = 1_000;
+
+fn frame(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let image = dir.path().join("frame.png");
+    testkit::write_png(&image, 1024, 576);
+    let mut state = testkit::state(200, 60);
+    for id in 1..=JOBS {
+        update(
+            &mut state,
+            Msg::Studio(testkit::queued(
+                id,
+                "a lighthouse on a cliff at dusk, storm clouds",
+                id,
+            )),
+        );
+        if id % 3 != 0 {
+            update(&mut state, Msg::Studio(testkit::done(id, &image, 2.5)));
+        }
+    }
+    state.jobs.select_id(JOBS - 2);
+    let (mut slot, mut resizes) = testkit::slot();
+    update(&mut state, Msg::Tick);
+    let wanted = Effect::LoadPreview(state.preview.path.clone());
+    testkit::load_preview(&mut state, &mut slot, &[wanted]);
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    testkit::draw(&mut terminal, &state, &mut slot, &mut resizes);
+    assert!(slot.path().is_some(), "the preview holds an image");
+    let theme = Theme::dark();
+    c.bench_function("tui_frame_200x60_1000_jobs_with_image", |b| {
+        b.iter(|| {
+            black_box(update(&mut state, Msg::Tick));
+            terminal
+                .draw(|f| view::draw(f, &state, &theme, &mut slot))
+                .expect("draw");
+        })
+    });
+}
+
+criterion_group!(benches, frame);
+criterion_main!(benches);

@@ -1,0 +1,205 @@
+//! Everything a key can do. Names are the ones `[tui.keys]` uses (`generate = "ctrl-g"`).
+
+use serde::Deserialize;
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Scope {
+    /// Anywhere (plain characters still go to the editor when it has focus).
+    Global,
+    /// The prompt editor.
+    Prompt,
+    /// Lists: the Jobs and Anchors panes.
+    List,
+    /// The Jobs pane (and the Preview pane, which shows its selection).
+    Jobs,
+    /// The Anchors pane.
+    Anchors,
+}
+
+/// A user intent, bound to keys by the keymap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Send the prompt with the current settings.
+    Generate,
+    /// Move focus to the next pane.
+    FocusNext,
+    /// Move focus to the previous pane.
+    FocusPrev,
+    /// Show or hide the list of key bindings.
+    Help,
+    /// Quit (asks first while jobs are running).
+    Quit,
+    /// Close an overlay or cancel a form.
+    Close,
+    /// Copy the prompt to the clipboard.
+    CopyPrompt,
+    /// Copy the selected job's image path to the clipboard.
+    CopyPath,
+    /// Attach the clipboard's image as a reference.
+    PasteImage,
+    /// Drop the attached reference images.
+    ClearRefs,
+    /// Next model.
+    CycleModel,
+    /// Next aspect ratio the model allows.
+    CycleAspect,
+    /// Next image size the model allows.
+    CycleSize,
+    /// Seed mode: random, fixed, increment.
+    CycleSeed,
+    /// Pick a new fixed seed.
+    RerollSeed,
+    /// Next thinking level the model allows.
+    CycleThinking,
+    /// Next grounding the model allows.
+    CycleGrounding,
+    /// Undo the last edit.
+    Undo,
+    /// Redo the last undone edit.
+    Redo,
+    /// Recall the previous prompt from history.
+    HistoryPrev,
+    /// Recall the next prompt from history.
+    HistoryNext,
+    /// Search prompt history.
+    HistorySearch,
+    /// Clear the prompt.
+    ClearPrompt,
+    /// Move the selection up.
+    Up,
+    /// Move the selection down.
+    Down,
+    /// Move the selection a page up.
+    PageUp,
+    /// Move the selection a page down.
+    PageDown,
+    /// Select the first row.
+    First,
+    /// Select the last row.
+    Last,
+    /// Cancel the selected running job.
+    CancelJob,
+    /// Retry the selected failed job.
+    RetryJob,
+    /// Show the selected job's details and full failure reason.
+    ShowDetails,
+    /// Load the selected job's prompt and settings into the editor.
+    ReusePrompt,
+    /// Add a character to the roster.
+    AddCharacter,
+    /// Add an object to the roster.
+    AddObject,
+    /// Edit the selected anchor.
+    EditAnchor,
+    /// Remove the selected anchor.
+    RemoveAnchor,
+    /// Put the selected anchor in or out of the shot.
+    ToggleInShot,
+    /// Confirm a question or save a form.
+    Confirm,
+}
+
+impl Action {
+    /// The scope the action's bindings live in.
+    pub fn scope(self) -> Scope {
+        use Action::*;
+        match self {
+            Generate | FocusNext | FocusPrev | Help | Quit | Close | CopyPrompt | CopyPath
+            | PasteImage | ClearRefs | CycleModel | CycleAspect | CycleSize | CycleSeed
+            | RerollSeed | CycleThinking | CycleGrounding => Scope::Global,
+            Undo | Redo | HistoryPrev | HistoryNext | HistorySearch | ClearPrompt => Scope::Prompt,
+            Up | PageUp | PageDown | First | Last | Down | Confirm => Scope::List,
+            CancelJob | RetryJob | ShowDetails | ReusePrompt => Scope::Jobs,
+            AddCharacter | AddObject | EditAnchor | RemoveAnchor | ToggleInShot => Scope::Anchors,
+        }
+    }
+
+    /// The config name (`generate`, `focus_next`, …).
+    pub fn name(self) -> String {
+        let debug = format!("{self:?}");
+        let mut out = String::new();
+        for (i, c) in debug.chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.push(c);
+            }
+        }
+        out
+    }
+
+    /// Parses a config name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::deserialize(
+            serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name.trim()),
+        )
+        .ok()
+    }
+
+    /// Every action, in help order.
+    pub const ALL: &'static [Action] = &[
+        Action::Generate,
+        Action::FocusNext,
+        Action::FocusPrev,
+        Action::Help,
+        Action::Quit,
+        Action::Close,
+        Action::CopyPrompt,
+        Action::CopyPath,
+        Action::PasteImage,
+        Action::ClearRefs,
+        Action::CycleModel,
+        Action::CycleAspect,
+        Action::CycleSize,
+        Action::CycleSeed,
+        Action::RerollSeed,
+        Action::CycleThinking,
+        Action::CycleGrounding,
+        Action::Undo,
+        Action::Redo,
+        Action::HistoryPrev,
+        Action::HistoryNext,
+        Action::HistorySearch,
+        Action::ClearPrompt,
+        Action::Up,
+        Action::Down,
+        Action::PageUp,
+        Action::PageDown,
+        Action::First,
+        Action::Last,
+        Action::Confirm,
+        Action::CancelJob,
+        Action::RetryJob,
+        Action::ShowDetails,
+        Action::ReusePrompt,
+        Action::AddCharacter,
+        Action::AddObject,
+        Action::EditAnchor,
+        Action::RemoveAnchor,
+        Action::ToggleInShot,
+    ];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for action in Action::ALL {
+            assert_eq!(
+                Action::from_name(&action.name()),
+                Some(*action),
+                "{action:?}"
+            );
+        }
+        assert_eq!(Action::Generate.name(), "generate");
+        assert_eq!(Action::FocusNext.name(), "focus_next");
+        assert_eq!(Action::from_name("frobnicate"), None);
+    }
+}

@@ -1,0 +1,172 @@
+//! The event loop: one `select!` over terminal events, engine events, effect results and
+//! image resizes; it drains what is pending, then draws once inside a synchronized update.
+
+use std::io;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream, KeyEventKind, MouseEventKind};
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use ratatui_image::thread::{ResizeRequest, ResizeResponse};
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc::{self, UnboundedReceiver};
+
+use super::effects::{Effects, Outcome};
+use super::msg::{Effect, Msg};
+use super::state::{self, AppState};
+use super::terminal;
+use super::theme::Theme;
+use super::view::{self, ImageSlot};
+use crate::studio::StudioEvent;
+
+/// How often running jobs refresh their clocks and spinners.
+const TICK: Duration = Duration::from_millis(100);
+/// Most pending messages handled before a frame is drawn.
+const DRAIN_MAX: usize = 512;
+
+/// Channels the loop listens to.
+pub struct Inbox {
+    /// Engine events.
+    pub studio: UnboundedReceiver<StudioEvent>,
+    /// Effect results.
+    pub outcomes: UnboundedReceiver<Outcome>,
+    /// Resize requests from the image slot.
+    pub resize_requests: UnboundedReceiver<ResizeRequest>,
+}
+
+/// Runs until the user quits or a signal arrives.
+pub async fn run(
+    terminal: &mut DefaultTerminal,
+    state: &mut AppState,
+    theme: &Theme,
+    slot: &mut ImageSlot,
+    effects: &mut Effects,
+    mut inbox: Inbox,
+) -> io::Result<()> {
+    let mut events = EventStream::new();
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let (resized_tx, mut resized_rx) = mpsc::unbounded_channel::<ResizeResponse>();
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            state.now = Instant::now();
+            terminal::draw_synced(terminal, |frame| view::draw(frame, state, theme, slot))?;
+            dirty = false;
+        }
+        if state.quitting {
+            return Ok(());
+        }
+        let ticking = state.wants_tick();
+        let first = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(event)) => Input::Event(event),
+                Some(Err(e)) => return Err(e),
+                None => return Ok(()),
+            },
+            Some(event) = inbox.studio.recv() => Input::Msg(Msg::Studio(event)),
+            Some(outcome) = inbox.outcomes.recv() => Input::Outcome(outcome),
+            Some(request) = inbox.resize_requests.recv() => Input::Resize(request),
+            Some(response) = resized_rx.recv() => Input::Resized(response),
+            _ = tick.tick(), if ticking => Input::Msg(Msg::Tick),
+            _ = sigterm.recv() => return Ok(()),
+            _ = sighup.recv() => return Ok(()),
+        };
+        let mut pending = vec![first];
+        while pending.len() < DRAIN_MAX {
+            let next = if let Ok(e) = inbox.studio.try_recv() {
+                Input::Msg(Msg::Studio(e))
+            } else if let Ok(o) = inbox.outcomes.try_recv() {
+                Input::Outcome(o)
+            } else if let Ok(r) = inbox.resize_requests.try_recv() {
+                Input::Resize(r)
+            } else if let Ok(r) = resized_rx.try_recv() {
+                Input::Resized(r)
+            } else {
+                break;
+            };
+            pending.push(next);
+        }
+        for input in pending {
+            state.now = Instant::now();
+            dirty |= handle(input, state, slot, effects, &resized_tx);
+        }
+    }
+}
+
+enum Input {
+    Event(Event),
+    Msg(Msg),
+    Outcome(Outcome),
+    Resize(ResizeRequest),
+    Resized(ResizeResponse),
+}
+
+/// Applies one input; true when something changed on screen.
+fn handle(
+    input: Input,
+    state: &mut AppState,
+    slot: &mut ImageSlot,
+    effects: &mut Effects,
+    resized_tx: &mpsc::UnboundedSender<ResizeResponse>,
+) -> bool {
+    let msg = match input {
+        Input::Event(event) => match to_msg(event) {
+            Some(msg) => msg,
+            None => return false,
+        },
+        Input::Msg(msg) => msg,
+        Input::Outcome(Outcome::Msg(msg)) => msg,
+        Input::Outcome(Outcome::Image {
+            path,
+            protocol,
+            size,
+        }) => {
+            if state.preview.path.as_ref() != Some(&path) {
+                return false;
+            }
+            slot.set(path.clone(), protocol);
+            Msg::PreviewLoaded {
+                path,
+                result: Ok(size),
+            }
+        }
+        Input::Resize(request) => {
+            let tx = resized_tx.clone();
+            tokio::task::spawn_blocking(move || match request.resize_encode() {
+                Ok(response) => {
+                    let _ = tx.send(response);
+                }
+                Err(e) => tracing::warn!("image resize failed: {e}"),
+            });
+            return false;
+        }
+        Input::Resized(response) => return slot.resized(response),
+    };
+    for effect in state::update(state, msg) {
+        if let Effect::LoadPreview(_) = &effect {
+            slot.clear();
+        }
+        effects.run(effect);
+    }
+    true
+}
+
+fn to_msg(event: Event) -> Option<Msg> {
+    match event {
+        Event::Key(key) if key.kind != KeyEventKind::Release => Some(Msg::Key(key)),
+        Event::Paste(text) => Some(Msg::Paste(text)),
+        Event::Mouse(mouse)
+            if matches!(
+                mouse.kind,
+                MouseEventKind::Down(_) | MouseEventKind::ScrollUp | MouseEventKind::ScrollDown
+            ) =>
+        {
+            Some(Msg::Mouse(mouse))
+        }
+        Event::Resize(width, height) => Some(Msg::Resize { width, height }),
+        _ => None,
+    }
+}

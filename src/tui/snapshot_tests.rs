@@ -1,0 +1,216 @@
+//! Whole-app snapshots through the real `update` and `draw`, at 80×24, 120×40 and 200×60.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crossterm::event::KeyCode;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::msg::Msg;
+use super::state::{AppState, update};
+use super::testkit::{self, ctrl, done, key, queued, type_text};
+use crate::api::error::ApiError;
+use crate::studio::{StudioError, StudioEvent};
+
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
+
+fn snapshot(name: &str, width: u16, height: u16, build: impl Fn(&mut AppState, &Path)) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut state = testkit::state(width, height);
+    build(&mut state, dir.path());
+    let (mut slot, mut resizes) = testkit::slot();
+    let effects = update(&mut state, Msg::Tick);
+    testkit::load_preview(&mut state, &mut slot, &effects);
+    if let Some(path) = state.preview.path.clone()
+        && slot.path() != Some(&path)
+    {
+        testkit::load_preview(
+            &mut state,
+            &mut slot,
+            &[super::msg::Effect::LoadPreview(Some(path))],
+        );
+    }
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    testkit::draw(&mut terminal, &state, &mut slot, &mut resizes);
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"…?[/\w.\-]*/sun\.png", "[tmp]/sun.png");
+    settings.set_snapshot_suffix(format!("{width}x{height}"));
+    settings.bind(|| insta::assert_snapshot!(name, terminal.backend()));
+}
+
+fn typing(s: &mut AppState, _: &Path) {
+    type_text(
+        s,
+        "a lighthouse on a cliff at dusk, storm clouds, warm light in the window",
+    );
+    update(s, key(KeyCode::Enter));
+    type_text(s, "wide shot, film grain");
+    update(s, key(KeyCode::F(3)));
+    update(s, key(KeyCode::F(4)));
+}
+
+fn running(s: &mut AppState, dir: &Path) {
+    let image = dir.join("sun.png");
+    testkit::write_png(&image, 320, 180);
+    let t0 = s.now;
+    update(
+        s,
+        Msg::Studio(queued(1, "a sunset over a quiet sea, long exposure", 1234)),
+    );
+    update(
+        s,
+        Msg::Studio(queued(2, "a red fox in fresh snow, golden hour", 77)),
+    );
+    update(
+        s,
+        Msg::Studio(queued(3, "a lighthouse on a cliff at dusk", 78)),
+    );
+    update(
+        s,
+        Msg::Studio(queued(
+            4,
+            "portrait of an old sailor, rembrandt lighting",
+            79,
+        )),
+    );
+    s.now = t0 + Duration::from_millis(3200);
+    update(s, Msg::Studio(done(1, &image, 3.2)));
+    update(s, Msg::Studio(StudioEvent::Sending { id: 2, attempt: 1 }));
+    update(
+        s,
+        Msg::Studio(StudioEvent::Retrying {
+            id: 3,
+            next_attempt: 2,
+            delay: Duration::from_secs(4),
+            reason: "rate limited by the service (retry in 4 s)".into(),
+        }),
+    );
+    s.now = t0 + Duration::from_millis(4200);
+    s.jobs.select_id(1);
+    update(s, key(KeyCode::Tab));
+}
+
+fn failed(s: &mut AppState, _: &Path) {
+    type_text(s, "a portrait of a famous cartoon mouse");
+    update(s, ctrl('g'));
+    update(
+        s,
+        Msg::Studio(queued(7, "a portrait of a famous cartoon mouse", 5)),
+    );
+    update(
+        s,
+        Msg::Studio(StudioEvent::Failed {
+            id: 7,
+            error: StudioError::Api(ApiError::BillingRequired {
+                model: "gemini-3.1-flash-image".into(),
+            }),
+            elapsed: Duration::from_millis(800),
+        }),
+    );
+}
+
+fn roster(s: &mut AppState, _: &Path) {
+    use crate::studio::{Anchor, AnchorKind};
+    let anchor = |id, name: &str, kind, description: &str, refs: usize, in_shot| Anchor {
+        id,
+        name: name.into(),
+        kind,
+        description: description.into(),
+        refs: (0..refs)
+            .map(|i| format!("/refs/{name}-{i}.png").into())
+            .collect(),
+        in_shot,
+    };
+    s.anchors.replace(
+        vec![
+            anchor(
+                1,
+                "Mira",
+                AnchorKind::Character,
+                "red scarf, freckles, short grey hair",
+                3,
+                true,
+            ),
+            anchor(
+                2,
+                "Tomas",
+                AnchorKind::Character,
+                "tall, round glasses, green coat",
+                2,
+                true,
+            ),
+            anchor(
+                3,
+                "Old Pike",
+                AnchorKind::Character,
+                "fisherman, white beard",
+                1,
+                false,
+            ),
+            anchor(
+                4,
+                "Brass lamp",
+                AnchorKind::Object,
+                "brass, green glass shade",
+                1,
+                true,
+            ),
+        ],
+        None,
+    );
+    update(
+        s,
+        Msg::Key(crossterm::event::KeyEvent::new(
+            KeyCode::BackTab,
+            crossterm::event::KeyModifiers::SHIFT,
+        )),
+    );
+    update(s, key(KeyCode::Down));
+}
+
+fn help(s: &mut AppState, _: &Path) {
+    update(s, key(KeyCode::F(1)));
+}
+
+#[test]
+fn empty() {
+    for (w, h) in SIZES {
+        snapshot("empty", w, h, |_, _| {});
+    }
+}
+
+#[test]
+fn typing_prompt() {
+    for (w, h) in SIZES {
+        snapshot("typing", w, h, typing);
+    }
+}
+
+#[test]
+fn jobs_running() {
+    for (w, h) in SIZES {
+        snapshot("jobs_running", w, h, running);
+    }
+}
+
+#[test]
+fn job_failed() {
+    for (w, h) in SIZES {
+        snapshot("job_failed", w, h, failed);
+    }
+}
+
+#[test]
+fn anchors_focused() {
+    for (w, h) in SIZES {
+        snapshot("anchors", w, h, roster);
+    }
+}
+
+#[test]
+fn help_open() {
+    for (w, h) in SIZES {
+        snapshot("help_open", w, h, help);
+    }
+}

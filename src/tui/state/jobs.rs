@@ -1,0 +1,448 @@
+//! The Jobs pane: every job of the session (and recent ones from the store), reduced
+//! from `StudioEvent`s in one place.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::store::JobRow;
+use crate::studio::{JobId, StudioError, StudioEvent};
+
+/// Jobs from earlier sessions loaded at start.
+pub const PAST_JOBS: usize = 200;
+
+/// Most jobs kept in the list; past this the oldest finished ones are dropped (they stay in the store).
+pub const MAX_JOBS: usize = 5_000;
+
+/// Where a job stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    /// Waiting for a slot.
+    Queued,
+    /// On the wire (1-based attempt).
+    Sending { attempt: u32 },
+    /// Waiting to try again.
+    Retrying {
+        next_attempt: u32,
+        until: Instant,
+        reason: String,
+    },
+    /// Saved.
+    Done,
+    /// Failed for good.
+    Failed,
+    /// Withheld by the safety filter or the prompt was blocked.
+    Blocked,
+    /// Cancelled by the user.
+    Cancelled,
+    /// Left unfinished by an earlier session.
+    Interrupted,
+}
+
+impl Phase {
+    /// True while the job may still report.
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self,
+            Self::Queued | Self::Sending { .. } | Self::Retrying { .. }
+        )
+    }
+}
+
+/// Why a job failed, kept with its kind.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Failure {
+    /// Short kind ("rate_limited", "safety_blocked", …).
+    pub kind: String,
+    /// The full message, saying what to do.
+    pub message: String,
+}
+
+/// One row of the Jobs pane.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobItem {
+    /// Job id.
+    pub id: JobId,
+    /// The prompt.
+    pub prompt: String,
+    /// Canonical model id.
+    pub model: String,
+    /// Aspect ratio.
+    pub aspect: Option<String>,
+    /// Size name.
+    pub size: String,
+    /// Seed sent.
+    pub seed: Option<i64>,
+    /// Expected or actual pixel size.
+    pub pixels: Option<(u32, u32)>,
+    /// Where it stands.
+    pub phase: Phase,
+    /// When this session saw it queued (None for past jobs).
+    pub queued_at: Option<Instant>,
+    /// Wall time once finished.
+    pub elapsed: Option<Duration>,
+    /// Cost in USD.
+    pub cost_usd: f64,
+    /// Saved images.
+    pub outputs: Vec<PathBuf>,
+    /// Why it failed.
+    pub failure: Option<Failure>,
+    /// From an earlier session.
+    pub past: bool,
+}
+
+impl JobItem {
+    /// Time spent so far, or in all once finished.
+    pub fn elapsed_at(&self, now: Instant) -> Option<Duration> {
+        self.elapsed
+            .or_else(|| self.queued_at.map(|t| now.saturating_duration_since(t)))
+    }
+
+    /// The primary (last) image.
+    pub fn image(&self) -> Option<&PathBuf> {
+        self.outputs.last()
+    }
+
+    /// A job from the store.
+    pub fn from_row(row: &JobRow) -> Self {
+        let phase = match row.state.as_str() {
+            "done" => Phase::Done,
+            "cancelled" => Phase::Cancelled,
+            "failed" if is_blocked(row.error_kind.as_deref().unwrap_or("")) => Phase::Blocked,
+            "failed" => Phase::Failed,
+            _ => Phase::Interrupted,
+        };
+        Self {
+            id: row.id,
+            prompt: row.prompt.clone(),
+            model: row.model.clone(),
+            aspect: row.aspect.clone(),
+            size: row.size.clone().unwrap_or_default(),
+            seed: row.seed,
+            pixels: None,
+            phase,
+            queued_at: None,
+            elapsed: row.elapsed_ms.map(Duration::from_millis),
+            cost_usd: row.cost_usd,
+            outputs: row.outputs.iter().map(PathBuf::from).collect(),
+            failure: row.error_message.clone().map(|message| Failure {
+                kind: row.error_kind.clone().unwrap_or_else(|| "error".into()),
+                message,
+            }),
+            past: true,
+        }
+    }
+}
+
+fn is_blocked(kind: &str) -> bool {
+    matches!(kind, "safety_blocked" | "prompt_blocked" | "recitation")
+}
+
+/// All jobs, oldest first; the view shows them newest first.
+#[derive(Debug, Clone, Default)]
+pub struct JobsState {
+    items: Vec<JobItem>,
+    index: HashMap<JobId, usize>,
+    /// Selected row, counted from the newest (0 = newest).
+    pub selected: usize,
+    /// Cost of this session's jobs.
+    pub session_spend: f64,
+}
+
+impl JobsState {
+    /// A list holding past jobs (`rows` newest first, as the store gives them).
+    pub fn with_past(rows: &[JobRow]) -> Self {
+        let mut s = Self::default();
+        for row in rows.iter().rev() {
+            s.push(JobItem::from_row(row));
+        }
+        s
+    }
+
+    fn push(&mut self, item: JobItem) {
+        if self.items.len() >= MAX_JOBS {
+            self.trim();
+        }
+        self.index.insert(item.id, self.items.len());
+        self.items.push(item);
+    }
+
+    /// Drops the oldest tenth of finished jobs, keeping the selection on its job.
+    fn trim(&mut self) {
+        let selected = self.selected_job().map(|j| j.id);
+        let mut budget = MAX_JOBS / 10;
+        self.items.retain(|j| {
+            let drop = budget > 0 && !j.phase.is_active() && Some(j.id) != selected;
+            if drop {
+                budget -= 1;
+            }
+            !drop
+        });
+        self.index = self
+            .items
+            .iter()
+            .enumerate()
+            .map(|(i, j)| (j.id, i))
+            .collect();
+        self.selected = 0;
+        if let Some(id) = selected {
+            self.select_id(id);
+        }
+    }
+
+    /// Number of jobs.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when there are no jobs.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// The job at display row `row` (0 = newest).
+    pub fn row(&self, row: usize) -> Option<&JobItem> {
+        let len = self.items.len();
+        (row < len).then(|| &self.items[len - 1 - row])
+    }
+
+    /// The selected job.
+    pub fn selected_job(&self) -> Option<&JobItem> {
+        self.row(self.selected)
+    }
+
+    /// A job by id.
+    pub fn get(&self, id: JobId) -> Option<&JobItem> {
+        self.index.get(&id).map(|&i| &self.items[i])
+    }
+
+    /// Jobs still running.
+    pub fn active(&self) -> usize {
+        self.items.iter().filter(|j| j.phase.is_active()).count()
+    }
+
+    /// The soonest retry among running jobs, with its reason.
+    pub fn next_retry(&self) -> Option<(Instant, &str)> {
+        self.items
+            .iter()
+            .filter_map(|j| match &j.phase {
+                Phase::Retrying { until, reason, .. } => Some((*until, reason.as_str())),
+                _ => None,
+            })
+            .min_by_key(|(until, _)| *until)
+    }
+
+    /// Moves the selection by `delta` rows, clamped.
+    pub fn move_selection(&mut self, delta: isize) {
+        if self.items.is_empty() {
+            self.selected = 0;
+            return;
+        }
+        let last = self.items.len() as isize - 1;
+        self.selected = (self.selected as isize + delta).clamp(0, last) as usize;
+    }
+
+    /// Selects the job with `id`.
+    pub fn select_id(&mut self, id: JobId) {
+        if let Some(&i) = self.index.get(&id) {
+            self.selected = self.items.len() - 1 - i;
+        }
+    }
+
+    /// Applies one engine event; returns the job's id.
+    pub fn apply(&mut self, event: StudioEvent, now: Instant) -> JobId {
+        let id = event.job_id();
+        if let StudioEvent::Queued(info) = &event {
+            let selected_id = self.selected_job().map(|j| j.id);
+            self.push(JobItem {
+                id,
+                prompt: info.prompt.clone(),
+                model: info.settings.model.clone(),
+                aspect: info.settings.aspect.clone(),
+                size: info.settings.size.clone(),
+                seed: Some(info.settings.seed),
+                pixels: info.settings.pixels,
+                phase: Phase::Queued,
+                queued_at: Some(now),
+                elapsed: None,
+                cost_usd: 0.0,
+                outputs: Vec::new(),
+                failure: None,
+                past: false,
+            });
+            if let Some(sel) = selected_id {
+                self.select_id(sel);
+            }
+            return id;
+        }
+        let Some(&i) = self.index.get(&id) else {
+            return id;
+        };
+        let job = &mut self.items[i];
+        match event {
+            StudioEvent::Queued(_) => {}
+            StudioEvent::Sending { attempt, .. } => job.phase = Phase::Sending { attempt },
+            StudioEvent::Retrying {
+                next_attempt,
+                delay,
+                reason,
+                ..
+            } => {
+                job.phase = Phase::Retrying {
+                    next_attempt,
+                    until: now + delay,
+                    reason,
+                }
+            }
+            StudioEvent::Done {
+                outputs,
+                cost_usd,
+                elapsed,
+                ..
+            } => {
+                job.phase = Phase::Done;
+                job.elapsed = Some(elapsed);
+                job.cost_usd = cost_usd;
+                if let Some(last) = outputs.last() {
+                    job.pixels = Some((last.width, last.height));
+                }
+                job.outputs = outputs.into_iter().map(|o| o.path).collect();
+                self.session_spend += cost_usd;
+            }
+            StudioEvent::Failed { error, elapsed, .. } => {
+                job.phase = if is_blocked(error.kind()) {
+                    Phase::Blocked
+                } else {
+                    Phase::Failed
+                };
+                job.elapsed = Some(elapsed);
+                job.failure = Some(failure(&error));
+            }
+            StudioEvent::Cancelled { .. } => {
+                job.phase = Phase::Cancelled;
+                job.elapsed = job.queued_at.map(|t| now.saturating_duration_since(t));
+            }
+        }
+        id
+    }
+}
+
+fn failure(error: &StudioError) -> Failure {
+    Failure {
+        kind: error.kind().to_string(),
+        message: error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::outcome::OutcomeError;
+    use crate::studio::output::SavedOutput;
+    use crate::studio::{Grounding, JobInfo, ResolvedSettings};
+
+    pub(crate) fn queued(id: JobId, prompt: &str) -> StudioEvent {
+        StudioEvent::Queued(JobInfo {
+            id,
+            prompt: prompt.into(),
+            settings: ResolvedSettings {
+                model: "gemini-3.1-flash-image".into(),
+                aspect: None,
+                size: "1K".into(),
+                seed: 7,
+                thinking: None,
+                grounding: Grounding::Off,
+                pixels: None,
+                safety: vec![],
+                preset: None,
+            },
+        })
+    }
+
+    #[test]
+    fn events_move_a_job_through_its_states() {
+        let t0 = Instant::now();
+        let mut jobs = JobsState::default();
+        jobs.apply(queued(1, "fox"), t0);
+        jobs.apply(queued(2, "cat"), t0);
+        assert_eq!(jobs.row(0).unwrap().id, 2);
+        assert_eq!(jobs.active(), 2);
+        jobs.apply(StudioEvent::Sending { id: 1, attempt: 1 }, t0);
+        jobs.apply(
+            StudioEvent::Retrying {
+                id: 1,
+                next_attempt: 2,
+                delay: Duration::from_secs(4),
+                reason: "rate limited".into(),
+            },
+            t0,
+        );
+        assert_eq!(jobs.next_retry().unwrap().0, t0 + Duration::from_secs(4));
+        jobs.apply(
+            StudioEvent::Done {
+                id: 1,
+                outputs: vec![SavedOutput {
+                    path: "/o/fox.png".into(),
+                    sidecar: "/o/fox.png.json".into(),
+                    width: 1024,
+                    height: 1024,
+                    mime: "image/png".into(),
+                    bytes: 10,
+                }],
+                cost_usd: 0.067,
+                elapsed: Duration::from_secs(3),
+                text: vec![],
+                session: None,
+                turn: None,
+            },
+            t0,
+        );
+        let fox = jobs.get(1).unwrap();
+        assert_eq!(fox.phase, Phase::Done);
+        assert_eq!(fox.image().unwrap(), &PathBuf::from("/o/fox.png"));
+        assert!((jobs.session_spend - 0.067).abs() < 1e-9);
+        jobs.apply(
+            StudioEvent::Failed {
+                id: 2,
+                error: StudioError::Outcome(OutcomeError::ImageBlocked {
+                    reason: "IMAGE_SAFETY".into(),
+                    text: None,
+                }),
+                elapsed: Duration::from_secs(1),
+            },
+            t0,
+        );
+        let cat = jobs.get(2).unwrap();
+        assert_eq!(cat.phase, Phase::Blocked);
+        assert!(cat.failure.as_ref().unwrap().message.contains("safety"));
+        assert_eq!(jobs.active(), 0);
+    }
+
+    #[test]
+    fn the_list_is_bounded() {
+        let t0 = Instant::now();
+        let mut jobs = JobsState::default();
+        for id in 0..(MAX_JOBS as i64 + 10) {
+            jobs.apply(queued(id, "x"), t0);
+            jobs.apply(StudioEvent::Cancelled { id }, t0);
+            jobs.selected = 0;
+        }
+        assert!(jobs.len() <= MAX_JOBS);
+        assert_eq!(jobs.row(0).map(|j| j.id), Some(MAX_JOBS as i64 + 9));
+        assert!(jobs.get(0).is_none());
+    }
+
+    #[test]
+    fn selection_stays_on_its_job_when_new_ones_arrive() {
+        let t0 = Instant::now();
+        let mut jobs = JobsState::default();
+        jobs.apply(queued(1, "a"), t0);
+        jobs.apply(queued(2, "b"), t0);
+        jobs.move_selection(1);
+        assert_eq!(jobs.selected_job().unwrap().id, 1);
+        jobs.apply(queued(3, "c"), t0);
+        assert_eq!(jobs.selected_job().unwrap().id, 1);
+        jobs.move_selection(-10);
+        assert_eq!(jobs.selected_job().unwrap().id, 3);
+    }
+}

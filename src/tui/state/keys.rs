@@ -1,0 +1,433 @@
+//! Keys to actions, and what each action does to the state.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+
+use super::jobs::Phase;
+use super::overlay::{AnchorForm, FormField, Overlay};
+use super::status::Level;
+use super::{AppState, Focus};
+use crate::studio::{AnchorKind, GenerateSpec};
+use crate::tui::action::{Action, Scope};
+use crate::tui::keymap::KeyChord;
+use crate::tui::msg::{Effect, RosterOp};
+use crate::tui::strings;
+
+/// Rows a page key moves.
+const PAGE_ROWS: isize = 10;
+
+/// Handles one key press.
+pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return vec![];
+    }
+    let Some(chord) = KeyChord::from_event(&key) else {
+        return vec![];
+    };
+    if state.overlay.is_some() {
+        return on_overlay_key(state, key, chord);
+    }
+    let typing = state.focus == Focus::Prompt && chord.is_text();
+    if !typing && let Some(action) = state.keymap.get(Scope::Global, &chord) {
+        return act(state, action);
+    }
+    let scopes: &[Scope] = match state.focus {
+        Focus::Prompt => &[Scope::Prompt],
+        Focus::Jobs | Focus::Preview => &[Scope::Jobs, Scope::List],
+        Focus::Anchors => &[Scope::Anchors, Scope::List],
+    };
+    for scope in scopes {
+        if let Some(action) = state.keymap.get(*scope, &chord) {
+            return act(state, action);
+        }
+    }
+    if state.focus == Focus::Prompt && state.prompt.editor.input(key) {
+        state.prompt.message = None;
+        state.prompt.recall = None;
+    }
+    vec![]
+}
+
+/// Moves focus to `focus`.
+pub fn set_focus(state: &mut AppState, focus: Focus) {
+    state.focus = focus;
+    state.prompt.set_focused(focus == Focus::Prompt);
+}
+
+/// Carries out an action in the current focus.
+pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
+    use Action::*;
+    let model = state.settings.spec(&state.registry).clone();
+    match action {
+        Generate => return generate(state),
+        FocusNext => set_focus(state, state.focus.step(true)),
+        FocusPrev => set_focus(state, state.focus.step(false)),
+        Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Quit => {
+            let running = state.jobs.active();
+            if running == 0 {
+                state.quitting = true;
+                return vec![Effect::Quit];
+            }
+            state.overlay = Some(Overlay::ConfirmQuit { running });
+        }
+        Close => {}
+        CopyPrompt => {
+            let text = state.prompt.text();
+            if text.trim().is_empty() {
+                state.status.say(Level::Warn, strings::NOTHING_TO_COPY);
+            } else {
+                return vec![Effect::Copy {
+                    what: "prompt",
+                    text,
+                }];
+            }
+        }
+        CopyPath => match state.jobs.selected_job().and_then(|j| j.image()) {
+            Some(path) => {
+                return vec![Effect::Copy {
+                    what: "image path",
+                    text: path.display().to_string(),
+                }];
+            }
+            None => state.status.say(Level::Warn, strings::NO_IMAGE_PATH),
+        },
+        PasteImage => return vec![Effect::PasteImage],
+        ClearRefs => {
+            let n = state.settings.refs.len();
+            state.settings.refs.clear();
+            state
+                .status
+                .say(Level::Info, format!("dropped {n} reference image(s)"));
+        }
+        CycleModel => {
+            state.settings.cycle_model(&state.registry);
+            let spec = state.settings.spec(&state.registry);
+            let text = format!("model: {} ({})", spec.display_name, spec.id);
+            state.status.say(Level::Info, text);
+        }
+        CycleAspect => refuse_if(state, model.aspect_ratios.is_empty(), "aspect ratio", |s| {
+            s.settings.cycle_aspect(&model)
+        }),
+        CycleSize => refuse_if(
+            state,
+            model.fixed_size || model.sizes.len() < 2,
+            "size",
+            |s| s.settings.cycle_size(&model),
+        ),
+        CycleSeed => state.settings.cycle_seed(),
+        RerollSeed => state.settings.reroll_seed(),
+        CycleThinking => refuse_if(
+            state,
+            model.thinking_levels.is_empty(),
+            "thinking level",
+            |s| s.settings.cycle_thinking(&model),
+        ),
+        CycleGrounding => refuse_if(state, model.grounding.is_empty(), "search grounding", |s| {
+            s.settings.cycle_grounding(&model)
+        }),
+        Undo => {
+            state.prompt.editor.undo();
+        }
+        Redo => {
+            state.prompt.editor.redo();
+        }
+        HistoryPrev => {
+            if !state.prompt.recall_prev() {
+                let text = if state.prompt.history.is_empty() {
+                    strings::NO_HISTORY
+                } else {
+                    "this is the oldest prompt"
+                };
+                state.status.say(Level::Info, text);
+            }
+        }
+        HistoryNext => {
+            state.prompt.recall_next();
+        }
+        HistorySearch => {
+            if state.prompt.history.is_empty() {
+                state.status.say(Level::Info, strings::NO_HISTORY);
+            } else {
+                let matches = state.prompt.search("");
+                state.overlay = Some(Overlay::History(super::overlay::HistorySearch {
+                    matches,
+                    ..Default::default()
+                }));
+            }
+        }
+        ClearPrompt => {
+            state.prompt.set_text("");
+            state.prompt.message = None;
+        }
+        Up | Down | PageUp | PageDown | First | Last => move_list(state, action),
+        Confirm => match state.focus {
+            Focus::Anchors => return act(state, EditAnchor),
+            _ => return act(state, ShowDetails),
+        },
+        CancelJob => match state.jobs.selected_job() {
+            Some(job) if job.phase.is_active() => return vec![Effect::Cancel(job.id)],
+            _ => state.status.say(Level::Warn, strings::NOT_RUNNING),
+        },
+        RetryJob => match state.jobs.selected_job() {
+            Some(job) if matches!(job.phase, Phase::Failed | Phase::Blocked) && !job.past => {
+                state.follow_new = true;
+                return vec![Effect::Retry(job.id)];
+            }
+            Some(job) if matches!(job.phase, Phase::Failed | Phase::Blocked) => {
+                state.status.say(
+                    Level::Warn,
+                    "jobs from earlier sessions cannot be retried; press p to reuse the prompt",
+                );
+            }
+            _ => state.status.say(Level::Warn, strings::NOT_FAILED),
+        },
+        ShowDetails => {
+            if let Some(job) = state.jobs.selected_job() {
+                state.overlay = Some(Overlay::Details {
+                    job: job.id,
+                    scroll: 0,
+                });
+            }
+        }
+        ReusePrompt => {
+            if let Some(job) = state.jobs.selected_job().cloned() {
+                state.prompt.set_text(&job.prompt);
+                if state.registry.resolve(&job.model).is_ok() {
+                    state.settings.model = job.model.clone();
+                    state.settings.aspect = job.aspect.clone();
+                    state.settings.size = job.size.clone();
+                    let spec = state.settings.spec(&state.registry).clone();
+                    state.settings.clamp(&spec);
+                }
+                let mut text = format!("prompt and settings of job #{} are in the editor", job.id);
+                if let Some(seed) = job.seed {
+                    state.settings.seed = seed;
+                    state.settings.seed_mode = super::settings::SeedMode::Fixed;
+                    text = format!("{text}, seed {seed} fixed");
+                }
+                set_focus(state, Focus::Prompt);
+                state.status.say(Level::Info, text);
+            }
+        }
+        AddCharacter => {
+            state.overlay = Some(Overlay::AnchorForm(AnchorForm::add(AnchorKind::Character)))
+        }
+        AddObject => state.overlay = Some(Overlay::AnchorForm(AnchorForm::add(AnchorKind::Object))),
+        EditAnchor => {
+            if let Some(anchor) = state.anchors.selected_anchor() {
+                state.overlay = Some(Overlay::AnchorForm(AnchorForm::edit(anchor)));
+            }
+        }
+        RemoveAnchor => {
+            if let Some(anchor) = state.anchors.selected_anchor() {
+                state.overlay = Some(Overlay::ConfirmRemove {
+                    name: anchor.name.clone(),
+                });
+            }
+        }
+        ToggleInShot => {
+            if let Some(anchor) = state.anchors.selected_anchor() {
+                return vec![Effect::Roster(RosterOp::SetInShot {
+                    name: anchor.name.clone(),
+                    in_shot: !anchor.in_shot,
+                })];
+            }
+        }
+    }
+    vec![]
+}
+
+fn refuse_if(
+    state: &mut AppState,
+    refused: bool,
+    what: &str,
+    apply: impl FnOnce(&mut AppState) -> bool,
+) {
+    if refused {
+        let model = state.settings.spec(&state.registry).display_name.clone();
+        state
+            .status
+            .say(Level::Warn, format!("{model} offers no choice of {what}"));
+        return;
+    }
+    apply(state);
+}
+
+fn move_list(state: &mut AppState, action: Action) {
+    let delta = match action {
+        Action::Up => -1,
+        Action::Down => 1,
+        Action::PageUp => -PAGE_ROWS,
+        Action::PageDown => PAGE_ROWS,
+        Action::First => isize::MIN / 2,
+        _ => isize::MAX / 2,
+    };
+    match state.focus {
+        Focus::Anchors => state.anchors.move_selection(delta),
+        _ => state.jobs.move_selection(delta),
+    }
+}
+
+fn generate(state: &mut AppState) -> Vec<Effect> {
+    let prompt = state.prompt.text();
+    if prompt.trim().is_empty() {
+        state.prompt.message = Some(strings::EMPTY_PROMPT.into());
+        state.status.say(Level::Warn, strings::EMPTY_PROMPT);
+        return vec![];
+    }
+    let s = &mut state.settings;
+    let spec = GenerateSpec {
+        prompt: prompt.clone(),
+        model: Some(s.model.clone()),
+        aspect: s.aspect.clone(),
+        size: Some(s.size.clone()),
+        seed: s.take_seed(),
+        refs: s.refs.clone(),
+        thinking: s.thinking.clone(),
+        grounding: s.grounding,
+        count: 1,
+        out_dir: state.out_dir.clone(),
+        subjects: Vec::new(),
+        ..GenerateSpec::default()
+    };
+    let spec = GenerateSpec {
+        seed_mode: if spec.seed.is_some() {
+            crate::studio::spec::SeedMode::Fixed
+        } else {
+            crate::studio::spec::SeedMode::Random
+        },
+        safety: s.safety.clone(),
+        ..spec
+    };
+    state.prompt.remember(&prompt);
+    state.prompt.message = None;
+    state.follow_new = true;
+    state.status.say(Level::Info, "sending…");
+    vec![Effect::Generate(spec)]
+}
+
+fn on_overlay_key(state: &mut AppState, key: KeyEvent, chord: KeyChord) -> Vec<Effect> {
+    let global = state.keymap.get(Scope::Global, &chord);
+    let list = state.keymap.get(Scope::List, &chord);
+    let Some(overlay) = state.overlay.as_mut() else {
+        return vec![];
+    };
+    match overlay {
+        Overlay::Help { scroll } | Overlay::Details { scroll, .. } => match (global, list) {
+            (Some(Action::Quit), _) => {
+                state.overlay = None;
+                return act(state, Action::Quit);
+            }
+            (Some(Action::Close | Action::Help), _) | (_, Some(Action::Confirm)) => {
+                state.overlay = None
+            }
+            (_, Some(Action::Up)) => *scroll = scroll.saturating_sub(1),
+            (_, Some(Action::Down)) => *scroll = scroll.saturating_add(1),
+            (_, Some(Action::PageUp)) => *scroll = scroll.saturating_sub(PAGE_ROWS as u16),
+            (_, Some(Action::PageDown)) => *scroll = scroll.saturating_add(PAGE_ROWS as u16),
+            (_, Some(Action::First)) => *scroll = 0,
+            _ if chord.to_string() == "q" => state.overlay = None,
+            _ => {}
+        },
+        Overlay::ConfirmQuit { .. } => match key.code {
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
+                state.overlay = None;
+                state.quitting = true;
+                return vec![Effect::Quit];
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => state.overlay = None,
+            _ if global == Some(Action::Quit) => {
+                state.overlay = None;
+                state.quitting = true;
+                return vec![Effect::Quit];
+            }
+            _ => {}
+        },
+        Overlay::ConfirmRemove { name } => match key.code {
+            KeyCode::Char('y' | 'Y') | KeyCode::Enter => {
+                let name = name.clone();
+                return vec![Effect::Roster(RosterOp::Remove { name })];
+            }
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => state.overlay = None,
+            _ => {}
+        },
+        Overlay::AnchorForm(form) => {
+            let (effects, close) = form_key(form, key, global);
+            if close {
+                state.overlay = None;
+            }
+            return effects;
+        }
+        Overlay::History(search) => match key.code {
+            KeyCode::Esc => state.overlay = None,
+            KeyCode::Enter => {
+                if let Some(&i) = search.matches.get(search.selected) {
+                    let text = state.prompt.history[i].clone();
+                    state.prompt.set_text(&text);
+                    state.prompt.recall = None;
+                }
+                state.overlay = None;
+                set_focus(state, Focus::Prompt);
+            }
+            KeyCode::Up => search.selected = search.selected.saturating_sub(1),
+            KeyCode::Down => {
+                search.selected = (search.selected + 1).min(search.matches.len().saturating_sub(1))
+            }
+            _ if global == Some(Action::HistorySearch)
+                || state.keymap.get(Scope::Prompt, &chord) == Some(Action::HistorySearch) =>
+            {
+                search.selected = (search.selected + 1).min(search.matches.len().saturating_sub(1))
+            }
+            _ => {
+                if search.query.handle(&key) {
+                    let query = search.query.text().to_string();
+                    search.matches = state.prompt.search(&query);
+                    search.selected = 0;
+                }
+            }
+        },
+    }
+    vec![]
+}
+
+fn form_key(form: &mut AnchorForm, key: KeyEvent, global: Option<Action>) -> (Vec<Effect>, bool) {
+    match key.code {
+        KeyCode::Esc => return (vec![], true),
+        KeyCode::Tab | KeyCode::Down => form.step(true),
+        KeyCode::BackTab | KeyCode::Up => form.step(false),
+        KeyCode::Enter => return (save_form(form), false),
+        KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') if form.field == FormField::Kind => {
+            form.toggle_kind()
+        }
+        _ if global == Some(Action::Generate) => return (save_form(form), false),
+        _ => {
+            if let Some(input) = form.input_mut() {
+                input.handle(&key);
+                form.error = None;
+            }
+        }
+    }
+    (vec![], false)
+}
+
+fn save_form(form: &mut AnchorForm) -> Vec<Effect> {
+    let name = form.name.text().trim().to_string();
+    if name.is_empty() {
+        form.error = Some("give the anchor a name".into());
+        form.field = FormField::Name;
+        return vec![];
+    }
+    let op = match &form.editing {
+        Some(current) => RosterOp::Update {
+            name: current.clone(),
+            changes: form.changes(),
+        },
+        None => RosterOp::Add {
+            kind: form.kind,
+            name,
+            description: form.description.text().trim().to_string(),
+            refs: form.ref_paths(),
+        },
+    };
+    vec![Effect::Roster(op)]
+}

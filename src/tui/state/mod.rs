@@ -1,0 +1,164 @@
+//! The workbench's state: one struct per pane, and the single `update` that reduces
+//! messages into it and returns effects for the event loop.
+
+pub mod anchors;
+pub mod input;
+pub mod jobs;
+mod keys;
+pub mod overlay;
+pub mod preview;
+pub mod prompt;
+pub mod settings;
+pub mod status;
+mod update;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use ratatui::layout::Rect;
+
+pub use update::update;
+
+use super::keymap::Keymap;
+use super::layout::{self, AppLayout};
+use crate::models::Registry;
+
+/// The panes that can take focus, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Focus {
+    /// The prompt editor.
+    Prompt,
+    /// The job list.
+    Jobs,
+    /// The image preview.
+    Preview,
+    /// The roster.
+    Anchors,
+}
+
+impl Focus {
+    const ORDER: [Focus; 4] = [Focus::Prompt, Focus::Jobs, Focus::Preview, Focus::Anchors];
+
+    /// The next pane in Tab order (or the previous one).
+    pub fn step(self, forward: bool) -> Self {
+        let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        let n = Self::ORDER.len();
+        Self::ORDER[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
+
+/// What the workbench is given at start.
+pub struct Init {
+    /// The model registry.
+    pub registry: Arc<Registry>,
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// Generation defaults from the config.
+    pub defaults: crate::config::DefaultsSection,
+    /// Where images go.
+    pub out_dir: PathBuf,
+    /// The backend in words.
+    pub backend: String,
+    /// True when the offline simulator answers.
+    pub offline: bool,
+    /// Earlier prompts, oldest first.
+    pub history: Vec<String>,
+    /// Recent jobs from the store, newest first.
+    pub past_jobs: Vec<crate::store::JobRow>,
+    /// The roster.
+    pub anchors: Vec<crate::studio::Anchor>,
+    /// The terminal size.
+    pub area: Rect,
+    /// The clock's start.
+    pub now: Instant,
+}
+
+/// Everything the views draw.
+pub struct AppState {
+    /// The focused pane.
+    pub focus: Focus,
+    /// The prompt editor.
+    pub prompt: prompt::PromptState,
+    /// The settings line.
+    pub settings: settings::SettingsState,
+    /// The roster.
+    pub anchors: anchors::AnchorsState,
+    /// The job list.
+    pub jobs: jobs::JobsState,
+    /// First visible job row.
+    pub jobs_offset: usize,
+    /// First visible anchor row.
+    pub anchors_offset: usize,
+    /// The image pane.
+    pub preview: preview::PreviewState,
+    /// The status bar.
+    pub status: status::StatusState,
+    /// The overlay on top.
+    pub overlay: Option<overlay::Overlay>,
+    /// Key bindings.
+    pub keymap: Keymap,
+    /// The model registry.
+    pub registry: Arc<Registry>,
+    /// Where images go.
+    pub out_dir: PathBuf,
+    /// The terminal size.
+    pub area: Rect,
+    /// The time views measure against.
+    pub now: Instant,
+    /// Select the next job this session queues.
+    pub follow_new: bool,
+    /// Set once quitting is decided.
+    pub quitting: bool,
+}
+
+impl AppState {
+    /// The starting state: Prompt focused, nothing running.
+    pub fn new(init: Init) -> Self {
+        let mut prompt = prompt::PromptState::new(init.history);
+        prompt.set_focused(true);
+        let mut status = status::StatusState::new(init.backend, init.offline);
+        status.say(status::Level::Info, super::strings::WELCOME);
+        Self {
+            focus: Focus::Prompt,
+            prompt,
+            settings: settings::SettingsState::new(&init.registry, &init.defaults),
+            anchors: anchors::AnchorsState::new(init.anchors),
+            jobs: jobs::JobsState::with_past(&init.past_jobs),
+            jobs_offset: 0,
+            anchors_offset: 0,
+            preview: preview::PreviewState::default(),
+            status,
+            overlay: None,
+            keymap: init.keymap,
+            registry: init.registry,
+            out_dir: init.out_dir,
+            area: init.area,
+            now: init.now,
+            follow_new: false,
+            quitting: false,
+        }
+    }
+
+    /// The current layout.
+    pub fn layout(&self) -> AppLayout {
+        layout::layout(self.area, self.focus)
+    }
+
+    /// The selected model's prompt length limit in characters.
+    pub fn prompt_limit(&self) -> usize {
+        self.settings.spec(&self.registry).prompt_char_limit()
+    }
+
+    /// True while the loop should tick (jobs running).
+    pub fn wants_tick(&self) -> bool {
+        self.jobs.active() > 0
+    }
+}

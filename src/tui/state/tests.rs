@@ -1,0 +1,267 @@
+//! Pure `update()` tests: keys and events in, state and effects out.
+
+use std::time::Duration;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+use super::overlay::{FormField, Overlay};
+use super::{Focus, update};
+use crate::studio::{AnchorKind, StudioError, StudioEvent};
+use crate::tui::msg::{Effect, Msg, RosterOp, RosterResult};
+use crate::tui::testkit::{ctrl, done, key, queued, state, type_text};
+
+#[test]
+fn typing_then_ctrl_g_asks_to_generate_with_the_settings() {
+    let mut s = state(120, 40);
+    assert_eq!(s.focus, Focus::Prompt);
+    assert!(type_text(&mut s, "a red fox?").is_empty());
+    assert_eq!(s.prompt.text(), "a red fox?");
+    assert!(s.overlay.is_none(), "? types in the editor");
+    update(&mut s, key(KeyCode::F(3)));
+    let effects = update(&mut s, ctrl('g'));
+    let [Effect::Generate(spec)] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(spec.prompt, "a red fox?");
+    assert_eq!(spec.model.as_deref(), Some("gemini-3.1-flash-image"));
+    assert_eq!(spec.aspect.as_deref(), Some("1:1"));
+    assert_eq!((spec.seed, spec.count), (None, 1));
+    assert_eq!(s.prompt.history, vec!["a red fox?"]);
+}
+
+#[test]
+fn an_empty_prompt_is_refused_inline() {
+    let mut s = state(80, 24);
+    assert!(update(&mut s, ctrl('g')).is_empty());
+    assert!(s.prompt.message.as_deref().unwrap_or("").contains("empty"));
+    type_text(&mut s, "x");
+    assert_eq!(s.prompt.message, None);
+    update(
+        &mut s,
+        Msg::Refused("aspect ratio '7:3' is not supported".into()),
+    );
+    assert!(s.prompt.message.as_deref().unwrap_or("").contains("7:3"));
+}
+
+#[test]
+fn focus_moves_with_tab_and_help_opens_with_f1_or_question_mark() {
+    let mut s = state(120, 40);
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.focus, Focus::Jobs);
+    update(&mut s, key(KeyCode::Char('?')));
+    assert!(matches!(s.overlay, Some(Overlay::Help { .. })));
+    update(&mut s, key(KeyCode::Esc));
+    assert!(s.overlay.is_none());
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+    );
+    assert_eq!(s.focus, Focus::Prompt);
+    update(&mut s, key(KeyCode::F(1)));
+    assert!(matches!(s.overlay, Some(Overlay::Help { .. })));
+}
+
+#[test]
+fn quitting_asks_first_while_jobs_run() {
+    let mut s = state(120, 40);
+    assert_eq!(update(&mut s, ctrl('q')), vec![Effect::Quit]);
+    let mut s = state(120, 40);
+    update(&mut s, Msg::Studio(queued(1, "fox", 5)));
+    assert!(update(&mut s, ctrl('q')).is_empty());
+    assert!(matches!(
+        s.overlay,
+        Some(Overlay::ConfirmQuit { running: 1 })
+    ));
+    update(&mut s, key(KeyCode::Char('n')));
+    assert!(s.overlay.is_none() && !s.quitting);
+    update(&mut s, ctrl('q'));
+    assert_eq!(update(&mut s, key(KeyCode::Char('y'))), vec![Effect::Quit]);
+    assert!(s.quitting);
+}
+
+#[test]
+fn jobs_are_followed_previewed_cancelled_and_retried() {
+    let mut s = state(120, 40);
+    type_text(&mut s, "fox");
+    update(&mut s, ctrl('g'));
+    update(&mut s, Msg::Studio(queued(1, "fox", 5)));
+    assert_eq!(s.jobs.selected_job().map(|j| j.id), Some(1));
+    assert!(s.wants_tick());
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(
+        update(&mut s, key(KeyCode::Char('c'))),
+        vec![Effect::Cancel(1)]
+    );
+    let effects = update(&mut s, Msg::Studio(done(1, "/out/fox.png".as_ref(), 2.0)));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadPreview(Some("/out/fox.png".into()))]
+    );
+    assert!(!s.wants_tick());
+    update(&mut s, Msg::Studio(queued(2, "cat", 6)));
+    update(&mut s, key(KeyCode::Up));
+    update(
+        &mut s,
+        Msg::Studio(StudioEvent::Failed {
+            id: 2,
+            error: StudioError::Simulator("boom".into()),
+            elapsed: Duration::from_secs(1),
+        }),
+    );
+    assert_eq!(s.jobs.selected_job().map(|j| j.id), Some(2));
+    assert_eq!(
+        update(&mut s, key(KeyCode::Char('r'))),
+        vec![Effect::Retry(2)]
+    );
+    update(&mut s, key(KeyCode::Char('e')));
+    assert!(matches!(s.overlay, Some(Overlay::Details { job: 2, .. })));
+    update(&mut s, key(KeyCode::Esc));
+    update(&mut s, key(KeyCode::Down));
+    assert_eq!(
+        update(
+            &mut s,
+            Msg::Key(KeyEvent::new(KeyCode::Char('p'), KeyModifiers::ALT))
+        ),
+        vec![Effect::Copy {
+            what: "image path",
+            text: "/out/fox.png".into()
+        }]
+    );
+}
+
+#[test]
+fn settings_cycle_and_seed_modes_shape_the_request() {
+    let mut s = state(120, 40);
+    type_text(&mut s, "fox");
+    update(&mut s, key(KeyCode::F(4)));
+    update(&mut s, key(KeyCode::F(5)));
+    update(&mut s, key(KeyCode::F(5)));
+    s.settings.seed = 41;
+    let seeds: Vec<Option<i64>> = (0..2)
+        .flat_map(|_| update(&mut s, ctrl('g')))
+        .map(|e| match e {
+            Effect::Generate(spec) => {
+                assert_eq!(spec.size.as_deref(), Some("2K"));
+                spec.seed
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(seeds, vec![Some(41), Some(42)]);
+    update(&mut s, key(KeyCode::F(2)));
+    assert_ne!(s.settings.model, "gemini-3.1-flash-image");
+}
+
+#[test]
+fn history_is_recalled_and_searched() {
+    let mut s = state(120, 40);
+    s.prompt.remember("a red fox");
+    s.prompt.remember("a blue whale");
+    update(&mut s, ctrl('p'));
+    assert_eq!(s.prompt.text(), "a blue whale");
+    update(&mut s, ctrl('p'));
+    assert_eq!(s.prompt.text(), "a red fox");
+    update(&mut s, ctrl('r'));
+    type_text(&mut s, "whale");
+    let Some(Overlay::History(search)) = &s.overlay else {
+        panic!("history search should be open");
+    };
+    assert_eq!(search.matches.len(), 1);
+    update(&mut s, key(KeyCode::Enter));
+    assert_eq!(s.prompt.text(), "a blue whale");
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn undo_redo_and_paste() {
+    let mut s = state(120, 40);
+    type_text(&mut s, "abc");
+    update(&mut s, ctrl('z'));
+    update(&mut s, ctrl('z'));
+    assert_eq!(s.prompt.text(), "a");
+    update(&mut s, ctrl('y'));
+    update(&mut s, ctrl('y'));
+    assert_eq!(s.prompt.text(), "abc");
+    update(&mut s, Msg::Paste(" def\r\nghi".into()));
+    assert_eq!(s.prompt.text(), "abc def\nghi");
+    update(&mut s, Msg::Paste("/home/me/cat.png".into()));
+    assert_eq!(
+        s.settings.refs,
+        vec![std::path::PathBuf::from("/home/me/cat.png")]
+    );
+    assert_eq!(s.prompt.text(), "abc def\nghi");
+}
+
+#[test]
+fn anchors_are_added_through_the_form() {
+    let mut s = state(120, 40);
+    update(
+        &mut s,
+        Msg::Key(KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT)),
+    );
+    assert_eq!(s.focus, Focus::Anchors);
+    update(&mut s, key(KeyCode::Char('a')));
+    type_text(&mut s, "Mira");
+    update(&mut s, key(KeyCode::Tab));
+    let Some(Overlay::AnchorForm(form)) = &s.overlay else {
+        panic!("form should be open");
+    };
+    assert_eq!(form.field, FormField::Kind);
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "red scarf");
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "/r/a.png; /r/b.png");
+    let effects = update(&mut s, key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![Effect::Roster(RosterOp::Add {
+            kind: AnchorKind::Character,
+            name: "Mira".into(),
+            description: "red scarf".into(),
+            refs: vec!["/r/a.png".into(), "/r/b.png".into()],
+        })]
+    );
+    update(
+        &mut s,
+        Msg::Roster(RosterResult {
+            result: Err("the roster already has 5 characters".into()),
+            focus: None,
+            done: String::new(),
+        }),
+    );
+    let Some(Overlay::AnchorForm(form)) = &s.overlay else {
+        panic!("a refused form stays open");
+    };
+    assert!(form.error.as_deref().unwrap_or("").contains("5 characters"));
+    update(
+        &mut s,
+        Msg::Roster(RosterResult {
+            result: Ok(vec![]),
+            focus: None,
+            done: "added".into(),
+        }),
+    );
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn mouse_clicks_focus_and_select() {
+    let mut s = state(120, 40);
+    for id in 1..=3 {
+        update(&mut s, Msg::Studio(queued(id, "x", 1)));
+    }
+    let layout = s.layout();
+    let click = |column, row| {
+        Msg::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    update(&mut s, click(layout.jobs.x + 3, layout.jobs.y + 3));
+    assert_eq!(s.focus, Focus::Jobs);
+    assert_eq!(s.jobs.selected, 2);
+    update(&mut s, click(layout.preview.x + 3, layout.preview.y + 3));
+    assert_eq!(s.focus, Focus::Preview);
+}

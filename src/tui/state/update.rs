@@ -1,0 +1,268 @@
+//! The reducer: one message in, state changed, effects out. No I/O here.
+
+use std::path::Path;
+
+use crossterm::event::{MouseButton, MouseEventKind};
+
+use super::keys;
+use super::overlay::Overlay;
+use super::status::Level;
+use super::{AppState, Focus};
+use crate::studio::StudioEvent;
+use crate::tui::clipboard::CopyRoute;
+use crate::tui::layout::AppLayout;
+use crate::tui::msg::{Effect, Msg};
+
+/// Rows the mouse wheel moves a list.
+const WHEEL_ROWS: isize = 3;
+
+/// Applies `msg` to `state` and returns the work to do.
+pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
+    let mut effects = match msg {
+        Msg::Key(key) => keys::on_key(state, key),
+        Msg::Paste(text) => on_paste(state, &text),
+        Msg::Mouse(mouse) => on_mouse(state, mouse),
+        Msg::Resize { width, height } => {
+            state.area = ratatui::layout::Rect::new(0, 0, width, height);
+            vec![]
+        }
+        Msg::Tick => vec![],
+        Msg::Studio(event) => {
+            if let StudioEvent::Queued(info) = &event {
+                state.settings.note_seed(info.settings.seed);
+            }
+            let id = state.jobs.apply(event, state.now);
+            if let Some(job) = state.jobs.get(id)
+                && !job.past
+            {
+                if let Some(f) = &job.failure
+                    && !job.phase.is_active()
+                {
+                    let level = Level::Error;
+                    let text = format!("job #{id} failed: {}", f.kind.replace('_', " "));
+                    state.status.say(level, text);
+                } else if job.phase == super::jobs::Phase::Done {
+                    let text = format!(
+                        "job #{id} done in {:.1} s",
+                        job.elapsed.map_or(0.0, |d| d.as_secs_f64())
+                    );
+                    state.status.say(Level::Ok, text);
+                }
+            }
+            if state.follow_new
+                && state
+                    .jobs
+                    .get(id)
+                    .is_some_and(|j| j.phase == super::jobs::Phase::Queued)
+            {
+                state.jobs.select_id(id);
+                state.follow_new = false;
+            }
+            vec![]
+        }
+        Msg::Refused(reason) => {
+            state.follow_new = false;
+            state.prompt.message = Some(reason.clone());
+            state.status.say(Level::Error, reason);
+            vec![]
+        }
+        Msg::PreviewLoaded { path, result } => {
+            if let Err(e) = &result
+                && state.preview.path.as_ref() == Some(&path)
+            {
+                state
+                    .status
+                    .say(Level::Error, format!("cannot show {}: {e}", path.display()));
+            }
+            state.preview.loaded(&path, result);
+            vec![]
+        }
+        Msg::Roster(r) => {
+            match r.result {
+                Ok(list) => {
+                    state.anchors.replace(list, r.focus.as_deref());
+                    if matches!(
+                        state.overlay,
+                        Some(Overlay::AnchorForm(_) | Overlay::ConfirmRemove { .. })
+                    ) {
+                        state.overlay = None;
+                    }
+                    state.status.say(Level::Ok, r.done);
+                }
+                Err(e) => match &mut state.overlay {
+                    Some(Overlay::AnchorForm(form)) => form.error = Some(e),
+                    _ => {
+                        state.overlay = None;
+                        state.status.say(Level::Error, e);
+                    }
+                },
+            }
+            vec![]
+        }
+        Msg::Copied { what, result } => {
+            match result {
+                Ok(CopyRoute::System) => state
+                    .status
+                    .say(Level::Ok, format!("{what} copied to the system clipboard")),
+                Ok(CopyRoute::Terminal) => state.status.say(
+                    Level::Ok,
+                    format!("{what} copied via the terminal (OSC 52)"),
+                ),
+                Err(e) => state.status.say(Level::Error, format!("copy failed: {e}")),
+            }
+            vec![]
+        }
+        Msg::ImagePasted(result) => {
+            match result {
+                Ok(path) => attach_ref(state, &path),
+                Err(e) => state.status.say(Level::Warn, e),
+            }
+            vec![]
+        }
+    };
+    effects.extend(follow_selection(state));
+    keep_visible(state);
+    effects
+}
+
+/// Attaches a reference image to the next generation.
+pub(super) fn attach_ref(state: &mut AppState, path: &Path) {
+    let cap = state.settings.spec(&state.registry).references.images as usize;
+    if state.settings.refs.len() >= cap {
+        state.status.say(
+            Level::Warn,
+            format!("this model takes at most {cap} reference images"),
+        );
+        return;
+    }
+    state.settings.refs.push(path.to_path_buf());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().to_string(),
+    );
+    state.status.say(
+        Level::Ok,
+        format!("attached {name} as reference {}", state.settings.refs.len()),
+    );
+}
+
+fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
+    if let Some(Overlay::AnchorForm(form)) = &mut state.overlay {
+        if let Some(input) = form.input_mut() {
+            input.insert_str(text);
+        }
+        return vec![];
+    }
+    if let Some(Overlay::History(search)) = &mut state.overlay {
+        search.query.insert_str(text);
+        search.matches = state.prompt.search(search.query.text());
+        search.selected = 0;
+        return vec![];
+    }
+    let trimmed = text.trim().trim_matches(['\'', '"']);
+    let looks_like_image = !trimmed.contains('\n')
+        && [".png", ".jpg", ".jpeg", ".webp"]
+            .iter()
+            .any(|ext| trimmed.to_ascii_lowercase().ends_with(ext));
+    if looks_like_image && Path::new(trimmed).is_absolute() {
+        attach_ref(state, Path::new(trimmed));
+        return vec![];
+    }
+    if state.focus != Focus::Prompt {
+        state.focus = Focus::Prompt;
+        state.prompt.set_focused(true);
+    }
+    state
+        .prompt
+        .editor
+        .insert_str(text.replace("\r\n", "\n").replace('\r', "\n"));
+    state.prompt.message = None;
+    vec![]
+}
+
+fn on_mouse(state: &mut AppState, mouse: crossterm::event::MouseEvent) -> Vec<Effect> {
+    if state.overlay.is_some() {
+        return vec![];
+    }
+    let layout = state.layout();
+    let Some(pane) = layout.hit(mouse.column, mouse.row) else {
+        return vec![];
+    };
+    match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) => {
+            keys::set_focus(state, pane);
+            let rect = match pane {
+                Focus::Jobs => layout.jobs,
+                Focus::Anchors => layout.anchors,
+                _ => return vec![],
+            };
+            let row = mouse.row.saturating_sub(rect.y + 1) as usize;
+            if mouse.row > rect.y && mouse.row + 1 < rect.bottom() {
+                match pane {
+                    Focus::Jobs if state.jobs_offset + row < state.jobs.len() => {
+                        state.jobs.selected = state.jobs_offset + row;
+                    }
+                    Focus::Anchors if state.anchors_offset + row < state.anchors.anchors.len() => {
+                        state.anchors.selected = state.anchors_offset + row;
+                    }
+                    _ => {}
+                }
+            }
+        }
+        MouseEventKind::ScrollDown | MouseEventKind::ScrollUp => {
+            let delta = if mouse.kind == MouseEventKind::ScrollDown {
+                WHEEL_ROWS
+            } else {
+                -WHEEL_ROWS
+            };
+            match pane {
+                Focus::Jobs | Focus::Preview => state.jobs.move_selection(delta),
+                Focus::Anchors => state.anchors.move_selection(delta),
+                Focus::Prompt => {}
+            }
+        }
+        _ => {}
+    }
+    vec![]
+}
+
+/// Asks for the selected job's image when it changed.
+fn follow_selection(state: &mut AppState) -> Option<Effect> {
+    let (job, path) = match state.jobs.selected_job() {
+        Some(j) => (Some(j.id), j.image().cloned()),
+        None => (None, None),
+    };
+    state
+        .preview
+        .want(job, path.clone())
+        .then_some(Effect::LoadPreview(path))
+}
+
+/// Scrolls lists so their selection is visible.
+fn keep_visible(state: &mut AppState) {
+    let layout = state.layout();
+    state.jobs_offset = scrolled(
+        state.jobs.selected,
+        state.jobs_offset,
+        AppLayout::list_rows(layout.jobs),
+    );
+    state.anchors_offset = scrolled(
+        state.anchors.selected,
+        state.anchors_offset,
+        AppLayout::list_rows(layout.anchors).saturating_sub(1),
+    );
+}
+
+/// The first visible row that keeps `selected` within `rows` rows from `offset`.
+pub fn scrolled(selected: usize, offset: usize, rows: usize) -> usize {
+    if rows == 0 {
+        return selected;
+    }
+    if selected < offset {
+        selected
+    } else if selected >= offset + rows {
+        selected + 1 - rows
+    } else {
+        offset
+    }
+}

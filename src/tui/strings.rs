@@ -1,0 +1,201 @@
+//! Every word the workbench shows, in one place.
+
+use super::action::Action;
+
+/// Pane titles (each contains the word the tests look for).
+pub mod title {
+    /// The prompt editor.
+    pub const PROMPT: &str = "Prompt";
+    /// The roster.
+    pub const ANCHORS: &str = "Anchors";
+    /// The job list.
+    pub const JOBS: &str = "Jobs";
+    /// The image preview.
+    pub const PREVIEW: &str = "Preview";
+    /// The help overlay.
+    pub const HELP: &str = "Keys";
+    /// The job details overlay.
+    pub const DETAILS: &str = "Job details";
+    /// The history search overlay.
+    pub const HISTORY: &str = "Prompt history";
+    /// The quit question.
+    pub const QUIT: &str = "Quit peel?";
+    /// The remove-anchor question.
+    pub const REMOVE: &str = "Remove anchor?";
+    /// Adding an anchor.
+    pub const ADD_ANCHOR: &str = "New anchor";
+    /// Editing an anchor.
+    pub const EDIT_ANCHOR: &str = "Edit anchor";
+}
+
+/// What the help overlay and hints say an action does.
+pub fn describe(action: Action) -> &'static str {
+    use Action::*;
+    match action {
+        Generate => "generate from the prompt",
+        FocusNext => "next pane",
+        FocusPrev => "previous pane",
+        Help => "this help (? outside the editor)",
+        Quit => "quit",
+        Close => "close / cancel",
+        CopyPrompt => "copy the prompt",
+        CopyPath => "copy the image path",
+        PasteImage => "paste clipboard image as reference",
+        ClearRefs => "drop reference images",
+        CycleModel => "next model",
+        CycleAspect => "next aspect ratio",
+        CycleSize => "next size",
+        CycleSeed => "seed: random / fixed / increment",
+        RerollSeed => "new seed",
+        CycleThinking => "next thinking level",
+        CycleGrounding => "next search grounding",
+        Undo => "undo",
+        Redo => "redo",
+        HistoryPrev => "previous prompt from history",
+        HistoryNext => "next prompt from history",
+        HistorySearch => "search prompt history",
+        ClearPrompt => "clear the prompt",
+        Up => "up",
+        Down => "down",
+        PageUp => "page up",
+        PageDown => "page down",
+        First => "first",
+        Last => "last",
+        Confirm => "open / confirm",
+        CancelJob => "cancel the running job",
+        RetryJob => "retry the failed job",
+        ShowDetails => "details and full failure reason",
+        ReusePrompt => "reuse the job's prompt and settings",
+        AddCharacter => "add a character",
+        AddObject => "add an object",
+        EditAnchor => "edit",
+        RemoveAnchor => "remove",
+        ToggleInShot => "in shot / out of shot",
+    }
+}
+
+/// Help sections: heading and the actions listed under it.
+pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
+    (
+        "Anywhere",
+        &[
+            Action::Generate,
+            Action::FocusNext,
+            Action::FocusPrev,
+            Action::Help,
+            Action::Quit,
+            Action::Close,
+            Action::CopyPrompt,
+            Action::CopyPath,
+            Action::PasteImage,
+            Action::ClearRefs,
+        ],
+    ),
+    (
+        "Settings line",
+        &[
+            Action::CycleModel,
+            Action::CycleAspect,
+            Action::CycleSize,
+            Action::CycleSeed,
+            Action::CycleThinking,
+            Action::CycleGrounding,
+            Action::RerollSeed,
+        ],
+    ),
+    (
+        "Prompt",
+        &[
+            Action::Undo,
+            Action::Redo,
+            Action::HistoryPrev,
+            Action::HistoryNext,
+            Action::HistorySearch,
+            Action::ClearPrompt,
+        ],
+    ),
+    (
+        "Lists",
+        &[
+            Action::Up,
+            Action::Down,
+            Action::PageUp,
+            Action::PageDown,
+            Action::First,
+            Action::Last,
+            Action::Confirm,
+        ],
+    ),
+    (
+        "Jobs and Preview",
+        &[
+            Action::CancelJob,
+            Action::RetryJob,
+            Action::ShowDetails,
+            Action::ReusePrompt,
+        ],
+    ),
+    (
+        "Anchors",
+        &[
+            Action::AddCharacter,
+            Action::AddObject,
+            Action::EditAnchor,
+            Action::RemoveAnchor,
+            Action::ToggleInShot,
+        ],
+    ),
+];
+
+/// Editor keys that come from the text area itself (not remappable).
+pub const EDITOR_KEYS: &[(&str, &str)] = &[
+    ("Ctrl+← / Alt+B", "word back"),
+    ("Ctrl+→ / Alt+F", "word forward"),
+    ("Ctrl+A / Home", "line start"),
+    ("Ctrl+E / End", "line end"),
+    ("Ctrl+W / Alt+Backspace", "delete word back"),
+    ("Alt+D", "delete word forward"),
+    ("Ctrl+K", "delete to line end"),
+    ("Enter", "new line"),
+    ("paste", "inserts text; an image path attaches it"),
+];
+
+/// The first status message.
+pub const WELCOME: &str = "write a prompt, Ctrl+G to generate, F1 for every key";
+/// Shown in the empty editor.
+pub const PROMPT_PLACEHOLDER: &str = "Describe the image… (Ctrl+G to generate, F1 for keys)";
+/// Shown in the empty Jobs pane.
+pub const JOBS_EMPTY: &str = "No jobs yet. Write a prompt and press";
+/// Shown in the empty Anchors pane.
+pub const ANCHORS_EMPTY: &str = "No anchors. Press a for a character, o for an object.";
+/// Shown in the Preview pane with nothing selected.
+pub const PREVIEW_EMPTY: &str = "Finished images appear here.";
+/// Shown while an image decodes.
+pub const PREVIEW_LOADING: &str = "loading image…";
+/// The quit question.
+pub const QUIT_QUESTION: &str =
+    "jobs are still running. Quit anyway? They stop, and nothing unsaved is kept.";
+/// Yes / no hint.
+pub const YES_NO: &str = "y / Enter: yes   n / Esc: no";
+/// The form hint.
+pub const FORM_HINT: &str = "Tab: next field   ←/→ on Kind: switch   Enter: save   Esc: cancel";
+/// History search hint.
+pub const HISTORY_HINT: &str = "type to filter   ↑/↓: choose   Enter: use   Esc: close";
+/// The terminal never answered the graphics probe.
+pub const SLOW_PROBE: &str = "the terminal did not answer the graphics query: images use halfblocks and one key press may have been lost; set [tui] image_protocol (or --image-protocol) to skip the query";
+/// Terminal too small.
+pub const TOO_SMALL: &str = "peel needs at least 60×16; enlarge the terminal.";
+/// Empty prompt refused.
+pub const EMPTY_PROMPT: &str = "the prompt is empty; say what the image should show";
+/// Nothing to copy.
+pub const NOTHING_TO_COPY: &str = "nothing to copy";
+/// No image for the selected job.
+pub const NO_IMAGE_PATH: &str = "the selected job has no image";
+/// History is empty.
+pub const NO_HISTORY: &str = "no earlier prompts yet";
+/// The job cannot be cancelled.
+pub const NOT_RUNNING: &str = "the selected job is not running";
+/// The job cannot be retried.
+pub const NOT_FAILED: &str = "only failed jobs can be retried";
+/// Word for the rate state.
+pub const RATE_OK: &str = "rate ok";

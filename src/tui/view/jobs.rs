@@ -1,0 +1,228 @@
+//! The Jobs pane: newest first, one row per job.
+//!
+//! ┏▍Jobs 3 · 1 running ━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
+//! ┃ ⠹ #12 sending       4.1s          NB 2 1K 16:9  a red fox in… ┃
+//! ┃ ✓ #11 done          3.2s  $0.067  NB 2 1K auto  a blue jay   ┃
+//! ┃ ✗ #10 failed        0.4s          NB 2 1K auto  a cat        ┃
+//! ┗━━━━━━━━━━━━━━━━━━━━━ c cancel · r retry · e details · Alt+P copy path┛
+
+use std::time::Instant;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::frame::{Pane, draw_pane, hint_line, truncate};
+use crate::tui::action::Action;
+use crate::tui::state::jobs::{JobItem, Phase};
+use crate::tui::state::settings::short_model_name;
+use crate::tui::state::{AppState, Focus};
+use crate::tui::strings;
+use crate::tui::theme::Theme;
+
+/// Spinner frames for sending jobs.
+const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+/// Width of the state column.
+const STATE_W: usize = 16;
+/// Width of the state column in middling panes.
+const STATE_W_MID: usize = 12;
+/// Width of the state column in narrow panes.
+const STATE_W_NARROW: usize = 10;
+/// From this inner width rows show the cost column.
+const COST_FROM: usize = 60;
+/// From this inner width rows also show the model column.
+const MODEL_FROM: usize = 96;
+
+/// Draws the Jobs pane.
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    let focused = matches!(state.focus, Focus::Jobs | Focus::Preview);
+    let jobs = &state.jobs;
+    let running = jobs.active();
+    let badge = match (jobs.len(), running) {
+        (0, _) => None,
+        (n, 0) => Some(Span::styled(n.to_string(), theme.muted())),
+        (n, r) => Some(Span::styled(format!("{n} · {r} running"), theme.info())),
+    };
+    let keys = &state.keymap;
+    let hint = hint_line(
+        &[
+            (keys.hint(Action::CancelJob), "cancel"),
+            (keys.hint(Action::RetryJob), "retry"),
+            (keys.hint(Action::ShowDetails), "details"),
+            (keys.hint(Action::ReusePrompt), "reuse"),
+        ],
+        theme,
+    );
+    let pane = Pane {
+        badge,
+        hint: Some(hint),
+        ..Pane::new(strings::title::JOBS, state.focus == Focus::Jobs)
+    };
+    let inner = draw_pane(frame, area, pane, theme);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    if jobs.is_empty() {
+        let line = Line::from(vec![
+            Span::styled(strings::JOBS_EMPTY, theme.muted()),
+            Span::raw(" "),
+            Span::styled(keys.hint(Action::Generate), theme.accent()),
+            Span::styled(".", theme.muted()),
+        ]);
+        frame.render_widget(
+            Paragraph::new(line).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner.inner(ratatui::layout::Margin::new(1, 0)),
+        );
+        return;
+    }
+    let width = inner.width as usize;
+    let rows = inner.height as usize;
+    let offset = state.jobs_offset.min(jobs.len().saturating_sub(1));
+    let lines: Vec<Line> = (offset..(offset + rows).min(jobs.len()))
+        .filter_map(|row| {
+            let job = jobs.row(row)?;
+            let selected = row == jobs.selected;
+            Some(job_line(job, state, theme, width, selected, focused))
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+fn job_line<'a>(
+    job: &JobItem,
+    state: &AppState,
+    theme: &Theme,
+    width: usize,
+    selected: bool,
+    focused: bool,
+) -> Line<'a> {
+    let (glyph, label, style) = phase_words(job, state.now, theme);
+    let elapsed = job
+        .elapsed_at(state.now)
+        .map(|d| format!("{:.1}s", d.as_secs_f64()))
+        .unwrap_or_default();
+    let state_w = if width >= MODEL_FROM {
+        STATE_W
+    } else if width >= COST_FROM {
+        STATE_W_MID
+    } else {
+        STATE_W_NARROW
+    };
+    let mut spans = vec![
+        Span::raw(" "),
+        Span::styled(glyph, style),
+        Span::styled(format!(" #{:<4}", job.id), theme.muted()),
+        Span::styled(
+            format!(
+                "{:<state_w$}",
+                truncate(&compact(&label, state_w - 1), state_w - 1)
+            ),
+            style,
+        ),
+        Span::styled(format!("{elapsed:>6}"), theme.text()),
+    ];
+    let mut used = 1 + 1 + 6 + state_w + 6;
+    if width >= COST_FROM {
+        let cost = if job.cost_usd > 0.0 {
+            format!("${:.3}", job.cost_usd)
+        } else {
+            String::new()
+        };
+        spans.push(Span::styled(format!("{cost:>8}"), theme.text()));
+        used += 8;
+    }
+    if width >= MODEL_FROM {
+        let model = state
+            .registry
+            .resolve(&job.model)
+            .map(short_model_name)
+            .unwrap_or_else(|_| job.model.clone());
+        let shape = format!(
+            "{model} {} {}",
+            job.size,
+            job.aspect.as_deref().unwrap_or("auto")
+        );
+        spans.push(Span::styled(
+            format!("  {:<16}", truncate(&shape, 16)),
+            theme.muted(),
+        ));
+        used += 18;
+    } else if width >= COST_FROM {
+        spans.push(Span::styled(
+            format!("  {:<4}", truncate(&job.size, 4)),
+            theme.muted(),
+        ));
+        used += 6;
+    }
+    spans.push(Span::raw("  "));
+    used += 2;
+    let prompt = job.prompt.replace('\n', " ");
+    spans.push(Span::styled(
+        truncate(&prompt, width.saturating_sub(used + 1)),
+        theme.text(),
+    ));
+    let mut line = Line::from(spans);
+    if selected {
+        let pad = width.saturating_sub(line.width());
+        line.push_span(Span::raw(" ".repeat(pad)));
+        let style = if focused {
+            theme.selection()
+        } else {
+            theme
+                .selection()
+                .remove_modifier(ratatui::style::Modifier::BOLD)
+        };
+        line = line.patch_style(style);
+    }
+    line
+}
+
+/// Glyph, words and style for a job's phase.
+pub fn phase_words(job: &JobItem, now: Instant, theme: &Theme) -> (&'static str, String, Style) {
+    match &job.phase {
+        Phase::Queued => ("·", "queued".into(), theme.muted()),
+        Phase::Sending { attempt } => {
+            let tick = job
+                .elapsed_at(now)
+                .map_or(0, |d| (d.as_millis() / 100) as usize);
+            let label = if *attempt > 1 {
+                format!("sending ({attempt})")
+            } else {
+                "sending".into()
+            };
+            (SPINNER[tick % SPINNER.len()], label, theme.info())
+        }
+        Phase::Retrying { until, .. } => {
+            let secs = until.saturating_duration_since(now).as_secs_f64().ceil();
+            ("↻", format!("retrying in {secs:.0} s"), theme.warn())
+        }
+        Phase::Done => ("✓", "done".into(), theme.ok()),
+        Phase::Failed => (
+            "✗",
+            job.failure
+                .as_ref()
+                .map(|f| f.kind.replace('_', " "))
+                .unwrap_or_else(|| "failed".into()),
+            theme.error(),
+        ),
+        Phase::Blocked => ("⊘", "blocked by safety".into(), theme.error()),
+        Phase::Cancelled => ("–", "cancelled".into(), theme.muted()),
+        Phase::Interrupted => ("?", "interrupted".into(), theme.muted()),
+    }
+}
+
+/// Shortens state words for narrow columns ("retrying in 4 s" → "retry 4s").
+fn compact(label: &str, width: usize) -> String {
+    if label.chars().count() <= width {
+        return label.to_string();
+    }
+    if label.starts_with("blocked") {
+        return "blocked".into();
+    }
+    match label.strip_prefix("retrying in ") {
+        Some(rest) => format!("retry {}", rest.replace(' ', "")),
+        None => label.to_string(),
+    }
+}

@@ -1,0 +1,313 @@
+//! The Preview pane: the selected job's image drawn inline (kitty, sixel, iTerm2 or
+//! halfblocks), with a caption; a running job's progress; a failed job's full reason.
+//!
+//! ┌ Preview #12 ───────────────────────┐
+//! │          ▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀▀          │
+//! │          ▀▀▀▀ (image) ▀▀▀          │
+//! │ NB 2 · 1K 1024×1024 · seed 42 · 3.2s · $0.067 │
+//! │ …/peel-out/a-red-fox.png           │
+//! └────────────────────────────────────┘
+
+use std::path::PathBuf;
+
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Rect, Size};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+use ratatui_image::thread::{ResizeRequest, ThreadProtocol};
+use ratatui_image::{Resize, StatefulImage};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::frame::{Pane, draw_pane, hint_line, truncate, truncate_left};
+use super::jobs::phase_words;
+use crate::tui::action::Action;
+use crate::tui::state::jobs::{JobItem, Phase};
+use crate::tui::state::preview::PreviewStatus;
+use crate::tui::state::settings::short_model_name;
+use crate::tui::state::{AppState, Focus};
+use crate::tui::strings;
+use crate::tui::theme::Theme;
+
+/// Rows under the image for the caption (more in tall panes).
+const CAPTION_ROWS: u16 = 2;
+/// From this inner height the caption may take a third row.
+const TALL_FROM: u16 = 12;
+
+/// The one decoded image the workbench holds, ready to draw (view-local state).
+pub struct ImageSlot {
+    path: Option<PathBuf>,
+    protocol: Option<ThreadProtocol>,
+    tx: UnboundedSender<ResizeRequest>,
+}
+
+impl ImageSlot {
+    /// An empty slot whose resize requests go to `tx`.
+    pub fn new(tx: UnboundedSender<ResizeRequest>) -> Self {
+        Self {
+            path: None,
+            protocol: None,
+            tx,
+        }
+    }
+
+    /// Holds `image` (already wrapped for the terminal's protocol) for `path`, dropping the last one.
+    pub fn set(&mut self, path: PathBuf, image: ratatui_image::protocol::StatefulProtocol) {
+        self.path = Some(path);
+        self.protocol = Some(ThreadProtocol::new(self.tx.clone(), Some(image)));
+    }
+
+    /// Drops the held image.
+    pub fn clear(&mut self) {
+        self.path = None;
+        self.protocol = None;
+    }
+
+    /// The image's path.
+    pub fn path(&self) -> Option<&PathBuf> {
+        self.path.as_ref()
+    }
+
+    /// True for sixel and iTerm2 images, which the terminal paints over cells; they are
+    /// hidden while a dialog is open so they never cover it.
+    pub fn paints_over_cells(&self) -> bool {
+        use ratatui_image::protocol::StatefulProtocolType as P;
+        self.protocol
+            .as_ref()
+            .and_then(|p| p.protocol_type())
+            .is_some_and(|t| matches!(t, P::Sixel(_) | P::ITerm2(_)))
+    }
+
+    /// Hands a finished resize back; false when it was stale.
+    pub fn resized(&mut self, response: ratatui_image::thread::ResizeResponse) -> bool {
+        self.protocol
+            .as_mut()
+            .is_some_and(|p| p.update_resized_protocol(response))
+    }
+}
+
+/// Draws the Preview pane.
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot: &mut ImageSlot) {
+    let focused = state.focus == Focus::Preview;
+    let job = state.jobs.selected_job();
+    let keys = &state.keymap;
+    let hint = hint_line(
+        &[
+            (keys.hint(Action::CopyPath), "copy path"),
+            (keys.hint(Action::ShowDetails), "details"),
+        ],
+        theme,
+    );
+    let pane = Pane {
+        badge: job.map(|j| Span::styled(format!("#{}", j.id), theme.muted())),
+        hint: Some(hint),
+        ..Pane::new(strings::title::PREVIEW, focused)
+    };
+    let inner = draw_pane(frame, area, pane, theme);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let Some(job) = job else {
+        centered(
+            frame,
+            inner,
+            vec![Line::styled(strings::PREVIEW_EMPTY, theme.muted())],
+        );
+        return;
+    };
+    match &job.phase {
+        Phase::Done => draw_done(frame, inner, state, theme, slot, job),
+        Phase::Failed | Phase::Blocked => draw_failure(frame, inner, state, theme, job),
+        _ => {
+            let (glyph, label, style) = phase_words(job, state.now, theme);
+            let elapsed = job
+                .elapsed_at(state.now)
+                .map(|d| format!("  {:.1}s", d.as_secs_f64()))
+                .unwrap_or_default();
+            let mut lines = vec![Line::from(vec![
+                Span::styled(format!("{glyph} {label}"), style),
+                Span::styled(elapsed, theme.muted()),
+            ])];
+            if let Phase::Retrying { reason, .. } = &job.phase {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(reason.clone(), theme.warn()));
+            }
+            centered(frame, inner, lines);
+        }
+    }
+}
+
+fn draw_done(
+    frame: &mut Frame,
+    inner: Rect,
+    state: &AppState,
+    theme: &Theme,
+    slot: &mut ImageSlot,
+    job: &JobItem,
+) {
+    let rows = if inner.height >= TALL_FROM {
+        CAPTION_ROWS + 1
+    } else {
+        CAPTION_ROWS
+    };
+    let caption_rows = rows.min(inner.height.saturating_sub(1));
+    let image_area = Rect::new(inner.x, inner.y, inner.width, inner.height - caption_rows);
+    let caption_area = Rect::new(inner.x, image_area.bottom(), inner.width, caption_rows);
+    draw_caption(frame, caption_area, state, theme, job);
+    let ready = matches!(state.preview.status, PreviewStatus::Ready { .. })
+        && slot.path.is_some()
+        && slot.path == state.preview.path;
+    match &state.preview.status {
+        PreviewStatus::Failed(e) => {
+            let text = vec![Line::styled(e.clone(), theme.error())];
+            centered(frame, image_area, text);
+        }
+        _ if !ready => {
+            centered(
+                frame,
+                image_area,
+                vec![Line::styled(strings::PREVIEW_LOADING, theme.muted())],
+            );
+        }
+        _ if state.overlay.is_some() && slot.paints_over_cells() => {}
+        _ => {
+            let Some(protocol) = slot.protocol.as_mut() else {
+                return;
+            };
+            let resize = Resize::Fit(None);
+            let size = protocol
+                .size_for(
+                    resize.clone(),
+                    Size::new(image_area.width, image_area.height),
+                )
+                .unwrap_or(Size::new(image_area.width, image_area.height));
+            let target = Rect::new(
+                image_area.x + image_area.width.saturating_sub(size.width) / 2,
+                image_area.y + image_area.height.saturating_sub(size.height) / 2,
+                size.width.min(image_area.width),
+                size.height.min(image_area.height),
+            );
+            frame.render_stateful_widget(StatefulImage::default().resize(resize), target, protocol);
+        }
+    }
+}
+
+fn draw_caption(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, job: &JobItem) {
+    if area.height == 0 {
+        return;
+    }
+    let model = state
+        .registry
+        .resolve(&job.model)
+        .map(short_model_name)
+        .unwrap_or_else(|_| job.model.clone());
+    let mut parts = vec![model, job.size.clone()];
+    if let Some((w, h)) = job.pixels {
+        parts.push(format!("{w}×{h}"));
+    }
+    if let Some(seed) = job.seed {
+        parts.push(format!("seed {seed}"));
+    }
+    if let Some(d) = job.elapsed {
+        parts.push(format!("{:.1}s", d.as_secs_f64()));
+    }
+    parts.push(format!("${:.3}", job.cost_usd));
+    let width = area.width as usize;
+    let path = job
+        .image()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default();
+    let rows = area.height as usize;
+    let mut lines = flow_caption(&parts, &path, width, rows);
+    if lines.is_none() && job.pixels.is_some() {
+        parts.remove(2);
+        lines = flow_caption(&parts, &path, width, rows);
+    }
+    let lines = lines.unwrap_or_else(|| {
+        let mut all = vec![truncate(&parts.join(" · "), width)];
+        if rows > 1 {
+            all.push(truncate_left(&path, width.saturating_sub(2)));
+        }
+        all
+    });
+    let count = lines.len();
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .enumerate()
+        .map(|(i, text)| {
+            let style = if i + 1 == count && rows > 1 {
+                theme.muted()
+            } else {
+                theme.accent()
+            };
+            Line::styled(text, style).alignment(Alignment::Center)
+        })
+        .collect();
+    let top = area.height.saturating_sub(count as u16);
+    let area = Rect::new(area.x, area.y + top, area.width, area.height - top);
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Flows caption parts into the rows above the path line; None when they do not all fit.
+fn flow_caption(parts: &[String], path: &str, width: usize, rows: usize) -> Option<Vec<String>> {
+    const SEP: &str = " · ";
+    let text_rows = rows.saturating_sub(1).max(1);
+    let mut lines: Vec<String> = vec![String::new()];
+    for part in parts {
+        let current = lines.last_mut()?;
+        let needed = current.chars().count() + SEP.chars().count() + part.chars().count();
+        if current.is_empty() {
+            current.push_str(part);
+        } else if needed <= width {
+            current.push_str(SEP);
+            current.push_str(part);
+        } else if lines.len() < text_rows {
+            lines.push(part.clone());
+        } else {
+            return None;
+        }
+    }
+    if lines.iter().any(|l| l.chars().count() > width) {
+        return None;
+    }
+    if rows > 1 {
+        lines.push(truncate_left(path, width.saturating_sub(2)));
+    }
+    Some(lines)
+}
+
+fn draw_failure(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, job: &JobItem) {
+    let (glyph, label, style) = phase_words(job, state.now, theme);
+    let message = job
+        .failure
+        .as_ref()
+        .map(|f| f.message.clone())
+        .unwrap_or_default();
+    let keys = &state.keymap;
+    let lines = vec![
+        Line::styled(format!("{glyph} {label}"), style),
+        Line::raw(""),
+        Line::styled(message, theme.text()),
+        Line::raw(""),
+        Line::from(vec![
+            Span::styled(keys.hint(Action::RetryJob), theme.accent()),
+            Span::styled(" retry · ", theme.muted()),
+            Span::styled(keys.hint(Action::ReusePrompt), theme.accent()),
+            Span::styled(" edit the prompt", theme.muted()),
+        ]),
+    ];
+    let area = area.inner(ratatui::layout::Margin::new(1, 0));
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
+}
+
+fn centered(frame: &mut Frame, area: Rect, lines: Vec<Line>) {
+    let h = (lines.len() as u16).min(area.height);
+    let y = area.y + area.height.saturating_sub(h) / 2;
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| l.alignment(Alignment::Center))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: true }),
+        Rect::new(area.x, y, area.width, area.height - (y - area.y)),
+    );
+}

@@ -1,0 +1,196 @@
+//! The settings line under the prompt: what the next generation will use, each value
+//! with the key that cycles it. It shortens itself to fit narrow terminals.
+//!
+//!  F2 NB 2 · F3 16:9 · F4 2K · F5 seed 42 fixed · F6 think high · F7 search web · refs 2
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::studio::Grounding;
+use crate::tui::action::Action;
+use crate::tui::state::AppState;
+use crate::tui::state::settings::{SeedMode, short_model_name};
+use crate::tui::theme::Theme;
+
+struct Item {
+    action: Option<Action>,
+    label: &'static str,
+    short_label: &'static str,
+    value: String,
+    short: String,
+    warn: bool,
+}
+
+/// Draws the settings line.
+pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let items = items(state);
+    let width = area.width as usize;
+    let variants = [
+        Variant {
+            keys: true,
+            labels: Labels::Long,
+            long: true,
+        },
+        Variant {
+            keys: true,
+            labels: Labels::Short,
+            long: false,
+        },
+        Variant {
+            keys: false,
+            labels: Labels::Short,
+            long: false,
+        },
+        Variant {
+            keys: false,
+            labels: Labels::None,
+            long: false,
+        },
+    ];
+    for (i, variant) in variants.iter().enumerate() {
+        let line = render(&items, state, theme, variant);
+        if line.width() <= width || i + 1 == variants.len() {
+            frame.render_widget(Paragraph::new(line), area);
+            return;
+        }
+    }
+}
+
+fn items(state: &AppState) -> Vec<Item> {
+    let s = &state.settings;
+    let spec = s.spec(&state.registry);
+    let seed = match s.seed_mode {
+        SeedMode::Random => "random".to_string(),
+        mode => format!("{} {}", s.seed, mode.as_str()),
+    };
+    let seed_short = match s.seed_mode {
+        SeedMode::Random => "rnd".to_string(),
+        SeedMode::Fixed => s.seed.to_string(),
+        SeedMode::Increment => format!("{}+", s.seed),
+    };
+    let thinking = if spec.thinking_levels.is_empty() {
+        "n/a".to_string()
+    } else {
+        s.thinking.clone().unwrap_or_else(|| "auto".into())
+    };
+    let grounding = if spec.grounding.is_empty() {
+        "n/a".to_string()
+    } else {
+        s.grounding.as_str().to_string()
+    };
+    let refs_cap = spec.references.images as usize;
+    let mut items = vec![
+        Item {
+            action: Some(Action::CycleModel),
+            label: "model",
+            short_label: "",
+            value: spec.display_name.clone(),
+            short: short_model_name(spec),
+            warn: false,
+        },
+        Item {
+            action: Some(Action::CycleAspect),
+            label: "ratio",
+            short_label: "ratio",
+            value: s.aspect.clone().unwrap_or_else(|| "auto".into()),
+            short: s.aspect.clone().unwrap_or_else(|| "auto".into()),
+            warn: false,
+        },
+        Item {
+            action: Some(Action::CycleSize),
+            label: "size",
+            short_label: "",
+            value: s.size.clone(),
+            short: s.size.clone(),
+            warn: false,
+        },
+        Item {
+            action: Some(Action::CycleSeed),
+            label: "seed",
+            short_label: "seed",
+            value: seed,
+            short: seed_short,
+            warn: false,
+        },
+        Item {
+            action: Some(Action::CycleThinking),
+            label: "thinking",
+            short_label: "think",
+            value: thinking.clone(),
+            short: thinking,
+            warn: false,
+        },
+        Item {
+            action: Some(Action::CycleGrounding),
+            label: "search",
+            short_label: "search",
+            value: grounding.clone(),
+            short: if s.grounding == Grounding::Off && !spec.grounding.is_empty() {
+                "off".into()
+            } else {
+                grounding
+            },
+            warn: false,
+        },
+    ];
+    if !s.refs.is_empty() {
+        items.push(Item {
+            action: Some(Action::ClearRefs),
+            label: "refs",
+            short_label: "refs",
+            value: format!("{}/{refs_cap}", s.refs.len()),
+            short: s.refs.len().to_string(),
+            warn: s.refs.len() > refs_cap,
+        });
+    }
+    items
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Labels {
+    Long,
+    Short,
+    None,
+}
+
+#[derive(Clone, Copy)]
+struct Variant {
+    keys: bool,
+    labels: Labels,
+    long: bool,
+}
+
+fn render<'a>(items: &[Item], state: &AppState, theme: &Theme, v: &Variant) -> Line<'a> {
+    let Variant { keys, labels, long } = *v;
+    let mut spans = vec![Span::raw(" ")];
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" · ", theme.muted()));
+        }
+        if keys && let Some(action) = item.action {
+            spans.push(Span::styled(state.keymap.hint(action), theme.muted()));
+            spans.push(Span::raw(" "));
+        }
+        let label = match labels {
+            Labels::Long => item.label,
+            Labels::Short => item.short_label,
+            Labels::None => "",
+        };
+        if !label.is_empty() {
+            spans.push(Span::styled(format!("{label} "), theme.muted()));
+        }
+        let value = if long { &item.value } else { &item.short };
+        let style = if item.warn {
+            theme.error()
+        } else {
+            theme.accent()
+        };
+        spans.push(Span::styled(value.clone(), style));
+    }
+    Line::from(spans)
+}
