@@ -72,6 +72,30 @@ pub struct Config {
     pub vertex: VertexSection,
     /// An OpenAI-compatible gateway.
     pub openai: OpenAiSection,
+    /// Batches.
+    pub batch: BatchSection,
+}
+
+/// `[batch]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BatchSection {
+    /// Requests per minute the interactive lane keeps to (set it to your quota).
+    pub rpm: u32,
+    /// Requests in flight at once on the interactive lane.
+    pub concurrency: usize,
+    /// Longest wait between Batch API status checks, in seconds.
+    pub max_poll_secs: u64,
+}
+
+impl Default for BatchSection {
+    fn default() -> Self {
+        Self {
+            rpm: 10,
+            concurrency: 4,
+            max_poll_secs: 60,
+        }
+    }
 }
 
 /// `[api]`

@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod imaging;
 pub mod models;
+pub mod review;
 pub mod sim;
 pub mod store;
 pub mod studio;

@@ -1,6 +1,8 @@
 //! The client: generateContent and model listing with retries, on the Gemini API, Vertex AI
 //! or an OpenAI-compatible gateway (see `Backend`).
 
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
@@ -70,6 +72,19 @@ pub struct GeminiClient {
     http: reqwest::Client,
     options: ClientOptions,
     backend: Backend,
+    limiter: Option<Arc<RequestLimiter>>,
+}
+
+/// A client-side requests-per-minute limit shared by clones of a client (governor's own clock).
+pub type RequestLimiter = governor::DefaultDirectRateLimiter;
+
+/// A limiter that lets one generate request start every `60 / rpm` seconds, with no burst.
+pub fn rpm_limiter(rpm: u32) -> Arc<RequestLimiter> {
+    let period = Duration::from_secs_f64(60.0 / rpm.max(1) as f64);
+    let quota = governor::Quota::with_period(period)
+        .unwrap_or_else(|| governor::Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(NonZeroU32::MIN);
+    Arc::new(governor::RateLimiter::direct(quota))
 }
 
 impl std::fmt::Debug for GeminiClient {
@@ -124,7 +139,20 @@ impl GeminiClient {
             http,
             options,
             backend,
+            limiter: None,
         })
+    }
+
+    /// This client with every generate attempt (retries included) waiting on `limiter` first.
+    pub fn with_rate_limit(mut self, limiter: Arc<RequestLimiter>) -> Self {
+        self.limiter = Some(limiter);
+        self
+    }
+
+    async fn wait_for_rate_limit(&self) {
+        if let Some(limiter) = &self.limiter {
+            limiter.until_ready().await;
+        }
     }
 
     /// The service this client talks to.
@@ -192,13 +220,18 @@ impl GeminiClient {
         };
         if let Backend::OpenAi(target) = &self.backend {
             let call = ImageCall::from_request(target, model, request)?;
-            return self.with_retries(|| call.send(self), notify).await;
+            let attempt = || async {
+                self.wait_for_rate_limit().await;
+                call.send(self).await
+            };
+            return self.with_retries(attempt, notify).await;
         }
         let body = serde_json::to_vec(request).map_err(|e| ApiError::InvalidArgument {
             message: format!("cannot encode the request: {e}"),
         })?;
         let url = format!("{}:generateContent", self.model_url(model));
         let call = || async {
+            self.wait_for_rate_limit().await;
             let bytes = self.post_json(&url, body.clone(), model).await?;
             parse_response(&bytes)
         };

@@ -2,6 +2,8 @@
 //! gateways), typed errors, retries.
 
 pub mod backend;
+pub mod batch_wire;
+pub mod batches;
 pub mod client;
 pub mod error;
 pub mod files;

@@ -73,6 +73,12 @@ pub enum Command {
     Roster(RosterArgs),
     /// Check the configured backend end to end and say what to fix.
     Doctor(DoctorArgs),
+    /// Run many prompts from a batch file: plan, run, resume, or the Gemini Batch API.
+    Batch(super::batch::BatchArgs),
+    /// Print images, or a contact sheet of a folder, straight to the terminal (no TUI).
+    View(super::view::ViewArgs),
+    /// Review a batch folder as a thumbnail grid: preview, marks, compare, re-run.
+    Review(super::review_cmd::ReviewArgs),
 }
 
 impl Cli {

@@ -1,6 +1,7 @@
 //! The command-line face: one file per subcommand, human or `--json` output.
 
 pub mod args;
+pub mod batch;
 mod config_cmd;
 mod context;
 mod doctor;
@@ -11,9 +12,11 @@ mod layers;
 mod lint_cmd;
 mod models_cmd;
 mod preset_cmd;
+pub mod review_cmd;
 mod roster_cmd;
 mod session_cmd;
 mod sim_cmd;
+pub mod view;
 
 use std::process::ExitCode;
 
@@ -97,6 +100,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Preset(a) => a.action.json(),
         Command::Lint(a) => a.json,
         Command::Doctor(a) => a.json,
+        Command::Batch(a) => batch::wants_json(a),
         _ => false,
     };
     let result = match command {
@@ -111,6 +115,9 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Preset(args) => preset_cmd::run(&cli, args),
         Command::Lint(args) => lint_cmd::run(&cli, args),
         Command::Doctor(args) => doctor::run(&cli, args).await,
+        Command::Batch(args) => batch::run(&cli, args).await,
+        Command::View(args) => view::run(&cli, args),
+        Command::Review(args) => review_cmd::run(&cli, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

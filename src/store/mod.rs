@@ -1,5 +1,6 @@
 //! The SQLite store (WAL): jobs, sessions, uploads and the roster.
 
+mod batches;
 mod jobs;
 mod roster;
 mod schema;
@@ -12,6 +13,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 use thiserror::Error;
 
+pub use batches::{ItemRow, ItemUpdate, NewRun, RunId, RunRow};
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
 pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};
 pub use sessions::{NewTurn, SessionSummary};

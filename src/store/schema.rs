@@ -63,6 +63,36 @@ const MIGRATIONS: &[&str] = &[
         in_shot INTEGER NOT NULL DEFAULT 1,
         created_at TEXT NOT NULL
     );",
+    // 4: batch runs (both lanes) and their items: the crash-safe queue
+    "CREATE TABLE batch_runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        lane TEXT NOT NULL,
+        state TEXT NOT NULL,
+        stop_reason TEXT,
+        source TEXT NOT NULL,
+        out_dir TEXT NOT NULL,
+        budget_usd REAL,
+        remote_name TEXT UNIQUE,
+        remote_state TEXT,
+        input_mode TEXT
+    );
+    CREATE TABLE batch_items (
+        run_id INTEGER NOT NULL REFERENCES batch_runs(id) ON DELETE CASCADE,
+        idx INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        item_json TEXT NOT NULL,
+        state TEXT NOT NULL DEFAULT 'pending',
+        job_id INTEGER,
+        files_json TEXT NOT NULL DEFAULT '[]',
+        cost_usd REAL NOT NULL DEFAULT 0,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        error_kind TEXT,
+        error_message TEXT,
+        updated_at TEXT,
+        PRIMARY KEY (run_id, idx)
+    );",
 ];
 
 /// Brings the schema up to date.

@@ -26,6 +26,9 @@ pub enum StudioError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Another process is working on the same thing.
+    #[error("{0}")]
+    Busy(String),
     /// The simulator could not start.
     #[error("the offline simulator could not start: {0}")]
     Simulator(String),
@@ -40,6 +43,7 @@ impl StudioError {
             Self::Outcome(e) => e.kind(),
             Self::Output(_) => "disk",
             Self::Store(_) => "store",
+            Self::Busy(_) => "busy",
             Self::Simulator(_) => "simulator",
         }
     }

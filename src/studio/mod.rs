@@ -1,6 +1,7 @@
 //! The engine: prompt composition, job runner, outputs, cost. Never prints or draws.
 
 pub mod backend;
+pub mod batch;
 pub mod blobs;
 pub mod capability;
 pub mod compose;
@@ -23,5 +24,5 @@ pub mod uploads;
 pub use error::StudioError;
 pub use events::{JobId, JobInfo, StudioEvent};
 pub use roster::{Anchor, AnchorKind, Budget, Roster, RosterError};
-pub use runner::Studio;
+pub use runner::{OutputNaming, Studio};
 pub use spec::{GenerateSpec, Grounding, PreparedJob, ResolvedSettings};

@@ -29,6 +29,15 @@ pub const DEFAULT_CONCURRENCY: usize = 8;
 /// Failed jobs kept in memory so they can be retried.
 const RETRY_MEMORY: usize = 256;
 
+/// How a caller names a job's outputs; by default a slug of the prompt.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutputNaming {
+    /// File stem to use instead of the prompt's slug (batches use `NNN_<key>`).
+    pub stem: Option<String>,
+    /// Extra fields added to every sidecar (e.g. the batch run and item).
+    pub sidecar_extra: Option<serde_json::Value>,
+}
+
 /// The engine: one per process, shared by whichever face is running.
 #[derive(Clone)]
 pub struct Studio {
@@ -123,6 +132,15 @@ impl Studio {
     /// Records a prepared job, starts it, and returns its id at once; a job the backend
     /// cannot run is refused first.
     pub fn submit(&self, job: PreparedJob) -> Result<JobId, StudioError> {
+        self.submit_named(job, OutputNaming::default())
+    }
+
+    /// Like `submit`, with the outputs named and labelled by the caller.
+    pub fn submit_named(
+        &self,
+        job: PreparedJob,
+        naming: OutputNaming,
+    ) -> Result<JobId, StudioError> {
         capability::check_job(&job, &self.capabilities())?;
         let id = self.inner.store.insert_job(&JobRecord {
             prompt: job.prompt.clone(),
@@ -132,7 +150,7 @@ impl Studio {
             seed: Some(job.settings.seed),
             request_json: job.request_summary_json(),
         })?;
-        self.start(id, job);
+        self.start(id, job, naming);
         Ok(id)
     }
 
@@ -158,7 +176,7 @@ impl Studio {
         lock(&self.inner.running).len()
     }
 
-    fn start(&self, id: JobId, job: PreparedJob) {
+    fn start(&self, id: JobId, job: PreparedJob, naming: OutputNaming) {
         let token = CancellationToken::new();
         lock(&self.inner.running).insert(id, token.clone());
         self.emit(StudioEvent::Queued(JobInfo {
@@ -171,7 +189,7 @@ impl Studio {
             let started = Instant::now();
             let result = tokio::select! {
                 _ = token.cancelled() => None,
-                result = studio.run(id, &job) => Some(result),
+                result = studio.run(id, &job, naming) => Some(result),
             };
             lock(&studio.inner.running).remove(&id);
             let elapsed = started.elapsed();
@@ -179,7 +197,12 @@ impl Studio {
         });
     }
 
-    async fn run(&self, id: JobId, job: &PreparedJob) -> Result<Finished, StudioError> {
+    async fn run(
+        &self,
+        id: JobId,
+        job: &PreparedJob,
+        naming: OutputNaming,
+    ) -> Result<Finished, StudioError> {
         let _slot = self
             .inner
             .slots
@@ -228,7 +251,7 @@ impl Studio {
         });
         let studio = self.clone();
         let job = job.clone();
-        tokio::task::spawn_blocking(move || studio.save(id, &job, outcome, timings))
+        tokio::task::spawn_blocking(move || studio.save(id, &job, &naming, outcome, timings))
             .await
             .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))?
     }
@@ -237,6 +260,7 @@ impl Studio {
         &self,
         id: JobId,
         job: &PreparedJob,
+        naming: &OutputNaming,
         outcome: Outcome,
         timings: serde_json::Value,
     ) -> Result<Finished, StudioError> {
@@ -248,12 +272,15 @@ impl Studio {
                 * outcome.images.len() as f64
         };
         let share = cost_usd / outcome.images.len().max(1) as f64;
-        let stem = output::slug(&job.prompt);
+        let stem = naming
+            .stem
+            .clone()
+            .unwrap_or_else(|| output::slug(&job.prompt));
         let count = outcome.images.len();
         let mut outputs = Vec::with_capacity(count);
         for (index, image) in outcome.images.iter().enumerate() {
             let sidecar = |saved: &SavedOutput| {
-                json!({
+                let mut body = json!({
                     "peel_version": env!("CARGO_PKG_VERSION"),
                     "job_id": id,
                     "backend": self.inner.label.as_str(),
@@ -289,7 +316,13 @@ impl Studio {
                         "of": count,
                     },
                     "timings": timings,
-                })
+                });
+                if let (Some(body), Some(serde_json::Value::Object(extra))) =
+                    (body.as_object_mut(), &naming.sidecar_extra)
+                {
+                    body.extend(extra.clone());
+                }
+                body
             };
             let saved = output::save_image(
                 &job.out_dir,

@@ -1,0 +1,146 @@
+//! `peel batch …` flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+
+/// `peel batch`
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: BatchAction,
+}
+
+/// `peel batch …`
+#[derive(Debug, Subcommand)]
+pub enum BatchAction {
+    /// Check a batch file and show items, images, cost on each lane and duration.
+    Plan(PlanArgs),
+    /// Run a batch file on the interactive lane (resumable).
+    Run(RunArgs),
+    /// Finish an interrupted or stopped run.
+    Resume(ResumeArgs),
+    /// List runs (both lanes) with their ids, states and output folders.
+    List(ListArgs),
+    /// Submit a batch file to the Gemini Batch API (half price, results within 24 h).
+    Submit(SubmitArgs),
+    /// Show a Batch API job's state and counts.
+    Status(NameArgs),
+    /// Wait for a Batch API job to finish, polling with backoff.
+    Wait(NameArgs),
+    /// Save a finished Batch API job's images, sidecars and manifest.
+    Fetch(FetchArgs),
+    /// Cancel a Batch API job.
+    Cancel(NameArgs),
+}
+
+/// Flags shared by the interactive lane.
+#[derive(Debug, Clone, Args)]
+pub struct LaneArgs {
+    /// Requests in flight at once (default: `[batch] concurrency`).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Requests per minute to keep to (default: `[batch] rpm`).
+    #[arg(long, value_name = "N")]
+    pub rpm: Option<u32>,
+    /// Stop starting new items once this much (USD) would be spent.
+    #[arg(long, value_name = "USD")]
+    pub budget: Option<f64>,
+    /// Print one JSON object at the end instead of a progress bar.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `peel batch plan`
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The batch file (.toml or .jsonl).
+    pub file: PathBuf,
+    /// Requests per minute to plan for (default: `[batch] rpm`).
+    #[arg(long, value_name = "N")]
+    pub rpm: Option<u32>,
+    /// Requests in flight at once (default: `[batch] concurrency`).
+    #[arg(long, value_name = "N")]
+    pub concurrency: Option<usize>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `peel batch run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The batch file (.toml or .jsonl).
+    pub file: PathBuf,
+    /// Folder in which the run's `batch_YYYYmmdd_HHMMSS/` folder is made.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Lane settings.
+    #[command(flatten)]
+    pub lane: LaneArgs,
+}
+
+/// `peel batch resume`
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// Run id (from `peel batch list`) or its output folder.
+    pub run: String,
+    /// Lane settings (the budget defaults to the run's own).
+    #[command(flatten)]
+    pub lane: LaneArgs,
+}
+
+/// `peel batch list`
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Ask the Batch API for its jobs instead of listing local runs.
+    #[arg(long)]
+    pub remote: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `peel batch submit`
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// The batch file (.toml or .jsonl).
+    pub file: PathBuf,
+    /// Upload the requests as a JSONL file through the Files API even when they fit inline.
+    #[arg(long)]
+    pub via_file: bool,
+    /// Folder in which the run's `batch_YYYYmmdd_HHMMSS/` folder is made.
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Wait for the job and fetch its results in this process (needed with the embedded
+    /// simulator, which forgets jobs when peel exits).
+    #[arg(long)]
+    pub wait: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A Batch API job named by `batches/…`, its bare id, or a local run id.
+#[derive(Debug, Args)]
+pub struct NameArgs {
+    /// `batches/ID`, `ID`, or the run id from `peel batch list`.
+    pub name: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `peel batch fetch`
+#[derive(Debug, Args)]
+pub struct FetchArgs {
+    /// `batches/ID`, `ID`, or the run id from `peel batch list`.
+    pub name: String,
+    /// Folder in which the run's folder is made (default: the one given at submit).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,64 @@
+//! `peel batch …`: plan, run and resume on the interactive lane, and the Batch API lane.
+
+pub mod args;
+mod list;
+mod plan;
+mod remote;
+mod run;
+
+pub use args::BatchArgs;
+
+use args::BatchAction;
+
+use super::{Cli, CliError, Context};
+use crate::studio::batch::{self, Batch, BatchError};
+
+/// Whether the action prints JSON (errors then go to stdout as JSON too).
+pub fn wants_json(args: &BatchArgs) -> bool {
+    match &args.action {
+        BatchAction::Plan(a) => a.json,
+        BatchAction::Run(a) => a.lane.json,
+        BatchAction::Resume(a) => a.lane.json,
+        BatchAction::List(a) => a.json,
+        BatchAction::Submit(a) => a.json,
+        BatchAction::Status(a) | BatchAction::Wait(a) | BatchAction::Cancel(a) => a.json,
+        BatchAction::Fetch(a) => a.json,
+    }
+}
+
+/// Runs a `peel batch` action.
+pub async fn run(cli: &Cli, args: BatchArgs) -> Result<(), CliError> {
+    match args.action {
+        BatchAction::Plan(a) => plan::run(cli, a),
+        BatchAction::Run(a) => run::run(cli, a).await,
+        BatchAction::Resume(a) => run::resume(cli, a).await,
+        BatchAction::List(a) if a.remote => remote::list(cli, a.json).await,
+        BatchAction::List(a) => list::run(cli, &a),
+        BatchAction::Submit(a) => remote::submit(cli, a).await,
+        BatchAction::Status(a) => remote::status(cli, a).await,
+        BatchAction::Wait(a) => remote::wait(cli, a).await,
+        BatchAction::Fetch(a) => remote::fetch(cli, a).await,
+        BatchAction::Cancel(a) => remote::cancel(cli, a).await,
+    }
+}
+
+/// Loads and validates a batch file with the config's defaults.
+fn load(ctx: &Context, file: &std::path::Path) -> Result<Batch, CliError> {
+    let roster = crate::studio::roster::Roster::new(ctx.store()?);
+    let anchors = roster
+        .list()
+        .map_err(|e| CliError::failed("store", e.to_string()))?;
+    batch::load(
+        file,
+        &ctx.registry,
+        &ctx.settings.config.defaults,
+        Some(&anchors),
+    )
+    .map_err(invalid)
+}
+
+fn invalid(e: BatchError) -> CliError {
+    let mut error = CliError::usage(e.to_string());
+    error.kind = "validation".into();
+    error
+}

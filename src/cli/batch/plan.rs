@@ -1,0 +1,55 @@
+//! `peel batch plan FILE`: items, images, cost per lane, time under the request rate.
+
+use super::args::PlanArgs;
+use super::{Cli, CliError, Context, load};
+use crate::studio::batch::plan::{BatchPlan, human_duration, plan};
+
+/// Validates the file and prints its plan.
+pub fn run(cli: &Cli, args: PlanArgs) -> Result<(), CliError> {
+    let ctx = Context::load(cli)?;
+    let batch = load(&ctx, &args.file)?;
+    let cfg = &ctx.settings.config.batch;
+    let rpm = args.rpm.unwrap_or(cfg.rpm);
+    let concurrency = args.concurrency.unwrap_or(cfg.concurrency);
+    if rpm == 0 || concurrency == 0 {
+        return Err(CliError::usage(
+            "--rpm and --concurrency must be at least 1",
+        ));
+    }
+    let p = plan(&batch, &ctx.registry, rpm, concurrency);
+    if args.json {
+        let body =
+            serde_json::to_string(&p).map_err(|e| CliError::failed("internal", e.to_string()))?;
+        println!("{body}");
+    } else {
+        print!("{}", render(&p));
+    }
+    Ok(())
+}
+
+/// The plan as a few human lines.
+fn render(p: &BatchPlan) -> String {
+    let mut out = format!("{}: {} items, {} images\n", p.file, p.items, p.images);
+    for g in &p.groups {
+        out.push_str(&format!(
+            "  {:<28} {:>4} ×{:<6} ${:>9.3} interactive  ${:>9.3} Batch API\n",
+            g.model, g.size, g.items, g.interactive_usd, g.batch_usd
+        ));
+    }
+    out.push_str(&format!(
+        "cost: ${:.3} interactive · ${:.3} on the Batch API (half price, results within 24 h)\n",
+        p.interactive_usd, p.batch_usd
+    ));
+    let models: std::collections::BTreeSet<&str> =
+        p.groups.iter().map(|g| g.model.as_str()).collect();
+    if models.len() > 1 {
+        out.push_str("note: the Batch API takes one model per job; `peel batch submit` needs one model in this file\n");
+    }
+    out.push_str(&format!(
+        "time: ≈ {} at {} requests/min with {} in flight (interactive lane; the request rate sets the floor)\n",
+        human_duration(std::time::Duration::from_secs_f64(p.estimated_seconds)),
+        p.rpm,
+        p.concurrency
+    ));
+    out
+}

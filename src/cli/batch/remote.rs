@@ -1,0 +1,365 @@
+//! The Batch API lane: `submit`, `status`, `wait`, `fetch`, `cancel`, `list --remote`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use super::args::{FetchArgs, NameArgs, SubmitArgs};
+use super::{Cli, CliError, Context, load};
+use crate::api::batch_wire::{BatchOperation, BatchState};
+use crate::api::batches::batch_path;
+use crate::store::{RunRow, Store};
+use crate::studio::backend::{self, Connection};
+use crate::studio::batch::manifest::MANIFEST;
+use crate::studio::batch::queue::{find_run, make_run_dir};
+use crate::studio::batch::{remote, results};
+
+/// `peel batch submit FILE [--via-file] [--wait]`
+pub async fn submit(cli: &Cli, args: SubmitArgs) -> Result<(), CliError> {
+    let ctx = Context::load(cli)?;
+    backend::capabilities(&ctx.settings).require(crate::api::backend::Feature::BatchApi)?;
+    let batch = load(&ctx, &args.file)?;
+    let store = ctx.store()?;
+    let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
+    if conn.label.is_simulator() && !args.wait {
+        return Err(CliError::usage(format!(
+            "{}; its Batch API forgets jobs when peel exits. Add --wait to submit, wait and fetch in one go, or run `peel sim` and point GOOGLE_GEMINI_BASE_URL and GEMINI_API_KEY at it.",
+            backend::OFFLINE_BANNER
+        )));
+    }
+    let parent = ctx.settings.output_dir(args.out.as_deref());
+    let sent = remote::submit(
+        &conn.client,
+        &ctx.registry,
+        &store,
+        &batch,
+        &parent,
+        args.via_file,
+    )
+    .await?;
+    if !args.json {
+        println!("{}", sent.name);
+        eprintln!(
+            "peel: submitted {} as run {}: {} requests {} ({:.1} MB), {}",
+            sent.name,
+            sent.run,
+            sent.requests,
+            if sent.mode == remote::InputMode::Inline {
+                "inline"
+            } else {
+                "in an uploaded JSONL file"
+            },
+            sent.bytes as f64 / 1e6,
+            sent.state
+        );
+    }
+    if !args.wait {
+        if args.json {
+            println!(
+                "{}",
+                json!({ "run": sent.run, "name": sent.name, "input_mode": sent.mode.as_str(),
+                        "requests": sent.requests, "bytes": sent.bytes, "state": sent.state })
+            );
+        } else {
+            eprintln!(
+                "peel: `peel batch wait {}` then `peel batch fetch {}`",
+                sent.run, sent.run
+            );
+        }
+        return Ok(());
+    }
+    let Some(run) = store.batch_run(sent.run)? else {
+        return Err(CliError::failed("store", "the run vanished from the store"));
+    };
+    let op = wait_loud(&ctx, &conn, &store, Some(&run), &sent.name, args.json).await?;
+    let result = fetch_into(&ctx, &conn, &store, &run, &op, None, args.json).await;
+    shutdown(conn).await;
+    result
+}
+
+/// `peel batch status NAME`
+pub async fn status(cli: &Cli, args: NameArgs) -> Result<(), CliError> {
+    let (ctx, store, run, name) = resolve(cli, &args.name)?;
+    let conn = connect(&ctx).await?;
+    let op = remote::refresh(&conn.client, &store, run.as_ref(), &name).await?;
+    print_status(&op, run.as_ref(), args.json);
+    shutdown(conn).await;
+    Ok(())
+}
+
+/// `peel batch wait NAME`
+pub async fn wait(cli: &Cli, args: NameArgs) -> Result<(), CliError> {
+    let (ctx, store, run, name) = resolve(cli, &args.name)?;
+    let conn = connect(&ctx).await?;
+    let op = wait_loud(&ctx, &conn, &store, run.as_ref(), &name, args.json).await?;
+    print_status(&op, run.as_ref(), args.json);
+    shutdown(conn).await;
+    match op.state() {
+        BatchState::Succeeded => Ok(()),
+        state => Err(CliError {
+            code: 1,
+            kind: "batch".into(),
+            message: format!("{name} ended {}", state.as_str()),
+            json_printed: args.json,
+        }),
+    }
+}
+
+/// `peel batch fetch NAME [--out DIR]`
+pub async fn fetch(cli: &Cli, args: FetchArgs) -> Result<(), CliError> {
+    let (ctx, store, run, name) = resolve(cli, &args.name)?;
+    let Some(run) = run else {
+        return Err(CliError::usage(format!(
+            "{name} is not tracked in this store, so peel does not know its items; fetch it from the machine that submitted it"
+        )));
+    };
+    let conn = connect(&ctx).await?;
+    let op = remote::refresh(&conn.client, &store, Some(&run), &name).await?;
+    let result = fetch_into(
+        &ctx,
+        &conn,
+        &store,
+        &run,
+        &op,
+        args.out.as_deref(),
+        args.json,
+    )
+    .await;
+    shutdown(conn).await;
+    result
+}
+
+/// `peel batch cancel NAME`
+pub async fn cancel(cli: &Cli, args: NameArgs) -> Result<(), CliError> {
+    let (ctx, store, run, name) = resolve(cli, &args.name)?;
+    let conn = connect(&ctx).await?;
+    conn.client
+        .cancel_batch(&name)
+        .await
+        .map_err(crate::studio::StudioError::from)?;
+    let op = remote::refresh(&conn.client, &store, run.as_ref(), &name).await?;
+    if let Some(run) = &run {
+        store.set_batch_run_state(run.id, "cancelled", Some("cancelled by the user"))?;
+        crate::studio::batch::interactive::write_manifest(&store, run.id, Path::new(&run.out_dir));
+    }
+    print_status(&op, run.as_ref(), args.json);
+    shutdown(conn).await;
+    Ok(())
+}
+
+/// `peel batch list --remote`
+pub async fn list(cli: &Cli, json_out: bool) -> Result<(), CliError> {
+    let ctx = Context::load(cli)?;
+    let store = ctx.store()?;
+    let conn = connect(&ctx).await?;
+    let ops = conn
+        .client
+        .list_batches()
+        .await
+        .map_err(crate::studio::StudioError::from)?;
+    let mut rows = Vec::new();
+    for op in &ops {
+        let run = store.batch_run_by_remote(&op.name)?;
+        rows.push(status_json(op, run.as_ref()));
+    }
+    if json_out {
+        println!("{}", json!({ "batches": rows }));
+    } else if rows.is_empty() {
+        eprintln!("peel: the Batch API has no jobs for this key");
+    } else {
+        for r in &rows {
+            let run = r["run"]
+                .as_i64()
+                .map_or("not tracked here".to_string(), |id| format!("run {id}"));
+            println!(
+                "{:<40} {:<10} {:>5}/{:<5} {run}",
+                r["name"].as_str().unwrap_or(""),
+                r["state"].as_str().unwrap_or(""),
+                r["stats"]["successful"],
+                r["stats"]["requests"],
+            );
+        }
+    }
+    shutdown(conn).await;
+    Ok(())
+}
+
+/// Finds the run and the remote name for NAME (a run id, folder, `batches/…` or bare id).
+fn resolve(cli: &Cli, text: &str) -> Result<(Context, Store, Option<RunRow>, String), CliError> {
+    let ctx = Context::load(cli)?;
+    let store = ctx.store()?;
+    let run = find_run(&store, text)?;
+    let name = match &run {
+        Some(r) if r.lane != "batch-api" => {
+            return Err(CliError::usage(format!(
+                "run {} ran on the interactive lane; its results are in {}",
+                r.id, r.out_dir
+            )));
+        }
+        Some(r) => match &r.remote_name {
+            Some(name) => name.clone(),
+            None => {
+                return Err(CliError::usage(format!(
+                    "run {} never reached the Batch API ({}); submit the file again",
+                    r.id,
+                    r.stop_reason.as_deref().unwrap_or("not submitted")
+                )));
+            }
+        },
+        None if text.parse::<i64>().is_ok() => {
+            return Err(CliError::usage(format!(
+                "no batch run {text}; `peel batch list` shows the runs"
+            )));
+        }
+        None => batch_path(text.trim()),
+    };
+    Ok((ctx, store, run, name))
+}
+
+async fn connect(ctx: &Context) -> Result<Connection, CliError> {
+    let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
+    if conn.label.is_simulator() {
+        shutdown(conn).await;
+        return Err(CliError::usage(format!(
+            "{}; it keeps no Batch API jobs between runs of peel. Run `peel sim` and point GOOGLE_GEMINI_BASE_URL and GEMINI_API_KEY at it, or use `peel batch submit --wait`.",
+            backend::OFFLINE_BANNER
+        )));
+    }
+    Ok(conn)
+}
+
+async fn shutdown(conn: Connection) {
+    if let Some(sim) = conn.simulator {
+        sim.shutdown().await;
+    }
+}
+
+async fn wait_loud(
+    ctx: &Context,
+    conn: &Connection,
+    store: &Store,
+    run: Option<&RunRow>,
+    name: &str,
+    json_out: bool,
+) -> Result<BatchOperation, CliError> {
+    let max = Duration::from_secs(ctx.settings.config.batch.max_poll_secs.max(1));
+    let op = remote::wait(&conn.client, store, run, name, max, |op, next| {
+        if !json_out {
+            let s = op.stats();
+            eprintln!(
+                "peel: {name}: {} · {}/{} done, {} failed · next check in {:.1} s",
+                op.state().as_str(),
+                s.successful_request_count,
+                s.request_count,
+                s.failed_request_count,
+                next.as_secs_f64()
+            );
+        }
+    })
+    .await?;
+    Ok(op)
+}
+
+async fn fetch_into(
+    ctx: &Context,
+    conn: &Connection,
+    store: &Store,
+    run: &RunRow,
+    op: &BatchOperation,
+    out: Option<&Path>,
+    json_out: bool,
+) -> Result<(), CliError> {
+    let run = relocate(store, run, out)?;
+    let fetched = results::fetch(&conn.client, &ctx.registry, store, &run, op).await?;
+    let dir = PathBuf::from(&run.out_dir);
+    if json_out {
+        println!(
+            "{}",
+            json!({ "run": run.id, "name": op.name, "dir": dir, "manifest": dir.join(MANIFEST),
+                    "saved": fetched.saved, "already": fetched.already, "failed": fetched.failed,
+                    "source": fetched.source, "cost_usd": (fetched.cost_usd * 1e6).round() / 1e6 })
+        );
+    } else {
+        println!("{}", dir.display());
+        eprintln!(
+            "peel: {}: {} saved, {} already saved, {} failed ({} results) · ${:.3} at Batch API prices",
+            op.name,
+            fetched.saved,
+            fetched.already,
+            fetched.failed,
+            fetched.source,
+            fetched.cost_usd
+        );
+    }
+    if fetched.failed > 0 {
+        return Err(CliError {
+            code: 1,
+            kind: "batch_item".into(),
+            message: format!(
+                "{} item(s) failed; their errors are in {}",
+                fetched.failed,
+                dir.join(MANIFEST).display()
+            ),
+            json_printed: json_out,
+        });
+    }
+    Ok(())
+}
+
+/// With `--out DIR`, makes the run's folder under DIR if nothing was saved yet.
+fn relocate(store: &Store, run: &RunRow, out: Option<&Path>) -> Result<RunRow, CliError> {
+    let Some(parent) = out else {
+        return Ok(run.clone());
+    };
+    let current = Path::new(&run.out_dir);
+    let same_parent = std::path::absolute(parent).ok().as_deref() == current.parent();
+    if same_parent {
+        return Ok(run.clone());
+    }
+    if run.done > 0 {
+        return Err(CliError::usage(format!(
+            "run {} already saved images in {}; fetch again without --out",
+            run.id, run.out_dir
+        )));
+    }
+    let dir = make_run_dir(parent).map_err(crate::studio::StudioError::from)?;
+    store.set_batch_out_dir(run.id, &dir.display().to_string())?;
+    let _ = std::fs::remove_file(current.join(MANIFEST));
+    let _ = std::fs::remove_dir(current);
+    Ok(store.batch_run(run.id)?.unwrap_or_else(|| run.clone()))
+}
+
+fn status_json(op: &BatchOperation, run: Option<&RunRow>) -> Value {
+    let s = op.stats();
+    json!({
+        "name": op.name,
+        "state": op.state().as_str(),
+        "done": op.is_finished(),
+        "stats": { "requests": s.request_count, "successful": s.successful_request_count,
+                   "failed": s.failed_request_count, "pending": s.pending_request_count },
+        "run": run.map(|r| r.id),
+        "dir": run.map(|r| r.out_dir.clone()),
+        "input_mode": run.and_then(|r| r.input_mode.clone()),
+        "results": op.output().map(|o| if o.responses_file.is_some() { "file" } else { "inline" }),
+        "error": op.error.as_ref().map(|e| json!({ "code": e.code, "message": e.message })),
+    })
+}
+
+fn print_status(op: &BatchOperation, run: Option<&RunRow>, json_out: bool) {
+    if json_out {
+        println!("{}", status_json(op, run));
+        return;
+    }
+    let s = op.stats();
+    let run = run.map(|r| format!(" (run {})", r.id)).unwrap_or_default();
+    println!(
+        "{}{run}: {} · {}/{} succeeded, {} failed, {} pending",
+        op.name,
+        op.state().as_str(),
+        s.successful_request_count,
+        s.request_count,
+        s.failed_request_count,
+        s.pending_request_count
+    );
+}

@@ -1,0 +1,355 @@
+//! `peel batch run FILE` and `peel batch resume RUN`: the interactive lane with a progress
+//! bar (done / failed / retrying, images per minute, spend, ETA).
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::args::{LaneArgs, ResumeArgs, RunArgs};
+use super::{Cli, CliError, Context, load};
+use crate::studio::backend;
+use crate::studio::batch::interactive::{
+    self, BatchEvent, InteractiveLane, LaneOptions, RunSummary,
+};
+use crate::studio::batch::queue::{self, lock_run};
+
+/// Exit code when the budget stopped the run before every item started.
+pub const EXIT_BUDGET: u8 = 3;
+
+/// Shortest gap between two printed retry lines (the bar counts every retry).
+const RETRY_LINE_EVERY: Duration = Duration::from_secs(2);
+
+/// Validates the file, records a new run and runs it.
+pub async fn run(cli: &Cli, args: RunArgs) -> Result<(), CliError> {
+    let ctx = Context::load(cli)?;
+    let batch = load(&ctx, &args.file)?;
+    let options = options(&ctx, &args.lane, None)?;
+    let store = ctx.store()?;
+    let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
+    let parent = ctx.settings.output_dir(args.out.as_deref());
+    let (run_id, _dir) = queue::create_run(
+        &store,
+        &batch,
+        &parent,
+        "interactive",
+        "running",
+        options.budget,
+    )?;
+    let lock = lock_run(&ctx.settings.paths.data_dir.join("locks"), run_id)?;
+    if conn.label.is_simulator() && !args.lane.json {
+        eprintln!("peel: {}", backend::OFFLINE_BANNER);
+    }
+    let lane = InteractiveLane {
+        client: conn.client.clone(),
+        registry: ctx.registry.clone(),
+        store,
+        label: conn.label.clone(),
+        forward: None,
+    };
+    let result = drive(&lane, run_id, options, args.lane.json).await;
+    drop(lock);
+    if let Some(sim) = conn.simulator {
+        sim.shutdown().await;
+    }
+    report(result?, conn.label.as_str(), args.lane.json)
+}
+
+/// Finishes an interrupted or stopped run: saved items are never requested again.
+pub async fn resume(cli: &Cli, args: ResumeArgs) -> Result<(), CliError> {
+    let ctx = Context::load(cli)?;
+    let store = ctx.store()?;
+    let Some(run) = queue::find_run(&store, &args.run)? else {
+        return Err(CliError::usage(format!(
+            "no batch run '{}'. `peel batch list` shows the runs and their ids.",
+            args.run
+        )));
+    };
+    if run.lane != "interactive" {
+        return Err(CliError::usage(format!(
+            "run {} went to the Batch API; use `peel batch wait {}` and `peel batch fetch {}`",
+            run.id, run.id, run.id
+        )));
+    }
+    let lock = lock_run(&ctx.settings.paths.data_dir.join("locks"), run.id)?;
+    let options = options(&ctx, &args.lane, run.budget_usd)?;
+    if args.lane.budget.is_some() {
+        store.set_batch_budget(run.id, options.budget)?;
+    }
+    let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
+    if conn.label.is_simulator() && !args.lane.json {
+        eprintln!("peel: {}", backend::OFFLINE_BANNER);
+    }
+    let lane = InteractiveLane {
+        client: conn.client.clone(),
+        registry: ctx.registry.clone(),
+        store,
+        label: conn.label.clone(),
+        forward: None,
+    };
+    let result = drive(&lane, run.id, options, args.lane.json).await;
+    drop(lock);
+    if let Some(sim) = conn.simulator {
+        sim.shutdown().await;
+    }
+    report(result?, conn.label.as_str(), args.lane.json)
+}
+
+fn options(ctx: &Context, args: &LaneArgs, budget: Option<f64>) -> Result<LaneOptions, CliError> {
+    let cfg = &ctx.settings.config.batch;
+    let options = LaneOptions {
+        concurrency: args.concurrency.unwrap_or(cfg.concurrency),
+        rpm: args.rpm.unwrap_or(cfg.rpm),
+        budget: args.budget.or(budget),
+    };
+    if options.concurrency == 0 || options.rpm == 0 {
+        return Err(CliError::usage(
+            "--concurrency and --rpm must be at least 1",
+        ));
+    }
+    if options.budget.is_some_and(|b| !b.is_finite() || b < 0.0) {
+        return Err(CliError::usage(
+            "--budget must be a positive amount in USD, e.g. 5 or 12.50",
+        ));
+    }
+    Ok(options)
+}
+
+async fn drive(
+    lane: &InteractiveLane,
+    run_id: i64,
+    options: LaneOptions,
+    json: bool,
+) -> Result<RunSummary, CliError> {
+    let stop = CancellationToken::new();
+    let watcher = {
+        let stop = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stop.cancel();
+            }
+        })
+    };
+    let mut view = ProgressView::new(json);
+    let result = interactive::run(lane, run_id, options, stop, |event| view.apply(event)).await;
+    watcher.abort();
+    view.finish();
+    Ok(result?)
+}
+
+/// The progress bar's state.
+struct ProgressView {
+    bar: ProgressBar,
+    json: bool,
+    done: usize,
+    failed: usize,
+    retrying: HashSet<usize>,
+    spent: f64,
+    started: std::time::Instant,
+    done_here: usize,
+    last_retry_line: Option<std::time::Instant>,
+    quiet_retries: usize,
+}
+
+impl ProgressView {
+    fn new(json: bool) -> Self {
+        let bar = if json {
+            ProgressBar::hidden()
+        } else {
+            ProgressBar::new(0)
+        };
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:30.cyan/blue} {pos}/{len} {msg}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(200));
+        Self {
+            bar,
+            json,
+            done: 0,
+            failed: 0,
+            retrying: HashSet::new(),
+            spent: 0.0,
+            started: std::time::Instant::now(),
+            done_here: 0,
+            last_retry_line: None,
+            quiet_retries: 0,
+        }
+    }
+
+    fn apply(&mut self, event: BatchEvent) {
+        match event {
+            BatchEvent::Started {
+                run,
+                dir,
+                total,
+                done,
+                recovered,
+                spent_usd,
+            } => {
+                self.bar.set_length(total as u64);
+                self.bar.set_position(done as u64);
+                self.done = done;
+                self.spent = spent_usd;
+                self.say(format!("run {run} → {}", dir.display()));
+                if recovered > 0 {
+                    self.say(format!(
+                        "{recovered} item(s) were already saved on disk; they will not be requested again"
+                    ));
+                }
+            }
+            BatchEvent::ItemRetrying {
+                index,
+                key,
+                attempt,
+                delay,
+                reason,
+            } => {
+                self.retrying.insert(index);
+                let due = self
+                    .last_retry_line
+                    .is_none_or(|t| t.elapsed() >= RETRY_LINE_EVERY);
+                if due {
+                    let more = match std::mem::take(&mut self.quiet_retries) {
+                        0 => String::new(),
+                        n => format!(" (+{n} more retries)"),
+                    };
+                    self.say(format!(
+                        "  {index} {key}: retrying in {:.1} s (attempt {attempt}) — {reason}{more}",
+                        delay.as_secs_f64()
+                    ));
+                    self.last_retry_line = Some(std::time::Instant::now());
+                } else {
+                    self.quiet_retries += 1;
+                }
+            }
+            BatchEvent::ItemDone {
+                index, cost_usd, ..
+            } => {
+                self.retrying.remove(&index);
+                self.done += 1;
+                self.done_here += 1;
+                self.spent += cost_usd;
+                self.bar.inc(1);
+            }
+            BatchEvent::ItemFailed { index, key, error } => {
+                self.retrying.remove(&index);
+                self.failed += 1;
+                self.bar.inc(1);
+                self.bar
+                    .println(format!("  {index} {key}: failed: {error}"));
+            }
+            BatchEvent::BudgetReached {
+                spent_usd,
+                budget_usd,
+            } => {
+                self.say(format!(
+                    "budget ${budget_usd:.2} reached (${spent_usd:.3} spent); no new items start"
+                ));
+            }
+            BatchEvent::ItemStarted { .. } => {}
+        }
+        let minutes = self.started.elapsed().as_secs_f64() / 60.0;
+        let rate = if minutes > 0.0 {
+            self.done_here as f64 / minutes
+        } else {
+            0.0
+        };
+        let left = self
+            .bar
+            .length()
+            .unwrap_or(0)
+            .saturating_sub(self.bar.position());
+        let eta = if rate > 0.0 {
+            format!(
+                "ETA {}",
+                crate::studio::batch::plan::human_duration(Duration::from_secs_f64(
+                    left as f64 / rate * 60.0
+                ))
+            )
+        } else {
+            "ETA –".into()
+        };
+        self.bar.set_message(format!(
+            "✓ {} ✗ {} ↻ {} · {:.1} img/min · ${:.3} · {eta}",
+            self.done,
+            self.failed,
+            self.retrying.len(),
+            rate,
+            self.spent
+        ));
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+
+    /// A line above the bar; plain stderr when the bar is hidden (not a terminal), and
+    /// nothing with `--json`.
+    fn say(&self, line: String) {
+        if self.json {
+            return;
+        }
+        if self.bar.is_hidden() {
+            eprintln!("peel: {}", line.trim_start());
+        } else {
+            self.bar.println(line);
+        }
+    }
+}
+
+fn report(summary: RunSummary, backend: &str, json: bool) -> Result<(), CliError> {
+    let manifest = summary.dir.join(crate::studio::batch::manifest::MANIFEST);
+    if json {
+        let body = json!({
+            "run": summary.run, "dir": summary.dir, "manifest": manifest, "state": summary.state,
+            "stop_reason": summary.stop_reason, "total": summary.total, "done": summary.done,
+            "failed": summary.failed, "pending": summary.pending,
+            "spent_usd": (summary.spent_usd * 1e6).round() / 1e6, "retries": summary.retries,
+            "elapsed_s": summary.elapsed.as_secs_f64(), "backend": backend,
+        });
+        println!("{body}");
+    } else {
+        println!("{}", summary.dir.display());
+        eprintln!(
+            "peel: run {}: {}/{} done, {} failed, {} not started · ${:.3} · {:.1} s",
+            summary.run,
+            summary.done,
+            summary.total,
+            summary.failed,
+            summary.pending,
+            summary.spent_usd,
+            summary.elapsed.as_secs_f64()
+        );
+    }
+    let resume = format!("`peel batch resume {}`", summary.run);
+    let error = match summary.stop_reason.as_deref() {
+        None => return Ok(()),
+        Some("budget") => CliError {
+            code: EXIT_BUDGET,
+            kind: "budget".into(),
+            message: format!(
+                "stopped at the budget with {} item(s) not started; {resume} --budget USD continues",
+                summary.pending
+            ),
+            json_printed: json,
+        },
+        Some("interrupted") => CliError {
+            code: 130,
+            kind: "interrupted".into(),
+            message: format!("interrupted; {resume} finishes the run"),
+            json_printed: json,
+        },
+        Some(reason) => CliError {
+            code: 1,
+            kind: "failed".into(),
+            message: format!("{reason} (see manifest.json for why); {resume} tries them again"),
+            json_printed: json,
+        },
+    };
+    Err(error)
+}

@@ -1,0 +1,198 @@
+//! `peel review DIR`: the review grid; `e` hands over to `peel edit`, `r` re-runs an item
+//! through the engine in the background.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::{Args, Parser};
+use serde_json::json;
+use tokio::sync::mpsc;
+
+use super::args::ImageProtocolArg;
+use super::{Cli, CliError, Command, Context};
+use crate::review::{self, RerunDone, ReviewExit, ReviewOptions};
+use crate::store::{ItemUpdate, RunRow, Store};
+use crate::studio::batch::interactive::write_manifest;
+use crate::studio::batch::queue::find_run;
+use crate::studio::batch::validate::{BatchItem, index_width};
+use crate::studio::{OutputNaming, Studio, StudioEvent, backend, spec};
+
+/// `peel review`
+#[derive(Debug, Args)]
+pub struct ReviewArgs {
+    /// A batch run folder (or any folder of images).
+    pub dir: PathBuf,
+}
+
+/// Opens the review screen on DIR.
+pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {
+    let ctx = Context::load(cli)?;
+    if !args.dir.is_dir() {
+        return Err(CliError::usage(format!(
+            "{} is not a folder; give a batch folder (see `peel batch list`)",
+            args.dir.display()
+        )));
+    }
+    let protocol = match cli.image_protocol {
+        Some(ImageProtocolArg::Auto) => "auto".to_string(),
+        Some(ImageProtocolArg::Kitty) => "kitty".into(),
+        Some(ImageProtocolArg::Sixel) => "sixel".into(),
+        Some(ImageProtocolArg::Iterm2) => "iterm2".into(),
+        Some(ImageProtocolArg::Halfblocks) => "halfblocks".into(),
+        None => ctx.settings.config.tui.image_protocol.clone(),
+    };
+    let store = ctx.store()?;
+    let store_for_roster = store.clone();
+    let run = find_run(&store, &args.dir.display().to_string())?;
+    let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
+    let (done_tx, done_rx) = mpsc::unbounded_channel();
+    let worker =
+        run.map(|run| tokio::spawn(rerun_worker(ctx_clone(&ctx), store, run, jobs_rx, done_tx)));
+    let exit = review::run(ReviewOptions {
+        dir: args.dir.clone(),
+        thumbs_dir: ctx.settings.paths.data_dir.join("thumbs"),
+        image_protocol: protocol,
+        roster: Some(crate::studio::roster::Roster::new(store_for_roster)),
+        reruns: worker.as_ref().map(|_| (jobs_tx, done_rx)),
+    })
+    .await
+    .map_err(|e| CliError::failed("review", e))?;
+    if let Some(worker) = worker {
+        worker.abort();
+    }
+    match exit {
+        ReviewExit::Quit => Ok(()),
+        ReviewExit::Edit { path, instruction } => edit_from(cli, &path, &instruction).await,
+    }
+}
+
+/// Hands over to `peel edit IMAGE INSTRUCTION` with the same global flags.
+async fn edit_from(cli: &Cli, image: &Path, instruction: &str) -> Result<(), CliError> {
+    let mut argv = vec!["peel".to_string()];
+    if let Some(config) = &cli.config {
+        argv.push("--config".into());
+        argv.push(config.display().to_string());
+    }
+    if cli.offline {
+        argv.push("--offline".into());
+    }
+    argv.extend([
+        "edit".into(),
+        image.display().to_string(),
+        instruction.to_string(),
+    ]);
+    eprintln!("peel: edit from {}: {instruction}", image.display());
+    let parsed = Cli::try_parse_from(&argv).map_err(|e| CliError::usage(e.to_string()))?;
+    let mut parsed = parsed;
+    match parsed.command.take() {
+        Some(Command::Edit(args)) => super::edit::run(&parsed, args).await,
+        _ => Err(CliError::usage("could not start the edit")),
+    }
+}
+
+struct WorkerCtx {
+    settings: crate::config::Settings,
+    registry: Arc<crate::models::Registry>,
+}
+
+fn ctx_clone(ctx: &Context) -> WorkerCtx {
+    WorkerCtx {
+        settings: ctx.settings.clone(),
+        registry: ctx.registry.clone(),
+    }
+}
+
+/// Re-runs items one at a time with a fresh seed; the new image joins the item's files.
+async fn rerun_worker(
+    ctx: WorkerCtx,
+    store: Store,
+    run: RunRow,
+    mut jobs: mpsc::UnboundedReceiver<usize>,
+    done: mpsc::UnboundedSender<RerunDone>,
+) {
+    let mut conn = None;
+    while let Some(index) = jobs.recv().await {
+        if conn.is_none() {
+            conn = backend::connect(&ctx.settings, &ctx.registry).await.ok();
+        }
+        let result = match &conn {
+            Some(c) => rerun(&ctx, c, &store, &run, index).await,
+            None => Err("cannot reach the backend".to_string()),
+        };
+        if done.send(RerunDone { index, result }).is_err() {
+            return;
+        }
+    }
+}
+
+async fn rerun(
+    ctx: &WorkerCtx,
+    conn: &backend::Connection,
+    store: &Store,
+    run: &RunRow,
+    index: usize,
+) -> Result<String, String> {
+    let rows = store.batch_items(run.id).map_err(|e| e.to_string())?;
+    let row = rows
+        .iter()
+        .find(|r| r.index == index)
+        .ok_or("the item is not in the store")?;
+    let mut item: BatchItem = serde_json::from_str(&row.item_json).map_err(|e| e.to_string())?;
+    item.seed = rand::random_range(0..i32::MAX as i64);
+    let dir = PathBuf::from(&run.out_dir);
+    let spec_ = item
+        .spec_with_roster(&dir, store)
+        .map_err(|e| e.to_string())?;
+    let mut jobs = spec::prepare(&spec_, &ctx.registry).map_err(|e| e.to_string())?;
+    let job = jobs.pop().ok_or("no request was prepared")?;
+    let (studio, mut events) = Studio::new(
+        conn.client.clone(),
+        ctx.registry.clone(),
+        store.clone(),
+        conn.label.clone(),
+        1,
+    );
+    let naming = OutputNaming {
+        stem: Some(item.file_stem(index_width(rows.len()))),
+        sidecar_extra: Some(
+            json!({ "batch": { "run": run.id, "index": index, "key": item.key, "rerun": true } }),
+        ),
+    };
+    studio
+        .submit_named(job, naming)
+        .map_err(|e| e.to_string())?;
+    while let Some(event) = events.recv().await {
+        match event {
+            StudioEvent::Done {
+                outputs, cost_usd, ..
+            } => {
+                let new: Vec<String> = outputs
+                    .iter()
+                    .filter_map(|o| o.path.file_name())
+                    .map(|n| n.to_string_lossy().to_string())
+                    .collect();
+                let mut files = row.files.clone();
+                files.extend(new.iter().cloned());
+                store
+                    .update_batch_item(
+                        run.id,
+                        index,
+                        &ItemUpdate::Done {
+                            files,
+                            cost_usd: row.cost_usd + cost_usd,
+                        },
+                    )
+                    .map_err(|e| e.to_string())?;
+                write_manifest(store, run.id, &dir);
+                return new
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| "no image came back".to_string());
+            }
+            StudioEvent::Failed { error, .. } => return Err(error.to_string()),
+            StudioEvent::Cancelled { .. } => return Err("cancelled".into()),
+            _ => {}
+        }
+    }
+    Err("the engine stopped".into())
+}

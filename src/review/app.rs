@@ -1,0 +1,258 @@
+//! The review loop: await one message, drain the rest, draw once (in a synchronized
+//! update), and draw nothing while idle. Effects (marks, re-runs) run here, not in state.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+use ratatui::layout::{Rect, Size};
+use ratatui_image::picker::{Picker, ProtocolType};
+use ratatui_image::protocol::Protocol;
+use tokio::sync::mpsc;
+
+use super::keys::{action_for, char_for};
+use super::layout::{ReviewLayout, TILE_H, TILE_W};
+use super::loader::{Loaded, Loader};
+use super::state::{Effect, ReviewState};
+use super::tiles::Folder;
+use super::view::{ViewCtx, draw};
+use super::{RerunDone, ReviewExit, ReviewOptions, strings};
+use crate::imaging::thumbs::ThumbCache;
+
+/// Runs the review screen until the user leaves.
+pub async fn run(opts: ReviewOptions) -> Result<ReviewExit, String> {
+    let mut folder = Folder::open(&opts.dir)?;
+    let title = opts
+        .dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let mut terminal = ratatui::init();
+    let picker = choose_picker(&opts.image_protocol);
+    let mut events = EventStream::new();
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut loader = Loader::start(picker, ThumbCache::new(&opts.thumbs_dir), tx);
+    let mut state = ReviewState::new(folder.tiles.clone());
+    let mut reruns = opts.reruns;
+    let mut previews: Vec<Protocol> = Vec::new();
+    let mut preview_key: Option<(Vec<usize>, Size)> = None;
+    let mut exit = ReviewExit::Quit;
+    let mut dirty = true;
+    loop {
+        if dirty {
+            let area = terminal
+                .size()
+                .map(|s| Rect::new(0, 0, s.width, s.height))
+                .unwrap_or_default();
+            sync(
+                &mut state,
+                &mut loader,
+                area,
+                &mut preview_key,
+                &mut previews,
+            );
+            let ctx = ViewCtx {
+                title: &title,
+                loader: &loader,
+                previews: &previews,
+            };
+            let mut out = std::io::stdout();
+            let _ = crossterm::execute!(out, crossterm::terminal::BeginSynchronizedUpdate);
+            let drawn = terminal.draw(|f| draw(f, &state, &ctx));
+            let _ = crossterm::execute!(out, crossterm::terminal::EndSynchronizedUpdate);
+            let _ = out.flush();
+            if let Err(e) = drawn {
+                ratatui::restore();
+                return Err(format!("cannot draw: {e}"));
+            }
+            dirty = false;
+        }
+        let mut effects = Vec::new();
+        tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    if state.input.is_some() {
+                        if let Some(c) = char_for(key) {
+                            effects = state.type_char(c);
+                        }
+                    } else if let Some(action) = action_for(key) {
+                        effects = state.update(action);
+                    }
+                    dirty = true;
+                }
+                Some(Ok(Event::Resize(..))) => {
+                    loader.clear();
+                    preview_key = None;
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => break,
+            },
+            Some(msg) = rx.recv() => {
+                apply(msg, &mut loader, &mut previews);
+                while let Ok(more) = rx.try_recv() {
+                    apply(more, &mut loader, &mut previews);
+                }
+                dirty = true;
+            }
+            Some(done) = recv_rerun(&mut reruns) => {
+                match done.result {
+                    Ok(file) => {
+                        folder.add_file(done.index, &file);
+                        state.tiles = folder.tiles.clone();
+                        state.refilter();
+                        loader.clear();
+                        state.status = format!("item {} re-ran: {file}", done.index);
+                    }
+                    Err(e) => state.status = format!("re-run of item {} failed: {e}", done.index),
+                }
+                dirty = true;
+            }
+        }
+        for effect in effects {
+            match effect {
+                Effect::SaveMark { tile, mark } => match folder.set_mark(tile, mark) {
+                    Ok(()) => {
+                        state.marked(tile, mark);
+                        state.status = format!(
+                            "{} {}",
+                            state.tiles[tile].file,
+                            mark.map_or("unmarked", |m| m.as_str())
+                        );
+                    }
+                    Err(e) => state.status = format!("could not save the mark: {e}"),
+                },
+                Effect::Reload => match Folder::open(&opts.dir) {
+                    Ok(fresh) => {
+                        folder = fresh;
+                        state.replace_tiles(folder.tiles.clone());
+                        loader.clear();
+                        state.status = format!("{} images", state.tiles.len());
+                    }
+                    Err(e) => state.status = format!("could not reload: {e}"),
+                },
+                Effect::Rerun { tile } => match &reruns {
+                    Some((send, _)) if folder.run.is_some() => {
+                        let _ = send.send(state.tiles[tile].index);
+                    }
+                    _ => state.status = strings::NO_RUN.into(),
+                },
+                Effect::Promote { tile, name } => {
+                    state.status = match &opts.roster {
+                        Some(roster) => {
+                            super::promote::promote(roster, &state.tiles[tile].path, &name)
+                                .unwrap_or_else(|e| format!("could not promote: {e}"))
+                        }
+                        None => strings::NO_ROSTER.into(),
+                    }
+                }
+                Effect::Edit { tile, instruction } => {
+                    exit = ReviewExit::Edit {
+                        path: state.tiles[tile].path.clone(),
+                        instruction,
+                    };
+                    state.input = None;
+                    ratatui::restore();
+                    return Ok(exit);
+                }
+                Effect::Quit => {
+                    ratatui::restore();
+                    return Ok(exit);
+                }
+            }
+        }
+    }
+    ratatui::restore();
+    Ok(exit)
+}
+
+async fn recv_rerun(
+    reruns: &mut Option<(
+        mpsc::UnboundedSender<usize>,
+        mpsc::UnboundedReceiver<RerunDone>,
+    )>,
+) -> Option<RerunDone> {
+    match reruns {
+        Some((_, rx)) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+fn apply(msg: Loaded, loader: &mut Loader, previews: &mut Vec<Protocol>) {
+    match msg {
+        Loaded::Thumb { tile, protocol } => loader.store(tile, protocol),
+        Loaded::ThumbFailed { tile } => loader.failed(tile),
+        Loaded::Preview {
+            generation,
+            protocols,
+        } if generation == loader.generation() => *previews = protocols,
+        Loaded::Preview { .. } => {}
+    }
+}
+
+/// Fits the grid to the screen, asks for visible thumbnails (plus the next row) and the
+/// preview of the selection (or the two compared images).
+fn sync(
+    state: &mut ReviewState,
+    loader: &mut Loader,
+    area: Rect,
+    preview_key: &mut Option<(Vec<usize>, Size)>,
+    previews: &mut Vec<Protocol>,
+) {
+    let layout = ReviewLayout::new(area);
+    let (columns, rows) = layout.grid_shape();
+    state.set_grid(columns, rows);
+    let first = state.top_row * columns;
+    let visible: Vec<(usize, PathBuf)> = state
+        .shown
+        .iter()
+        .skip(first)
+        .take(columns * (rows + 1))
+        .map(|t| (*t, state.tiles[*t].path.clone()))
+        .collect();
+    loader.want(&visible, Size::new(TILE_W - 1, TILE_H - 2));
+    let (tiles, size) = match state.comparing {
+        Some((a, b)) => (
+            vec![a, b],
+            Size::new(
+                (area.width / 2).saturating_sub(2),
+                area.height.saturating_sub(5),
+            ),
+        ),
+        None => (
+            state.selected().into_iter().collect(),
+            Size::new(
+                layout.preview.width.saturating_sub(2),
+                layout.preview.height.saturating_sub(2),
+            ),
+        ),
+    };
+    if size.width == 0 || size.height == 0 || tiles.is_empty() {
+        previews.clear();
+        *preview_key = None;
+        return;
+    }
+    let key = (tiles.clone(), size);
+    if preview_key.as_ref() != Some(&key) {
+        previews.clear();
+        let paths = tiles.iter().map(|t| state.tiles[*t].path.clone()).collect();
+        loader.preview(paths, size);
+        *preview_key = Some(key);
+    }
+}
+
+/// The picker for `choice` (auto, kitty, sixel, iterm2, halfblocks); auto asks the terminal.
+fn choose_picker(choice: &str) -> Picker {
+    if choice == "halfblocks" {
+        return Picker::halfblocks();
+    }
+    let mut picker = Picker::from_query_stdio().unwrap_or_else(|_| Picker::halfblocks());
+    match choice {
+        "kitty" => picker.set_protocol_type(ProtocolType::Kitty),
+        "sixel" => picker.set_protocol_type(ProtocolType::Sixel),
+        "iterm2" => picker.set_protocol_type(ProtocolType::Iterm2),
+        _ => {}
+    }
+    picker
+}

@@ -1,0 +1,60 @@
+//! `peel review DIR`: a batch folder as a thumbnail grid with a large preview, marks saved
+//! into `manifest.json`, filters, side-by-side compare, edit from here and re-run. A small
+//! self-contained ratatui app; the workbench's own TUI lives in `tui/`.
+
+mod app;
+mod keys;
+pub mod layout;
+pub mod loader;
+pub mod promote;
+pub mod state;
+mod strings;
+pub mod tiles;
+mod view;
+
+#[cfg(test)]
+mod snapshot_tests;
+
+use std::path::PathBuf;
+
+use tokio::sync::mpsc;
+
+/// How to start a review.
+pub struct ReviewOptions {
+    /// The folder.
+    pub dir: PathBuf,
+    /// Where thumbnails are cached.
+    pub thumbs_dir: PathBuf,
+    /// auto, kitty, sixel, iterm2 or halfblocks.
+    pub image_protocol: String,
+    /// The roster, for "promote to anchor" (None: unavailable).
+    pub roster: Option<crate::studio::roster::Roster>,
+    /// Re-runs: item indexes out, results back (None: re-run unavailable).
+    pub reruns: Option<(
+        mpsc::UnboundedSender<usize>,
+        mpsc::UnboundedReceiver<RerunDone>,
+    )>,
+}
+
+/// A finished re-run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RerunDone {
+    /// The item's index.
+    pub index: usize,
+    /// The new file's name, or why there is none.
+    pub result: Result<String, String>,
+}
+
+/// How the review ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReviewExit {
+    /// The user left.
+    Quit,
+    /// The user wants an edit session from this image.
+    Edit { path: PathBuf, instruction: String },
+}
+
+/// Runs the review screen.
+pub async fn run(opts: ReviewOptions) -> Result<ReviewExit, String> {
+    app::run(opts).await
+}

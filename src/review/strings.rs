@@ -1,0 +1,24 @@
+//! Every piece of text the review screen shows.
+
+/// Key hints in the status bar.
+pub const HINTS: &str = "←↓↑→/hjkl move · y keep · n reject · s star · u clear · f filter · c compare · e edit · a anchor · r re-run · R reload · q quit";
+/// Key hints while comparing.
+pub const COMPARE_HINTS: &str = "c or Esc: back to the grid";
+/// Prompt for the edit instruction.
+pub const EDIT_PROMPT: &str =
+    "edit from here — what should change? (Enter to start, Esc to cancel): ";
+/// Prompt for the anchor's name.
+pub const ANCHOR_PROMPT: &str =
+    "promote to anchor — name (new: character NAME or object NAME; Enter, Esc cancels): ";
+/// Shown while a thumbnail is on its way.
+pub const LOADING: &str = "…";
+/// Title of the preview pane.
+pub const PREVIEW: &str = "Preview";
+/// Title of the details box.
+pub const DETAILS: &str = "Details";
+/// Shown when the filter hides everything.
+pub const EMPTY: &str = "No images match this filter (f changes it).";
+/// Promotion needs the store's roster.
+pub const NO_ROSTER: &str = "promote to anchor needs the roster, which could not be opened";
+/// Re-running needs the run in the store.
+pub const NO_RUN: &str = "re-run works on batch folders whose run is in this store";

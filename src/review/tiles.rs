@@ -1,0 +1,233 @@
+//! The folder under review as one list of tiles (one per image), read from `manifest.json`
+//! (or from the images alone for a plain folder), and marks written back to the manifest.
+
+use std::path::{Path, PathBuf};
+
+use crate::imaging::thumbs::images_in;
+use crate::studio::batch::manifest::{MANIFEST, Manifest, ManifestItem, Mark};
+
+/// One image in the grid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tile {
+    /// File name relative to the folder.
+    pub file: String,
+    /// Full path.
+    pub path: PathBuf,
+    /// The manifest item's index (the `NNN`).
+    pub index: usize,
+    /// The item's key.
+    pub key: String,
+    /// The prompt.
+    pub prompt: String,
+    /// Settings in one line ("gemini-3.1-flash-image · 16:9 · 2K · seed 7").
+    pub settings: String,
+    /// Review mark.
+    pub mark: Option<Mark>,
+}
+
+/// A folder under review.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    /// The folder.
+    pub dir: PathBuf,
+    /// Its batch run id, when it came from one.
+    pub run: Option<i64>,
+    /// Tiles in file order.
+    pub tiles: Vec<Tile>,
+}
+
+impl Folder {
+    /// Reads `dir`: the manifest's done items, or every image when there is no manifest.
+    pub fn open(dir: &Path) -> Result<Self, String> {
+        if !dir.is_dir() {
+            return Err(format!("{} is not a folder", dir.display()));
+        }
+        if dir.join(MANIFEST).exists() {
+            let manifest = Manifest::read(dir)?;
+            let tiles = manifest
+                .items
+                .iter()
+                .flat_map(|item| tiles_of(dir, item, &manifest))
+                .collect();
+            return Ok(Self {
+                dir: dir.to_path_buf(),
+                run: manifest.run,
+                tiles,
+            });
+        }
+        let images = images_in(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let tiles = images
+            .into_iter()
+            .enumerate()
+            .map(|(n, path)| plain_tile(n + 1, path))
+            .collect();
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            run: None,
+            tiles,
+        })
+    }
+
+    /// Sets a tile's mark and saves it into `manifest.json` (re-read first, so a run that is
+    /// still writing the manifest loses nothing).
+    pub fn set_mark(&mut self, tile: usize, mark: Option<Mark>) -> Result<(), String> {
+        let Some(t) = self.tiles.get(tile) else {
+            return Err("no such image".into());
+        };
+        let mut manifest = if self.dir.join(MANIFEST).exists() {
+            Manifest::read(&self.dir)?
+        } else {
+            self.plain_manifest()
+        };
+        if !manifest.set_mark(&t.file, mark) {
+            return Err(format!("{} is not in the manifest", t.file));
+        }
+        manifest.write(&self.dir).map_err(|e| e.to_string())?;
+        self.tiles[tile].mark = mark;
+        Ok(())
+    }
+
+    /// Adds a tile for a new image of item `index` (a re-run), after that item's last tile.
+    pub fn add_file(&mut self, index: usize, file: &str) {
+        let Some(last) = self.tiles.iter().rposition(|t| t.index == index) else {
+            return;
+        };
+        let mut tile = self.tiles[last].clone();
+        tile.file = file.to_string();
+        tile.path = self.dir.join(file);
+        tile.mark = None;
+        self.tiles.insert(last + 1, tile);
+    }
+
+    /// A manifest for a folder that had none, so marks have somewhere to live.
+    fn plain_manifest(&self) -> Manifest {
+        let items = self
+            .tiles
+            .iter()
+            .map(|t| ManifestItem {
+                index: t.index,
+                key: t.key.clone(),
+                status: "done".into(),
+                file: Some(t.file.clone()),
+                files: vec![t.file.clone()],
+                sidecar: Some(format!("{}.json", t.file)),
+                cost_usd: 0.0,
+                error: None,
+                mark: t.mark,
+                file_marks: Default::default(),
+                prompt: t.prompt.clone(),
+                settings: serde_json::Value::Null,
+            })
+            .collect();
+        Manifest {
+            peel_version: env!("CARGO_PKG_VERSION").into(),
+            run: None,
+            lane: "folder".into(),
+            state: "done".into(),
+            stop_reason: None,
+            source: self.dir.display().to_string(),
+            remote: None,
+            spent_usd: 0.0,
+            items,
+        }
+    }
+}
+
+fn tiles_of(dir: &Path, item: &ManifestItem, manifest: &Manifest) -> Vec<Tile> {
+    if item.status != "done" {
+        return Vec::new();
+    }
+    let s = &item.settings;
+    let field = |k: &str| {
+        s.get(k)
+            .filter(|v| !v.is_null())
+            .map(|v| v.to_string().trim_matches('"').to_string())
+    };
+    let settings = [
+        field("model"),
+        field("aspect"),
+        field("size"),
+        field("seed").map(|v| format!("seed {v}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    item.files
+        .iter()
+        .map(|file| Tile {
+            file: file.clone(),
+            path: dir.join(file),
+            index: item.index,
+            key: item.key.clone(),
+            prompt: item.prompt.clone(),
+            settings: settings.clone(),
+            mark: manifest.mark_of(file),
+        })
+        .collect()
+}
+
+/// A tile for an image outside any batch; the prompt comes from its sidecar when present.
+fn plain_tile(index: usize, path: PathBuf) -> Tile {
+    let file = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let sidecar: Option<serde_json::Value> = std::fs::read(format!("{}.json", path.display()))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let text = |k: &str| {
+        sidecar
+            .as_ref()
+            .and_then(|s| s.get(k))
+            .filter(|v| !v.is_null())
+            .map(|v| v.to_string().trim_matches('"').to_string())
+    };
+    let settings = [text("model"), text("aspect"), text("size")]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    Tile {
+        key: Path::new(&file)
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default(),
+        prompt: text("prompt").unwrap_or_default(),
+        settings,
+        file,
+        path,
+        index,
+        mark: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_in_a_plain_folder_create_a_manifest_and_survive_reopening() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["b.png", "a.png"] {
+            image::RgbImage::new(4, 4)
+                .save(dir.path().join(name))
+                .unwrap();
+        }
+        std::fs::write(
+            dir.path().join("a.png.json"),
+            r#"{"prompt": "a fox", "size": "1K"}"#,
+        )
+        .unwrap();
+        let mut folder = Folder::open(dir.path()).unwrap();
+        assert_eq!(folder.tiles.len(), 2);
+        assert_eq!(folder.tiles[0].prompt, "a fox");
+        folder.set_mark(1, Some(Mark::Star)).unwrap();
+        let again = Folder::open(dir.path()).unwrap();
+        assert_eq!(again.tiles[1].mark, Some(Mark::Star));
+        assert_eq!(again.tiles[0].mark, None);
+        let mut again = again;
+        again.set_mark(1, None).unwrap();
+        assert_eq!(Folder::open(dir.path()).unwrap().tiles[1].mark, None);
+    }
+}

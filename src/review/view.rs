@@ -1,0 +1,253 @@
+//! Drawing the review screen from state; never mutates it.
+//!
+//! ```text
+//! ┌ review · batch_… · 37/500 · all ──────┬ Preview ───────────┐
+//! │ ▓▓▓▓▓▓ ▓▓▓▓▓▓ ▓▓▓▓▓▓                   │                    │
+//! │ 001 ★  002    003 ✗                   │      (image)       │
+//! │ …                                     ├ Details ───────────┤
+//! │                                       │ 037_fox.png ★ keep │
+//! └───────────────────────────────────────┴────────────────────┘
+//!  status · counts · keys
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui_image::Image;
+use ratatui_image::protocol::Protocol;
+
+use super::layout::ReviewLayout;
+use super::loader::Loader;
+use super::state::{Prompting, ReviewState};
+use super::strings;
+use crate::studio::batch::manifest::Mark;
+
+/// What the view needs besides the state.
+pub struct ViewCtx<'a> {
+    /// The folder's name.
+    pub title: &'a str,
+    /// Thumbnails.
+    pub loader: &'a Loader,
+    /// Current previews (one, or two when comparing).
+    pub previews: &'a [Protocol],
+}
+
+/// A mark as a symbol and colour.
+fn badge(mark: Option<Mark>) -> (&'static str, Color) {
+    match mark {
+        Some(Mark::Star) => ("★", Color::Yellow),
+        Some(Mark::Keep) => ("✓", Color::Green),
+        Some(Mark::Reject) => ("✗", Color::Red),
+        None => (" ", Color::Reset),
+    }
+}
+
+/// Draws the whole screen.
+pub fn draw(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx) {
+    let area = frame.area();
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    let layout = ReviewLayout::new(area);
+    match state.comparing {
+        Some((a, b)) => draw_compare(frame, state, ctx, area, (a, b)),
+        None => {
+            draw_grid(frame, state, ctx, &layout);
+            draw_preview(frame, state, ctx, &layout);
+        }
+    }
+    draw_status(frame, state, layout.status);
+}
+
+fn draw_grid(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx, layout: &ReviewLayout) {
+    let position = state.selected().map_or(0, |_| state.cursor + 1);
+    let title = format!(
+        " review · {} · {}/{} · {} ",
+        ctx.title,
+        position,
+        state.shown.len(),
+        state.filter.as_str()
+    );
+    frame.render_widget(
+        Block::default().borders(Borders::ALL).title(title),
+        layout.grid,
+    );
+    if state.shown.is_empty() {
+        let inner = Rect {
+            x: layout.grid.x + 2,
+            y: layout.grid.y + 1,
+            width: layout.grid.width.saturating_sub(4),
+            height: 1,
+        };
+        frame.render_widget(Paragraph::new(strings::EMPTY), inner);
+        return;
+    }
+    let (columns, rows) = layout.grid_shape();
+    for row in 0..rows {
+        for col in 0..columns {
+            let pos = (state.top_row + row) * columns + col;
+            let Some(&tile) = state.shown.get(pos) else {
+                return;
+            };
+            let cell = layout.tile(col, row);
+            let image_area = Rect {
+                height: cell.height.saturating_sub(1),
+                ..cell
+            };
+            match ctx.loader.thumb(tile) {
+                Some(protocol) => frame.render_widget(Image::new(protocol), image_area),
+                None => frame.render_widget(Paragraph::new(strings::LOADING), image_area),
+            }
+            let t = &state.tiles[tile];
+            let (symbol, colour) = badge(t.mark);
+            let selected = pos == state.cursor;
+            let pinned = state.pinned == Some(tile);
+            let name_style = if selected {
+                Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+            } else {
+                Style::default()
+            };
+            let caption = Line::from(vec![
+                Span::styled(
+                    if pinned { "◆" } else { " " },
+                    Style::default().fg(Color::Cyan),
+                ),
+                Span::styled(symbol, Style::default().fg(colour)),
+                Span::styled(format!(" {}", t.file), name_style),
+            ]);
+            let caption_area = Rect {
+                y: cell.y + cell.height.saturating_sub(1),
+                height: 1,
+                ..cell
+            };
+            frame.render_widget(Paragraph::new(caption), caption_area);
+        }
+    }
+}
+
+fn draw_preview(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx, layout: &ReviewLayout) {
+    if layout.preview.width == 0 {
+        return;
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {} ", strings::PREVIEW));
+    let inner = block.inner(layout.preview);
+    frame.render_widget(block, layout.preview);
+    if let Some(protocol) = ctx.previews.first() {
+        frame.render_widget(Image::new(protocol), inner);
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {} ", strings::DETAILS));
+    let inner = block.inner(layout.details);
+    frame.render_widget(block, layout.details);
+    let Some(tile) = state.selected() else { return };
+    frame.render_widget(
+        Paragraph::new(details(state, tile)).wrap(Wrap { trim: true }),
+        inner,
+    );
+}
+
+fn details(state: &ReviewState, tile: usize) -> Vec<Line<'static>> {
+    let t = &state.tiles[tile];
+    let (symbol, colour) = badge(t.mark);
+    let mark = t.mark.map_or("unmarked", Mark::as_str);
+    vec![
+        Line::from(vec![
+            Span::styled(
+                t.file.clone(),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw("  "),
+            Span::styled(format!("{symbol} {mark}"), Style::default().fg(colour)),
+        ]),
+        Line::from(Span::styled(
+            t.settings.clone(),
+            Style::default().fg(Color::DarkGray),
+        )),
+        Line::from(t.prompt.clone()),
+    ]
+}
+
+fn draw_compare(
+    frame: &mut Frame,
+    state: &ReviewState,
+    ctx: &ViewCtx,
+    area: Rect,
+    (a, b): (usize, usize),
+) {
+    let body = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    let half = body.width / 2;
+    for (n, tile) in [a, b].into_iter().enumerate() {
+        let rect = Rect {
+            x: body.x + n as u16 * half,
+            width: if n == 0 { half } else { body.width - half },
+            ..body
+        };
+        let t = &state.tiles[tile];
+        let (symbol, _) = badge(t.mark);
+        let block = Block::default()
+            .borders(Borders::ALL)
+            .title(format!(" {} {symbol} ", t.file));
+        let inner = block.inner(rect);
+        frame.render_widget(block, rect);
+        let image_area = Rect {
+            height: inner.height.saturating_sub(2),
+            ..inner
+        };
+        if let Some(protocol) = ctx.previews.get(n) {
+            frame.render_widget(Image::new(protocol), image_area);
+        }
+        let caption = Rect {
+            y: inner.y + image_area.height,
+            height: inner.height.min(2),
+            ..inner
+        };
+        frame.render_widget(
+            Paragraph::new(t.prompt.clone()).wrap(Wrap { trim: true }),
+            caption,
+        );
+    }
+}
+
+fn draw_status(frame: &mut Frame, state: &ReviewState, area: Rect) {
+    let line = match &state.input {
+        Some((kind, text)) => {
+            let prompt = match kind {
+                Prompting::Edit => strings::EDIT_PROMPT,
+                Prompting::Anchor => strings::ANCHOR_PROMPT,
+            };
+            Line::from(vec![
+                Span::styled(prompt, Style::default().fg(Color::Cyan)),
+                Span::raw(format!("{text}▏")),
+            ])
+        }
+        None => {
+            let (stars, keeps, rejects) = state.tally();
+            let hints = if state.comparing.is_some() {
+                strings::COMPARE_HINTS
+            } else {
+                strings::HINTS
+            };
+            let mut spans = vec![Span::styled(
+                format!("★{stars} ✓{keeps} ✗{rejects} "),
+                Style::default().add_modifier(Modifier::BOLD),
+            )];
+            if !state.status.is_empty() {
+                spans.push(Span::styled(
+                    format!("{} · ", state.status),
+                    Style::default().fg(Color::Cyan),
+                ));
+            }
+            spans.push(Span::styled(hints, Style::default().fg(Color::DarkGray)));
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,433 @@
+//! Reading batch files as written: TOML (`[defaults]`, `[[item]]`, `[matrix]`) or JSONL
+//! (one item object a line, optionally a `{"defaults": {…}}` line; blank lines and lines
+//! starting with `#` are skipped), with the line each
+//! item and field came from. Nothing here knows the registry; `validate` does that.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use toml::Spanned;
+
+use super::error::{BatchError, BatchIssue};
+
+/// Most items one file may expand to.
+pub const MAX_ITEMS: usize = 100_000;
+
+/// Settings shared by every item unless the item says otherwise.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDefaults {
+    /// Model id or alias.
+    pub model: Option<String>,
+    /// Aspect ratio.
+    pub aspect: Option<String>,
+    /// Image size.
+    pub size: Option<String>,
+    /// Seed.
+    pub seed: Option<i64>,
+    /// Thinking level.
+    pub thinking: Option<String>,
+    /// Grounding: off, web or image.
+    pub grounding: Option<String>,
+    /// Anchor names from the roster.
+    pub with: Option<Vec<String>>,
+    /// Reference images, relative to the batch file.
+    pub refs: Option<Vec<String>>,
+}
+
+/// One item as written.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawItem {
+    /// What the image should show.
+    pub prompt: Option<String>,
+    /// Name used in output files and Batch API metadata.
+    pub key: Option<String>,
+    /// Model id or alias.
+    pub model: Option<String>,
+    /// Aspect ratio.
+    pub aspect: Option<String>,
+    /// Image size.
+    pub size: Option<String>,
+    /// Seed.
+    pub seed: Option<i64>,
+    /// Thinking level.
+    pub thinking: Option<String>,
+    /// Grounding: off, web or image.
+    pub grounding: Option<String>,
+    /// Anchor names from the roster.
+    pub with: Option<Vec<String>>,
+    /// Reference images, relative to the batch file.
+    pub refs: Option<Vec<String>>,
+}
+
+/// A template expanded over every combination of its variables.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMatrix {
+    /// Prompt template with `{name}` placeholders (`{{` and `}}` for literal braces).
+    pub prompt: String,
+    /// Key template; defaults to the values joined with `-`.
+    pub key: Option<String>,
+    /// Variable name to its values.
+    pub vars: BTreeMap<String, Vec<String>>,
+    /// Model id or alias.
+    pub model: Option<String>,
+    /// Aspect ratio.
+    pub aspect: Option<String>,
+    /// Image size.
+    pub size: Option<String>,
+    /// Seed.
+    pub seed: Option<i64>,
+    /// Thinking level.
+    pub thinking: Option<String>,
+    /// Grounding.
+    pub grounding: Option<String>,
+    /// Anchor names.
+    pub with: Option<Vec<String>>,
+    /// Reference images.
+    pub refs: Option<Vec<String>>,
+}
+
+/// Where an item came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// 1-based line of the item (its `[[item]]` header, JSONL line or `[matrix]` table).
+    pub line: Option<usize>,
+    /// Lines of individual fields (TOML only).
+    pub field_lines: BTreeMap<String, usize>,
+    /// For matrix items: the variable values, e.g. "style=ink, angle=side".
+    pub combination: Option<String>,
+}
+
+impl Origin {
+    /// The line of `field`, else the item's line.
+    pub fn line_of(&self, field: &str) -> Option<usize> {
+        self.field_lines.get(field).copied().or(self.line)
+    }
+}
+
+/// A parsed file: defaults and items in file order, matrix items last.
+#[derive(Debug, Clone)]
+pub struct RawBatch {
+    /// The file read.
+    pub path: PathBuf,
+    /// Folder that relative `refs` are resolved against.
+    pub base_dir: PathBuf,
+    /// `[defaults]`.
+    pub defaults: RawDefaults,
+    /// Lines of default fields.
+    pub default_lines: BTreeMap<String, usize>,
+    /// Items with their origins.
+    pub items: Vec<(RawItem, Origin)>,
+}
+
+/// The file formats peel reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `.toml`
+    Toml,
+    /// `.jsonl` / `.ndjson`
+    Jsonl,
+}
+
+impl Format {
+    /// Chooses by extension; anything else is refused with the accepted ones named.
+    pub fn of(path: &Path) -> Result<Self, BatchError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("toml") => Ok(Self::Toml),
+            Some("jsonl") | Some("ndjson") => Ok(Self::Jsonl),
+            _ => Err(BatchError::single(
+                path,
+                BatchIssue::file("the batch file must end in .toml or .jsonl"),
+            )),
+        }
+    }
+}
+
+/// Reads and parses a batch file (no registry checks yet).
+pub fn read(path: &Path) -> Result<RawBatch, BatchError> {
+    let format = Format::of(path)?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        BatchError::single(
+            path,
+            BatchIssue::file(format!("cannot read the file: {e}. Check the path.")),
+        )
+    })?;
+    parse(path, &text, format)
+}
+
+/// Parses batch text in `format`; `path` names it in errors and anchors relative refs.
+pub fn parse(path: &Path, text: &str, format: Format) -> Result<RawBatch, BatchError> {
+    let base_dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    let mut batch = RawBatch {
+        path: path.to_path_buf(),
+        base_dir,
+        defaults: RawDefaults::default(),
+        default_lines: BTreeMap::new(),
+        items: Vec::new(),
+    };
+    match format {
+        Format::Toml => parse_toml(&mut batch, text)?,
+        Format::Jsonl => parse_jsonl(&mut batch, text)?,
+    }
+    if batch.items.is_empty() {
+        return Err(BatchError::single(
+            path,
+            BatchIssue::file(
+                "the file has no items; add [[item]] entries with a prompt, or a [matrix]",
+            ),
+        ));
+    }
+    if batch.items.len() > MAX_ITEMS {
+        return Err(BatchError::single(
+            path,
+            BatchIssue::file(format!(
+                "the file expands to {} items; at most {MAX_ITEMS} fit in one batch. Split it.",
+                batch.items.len()
+            )),
+        ));
+    }
+    Ok(batch)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TomlFile {
+    #[serde(default)]
+    defaults: RawDefaults,
+    #[serde(default)]
+    item: Vec<RawItem>,
+    #[serde(default)]
+    matrix: Option<OneOrMany<RawMatrix>>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+impl<T> OneOrMany<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            Self::One(t) => vec![t],
+            Self::Many(v) => v,
+        }
+    }
+}
+
+/// The same document read again for positions only.
+#[derive(Deserialize, Default)]
+struct TomlSpans {
+    #[serde(default)]
+    defaults: Option<Spanned<FieldSpans>>,
+    #[serde(default)]
+    item: Vec<Spanned<FieldSpans>>,
+}
+
+/// Positions of a single `[matrix]` table.
+#[derive(Deserialize, Default)]
+struct OneMatrixSpans {
+    #[serde(default)]
+    matrix: Option<Spanned<FieldSpans>>,
+}
+
+/// Positions of `[[matrix]]` tables.
+#[derive(Deserialize, Default)]
+struct ManyMatrixSpans {
+    #[serde(default)]
+    matrix: Vec<Spanned<FieldSpans>>,
+}
+
+#[derive(Deserialize, Default)]
+struct FieldSpans {
+    prompt: Option<Spanned<IgnoredAny>>,
+    key: Option<Spanned<IgnoredAny>>,
+    model: Option<Spanned<IgnoredAny>>,
+    aspect: Option<Spanned<IgnoredAny>>,
+    size: Option<Spanned<IgnoredAny>>,
+    seed: Option<Spanned<IgnoredAny>>,
+    thinking: Option<Spanned<IgnoredAny>>,
+    grounding: Option<Spanned<IgnoredAny>>,
+    with: Option<Spanned<IgnoredAny>>,
+    refs: Option<Spanned<IgnoredAny>>,
+}
+
+impl FieldSpans {
+    fn lines(&self, text: &str) -> BTreeMap<String, usize> {
+        let fields = [
+            ("prompt", &self.prompt),
+            ("key", &self.key),
+            ("model", &self.model),
+            ("aspect", &self.aspect),
+            ("size", &self.size),
+            ("seed", &self.seed),
+            ("thinking", &self.thinking),
+            ("grounding", &self.grounding),
+            ("with", &self.with),
+            ("refs", &self.refs),
+        ];
+        fields
+            .into_iter()
+            .filter_map(|(name, span)| {
+                span.as_ref()
+                    .map(|s| (name.to_string(), line_at(text, s.span().start)))
+            })
+            .collect()
+    }
+}
+
+/// 1-based line number of a byte offset.
+pub fn line_at(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+fn parse_toml(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
+    let file: TomlFile = toml::from_str(text).map_err(|e| {
+        let line = e.span().map(|s| line_at(text, s.start));
+        BatchError::single(
+            &batch.path,
+            BatchIssue {
+                line,
+                item: None,
+                key: None,
+                field: None,
+                message: e.message().trim().to_string(),
+            },
+        )
+    })?;
+    let spans: TomlSpans = toml::from_str(text).unwrap_or_default();
+    batch.defaults = file.defaults;
+    if let Some(d) = &spans.defaults {
+        batch.default_lines = d.get_ref().lines(text);
+    }
+    for (index, item) in file.item.into_iter().enumerate() {
+        let span = spans.item.get(index);
+        let origin = Origin {
+            line: span.map(|s| line_at(text, s.span().start)),
+            field_lines: span.map(|s| s.get_ref().lines(text)).unwrap_or_default(),
+            combination: None,
+        };
+        batch.items.push((item, origin));
+    }
+    let matrix_spans: Vec<Spanned<FieldSpans>> = match toml::from_str::<OneMatrixSpans>(text) {
+        Ok(one) => one.matrix.into_iter().collect(),
+        Err(_) => toml::from_str::<ManyMatrixSpans>(text)
+            .map(|m| m.matrix)
+            .unwrap_or_default(),
+    };
+    for (n, matrix) in file
+        .matrix
+        .map(OneOrMany::into_vec)
+        .unwrap_or_default()
+        .into_iter()
+        .enumerate()
+    {
+        let span = matrix_spans.get(n);
+        let matrix_line = span.map(|s| line_at(text, s.span().start));
+        let field_lines = span.map(|s| s.get_ref().lines(text)).unwrap_or_default();
+        let expanded = super::matrix::expand(&matrix).map_err(|message| {
+            BatchError::single(&batch.path, BatchIssue::at(matrix_line, "matrix", message))
+        })?;
+        if batch.items.len() + expanded.len() > MAX_ITEMS {
+            return Err(BatchError::single(
+                &batch.path,
+                BatchIssue::at(
+                    matrix_line,
+                    "matrix",
+                    format!("the matrix expands past {MAX_ITEMS} items; split the file"),
+                ),
+            ));
+        }
+        for (item, combination) in expanded {
+            let origin = Origin {
+                line: matrix_line,
+                field_lines: field_lines.clone(),
+                combination: Some(combination),
+            };
+            batch.items.push((item, origin));
+        }
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DefaultsLine {
+    defaults: RawDefaults,
+}
+
+fn parse_jsonl(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
+    let mut issues = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let number = number + 1;
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let value: serde_json::Value = match serde_json::from_str(trimmed) {
+            Ok(v) => v,
+            Err(e) => {
+                issues.push(BatchIssue::at(
+                    Some(number),
+                    "",
+                    format!("not valid JSON ({e})"),
+                ));
+                continue;
+            }
+        };
+        if value.get("defaults").is_some() {
+            if !batch.items.is_empty() {
+                issues.push(BatchIssue::at(
+                    Some(number),
+                    "defaults",
+                    "the defaults line must come before the first item",
+                ));
+                continue;
+            }
+            match serde_json::from_value::<DefaultsLine>(value) {
+                Ok(d) => batch.defaults = d.defaults,
+                Err(e) => issues.push(BatchIssue::at(Some(number), "defaults", e.to_string())),
+            }
+            continue;
+        }
+        match serde_json::from_value::<RawItem>(value) {
+            Ok(item) => batch.items.push((
+                item,
+                Origin {
+                    line: Some(number),
+                    field_lines: BTreeMap::new(),
+                    combination: None,
+                },
+            )),
+            Err(e) => issues.push(BatchIssue {
+                line: Some(number),
+                item: Some(batch.items.len() + issues.len() + 1),
+                key: None,
+                field: None,
+                message: e.to_string(),
+            }),
+        }
+    }
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(BatchError::new(&batch.path, issues))
+    }
+}

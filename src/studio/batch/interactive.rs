@@ -1,0 +1,434 @@
+//! The interactive lane: a run's pending items go through the `Studio` under a
+//! requests-per-minute limit and a concurrency cap, stopping before a budget would be
+//! exceeded. Progress is reported as `BatchEvent`s; the store and `manifest.json` follow
+//! every item, so a killed run can be resumed.
+
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::manifest::Manifest;
+use super::queue::{Reconciled, reconcile};
+use super::validate::{BatchItem, index_width};
+use crate::api::client::{GeminiClient, rpm_limiter};
+use crate::models::{Lane, Registry};
+use crate::store::{ItemUpdate, RunId, Store};
+use crate::studio::backend::BackendLabel;
+use crate::studio::{JobId, OutputNaming, Studio, StudioError, StudioEvent, spec};
+
+/// How often the manifest is rewritten while items finish (plus a millisecond per item,
+/// so a huge run does not spend its time rewriting a huge file).
+const MANIFEST_EVERY: Duration = Duration::from_millis(500);
+
+/// What the interactive lane runs on.
+#[derive(Clone)]
+pub struct InteractiveLane {
+    /// The API client (a rate-limited clone is made per run).
+    pub client: GeminiClient,
+    /// The model registry.
+    pub registry: Arc<Registry>,
+    /// The store holding the queue.
+    pub store: Store,
+    /// Which backend answers.
+    pub label: BackendLabel,
+    /// Every job event of the run is copied here too (the TUI's Jobs pane), if set.
+    pub forward: Option<mpsc::UnboundedSender<StudioEvent>>,
+}
+
+/// Limits for one run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LaneOptions {
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Requests per minute.
+    pub rpm: u32,
+    /// Stop starting items once this much would be spent (USD, whole run).
+    pub budget: Option<f64>,
+}
+
+/// Progress of a run, for progress bars and the Jobs pane.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BatchEvent {
+    /// The run starts (or resumes) with this many items left.
+    Started {
+        /// Run id.
+        run: RunId,
+        /// Run folder.
+        dir: PathBuf,
+        /// Items in the run.
+        total: usize,
+        /// Items already done.
+        done: usize,
+        /// Items found complete on disk after a crash.
+        recovered: usize,
+        /// Spent so far.
+        spent_usd: f64,
+    },
+    /// An item was handed to the engine.
+    ItemStarted {
+        index: usize,
+        key: String,
+        job: JobId,
+    },
+    /// An item's request failed and is tried again after `delay`.
+    ItemRetrying {
+        index: usize,
+        key: String,
+        attempt: u32,
+        delay: Duration,
+        reason: String,
+    },
+    /// An item's images and sidecars are on disk.
+    ItemDone {
+        index: usize,
+        key: String,
+        files: Vec<String>,
+        cost_usd: f64,
+    },
+    /// An item failed for good.
+    ItemFailed {
+        index: usize,
+        key: String,
+        error: StudioError,
+    },
+    /// No new items start: the next would exceed the budget.
+    BudgetReached { spent_usd: f64, budget_usd: f64 },
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSummary {
+    /// Run id.
+    pub run: RunId,
+    /// Run folder.
+    pub dir: PathBuf,
+    /// `done` or `incomplete`.
+    pub state: String,
+    /// Why it is incomplete: `budget`, `interrupted`, `N items failed`.
+    pub stop_reason: Option<String>,
+    /// Items in the run.
+    pub total: usize,
+    /// Items saved.
+    pub done: usize,
+    /// Items failed for good.
+    pub failed: usize,
+    /// Items never started (budget or interrupt).
+    pub pending: usize,
+    /// Spent in USD, whole run.
+    pub spent_usd: f64,
+    /// Retries made during this invocation.
+    pub retries: u32,
+    /// Wall time of this invocation.
+    pub elapsed: Duration,
+}
+
+struct InFlight {
+    index: usize,
+    key: String,
+    estimate: f64,
+}
+
+/// Runs every item of `run` that is not done yet; `stop` cancels what is in flight.
+pub async fn run(
+    lane: &InteractiveLane,
+    run_id: RunId,
+    options: LaneOptions,
+    stop: CancellationToken,
+    mut on_event: impl FnMut(BatchEvent),
+) -> Result<RunSummary, StudioError> {
+    let started = Instant::now();
+    let store = &lane.store;
+    let Some(run) = store.batch_run(run_id)? else {
+        return Err(StudioError::Busy(format!(
+            "run {run_id} is not in the store"
+        )));
+    };
+    let dir = PathBuf::from(&run.out_dir);
+    let rows = store.batch_items(run_id)?;
+    let Reconciled { recovered, .. } = reconcile(store, &run, &rows)?;
+    store.set_batch_run_state(run_id, "running", None)?;
+    let rows = store.batch_items(run_id)?;
+    let width = index_width(rows.len());
+    let mut spent: f64 = rows.iter().map(|r| r.cost_usd).sum();
+    let mut queue: VecDeque<BatchItem> = VecDeque::new();
+    for row in rows.iter().filter(|r| r.state != "done") {
+        match serde_json::from_str::<BatchItem>(&row.item_json) {
+            Ok(item) => queue.push_back(item),
+            Err(e) => store.update_batch_item(
+                run_id,
+                row.index,
+                &ItemUpdate::Failed {
+                    kind: "store".into(),
+                    message: format!("the stored item cannot be read ({e})"),
+                },
+            )?,
+        }
+    }
+    write_manifest(store, run_id, &dir);
+    on_event(BatchEvent::Started {
+        run: run_id,
+        dir: dir.clone(),
+        total: rows.len(),
+        done: rows.iter().filter(|r| r.state == "done").count(),
+        recovered,
+        spent_usd: spent,
+    });
+    let client = lane
+        .client
+        .clone()
+        .with_rate_limit(rpm_limiter(options.rpm));
+    let (studio, mut events) = Studio::new(
+        client,
+        lane.registry.clone(),
+        store.clone(),
+        lane.label.clone(),
+        options.concurrency.max(1),
+    );
+    let mut in_flight: HashMap<JobId, InFlight> = HashMap::new();
+    let mut stopping = false;
+    let mut budget_hit = false;
+    let mut interrupted = false;
+    let mut retries = 0u32;
+    let mut dirty = false;
+    let mut tick = tokio::time::interval(MANIFEST_EVERY + Duration::from_millis(rows.len() as u64));
+    loop {
+        while !stopping && in_flight.len() < options.concurrency.max(1) {
+            let Some(item) = queue.pop_front() else { break };
+            let estimate = item.price(&lane.registry, Lane::Interactive);
+            if let Some(budget) = options.budget {
+                let committed: f64 = in_flight.values().map(|f| f.estimate).sum();
+                if spent + committed + estimate > budget + 1e-9 {
+                    queue.push_front(item);
+                    stopping = true;
+                    budget_hit = true;
+                    on_event(BatchEvent::BudgetReached {
+                        spent_usd: spent,
+                        budget_usd: budget,
+                    });
+                    break;
+                }
+            }
+            match start_item(&studio, &lane.registry, run_id, &item, &dir, width) {
+                Ok(job) => {
+                    store.update_batch_item(
+                        run_id,
+                        item.index,
+                        &ItemUpdate::Running { job_id: job },
+                    )?;
+                    on_event(BatchEvent::ItemStarted {
+                        index: item.index,
+                        key: item.key.clone(),
+                        job,
+                    });
+                    in_flight.insert(
+                        job,
+                        InFlight {
+                            index: item.index,
+                            key: item.key,
+                            estimate,
+                        },
+                    );
+                }
+                Err(error) => {
+                    fail_item(store, run_id, item.index, &error)?;
+                    dirty = true;
+                    on_event(BatchEvent::ItemFailed {
+                        index: item.index,
+                        key: item.key,
+                        error,
+                    });
+                }
+            }
+        }
+        if in_flight.is_empty() {
+            break;
+        }
+        let event = tokio::select! {
+            event = events.recv() => event,
+            _ = stop.cancelled(), if !interrupted => {
+                interrupted = true;
+                stopping = true;
+                for job in in_flight.keys() {
+                    studio.cancel(*job);
+                }
+                continue;
+            }
+            _ = tick.tick() => {
+                if std::mem::take(&mut dirty) {
+                    write_manifest(store, run_id, &dir);
+                }
+                continue;
+            }
+        };
+        let Some(event) = event else { break };
+        if let Some(forward) = &lane.forward {
+            let _ = forward.send(event.clone());
+        }
+        let job = event.job_id();
+        let Some(flight) = in_flight.get(&job) else {
+            continue;
+        };
+        let (index, key) = (flight.index, flight.key.clone());
+        match event {
+            StudioEvent::Retrying {
+                next_attempt,
+                delay,
+                reason,
+                ..
+            } => {
+                retries += 1;
+                on_event(BatchEvent::ItemRetrying {
+                    index,
+                    key,
+                    attempt: next_attempt,
+                    delay,
+                    reason,
+                });
+            }
+            StudioEvent::Done {
+                outputs, cost_usd, ..
+            } => {
+                in_flight.remove(&job);
+                let files: Vec<String> = outputs
+                    .iter()
+                    .filter_map(|o| o.path.file_name())
+                    .map(|n| n.to_string_lossy().to_string())
+                    .collect();
+                store.update_batch_item(
+                    run_id,
+                    index,
+                    &ItemUpdate::Done {
+                        files: files.clone(),
+                        cost_usd,
+                    },
+                )?;
+                spent += cost_usd;
+                dirty = true;
+                on_event(BatchEvent::ItemDone {
+                    index,
+                    key,
+                    files,
+                    cost_usd,
+                });
+            }
+            StudioEvent::Failed { error, .. } => {
+                in_flight.remove(&job);
+                fail_item(store, run_id, index, &error)?;
+                dirty = true;
+                on_event(BatchEvent::ItemFailed { index, key, error });
+            }
+            StudioEvent::Cancelled { .. } => {
+                in_flight.remove(&job);
+                store.update_batch_item(run_id, index, &ItemUpdate::Pending)?;
+            }
+            _ => {}
+        }
+    }
+    finish(
+        store,
+        run_id,
+        &dir,
+        interrupted,
+        budget_hit,
+        retries,
+        started,
+    )
+}
+
+fn start_item(
+    studio: &Studio,
+    registry: &Registry,
+    run_id: RunId,
+    item: &BatchItem,
+    dir: &Path,
+    width: usize,
+) -> Result<JobId, StudioError> {
+    let mut jobs = spec::prepare(&item.spec_with_roster(dir, studio.store())?, registry)?;
+    let Some(job) = jobs.pop() else {
+        return Err(StudioError::Busy("the engine prepared no request".into()));
+    };
+    let naming = OutputNaming {
+        stem: Some(item.file_stem(width)),
+        sidecar_extra: Some(json!({
+            "batch": { "run": run_id, "index": item.index, "key": item.key, "with": item.with, "lane": "interactive" }
+        })),
+    };
+    studio.submit_named(job, naming)
+}
+
+fn fail_item(
+    store: &Store,
+    run: RunId,
+    index: usize,
+    error: &StudioError,
+) -> Result<(), StudioError> {
+    store.update_batch_item(
+        run,
+        index,
+        &ItemUpdate::Failed {
+            kind: error.kind().into(),
+            message: error.to_string(),
+        },
+    )?;
+    Ok(())
+}
+
+/// Rewrites the manifest from the store; a failure is logged, the store stays the truth.
+pub fn write_manifest(store: &Store, run: RunId, dir: &Path) {
+    let result = store
+        .batch_run(run)
+        .and_then(|r| Ok((r, store.batch_items(run)?)));
+    match result {
+        Ok((Some(row), items)) => {
+            if let Err(e) = Manifest::from_store(&row, &items).write_keeping_marks(dir) {
+                tracing::error!("writing the manifest of run {run}: {e}");
+            }
+        }
+        Ok((None, _)) => {}
+        Err(e) => tracing::error!("reading run {run}: {e}"),
+    }
+}
+
+fn finish(
+    store: &Store,
+    run_id: RunId,
+    dir: &Path,
+    interrupted: bool,
+    budget_hit: bool,
+    retries: u32,
+    started: Instant,
+) -> Result<RunSummary, StudioError> {
+    let rows = store.batch_items(run_id)?;
+    let done = rows.iter().filter(|r| r.state == "done").count();
+    let failed = rows.iter().filter(|r| r.state == "failed").count();
+    let pending = rows.len() - done - failed;
+    let (state, reason) = if done == rows.len() {
+        ("done", None)
+    } else if interrupted {
+        ("incomplete", Some("interrupted".to_string()))
+    } else if budget_hit && pending > 0 {
+        ("incomplete", Some("budget".to_string()))
+    } else {
+        ("incomplete", Some(format!("{failed} items failed")))
+    };
+    store.set_batch_run_state(run_id, state, reason.as_deref())?;
+    write_manifest(store, run_id, dir);
+    Ok(RunSummary {
+        run: run_id,
+        dir: dir.to_path_buf(),
+        state: state.into(),
+        stop_reason: reason,
+        total: rows.len(),
+        done,
+        failed,
+        pending,
+        spent_usd: rows.iter().map(|r| r.cost_usd).sum(),
+        retries,
+        elapsed: started.elapsed(),
+    })
+}

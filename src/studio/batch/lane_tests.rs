@@ -1,0 +1,108 @@
+//! The interactive lane as an engine API, against the in-process simulator.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::file::{Format, parse};
+use super::interactive::{self, BatchEvent, InteractiveLane, LaneOptions};
+use super::queue::create_run;
+use super::validate::validate;
+use crate::api::client::{ClientOptions, GeminiClient, RetryPolicy};
+use crate::config::{DefaultsSection, OfflineReason, Secret};
+use crate::models::Registry;
+use crate::sim;
+use crate::store::Store;
+use crate::studio::StudioEvent;
+use crate::studio::backend::BackendLabel;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn items_reach_the_jobs_channel_and_the_budget_holds() {
+    let registry = Registry::shipped().unwrap();
+    let handle = sim::start(
+        sim::SimConfig {
+            latency: sim::Latency::Fixed(Duration::ZERO),
+            ..sim::SimConfig::default()
+        },
+        registry.clone(),
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+    )
+    .await
+    .unwrap();
+    let client = GeminiClient::new(ClientOptions {
+        base_url: handle.base_url(),
+        api_version: "v1beta".into(),
+        key: Secret::new("k"),
+        timeout: Duration::from_secs(30),
+        connect_timeout: Duration::from_secs(5),
+        retry: RetryPolicy::default(),
+    })
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let text = "[defaults]\nsize = \"512\"\n[[item]]\nprompt = \"a\"\n[[item]]\nprompt = \"b\"\n[[item]]\nprompt = \"c\"\n[[item]]\nprompt = \"d\"\n";
+    let raw = parse(Path::new("b.toml"), text, Format::Toml).unwrap();
+    let batch = validate(raw, &registry, &DefaultsSection::default()).unwrap();
+    let store = Store::in_memory().unwrap();
+    let (run, dir) =
+        create_run(&store, &batch, out.path(), "interactive", "running", None).unwrap();
+    let (forward, mut jobs) = mpsc::unbounded_channel();
+    let lane = InteractiveLane {
+        client,
+        registry: Arc::new(registry),
+        store: store.clone(),
+        label: BackendLabel::Simulator {
+            reason: OfflineReason::Forced,
+        },
+        forward: Some(forward),
+    };
+    let options = LaneOptions {
+        concurrency: 2,
+        rpm: 6000,
+        budget: Some(0.1),
+    };
+    let mut seen = Vec::new();
+    let summary = interactive::run(&lane, run, options, CancellationToken::new(), |e| {
+        seen.push(e)
+    })
+    .await
+    .unwrap();
+    // 512 images cost $0.045 each at list price: two fit in $0.10, a third would not.
+    assert_eq!((summary.done, summary.pending), (2, 2));
+    assert_eq!(summary.stop_reason.as_deref(), Some("budget"));
+    assert!(
+        seen.iter()
+            .any(|e| matches!(e, BatchEvent::BudgetReached { .. }))
+    );
+    let mut queued = 0;
+    let mut done = 0;
+    while let Ok(event) = jobs.try_recv() {
+        match event {
+            StudioEvent::Queued(_) => queued += 1,
+            StudioEvent::Done { .. } => done += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(
+        (queued, done),
+        (2, 2),
+        "the Jobs pane sees every started item"
+    );
+    let options = LaneOptions {
+        budget: None,
+        ..options
+    };
+    let summary = interactive::run(&lane, run, options, CancellationToken::new(), |_| {})
+        .await
+        .unwrap();
+    assert_eq!((summary.done, summary.state.as_str()), (4, "done"));
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        9,
+        "4 images, 4 sidecars, manifest"
+    );
+    handle.shutdown().await;
+}

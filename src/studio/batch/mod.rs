@@ -1,0 +1,25 @@
+//! Batches: prompt files (TOML, JSONL, matrices) validated up front, planned, and run on
+//! the interactive lane (a store-backed, resumable queue) or the Gemini Batch API lane.
+
+mod anchors;
+pub mod error;
+pub mod file;
+pub mod interactive;
+pub mod manifest;
+pub mod matrix;
+pub mod plan;
+pub mod queue;
+pub mod remote;
+pub mod results;
+pub mod validate;
+
+#[cfg(test)]
+mod file_tests;
+#[cfg(test)]
+mod lane_tests;
+#[cfg(test)]
+mod tests;
+
+pub use error::{BatchError, BatchIssue};
+pub use plan::{BatchPlan, plan};
+pub use validate::{Batch, BatchItem, load};

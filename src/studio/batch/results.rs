@@ -1,0 +1,445 @@
+//! Fetching a finished Batch API job: inline results or the results file (streamed to disk,
+//! then read a line at a time), saved as `NNN_<key>.<ext>` with sidecars and the manifest,
+//! exactly like the interactive lane. Fetching twice (or after a crash) saves nothing twice.
+
+use std::collections::HashMap;
+use std::io::BufRead;
+use std::path::Path;
+
+use serde_json::json;
+
+use super::interactive::write_manifest;
+use super::queue::reconcile;
+use super::validate::{BatchItem, index_width};
+use crate::api::batch_wire::{BatchOperation, BatchState, ResultLine, RpcStatus};
+use crate::api::client::GeminiClient;
+use crate::api::outcome;
+use crate::api::wire::GenerateContentResponse;
+use crate::models::{Lane, Registry};
+use crate::store::{ItemUpdate, RunRow, Store};
+use crate::studio::StudioError;
+use crate::studio::output::{OutputError, SavedOutput, save_image};
+
+/// What a fetch did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Fetched {
+    /// Items saved by this fetch.
+    pub saved: usize,
+    /// Items already saved before.
+    pub already: usize,
+    /// Items whose result was an error (now in the manifest).
+    pub failed: usize,
+    /// `inline` or `file`.
+    pub source: String,
+    /// Batch-lane cost of what was saved, in USD.
+    pub cost_usd: f64,
+}
+
+/// One result, whichever shape it came in.
+struct Answer {
+    key: Option<String>,
+    response: Option<GenerateContentResponse>,
+    error: Option<RpcStatus>,
+}
+
+/// Saves a finished job's results into the run's folder.
+pub async fn fetch(
+    client: &GeminiClient,
+    registry: &Registry,
+    store: &Store,
+    run: &RunRow,
+    operation: &BatchOperation,
+) -> Result<Fetched, StudioError> {
+    match operation.state() {
+        BatchState::Succeeded => {}
+        state if state.is_terminal() => {
+            let why = operation
+                .error
+                .as_ref()
+                .map(|e| e.message.clone())
+                .unwrap_or_else(|| format!("the job ended {}", state.as_str()));
+            store.set_batch_run_state(run.id, state.as_str(), Some(&why))?;
+            write_manifest(store, run.id, Path::new(&run.out_dir));
+            return Err(StudioError::Busy(format!(
+                "{} ended {} and has no results: {why}",
+                operation.name,
+                state.as_str()
+            )));
+        }
+        state => {
+            return Err(StudioError::Busy(format!(
+                "{} is still {}; `peel batch wait {}` waits for it",
+                operation.name,
+                state.as_str(),
+                run.id
+            )));
+        }
+    }
+    let rows = store.batch_items(run.id)?;
+    reconcile(store, run, &rows)?;
+    let rows = store.batch_items(run.id)?;
+    let mut saver = Saver {
+        registry,
+        store,
+        run,
+        dir: Path::new(&run.out_dir),
+        width: index_width(rows.len()),
+        items: HashMap::new(),
+        seen: Vec::new(),
+        fetched: Fetched::default(),
+    };
+    for row in &rows {
+        if let Ok(item) = serde_json::from_str::<BatchItem>(&row.item_json) {
+            saver
+                .items
+                .insert(item.key.clone(), (item, row.state == "done"));
+        }
+    }
+    let order: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
+    let Some(output) = operation.output() else {
+        return Err(StudioError::Busy(format!(
+            "{} succeeded but names no results (neither inlinedResponses nor responsesFile)",
+            operation.name
+        )));
+    };
+    if let Some(file) = &output.responses_file {
+        saver.fetched.source = "file".into();
+        let temp = saver
+            .dir
+            .join(format!(".peel-{}.tmp", uuid::Uuid::now_v7().simple()));
+        let result = async {
+            client.download_to(file, &temp).await?;
+            saver.read_file(&temp)
+        }
+        .await;
+        let _ = std::fs::remove_file(&temp);
+        result?;
+    } else if let Some(inline) = &output.inlined_responses {
+        saver.fetched.source = "inline".into();
+        for (n, r) in inline.inlined_responses.iter().enumerate() {
+            let key = r
+                .key()
+                .map(str::to_string)
+                .or_else(|| order.get(n).cloned());
+            saver.take(Answer {
+                key,
+                response: r.response.clone(),
+                error: r.error.clone(),
+            })?;
+        }
+    }
+    saver.missing()?;
+    let fetched = saver.fetched;
+    let rows = store.batch_items(run.id)?;
+    let done = rows.iter().all(|r| r.state == "done");
+    let failed = rows.iter().filter(|r| r.state == "failed").count();
+    let reason = (!done).then(|| format!("{failed} items failed"));
+    store.set_batch_run_state(
+        run.id,
+        if done { "done" } else { "incomplete" },
+        reason.as_deref(),
+    )?;
+    write_manifest(store, run.id, Path::new(&run.out_dir));
+    Ok(fetched)
+}
+
+struct Saver<'a> {
+    registry: &'a Registry,
+    store: &'a Store,
+    run: &'a RunRow,
+    dir: &'a Path,
+    width: usize,
+    /// Key → (item, already done).
+    items: HashMap<String, (BatchItem, bool)>,
+    seen: Vec<String>,
+    fetched: Fetched,
+}
+
+impl Saver<'_> {
+    fn read_file(&mut self, path: &Path) -> Result<(), StudioError> {
+        let disk = |e: std::io::Error| OutputError {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        };
+        let reader = std::io::BufReader::new(std::fs::File::open(path).map_err(disk)?);
+        for line in reader.lines() {
+            let line = line.map_err(disk)?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let parsed: ResultLine = match serde_json::from_str(&line) {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!("unreadable results line: {e}");
+                    continue;
+                }
+            };
+            self.take(Answer {
+                key: parsed.key,
+                response: parsed.response,
+                error: parsed.error,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn take(&mut self, answer: Answer) -> Result<(), StudioError> {
+        let Some(key) = answer.key else {
+            tracing::warn!("a batch result carried no key; skipped");
+            return Ok(());
+        };
+        let Some((item, done)) = self.items.get(&key).cloned() else {
+            tracing::warn!("a batch result for unknown key {key}; skipped");
+            return Ok(());
+        };
+        self.seen.push(key);
+        if done {
+            self.fetched.already += 1;
+            return Ok(());
+        }
+        let failure = match (answer.response, answer.error) {
+            (_, Some(e)) => Some((
+                "batch_item".to_string(),
+                format!("the Batch API answered error {}: {}", e.code, e.message),
+            )),
+            (Some(response), None) => match self.save(&item, response) {
+                Ok(()) => None,
+                Err(StudioError::Output(e)) => return Err(e.into()),
+                Err(e) => Some((e.kind().to_string(), e.to_string())),
+            },
+            (None, None) => Some((
+                "no_image".to_string(),
+                "the result held neither a response nor an error".to_string(),
+            )),
+        };
+        if let Some((kind, message)) = failure {
+            self.fetched.failed += 1;
+            self.store.update_batch_item(
+                self.run.id,
+                item.index,
+                &ItemUpdate::Failed { kind, message },
+            )?;
+        }
+        Ok(())
+    }
+
+    fn save(
+        &mut self,
+        item: &BatchItem,
+        response: GenerateContentResponse,
+    ) -> Result<(), StudioError> {
+        let outcome = outcome::interpret(response)?;
+        let spec = self.registry.resolve(&item.model)?;
+        let count = outcome.images.len();
+        let cost_usd = if outcome.usage.image_output_tokens > 0 {
+            spec.cost_from_usage(&outcome.usage, Lane::Batch)
+        } else {
+            spec.image_price(Some(&item.size), Lane::Batch) * count as f64
+        };
+        let share = cost_usd / count.max(1) as f64;
+        let stem = item.file_stem(self.width);
+        let mut saved: Vec<SavedOutput> = Vec::with_capacity(count);
+        for (index, image) in outcome.images.iter().enumerate() {
+            let sidecar = |out: &SavedOutput| {
+                json!({
+                    "peel_version": env!("CARGO_PKG_VERSION"),
+                    "backend": "batch-api",
+                    "prompt": item.prompt,
+                    "model": item.model,
+                    "aspect": item.aspect,
+                    "size": item.size,
+                    "seed": item.seed,
+                    "thinking": item.thinking,
+                    "grounding": item.grounding,
+                    "references": item.refs,
+                    "response_id": outcome.response_id,
+                    "model_version": outcome.model_version,
+                    "finish_reason": outcome.finish_reason.as_ref().map(|r| r.to_string()),
+                    "usage": outcome.usage_metadata,
+                    "cost_usd": share,
+                    "response_cost_usd": cost_usd,
+                    "text": outcome.text,
+                    "image": {
+                        "file": out.path.file_name().map(|n| n.to_string_lossy().to_string()),
+                        "width": out.width, "height": out.height, "mime": out.mime,
+                        "index": index, "of": count,
+                    },
+                    "batch": {
+                        "run": self.run.id, "index": item.index, "key": item.key, "with": item.with,
+                        "lane": "batch-api", "remote": self.run.remote_name,
+                    },
+                })
+            };
+            match save_image(
+                self.dir,
+                &stem,
+                &image.mime,
+                &image.bytes,
+                Some(&item.prompt),
+                sidecar,
+            ) {
+                Ok(out) => saved.push(out),
+                Err(e) => {
+                    for out in &saved {
+                        let _ = std::fs::remove_file(&out.path);
+                        let _ = std::fs::remove_file(&out.sidecar);
+                    }
+                    return Err(e.into());
+                }
+            }
+        }
+        let files = saved
+            .iter()
+            .filter_map(|o| o.path.file_name())
+            .map(|n| n.to_string_lossy().to_string())
+            .collect();
+        self.store.update_batch_item(
+            self.run.id,
+            item.index,
+            &ItemUpdate::Done { files, cost_usd },
+        )?;
+        self.fetched.saved += 1;
+        self.fetched.cost_usd += cost_usd;
+        Ok(())
+    }
+
+    /// Items the job returned nothing for are failed, so the manifest says so.
+    fn missing(&mut self) -> Result<(), StudioError> {
+        let seen: std::collections::HashSet<&String> = self.seen.iter().collect();
+        for (key, (item, done)) in &self.items {
+            if !done && !seen.contains(key) {
+                self.fetched.failed += 1;
+                self.store.update_batch_item(
+                    self.run.id,
+                    item.index,
+                    &ItemUpdate::Failed {
+                        kind: "batch_item".into(),
+                        message: "the Batch API returned no result for this item".into(),
+                    },
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::NewRun;
+    use base64::Engine as _;
+
+    fn png() -> String {
+        let mut out = Vec::new();
+        image::RgbImage::new(3, 2)
+            .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+            .unwrap();
+        base64::engine::general_purpose::STANDARD.encode(out)
+    }
+
+    fn item(index: usize, key: &str) -> BatchItem {
+        BatchItem {
+            index,
+            key: key.into(),
+            prompt: format!("prompt {key}"),
+            model: "gemini-3.1-flash-image".into(),
+            aspect: None,
+            size: "1K".into(),
+            seed: 1,
+            thinking: None,
+            grounding: Default::default(),
+            with: vec![],
+            refs: vec![],
+            safety: vec![],
+        }
+    }
+
+    #[test]
+    fn per_item_errors_and_missing_results_land_in_the_store_and_manifest() {
+        let registry = Registry::shipped().unwrap();
+        let store = Store::in_memory().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let items = [item(1, "fox"), item(2, "owl"), item(3, "elk")];
+        let id = store
+            .create_batch_run(&NewRun {
+                lane: "batch-api",
+                state: "submitted",
+                source: "b.toml",
+                out_dir: &dir.path().display().to_string(),
+                budget_usd: None,
+                items: items
+                    .iter()
+                    .map(|i| (i.index, i.key.clone(), serde_json::to_string(i).unwrap()))
+                    .collect(),
+            })
+            .unwrap();
+        let run = store.batch_run(id).unwrap().unwrap();
+        let mut saver = Saver {
+            registry: &registry,
+            store: &store,
+            run: &run,
+            dir: dir.path(),
+            width: 3,
+            items: items
+                .iter()
+                .map(|i| (i.key.clone(), (i.clone(), false)))
+                .collect(),
+            seen: Vec::new(),
+            fetched: Fetched::default(),
+        };
+        let response: GenerateContentResponse = serde_json::from_value(json!({
+            "candidates": [{"content": {"role": "model", "parts": [
+                {"inlineData": {"mimeType": "image/png", "data": png()}}]}, "finishReason": "STOP"}],
+            "usageMetadata": {"candidatesTokenCount": 1120,
+                              "candidatesTokensDetails": [{"modality": "IMAGE", "tokenCount": 1120}]}
+        }))
+        .unwrap();
+        saver
+            .take(Answer {
+                key: Some("fox".into()),
+                response: Some(response),
+                error: None,
+            })
+            .unwrap();
+        saver
+            .take(Answer {
+                key: Some("owl".into()),
+                response: None,
+                error: Some(RpcStatus {
+                    code: 3,
+                    message: "bad request".into(),
+                }),
+            })
+            .unwrap();
+        saver.missing().unwrap();
+        assert_eq!((saver.fetched.saved, saver.fetched.failed), (1, 2));
+        assert!(
+            (saver.fetched.cost_usd - 0.0336).abs() < 1e-9,
+            "batch price is half"
+        );
+        let rows = store.batch_items(id).unwrap();
+        assert_eq!(rows[0].files, vec!["001_fox.png"]);
+        assert_eq!(rows[1].state, "failed");
+        assert!(
+            rows[1]
+                .error_message
+                .as_deref()
+                .unwrap()
+                .contains("bad request")
+        );
+        assert!(
+            rows[2]
+                .error_message
+                .as_deref()
+                .unwrap()
+                .contains("no result")
+        );
+        write_manifest(&store, id, dir.path());
+        let manifest = crate::studio::batch::manifest::Manifest::read(dir.path()).unwrap();
+        assert_eq!(manifest.items[1].error.as_ref().unwrap().kind, "batch_item");
+        let sidecar: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.path().join("001_fox.png.json")).unwrap())
+                .unwrap();
+        assert_eq!(sidecar["batch"]["lane"], "batch-api");
+    }
+}

@@ -1,0 +1,213 @@
+//! The review grid in a real terminal: tmux runs the binary, keys go in with send-keys,
+//! and the test waits for screen text (never a fixed sleep). Marks must reach the manifest.
+
+mod batch_support;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use batch_support::*;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.args(["-L", &self.socket]);
+        c
+    }
+
+    fn screen(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "review"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "never saw {text:?} on screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            assert!(
+                self.cmd()
+                    .args(["send-keys", "-t", "review", k])
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+fn manifest_marks(dir: &Path) -> Vec<(String, String)> {
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    m["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| {
+            Some((
+                i["file"].as_str()?.to_string(),
+                i["mark"].as_str()?.to_string(),
+            ))
+        })
+        .collect()
+}
+
+#[test]
+fn review_grid_navigates_marks_filters_and_compares() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("tmux is not installed; skipping (CI installs it)");
+        return;
+    }
+    let home = Home::new();
+    home.config("");
+    let file = home.write("b.toml", &simple_batch(7, "512"));
+    let run = home.run(&[
+        "batch",
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        home.out().to_str().unwrap(),
+        "--rpm",
+        "6000",
+        "--json",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let dir = std::path::PathBuf::from(json(&run)["dir"].as_str().unwrap());
+    let tmux = Tmux {
+        socket: format!("peel-review-{}", std::process::id()),
+    };
+    let env = |k: &str, v: &Path| format!("{k}={}", v.display());
+    let command = format!(
+        "{} --image-protocol halfblocks review {}",
+        env!("CARGO_BIN_EXE_peel"),
+        dir.display()
+    );
+    let started = tmux
+        .cmd()
+        .args(["new-session", "-d", "-s", "review", "-x", "120", "-y", "40"])
+        .args(["-e", &env("PEEL_CONFIG_DIR", &home.path("config"))])
+        .args(["-e", &env("PEEL_DATA_DIR", &home.path("data"))])
+        .args(["-e", &env("PEEL_STATE_DIR", &home.path("state"))])
+        .args(["-e", "PEEL_SIM_LATENCY_MS=0"])
+        .arg(command)
+        .status()
+        .unwrap();
+    assert!(started.success());
+    let screen = tmux.wait_for("review · batch_");
+    assert!(screen.contains("1/7 · all"), "{screen}");
+    assert!(!screen.contains('…') || tmux.wait_for("001_k0.png").contains("001_k0.png"));
+    assert!(screen.contains("001_k0.png"), "{screen}");
+    assert!(
+        screen.contains("item number 0"),
+        "details show the prompt:\n{screen}"
+    );
+    tmux.keys(&["s"]);
+    tmux.wait_for("★1 ✓0 ✗0");
+    tmux.keys(&["l", "n"]);
+    tmux.wait_for("★1 ✓0 ✗1");
+    tmux.keys(&["j", "y"]);
+    let screen = tmux.wait_for("★1 ✓1 ✗1");
+    assert!(
+        screen.contains("5/7"),
+        "down a row from 2 in a 3-wide grid is 5:\n{screen}"
+    );
+    tmux.keys(&["f"]);
+    let screen = tmux.wait_for("1/1 · starred");
+    assert!(
+        !screen.contains("002_k1.png"),
+        "the filter hides unstarred images:\n{screen}"
+    );
+    tmux.keys(&["f", "f"]);
+    tmux.wait_for("· rejected");
+    tmux.keys(&["f", "f"]);
+    tmux.wait_for("· all");
+    tmux.keys(&["c", "l", "c"]);
+    tmux.wait_for("c or Esc: back to the grid");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("y keep");
+    // Promote the selected image to a new anchor: it lands in the roster.
+    tmux.keys(&["a"]);
+    tmux.wait_for("promote to anchor");
+    tmux.keys(&["object Red Mug", "Enter"]);
+    tmux.wait_for("is now a reference of object 'Red Mug' (1 refs)");
+    let roster = json(&home.run(&["roster", "list", "--json"]));
+    assert!(roster.to_string().contains("Red Mug"), "{roster}");
+    // Re-run the last item (007): a new image joins it, in the grid and the manifest.
+    tmux.keys(&["G", "r"]);
+    let screen = tmux.wait_for("item 7 re-ran: 007_k6-2.png");
+    assert!(screen.contains("7/8"), "{screen}");
+    assert!(dir.join("007_k6-2.png").exists() && dir.join("007_k6-2.png.json").exists());
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(
+        m["items"][6]["files"],
+        serde_json::json!(["007_k6.png", "007_k6-2.png"])
+    );
+    assert_eq!(
+        manifest_marks(&dir),
+        vec![
+            ("001_k0.png".to_string(), "star".to_string()),
+            ("002_k1.png".to_string(), "reject".to_string()),
+            ("005_k4.png".to_string(), "keep".to_string()),
+        ]
+    );
+    tmux.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tmux
+        .cmd()
+        .args(["has-session", "-t", "review"])
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        assert!(Instant::now() < deadline, "q did not quit");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        home.path("data/thumbs").exists(),
+        "thumbnails are cached on disk"
+    );
+    // Reopened, the review shows the saved marks.
+    let again = tmux
+        .cmd()
+        .args(["new-session", "-d", "-s", "review", "-x", "120", "-y", "40"])
+        .args(["-e", &env("PEEL_CONFIG_DIR", &home.path("config"))])
+        .args(["-e", &env("PEEL_DATA_DIR", &home.path("data"))])
+        .args(["-e", &env("PEEL_STATE_DIR", &home.path("state"))])
+        .arg(format!(
+            "{} --image-protocol halfblocks review {}",
+            env!("CARGO_BIN_EXE_peel"),
+            dir.display()
+        ))
+        .status()
+        .unwrap();
+    assert!(again.success());
+    tmux.wait_for("★1 ✓1 ✗1");
+    tmux.keys(&["q"]);
+}
