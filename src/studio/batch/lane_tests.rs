@@ -40,6 +40,7 @@ async fn items_reach_the_jobs_channel_and_the_budget_holds() {
         timeout: Duration::from_secs(30),
         connect_timeout: Duration::from_secs(5),
         retry: RetryPolicy::default(),
+        quota_project: None,
     })
     .unwrap();
     let out = tempfile::tempdir().unwrap();

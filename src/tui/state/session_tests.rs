@@ -283,7 +283,7 @@ fn a_reopened_session_stays_at_its_head_with_its_model() {
         session: Some(session),
         area: fresh.area,
         now: fresh.now,
-        capabilities: fresh.capabilities.clone(),
+        capabilities: fresh.capabilities,
     });
     assert_eq!(s.settings.model, "gemini-3-pro-image");
     update(&mut s, Msg::Tick);
