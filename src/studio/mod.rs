@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod error;
 pub mod events;
 pub mod lint;
+pub mod outline;
 pub mod output;
 pub mod preset;
 pub mod prompt_fields;

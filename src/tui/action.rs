@@ -23,6 +23,8 @@ pub enum Scope {
 pub enum Action {
     /// Send the prompt with the current settings (continuing the current edit session).
     Generate,
+    /// Show the request the next generation would send (text and images), without sending.
+    ShowRequest,
     /// Start a fresh edit session with the next generation.
     NewSession,
     /// Step the edit session back to the parent turn.
@@ -61,6 +63,8 @@ pub enum Action {
     CycleThinking,
     /// Next grounding the model allows.
     CycleGrounding,
+    /// Pick a preset for the settings line (or save the settings as one).
+    PickPreset,
     /// Undo the last edit.
     Undo,
     /// Redo the last undone edit.
@@ -93,6 +97,8 @@ pub enum Action {
     ShowDetails,
     /// Load the selected job's prompt and settings into the editor.
     ReusePrompt,
+    /// Make the selected job's image a reference of an anchor (new or existing).
+    PromoteAnchor,
     /// Add a character to the roster.
     AddCharacter,
     /// Add an object to the roster.
@@ -112,14 +118,13 @@ impl Action {
     pub fn scope(self) -> Scope {
         use Action::*;
         match self {
-            Generate | NewSession | TurnBack | TurnForward | FocusNext | FocusPrev | Help
-            | Quit | Close | CopyPrompt | CopyPath | PasteImage | ClearRefs | CycleModel
-            | CycleAspect | CycleSize | CycleSeed | RerollSeed | CycleThinking | CycleGrounding => {
-                Scope::Global
-            }
+            Generate | ShowRequest | NewSession | TurnBack | TurnForward | FocusNext
+            | FocusPrev | Help | Quit | Close | CopyPrompt | CopyPath | PasteImage | ClearRefs
+            | CycleModel | CycleAspect | CycleSize | CycleSeed | RerollSeed | CycleThinking
+            | CycleGrounding | PickPreset => Scope::Global,
             Undo | Redo | HistoryPrev | HistoryNext | HistorySearch | ClearPrompt => Scope::Prompt,
             Up | PageUp | PageDown | First | Last | Down | Confirm => Scope::List,
-            CancelJob | RetryJob | ShowDetails | ReusePrompt => Scope::Jobs,
+            CancelJob | RetryJob | ShowDetails | ReusePrompt | PromoteAnchor => Scope::Jobs,
             AddCharacter | AddObject | EditAnchor | RemoveAnchor | ToggleInShot => Scope::Anchors,
         }
     }
@@ -152,6 +157,7 @@ impl Action {
     /// Every action, in help order.
     pub const ALL: &'static [Action] = &[
         Action::Generate,
+        Action::ShowRequest,
         Action::NewSession,
         Action::TurnBack,
         Action::TurnForward,
@@ -171,6 +177,7 @@ impl Action {
         Action::RerollSeed,
         Action::CycleThinking,
         Action::CycleGrounding,
+        Action::PickPreset,
         Action::Undo,
         Action::Redo,
         Action::HistoryPrev,
@@ -188,6 +195,7 @@ impl Action {
         Action::RetryJob,
         Action::ShowDetails,
         Action::ReusePrompt,
+        Action::PromoteAnchor,
         Action::AddCharacter,
         Action::AddObject,
         Action::EditAnchor,

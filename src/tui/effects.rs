@@ -2,9 +2,10 @@
 //! writes, clipboard, and image decoding
 //! off the UI task. Results come back as messages into the event loop.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 use ratatui_image::picker::Picker;
 use ratatui_image::protocol::StatefulProtocol;
@@ -14,9 +15,10 @@ use super::clipboard::{self, Clipboard};
 use super::msg::{Effect, Msg, RosterOp, RosterResult};
 use crate::models::Registry;
 use crate::studio::blobs::Blobs;
+use crate::studio::preset::{Preset, PresetSource, save_preset};
 use crate::studio::session::TurnId;
 use crate::studio::spec::SessionLink;
-use crate::studio::{Roster, Studio, shot, spec};
+use crate::studio::{Roster, Studio, outline, shot, spec};
 
 /// What the event loop receives from effect tasks.
 pub enum Outcome {
@@ -51,6 +53,10 @@ pub struct Effects {
     pub tx: UnboundedSender<Outcome>,
     /// The latest preview request; older decodes give up.
     preview_generation: Arc<AtomicU64>,
+    /// Sessions created for first turns, by the workbench's token: (id, model).
+    sessions: Arc<Mutex<HashMap<u64, (String, String)>>>,
+    /// The user's config file, where presets saved from the workbench go.
+    pub config_file: PathBuf,
 }
 
 impl Effects {
@@ -72,6 +78,8 @@ impl Effects {
             paste_dir,
             tx,
             preview_generation: Arc::new(AtomicU64::new(0)),
+            sessions: Arc::default(),
+            config_file: PathBuf::from("config.toml"),
         }
     }
 
@@ -82,52 +90,13 @@ impl Effects {
     /// Carries out one effect; slow work is spawned.
     pub fn run(&mut self, effect: Effect) {
         match effect {
-            Effect::Generate(mut spec) => {
-                let studio = self.studio.clone();
-                let registry = self.registry.clone();
-                let roster = self.roster.clone();
-                let tx = self.tx.clone();
-                tokio::task::spawn_blocking(move || {
-                    let refused = |e: String| {
-                        let _ = tx.send(Outcome::Msg(Msg::Refused(e)));
-                    };
-                    match shot::subjects_in_shot(&roster) {
-                        Ok(subjects) => spec.subjects = subjects,
-                        Err(e) => return refused(e.to_string()),
-                    }
-                    match spec::prepare(&spec, &registry) {
-                        Ok(mut jobs) => {
-                            let title = session_title(&spec.prompt);
-                            let model = jobs.first().map(|j| j.settings.model.clone());
-                            match studio
-                                .store()
-                                .create_session(&title, model.as_deref().unwrap_or_default())
-                            {
-                                Ok(id) => {
-                                    for job in &mut jobs {
-                                        job.session = Some(SessionLink {
-                                            session_id: id.clone(),
-                                            parent: None,
-                                        });
-                                    }
-                                }
-                                Err(e) => return refused(e.to_string()),
-                            }
-                            for job in jobs {
-                                if let Err(e) = studio.submit(job) {
-                                    refused(e.to_string());
-                                }
-                            }
-                        }
-                        Err(e) => refused(e.to_string()),
-                    }
-                });
-            }
+            Effect::Generate(spec, token) => self.first_turn(spec, token),
             Effect::Continue {
                 spec,
                 session,
                 parent,
             } => self.continue_session(spec, session, parent),
+            Effect::ComposeRequest { spec, continues } => self.compose(spec, continues),
             Effect::LoadSession(id) => {
                 let store = self.studio.store().clone();
                 let tx = self.tx.clone();
@@ -176,8 +145,133 @@ impl Effects {
                 let result = roster_op(&self.roster, op);
                 self.send(Msg::Roster(result));
             }
+            Effect::Promote { image, text } => {
+                let result = match crate::review::promote::promote(&self.roster, &image, &text) {
+                    Ok(done) => RosterResult {
+                        result: self.roster.list().map_err(|e| e.to_string()),
+                        focus: None,
+                        done,
+                    },
+                    Err(e) => RosterResult {
+                        result: Err(e),
+                        focus: None,
+                        done: String::new(),
+                    },
+                };
+                self.send(Msg::Roster(result));
+            }
+            Effect::SavePreset {
+                name,
+                layer,
+                replace,
+            } => {
+                let result = save_preset(
+                    &self.config_file,
+                    PresetSource::User,
+                    &name,
+                    &layer,
+                    replace,
+                )
+                .map(|outcome| Preset {
+                    name: name.trim().to_string(),
+                    settings: layer,
+                    source: PresetSource::User,
+                    file: outcome.file,
+                })
+                .map_err(|e| e.to_string());
+                self.send(Msg::PresetSaved(result));
+            }
             Effect::Quit => {}
         }
+    }
+
+    /// Sends a first turn: of a new session, or of the session already started under
+    /// `token` (the user pressed generate again before the first answer came).
+    fn first_turn(&self, mut spec: spec::GenerateSpec, token: u64) {
+        let studio = self.studio.clone();
+        let registry = self.registry.clone();
+        let roster = self.roster.clone();
+        let sessions = self.sessions.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let refused = |e: String| {
+                let _ = tx.send(Outcome::Msg(Msg::Refused(e)));
+            };
+            match shot::subjects_in_shot(&roster) {
+                Ok(subjects) => spec.subjects = subjects,
+                Err(e) => return refused(e.to_string()),
+            }
+            let mut jobs = match spec::prepare(&spec, &registry) {
+                Ok(jobs) => jobs,
+                Err(e) => return refused(e.to_string()),
+            };
+            let model = jobs
+                .first()
+                .map(|j| j.settings.model.clone())
+                .unwrap_or_default();
+            let id = {
+                let mut known = sessions.lock().unwrap_or_else(|e| e.into_inner());
+                match known.get(&token) {
+                    Some((id, session_model)) if *session_model == model => id.clone(),
+                    _ => match studio
+                        .store()
+                        .create_session(&session_title(&spec.prompt), &model)
+                    {
+                        Ok(id) => {
+                            known.insert(token, (id.clone(), model.clone()));
+                            id
+                        }
+                        Err(e) => return refused(e.to_string()),
+                    },
+                }
+            };
+            let _ = tx.send(Outcome::Msg(Msg::SessionStarted {
+                token,
+                id: id.clone(),
+            }));
+            for job in &mut jobs {
+                job.session = Some(SessionLink {
+                    session_id: id.clone(),
+                    parent: None,
+                });
+            }
+            for job in jobs {
+                if let Err(e) = studio.submit(job) {
+                    refused(e.to_string());
+                }
+            }
+        });
+    }
+
+    /// Builds the request the next generation would send and describes it; sends nothing.
+    fn compose(&self, mut spec: spec::GenerateSpec, continues: Option<(String, TurnId)>) {
+        let store = self.studio.store().clone();
+        let registry = self.registry.clone();
+        let roster = self.roster.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || {
+            let result = (|| {
+                spec.subjects = shot::subjects_in_shot(&roster).map_err(|e| e.to_string())?;
+                let job = match continues {
+                    Some((session, parent)) => {
+                        let loaded = store
+                            .session(&session)
+                            .map_err(|e| e.to_string())?
+                            .ok_or_else(|| format!("session {session} is gone from the store"))?;
+                        let blobs = Blobs::new(store.blob_dir());
+                        spec::prepare_edit(&spec, &registry, &loaded, parent, &blobs)
+                            .map_err(|e| e.to_string())?
+                    }
+                    None => spec::prepare(&spec, &registry)
+                        .map_err(|e| e.to_string())?
+                        .into_iter()
+                        .next()
+                        .ok_or("no request was prepared")?,
+                };
+                Ok(outline::outline(&job, spec.seed.is_none()))
+            })();
+            let _ = tx.send(Outcome::Msg(Msg::Composed(result)));
+        });
     }
 
     /// Sends the prompt as an edit instruction continuing `parent` of `session`.
@@ -297,6 +391,18 @@ pub fn roster_op(roster: &Roster, op: RosterOp) -> RosterResult {
         RosterOp::Remove { name } => {
             let r = roster.remove(&name).map(|a| a.name);
             (r, None, format!("removed '{name}'"))
+        }
+        RosterOp::ShotExactly { names } => {
+            let result = roster.list().and_then(|anchors| {
+                for anchor in anchors {
+                    let wanted = names.iter().any(|n| n.eq_ignore_ascii_case(&anchor.name));
+                    if wanted != anchor.in_shot {
+                        roster.set_in_shot(&anchor.name, wanted)?;
+                    }
+                }
+                Ok(String::new())
+            });
+            (result, None, String::new())
         }
         RosterOp::SetInShot { name, in_shot } => {
             let r = roster.set_in_shot(&name, in_shot).map(|a| a.name);

@@ -223,6 +223,7 @@ pub fn default_keys(action: Action) -> &'static [&'static str] {
     use Action::*;
     match action {
         Generate => &["ctrl-g"],
+        ShowRequest => &["f9", "alt-r"],
         NewSession => &["alt-n"],
         TurnBack => &["alt-left"],
         TurnForward => &["alt-right"],
@@ -242,6 +243,7 @@ pub fn default_keys(action: Action) -> &'static [&'static str] {
         CycleThinking => &["f6"],
         CycleGrounding => &["f7"],
         RerollSeed => &["f8"],
+        PickPreset => &["f10", "alt-s"],
         Undo => &["ctrl-z"],
         Redo => &["ctrl-y"],
         HistoryPrev => &["ctrl-p", "alt-up"],
@@ -259,6 +261,7 @@ pub fn default_keys(action: Action) -> &'static [&'static str] {
         RetryJob => &["r"],
         ShowDetails => &["e"],
         ReusePrompt => &["p"],
+        PromoteAnchor => &["a"],
         AddCharacter => &["a"],
         AddObject => &["o"],
         EditAnchor => &["e"],

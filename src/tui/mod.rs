@@ -31,6 +31,7 @@ use crate::cli::args::ImageProtocolArg;
 use crate::config::{Env, Settings};
 use crate::models::Registry;
 use crate::store::{JobFilter, Store};
+use crate::studio::preset::PresetBook;
 use crate::studio::runner::DEFAULT_CONCURRENCY;
 use crate::studio::{Roster, Studio, backend};
 
@@ -156,6 +157,15 @@ async fn start(cli: &Cli) -> Result<(), String> {
         .map(|row| row.prompt)
         .collect();
     let session = recent_session(&store);
+    let config_file = cli
+        .config
+        .clone()
+        .unwrap_or_else(|| settings.paths.config_file());
+    let (presets, preset_problem) =
+        match PresetBook::load(&settings.config, &config_file, env.cwd.as_deref()) {
+            Ok(book) => (book.iter().cloned().collect(), None),
+            Err(e) => (Vec::new(), Some(format!("presets unavailable: {e}"))),
+        };
     let conn = backend::connect(&settings, &registry)
         .await
         .map_err(|e| e.to_string())?;
@@ -184,7 +194,11 @@ async fn start(cli: &Cli) -> Result<(), String> {
         area: Rect::new(0, 0, size.width, size.height),
         now: Instant::now(),
         capabilities: conn.capabilities(),
+        presets,
     });
+    if let Some(problem) = preset_problem {
+        state.status.say(state::status::Level::Warn, problem);
+    }
     if let Some(warning) = backend::location_warning(&settings) {
         state.status.say(state::status::Level::Warn, warning);
     }
@@ -204,6 +218,7 @@ async fn start(cli: &Cli) -> Result<(), String> {
         settings.paths.data_dir.join("pasted"),
         outcome_tx,
     );
+    effects.config_file = config_file;
     let inbox = app::Inbox {
         studio: studio_rx,
         outcomes: outcome_rx,

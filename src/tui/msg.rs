@@ -42,6 +42,12 @@ pub enum Msg {
     ImagePasted(Result<PathBuf, String>),
     /// An edit session was read from the store (or not).
     SessionLoaded(Result<Session, String>),
+    /// The request the next generation would send, or why it would be refused.
+    Composed(Result<crate::studio::outline::RequestOutline, String>),
+    /// A preset was saved (or not).
+    PresetSaved(Result<crate::studio::preset::Preset, String>),
+    /// The store created the session asked for under this token.
+    SessionStarted { token: u64, id: String },
 }
 
 /// The outcome of a roster operation.
@@ -74,13 +80,16 @@ pub enum RosterOp {
     Remove { name: String },
     /// Put an anchor in or out of the shot.
     SetInShot { name: String, in_shot: bool },
+    /// Put exactly these anchors in shot (a preset's `with`), the rest out.
+    ShotExactly { names: Vec<String> },
 }
 
 /// Work `update` asks for; carried out by the event loop, never inside `update`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Validate and submit a generation that starts a new edit session.
-    Generate(GenerateSpec),
+    /// Validate and submit a first turn: of a new edit session, or of the one already
+    /// started under the same token (Ctrl+G pressed again before the first answer).
+    Generate(GenerateSpec, u64),
     /// Validate and submit the prompt as an edit instruction continuing a session.
     Continue {
         /// The prompt and settings.
@@ -89,6 +98,14 @@ pub enum Effect {
         session: String,
         /// The turn it continues.
         parent: TurnId,
+    },
+    /// Build the request the next generation would send and describe it (answers with
+    /// `Msg::Composed`); nothing is sent.
+    ComposeRequest {
+        /// The prompt and settings.
+        spec: GenerateSpec,
+        /// The session and turn it would continue, if any.
+        continues: Option<(String, TurnId)>,
     },
     /// Read a session from the store (answers with `Msg::SessionLoaded`).
     LoadSession(String),
@@ -111,6 +128,17 @@ pub enum Effect {
     PasteImage,
     /// Change the roster.
     Roster(RosterOp),
+    /// Add an image to an anchor's references ("Mira", or "object Red Mug" to create one).
+    Promote { image: PathBuf, text: String },
+    /// Save the settings as a preset in the user's config.
+    SavePreset {
+        /// The preset's name.
+        name: String,
+        /// The settings.
+        layer: crate::studio::preset::SettingsLayer,
+        /// True when it replaces a preset of that name.
+        replace: bool,
+    },
     /// Leave.
     Quit,
 }

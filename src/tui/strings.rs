@@ -33,6 +33,12 @@ pub mod title {
     pub const ADD_ANCHOR: &str = "New anchor";
     /// Editing an anchor.
     pub const EDIT_ANCHOR: &str = "Edit anchor";
+    /// Promote to anchor.
+    pub const PROMOTE: &str = "Promote to anchor";
+    /// The preset picker.
+    pub const PRESETS: &str = "Presets";
+    /// The request about to be sent.
+    pub const REQUEST: &str = "Request to send";
 }
 
 /// What the help overlay and hints say an action does.
@@ -40,6 +46,7 @@ pub fn describe(action: Action) -> &'static str {
     use Action::*;
     match action {
         Generate => "generate (continues the session)",
+        ShowRequest => "show the request before sending",
         NewSession => "start a fresh edit session",
         TurnBack => "step back to the parent turn (undo)",
         TurnForward => "step forward to a later turn",
@@ -59,6 +66,7 @@ pub fn describe(action: Action) -> &'static str {
         RerollSeed => "new seed",
         CycleThinking => "next thinking level",
         CycleGrounding => "next search grounding",
+        PickPreset => "pick a preset (or save the settings as one)",
         Undo => "undo",
         Redo => "redo",
         HistoryPrev => "previous prompt from history",
@@ -76,6 +84,7 @@ pub fn describe(action: Action) -> &'static str {
         RetryJob => "retry the failed job",
         ShowDetails => "details and full failure reason",
         ReusePrompt => "reuse the job's prompt and settings",
+        PromoteAnchor => "promote the image to an anchor's reference",
         AddCharacter => "add a character",
         AddObject => "add an object",
         EditAnchor => "edit",
@@ -90,6 +99,7 @@ pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
         "Anywhere",
         &[
             Action::Generate,
+            Action::ShowRequest,
             Action::FocusNext,
             Action::FocusPrev,
             Action::Help,
@@ -115,6 +125,7 @@ pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
             Action::CycleThinking,
             Action::CycleGrounding,
             Action::RerollSeed,
+            Action::PickPreset,
         ],
     ),
     (
@@ -147,6 +158,7 @@ pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
             Action::RetryJob,
             Action::ShowDetails,
             Action::ReusePrompt,
+            Action::PromoteAnchor,
         ],
     ),
     (
@@ -193,6 +205,14 @@ pub const QUIT_QUESTION: &str =
 pub const YES_NO: &str = "y / Enter: yes   n / Esc: no";
 /// The form hint.
 pub const FORM_HINT: &str = "Tab: next field   ←/→ on Kind: switch   Enter: save   Esc: cancel";
+/// Promote picker hint.
+pub const PROMOTE_HINT: &str =
+    "type to filter or name a new anchor ('object NAME')   ↑/↓   Enter: add   Esc: close";
+/// Preset picker hint.
+pub const PRESET_HINT: &str =
+    "type to filter or name a new preset   ↑/↓   Enter: use / save   Esc: close";
+/// Request overlay hint.
+pub const REQUEST_HINT: &str = "Enter / Ctrl+G: send   ↑/↓: scroll   Esc: close";
 /// History search hint.
 pub const HISTORY_HINT: &str = "type to filter   ↑/↓: choose   Enter: use   Esc: close";
 /// The terminal never answered the graphics probe.

@@ -42,6 +42,7 @@ pub fn state(width: u16, height: u16) -> AppState {
         area: Rect::new(0, 0, width, height),
         now: Instant::now(),
         capabilities: Capabilities::of(BackendKind::Gemini),
+        presets: vec![],
     })
 }
 

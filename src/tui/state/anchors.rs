@@ -20,6 +20,15 @@ impl AnchorsState {
         }
     }
 
+    /// Names of the anchors in shot.
+    pub fn in_shot(&self) -> Vec<String> {
+        self.anchors
+            .iter()
+            .filter(|a| a.in_shot)
+            .map(|a| a.name.clone())
+            .collect()
+    }
+
     /// The selected anchor.
     pub fn selected_anchor(&self) -> Option<&Anchor> {
         self.anchors.get(self.selected)

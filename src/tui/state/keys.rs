@@ -60,6 +60,9 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
     let model = state.settings.spec(&state.registry).clone();
     match action {
         Generate => return generate(state),
+        ShowRequest => return show_request(state),
+        PickPreset => super::choose::open_presets(state),
+        PromoteAnchor => super::choose::open_promote(state),
         NewSession => {
             state.session.clear();
             state.status.say(Level::Info, strings::NEW_SESSION);
@@ -292,30 +295,8 @@ fn generate(state: &mut AppState) -> Vec<Effect> {
         state.status.say(Level::Warn, strings::EMPTY_PROMPT);
         return vec![];
     }
-    let s = &mut state.settings;
-    let spec = GenerateSpec {
-        prompt: prompt.clone(),
-        model: Some(s.model.clone()),
-        aspect: s.aspect.clone(),
-        size: Some(s.size.clone()),
-        seed: s.take_seed(),
-        refs: s.refs.clone(),
-        thinking: s.thinking.clone(),
-        grounding: s.grounding,
-        count: 1,
-        out_dir: state.out_dir.clone(),
-        subjects: Vec::new(),
-        ..GenerateSpec::default()
-    };
-    let spec = GenerateSpec {
-        seed_mode: if spec.seed.is_some() {
-            crate::studio::spec::SeedMode::Fixed
-        } else {
-            crate::studio::spec::SeedMode::Random
-        },
-        safety: s.safety.clone(),
-        ..spec
-    };
+    let seed = state.settings.take_seed();
+    let spec = next_spec(state, prompt.clone(), seed);
     state.prompt.remember(&prompt);
     state.prompt.message = None;
     state.follow_new = true;
@@ -326,8 +307,52 @@ fn generate(state: &mut AppState) -> Vec<Effect> {
             session,
             parent,
         }],
-        None => vec![Effect::Generate(spec)],
+        None => vec![Effect::Generate(spec, state.session.fresh_token())],
     }
+}
+
+/// The spec the next generation sends: the prompt with the settings line's values.
+/// Anchors in shot are added where the roster is read.
+fn next_spec(state: &AppState, prompt: String, seed: Option<i64>) -> GenerateSpec {
+    let s = &state.settings;
+    GenerateSpec {
+        prompt,
+        model: Some(s.model.clone()),
+        aspect: s.aspect.clone(),
+        size: Some(s.size.clone()),
+        seed,
+        seed_mode: if seed.is_some() {
+            crate::studio::spec::SeedMode::Fixed
+        } else {
+            crate::studio::spec::SeedMode::Random
+        },
+        refs: s.refs.clone(),
+        thinking: s.thinking.clone(),
+        grounding: s.grounding,
+        safety: s.safety.clone(),
+        preset: s.preset.clone(),
+        count: 1,
+        out_dir: state.out_dir.clone(),
+        subjects: Vec::new(),
+        ..GenerateSpec::default()
+    }
+}
+
+/// Asks for the request the next generation would send, to show it before sending.
+fn show_request(state: &mut AppState) -> Vec<Effect> {
+    let prompt = state.prompt.text();
+    if prompt.trim().is_empty() {
+        state.prompt.message = Some(strings::EMPTY_PROMPT.into());
+        state.status.say(Level::Warn, strings::EMPTY_PROMPT);
+        return vec![];
+    }
+    let seed = state.settings.peek_seed();
+    let spec = next_spec(state, prompt, seed);
+    state.status.say(Level::Info, "composing the request…");
+    vec![Effect::ComposeRequest {
+        spec,
+        continues: state.session.continue_from(),
+    }]
 }
 
 /// Steps the edit session back to the parent turn or forward again.
@@ -359,7 +384,16 @@ fn on_overlay_key(state: &mut AppState, key: KeyEvent, chord: KeyChord) -> Vec<E
         return vec![];
     };
     match overlay {
-        Overlay::Help { scroll } | Overlay::Details { scroll, .. } => match (global, list) {
+        Overlay::Request { outline, .. }
+            if global == Some(Action::Generate)
+                || (list == Some(Action::Confirm) && outline.is_ok()) =>
+        {
+            state.overlay = None;
+            return act(state, Action::Generate);
+        }
+        Overlay::Help { scroll }
+        | Overlay::Details { scroll, .. }
+        | Overlay::Request { scroll, .. } => match (global, list) {
             (Some(Action::Quit), _) => {
                 state.overlay = None;
                 return act(state, Action::Quit);
@@ -397,6 +431,7 @@ fn on_overlay_key(state: &mut AppState, key: KeyEvent, chord: KeyChord) -> Vec<E
             KeyCode::Char('n' | 'N') | KeyCode::Esc => state.overlay = None,
             _ => {}
         },
+        Overlay::Picker(_) => return super::choose::on_key(state, key),
         Overlay::AnchorForm(form) => {
             let (effects, close) = form_key(form, key, global);
             if close {

@@ -2,10 +2,12 @@
 //! messages into it and returns effects for the event loop.
 
 pub mod anchors;
+mod choose;
 pub mod input;
 pub mod jobs;
 mod keys;
 pub mod overlay;
+pub mod picker;
 pub mod preview;
 pub mod prompt;
 pub mod session;
@@ -30,6 +32,7 @@ pub use update::update;
 use super::keymap::Keymap;
 use super::layout::{self, AppLayout};
 use crate::models::Registry;
+use crate::studio::preset::{Field, Preset, departures};
 
 /// The panes that can take focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,6 +90,8 @@ pub struct Init {
     pub now: Instant,
     /// What the backend can do; the rest is refused with a one-line reason.
     pub capabilities: Capabilities,
+    /// Presets in force (user presets with the project's over them).
+    pub presets: Vec<Preset>,
 }
 
 /// Everything the views draw.
@@ -129,6 +134,10 @@ pub struct AppState {
     pub quitting: bool,
     /// What the backend can do (thinking and grounding are off on a gateway).
     pub capabilities: Capabilities,
+    /// Presets in force, by name.
+    pub presets: Vec<Preset>,
+    /// `[defaults]` from the config, which "no preset" goes back to.
+    pub defaults: crate::config::DefaultsSection,
 }
 
 impl AppState {
@@ -140,6 +149,7 @@ impl AppState {
         status.say(status::Level::Info, super::strings::WELCOME);
         let mut jobs = jobs::JobsState::with_past(&init.past_jobs);
         let mut settings = settings::SettingsState::new(&init.registry, &init.defaults);
+        let defaults = init.defaults.clone();
         if let Some(session) = &init.session {
             jobs.link_turns(session);
             settings.use_model(&init.registry, &session.model);
@@ -169,6 +179,8 @@ impl AppState {
             follow_new: false,
             quitting: false,
             capabilities: init.capabilities,
+            presets: init.presets,
+            defaults,
         }
     }
 
@@ -180,6 +192,14 @@ impl AppState {
     /// The selected model's prompt length limit in characters.
     pub fn prompt_limit(&self) -> usize {
         self.settings.spec(&self.registry).prompt_char_limit()
+    }
+
+    /// The active preset's name and the settings that depart from it.
+    pub fn preset_departures(&self) -> Option<(&str, Vec<Field>)> {
+        let name = self.settings.preset.as_deref()?;
+        let preset = self.presets.iter().find(|p| p.name == name)?;
+        let current = self.settings.as_layer(self.anchors.in_shot());
+        Some((name, departures(&preset.settings, &current, &self.registry)))
     }
 
     /// True while the loop should tick (jobs running).

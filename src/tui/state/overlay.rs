@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 
 use super::input::LineInput;
+use super::picker::Picker;
+use crate::studio::outline::RequestOutline;
 use crate::studio::roster::AnchorChanges;
 use crate::studio::{Anchor, AnchorKind, JobId};
 
@@ -21,6 +23,13 @@ pub enum Overlay {
     AnchorForm(AnchorForm),
     /// Searching prompt history.
     History(HistorySearch),
+    /// Promote to anchor, or the preset picker.
+    Picker(Picker),
+    /// The request the next generation would send, or why it would be refused.
+    Request {
+        outline: Result<RequestOutline, String>,
+        scroll: u16,
+    },
 }
 
 /// Fields of the anchor form, in Tab order.

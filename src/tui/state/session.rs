@@ -16,6 +16,11 @@ pub struct SessionState {
     redo: Vec<TurnId>,
     /// The session left with "new session": its late results do not pull it back.
     left: Option<String>,
+    /// A session asked for but not answered yet: further generations join it as
+    /// sibling first turns instead of starting more sessions.
+    pending: Option<u64>,
+    /// The last pending-session token handed out.
+    tokens: u64,
 }
 
 impl SessionState {
@@ -28,6 +33,8 @@ impl SessionState {
                 loaded: Some(s),
                 redo: Vec::new(),
                 left: None,
+                pending: None,
+                tokens: 0,
             },
             None => Self::default(),
         }
@@ -38,6 +45,7 @@ impl SessionState {
         if self.id.as_deref() != Some(id) || self.turn != Some(turn) {
             self.redo.clear();
         }
+        self.pending = None;
         self.id = Some(id.to_string());
         self.turn = Some(turn);
         !self
@@ -70,8 +78,31 @@ impl SessionState {
         let left = self.id.take().or(self.left.take());
         *self = Self {
             left,
+            tokens: self.tokens,
             ..Self::default()
         };
+    }
+
+    /// The token of the session the next first turn belongs to: the pending one, or a new one.
+    pub fn fresh_token(&mut self) -> u64 {
+        if let Some(token) = self.pending {
+            return token;
+        }
+        self.tokens += 1;
+        self.pending = Some(self.tokens);
+        self.tokens
+    }
+
+    /// The store created the session for `token`. Adopted while still wanted; a session
+    /// left with "new session" meanwhile is remembered so its results stay away.
+    pub fn started(&mut self, token: u64, id: &str) {
+        if self.pending == Some(token) {
+            if self.id.is_none() {
+                self.id = Some(id.to_string());
+            }
+        } else if self.id.as_deref() != Some(id) {
+            self.left = Some(id.to_string());
+        }
     }
 
     /// The session id and turn to continue from, when there is one.

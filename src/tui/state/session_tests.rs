@@ -74,7 +74,7 @@ fn the_first_ctrl_g_starts_a_session_and_the_next_continues_its_turn() {
     type_text(&mut s, "a red fox");
     let effects = update(&mut s, ctrl('g'));
     assert!(
-        matches!(effects.as_slice(), [Effect::Generate(_)]),
+        matches!(effects.as_slice(), [Effect::Generate(..)]),
         "{effects:?}"
     );
     update(&mut s, Msg::Studio(queued(1, "a red fox", 7)));
@@ -121,7 +121,7 @@ fn alt_n_starts_a_fresh_session() {
     type_text(&mut s, "a cat");
     let effects = update(&mut s, ctrl('g'));
     assert!(
-        matches!(effects.as_slice(), [Effect::Generate(_)]),
+        matches!(effects.as_slice(), [Effect::Generate(..)]),
         "{effects:?}"
     );
 }
@@ -284,6 +284,7 @@ fn a_reopened_session_stays_at_its_head_with_its_model() {
         area: fresh.area,
         now: fresh.now,
         capabilities: fresh.capabilities,
+        presets: vec![],
     });
     assert_eq!(s.settings.model, "gemini-3-pro-image");
     update(&mut s, Msg::Tick);
@@ -293,4 +294,73 @@ fn a_reopened_session_stays_at_its_head_with_its_model() {
     update(&mut s, key(KeyCode::Down));
     update(&mut s, key(KeyCode::Up));
     assert_eq!(s.session.continue_from(), Some(("s7".into(), 2)));
+}
+
+#[test]
+fn ctrl_g_twice_before_the_first_answer_joins_one_session() {
+    let mut s = state(120, 40);
+    type_text(&mut s, "a red fox");
+    let first = update(&mut s, ctrl('g'));
+    let second = update(&mut s, ctrl('g'));
+    let ([Effect::Generate(_, a)], [Effect::Generate(_, b)]) =
+        (first.as_slice(), second.as_slice())
+    else {
+        panic!("{first:?} {second:?}");
+    };
+    assert_eq!(a, b, "the second first turn goes to the same session");
+    update(
+        &mut s,
+        Msg::SessionStarted {
+            token: *a,
+            id: "s1".into(),
+        },
+    );
+    assert_eq!(s.session.id.as_deref(), Some("s1"));
+    assert_eq!(s.session.continue_from(), None, "no turn to continue yet");
+    let third = update(&mut s, ctrl('g'));
+    assert!(
+        matches!(third.as_slice(), [Effect::Generate(_, c)] if c == a),
+        "{third:?}"
+    );
+    update(&mut s, Msg::Studio(queued(1, "a red fox", 7)));
+    update(&mut s, done_turn(1, 10));
+    assert_eq!(s.session.continue_from(), Some(("s1".into(), 10)));
+}
+
+#[test]
+fn alt_n_while_a_first_turn_is_pending_starts_another_session() {
+    let mut s = state(120, 40);
+    type_text(&mut s, "a red fox");
+    let first = update(&mut s, ctrl('g'));
+    update(&mut s, alt(KeyCode::Char('n')));
+    let second = update(&mut s, ctrl('g'));
+    let ([Effect::Generate(_, a)], [Effect::Generate(_, b)]) =
+        (first.as_slice(), second.as_slice())
+    else {
+        panic!("{first:?} {second:?}");
+    };
+    assert_ne!(a, b);
+    update(
+        &mut s,
+        Msg::SessionStarted {
+            token: *a,
+            id: "old".into(),
+        },
+    );
+    assert_eq!(s.session.id, None, "the left session is not adopted");
+    update(&mut s, Msg::Studio(queued(1, "a red fox", 7)));
+    let effects = update(
+        &mut s,
+        Msg::Studio(crate::tui::testkit::done_turn(
+            1,
+            std::path::Path::new("/out/a.png"),
+            "old",
+            3,
+        )),
+    );
+    assert!(
+        !effects.contains(&Effect::LoadSession("old".into())),
+        "{effects:?}"
+    );
+    assert_eq!(s.session.continue_from(), None);
 }

@@ -8,6 +8,9 @@ use crate::api::wire::SafetySetting;
 use crate::config::DefaultsSection;
 use crate::models::{ModelSpec, Registry};
 use crate::studio::Grounding;
+use crate::studio::preset::SettingsLayer;
+use crate::studio::safety::SafetyMap;
+use crate::studio::spec::SeedMode as SpecSeedMode;
 
 /// How the seed is chosen for each generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +55,8 @@ pub struct SettingsState {
     pub refs: Vec<PathBuf>,
     /// Safety thresholds from `[defaults] safety`.
     pub safety: Vec<SafetySetting>,
+    /// The preset the settings came from, if one was picked.
+    pub preset: Option<String>,
 }
 
 impl SettingsState {
@@ -80,9 +85,62 @@ impl SettingsState {
                 .unwrap_or_default(),
             refs: Vec::new(),
             safety: defaults.safety.to_settings(),
+            preset: None,
         };
         s.clamp(model);
         s
+    }
+
+    /// Settings from a stack of layers (a preset over `[defaults]`), clamped to the model.
+    pub fn from_layer(registry: &Registry, layer: &SettingsLayer) -> Self {
+        let mut s = Self::new(registry, &DefaultsSection::default());
+        if let Some(model) = layer
+            .model
+            .as_deref()
+            .and_then(|m| registry.resolve(m).ok())
+        {
+            s.model = model.id.clone();
+        }
+        s.aspect = layer.aspect.clone();
+        if let Some(size) = &layer.size {
+            s.size = size.clone();
+        }
+        s.thinking = layer.thinking.clone();
+        s.grounding = layer.grounding.unwrap_or_default();
+        s.seed_mode = match layer.seed_mode {
+            Some(SpecSeedMode::Fixed) => SeedMode::Fixed,
+            Some(SpecSeedMode::Increment) => SeedMode::Increment,
+            Some(SpecSeedMode::Random) => SeedMode::Random,
+            None if layer.seed.is_some() => SeedMode::Increment,
+            None => SeedMode::Random,
+        };
+        if let Some(seed) = layer.seed {
+            s.seed = seed;
+        }
+        s.safety = layer.safety.to_settings();
+        let spec = s.spec(registry).clone();
+        s.clamp(&spec);
+        s
+    }
+
+    /// The settings in force as a layer (to compare with a preset or save as one).
+    pub fn as_layer(&self, in_shot: Vec<String>) -> SettingsLayer {
+        let seed_mode = match self.seed_mode {
+            SeedMode::Random => SpecSeedMode::Random,
+            SeedMode::Fixed => SpecSeedMode::Fixed,
+            SeedMode::Increment => SpecSeedMode::Increment,
+        };
+        SettingsLayer {
+            model: Some(self.model.clone()),
+            aspect: self.aspect.clone(),
+            size: Some(self.size.clone()),
+            thinking: self.thinking.clone(),
+            grounding: Some(self.grounding),
+            seed_mode: Some(seed_mode),
+            seed: (self.seed_mode != SeedMode::Random).then_some(self.seed),
+            safety: SafetyMap::from_settings(&self.safety).unwrap_or_default(),
+            with: Some(in_shot),
+        }
     }
 
     /// Switches to `model` (an edit session's model) when the registry knows it.
@@ -210,6 +268,14 @@ impl SettingsState {
         }
         self.grounding = next(&options, &self.grounding);
         options.len() > 1
+    }
+
+    /// The seed the next request will use, without moving the increment on.
+    pub fn peek_seed(&self) -> Option<i64> {
+        match self.seed_mode {
+            SeedMode::Random => None,
+            SeedMode::Fixed | SeedMode::Increment => Some(self.seed),
+        }
     }
 
     /// The seed for the next request, moving the increment on.

@@ -19,7 +19,7 @@ fn typing_then_ctrl_g_asks_to_generate_with_the_settings() {
     assert!(s.overlay.is_none(), "? types in the editor");
     update(&mut s, key(KeyCode::F(3)));
     let effects = update(&mut s, ctrl('g'));
-    let [Effect::Generate(spec)] = effects.as_slice() else {
+    let [Effect::Generate(spec, _)] = effects.as_slice() else {
         panic!("{effects:?}");
     };
     assert_eq!(spec.prompt, "a red fox?");
@@ -159,7 +159,7 @@ fn settings_cycle_and_seed_modes_shape_the_request() {
     let seeds: Vec<Option<i64>> = (0..2)
         .flat_map(|_| update(&mut s, ctrl('g')))
         .map(|e| match e {
-            Effect::Generate(spec) => {
+            Effect::Generate(spec, _) => {
                 assert_eq!(spec.size.as_deref(), Some("2K"));
                 spec.seed
             }

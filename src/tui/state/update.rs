@@ -91,14 +91,21 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                     state.anchors.replace(list, r.focus.as_deref());
                     if matches!(
                         state.overlay,
-                        Some(Overlay::AnchorForm(_) | Overlay::ConfirmRemove { .. })
+                        Some(
+                            Overlay::AnchorForm(_)
+                                | Overlay::ConfirmRemove { .. }
+                                | Overlay::Picker(_)
+                        )
                     ) {
                         state.overlay = None;
                     }
-                    state.status.say(Level::Ok, r.done);
+                    if !r.done.is_empty() {
+                        state.status.say(Level::Ok, r.done);
+                    }
                 }
                 Err(e) => match &mut state.overlay {
                     Some(Overlay::AnchorForm(form)) => form.error = Some(e),
+                    Some(Overlay::Picker(picker)) => picker.error = Some(e),
                     _ => {
                         state.overlay = None;
                         state.status.say(Level::Error, e);
@@ -128,6 +135,40 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 }
                 Err(e) => state.status.say(Level::Warn, e),
             }
+            vec![]
+        }
+        Msg::Composed(outline) => {
+            if state.overlay.is_none() {
+                state.status.say(
+                    Level::Info,
+                    "nothing is sent until you press Enter or Ctrl+G",
+                );
+                state.overlay = Some(Overlay::Request { outline, scroll: 0 });
+            }
+            vec![]
+        }
+        Msg::PresetSaved(result) => {
+            match result {
+                Ok(preset) => {
+                    let text = format!("saved preset {} in {}", preset.name, preset.file.display());
+                    state.settings.preset = Some(preset.name.clone());
+                    state.presets.retain(|p| p.name != preset.name);
+                    state.presets.push(preset);
+                    state.presets.sort_by(|a, b| a.name.cmp(&b.name));
+                    if matches!(state.overlay, Some(Overlay::Picker(_))) {
+                        state.overlay = None;
+                    }
+                    state.status.say(Level::Ok, text);
+                }
+                Err(e) => match &mut state.overlay {
+                    Some(Overlay::Picker(picker)) => picker.error = Some(e),
+                    _ => state.status.say(Level::Error, e),
+                },
+            }
+            vec![]
+        }
+        Msg::SessionStarted { token, id } => {
+            state.session.started(token, &id);
             vec![]
         }
         Msg::ImagePasted(result) => {

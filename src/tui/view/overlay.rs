@@ -8,9 +8,11 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use super::frame::truncate;
 use super::jobs::phase_words;
 use crate::studio::AnchorKind;
+use crate::studio::outline::{PartKind, RequestOutline, human_bytes};
 use crate::tui::state::AppState;
 use crate::tui::state::input::LineInput;
 use crate::tui::state::overlay::{AnchorForm, FormField, HistorySearch, Overlay};
+use crate::tui::state::picker::{Picker, PickerPurpose};
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 
@@ -44,7 +46,175 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         Overlay::Details { job, scroll } => details(frame, area, state, theme, *job, *scroll),
         Overlay::AnchorForm(form) => anchor_form(frame, area, form, theme),
         Overlay::History(search) => history(frame, area, state, search, theme),
+        Overlay::Request { outline, scroll } => request(frame, area, outline, *scroll, theme),
+        Overlay::Picker(picker) => pick_list(frame, area, picker, theme),
     }
+}
+
+fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
+    let (title, hint, heading) = match &picker.purpose {
+        PickerPurpose::Promote { image } => (
+            strings::title::PROMOTE,
+            strings::PROMOTE_HINT,
+            format!(
+                "add {} to",
+                image.file_name().map_or_else(
+                    || image.display().to_string(),
+                    |n| n.to_string_lossy().to_string()
+                )
+            ),
+        ),
+        PickerPurpose::Preset => (
+            strings::title::PRESETS,
+            strings::PRESET_HINT,
+            match &picker.current {
+                Some(name) => format!("active: {name}"),
+                None => "no preset active".to_string(),
+            },
+        ),
+    };
+    let rows = picker.rows();
+    let wanted = rows.len().max(3) as u16 + 7;
+    let height = wanted.min(area.height.saturating_sub(2)).max(9);
+    let inner = popup(frame, area, 90, height, title, theme);
+    let body = inner.inner(ratatui::layout::Margin::new(1, 0));
+    if body.height < 5 {
+        return;
+    }
+    let width = body.width as usize;
+    let mut lines = vec![
+        Line::styled(heading, theme.muted()),
+        Line::from(
+            vec![Span::styled("name ", theme.muted())]
+                .into_iter()
+                .chain(input_line(&picker.query, true, width.saturating_sub(6), theme).spans)
+                .collect::<Vec<_>>(),
+        ),
+    ];
+    let list_rows = body.height as usize - 4;
+    let offset = picker.selected.saturating_sub(list_rows.saturating_sub(1));
+    for (i, row) in rows.iter().enumerate().skip(offset).take(list_rows) {
+        let active = picker.current.as_deref() == Some(row.label.as_str());
+        let marker = if active { "● " } else { "  " };
+        let mut line = Line::from(vec![
+            Span::styled(marker, theme.accent()),
+            Span::styled(row.label.clone(), theme.text()),
+            Span::styled(
+                format!(
+                    "  {}",
+                    truncate(
+                        &row.detail,
+                        width.saturating_sub(row.label.chars().count() + 4)
+                    )
+                ),
+                theme.muted(),
+            ),
+        ]);
+        if i == picker.selected {
+            let pad = width.saturating_sub(line.width());
+            line.push_span(Span::raw(" ".repeat(pad)));
+            line = line.patch_style(theme.selection());
+        }
+        lines.push(line);
+    }
+    if rows.is_empty() {
+        lines.push(Line::styled("  nothing matches", theme.muted()));
+    }
+    frame.render_widget(Paragraph::new(lines), body);
+    let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
+    let foot_line = match &picker.error {
+        Some(e) => Line::styled(format!("⚠ {e}"), theme.error()),
+        None => Line::styled(hint, theme.muted()).alignment(Alignment::Right),
+    };
+    frame.render_widget(Paragraph::new(foot_line), foot);
+}
+
+fn request(
+    frame: &mut Frame,
+    area: Rect,
+    outline: &Result<RequestOutline, String>,
+    scroll: u16,
+    theme: &Theme,
+) {
+    let mut lines = Vec::new();
+    match outline {
+        Err(reason) => {
+            lines.push(Line::styled(
+                "This request would be refused:",
+                theme.error(),
+            ));
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(reason.clone(), theme.text()));
+        }
+        Ok(o) => {
+            lines.push(Line::styled(o.settings.clone(), theme.accent()));
+            if !o.anchors.is_empty() {
+                lines.push(Line::from(vec![
+                    Span::styled("in shot  ", theme.muted()),
+                    Span::styled(o.anchors.join(", "), theme.text()),
+                ]));
+            }
+            if !o.replayed.is_empty() {
+                lines.push(Line::raw(""));
+                lines.push(Line::styled(
+                    "earlier turns, sent back verbatim",
+                    theme.title(false),
+                ));
+                for line in &o.replayed {
+                    lines.push(Line::styled(format!("  {line}"), theme.muted()));
+                }
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled("this turn, in order", theme.title(false)));
+            for part in &o.parts {
+                let (tag, style) = match part.kind {
+                    PartKind::Text => ("text ", theme.text()),
+                    PartKind::Image => ("image", theme.accent()),
+                    PartKind::File => ("file ", theme.accent()),
+                };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {tag}  "), theme.muted()),
+                    Span::styled(part.text.clone(), style),
+                ]));
+            }
+            lines.push(Line::raw(""));
+            lines.push(Line::styled(
+                format!(
+                    "{} image(s) in the request · {} inline",
+                    o.images,
+                    human_bytes(o.inline_bytes)
+                ),
+                theme.muted(),
+            ));
+        }
+    }
+    let height = (lines.len() as u16 + 4).max(9);
+    let inner = popup(frame, area, 96, height, strings::title::REQUEST, theme);
+    if inner.height < 2 {
+        return;
+    }
+    let body = Rect::new(
+        inner.x + 1,
+        inner.y,
+        inner.width.saturating_sub(2),
+        inner.height - 1,
+    );
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        body,
+    );
+    let hint = if outline.is_ok() {
+        strings::REQUEST_HINT
+    } else {
+        "Esc: close"
+    };
+    let foot = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
+    frame.render_widget(
+        Paragraph::new(Line::styled(hint, theme.muted()).alignment(Alignment::Right)),
+        foot,
+    );
 }
 
 fn popup(

@@ -2,6 +2,9 @@
 //! with the key that cycles it. It shortens itself to fit narrow terminals.
 //!
 //!  F2 NB 2 · F3 16:9 · F4 2K · F5 seed 42 fixed · F6 think high · F7 search web · refs 2
+//!
+//! With a preset active it leads the line, and each setting that departs from the preset
+//! is marked `*`:  F10 preset product-hero (1 changed) · F2 NB Pro · F3 16:9* · …
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -9,6 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::studio::Grounding;
+use crate::studio::preset::Field;
 use crate::tui::action::Action;
 use crate::tui::state::AppState;
 use crate::tui::state::settings::{SeedMode, short_model_name};
@@ -16,6 +20,7 @@ use crate::tui::theme::Theme;
 
 struct Item {
     action: Option<Action>,
+    field: Option<Field>,
     label: &'static str,
     short_label: &'static str,
     value: String,
@@ -84,9 +89,28 @@ fn items(state: &AppState) -> Vec<Item> {
         s.grounding.as_str().to_string()
     };
     let refs_cap = spec.references.images as usize;
-    let mut items = vec![
+    let mut items = Vec::new();
+    let departed = state.preset_departures();
+    if let Some((name, fields)) = &departed {
+        let changed = if fields.is_empty() {
+            String::new()
+        } else {
+            format!(" ({} changed)", fields.len())
+        };
+        items.push(Item {
+            action: Some(Action::PickPreset),
+            field: None,
+            label: "preset",
+            short_label: "",
+            value: format!("{name}{changed}"),
+            short: format!("{name}{}", if fields.is_empty() { "" } else { "*" }),
+            warn: false,
+        });
+    }
+    items.extend(vec![
         Item {
             action: Some(Action::CycleModel),
+            field: Some(Field::Model),
             label: "model",
             short_label: "",
             value: spec.display_name.clone(),
@@ -95,6 +119,7 @@ fn items(state: &AppState) -> Vec<Item> {
         },
         Item {
             action: Some(Action::CycleAspect),
+            field: Some(Field::Aspect),
             label: "ratio",
             short_label: "ratio",
             value: s.aspect.clone().unwrap_or_else(|| "auto".into()),
@@ -103,6 +128,7 @@ fn items(state: &AppState) -> Vec<Item> {
         },
         Item {
             action: Some(Action::CycleSize),
+            field: Some(Field::Size),
             label: "size",
             short_label: "",
             value: s.size.clone(),
@@ -111,6 +137,7 @@ fn items(state: &AppState) -> Vec<Item> {
         },
         Item {
             action: Some(Action::CycleSeed),
+            field: Some(Field::SeedMode),
             label: "seed",
             short_label: "seed",
             value: seed,
@@ -119,6 +146,7 @@ fn items(state: &AppState) -> Vec<Item> {
         },
         Item {
             action: Some(Action::CycleThinking),
+            field: Some(Field::Thinking),
             label: "thinking",
             short_label: "think",
             value: thinking.clone(),
@@ -127,6 +155,7 @@ fn items(state: &AppState) -> Vec<Item> {
         },
         Item {
             action: Some(Action::CycleGrounding),
+            field: Some(Field::Grounding),
             label: "search",
             short_label: "search",
             value: grounding.clone(),
@@ -137,10 +166,22 @@ fn items(state: &AppState) -> Vec<Item> {
             },
             warn: false,
         },
-    ];
+    ]);
+    if let Some((_, fields)) = &departed {
+        for item in &mut items {
+            let departs = item.field.is_some_and(|f| {
+                fields.contains(&f) || (f == Field::SeedMode && fields.contains(&Field::Seed))
+            });
+            if departs {
+                item.value.push('*');
+                item.short.push('*');
+            }
+        }
+    }
     if !s.refs.is_empty() {
         items.push(Item {
             action: Some(Action::ClearRefs),
+            field: None,
             label: "refs",
             short_label: "refs",
             value: format!("{}/{refs_cap}", s.refs.len()),
@@ -187,6 +228,8 @@ fn render<'a>(items: &[Item], state: &AppState, theme: &Theme, v: &Variant) -> L
         let value = if long { &item.value } else { &item.short };
         let style = if item.warn {
             theme.error()
+        } else if value.ends_with('*') {
+            theme.warn()
         } else {
             theme.accent()
         };
