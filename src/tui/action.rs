@@ -77,6 +77,8 @@ pub enum Action {
     HistorySearch,
     /// Clear the prompt.
     ClearPrompt,
+    /// Write the prompt as fields: subject, style, composition, lighting, text.
+    PromptFields,
     /// Move the selection up.
     Up,
     /// Move the selection down.
@@ -122,7 +124,8 @@ impl Action {
             | FocusPrev | Help | Quit | Close | CopyPrompt | CopyPath | PasteImage | ClearRefs
             | CycleModel | CycleAspect | CycleSize | CycleSeed | RerollSeed | CycleThinking
             | CycleGrounding | PickPreset => Scope::Global,
-            Undo | Redo | HistoryPrev | HistoryNext | HistorySearch | ClearPrompt => Scope::Prompt,
+            Undo | Redo | HistoryPrev | HistoryNext | HistorySearch | ClearPrompt
+            | PromptFields => Scope::Prompt,
             Up | PageUp | PageDown | First | Last | Down | Confirm => Scope::List,
             CancelJob | RetryJob | ShowDetails | ReusePrompt | PromoteAnchor => Scope::Jobs,
             AddCharacter | AddObject | EditAnchor | RemoveAnchor | ToggleInShot => Scope::Anchors,
@@ -184,6 +187,7 @@ impl Action {
         Action::HistoryNext,
         Action::HistorySearch,
         Action::ClearPrompt,
+        Action::PromptFields,
         Action::Up,
         Action::Down,
         Action::PageUp,

@@ -250,6 +250,7 @@ pub fn default_keys(action: Action) -> &'static [&'static str] {
         HistoryNext => &["ctrl-n", "alt-down"],
         HistorySearch => &["ctrl-r"],
         ClearPrompt => &["ctrl-l"],
+        PromptFields => &["ctrl-t"],
         Up => &["up", "k"],
         Down => &["down", "j"],
         PageUp => &["pgup"],

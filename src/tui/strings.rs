@@ -35,6 +35,8 @@ pub mod title {
     pub const EDIT_ANCHOR: &str = "Edit anchor";
     /// Promote to anchor.
     pub const PROMOTE: &str = "Promote to anchor";
+    /// The structured prompt form.
+    pub const FIELDS: &str = "Prompt fields";
     /// The preset picker.
     pub const PRESETS: &str = "Presets";
     /// The request about to be sent.
@@ -73,6 +75,7 @@ pub fn describe(action: Action) -> &'static str {
         HistoryNext => "next prompt from history",
         HistorySearch => "search prompt history",
         ClearPrompt => "clear the prompt",
+        PromptFields => "write the prompt as fields (subject, style, …)",
         Up => "up",
         Down => "down",
         PageUp => "page up",
@@ -137,6 +140,7 @@ pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
             Action::HistoryNext,
             Action::HistorySearch,
             Action::ClearPrompt,
+            Action::PromptFields,
         ],
     ),
     (
@@ -211,6 +215,8 @@ pub const PROMOTE_HINT: &str =
 /// Preset picker hint.
 pub const PRESET_HINT: &str =
     "type to filter or name a new preset   ↑/↓   Enter: use / save   Esc: close";
+/// Prompt form hint.
+pub const FIELDS_HINT: &str = "Tab/↑/↓: field   Enter: put in the editor   Esc: cancel";
 /// Request overlay hint.
 pub const REQUEST_HINT: &str = "Enter / Ctrl+G: send   ↑/↓: scroll   Esc: close";
 /// History search hint.

@@ -166,6 +166,10 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
                 }));
             }
         }
+        PromptFields => {
+            let form = super::fields::FieldsForm::from_prompt(&state.prompt.text());
+            state.overlay = Some(Overlay::Fields(form));
+        }
         ClearPrompt => {
             state.prompt.set_text("");
             state.prompt.message = None;
@@ -432,6 +436,24 @@ fn on_overlay_key(state: &mut AppState, key: KeyEvent, chord: KeyChord) -> Vec<E
             _ => {}
         },
         Overlay::Picker(_) => return super::choose::on_key(state, key),
+        Overlay::Fields(form) => match key.code {
+            KeyCode::Esc => state.overlay = None,
+            KeyCode::Tab | KeyCode::Down => form.step(true),
+            KeyCode::BackTab | KeyCode::Up => form.step(false),
+            KeyCode::Enter => {
+                let prompt = form.compose();
+                state.overlay = None;
+                state.prompt.set_text(&prompt);
+                state.prompt.message = None;
+                set_focus(state, Focus::Prompt);
+                state
+                    .status
+                    .say(Level::Info, "the fields are in the editor as one prompt");
+            }
+            _ => {
+                form.input_mut().handle(&key);
+            }
+        },
         Overlay::AnchorForm(form) => {
             let (effects, close) = form_key(form, key, global);
             if close {

@@ -3,6 +3,7 @@
 
 pub mod anchors;
 mod choose;
+pub mod fields;
 pub mod input;
 pub mod jobs;
 mod keys;

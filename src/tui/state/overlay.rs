@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::fields::FieldsForm;
 use super::input::LineInput;
 use super::picker::Picker;
 use crate::studio::outline::RequestOutline;
@@ -25,6 +26,8 @@ pub enum Overlay {
     History(HistorySearch),
     /// Promote to anchor, or the preset picker.
     Picker(Picker),
+    /// The structured prompt form.
+    Fields(FieldsForm),
     /// The request the next generation would send, or why it would be refused.
     Request {
         outline: Result<RequestOutline, String>,

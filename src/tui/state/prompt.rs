@@ -3,7 +3,10 @@
 use ratatui::style::{Modifier, Style};
 use ratatui_textarea::{TextArea, WrapMode};
 
+use std::hash::{DefaultHasher, Hash, Hasher};
+
 use super::super::strings;
+use crate::studio::lint::{LintInput, LintNote, lint};
 
 /// Most prompts kept in history.
 pub const MAX_HISTORY: usize = 500;
@@ -21,6 +24,10 @@ pub struct PromptState {
     draft: Option<String>,
     /// A message about the prompt (validation), shown under it.
     pub message: Option<String>,
+    /// Prompt-craft advice on the text as it stands (never blocks sending).
+    pub notes: Vec<LintNote>,
+    /// What the notes were computed from (text, model, anchors), hashed.
+    linted: Option<u64>,
 }
 
 impl PromptState {
@@ -32,6 +39,8 @@ impl PromptState {
             recall: None,
             draft: None,
             message: None,
+            notes: Vec::new(),
+            linted: None,
         };
         for prompt in history {
             s.remember(&prompt);
@@ -69,6 +78,29 @@ impl PromptState {
             Style::new()
         };
         self.editor.set_cursor_style(style);
+    }
+
+    /// Re-checks the prompt when it, the model's limit or the anchors changed.
+    pub fn relint(&mut self, char_limit: usize, roster: &[String], in_shot: &[String]) {
+        let mut hasher = DefaultHasher::new();
+        self.editor.lines().hash(&mut hasher);
+        (char_limit, roster, in_shot).hash(&mut hasher);
+        let key = hasher.finish();
+        if self.linted == Some(key) {
+            return;
+        }
+        self.linted = Some(key);
+        let text = self.text();
+        self.notes = if text.trim().is_empty() {
+            Vec::new()
+        } else {
+            lint(&LintInput {
+                prompt: &text,
+                char_limit: Some(char_limit),
+                roster,
+                in_shot,
+            })
+        };
     }
 
     /// Adds a prompt to history (moving a repeat to the end).

@@ -284,3 +284,89 @@ fn mouse_clicks_focus_and_select() {
     update(&mut s, click(layout.preview.x + 3, layout.preview.y + 3));
     assert_eq!(s.focus, Focus::Preview);
 }
+
+#[test]
+fn prompt_notes_follow_the_text_as_it_is_typed() {
+    let mut s = state(120, 40);
+    assert!(
+        s.prompt.notes.is_empty(),
+        "an empty editor has nothing to say"
+    );
+    type_text(&mut s, "fox");
+    assert_eq!(
+        s.prompt.notes.iter().map(|n| n.rule).collect::<Vec<_>>(),
+        ["too-short"]
+    );
+    type_text(&mut s, " on a poster, 16:9, in 4K");
+    let rules: Vec<&str> = s.prompt.notes.iter().map(|n| n.rule).collect();
+    assert!(rules.contains(&"ratio-in-prompt"), "{rules:?}");
+    assert!(rules.contains(&"size-in-prompt"), "{rules:?}");
+    assert!(!rules.contains(&"too-short"), "{rules:?}");
+    update(&mut s, ctrl('l'));
+    assert!(s.prompt.notes.is_empty());
+}
+
+#[test]
+fn the_fields_form_composes_into_the_editor() {
+    let mut s = state(120, 40);
+    type_text(&mut s, "a red fox in snow");
+    update(&mut s, ctrl('t'));
+    let Some(Overlay::Fields(form)) = &s.overlay else {
+        panic!("{:?}", s.overlay);
+    };
+    assert_eq!(form.inputs[0].text(), "a red fox in snow");
+    update(&mut s, key(KeyCode::Tab));
+    type_text(&mut s, "watercolor");
+    for _ in 0..3 {
+        update(&mut s, key(KeyCode::Tab));
+    }
+    type_text(&mut s, "WINTER");
+    update(&mut s, key(KeyCode::Enter));
+    assert!(s.overlay.is_none());
+    assert_eq!(
+        s.prompt.text(),
+        "a red fox in snow. Style: watercolor. Text: \"WINTER\""
+    );
+    update(&mut s, ctrl('t'));
+    update(&mut s, key(KeyCode::Esc));
+    assert_eq!(
+        s.prompt.text(),
+        "a red fox in snow. Style: watercolor. Text: \"WINTER\"",
+        "Esc leaves the prompt alone"
+    );
+}
+
+#[test]
+fn the_request_overlay_sends_on_enter() {
+    use crate::studio::outline::RequestOutline;
+    let mut s = state(120, 40);
+    type_text(&mut s, "a red fox");
+    let effects = update(&mut s, key(KeyCode::F(9)));
+    let [Effect::ComposeRequest { spec, continues }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!((spec.prompt.as_str(), continues), ("a red fox", &None));
+    assert!(s.prompt.history.is_empty(), "showing is not sending");
+    let outline = RequestOutline {
+        settings: "gemini-3.1-flash-image".into(),
+        anchors: vec![],
+        replayed: vec![],
+        parts: vec![],
+        images: 0,
+        inline_bytes: 0,
+    };
+    update(&mut s, Msg::Composed(Ok(outline)));
+    assert!(matches!(s.overlay, Some(Overlay::Request { .. })));
+    let effects = update(&mut s, key(KeyCode::Enter));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Generate(..)]),
+        "{effects:?}"
+    );
+    assert!(s.overlay.is_none());
+    update(&mut s, Msg::Composed(Err("over budget".into())));
+    assert!(
+        update(&mut s, key(KeyCode::Enter)).is_empty(),
+        "a refused request is not sent"
+    );
+    assert!(s.overlay.is_none(), "Enter closes it");
+}

@@ -181,7 +181,21 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     };
     effects.extend(follow_selection(state));
     keep_visible(state);
+    relint(state);
     effects
+}
+
+/// Keeps the prompt's craft notes in step with the text, model and anchors.
+fn relint(state: &mut AppState) {
+    let limit = state.prompt_limit();
+    let roster: Vec<String> = state
+        .anchors
+        .anchors
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    let in_shot = state.anchors.in_shot();
+    state.prompt.relint(limit, &roster, &in_shot);
 }
 
 /// Attaches a reference image to the next generation.
@@ -210,6 +224,15 @@ fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
         if let Some(input) = form.input_mut() {
             input.insert_str(text);
         }
+        return vec![];
+    }
+    if let Some(Overlay::Fields(form)) = &mut state.overlay {
+        form.input_mut().insert_str(text);
+        return vec![];
+    }
+    if let Some(Overlay::Picker(picker)) = &mut state.overlay {
+        picker.query.insert_str(text);
+        picker.refiltered();
         return vec![];
     }
     if let Some(Overlay::History(search)) = &mut state.overlay {

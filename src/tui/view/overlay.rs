@@ -10,6 +10,7 @@ use super::jobs::phase_words;
 use crate::studio::AnchorKind;
 use crate::studio::outline::{PartKind, RequestOutline, human_bytes};
 use crate::tui::state::AppState;
+use crate::tui::state::fields::{EXAMPLES, FieldsForm, LABELS};
 use crate::tui::state::input::LineInput;
 use crate::tui::state::overlay::{AnchorForm, FormField, HistorySearch, Overlay};
 use crate::tui::state::picker::{Picker, PickerPurpose};
@@ -48,7 +49,84 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         Overlay::History(search) => history(frame, area, state, search, theme),
         Overlay::Request { outline, scroll } => request(frame, area, outline, *scroll, theme),
         Overlay::Picker(picker) => pick_list(frame, area, picker, theme),
+        Overlay::Fields(form) => fields_form(frame, area, state, form, theme),
     }
+}
+
+fn fields_form(frame: &mut Frame, area: Rect, state: &AppState, form: &FieldsForm, theme: &Theme) {
+    let inner = popup(frame, area, 96, 18, strings::title::FIELDS, theme);
+    let body = inner.inner(ratatui::layout::Margin::new(1, 0));
+    if body.height < 3 {
+        return;
+    }
+    let label_w = 13;
+    let width = (body.width as usize).saturating_sub(label_w);
+    let mut lines = Vec::new();
+    for (i, label) in LABELS.iter().enumerate() {
+        let active = form.field == i;
+        let label_style = if active {
+            theme.accent()
+        } else {
+            theme.muted()
+        };
+        let input = &form.inputs[i];
+        let value = if input.text().is_empty() && !active {
+            Line::styled(EXAMPLES[i], theme.muted())
+        } else {
+            input_line(input, active, width, theme)
+        };
+        let mut spans = vec![Span::styled(format!("{label:<label_w$}"), label_style)];
+        spans.extend(value.spans);
+        lines.push(Line::from(spans));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("becomes", theme.muted()));
+    let prompt = form.compose();
+    lines.push(Line::styled(
+        if prompt.is_empty() {
+            "(nothing yet)".to_string()
+        } else {
+            prompt.clone()
+        },
+        theme.text(),
+    ));
+    let roster: Vec<String> = state
+        .anchors
+        .anchors
+        .iter()
+        .map(|a| a.name.clone())
+        .collect();
+    let in_shot = state.anchors.in_shot();
+    let notes = if prompt.trim().is_empty() {
+        vec![]
+    } else {
+        crate::studio::lint::lint(&crate::studio::lint::LintInput {
+            prompt: &prompt,
+            char_limit: Some(state.prompt_limit()),
+            roster: &roster,
+            in_shot: &in_shot,
+        })
+    };
+    if !notes.is_empty() {
+        lines.push(Line::raw(""));
+    }
+    for note in notes.iter().take(3) {
+        lines.push(Line::from(vec![
+            Span::styled("✎ ", theme.warn()),
+            Span::styled(note.message.clone(), theme.muted()),
+        ]));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }),
+        Rect::new(body.x, body.y, body.width, body.height.saturating_sub(1)),
+    );
+    let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
+    frame.render_widget(
+        Paragraph::new(
+            Line::styled(strings::FIELDS_HINT, theme.muted()).alignment(Alignment::Right),
+        ),
+        foot,
+    );
 }
 
 fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {

@@ -57,6 +57,33 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
     let mut editor_area = inner;
+    let notes = &state.prompt.notes;
+    if state.prompt.message.is_none() && !notes.is_empty() && inner.height >= 4 {
+        let lines = if inner.height >= 8 {
+            notes.len().min(2)
+        } else {
+            1
+        } as u16;
+        editor_area.height -= lines;
+        let area = Rect::new(inner.x, editor_area.bottom(), inner.width, lines);
+        let more = notes.len().saturating_sub(lines as usize);
+        let rows: Vec<Line> = notes
+            .iter()
+            .take(lines as usize)
+            .enumerate()
+            .map(|(i, note)| {
+                let mut spans = vec![
+                    Span::styled("✎ ", theme.warn()),
+                    Span::styled(note.message.clone(), theme.muted()),
+                ];
+                if i + 1 == lines as usize && more > 0 {
+                    spans.insert(1, Span::styled(format!("(+{more}) "), theme.warn()));
+                }
+                Line::from(spans)
+            })
+            .collect();
+        frame.render_widget(Paragraph::new(rows), area);
+    }
     if let Some(message) = &state.prompt.message {
         let lines = if inner.height >= 4 { 2 } else { 1 };
         if inner.height > lines {
