@@ -5,17 +5,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Parser};
-use serde_json::json;
 use tokio::sync::mpsc;
 
 use super::args::ImageProtocolArg;
 use super::{Cli, CliError, Command, Context};
 use crate::review::{self, RerunDone, ReviewExit, ReviewOptions};
-use crate::store::{ItemUpdate, RunRow, Store};
-use crate::studio::batch::interactive::write_manifest;
+use crate::store::{RunRow, Store};
+use crate::studio::backend;
+use crate::studio::batch::interactive::InteractiveLane;
 use crate::studio::batch::queue::find_run;
-use crate::studio::batch::validate::{BatchItem, index_width};
-use crate::studio::{OutputNaming, Studio, StudioEvent, backend, spec};
+use crate::studio::batch::rerun::rerun;
 
 /// `peel review`
 #[derive(Debug, Args)]
@@ -110,89 +109,26 @@ async fn rerun_worker(
     mut jobs: mpsc::UnboundedReceiver<usize>,
     done: mpsc::UnboundedSender<RerunDone>,
 ) {
-    let mut conn = None;
+    let mut lane = None;
     while let Some(index) = jobs.recv().await {
-        if conn.is_none() {
-            conn = backend::connect(&ctx.settings, &ctx.registry).await.ok();
+        if lane.is_none() {
+            lane = backend::connect(&ctx.settings, &ctx.registry)
+                .await
+                .ok()
+                .map(|conn| InteractiveLane {
+                    client: conn.client.clone(),
+                    registry: ctx.registry.clone(),
+                    store: store.clone(),
+                    label: conn.label.clone(),
+                    forward: None,
+                });
         }
-        let result = match &conn {
-            Some(c) => rerun(&ctx, c, &store, &run, index).await,
+        let result = match &lane {
+            Some(lane) => rerun(lane, &run, index).await,
             None => Err("cannot reach the backend".to_string()),
         };
         if done.send(RerunDone { index, result }).is_err() {
             return;
         }
     }
-}
-
-async fn rerun(
-    ctx: &WorkerCtx,
-    conn: &backend::Connection,
-    store: &Store,
-    run: &RunRow,
-    index: usize,
-) -> Result<String, String> {
-    let rows = store.batch_items(run.id).map_err(|e| e.to_string())?;
-    let row = rows
-        .iter()
-        .find(|r| r.index == index)
-        .ok_or("the item is not in the store")?;
-    let mut item: BatchItem = serde_json::from_str(&row.item_json).map_err(|e| e.to_string())?;
-    item.seed = rand::random_range(0..i32::MAX as i64);
-    let dir = PathBuf::from(&run.out_dir);
-    let spec_ = item
-        .spec_with_roster(&dir, store)
-        .map_err(|e| e.to_string())?;
-    let mut jobs = spec::prepare(&spec_, &ctx.registry).map_err(|e| e.to_string())?;
-    let job = jobs.pop().ok_or("no request was prepared")?;
-    let (studio, mut events) = Studio::new(
-        conn.client.clone(),
-        ctx.registry.clone(),
-        store.clone(),
-        conn.label.clone(),
-        1,
-    );
-    let naming = OutputNaming {
-        stem: Some(item.file_stem(index_width(rows.len()))),
-        sidecar_extra: Some(
-            json!({ "batch": { "run": run.id, "index": index, "key": item.key, "rerun": true } }),
-        ),
-    };
-    studio
-        .submit_named(job, naming)
-        .map_err(|e| e.to_string())?;
-    while let Some(event) = events.recv().await {
-        match event {
-            StudioEvent::Done {
-                outputs, cost_usd, ..
-            } => {
-                let new: Vec<String> = outputs
-                    .iter()
-                    .filter_map(|o| o.path.file_name())
-                    .map(|n| n.to_string_lossy().to_string())
-                    .collect();
-                let mut files = row.files.clone();
-                files.extend(new.iter().cloned());
-                store
-                    .update_batch_item(
-                        run.id,
-                        index,
-                        &ItemUpdate::Done {
-                            files,
-                            cost_usd: row.cost_usd + cost_usd,
-                        },
-                    )
-                    .map_err(|e| e.to_string())?;
-                write_manifest(store, run.id, &dir);
-                return new
-                    .first()
-                    .cloned()
-                    .ok_or_else(|| "no image came back".to_string());
-            }
-            StudioEvent::Failed { error, .. } => return Err(error.to_string()),
-            StudioEvent::Cancelled { .. } => return Err("cancelled".into()),
-            _ => {}
-        }
-    }
-    Err("the engine stopped".into())
 }

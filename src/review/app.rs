@@ -20,16 +20,29 @@ use super::view::{ViewCtx, draw};
 use super::{RerunDone, ReviewExit, ReviewOptions, strings};
 use crate::imaging::thumbs::ThumbCache;
 
-/// Runs the review screen until the user leaves.
+/// Runs the review screen until the user leaves, taking the terminal and giving it back.
 pub async fn run(opts: ReviewOptions) -> Result<ReviewExit, String> {
+    Folder::open(&opts.dir)?;
+    let mut terminal = ratatui::init();
+    let picker = choose_picker(&opts.image_protocol);
+    let result = run_on(&mut terminal, picker, opts).await;
+    ratatui::restore();
+    result
+}
+
+/// Runs the review screen on a terminal that is already set up (the workbench's), and
+/// leaves it as it is.
+pub async fn run_on(
+    terminal: &mut ratatui::DefaultTerminal,
+    picker: Picker,
+    opts: ReviewOptions,
+) -> Result<ReviewExit, String> {
     let mut folder = Folder::open(&opts.dir)?;
     let title = opts
         .dir
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let mut terminal = ratatui::init();
-    let picker = choose_picker(&opts.image_protocol);
     let mut events = EventStream::new();
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut loader = Loader::start(picker, ThumbCache::new(&opts.thumbs_dir), tx);
@@ -63,7 +76,6 @@ pub async fn run(opts: ReviewOptions) -> Result<ReviewExit, String> {
             let _ = crossterm::execute!(out, crossterm::terminal::EndSynchronizedUpdate);
             let _ = out.flush();
             if let Err(e) = drawn {
-                ratatui::restore();
                 return Err(format!("cannot draw: {e}"));
             }
             dirty = false;
@@ -153,17 +165,14 @@ pub async fn run(opts: ReviewOptions) -> Result<ReviewExit, String> {
                         instruction,
                     };
                     state.input = None;
-                    ratatui::restore();
                     return Ok(exit);
                 }
                 Effect::Quit => {
-                    ratatui::restore();
                     return Ok(exit);
                 }
             }
         }
     }
-    ratatui::restore();
     Ok(exit)
 }
 

@@ -58,3 +58,12 @@ pub enum ReviewExit {
 pub async fn run(opts: ReviewOptions) -> Result<ReviewExit, String> {
     app::run(opts).await
 }
+
+/// Runs the review screen inside another app's terminal (the workbench's), with its picker.
+pub async fn run_on(
+    terminal: &mut ratatui::DefaultTerminal,
+    picker: ratatui_image::picker::Picker,
+    opts: ReviewOptions,
+) -> Result<ReviewExit, String> {
+    app::run_on(terminal, picker, opts).await
+}

@@ -65,6 +65,8 @@ pub enum Action {
     CycleGrounding,
     /// Pick a preset for the settings line (or save the settings as one).
     PickPreset,
+    /// Run a batch file; its items appear in the Jobs pane.
+    RunBatch,
     /// Undo the last edit.
     Undo,
     /// Redo the last undone edit.
@@ -101,6 +103,8 @@ pub enum Action {
     ReusePrompt,
     /// Make the selected job's image a reference of an anchor (new or existing).
     PromoteAnchor,
+    /// Review the selected job's folder (a batch run's) as a thumbnail grid.
+    Review,
     /// Add a character to the roster.
     AddCharacter,
     /// Add an object to the roster.
@@ -123,11 +127,13 @@ impl Action {
             Generate | ShowRequest | NewSession | TurnBack | TurnForward | FocusNext
             | FocusPrev | Help | Quit | Close | CopyPrompt | CopyPath | PasteImage | ClearRefs
             | CycleModel | CycleAspect | CycleSize | CycleSeed | RerollSeed | CycleThinking
-            | CycleGrounding | PickPreset => Scope::Global,
+            | CycleGrounding | PickPreset | RunBatch => Scope::Global,
             Undo | Redo | HistoryPrev | HistoryNext | HistorySearch | ClearPrompt
             | PromptFields => Scope::Prompt,
             Up | PageUp | PageDown | First | Last | Down | Confirm => Scope::List,
-            CancelJob | RetryJob | ShowDetails | ReusePrompt | PromoteAnchor => Scope::Jobs,
+            CancelJob | RetryJob | ShowDetails | ReusePrompt | PromoteAnchor | Review => {
+                Scope::Jobs
+            }
             AddCharacter | AddObject | EditAnchor | RemoveAnchor | ToggleInShot => Scope::Anchors,
         }
     }
@@ -181,6 +187,7 @@ impl Action {
         Action::CycleThinking,
         Action::CycleGrounding,
         Action::PickPreset,
+        Action::RunBatch,
         Action::Undo,
         Action::Redo,
         Action::HistoryPrev,
@@ -200,6 +207,7 @@ impl Action {
         Action::ShowDetails,
         Action::ReusePrompt,
         Action::PromoteAnchor,
+        Action::Review,
         Action::AddCharacter,
         Action::AddObject,
         Action::EditAnchor,

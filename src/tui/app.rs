@@ -89,11 +89,50 @@ pub async fn run(
             };
             pending.push(next);
         }
+        let mut reviews = Vec::new();
         for input in pending {
             state.now = Instant::now();
-            dirty |= handle(input, state, slot, effects, &resized_tx);
+            dirty |= handle(input, state, slot, effects, &resized_tx, &mut reviews);
+        }
+        for dir in reviews {
+            let result = review_here(terminal, effects, &dir).await;
+            // Terminal::clear asks the terminal for the cursor, which the event stream's
+            // reader would swallow: clear the screen directly and forget the last frame.
+            crossterm::execute!(
+                std::io::stdout(),
+                crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+            )?;
+            terminal.swap_buffers();
+            slot.clear();
+            state.preview = state::preview::PreviewState::default();
+            state.now = Instant::now();
+            handle(
+                Input::Msg(Msg::ReviewEnded(result)),
+                state,
+                slot,
+                effects,
+                &resized_tx,
+                &mut Vec::new(),
+            );
+            dirty = true;
         }
     }
+}
+
+/// Runs the review grid on `dir` in the workbench's terminal; the workbench resumes after.
+async fn review_here(
+    terminal: &mut DefaultTerminal,
+    effects: &Effects,
+    dir: &std::path::Path,
+) -> Result<crate::review::ReviewExit, String> {
+    let Some(setup) = &effects.batch else {
+        return Err("review is not available here; use `peel review DIR`".into());
+    };
+    if !dir.is_dir() {
+        return Err(format!("{} is not a folder", dir.display()));
+    }
+    let options = setup.review_options(dir, "auto");
+    crate::review::run_on(terminal, effects.picker.clone(), options).await
 }
 
 enum Input {
@@ -111,6 +150,7 @@ fn handle(
     slot: &mut ImageSlot,
     effects: &mut Effects,
     resized_tx: &mpsc::UnboundedSender<ResizeResponse>,
+    reviews: &mut Vec<std::path::PathBuf>,
 ) -> bool {
     let msg = match input {
         Input::Event(event) => match to_msg(event) {
@@ -146,8 +186,13 @@ fn handle(
         Input::Resized(response) => return slot.resized(response),
     };
     for effect in state::update(state, msg) {
-        if let Effect::LoadPreview(_) = &effect {
-            slot.clear();
+        match &effect {
+            Effect::LoadPreview(_) => slot.clear(),
+            Effect::Review(dir) => {
+                reviews.push(dir.clone());
+                continue;
+            }
+            _ => {}
         }
         effects.run(effect);
     }

@@ -10,7 +10,9 @@ use std::sync::{Arc, Mutex};
 use ratatui_image::picker::Picker;
 use ratatui_image::protocol::StatefulProtocol;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
 
+use super::batch_run::BatchSetup;
 use super::clipboard::{self, Clipboard};
 use super::msg::{Effect, Msg, RosterOp, RosterResult};
 use crate::models::Registry;
@@ -57,6 +59,10 @@ pub struct Effects {
     sessions: Arc<Mutex<HashMap<u64, (String, String)>>>,
     /// The user's config file, where presets saved from the workbench go.
     pub config_file: PathBuf,
+    /// Batch runs (None: not available, e.g. in tests).
+    pub batch: Option<BatchSetup>,
+    /// Stops the batch run in progress.
+    batch_stop: Option<CancellationToken>,
 }
 
 impl Effects {
@@ -80,6 +86,8 @@ impl Effects {
             preview_generation: Arc::new(AtomicU64::new(0)),
             sessions: Arc::default(),
             config_file: PathBuf::from("config.toml"),
+            batch: None,
+            batch_stop: None,
         }
     }
 
@@ -181,6 +189,34 @@ impl Effects {
                 .map_err(|e| e.to_string());
                 self.send(Msg::PresetSaved(result));
             }
+            Effect::PlanBatch(file) => match self.batch.clone() {
+                Some(setup) => {
+                    let tx = self.tx.clone();
+                    tokio::task::spawn_blocking(move || {
+                        let result = setup.plan(&file);
+                        let _ = tx.send(Outcome::Msg(Msg::BatchPlanned { path: file, result }));
+                    });
+                }
+                None => self.send(Msg::BatchPlanned {
+                    path: file,
+                    result: Err(NO_BATCH.into()),
+                }),
+            },
+            Effect::RunBatch(file) => match self.batch.clone() {
+                Some(setup) => {
+                    let stop = CancellationToken::new();
+                    self.batch_stop = Some(stop.clone());
+                    let tx = self.tx.clone();
+                    tokio::spawn(async move { setup.run(file, stop, tx).await });
+                }
+                None => self.send(Msg::BatchFinished(Err(NO_BATCH.into()))),
+            },
+            Effect::StopBatch => {
+                if let Some(stop) = self.batch_stop.take() {
+                    stop.cancel();
+                }
+            }
+            Effect::Review(_) => {}
             Effect::Quit => {}
         }
     }
@@ -341,6 +377,9 @@ impl Effects {
         });
     }
 }
+
+/// Said when batch runs are not wired up.
+const NO_BATCH: &str = "batch runs are not available here; use `peel batch run FILE`";
 
 /// A session title from the first line of a prompt.
 fn session_title(prompt: &str) -> String {

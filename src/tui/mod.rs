@@ -3,6 +3,7 @@
 
 pub mod action;
 mod app;
+pub mod batch_run;
 pub mod clipboard;
 pub mod effects;
 pub mod keymap;
@@ -219,6 +220,24 @@ async fn start(cli: &Cli) -> Result<(), String> {
         outcome_tx,
     );
     effects.config_file = config_file;
+    effects.batch = Some(batch_run::BatchSetup {
+        lane: crate::studio::batch::interactive::InteractiveLane {
+            client: conn.client.clone(),
+            registry: registry.clone(),
+            store: studio.store().clone(),
+            label: conn.label.clone(),
+            forward: None,
+        },
+        defaults: settings.config.defaults.clone(),
+        out_parent: settings.output_dir(None),
+        locks: settings.paths.data_dir.join("locks"),
+        options: crate::studio::batch::interactive::LaneOptions {
+            concurrency: settings.config.batch.concurrency.max(1),
+            rpm: settings.config.batch.rpm.max(1),
+            budget: None,
+        },
+        thumbs: settings.paths.data_dir.join("thumbs"),
+    });
     let inbox = app::Inbox {
         studio: studio_rx,
         outcomes: outcome_rx,
@@ -233,6 +252,7 @@ async fn start(cli: &Cli) -> Result<(), String> {
         inbox,
     )
     .await;
+    effects.run(msg::Effect::StopBatch);
     for row in 0..state.jobs.len() {
         if let Some(job) = state.jobs.row(row)
             && job.phase.is_active()

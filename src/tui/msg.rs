@@ -44,6 +44,17 @@ pub enum Msg {
     SessionLoaded(Result<Session, String>),
     /// The request the next generation would send, or why it would be refused.
     Composed(Result<crate::studio::outline::RequestOutline, String>),
+    /// A batch file was checked: its plan, or why it is refused.
+    BatchPlanned {
+        path: PathBuf,
+        result: Result<crate::studio::batch::BatchPlan, String>,
+    },
+    /// The batch run reported progress.
+    Batch(crate::studio::batch::interactive::BatchEvent),
+    /// The batch run ended (or could not start).
+    BatchFinished(Result<crate::studio::batch::interactive::RunSummary, String>),
+    /// The review grid was left: how (or why it could not open).
+    ReviewEnded(Result<crate::review::ReviewExit, String>),
     /// A preset was saved (or not).
     PresetSaved(Result<crate::studio::preset::Preset, String>),
     /// The store created the session asked for under this token.
@@ -139,6 +150,14 @@ pub enum Effect {
         /// True when it replaces a preset of that name.
         replace: bool,
     },
+    /// Validate and plan a batch file (answers with `Msg::BatchPlanned`).
+    PlanBatch(PathBuf),
+    /// Run a batch file on the interactive lane; its jobs report like any other.
+    RunBatch(PathBuf),
+    /// Stop the batch run: nothing new starts, running items are cancelled.
+    StopBatch,
+    /// Open the review grid on a folder, in this terminal (answers with `Msg::ReviewEnded`).
+    Review(PathBuf),
     /// Leave.
     Quit,
 }

@@ -37,6 +37,8 @@ pub mod title {
     pub const PROMOTE: &str = "Promote to anchor";
     /// The structured prompt form.
     pub const FIELDS: &str = "Prompt fields";
+    /// The batch form.
+    pub const BATCH: &str = "Run a batch file";
     /// The preset picker.
     pub const PRESETS: &str = "Presets";
     /// The request about to be sent.
@@ -69,6 +71,7 @@ pub fn describe(action: Action) -> &'static str {
         CycleThinking => "next thinking level",
         CycleGrounding => "next search grounding",
         PickPreset => "pick a preset (or save the settings as one)",
+        RunBatch => "run a batch file (items join the Jobs pane)",
         Undo => "undo",
         Redo => "redo",
         HistoryPrev => "previous prompt from history",
@@ -88,6 +91,7 @@ pub fn describe(action: Action) -> &'static str {
         ShowDetails => "details and full failure reason",
         ReusePrompt => "reuse the job's prompt and settings",
         PromoteAnchor => "promote the image to an anchor's reference",
+        Review => "review the job's folder as a grid (batch runs)",
         AddCharacter => "add a character",
         AddObject => "add an object",
         EditAnchor => "edit",
@@ -112,6 +116,7 @@ pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
             Action::CopyPath,
             Action::PasteImage,
             Action::ClearRefs,
+            Action::RunBatch,
         ],
     ),
     (
@@ -163,6 +168,7 @@ pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
             Action::ShowDetails,
             Action::ReusePrompt,
             Action::PromoteAnchor,
+            Action::Review,
         ],
     ),
     (
@@ -215,6 +221,10 @@ pub const PROMOTE_HINT: &str =
 /// Preset picker hint.
 pub const PRESET_HINT: &str =
     "type to filter or name a new preset   ↑/↓   Enter: use / save   Esc: close";
+/// Batch form hint before the file is checked.
+pub const BATCH_HINT: &str = "Enter: check the file   Esc: close";
+/// Batch form hint once the plan is shown.
+pub const BATCH_RUN_HINT: &str = "Enter: run it   edit the path to check another   Esc: close";
 /// Prompt form hint.
 pub const FIELDS_HINT: &str = "Tab/↑/↓: field   Enter: put in the editor   Esc: cancel";
 /// Request overlay hint.

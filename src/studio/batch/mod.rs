@@ -10,6 +10,7 @@ pub mod matrix;
 pub mod plan;
 pub mod queue;
 pub mod remote;
+pub mod rerun;
 pub mod results;
 pub mod validate;
 

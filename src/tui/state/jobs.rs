@@ -92,6 +92,8 @@ pub struct JobItem {
     pub past: bool,
     /// The edit session and turn it recorded, once done.
     pub turn: Option<(String, TurnId)>,
+    /// The batch item it runs ("12·fox-red"), for jobs of a batch run.
+    pub tag: Option<String>,
 }
 
 impl JobItem {
@@ -134,6 +136,7 @@ impl JobItem {
             }),
             past: true,
             turn: None,
+            tag: None,
         }
     }
 }
@@ -151,6 +154,8 @@ pub struct JobsState {
     pub selected: usize,
     /// Cost of this session's jobs.
     pub session_spend: f64,
+    /// Batch item tags that arrived before their job did.
+    tags: HashMap<JobId, String>,
 }
 
 impl JobsState {
@@ -255,6 +260,16 @@ impl JobsState {
         self.selected = (self.selected as isize + delta).clamp(0, last) as usize;
     }
 
+    /// Marks job `id` as running batch item `tag` (now, or when it appears).
+    pub fn tag(&mut self, id: JobId, tag: String) {
+        match self.index.get(&id) {
+            Some(&i) => self.items[i].tag = Some(tag),
+            None => {
+                self.tags.insert(id, tag);
+            }
+        }
+    }
+
     /// Selects the job with `id`.
     pub fn select_id(&mut self, id: JobId) {
         if let Some(&i) = self.index.get(&id) {
@@ -267,6 +282,7 @@ impl JobsState {
         let id = event.job_id();
         if let StudioEvent::Queued(info) = &event {
             let selected_id = self.selected_job().map(|j| j.id);
+            let tag = self.tags.remove(&id);
             self.push(JobItem {
                 id,
                 prompt: info.prompt.clone(),
@@ -283,6 +299,7 @@ impl JobsState {
                 failure: None,
                 past: false,
                 turn: None,
+                tag,
             });
             if let Some(sel) = selected_id {
                 self.select_id(sel);

@@ -62,6 +62,8 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         Generate => return generate(state),
         ShowRequest => return show_request(state),
         PickPreset => super::choose::open_presets(state),
+        RunBatch => super::runs::open_form(state),
+        Review => return super::runs::review(state),
         PromoteAnchor => super::choose::open_promote(state),
         NewSession => {
             state.session.clear();
@@ -179,6 +181,25 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
             Focus::Anchors => return act(state, EditAnchor),
             _ => return act(state, ShowDetails),
         },
+        CancelJob
+            if state
+                .jobs
+                .selected_job()
+                .is_some_and(|j| j.tag.is_some() && j.phase.is_active()) =>
+        {
+            return super::runs::stop(state);
+        }
+        RetryJob
+            if state
+                .jobs
+                .selected_job()
+                .is_some_and(|j| j.tag.is_some() && !j.phase.is_active()) =>
+        {
+            state.status.say(
+                Level::Warn,
+                "batch items are re-run from the review grid: press R, then r on the item",
+            );
+        }
         CancelJob => match state.jobs.selected_job() {
             Some(job) if job.phase.is_active() => return vec![Effect::Cancel(job.id)],
             _ => state.status.say(Level::Warn, strings::NOT_RUNNING),
@@ -436,6 +457,7 @@ fn on_overlay_key(state: &mut AppState, key: KeyEvent, chord: KeyChord) -> Vec<E
             _ => {}
         },
         Overlay::Picker(_) => return super::choose::on_key(state, key),
+        Overlay::Batch(_) => return super::runs::on_form_key(state, key),
         Overlay::Fields(form) => match key.code {
             KeyCode::Esc => state.overlay = None,
             KeyCode::Tab | KeyCode::Down => form.step(true),

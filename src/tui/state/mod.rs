@@ -2,6 +2,7 @@
 //! messages into it and returns effects for the event loop.
 
 pub mod anchors;
+pub mod batch;
 mod choose;
 pub mod fields;
 pub mod input;
@@ -11,6 +12,7 @@ pub mod overlay;
 pub mod picker;
 pub mod preview;
 pub mod prompt;
+mod runs;
 pub mod session;
 pub mod settings;
 pub mod status;
@@ -139,6 +141,10 @@ pub struct AppState {
     pub presets: Vec<Preset>,
     /// `[defaults]` from the config, which "no preset" goes back to.
     pub defaults: crate::config::DefaultsSection,
+    /// The batch run started here (running, or the last one).
+    pub batch: Option<batch::BatchProgress>,
+    /// The last batch file asked for.
+    pub batch_file: String,
 }
 
 impl AppState {
@@ -182,6 +188,8 @@ impl AppState {
             capabilities: init.capabilities,
             presets: init.presets,
             defaults,
+            batch: None,
+            batch_file: String::new(),
         }
     }
 
@@ -205,6 +213,6 @@ impl AppState {
 
     /// True while the loop should tick (jobs running).
     pub fn wants_tick(&self) -> bool {
-        self.jobs.active() > 0
+        self.jobs.active() > 0 || self.batch.as_ref().is_some_and(|b| b.running())
     }
 }

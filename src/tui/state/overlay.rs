@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::batch::BatchForm;
 use super::fields::FieldsForm;
 use super::input::LineInput;
 use super::picker::Picker;
@@ -28,6 +29,8 @@ pub enum Overlay {
     Picker(Picker),
     /// The structured prompt form.
     Fields(FieldsForm),
+    /// Run a batch file: the path, then its plan.
+    Batch(BatchForm),
     /// The request the next generation would send, or why it would be refused.
     Request {
         outline: Result<RequestOutline, String>,

@@ -147,6 +147,19 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::BatchPlanned { path, result } => {
+            super::runs::planned(state, path, result);
+            vec![]
+        }
+        Msg::Batch(event) => {
+            super::runs::progress(state, event);
+            vec![]
+        }
+        Msg::BatchFinished(result) => {
+            super::runs::finished(state, result);
+            vec![]
+        }
+        Msg::ReviewEnded(result) => super::runs::review_ended(state, result),
         Msg::PresetSaved(result) => {
             match result {
                 Ok(preset) => {
@@ -224,6 +237,11 @@ fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
         if let Some(input) = form.input_mut() {
             input.insert_str(text);
         }
+        return vec![];
+    }
+    if let Some(Overlay::Batch(form)) = &mut state.overlay {
+        form.path.insert_str(text.trim());
+        form.plan = None;
         return vec![];
     }
     if let Some(Overlay::Fields(form)) = &mut state.overlay {

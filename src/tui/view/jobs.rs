@@ -40,10 +40,19 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let focused = matches!(state.focus, Focus::Jobs | Focus::Preview);
     let jobs = &state.jobs;
     let running = jobs.active();
+    let batch = state
+        .batch
+        .as_ref()
+        .filter(|b| b.run > 0)
+        .map(|b| format!(" · {}", b.badge()))
+        .unwrap_or_default();
     let badge = match (jobs.len(), running) {
-        (0, _) => None,
-        (n, 0) => Some(Span::styled(n.to_string(), theme.muted())),
-        (n, r) => Some(Span::styled(format!("{n} · {r} running"), theme.info())),
+        (0, _) if batch.is_empty() => None,
+        (n, 0) => Some(Span::styled(format!("{n}{batch}"), theme.muted())),
+        (n, r) => Some(Span::styled(
+            format!("{n} · {r} running{batch}"),
+            theme.info(),
+        )),
     };
     let keys = &state.keymap;
     let hint = hint_line(
@@ -158,6 +167,11 @@ fn job_line<'a>(
     }
     spans.push(Span::raw("  "));
     used += 2;
+    if let Some(tag) = &job.tag {
+        let tag = truncate(tag, 18);
+        used += tag.chars().count() + 3;
+        spans.push(Span::styled(format!("[{tag}] "), theme.info()));
+    }
     let prompt = job.prompt.replace('\n', " ");
     spans.push(Span::styled(
         truncate(&prompt, width.saturating_sub(used + 1)),

@@ -8,8 +8,10 @@ use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 use super::frame::truncate;
 use super::jobs::phase_words;
 use crate::studio::AnchorKind;
+use crate::studio::batch::plan::human_duration;
 use crate::studio::outline::{PartKind, RequestOutline, human_bytes};
 use crate::tui::state::AppState;
+use crate::tui::state::batch::BatchForm;
 use crate::tui::state::fields::{EXAMPLES, FieldsForm, LABELS};
 use crate::tui::state::input::LineInput;
 use crate::tui::state::overlay::{AnchorForm, FormField, HistorySearch, Overlay};
@@ -50,7 +52,82 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         Overlay::Request { outline, scroll } => request(frame, area, outline, *scroll, theme),
         Overlay::Picker(picker) => pick_list(frame, area, picker, theme),
         Overlay::Fields(form) => fields_form(frame, area, state, form, theme),
+        Overlay::Batch(form) => batch_form(frame, area, form, theme),
     }
+}
+
+fn batch_form(frame: &mut Frame, area: Rect, form: &BatchForm, theme: &Theme) {
+    let inner = popup(frame, area, 90, 16, strings::title::BATCH, theme);
+    let body = inner.inner(ratatui::layout::Margin::new(1, 0));
+    if body.height < 3 {
+        return;
+    }
+    let width = (body.width as usize).saturating_sub(6);
+    let mut lines = vec![Line::from(
+        vec![Span::styled("file  ", theme.muted())]
+            .into_iter()
+            .chain(input_line(&form.path, true, width, theme).spans)
+            .collect::<Vec<_>>(),
+    )];
+    lines.push(Line::styled(
+        "      a .toml or .jsonl batch file; it is checked in full before anything runs",
+        theme.muted(),
+    ));
+    lines.push(Line::raw(""));
+    if form.checking {
+        lines.push(Line::styled("checking…", theme.info()));
+    }
+    if let Some(error) = &form.error {
+        lines.push(Line::styled(format!("⚠ {error}"), theme.error()));
+    }
+    if let Some(plan) = &form.plan {
+        let field = |name: &str, value: String| {
+            Line::from(vec![
+                Span::styled(format!("{name:<12}"), theme.muted()),
+                Span::styled(value, theme.text()),
+            ])
+        };
+        lines.push(field(
+            "items",
+            format!("{} ({} images)", plan.items, plan.images),
+        ));
+        lines.push(field(
+            "cost",
+            format!(
+                "about ${:.2} here (Batch API: ${:.2} with `peel batch submit`)",
+                plan.interactive_usd, plan.batch_usd
+            ),
+        ));
+        lines.push(field(
+            "time",
+            format!(
+                "at least {} at {} requests/min, {} at once",
+                human_duration(std::time::Duration::from_secs_f64(plan.estimated_seconds)),
+                plan.rpm,
+                plan.concurrency
+            ),
+        ));
+        for group in plan.groups.iter().take(3) {
+            lines.push(field(
+                "",
+                format!("{} × {} {}", group.items, group.model, group.size),
+            ));
+        }
+    }
+    frame.render_widget(
+        Paragraph::new(lines).wrap(Wrap { trim: false }),
+        Rect::new(body.x, body.y, body.width, body.height.saturating_sub(1)),
+    );
+    let hint = if form.plan.is_some() {
+        strings::BATCH_RUN_HINT
+    } else {
+        strings::BATCH_HINT
+    };
+    let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
+    frame.render_widget(
+        Paragraph::new(Line::styled(hint, theme.muted()).alignment(Alignment::Right)),
+        foot,
+    );
 }
 
 fn fields_form(frame: &mut Frame, area: Rect, state: &AppState, form: &FieldsForm, theme: &Theme) {

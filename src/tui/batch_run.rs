@@ -1,0 +1,131 @@
+//! The workbench's side of batch runs and review: checking a batch file, running it on
+//! the interactive lane with its job events forwarded to the Jobs pane, stopping it, and
+//! the options (roster, re-runs) the review grid opens with.
+
+use std::path::{Path, PathBuf};
+
+use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio_util::sync::CancellationToken;
+
+use super::effects::Outcome;
+use super::msg::Msg;
+use crate::config::DefaultsSection;
+use crate::review::{RerunDone, ReviewOptions};
+use crate::studio::Roster;
+use crate::studio::batch::interactive::{self, InteractiveLane, LaneOptions};
+use crate::studio::batch::queue::{self, find_run, lock_run};
+use crate::studio::batch::rerun::rerun;
+use crate::studio::batch::{self, Batch};
+
+/// What batch runs from the workbench need.
+#[derive(Clone)]
+pub struct BatchSetup {
+    /// The lane (its `forward` is set per run).
+    pub lane: InteractiveLane,
+    /// `[defaults]` items fall back on.
+    pub defaults: DefaultsSection,
+    /// Where run folders are made.
+    pub out_parent: PathBuf,
+    /// Run locks (so `peel batch resume` cannot run the same run twice).
+    pub locks: PathBuf,
+    /// Rate, concurrency and budget from `[batch]`.
+    pub options: LaneOptions,
+    /// Where review thumbnails are cached.
+    pub thumbs: PathBuf,
+}
+
+impl BatchSetup {
+    fn load(&self, file: &Path) -> Result<Batch, String> {
+        let anchors = Roster::new(self.lane.store.clone())
+            .list()
+            .map_err(|e| e.to_string())?;
+        batch::load(file, &self.lane.registry, &self.defaults, Some(&anchors))
+            .map_err(|e| e.to_string())
+    }
+
+    /// Checks a batch file and plans it (blocking).
+    pub fn plan(&self, file: &Path) -> Result<batch::BatchPlan, String> {
+        let loaded = self.load(file)?;
+        Ok(batch::plan(
+            &loaded,
+            &self.lane.registry,
+            self.options.rpm,
+            self.options.concurrency,
+        ))
+    }
+
+    /// Runs a batch file to the end (or until `stop`), reporting to `tx`.
+    pub async fn run(&self, file: PathBuf, stop: CancellationToken, tx: UnboundedSender<Outcome>) {
+        let send = |msg: Msg| {
+            let _ = tx.send(Outcome::Msg(msg));
+        };
+        let loaded = match self.load(&file) {
+            Ok(b) => b,
+            Err(e) => return send(Msg::BatchFinished(Err(e))),
+        };
+        let created = queue::create_run(
+            &self.lane.store,
+            &loaded,
+            &self.out_parent,
+            "interactive",
+            "running",
+            self.options.budget,
+        );
+        let (run_id, _dir) = match created {
+            Ok(run) => run,
+            Err(e) => return send(Msg::BatchFinished(Err(e.to_string()))),
+        };
+        let lock = match lock_run(&self.locks, run_id) {
+            Ok(lock) => lock,
+            Err(e) => return send(Msg::BatchFinished(Err(e.to_string()))),
+        };
+        let (forward_tx, mut forward_rx) = mpsc::unbounded_channel();
+        let jobs_tx = tx.clone();
+        let forwarder = tokio::spawn(async move {
+            while let Some(event) = forward_rx.recv().await {
+                let _ = jobs_tx.send(Outcome::Msg(Msg::Studio(event)));
+            }
+        });
+        let lane = InteractiveLane {
+            forward: Some(forward_tx),
+            ..self.lane.clone()
+        };
+        let progress_tx = tx.clone();
+        let result = interactive::run(&lane, run_id, self.options, stop, |event| {
+            let _ = progress_tx.send(Outcome::Msg(Msg::Batch(event)));
+        })
+        .await;
+        drop(lane);
+        let _ = forwarder.await;
+        drop(lock);
+        send(Msg::BatchFinished(result.map_err(|e| e.to_string())));
+    }
+
+    /// Review options for `dir`, with re-runs when it is a batch run's folder.
+    pub fn review_options(&self, dir: &Path, image_protocol: &str) -> ReviewOptions {
+        let run = find_run(&self.lane.store, &dir.display().to_string())
+            .ok()
+            .flatten();
+        let reruns = run.map(|run| {
+            let (jobs_tx, mut jobs_rx) = mpsc::unbounded_channel::<usize>();
+            let (done_tx, done_rx) = mpsc::unbounded_channel::<RerunDone>();
+            let lane = self.lane.clone();
+            tokio::spawn(async move {
+                while let Some(index) = jobs_rx.recv().await {
+                    let result = rerun(&lane, &run, index).await;
+                    if done_tx.send(RerunDone { index, result }).is_err() {
+                        return;
+                    }
+                }
+            });
+            (jobs_tx, done_rx)
+        });
+        ReviewOptions {
+            dir: dir.to_path_buf(),
+            thumbs_dir: self.thumbs.clone(),
+            image_protocol: image_protocol.to_string(),
+            roster: Some(Roster::new(self.lane.store.clone())),
+            reruns,
+        }
+    }
+}
