@@ -105,6 +105,8 @@ pub enum Action {
     PromoteAnchor,
     /// Review the selected job's folder (a batch run's) as a thumbnail grid.
     Review,
+    /// Pin the selected image and compare it side by side with the next selection.
+    Compare,
     /// Add a character to the roster.
     AddCharacter,
     /// Add an object to the roster.
@@ -131,7 +133,7 @@ impl Action {
             Undo | Redo | HistoryPrev | HistoryNext | HistorySearch | ClearPrompt
             | PromptFields => Scope::Prompt,
             Up | PageUp | PageDown | First | Last | Down | Confirm => Scope::List,
-            CancelJob | RetryJob | ShowDetails | ReusePrompt | PromoteAnchor | Review => {
+            CancelJob | RetryJob | ShowDetails | ReusePrompt | PromoteAnchor | Review | Compare => {
                 Scope::Jobs
             }
             AddCharacter | AddObject | EditAnchor | RemoveAnchor | ToggleInShot => Scope::Anchors,
@@ -208,6 +210,7 @@ impl Action {
         Action::ReusePrompt,
         Action::PromoteAnchor,
         Action::Review,
+        Action::Compare,
         Action::AddCharacter,
         Action::AddObject,
         Action::EditAnchor,

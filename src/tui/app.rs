@@ -173,6 +173,10 @@ fn handle(
                 result: Ok(size),
             }
         }
+        Input::Outcome(Outcome::Pinned(image)) => {
+            slot.set_pinned(image);
+            return true;
+        }
         Input::Resize(request) => {
             let tx = resized_tx.clone();
             tokio::task::spawn_blocking(move || match request.resize_encode() {

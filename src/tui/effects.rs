@@ -35,6 +35,8 @@ pub enum Outcome {
         /// Pixel size.
         size: (u32, u32),
     },
+    /// The image pinned for compare, decoded (None: drop it).
+    Pinned(Option<(PathBuf, StatefulProtocol)>),
 }
 
 /// Everything effects need.
@@ -133,6 +135,7 @@ impl Effects {
                 ))),
             },
             Effect::LoadPreview(path) => self.load_preview(path),
+            Effect::LoadPinned(path) => self.load_pinned(path),
             Effect::Copy { what, text } => {
                 let result = self
                     .clipboard
@@ -338,6 +341,27 @@ impl Effects {
                     }
                 }
                 Err(e) => refused(e.to_string()),
+            }
+        });
+    }
+
+    fn load_pinned(&self, path: Option<PathBuf>) {
+        let Some(path) = path else {
+            let _ = self.tx.send(Outcome::Pinned(None));
+            return;
+        };
+        let picker = self.picker.clone();
+        let tx = self.tx.clone();
+        tokio::task::spawn_blocking(move || match decode(&path) {
+            Ok(image) => {
+                let protocol = picker.new_resize_protocol(image);
+                let _ = tx.send(Outcome::Pinned(Some((path, protocol))));
+            }
+            Err(e) => {
+                let _ = tx.send(Outcome::Msg(Msg::Refused(format!(
+                    "cannot show {}: {e}",
+                    path.display()
+                ))));
             }
         });
     }

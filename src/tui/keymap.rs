@@ -265,6 +265,7 @@ pub fn default_keys(action: Action) -> &'static [&'static str] {
         ReusePrompt => &["p"],
         PromoteAnchor => &["a"],
         Review => &["R"],
+        Compare => &["v"],
         AddCharacter => &["a"],
         AddObject => &["o"],
         EditAnchor => &["e"],

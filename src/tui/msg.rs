@@ -133,6 +133,8 @@ pub enum Effect {
     Retry(JobId),
     /// Decode this image for the Preview pane (None: show nothing).
     LoadPreview(Option<PathBuf>),
+    /// Decode the image pinned for compare (None: drop it).
+    LoadPinned(Option<PathBuf>),
     /// Copy text to the clipboard.
     Copy { what: &'static str, text: String },
     /// Read an image from the clipboard and attach it.

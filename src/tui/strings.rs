@@ -92,6 +92,7 @@ pub fn describe(action: Action) -> &'static str {
         ReusePrompt => "reuse the job's prompt and settings",
         PromoteAnchor => "promote the image to an anchor's reference",
         Review => "review the job's folder as a grid (batch runs)",
+        Compare => "pin the image; compare it side by side (again: stop)",
         AddCharacter => "add a character",
         AddObject => "add an object",
         EditAnchor => "edit",
@@ -169,6 +170,7 @@ pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
             Action::ReusePrompt,
             Action::PromoteAnchor,
             Action::Review,
+            Action::Compare,
         ],
     ),
     (

@@ -64,6 +64,7 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         PickPreset => super::choose::open_presets(state),
         RunBatch => super::runs::open_form(state),
         Review => return super::runs::review(state),
+        Compare => return compare(state),
         PromoteAnchor => super::choose::open_promote(state),
         NewSession => {
             state.session.clear();
@@ -378,6 +379,35 @@ fn show_request(state: &mut AppState) -> Vec<Effect> {
         spec,
         continues: state.session.continue_from(),
     }]
+}
+
+/// Pins the selected image for side-by-side compare, or stops comparing.
+fn compare(state: &mut AppState) -> Vec<Effect> {
+    if let Some(pin) = state.compare.take() {
+        state
+            .status
+            .say(Level::Info, format!("stopped comparing with #{}", pin.job));
+        return vec![Effect::LoadPinned(None)];
+    }
+    let Some((job, path)) = state
+        .jobs
+        .selected_job()
+        .and_then(|j| Some((j.id, j.image()?.clone())))
+    else {
+        state
+            .status
+            .say(Level::Warn, "the selected job has no image to compare");
+        return vec![];
+    };
+    state.compare = Some(super::preview::Pinned {
+        job,
+        path: path.clone(),
+    });
+    state.status.say(
+        Level::Info,
+        format!("#{job} pinned as A: select another job (or walk turns) to see it beside B; v again stops"),
+    );
+    vec![Effect::LoadPinned(Some(path))]
 }
 
 /// Steps the edit session back to the parent turn or forward again.

@@ -141,6 +141,8 @@ pub struct AppState {
     pub presets: Vec<Preset>,
     /// `[defaults]` from the config, which "no preset" goes back to.
     pub defaults: crate::config::DefaultsSection,
+    /// The job pinned for side-by-side compare in the Preview pane.
+    pub compare: Option<preview::Pinned>,
     /// The batch run started here (running, or the last one).
     pub batch: Option<batch::BatchProgress>,
     /// The last batch file asked for.
@@ -188,6 +190,7 @@ impl AppState {
             capabilities: init.capabilities,
             presets: init.presets,
             defaults,
+            compare: None,
             batch: None,
             batch_file: String::new(),
         }

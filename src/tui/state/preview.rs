@@ -18,6 +18,15 @@ pub enum PreviewStatus {
     Failed(String),
 }
 
+/// A job's image pinned as "A" for side-by-side compare with the selection ("B").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pinned {
+    /// The job.
+    pub job: JobId,
+    /// Its image.
+    pub path: PathBuf,
+}
+
 /// What the Preview pane shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PreviewState {

@@ -14,6 +14,7 @@ use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect, Size};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+use ratatui_image::protocol::StatefulProtocol;
 use ratatui_image::thread::{ResizeRequest, ThreadProtocol};
 use ratatui_image::{Resize, StatefulImage};
 use tokio::sync::mpsc::UnboundedSender;
@@ -53,6 +54,9 @@ pub fn session_lines(state: &AppState, roomy: bool) -> Vec<String> {
 pub struct ImageSlot {
     path: Option<PathBuf>,
     protocol: Option<ThreadProtocol>,
+    /// The image pinned for side-by-side compare (resized while drawing: it changes
+    /// size only when the pane does).
+    pinned: Option<(PathBuf, StatefulProtocol)>,
     tx: UnboundedSender<ResizeRequest>,
 }
 
@@ -62,8 +66,17 @@ impl ImageSlot {
         Self {
             path: None,
             protocol: None,
+            pinned: None,
             tx,
         }
+    }
+
+    /// Holds the image pinned for compare (None drops it).
+    pub fn set_pinned(
+        &mut self,
+        image: Option<(PathBuf, ratatui_image::protocol::StatefulProtocol)>,
+    ) {
+        self.pinned = image;
     }
 
     /// Holds `image` (already wrapped for the terminal's protocol) for `path`, dropping the last one.
@@ -203,25 +216,82 @@ fn draw_done(
         }
         _ if state.overlay.is_some() && slot.paints_over_cells() => {}
         _ => {
-            let Some(protocol) = slot.protocol.as_mut() else {
+            let pinned = state
+                .compare
+                .as_ref()
+                .filter(|pin| pin.job != job.id && image_area.width >= 20);
+            let Some(pin) = pinned else {
+                if let Some(protocol) = slot.protocol.as_mut() {
+                    draw_image(frame, image_area, protocol);
+                }
                 return;
             };
-            let resize = Resize::Fit(None);
-            let size = protocol
-                .size_for(
-                    resize.clone(),
-                    Size::new(image_area.width, image_area.height),
-                )
-                .unwrap_or(Size::new(image_area.width, image_area.height));
-            let target = Rect::new(
-                image_area.x + image_area.width.saturating_sub(size.width) / 2,
-                image_area.y + image_area.height.saturating_sub(size.height) / 2,
-                size.width.min(image_area.width),
-                size.height.min(image_area.height),
+            let half = image_area.width / 2;
+            let left = Rect::new(image_area.x, image_area.y, half, image_area.height);
+            let right = Rect::new(
+                image_area.x + half,
+                image_area.y,
+                image_area.width - half,
+                image_area.height,
             );
-            frame.render_stateful_widget(StatefulImage::default().resize(resize), target, protocol);
+            let mut label = |area: Rect, text: String| {
+                let row = Rect::new(area.x, area.y, area.width, 1);
+                frame.render_widget(
+                    Paragraph::new(Line::styled(text, theme.accent()).alignment(Alignment::Center)),
+                    row,
+                );
+                Rect::new(
+                    area.x,
+                    area.y + 1,
+                    area.width,
+                    area.height.saturating_sub(1),
+                )
+            };
+            let left_img = label(left, format!("A #{} (pinned)", pin.job));
+            let right_img = label(right, format!("B #{}", job.id));
+            match slot.pinned.as_mut().filter(|(path, _)| *path == pin.path) {
+                Some((_, protocol)) => {
+                    let resize = Resize::Fit(None);
+                    let size = protocol
+                        .size_for(resize.clone(), Size::new(left_img.width, left_img.height));
+                    let target = centred_rect(left_img, size);
+                    frame.render_stateful_widget(
+                        StatefulImage::default().resize(resize),
+                        target,
+                        protocol,
+                    );
+                }
+                None => centered(
+                    frame,
+                    left_img,
+                    vec![Line::styled(strings::PREVIEW_LOADING, theme.muted())],
+                ),
+            }
+            if let Some(protocol) = slot.protocol.as_mut() {
+                draw_image(frame, right_img, protocol);
+            }
         }
     }
+}
+
+/// Draws an image fitted and centred in `area`.
+fn draw_image(frame: &mut Frame, area: Rect, protocol: &mut ThreadProtocol) {
+    let resize = Resize::Fit(None);
+    let size = protocol
+        .size_for(resize.clone(), Size::new(area.width, area.height))
+        .unwrap_or(Size::new(area.width, area.height));
+    let target = centred_rect(area, size);
+    frame.render_stateful_widget(StatefulImage::default().resize(resize), target, protocol);
+}
+
+/// A `size` box centred in `area` (clipped to it).
+fn centred_rect(area: Rect, size: Size) -> Rect {
+    Rect::new(
+        area.x + area.width.saturating_sub(size.width) / 2,
+        area.y + area.height.saturating_sub(size.height) / 2,
+        size.width.min(area.width),
+        size.height.min(area.height),
+    )
 }
 
 fn draw_caption(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, job: &JobItem) {
