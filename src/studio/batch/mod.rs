@@ -5,12 +5,14 @@ mod anchors;
 pub mod error;
 pub mod file;
 pub mod interactive;
+mod item;
 pub mod manifest;
 pub mod matrix;
 pub mod plan;
 pub mod queue;
 pub mod remote;
 pub mod results;
+pub mod settings;
 pub mod validate;
 
 #[cfg(test)]
@@ -18,8 +20,10 @@ mod file_tests;
 #[cfg(test)]
 mod lane_tests;
 #[cfg(test)]
+mod settings_tests;
+#[cfg(test)]
 mod tests;
 
 pub use error::{BatchError, BatchIssue};
 pub use plan::{BatchPlan, plan};
-pub use validate::{Batch, BatchItem, load};
+pub use validate::{Batch, BatchItem, Checks, load};
