@@ -265,6 +265,13 @@ mod tests {
         batch_entries(&path, &checks)
     }
 
+    /// The message of a refused file (exit 2).
+    fn refusal(name: &str, text: &str) -> String {
+        let err = read_batch(name, text).unwrap_err();
+        assert_eq!(err.code, 2);
+        err.message
+    }
+
     #[test]
     fn toml_batches_give_one_entry_per_item_and_matrix_combination() {
         let text = "[defaults]\nwith = [\"Mira\"]\nmodel = \"nano-banana-pro\"\n\n[[item]]\nkey = \"a\"\nprompt = \"Mira at the door\"\n\n[[item]]\nprompt = \"Tom\"\nwith = []\n\n[matrix]\nprompt = \"a {style} mug\"\n[matrix.vars]\nstyle = [\"ink\", \"oil\"]\n";
@@ -291,14 +298,8 @@ mod tests {
         assert_eq!(entries[0].with, Some(vec!["Mira".to_string()]));
         assert_eq!(entries[0].model.as_deref(), Some("nano-banana-pro"));
         assert_eq!(entries[1].with, Some(vec![]));
-        let err = entries_err("b.jsonl", "{\"prompt\": \"ok\"}\n{oops\n");
+        let err = refusal("b.jsonl", "{\"prompt\": \"ok\"}\n{oops\n");
         assert!(err.contains("line 2"), "{err}");
-    }
-
-    fn entries_err(name: &str, text: &str) -> String {
-        let err = read_batch(name, text).unwrap_err();
-        assert_eq!(err.code, 2);
-        err.message
     }
 
     #[test]
@@ -307,23 +308,17 @@ mod tests {
         let entries = read_batch("b.toml", text).unwrap();
         assert_eq!(entries[0].model.as_deref(), Some("nano-banana-pro"));
         assert_eq!(entries[0].with, Some(vec!["Tom".to_string()]));
-        let plain = entries_plain();
+        let plain = read_batch("b.jsonl", "{\"prompt\": \"x\"}\n").unwrap();
         assert_eq!(
-            plain.model, None,
+            plain[0].model, None,
             "the config's model is left to the caller"
         );
-        let err = entries_err("b.toml", "[[item]]\nprompt = \"x\"\npreset = \"nope\"\n");
+        let err = refusal("b.toml", "[[item]]\nprompt = \"x\"\npreset = \"nope\"\n");
         assert!(
             err.contains("line 3, item 1, field `preset`: unknown preset 'nope'")
                 && err.contains("pro (user)"),
             "{err}"
         );
-    }
-
-    fn entries_plain() -> Entry {
-        read_batch("b.jsonl", "{\"prompt\": \"x\"}\n")
-            .unwrap()
-            .remove(0)
     }
 
     #[test]

@@ -133,7 +133,7 @@ fn resolve_reporting(
 }
 
 /// The layers every item shares; problems in them are reported once, at `[defaults]`.
-pub fn shared_layers(raw: &RawBatch, checks: &Checks) -> (SharedLayers, Vec<BatchIssue>) {
+fn shared_layers(raw: &RawBatch, checks: &Checks) -> (SharedLayers, Vec<BatchIssue>) {
     let mut issues = Vec::new();
     let config = SettingsLayer::from_defaults(checks.config).unwrap_or_else(|e| {
         issues.push(BatchIssue::file(format!(
