@@ -71,7 +71,12 @@ fn check_folder(dir: &std::path::Path, n: usize) {
         n,
         "{files:?}"
     );
-    assert_eq!(files.len(), 2 * n + 1, "{files:?}");
+    // Images, sidecars, the manifest and its lock file.
+    assert_eq!(files.len(), 2 * n + 2, "{files:?}");
+    assert!(
+        files.contains(&"manifest.json.lock".to_string()),
+        "{files:?}"
+    );
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["lane"], "batch-api");

@@ -100,8 +100,12 @@ fn kill_9_then_resume_saves_every_item_exactly_once() {
     }
     assert_eq!(
         files.len(),
-        ITEMS * 2 + 1,
-        "images, sidecars and manifest only: {files:?}"
+        ITEMS * 2 + 2,
+        "images, sidecars, the manifest and its lock file only: {files:?}"
+    );
+    assert!(
+        files.contains(&"manifest.json.lock".to_string()),
+        "{files:?}"
     );
 
     // Every saved image came from exactly one successful request, and each sidecar names it.

@@ -1,13 +1,13 @@
 //! What every subcommand loads: settings, the registry, the store.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{Cli, CliError};
 use crate::config::{Env, Settings};
 use crate::models::Registry;
 use crate::store::Store;
-use crate::studio::preset::PresetBook;
+use crate::studio::preset::{PresetBook, find_project_file};
 
 /// Settings and registry for one command.
 pub struct Context {
@@ -47,6 +47,21 @@ impl Context {
             &self.settings.config,
             &self.config_file,
             self.settings.env.cwd.as_deref(),
+        )?)
+    }
+
+    /// The presets a file (a batch file) may name: the project's `peel.toml` is the one
+    /// nearest the file, else the one nearest the working directory.
+    pub fn presets_for(&self, file: &Path) -> Result<PresetBook, CliError> {
+        let folder = std::path::absolute(file)
+            .ok()
+            .and_then(|f| f.parent().map(Path::to_path_buf))
+            .filter(|dir| find_project_file(dir).is_some());
+        let start = folder.as_deref().or(self.settings.env.cwd.as_deref());
+        Ok(PresetBook::load(
+            &self.settings.config,
+            &self.config_file,
+            start,
         )?)
     }
 }

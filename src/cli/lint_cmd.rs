@@ -2,14 +2,19 @@
 //! Notes never fail the command; only unreadable input does (exit 2).
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
 use super::args::LintArgs;
 use super::{Cli, CliError, Context};
 use crate::studio::Roster;
+use crate::studio::batch::file::{self, Format};
+use crate::studio::batch::settings::Source;
+use crate::studio::batch::validate::resolve_settings;
+use crate::studio::batch::{BatchError, Checks};
 use crate::studio::lint::{LintInput, LintNote, lint};
+use crate::studio::preset::Field;
 
 /// File extensions that mark an argument as a file rather than a prompt.
 const FILE_EXTENSIONS: [&str; 5] = ["toml", "jsonl", "txt", "md", "prompt"];
@@ -28,7 +33,19 @@ struct Entry {
 /// Checks the input and prints the notes.
 pub fn run(cli: &Cli, args: LintArgs) -> Result<(), CliError> {
     let ctx = Context::load(cli)?;
-    let entries = read_input(&args.input)?;
+    let entries = match classify(&args.input)? {
+        Input::Text(entry) => vec![entry],
+        Input::Batch(path) => {
+            let presets = ctx.presets_for(&path)?;
+            let checks = Checks {
+                registry: &ctx.registry,
+                config: &ctx.settings.config.defaults,
+                presets: &presets,
+                anchors: None,
+            };
+            batch_entries(&path, &checks)?
+        }
+    };
     let mut roster: Vec<String> = roster_names(&ctx);
     roster.extend(args.with.iter().cloned());
     for entry in &entries {
@@ -113,13 +130,22 @@ fn unreadable(what: &str, reason: impl std::fmt::Display) -> CliError {
     CliError::usage(format!("cannot read {what}: {reason}"))
 }
 
-fn read_input(input: &str) -> Result<Vec<Entry>, CliError> {
+/// What the argument names.
+#[derive(Debug, Clone, PartialEq)]
+enum Input {
+    /// A prompt (given, from stdin, or from a text file).
+    Text(Entry),
+    /// A batch file (`.toml`, `.jsonl`, `.ndjson`).
+    Batch(PathBuf),
+}
+
+fn classify(input: &str) -> Result<Input, CliError> {
     if input == "-" {
         let mut text = String::new();
         std::io::stdin()
             .read_to_string(&mut text)
             .map_err(|e| unreadable("standard input", e))?;
-        return Ok(vec![single("stdin", text)]);
+        return Ok(Input::Text(single("stdin", text)));
     }
     let path = Path::new(input);
     let extension = path
@@ -133,14 +159,13 @@ fn read_input(input: &str) -> Result<Vec<Entry>, CliError> {
         if looks_like_file {
             return Err(unreadable(input, "no such file"));
         }
-        return Ok(vec![single("prompt", input.to_string())]);
+        return Ok(Input::Text(single("prompt", input.to_string())));
+    }
+    if Format::of(path).is_ok() {
+        return Ok(Input::Batch(path.to_path_buf()));
     }
     let text = std::fs::read_to_string(path).map_err(|e| unreadable(input, e))?;
-    match extension.as_deref() {
-        Some("toml") => batch_toml(input, &text),
-        Some("jsonl") => batch_jsonl(input, &text),
-        _ => Ok(vec![single(input, text)]),
-    }
+    Ok(Input::Text(single(input, text)))
 }
 
 fn single(label: &str, prompt: String) -> Entry {
@@ -151,175 +176,160 @@ fn single(label: &str, prompt: String) -> Entry {
     }
 }
 
-fn strings(value: Option<&toml::Value>) -> Option<Vec<String>> {
-    let items = value?.as_array()?;
-    Some(
-        items
-            .iter()
-            .filter_map(|v| v.as_str().map(str::to_string))
-            .collect(),
-    )
-}
-
-fn text_of(table: &toml::Table, key: &str) -> Option<String> {
-    table.get(key)?.as_str().map(str::to_string)
-}
-
-fn batch_toml(name: &str, text: &str) -> Result<Vec<Entry>, CliError> {
-    let doc: toml::Table =
-        toml::from_str(text).map_err(|e| unreadable(name, e.to_string().trim()))?;
-    let empty = toml::Table::new();
-    let defaults = doc
-        .get("defaults")
-        .and_then(|d| d.as_table())
-        .unwrap_or(&empty);
-    let item_lines: Vec<usize> = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| l.trim_start().starts_with("[[item]]"))
-        .map(|(i, _)| i + 1)
-        .collect();
-    let entry = |label: String, line: Option<usize>, table: &toml::Table| Entry {
-        label,
-        line,
-        key: text_of(table, "key"),
-        prompt: text_of(table, "prompt").unwrap_or_default(),
-        with: strings(table.get("with")).or_else(|| strings(defaults.get("with"))),
-        model: text_of(table, "model").or_else(|| text_of(defaults, "model")),
-    };
-    let items = doc
-        .get("item")
-        .and_then(|i| i.as_array())
-        .cloned()
-        .unwrap_or_default();
-    let mut entries: Vec<Entry> = items
+/// One entry per item of a batch file (matrices expanded), read and stacked with presets
+/// exactly as `peel batch` does. `model` and `with` are what the file's layers set; the
+/// config's `[defaults]` are left to the caller, below `--model`.
+fn batch_entries(path: &Path, checks: &Checks) -> Result<Vec<Entry>, CliError> {
+    let raw = file::read(path).map_err(|e| refused(path, &e))?;
+    let settings = resolve_settings(&raw, checks).map_err(|e| refused(path, &e))?;
+    let entries = raw
+        .items
         .iter()
+        .zip(settings)
         .enumerate()
-        .map(|(i, item)| {
-            let table = item.as_table().unwrap_or(&empty);
-            entry(format!("item {}", i + 1), item_lines.get(i).copied(), table)
+        .map(|(n, ((item, origin), settings))| {
+            let mut label = format!("item {}", n + 1);
+            if let Some(combination) = &origin.combination {
+                label.push_str(&format!(" (matrix: {combination})"));
+            }
+            let model = match settings.source(Field::Model) {
+                Source::Config => None,
+                _ => settings.settings.model.clone(),
+            };
+            Entry {
+                label,
+                line: origin.line,
+                key: item.key.clone(),
+                prompt: item.prompt.clone().unwrap_or_default(),
+                with: settings.settings.with.clone(),
+                model,
+            }
         })
         .collect();
-    let matrices = match doc.get("matrix") {
-        Some(toml::Value::Table(t)) => vec![t.clone()],
-        Some(toml::Value::Array(a)) => a.iter().filter_map(|v| v.as_table().cloned()).collect(),
-        _ => Vec::new(),
-    };
-    for (i, matrix) in matrices.iter().enumerate() {
-        let label = if matrices.len() > 1 {
-            format!("matrix {}", i + 1)
-        } else {
-            "matrix".to_string()
-        };
-        entries.push(entry(label, None, matrix));
-    }
-    if entries.is_empty() {
-        return Err(unreadable(
-            name,
-            "it has no [[item]] prompts or [matrix] to check (is it a batch file?)",
-        ));
-    }
     Ok(entries)
 }
 
-fn batch_jsonl(name: &str, text: &str) -> Result<Vec<Entry>, CliError> {
-    let mut defaults = serde_json::Map::new();
-    let mut entries = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed.starts_with('#') {
-            continue;
-        }
-        let value: Value = serde_json::from_str(trimmed)
-            .map_err(|e| unreadable(name, format!("line {}: {e}", index + 1)))?;
-        let Some(object) = value.as_object() else {
-            return Err(unreadable(
-                name,
-                format!("line {}: not a JSON object", index + 1),
-            ));
-        };
-        if let Some(found) = object.get("defaults").and_then(Value::as_object)
-            && !object.contains_key("prompt")
-        {
-            defaults = found.clone();
-            continue;
-        }
-        let text_of = |key: &str| {
-            object
-                .get(key)
-                .or_else(|| {
-                    defaults
-                        .get(key)
-                        .filter(|_| key != "prompt" && key != "key")
-                })
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        };
-        let with = object
-            .get("with")
-            .or_else(|| defaults.get("with"))
-            .and_then(|w| {
-                w.as_array().map(|a| {
-                    a.iter()
-                        .filter_map(|v| v.as_str().map(str::to_string))
-                        .collect()
-                })
-            });
-        entries.push(Entry {
-            label: format!("item {}", entries.len() + 1),
-            line: Some(index + 1),
-            key: text_of("key"),
-            prompt: text_of("prompt").unwrap_or_default(),
-            with,
-            model: text_of("model"),
-        });
-    }
-    if entries.is_empty() {
-        return Err(unreadable(name, "it has no lines with a \"prompt\""));
-    }
-    Ok(entries)
+/// A batch file that cannot be read, each problem with its line.
+fn refused(path: &Path, error: &BatchError) -> CliError {
+    let problems: Vec<String> = error
+        .issues
+        .iter()
+        .map(|issue| {
+            let mut place = Vec::new();
+            if let Some(line) = issue.line {
+                place.push(format!("line {line}"));
+            }
+            if let Some(item) = issue.item {
+                place.push(format!("item {item}"));
+            }
+            if let Some(field) = &issue.field {
+                place.push(format!("field `{field}`"));
+            }
+            if place.is_empty() {
+                issue.message.clone()
+            } else {
+                format!("{}: {}", place.join(", "), issue.message)
+            }
+        })
+        .collect();
+    unreadable(&path.display().to_string(), problems.join("\n  "))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::DefaultsSection;
+    use crate::models::Registry;
+    use crate::studio::preset::{PresetBook, ProjectFile};
+
+    const PRESETS: &str = "[presets.pro]\nmodel = \"nano-banana-pro\"\nwith = [\"Tom\"]\n";
+
+    fn read_batch(name: &str, text: &str) -> Result<Vec<Entry>, CliError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        let registry = Registry::shipped().unwrap();
+        let config = DefaultsSection {
+            model: Some("nano-banana-2".into()),
+            ..DefaultsSection::default()
+        };
+        let file = ProjectFile::parse(PRESETS, Path::new("config.toml")).unwrap();
+        let presets =
+            PresetBook::from_parts(&file.presets, Path::new("config.toml"), None).unwrap();
+        let checks = Checks {
+            registry: &registry,
+            config: &config,
+            presets: &presets,
+            anchors: None,
+        };
+        batch_entries(&path, &checks)
+    }
+
+    /// The message of a refused file (exit 2).
+    fn refusal(name: &str, text: &str) -> String {
+        let err = read_batch(name, text).unwrap_err();
+        assert_eq!(err.code, 2);
+        err.message
+    }
 
     #[test]
-    fn toml_batches_give_one_entry_per_item_and_matrix() {
-        let text = "[defaults]\nwith = [\"Mira\"]\nmodel = \"nano-banana-pro\"\n\n[[item]]\nkey = \"a\"\nprompt = \"Mira at the door\"\n\n[[item]]\nprompt = \"Tom\"\nwith = []\n\n[matrix]\nprompt = \"a {style} mug\"\n[matrix.vars]\nstyle = [\"ink\"]\n";
-        let entries = batch_toml("b.toml", text).unwrap();
-        assert_eq!(entries.len(), 3);
+    fn toml_batches_give_one_entry_per_item_and_matrix_combination() {
+        let text = "[defaults]\nwith = [\"Mira\"]\nmodel = \"nano-banana-pro\"\n\n[[item]]\nkey = \"a\"\nprompt = \"Mira at the door\"\n\n[[item]]\nprompt = \"Tom\"\nwith = []\n\n[matrix]\nprompt = \"a {style} mug\"\n[matrix.vars]\nstyle = [\"ink\", \"oil\"]\n";
+        let entries = read_batch("b.toml", text).unwrap();
+        assert_eq!(entries.len(), 4);
         assert_eq!(entries[0].line, Some(5));
         assert_eq!(entries[0].key.as_deref(), Some("a"));
         assert_eq!(entries[0].with, Some(vec!["Mira".to_string()]));
         assert_eq!(entries[0].model.as_deref(), Some("nano-banana-pro"));
         assert_eq!(entries[1].with, Some(vec![]));
         assert_eq!(entries[1].line, Some(9));
-        assert_eq!(entries[2].label, "matrix");
-        assert!(batch_toml("b.toml", "[retry]\nattempts = 1\n").is_err());
-        assert!(batch_toml("b.toml", "[[item]\n").is_err());
+        assert_eq!(entries[2].label, "item 3 (matrix: style=ink)");
+        assert_eq!(entries[3].prompt, "a oil mug");
+        assert!(read_batch("b.toml", "[retry]\nattempts = 1\n").is_err());
+        assert!(read_batch("b.toml", "[[item]\n").is_err());
     }
 
     #[test]
     fn jsonl_batches_read_defaults_and_name_bad_lines() {
         let text = "{\"defaults\": {\"with\": [\"Mira\"], \"model\": \"nano-banana-pro\"}}\n\n{\"prompt\": \"a fox\", \"key\": \"f\"}\n{\"prompt\": \"a mug\", \"with\": []}\n";
-        let entries = batch_jsonl("b.jsonl", text).unwrap();
+        let entries = read_batch("b.jsonl", text).unwrap();
         assert_eq!(entries.len(), 2);
         assert_eq!(entries[0].line, Some(3));
         assert_eq!(entries[0].with, Some(vec!["Mira".to_string()]));
         assert_eq!(entries[0].model.as_deref(), Some("nano-banana-pro"));
         assert_eq!(entries[1].with, Some(vec![]));
-        let err = batch_jsonl("b.jsonl", "{\"prompt\": \"ok\"}\n{oops\n").unwrap_err();
-        assert!(err.message.contains("line 2"), "{}", err.message);
+        let err = refusal("b.jsonl", "{\"prompt\": \"ok\"}\n{oops\n");
+        assert!(err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn presets_supply_model_and_anchors_and_unknown_ones_are_refused() {
+        let text = "[defaults]\npreset = \"pro\"\n[[item]]\nprompt = \"Tom waves\"\n";
+        let entries = read_batch("b.toml", text).unwrap();
+        assert_eq!(entries[0].model.as_deref(), Some("nano-banana-pro"));
+        assert_eq!(entries[0].with, Some(vec!["Tom".to_string()]));
+        let plain = read_batch("b.jsonl", "{\"prompt\": \"x\"}\n").unwrap();
+        assert_eq!(
+            plain[0].model, None,
+            "the config's model is left to the caller"
+        );
+        let err = refusal("b.toml", "[[item]]\nprompt = \"x\"\npreset = \"nope\"\n");
+        assert!(
+            err.contains("line 3, item 1, field `preset`: unknown preset 'nope'")
+                && err.contains("pro (user)"),
+            "{err}"
+        );
     }
 
     #[test]
     fn plain_arguments_are_prompts_and_missing_files_are_refused() {
-        let entries = read_input("a sign that says OPEN").unwrap();
-        assert_eq!(entries[0].prompt, "a sign that says OPEN");
-        let entries = read_input("fox.").unwrap();
-        assert_eq!(entries[0].prompt, "fox.");
-        let err = read_input("/no/such/prompts.toml").unwrap_err();
+        let prompt = |input: &str| match classify(input).unwrap() {
+            Input::Text(entry) => entry.prompt,
+            Input::Batch(path) => panic!("{} is not a batch file", path.display()),
+        };
+        assert_eq!(prompt("a sign that says OPEN"), "a sign that says OPEN");
+        assert_eq!(prompt("fox."), "fox.");
+        let err = classify("/no/such/prompts.toml").unwrap_err();
         assert_eq!(err.code, 2);
         assert!(err.message.contains("no such file"), "{}", err.message);
     }

@@ -68,21 +68,23 @@ impl Folder {
         })
     }
 
-    /// Sets a tile's mark and saves it into `manifest.json` (re-read first, so a run that is
-    /// still writing the manifest loses nothing).
+    /// Sets a tile's mark and saves it into `manifest.json`, read and written under the
+    /// manifest's lock so neither this mark nor a running batch's rewrite is lost.
     pub fn set_mark(&mut self, tile: usize, mark: Option<Mark>) -> Result<(), String> {
         let Some(t) = self.tiles.get(tile) else {
             return Err("no such image".into());
         };
-        let mut manifest = if self.dir.join(MANIFEST).exists() {
-            Manifest::read(&self.dir)?
-        } else {
-            self.plain_manifest()
-        };
-        if !manifest.set_mark(&t.file, mark) {
-            return Err(format!("{} is not in the manifest", t.file));
-        }
-        manifest.write(&self.dir).map_err(|e| e.to_string())?;
+        Manifest::update(
+            &self.dir,
+            || self.plain_manifest(),
+            |manifest| {
+                if manifest.set_mark(&t.file, mark) {
+                    Ok(())
+                } else {
+                    Err(format!("{} is not in the manifest", t.file))
+                }
+            },
+        )?;
         self.tiles[tile].mark = mark;
         Ok(())
     }
@@ -205,6 +207,85 @@ fn plain_tile(index: usize, path: PathBuf) -> Tile {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const RACE_ITEMS: usize = 40;
+
+    /// A run's manifest as the store would build it: every item done, no marks.
+    fn run_manifest() -> Manifest {
+        let items = (1..=RACE_ITEMS)
+            .map(|index| {
+                let file = format!("{index:03}_k{index}.png");
+                ManifestItem {
+                    index,
+                    key: format!("k{index}"),
+                    status: "done".into(),
+                    file: Some(file.clone()),
+                    files: vec![file.clone()],
+                    sidecar: Some(format!("{file}.json")),
+                    cost_usd: 0.0,
+                    error: None,
+                    mark: None,
+                    file_marks: Default::default(),
+                    prompt: format!("item {index}"),
+                    settings: serde_json::Value::Null,
+                }
+            })
+            .collect();
+        Manifest {
+            peel_version: String::new(),
+            run: Some(1),
+            lane: "interactive".into(),
+            state: "running".into(),
+            stop_reason: None,
+            source: "b.toml".into(),
+            remote: None,
+            spent_usd: 0.0,
+            items,
+        }
+    }
+
+    #[test]
+    fn marks_saved_while_a_run_rewrites_the_manifest_are_all_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        run_manifest().write(dir.path()).unwrap();
+        let done = std::sync::atomic::AtomicBool::new(false);
+        let rewrites = std::thread::scope(|scope| {
+            let run = scope.spawn(|| {
+                let mut rewrites = 0;
+                loop {
+                    run_manifest().write_keeping_marks(dir.path()).unwrap();
+                    rewrites += 1;
+                    if done.load(std::sync::atomic::Ordering::SeqCst) {
+                        return rewrites;
+                    }
+                }
+            });
+            let mut folder = Folder::open(dir.path()).unwrap();
+            for tile in 0..folder.tiles.len() {
+                let mark = if tile % 2 == 0 {
+                    Mark::Keep
+                } else {
+                    Mark::Star
+                };
+                folder.set_mark(tile, Some(mark)).unwrap();
+            }
+            done.store(true, std::sync::atomic::Ordering::SeqCst);
+            run.join().unwrap()
+        });
+        run_manifest().write_keeping_marks(dir.path()).unwrap();
+        let reopened = Folder::open(dir.path()).unwrap();
+        let lost: Vec<&str> = reopened
+            .tiles
+            .iter()
+            .filter(|t| t.mark.is_none())
+            .map(|t| t.file.as_str())
+            .collect();
+        assert!(
+            lost.is_empty(),
+            "marks lost after {rewrites} rewrites: {lost:?}"
+        );
+        assert_eq!(reopened.tiles[1].mark, Some(Mark::Star));
+    }
 
     #[test]
     fn marks_in_a_plain_folder_create_a_manifest_and_survive_reopening() {

@@ -11,7 +11,7 @@ pub use args::BatchArgs;
 use args::BatchAction;
 
 use super::{Cli, CliError, Context};
-use crate::studio::batch::{self, Batch, BatchError};
+use crate::studio::batch::{self, Batch, BatchError, Checks};
 
 /// Whether the action prints JSON (errors then go to stdout as JSON too).
 pub fn wants_json(args: &BatchArgs) -> bool {
@@ -42,19 +42,21 @@ pub async fn run(cli: &Cli, args: BatchArgs) -> Result<(), CliError> {
     }
 }
 
-/// Loads and validates a batch file with the config's defaults.
+/// Loads and validates a batch file with the config's defaults, the presets in force and
+/// the roster.
 fn load(ctx: &Context, file: &std::path::Path) -> Result<Batch, CliError> {
     let roster = crate::studio::roster::Roster::new(ctx.store()?);
     let anchors = roster
         .list()
         .map_err(|e| CliError::failed("store", e.to_string()))?;
-    batch::load(
-        file,
-        &ctx.registry,
-        &ctx.settings.config.defaults,
-        Some(&anchors),
-    )
-    .map_err(invalid)
+    let presets = ctx.presets_for(file)?;
+    let checks = Checks {
+        registry: &ctx.registry,
+        config: &ctx.settings.config.defaults,
+        presets: &presets,
+        anchors: Some(&anchors),
+    };
+    batch::load(file, &checks).map_err(invalid)
 }
 
 fn invalid(e: BatchError) -> CliError {

@@ -4,27 +4,28 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use super::settings::Source;
 use super::validate::{ItemCtx, MAX_KEY_LEN};
 use crate::models::ModelSpec;
 use crate::studio::roster::{Anchor, AnchorKind};
 
 /// Checks the shape of `with` (anchor names).
-pub(super) fn check_anchors(with: &[String], from_default: bool, ctx: &mut ItemCtx) {
+pub(super) fn check_anchors(with: &[String], source: &Source, ctx: &mut ItemCtx) {
     let mut seen = HashSet::new();
     for name in with {
         let trimmed = name.trim();
         if trimmed.is_empty() {
-            ctx.fail("with", from_default, "anchor names cannot be empty");
+            ctx.fail("with", source, "anchor names cannot be empty");
         } else if trimmed.len() > MAX_KEY_LEN {
             ctx.fail(
                 "with",
-                from_default,
+                source,
                 format!("anchor name '{trimmed}' is longer than {MAX_KEY_LEN} characters"),
             );
         } else if !seen.insert(trimmed.to_ascii_lowercase()) {
             ctx.fail(
                 "with",
-                from_default,
+                source,
                 format!("anchor '{trimmed}' is listed twice"),
             );
         }
@@ -34,7 +35,7 @@ pub(super) fn check_anchors(with: &[String], from_default: bool, ctx: &mut ItemC
 /// The roster's anchors named in `with`; an unknown name is refused with the roster listed.
 pub(super) fn roster_anchors(
     with: &[String],
-    from_default: bool,
+    source: &Source,
     roster: Option<&[Anchor]>,
     ctx: &mut ItemCtx,
 ) -> Option<Vec<Anchor>> {
@@ -47,7 +48,7 @@ pub(super) fn roster_anchors(
                 let known: Vec<&str> = roster.iter().map(|a| a.name.as_str()).collect();
                 ctx.fail(
                     "with",
-                    from_default,
+                    source,
                     format!(
                         "no anchor is named '{name}'. The roster has: {}. Add one with `peel roster add character|object NAME --desc ...`.",
                         if known.is_empty() { "nothing yet".to_string() } else { known.join(", ") }
@@ -65,7 +66,7 @@ pub(super) fn check_budget(
     refs: &[PathBuf],
     with: &[String],
     anchors: Option<&[Anchor]>,
-    refs_default: bool,
+    (with_source, refs_source): (&Source, &Source),
     ctx: &mut ItemCtx,
 ) {
     let caps = model.references;
@@ -81,7 +82,7 @@ pub(super) fn check_budget(
     if characters > caps.characters {
         ctx.fail(
             "with",
-            false,
+            with_source,
             format!(
                 "{characters} characters in shot, but {} keeps at most {}",
                 model.id, caps.characters
@@ -91,7 +92,7 @@ pub(super) fn check_budget(
     if objects > caps.objects {
         ctx.fail(
             "with",
-            false,
+            with_source,
             format!(
                 "{objects} objects in shot, but {} takes at most {}",
                 model.id, caps.objects
@@ -102,7 +103,7 @@ pub(super) fn check_budget(
     if images as u32 > caps.images {
         ctx.fail(
             "refs",
-            refs_default,
+            refs_source,
             format!(
                 "{images} reference images (refs plus anchors'), but {} takes at most {}",
                 model.id, caps.images

@@ -19,6 +19,8 @@ pub const MAX_ITEMS: usize = 100_000;
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDefaults {
+    /// A named preset (`[presets.NAME]`) under this section's own fields.
+    pub preset: Option<String>,
     /// Model id or alias.
     pub model: Option<String>,
     /// Aspect ratio.
@@ -45,6 +47,8 @@ pub struct RawItem {
     pub prompt: Option<String>,
     /// Name used in output files and Batch API metadata.
     pub key: Option<String>,
+    /// A named preset (`[presets.NAME]`) under the item's own fields.
+    pub preset: Option<String>,
     /// Model id or alias.
     pub model: Option<String>,
     /// Aspect ratio.
@@ -73,6 +77,8 @@ pub struct RawMatrix {
     pub key: Option<String>,
     /// Variable name to its values.
     pub vars: BTreeMap<String, Vec<String>>,
+    /// A named preset for every item of the matrix.
+    pub preset: Option<String>,
     /// Model id or alias.
     pub model: Option<String>,
     /// Aspect ratio.
@@ -255,6 +261,7 @@ struct ManyMatrixSpans {
 struct FieldSpans {
     prompt: Option<Spanned<IgnoredAny>>,
     key: Option<Spanned<IgnoredAny>>,
+    preset: Option<Spanned<IgnoredAny>>,
     model: Option<Spanned<IgnoredAny>>,
     aspect: Option<Spanned<IgnoredAny>>,
     size: Option<Spanned<IgnoredAny>>,
@@ -270,6 +277,7 @@ impl FieldSpans {
         let fields = [
             ("prompt", &self.prompt),
             ("key", &self.key),
+            ("preset", &self.preset),
             ("model", &self.model),
             ("aspect", &self.aspect),
             ("size", &self.size),
@@ -401,8 +409,16 @@ fn parse_jsonl(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
                 ));
                 continue;
             }
+            let fields: Vec<String> = value
+                .get("defaults")
+                .and_then(serde_json::Value::as_object)
+                .map(|o| o.keys().cloned().collect())
+                .unwrap_or_default();
             match serde_json::from_value::<DefaultsLine>(value) {
-                Ok(d) => batch.defaults = d.defaults,
+                Ok(d) => {
+                    batch.defaults = d.defaults;
+                    batch.default_lines = fields.into_iter().map(|f| (f, number)).collect();
+                }
                 Err(e) => issues.push(BatchIssue::at(Some(number), "defaults", e.to_string())),
             }
             continue;

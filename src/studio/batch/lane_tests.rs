@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 use super::file::{Format, parse};
 use super::interactive::{self, BatchEvent, InteractiveLane, LaneOptions};
 use super::queue::create_run;
-use super::validate::validate;
+use super::tests::validate_plain;
 use crate::api::client::{ClientOptions, GeminiClient, RetryPolicy};
 use crate::config::{DefaultsSection, OfflineReason, Secret};
 use crate::models::Registry;
@@ -46,7 +46,7 @@ async fn items_reach_the_jobs_channel_and_the_budget_holds() {
     let out = tempfile::tempdir().unwrap();
     let text = "[defaults]\nsize = \"512\"\n[[item]]\nprompt = \"a\"\n[[item]]\nprompt = \"b\"\n[[item]]\nprompt = \"c\"\n[[item]]\nprompt = \"d\"\n";
     let raw = parse(Path::new("b.toml"), text, Format::Toml).unwrap();
-    let batch = validate(raw, &registry, &DefaultsSection::default()).unwrap();
+    let batch = validate_plain(raw, &registry, &DefaultsSection::default()).unwrap();
     let store = Store::in_memory().unwrap();
     let (run, dir) =
         create_run(&store, &batch, out.path(), "interactive", "running", None).unwrap();
@@ -102,8 +102,8 @@ async fn items_reach_the_jobs_channel_and_the_budget_holds() {
     assert_eq!((summary.done, summary.state.as_str()), (4, "done"));
     assert_eq!(
         std::fs::read_dir(&dir).unwrap().count(),
-        9,
-        "4 images, 4 sidecars, manifest"
+        10,
+        "4 images, 4 sidecars, manifest and its lock file"
     );
     handle.shutdown().await;
 }

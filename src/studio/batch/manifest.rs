@@ -1,8 +1,10 @@
 //! `manifest.json` in a run folder: every item → its file, status, cost and error, plus the
 //! review marks. Built from the store and written atomically; marks already in the file
-//! are kept when the run rewrites it.
+//! are kept when the run rewrites it. Every read-modify-write (a run's rewrite, a review
+//! mark) holds an exclusive lock on `manifest.json.lock`, so neither loses the other's change.
 
 use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -13,6 +15,42 @@ use crate::studio::output::{OutputError, sidecar_path, write_atomic};
 
 /// The manifest's file name inside a run folder.
 pub const MANIFEST: &str = "manifest.json";
+
+/// The lock file beside the manifest. It stays in the folder: removing a lock file that
+/// another process may be waiting on would let two writers in at once.
+pub const MANIFEST_LOCK: &str = "manifest.json.lock";
+
+/// An exclusive advisory lock on a folder's manifest, held until dropped.
+#[derive(Debug)]
+pub struct ManifestLock {
+    file: File,
+}
+
+impl ManifestLock {
+    /// Waits for, then takes, the lock of `dir`'s manifest.
+    pub fn acquire(dir: &Path) -> Result<Self, OutputError> {
+        let path = dir.join(MANIFEST_LOCK);
+        let fail = |e: std::io::Error| OutputError {
+            path: path.clone(),
+            message: format!("cannot lock the manifest: {e}"),
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(fail)?;
+        file.lock().map_err(fail)?;
+        Ok(Self { file })
+    }
+}
+
+impl Drop for ManifestLock {
+    fn drop(&mut self) {
+        // Closing the file would release the lock too; unlocking says so.
+        let _ = self.file.unlock();
+    }
+}
 
 /// A review mark on an item.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -151,7 +189,7 @@ impl Manifest {
                             serde_json::json!({
                                 "model": i.model, "aspect": i.aspect, "size": i.size, "seed": i.seed,
                                 "thinking": i.thinking, "grounding": i.grounding, "with": i.with,
-                                "refs": i.refs,
+                                "refs": i.refs, "preset": i.preset,
                             })
                         })
                         .unwrap_or_default(),
@@ -194,8 +232,10 @@ impl Manifest {
         Ok(path)
     }
 
-    /// Writes the manifest, keeping marks that the file on disk already holds.
+    /// Writes the manifest, keeping marks that the file on disk already holds; the read
+    /// and the write happen under the manifest's lock.
     pub fn write_keeping_marks(mut self, dir: &Path) -> Result<PathBuf, OutputError> {
+        let _lock = ManifestLock::acquire(dir)?;
         if let Ok(existing) = Self::read(dir) {
             type Marks = (Option<Mark>, BTreeMap<String, Mark>);
             let marks: HashMap<(usize, String), Marks> = existing
@@ -211,6 +251,24 @@ impl Manifest {
             }
         }
         self.write(dir)
+    }
+
+    /// Reads `dir`'s manifest (or `missing()` when it has none), applies `change` and writes
+    /// the result, all under the manifest's lock; nothing is written when `change` fails.
+    pub fn update<T>(
+        dir: &Path,
+        missing: impl FnOnce() -> Self,
+        change: impl FnOnce(&mut Self) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let _lock = ManifestLock::acquire(dir).map_err(|e| e.to_string())?;
+        let mut manifest = if dir.join(MANIFEST).exists() {
+            Self::read(dir)?
+        } else {
+            missing()
+        };
+        let result = change(&mut manifest)?;
+        manifest.write(dir).map_err(|e| e.to_string())?;
+        Ok(result)
     }
 
     /// Sets (or clears) the mark of image `file`; true if an item holds it.
@@ -299,7 +357,51 @@ mod tests {
         assert_eq!(back.items[0].mark, Some(Mark::Star));
         let text = std::fs::read_to_string(dir.path().join(MANIFEST)).unwrap();
         assert!(text.contains("\"mark\": \"star\""), "{text}");
-        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
-        assert_eq!(names.len(), 1, "no temp files left");
+        let mut names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .collect();
+        names.sort();
+        assert_eq!(names, [MANIFEST, MANIFEST_LOCK], "no temp files left");
+    }
+
+    #[test]
+    fn updates_write_nothing_when_the_change_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        Manifest::from_store(&run(), &[row("done")])
+            .write(dir.path())
+            .unwrap();
+        let before = std::fs::read(dir.path().join(MANIFEST)).unwrap();
+        let refused = Manifest::update(
+            dir.path(),
+            || unreachable!("the manifest exists"),
+            |m| {
+                if m.set_mark("nope.png", Some(Mark::Keep)) {
+                    Ok(())
+                } else {
+                    Err("nope.png is not in the manifest".to_string())
+                }
+            },
+        );
+        assert!(refused.is_err());
+        assert_eq!(std::fs::read(dir.path().join(MANIFEST)).unwrap(), before);
+        let marked = Manifest::update(
+            dir.path(),
+            || unreachable!("the manifest exists"),
+            |m| Ok(m.set_mark("001_fox.png", Some(Mark::Keep))),
+        );
+        assert_eq!(marked, Ok(true));
+        let back = Manifest::read(dir.path()).unwrap();
+        assert_eq!(back.mark_of("001_fox.png"), Some(Mark::Keep));
+    }
+
+    #[test]
+    fn the_lock_is_exclusive_until_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let held = ManifestLock::acquire(dir.path()).unwrap();
+        let other = File::open(dir.path().join(MANIFEST_LOCK)).unwrap();
+        assert!(other.try_lock().is_err(), "a second holder was let in");
+        drop(held);
+        assert!(other.try_lock().is_ok(), "dropping released the lock");
     }
 }

@@ -143,6 +143,7 @@ pub fn expand(matrix: &RawMatrix) -> Result<Vec<(RawItem, String)>, String> {
         let item = RawItem {
             prompt: Some(render(&prompt, &values)),
             key: Some(key),
+            preset: matrix.preset.clone(),
             model: matrix.model.clone(),
             aspect: matrix.aspect.clone(),
             size: matrix.size.clone(),

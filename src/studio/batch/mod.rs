@@ -5,6 +5,7 @@ mod anchors;
 pub mod error;
 pub mod file;
 pub mod interactive;
+mod item;
 pub mod manifest;
 pub mod matrix;
 pub mod plan;
@@ -12,6 +13,7 @@ pub mod queue;
 pub mod remote;
 pub mod rerun;
 pub mod results;
+pub mod settings;
 pub mod validate;
 
 #[cfg(test)]
@@ -19,8 +21,10 @@ mod file_tests;
 #[cfg(test)]
 mod lane_tests;
 #[cfg(test)]
+mod settings_tests;
+#[cfg(test)]
 mod tests;
 
 pub use error::{BatchError, BatchIssue};
 pub use plan::{BatchPlan, plan};
-pub use validate::{Batch, BatchItem, load};
+pub use validate::{Batch, BatchItem, Checks, load};

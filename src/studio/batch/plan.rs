@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::validate::Batch;
+use super::validate::{Batch, BatchItem};
 use crate::models::{Lane, Registry};
 
 /// Items of one model and size.
@@ -44,6 +44,8 @@ pub struct BatchPlan {
     pub estimated_seconds: f64,
     /// Breakdown by model and size.
     pub groups: Vec<PlanGroup>,
+    /// Every item with its settings resolved, as it will be sent.
+    pub item_settings: Vec<BatchItem>,
 }
 
 /// Plans `batch` at `rpm` requests per minute with `concurrency` in flight.
@@ -82,6 +84,7 @@ pub fn plan(batch: &Batch, registry: &Registry, rpm: u32, concurrency: usize) ->
         concurrency: concurrency.max(1),
         estimated_seconds: rate_bound(batch.items.len(), rpm).as_secs_f64(),
         groups,
+        item_settings: batch.items.clone(),
     }
 }
 

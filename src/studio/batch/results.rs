@@ -252,6 +252,8 @@ impl Saver<'_> {
                     "thinking": item.thinking,
                     "grounding": item.grounding,
                     "references": item.refs,
+                    "safety_settings": item.safety,
+                    "preset": item.preset,
                     "response_id": outcome.response_id,
                     "model_version": outcome.model_version,
                     "finish_reason": outcome.finish_reason.as_ref().map(|r| r.to_string()),
@@ -351,6 +353,7 @@ mod tests {
             with: vec![],
             refs: vec![],
             safety: vec![],
+            preset: None,
         }
     }
 

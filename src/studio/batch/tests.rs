@@ -2,16 +2,33 @@
 
 use std::path::Path;
 
-use super::file::{Format, parse};
+use super::file::{Format, RawBatch, parse};
 use super::validate::validate;
 use super::*;
 use crate::config::DefaultsSection;
 use crate::models::Registry;
+use crate::studio::preset::PresetBook;
+
+/// Validates with no presets and no roster.
+pub(super) fn validate_plain(
+    raw: RawBatch,
+    registry: &Registry,
+    config: &DefaultsSection,
+) -> Result<Batch, BatchError> {
+    let presets = PresetBook::default();
+    let checks = Checks {
+        registry,
+        config,
+        presets: &presets,
+        anchors: None,
+    };
+    validate(raw, &checks)
+}
 
 fn check(text: &str) -> Result<Batch, BatchError> {
     let registry = Registry::shipped().unwrap();
     let raw = parse(Path::new("b.toml"), text, Format::Toml)?;
-    validate(raw, &registry, &DefaultsSection::default())
+    validate_plain(raw, &registry, &DefaultsSection::default())
 }
 
 #[test]
@@ -173,11 +190,11 @@ fn refs_resolve_against_the_file_and_must_be_images() {
     let text = "[[item]]\nprompt = \"x\"\nrefs = [\"ref.png\"]\n[[item]]\nprompt = \"y\"\nrefs = [\"notes.txt\", \"missing.png\"]\n";
     let registry = Registry::shipped().unwrap();
     let raw = parse(&file, text, Format::Toml).unwrap();
-    let err = validate(raw, &registry, &DefaultsSection::default()).unwrap_err();
+    let err = validate_plain(raw, &registry, &DefaultsSection::default()).unwrap_err();
     assert_eq!(err.issues.len(), 2, "{err}");
     assert!(err.to_string().contains("missing.png"));
     let ok = "[[item]]\nprompt = \"x\"\nrefs = [\"ref.png\"]\n";
-    let batch = validate(
+    let batch = validate_plain(
         parse(&file, ok, Format::Toml).unwrap(),
         &registry,
         &DefaultsSection::default(),
@@ -206,7 +223,7 @@ fn jsonl_is_validated_like_toml() {
     let registry = Registry::shipped().unwrap();
     let text = "{\"prompt\": \"a\", \"size\": \"2K\"}\n{\"prompt\": \"b\", \"seed\": -4}\n";
     let raw = parse(Path::new("b.jsonl"), text, Format::Jsonl).unwrap();
-    let err = validate(raw, &registry, &DefaultsSection::default())
+    let err = validate_plain(raw, &registry, &DefaultsSection::default())
         .unwrap_err()
         .to_string();
     assert!(err.contains("b.jsonl:2: item 2 (b), field `seed`"), "{err}");
@@ -221,7 +238,7 @@ fn config_defaults_come_last_and_plans_price_both_lanes() {
     };
     let text = "[[item]]\nprompt = \"a\"\n[[item]]\nprompt = \"b\"\nsize = \"1K\"\n[[item]]\nprompt = \"c\"\nmodel = \"nano-banana-pro\"\nsize = \"1K\"\n";
     let raw = parse(Path::new("b.toml"), text, Format::Toml).unwrap();
-    let batch = validate(raw, &registry, &config).unwrap();
+    let batch = validate_plain(raw, &registry, &config).unwrap();
     assert_eq!(batch.items[0].size, "4K");
     let p = plan(&batch, &registry, 600, 4);
     assert_eq!((p.items, p.images, p.groups.len()), (3, 3, 3));

@@ -1,113 +1,28 @@
 //! Checking every item of a batch file against the registry before anything runs, and
-//! resolving defaults (item → file `[defaults]` → config `[defaults]` → registry).
+//! resolving its settings (item → item's preset → file `[defaults]` → their preset →
+//! config `[defaults]` → registry; see `settings`).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use super::anchors::{check_anchors, check_budget, roster_anchors};
 use super::error::{BatchError, BatchIssue};
 use super::file::{Origin, RawBatch, RawItem};
-use crate::api::wire::SafetySetting;
+pub use super::item::BatchItem;
+use super::settings::{ItemSettings, SettingIssue, SharedLayers, Source, resolve};
 use crate::config::DefaultsSection;
 use crate::imaging;
-use crate::models::{Lane, ModelSpec, Registry};
-use crate::store::Store;
-use crate::studio::StudioError;
-use crate::studio::compose::Subject;
+use crate::models::{ModelSpec, Registry};
 use crate::studio::output::slug;
-use crate::studio::roster::{Anchor, Roster};
-use crate::studio::seed::SeedMode;
-use crate::studio::shot::subjects_named;
-use crate::studio::spec::{GenerateSpec, Grounding};
+use crate::studio::preset::{Field, PresetBook, SettingsLayer};
+use crate::studio::roster::Anchor;
+use crate::studio::spec::Grounding;
 
 /// Longest item key.
 pub const MAX_KEY_LEN: usize = 64;
 
 /// Longest key derived from a prompt.
 const DERIVED_KEY_LEN: usize = 32;
-
-/// One item, validated and fully resolved: what is queued and sent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BatchItem {
-    /// 1-based position in the file (matrix items after `[[item]]`s).
-    pub index: usize,
-    /// Unique key: output names and Batch API metadata.
-    pub key: String,
-    /// The prompt.
-    pub prompt: String,
-    /// Canonical model id.
-    pub model: String,
-    /// Aspect ratio (None: the model's default).
-    pub aspect: Option<String>,
-    /// Size name.
-    pub size: String,
-    /// Seed, resolved once so a resumed run sends the same request.
-    pub seed: i64,
-    /// Thinking level.
-    pub thinking: Option<String>,
-    /// Grounding.
-    pub grounding: Grounding,
-    /// Anchor names from the roster, put in shot with their reference images.
-    #[serde(default)]
-    pub with: Vec<String>,
-    /// Reference images, absolute.
-    #[serde(default)]
-    pub refs: Vec<PathBuf>,
-    /// Safety thresholds (from the config's `[defaults] safety`).
-    #[serde(default)]
-    pub safety: Vec<SafetySetting>,
-}
-
-impl BatchItem {
-    /// `NNN_<key>`, zero-padded to `width` digits.
-    pub fn file_stem(&self, width: usize) -> String {
-        format!("{:0width$}_{}", self.index, self.key)
-    }
-
-    /// The engine request for this item, writing into `out_dir`, with `subjects` in shot.
-    pub fn to_spec(&self, out_dir: &Path, subjects: Vec<Subject>) -> GenerateSpec {
-        GenerateSpec {
-            prompt: self.prompt.clone(),
-            model: Some(self.model.clone()),
-            aspect: self.aspect.clone(),
-            size: Some(self.size.clone()),
-            seed: Some(self.seed),
-            seed_mode: SeedMode::Fixed,
-            safety: self.safety.clone(),
-            preset: None,
-            refs: self.refs.clone(),
-            thinking: self.thinking.clone(),
-            grounding: self.grounding,
-            count: 1,
-            out_dir: out_dir.to_path_buf(),
-            subjects,
-        }
-    }
-
-    /// The engine request, with the `with` anchors read from the roster in `store`.
-    pub fn spec_with_roster(
-        &self,
-        out_dir: &Path,
-        store: &Store,
-    ) -> Result<GenerateSpec, StudioError> {
-        let subjects = if self.with.is_empty() {
-            Vec::new()
-        } else {
-            subjects_named(&Roster::new(store.clone()), &self.with)?
-        };
-        Ok(self.to_spec(out_dir, subjects))
-    }
-
-    /// List price of this item's image on `lane`.
-    pub fn price(&self, registry: &Registry, lane: Lane) -> f64 {
-        registry
-            .resolve(&self.model)
-            .map(|m| m.image_price(Some(&self.size), lane))
-            .unwrap_or(0.0)
-    }
-}
 
 /// A validated batch file.
 #[derive(Debug, Clone)]
@@ -130,35 +45,30 @@ pub fn index_width(count: usize) -> usize {
     count.to_string().len().max(3)
 }
 
-/// Reads, parses and validates a batch file against the registry and the roster (`anchors`;
-/// `None` skips the roster check); any problem refuses the whole file.
-pub fn load(
-    path: &Path,
-    registry: &Registry,
-    config: &DefaultsSection,
-    anchors: Option<&[Anchor]>,
-) -> Result<Batch, BatchError> {
+/// What a batch file is checked and resolved against.
+#[derive(Debug, Clone, Copy)]
+pub struct Checks<'a> {
+    /// Models, ratios, sizes.
+    pub registry: &'a Registry,
+    /// The config's `[defaults]`, the lowest layer.
+    pub config: &'a DefaultsSection,
+    /// Presets items and `[defaults]` may name.
+    pub presets: &'a PresetBook,
+    /// The roster `with` names are checked against (`None` skips that check).
+    pub anchors: Option<&'a [Anchor]>,
+}
+
+/// Reads, parses and validates a batch file; any problem refuses the whole file.
+pub fn load(path: &Path, checks: &Checks) -> Result<Batch, BatchError> {
     let raw = super::file::read(path)?;
-    validate_with_roster(raw, registry, config, anchors)
+    validate(raw, checks)
 }
 
-/// Validates a parsed file without a roster check, collecting every problem.
-pub fn validate(
-    raw: RawBatch,
-    registry: &Registry,
-    config: &DefaultsSection,
-) -> Result<Batch, BatchError> {
-    validate_with_roster(raw, registry, config, None)
-}
-
-/// Validates a parsed file, `with` names checked against `anchors` when given.
-pub fn validate_with_roster(
-    raw: RawBatch,
-    registry: &Registry,
-    config: &DefaultsSection,
-    anchors: Option<&[Anchor]>,
-) -> Result<Batch, BatchError> {
+/// Validates a parsed file, collecting every problem.
+pub fn validate(raw: RawBatch, checks: &Checks) -> Result<Batch, BatchError> {
     let mut issues = Vec::new();
+    let (shared, shared_issues) = shared_layers(&raw, checks);
+    issues.extend(shared_issues);
     let mut checked_refs: HashMap<PathBuf, Option<String>> = HashMap::new();
     let explicit: Vec<Option<String>> = raw.items.iter().map(|(i, _)| i.key.clone()).collect();
     let mut keys = KeyBook::default();
@@ -172,12 +82,10 @@ pub fn validate_with_roster(
             issues: &mut issues,
         };
         let key = keys.take(item, &explicit, &mut ctx);
-        let checks = Checks {
-            registry,
-            config,
-            anchors,
-        };
-        if let Some(resolved) = validate_item(item, key, &mut ctx, &checks, &mut checked_refs) {
+        let settings = resolve_reporting(item, &shared, checks.presets, &mut ctx);
+        if let Some(resolved) =
+            validate_item(item, key, &settings, &mut ctx, checks, &mut checked_refs)
+        {
             items.push(resolved);
         }
     }
@@ -186,6 +94,64 @@ pub fn validate_with_roster(
     }
     let path = std::path::absolute(&raw.path).unwrap_or(raw.path);
     Ok(Batch { path, items })
+}
+
+/// Every item's settings stacked, without the registry's checks (for advice such as
+/// `peel lint`); an unknown preset or unreadable value refuses the file as `validate` does.
+pub fn resolve_settings(raw: &RawBatch, checks: &Checks) -> Result<Vec<ItemSettings>, BatchError> {
+    let (shared, mut issues) = shared_layers(raw, checks);
+    let mut resolved = Vec::with_capacity(raw.items.len());
+    for (n, (item, origin)) in raw.items.iter().enumerate() {
+        let mut ctx = ItemCtx {
+            index: n + 1,
+            key: item.key.clone(),
+            origin,
+            raw,
+            issues: &mut issues,
+        };
+        resolved.push(resolve_reporting(item, &shared, checks.presets, &mut ctx));
+    }
+    if issues.is_empty() {
+        Ok(resolved)
+    } else {
+        Err(BatchError::new(&raw.path, issues))
+    }
+}
+
+/// The item's settings; problems (an unknown preset, say) go into `ctx`.
+fn resolve_reporting(
+    item: &RawItem,
+    shared: &SharedLayers,
+    presets: &PresetBook,
+    ctx: &mut ItemCtx,
+) -> ItemSettings {
+    let (settings, problems) = resolve(item, shared, presets);
+    for issue in problems {
+        ctx.fail(issue.field, &issue.source, issue.message);
+    }
+    settings
+}
+
+/// The layers every item shares; problems in them are reported once, at `[defaults]`.
+fn shared_layers(raw: &RawBatch, checks: &Checks) -> (SharedLayers, Vec<BatchIssue>) {
+    let mut issues = Vec::new();
+    let config = SettingsLayer::from_defaults(checks.config).unwrap_or_else(|e| {
+        issues.push(BatchIssue::file(format!(
+            "{e}; fix the config file (`peel config path`)"
+        )));
+        SettingsLayer::default()
+    });
+    let (shared, problems) = SharedLayers::new(&raw.defaults, checks.presets, config);
+    issues.extend(problems.into_iter().map(|p| defaults_issue(raw, p)));
+    (shared, issues)
+}
+
+fn defaults_issue(raw: &RawBatch, issue: SettingIssue) -> BatchIssue {
+    BatchIssue::at(
+        raw.default_lines.get(issue.field).copied(),
+        issue.field,
+        format!("in [defaults]: {}", issue.message),
+    )
 }
 
 pub(super) struct ItemCtx<'a> {
@@ -197,18 +163,28 @@ pub(super) struct ItemCtx<'a> {
 }
 
 impl ItemCtx<'_> {
-    /// Records a problem with `field`; a value that came from `[defaults]` points there.
-    pub(super) fn fail(&mut self, field: &str, from_default: bool, message: impl Into<String>) {
+    /// Records a problem with `field`, pointing at the line of the layer that set it.
+    pub(super) fn fail(&mut self, field: &str, source: &Source, message: impl Into<String>) {
         let mut message = message.into();
-        let line = if from_default {
-            message.push_str(" (value from [defaults])");
-            self.raw
-                .default_lines
-                .get(field)
-                .copied()
-                .or(self.origin.line)
-        } else {
-            self.origin.line_of(field)
+        let default_line = |name: &str| self.raw.default_lines.get(name).copied();
+        let line = match source {
+            Source::Item => self.origin.line_of(field),
+            Source::ItemPreset(name) => {
+                message.push_str(&format!(" (value from preset '{name}')"));
+                self.origin.line_of("preset")
+            }
+            Source::Defaults => {
+                message.push_str(" (value from [defaults])");
+                default_line(field).or(self.origin.line)
+            }
+            Source::DefaultsPreset(name) => {
+                message.push_str(&format!(" (value from preset '{name}' in [defaults])"));
+                default_line("preset").or(self.origin.line)
+            }
+            Source::Config => {
+                message.push_str(" (value from the config's [defaults])");
+                self.origin.line
+            }
         };
         if let Some(combination) = &self.origin.combination {
             message.push_str(&format!(" [matrix: {combination}]"));
@@ -232,11 +208,11 @@ impl KeyBook {
     fn take(&mut self, item: &RawItem, explicit: &[Option<String>], ctx: &mut ItemCtx) -> String {
         if let Some(key) = &item.key {
             if let Err(why) = check_key(key) {
-                ctx.fail("key", false, why);
+                ctx.fail("key", &Source::Item, why);
             } else if !self.used.insert(key.clone()) {
                 ctx.fail(
                     "key",
-                    false,
+                    &Source::Item,
                     format!("key '{key}' is used by an earlier item; keys must be unique"),
                 );
             }
@@ -279,23 +255,17 @@ pub fn check_key(key: &str) -> Result<(), String> {
     }
 }
 
-/// What items are checked against.
-struct Checks<'a> {
-    registry: &'a Registry,
-    config: &'a DefaultsSection,
-    anchors: Option<&'a [Anchor]>,
-}
-
 fn validate_item(
     item: &RawItem,
     key: String,
+    resolved: &ItemSettings,
     ctx: &mut ItemCtx,
     checks: &Checks,
     checked_refs: &mut HashMap<PathBuf, Option<String>>,
 ) -> Option<BatchItem> {
-    let (registry, config) = (checks.registry, checks.config);
     let before = ctx.issues.len();
-    let d = &ctx.raw.defaults;
+    let settings = &resolved.settings;
+    let source = |field: Field| resolved.source(field);
     let prompt = item.prompt.as_deref().map(str::trim).unwrap_or("");
     if prompt.is_empty() {
         let why = if item.prompt.is_none() {
@@ -303,23 +273,22 @@ fn validate_item(
         } else {
             "the prompt is empty; say what the image should show"
         };
-        ctx.fail("prompt", false, why);
+        ctx.fail("prompt", &Source::Item, why);
     }
-    let (model_name, model_default) = pick(&item.model, &d.model, &config.model);
-    let model: &ModelSpec = match model_name {
-        Some(name) => match registry.resolve(&name) {
+    let model: &ModelSpec = match &settings.model {
+        Some(name) => match checks.registry.resolve(name) {
             Ok(m) => m,
             Err(e) => {
-                ctx.fail("model", model_default, e.to_string());
+                ctx.fail("model", &source(Field::Model), e.to_string());
                 return None;
             }
         },
-        None => registry.default_spec(),
+        None => checks.registry.default_spec(),
     };
     if prompt.len() > model.prompt_char_limit() {
         ctx.fail(
             "prompt",
-            false,
+            &Source::Item,
             format!(
                 "the prompt is {} characters; {} takes about {} at most",
                 prompt.len(),
@@ -328,52 +297,42 @@ fn validate_item(
             ),
         );
     }
-    let (aspect, aspect_default) = pick(&item.aspect, &d.aspect, &config.aspect);
+    let aspect = settings.aspect.clone();
     if let Some(a) = &aspect
         && let Err(e) = model.check_aspect(a)
     {
-        ctx.fail("aspect", aspect_default, e.to_string());
+        ctx.fail("aspect", &source(Field::Aspect), e.to_string());
     }
-    let (size, size_default) = pick(&item.size, &d.size, &config.size);
-    let size = match size {
-        Some(s) => match model.size(&s) {
+    let size = match &settings.size {
+        Some(s) => match model.size(s) {
             Ok(spec) => spec.name.clone(),
             Err(e) => {
-                ctx.fail("size", size_default, e.to_string());
-                s
+                ctx.fail("size", &source(Field::Size), e.to_string());
+                s.clone()
             }
         },
         None => model.default_size.clone(),
     };
-    let (thinking, thinking_default) = pick(&item.thinking, &d.thinking, &config.thinking);
-    let thinking = thinking.map(|t| t.to_ascii_lowercase());
+    let thinking = settings.thinking.as_deref().map(str::to_ascii_lowercase);
     if let Some(t) = &thinking
         && let Err(e) = model.check_thinking(t)
     {
-        ctx.fail("thinking", thinking_default, e.to_string());
+        ctx.fail("thinking", &source(Field::Thinking), e.to_string());
     }
-    let (grounding, grounding_default) = pick(&item.grounding, &d.grounding, &config.grounding);
-    let grounding = match grounding.as_deref().map(Grounding::parse).transpose() {
-        Ok(g) => g.unwrap_or_default(),
-        Err(e) => {
-            ctx.fail("grounding", grounding_default, e.to_string());
-            Grounding::Off
-        }
-    };
+    let grounding = settings.grounding.unwrap_or_default();
     let grounding_check = match grounding {
         Grounding::Off => Ok(()),
         Grounding::Web => model.check_grounding("web"),
         Grounding::Image => model.check_grounding("image"),
     };
     if let Err(e) = grounding_check {
-        ctx.fail("grounding", grounding_default, e.to_string());
+        ctx.fail("grounding", &source(Field::Grounding), e.to_string());
     }
-    let seed_default = item.seed.is_none() && d.seed.is_some();
-    let seed = match item.seed.or(d.seed) {
+    let seed = match settings.seed {
         Some(s) if !(0..=i32::MAX as i64).contains(&s) => {
             ctx.fail(
                 "seed",
-                seed_default,
+                &source(Field::Seed),
                 format!("seed {s} is out of range; use 0 to {}", i32::MAX),
             );
             0
@@ -381,19 +340,18 @@ fn validate_item(
         Some(s) => s,
         None => rand::random_range(0..i32::MAX as i64),
     };
-    let with_default = item.with.is_none() && d.with.is_some();
-    let with = item
-        .with
-        .clone()
-        .or_else(|| d.with.clone())
-        .unwrap_or_default();
-    check_anchors(&with, with_default, ctx);
-    let in_shot = roster_anchors(&with, with_default, checks.anchors, ctx);
-    let refs_default = item.refs.is_none() && d.refs.is_some();
+    let with = settings.with.clone().unwrap_or_default();
+    let with_source = source(Field::With);
+    check_anchors(&with, &with_source, ctx);
+    let in_shot = roster_anchors(&with, &with_source, checks.anchors, ctx);
+    let refs_source = match (&item.refs, &ctx.raw.defaults.refs) {
+        (None, Some(_)) => Source::Defaults,
+        _ => Source::Item,
+    };
     let refs: Vec<PathBuf> = item
         .refs
         .as_ref()
-        .or(d.refs.as_ref())
+        .or(ctx.raw.defaults.refs.as_ref())
         .map(|list| {
             list.iter()
                 .map(|r| resolve_ref(&ctx.raw.base_dir, r))
@@ -407,12 +365,13 @@ fn validate_item(
         if let Some(reason) = verdict.clone() {
             ctx.fail(
                 "refs",
-                refs_default,
+                &refs_source,
                 format!("reference image {}: {reason}", path.display()),
             );
         }
     }
-    check_budget(model, &refs, &with, in_shot.as_deref(), refs_default, ctx);
+    let sources = (&with_source, &refs_source);
+    check_budget(model, &refs, &with, in_shot.as_deref(), sources, ctx);
     if ctx.issues.len() > before {
         return None;
     }
@@ -428,22 +387,9 @@ fn validate_item(
         grounding,
         with,
         refs,
-        safety: config.safety.to_settings(),
+        safety: settings.safety.to_settings(),
+        preset: resolved.preset.clone(),
     })
-}
-
-/// The first value set: the item's, the file's default, the config's. The flag says
-/// whether it came from the file's `[defaults]` (for error locations).
-fn pick(
-    item: &Option<String>,
-    file: &Option<String>,
-    config: &Option<String>,
-) -> (Option<String>, bool) {
-    match (item, file) {
-        (Some(v), _) => (Some(v.clone()), false),
-        (None, Some(v)) => (Some(v.clone()), true),
-        (None, None) => (config.clone(), false),
-    }
 }
 
 fn resolve_ref(base: &Path, name: &str) -> PathBuf {

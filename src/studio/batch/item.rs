@@ -1,0 +1,99 @@
+//! One batch item as validated and resolved: what is queued, stored, sent and planned.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::api::wire::SafetySetting;
+use crate::models::{Lane, Registry};
+use crate::store::Store;
+use crate::studio::StudioError;
+use crate::studio::compose::Subject;
+use crate::studio::roster::Roster;
+use crate::studio::seed::SeedMode;
+use crate::studio::shot::subjects_named;
+use crate::studio::spec::{GenerateSpec, Grounding};
+
+/// One item, validated and fully resolved: what is queued and sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BatchItem {
+    /// 1-based position in the file (matrix items after `[[item]]`s).
+    pub index: usize,
+    /// Unique key: output names and Batch API metadata.
+    pub key: String,
+    /// The prompt.
+    pub prompt: String,
+    /// Canonical model id.
+    pub model: String,
+    /// Aspect ratio (None: the model's default).
+    pub aspect: Option<String>,
+    /// Size name.
+    pub size: String,
+    /// Seed, resolved once so a resumed run sends the same request.
+    pub seed: i64,
+    /// Thinking level.
+    pub thinking: Option<String>,
+    /// Grounding.
+    pub grounding: Grounding,
+    /// Anchor names from the roster, put in shot with their reference images.
+    #[serde(default)]
+    pub with: Vec<String>,
+    /// Reference images, absolute.
+    #[serde(default)]
+    pub refs: Vec<PathBuf>,
+    /// Safety thresholds (from a preset and the config's `[defaults] safety`).
+    #[serde(default)]
+    pub safety: Vec<SafetySetting>,
+    /// The preset in force (the item's, else the file `[defaults]`'s), recorded in sidecars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
+}
+
+impl BatchItem {
+    /// `NNN_<key>`, zero-padded to `width` digits.
+    pub fn file_stem(&self, width: usize) -> String {
+        format!("{:0width$}_{}", self.index, self.key)
+    }
+
+    /// The engine request for this item, writing into `out_dir`, with `subjects` in shot.
+    pub fn to_spec(&self, out_dir: &Path, subjects: Vec<Subject>) -> GenerateSpec {
+        GenerateSpec {
+            prompt: self.prompt.clone(),
+            model: Some(self.model.clone()),
+            aspect: self.aspect.clone(),
+            size: Some(self.size.clone()),
+            seed: Some(self.seed),
+            seed_mode: SeedMode::Fixed,
+            safety: self.safety.clone(),
+            preset: self.preset.clone(),
+            refs: self.refs.clone(),
+            thinking: self.thinking.clone(),
+            grounding: self.grounding,
+            count: 1,
+            out_dir: out_dir.to_path_buf(),
+            subjects,
+        }
+    }
+
+    /// The engine request, with the `with` anchors read from the roster in `store`.
+    pub fn spec_with_roster(
+        &self,
+        out_dir: &Path,
+        store: &Store,
+    ) -> Result<GenerateSpec, StudioError> {
+        let subjects = if self.with.is_empty() {
+            Vec::new()
+        } else {
+            subjects_named(&Roster::new(store.clone()), &self.with)?
+        };
+        Ok(self.to_spec(out_dir, subjects))
+    }
+
+    /// List price of this item's image on `lane`.
+    pub fn price(&self, registry: &Registry, lane: Lane) -> f64 {
+        registry
+            .resolve(&self.model)
+            .map(|m| m.image_price(Some(&self.size), lane))
+            .unwrap_or(0.0)
+    }
+}
