@@ -9,7 +9,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::effects::Outcome;
 use super::msg::Msg;
-use crate::config::DefaultsSection;
+use crate::config::Config;
+use crate::studio::batch::validate::Checks;
+use crate::studio::preset::{PresetBook, find_project_file};
 use crate::review::{RerunDone, ReviewOptions};
 use crate::studio::Roster;
 use crate::studio::batch::interactive::{self, InteractiveLane, LaneOptions};
@@ -22,8 +24,13 @@ use crate::studio::batch::{self, Batch};
 pub struct BatchSetup {
     /// The lane (its `forward` is set per run).
     pub lane: InteractiveLane,
-    /// `[defaults]` items fall back on.
-    pub defaults: DefaultsSection,
+    /// The config: `[defaults]` items fall back on, and the user's presets.
+    pub config: Config,
+    /// The user's config file (named in preset errors).
+    pub config_file: PathBuf,
+    /// The working directory, where a project `peel.toml` is looked for when the batch
+    /// file's folder has none.
+    pub cwd: Option<PathBuf>,
     /// Where run folders are made.
     pub out_parent: PathBuf,
     /// Run locks (so `peel batch resume` cannot run the same run twice).
@@ -39,8 +46,20 @@ impl BatchSetup {
         let anchors = Roster::new(self.lane.store.clone())
             .list()
             .map_err(|e| e.to_string())?;
-        batch::load(file, &self.lane.registry, &self.defaults, Some(&anchors))
-            .map_err(|e| e.to_string())
+        let near_file = std::path::absolute(file)
+            .ok()
+            .and_then(|f| f.parent().map(Path::to_path_buf))
+            .filter(|dir| find_project_file(dir).is_some());
+        let start = near_file.as_deref().or(self.cwd.as_deref());
+        let presets = PresetBook::load(&self.config, &self.config_file, start)
+            .map_err(|e| e.to_string())?;
+        let checks = Checks {
+            registry: &self.lane.registry,
+            config: &self.config.defaults,
+            presets: &presets,
+            anchors: Some(&anchors),
+        };
+        batch::load(file, &checks).map_err(|e| e.to_string())
     }
 
     /// Checks a batch file and plans it (blocking).

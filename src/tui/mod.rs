@@ -228,7 +228,9 @@ async fn start(cli: &Cli) -> Result<(), String> {
             label: conn.label.clone(),
             forward: None,
         },
-        defaults: settings.config.defaults.clone(),
+        config: settings.config.clone(),
+        config_file: effects.config_file.clone(),
+        cwd: env.cwd.clone(),
         out_parent: settings.output_dir(None),
         locks: settings.paths.data_dir.join("locks"),
         options: crate::studio::batch::interactive::LaneOptions {
