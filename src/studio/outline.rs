@@ -272,7 +272,7 @@ mod tests {
         assert_eq!(
             o.replayed,
             [
-                "turn 1 · you · \"a red fox in fresh snow at golden hour, wide shot\"",
+                "turn 1 · you · \"a red fox in fresh snow at golden hour, wide sh…\"",
                 "turn 1 · model · 1 image · 1 thought part(s) · signature sent back",
             ]
         );

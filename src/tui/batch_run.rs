@@ -10,14 +10,14 @@ use tokio_util::sync::CancellationToken;
 use super::effects::Outcome;
 use super::msg::Msg;
 use crate::config::Config;
-use crate::studio::batch::validate::Checks;
-use crate::studio::preset::{PresetBook, find_project_file};
 use crate::review::{RerunDone, ReviewOptions};
 use crate::studio::Roster;
 use crate::studio::batch::interactive::{self, InteractiveLane, LaneOptions};
 use crate::studio::batch::queue::{self, find_run, lock_run};
 use crate::studio::batch::rerun::rerun;
+use crate::studio::batch::validate::Checks;
 use crate::studio::batch::{self, Batch};
+use crate::studio::preset::{PresetBook, find_project_file};
 
 /// What batch runs from the workbench need.
 #[derive(Clone)]
@@ -51,8 +51,8 @@ impl BatchSetup {
             .and_then(|f| f.parent().map(Path::to_path_buf))
             .filter(|dir| find_project_file(dir).is_some());
         let start = near_file.as_deref().or(self.cwd.as_deref());
-        let presets = PresetBook::load(&self.config, &self.config_file, start)
-            .map_err(|e| e.to_string())?;
+        let presets =
+            PresetBook::load(&self.config, &self.config_file, start).map_err(|e| e.to_string())?;
         let checks = Checks {
             registry: &self.lane.registry,
             config: &self.config.defaults,

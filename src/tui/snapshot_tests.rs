@@ -237,3 +237,110 @@ fn help_open() {
         snapshot("help_open", w, h, help);
     }
 }
+
+fn preset_departing(s: &mut AppState, _: &Path) {
+    use crate::studio::preset::{Preset, PresetSource, SettingsLayer};
+    s.presets = vec![Preset {
+        name: "product-hero".into(),
+        settings: SettingsLayer {
+            model: Some("nano-banana-pro".into()),
+            aspect: Some("4:5".into()),
+            size: Some("2K".into()),
+            ..SettingsLayer::default()
+        },
+        source: PresetSource::Project,
+        file: "peel.toml".into(),
+    }];
+    update(s, key(KeyCode::F(10)));
+    update(s, key(KeyCode::Enter));
+    update(s, key(KeyCode::F(4)));
+    type_text(s, "a ceramic mug on oak, poster that says SALE today, 16:9");
+}
+
+fn request_shown(s: &mut AppState, _: &Path) {
+    use crate::studio::outline::{OutlinePart, PartKind, RequestOutline};
+    type_text(s, "make the sky more orange");
+    let part = |kind, text: &str| OutlinePart {
+        kind,
+        text: text.into(),
+    };
+    let outline = RequestOutline {
+        settings:
+            "gemini-3.1-flash-image · ratio 16:9 · 1K · seed random · thinking auto · search off"
+                .into(),
+        anchors: vec!["Mira".into()],
+        replayed: vec![
+            "turn 1 · you · \"Mira waves from a pier at dawn\" · 1 image".into(),
+            "turn 1 · model · 1 image · 1 thought part(s) · signature sent back".into(),
+        ],
+        parts: vec![
+            part(PartKind::Text, "make the sky more orange"),
+            part(
+                PartKind::Text,
+                "Mira (character): orange puffer jacket, natural hair.",
+            ),
+            part(PartKind::Text, "Image 1 shows Mira (character)."),
+            part(PartKind::Image, "image 1 · image/png · 1.2 MB"),
+            part(PartKind::Text, "consistent subjects: Mira"),
+        ],
+        images: 3,
+        inline_bytes: 3_500_000,
+    };
+    update(s, Msg::Composed(Ok(outline)));
+}
+
+fn batch_running(s: &mut AppState, _: &Path) {
+    use crate::studio::batch::interactive::BatchEvent;
+    update(
+        s,
+        Msg::Batch(BatchEvent::Started {
+            run: 7,
+            dir: "/out/batch_20261121_101500".into(),
+            total: 40,
+            done: 0,
+            recovered: 0,
+            spent_usd: 0.0,
+        }),
+    );
+    for (job, key) in [(11, "fox-red"), (12, "fox-blue"), (13, "owl-dusk")] {
+        update(
+            s,
+            Msg::Batch(BatchEvent::ItemStarted {
+                index: (job - 10) as usize,
+                key: key.into(),
+                job,
+            }),
+        );
+        update(
+            s,
+            Msg::Studio(queued(job, &format!("{key}, watercolor"), 5)),
+        );
+    }
+    update(s, Msg::Studio(StudioEvent::Sending { id: 13, attempt: 1 }));
+    update(
+        s,
+        Msg::Batch(BatchEvent::ItemDone {
+            index: 1,
+            key: "fox-red".into(),
+            files: vec![],
+            cost_usd: 0.067,
+        }),
+    );
+}
+
+#[test]
+fn preset_with_departures_and_prompt_notes() {
+    for (w, h) in SIZES {
+        snapshot("preset_departing", w, h, preset_departing);
+    }
+}
+
+#[test]
+fn request_overlay() {
+    snapshot("request_shown", 120, 40, request_shown);
+}
+
+#[test]
+fn batch_items_in_the_jobs_pane() {
+    snapshot("batch_running", 120, 40, batch_running);
+}
