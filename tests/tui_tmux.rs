@@ -264,3 +264,126 @@ fn two_ctrl_g_make_a_two_turn_edit_session() {
 fn is_png(path: &Path) -> bool {
     std::fs::read(path).is_ok_and(|b| b.starts_with(b"\x89PNG"))
 }
+
+#[test]
+fn a_batch_file_runs_into_the_jobs_pane_and_opens_in_review() {
+    let (tmux, root, out) = start("batch");
+    let file = root.path().join("shots.toml");
+    std::fs::write(
+        &file,
+        "[defaults]\nsize = \"1K\"\n\n[[item]]\nkey = \"fox\"\nprompt = \"a red fox in fresh snow\"\n\n\
+         [[item]]\nkey = \"owl\"\nprompt = \"a snowy owl at dusk\"\n\n\
+         [[item]]\nkey = \"hare\"\nprompt = \"a hare on a frozen field\"\n",
+    )
+    .expect("batch file");
+    tmux.wait_for("the workbench", |s| {
+        s.contains("Prompt") && s.contains("Preview")
+    });
+    tmux.send(&["C-o"]);
+    tmux.wait_for("the batch form", |s| s.contains("Run a batch file"));
+    tmux.send(&["-l", &file.display().to_string()]);
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("the plan", |s| s.contains("3 (3 images)"));
+    assert!(screen.contains("Enter: run it"), "{screen}");
+    tmux.send(&["Enter"]);
+    let screen = tmux.wait_for("the finished run in the Jobs pane", |s| {
+        s.contains("batch 1 · 3/3") && s.contains("· done")
+    });
+    for tag in ["[1·fox]", "[2·owl]", "[3·hare]"] {
+        assert!(screen.contains(tag), "{tag} missing:\n{screen}");
+    }
+    let run_dir = std::fs::read_dir(&out)
+        .expect("output dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .expect("a run folder");
+    for name in [
+        "001_fox.png",
+        "002_owl.png",
+        "003_hare.png",
+        "manifest.json",
+    ] {
+        assert!(
+            run_dir.join(name).is_file(),
+            "{name} in {}",
+            run_dir.display()
+        );
+    }
+
+    tmux.send(&["Tab"]);
+    tmux.send(&["R"]);
+    tmux.wait_for("the review grid", |s| {
+        s.contains("review ·") && s.contains("001_fox.png")
+    });
+    tmux.send(&["y"]);
+    tmux.wait_for("the mark", |s| s.contains("✓1"));
+    tmux.send(&["q"]);
+    let screen = tmux.wait_for("the workbench again", |s| s.contains("back from review"));
+    assert!(
+        screen.contains("Prompt") && screen.contains("Anchors"),
+        "{screen}"
+    );
+    let manifest = std::fs::read_to_string(run_dir.join("manifest.json")).expect("manifest");
+    assert!(manifest.contains("\"keep\""), "{manifest}");
+    tmux.send(&["C-q"]);
+    let screen = tmux.wait_for("the shell after quitting", |s| s.contains("PEEL_EXITED="));
+    assert!(screen.contains("PEEL_EXITED=0"), "{screen}");
+}
+
+#[test]
+fn presets_request_preview_compare_and_promote_in_a_real_terminal() {
+    let (tmux, root, _out) = start("craft");
+    let config = root.path().join("config").join("config.toml");
+    let mut text = std::fs::read_to_string(&config).expect("config");
+    text.push_str("\n[presets.wide]\naspect = \"16:9\"\nsize = \"2K\"\n");
+    std::fs::write(&config, text).expect("config");
+    drop(tmux);
+    let tmux = launch("craft-presets", root.path());
+    tmux.wait_for("the workbench", |s| {
+        s.contains("Prompt") && s.contains("Preview")
+    });
+    tmux.send(&["F10"]);
+    tmux.wait_for("the preset picker", |s| {
+        s.contains("Presets") && s.contains("wide")
+    });
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the preset on the settings line", |s| {
+        s.contains("wide") && s.contains("16:9") && s.contains("2K")
+    });
+
+    tmux.send(&["-l", "a red fox in fresh snow"]);
+    tmux.wait_for("the typed prompt", |s| {
+        s.contains("a red fox in fresh snow")
+    });
+    tmux.send(&["F9"]);
+    let screen = tmux.wait_for("the request overlay", |s| s.contains("Request to send"));
+    assert!(screen.contains("ratio 16:9 · 2K"), "{screen}");
+    assert!(screen.contains("this turn, in order"), "{screen}");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the first job", |s| s.contains("✓ #1"));
+    tmux.send(&["C-g"]);
+    tmux.wait_for("the second job", |s| s.contains("✓ #2"));
+
+    tmux.send(&["Tab"]);
+    tmux.send(&["v"]);
+    tmux.wait_for("the pinned image", |s| s.contains("pinned as A"));
+    tmux.send(&["Down"]);
+    let screen = tmux.wait_for("the side-by-side compare", |s| {
+        s.contains("A #2 (pinned)") && s.contains("B #1")
+    });
+    assert!(halfblock_cells(&screen) > 100, "{screen}");
+
+    tmux.send(&["a"]);
+    tmux.wait_for("the promote picker", |s| s.contains("Promote to anchor"));
+    tmux.send(&["-l", "Mira"]);
+    tmux.wait_for("a new anchor row", |s| s.contains("+ new character 'Mira'"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the anchor in the roster", |s| {
+        s.contains("char Mira  1 img") && s.contains("a-red-fox")
+    });
+    tmux.send(&["C-q"]);
+    tmux.wait_for("the shell after quitting", |s| s.contains("PEEL_EXITED="));
+    let roster = peel_json(root.path(), &["roster", "list"]);
+    assert!(roster.to_string().contains("Mira"), "{roster}");
+}
