@@ -109,22 +109,26 @@ async fn rerun_worker(
     mut jobs: mpsc::UnboundedReceiver<usize>,
     done: mpsc::UnboundedSender<RerunDone>,
 ) {
-    let mut lane = None;
+    // The connection is kept for the worker's life: dropping it stops an embedded simulator.
+    let mut connected: Option<(backend::Connection, InteractiveLane)> = None;
     while let Some(index) = jobs.recv().await {
-        if lane.is_none() {
-            lane = backend::connect(&ctx.settings, &ctx.registry)
+        if connected.is_none() {
+            connected = backend::connect(&ctx.settings, &ctx.registry)
                 .await
                 .ok()
-                .map(|conn| InteractiveLane {
-                    client: conn.client.clone(),
-                    registry: ctx.registry.clone(),
-                    store: store.clone(),
-                    label: conn.label.clone(),
-                    forward: None,
+                .map(|conn| {
+                    let lane = InteractiveLane {
+                        client: conn.client.clone(),
+                        registry: ctx.registry.clone(),
+                        store: store.clone(),
+                        label: conn.label.clone(),
+                        forward: None,
+                    };
+                    (conn, lane)
                 });
         }
-        let result = match &lane {
-            Some(lane) => rerun(lane, &run, index).await,
+        let result = match &connected {
+            Some((_, lane)) => rerun(lane, &run, index).await,
             None => Err("cannot reach the backend".to_string()),
         };
         if done.send(RerunDone { index, result }).is_err() {

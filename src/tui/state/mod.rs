@@ -9,6 +9,7 @@ pub mod input;
 pub mod jobs;
 mod keys;
 pub mod overlay;
+mod overlay_keys;
 pub mod picker;
 pub mod preview;
 pub mod prompt;

@@ -1,6 +1,7 @@
 //! Drawing: one function per pane, each from `&AppState`; only the image slot is mutable.
 
 pub mod anchors;
+mod forms;
 pub mod frame;
 pub mod jobs;
 pub mod overlay;

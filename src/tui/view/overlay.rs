@@ -5,17 +5,13 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
+use super::forms;
 use super::frame::truncate;
 use super::jobs::phase_words;
 use crate::studio::AnchorKind;
-use crate::studio::batch::plan::human_duration;
-use crate::studio::outline::{PartKind, RequestOutline, human_bytes};
 use crate::tui::state::AppState;
-use crate::tui::state::batch::BatchForm;
-use crate::tui::state::fields::{EXAMPLES, FieldsForm, LABELS};
 use crate::tui::state::input::LineInput;
 use crate::tui::state::overlay::{AnchorForm, FormField, HistorySearch, Overlay};
-use crate::tui::state::picker::{Picker, PickerPurpose};
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 
@@ -49,330 +45,16 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
         Overlay::Details { job, scroll } => details(frame, area, state, theme, *job, *scroll),
         Overlay::AnchorForm(form) => anchor_form(frame, area, form, theme),
         Overlay::History(search) => history(frame, area, state, search, theme),
-        Overlay::Request { outline, scroll } => request(frame, area, outline, *scroll, theme),
-        Overlay::Picker(picker) => pick_list(frame, area, picker, theme),
-        Overlay::Fields(form) => fields_form(frame, area, state, form, theme),
-        Overlay::Batch(form) => batch_form(frame, area, form, theme),
-    }
-}
-
-fn batch_form(frame: &mut Frame, area: Rect, form: &BatchForm, theme: &Theme) {
-    let inner = popup(frame, area, 90, 16, strings::title::BATCH, theme);
-    let body = inner.inner(ratatui::layout::Margin::new(1, 0));
-    if body.height < 3 {
-        return;
-    }
-    let width = (body.width as usize).saturating_sub(6);
-    let mut lines = vec![Line::from(
-        vec![Span::styled("file  ", theme.muted())]
-            .into_iter()
-            .chain(input_line(&form.path, true, width, theme).spans)
-            .collect::<Vec<_>>(),
-    )];
-    lines.push(Line::styled(
-        "      a .toml or .jsonl batch file; it is checked in full before anything runs",
-        theme.muted(),
-    ));
-    lines.push(Line::raw(""));
-    if form.checking {
-        lines.push(Line::styled("checking…", theme.info()));
-    }
-    if let Some(error) = &form.error {
-        lines.push(Line::styled(format!("⚠ {error}"), theme.error()));
-    }
-    if let Some(plan) = &form.plan {
-        let field = |name: &str, value: String| {
-            Line::from(vec![
-                Span::styled(format!("{name:<12}"), theme.muted()),
-                Span::styled(value, theme.text()),
-            ])
-        };
-        lines.push(field(
-            "items",
-            format!("{} ({} images)", plan.items, plan.images),
-        ));
-        lines.push(field(
-            "cost",
-            format!(
-                "about ${:.2} here (Batch API: ${:.2} with `peel batch submit`)",
-                plan.interactive_usd, plan.batch_usd
-            ),
-        ));
-        lines.push(field(
-            "time",
-            format!(
-                "at least {} at {} requests/min, {} at once",
-                human_duration(std::time::Duration::from_secs_f64(plan.estimated_seconds)),
-                plan.rpm,
-                plan.concurrency
-            ),
-        ));
-        for group in plan.groups.iter().take(3) {
-            lines.push(field(
-                "",
-                format!("{} × {} {}", group.items, group.model, group.size),
-            ));
+        Overlay::Request { outline, scroll } => {
+            forms::request(frame, area, outline, *scroll, theme)
         }
+        Overlay::Picker(picker) => forms::pick_list(frame, area, picker, theme),
+        Overlay::Fields(form) => forms::fields_form(frame, area, state, form, theme),
+        Overlay::Batch(form) => forms::batch_form(frame, area, form, theme),
     }
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }),
-        Rect::new(body.x, body.y, body.width, body.height.saturating_sub(1)),
-    );
-    let hint = if form.plan.is_some() {
-        strings::BATCH_RUN_HINT
-    } else {
-        strings::BATCH_HINT
-    };
-    let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
-    frame.render_widget(
-        Paragraph::new(Line::styled(hint, theme.muted()).alignment(Alignment::Right)),
-        foot,
-    );
 }
 
-fn fields_form(frame: &mut Frame, area: Rect, state: &AppState, form: &FieldsForm, theme: &Theme) {
-    let inner = popup(frame, area, 96, 18, strings::title::FIELDS, theme);
-    let body = inner.inner(ratatui::layout::Margin::new(1, 0));
-    if body.height < 3 {
-        return;
-    }
-    let label_w = 13;
-    let width = (body.width as usize).saturating_sub(label_w);
-    let mut lines = Vec::new();
-    for (i, label) in LABELS.iter().enumerate() {
-        let active = form.field == i;
-        let label_style = if active {
-            theme.accent()
-        } else {
-            theme.muted()
-        };
-        let input = &form.inputs[i];
-        let value = if input.text().is_empty() && !active {
-            Line::styled(EXAMPLES[i], theme.muted())
-        } else {
-            input_line(input, active, width, theme)
-        };
-        let mut spans = vec![Span::styled(format!("{label:<label_w$}"), label_style)];
-        spans.extend(value.spans);
-        lines.push(Line::from(spans));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("becomes", theme.muted()));
-    let prompt = form.compose();
-    lines.push(Line::styled(
-        if prompt.is_empty() {
-            "(nothing yet)".to_string()
-        } else {
-            prompt.clone()
-        },
-        theme.text(),
-    ));
-    let roster: Vec<String> = state
-        .anchors
-        .anchors
-        .iter()
-        .map(|a| a.name.clone())
-        .collect();
-    let in_shot = state.anchors.in_shot();
-    let notes = if prompt.trim().is_empty() {
-        vec![]
-    } else {
-        crate::studio::lint::lint(&crate::studio::lint::LintInput {
-            prompt: &prompt,
-            char_limit: Some(state.prompt_limit()),
-            roster: &roster,
-            in_shot: &in_shot,
-        })
-    };
-    if !notes.is_empty() {
-        lines.push(Line::raw(""));
-    }
-    for note in notes.iter().take(3) {
-        lines.push(Line::from(vec![
-            Span::styled("✎ ", theme.warn()),
-            Span::styled(note.message.clone(), theme.muted()),
-        ]));
-    }
-    frame.render_widget(
-        Paragraph::new(lines).wrap(Wrap { trim: false }),
-        Rect::new(body.x, body.y, body.width, body.height.saturating_sub(1)),
-    );
-    let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
-    frame.render_widget(
-        Paragraph::new(
-            Line::styled(strings::FIELDS_HINT, theme.muted()).alignment(Alignment::Right),
-        ),
-        foot,
-    );
-}
-
-fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
-    let (title, hint, heading) = match &picker.purpose {
-        PickerPurpose::Promote { image } => (
-            strings::title::PROMOTE,
-            strings::PROMOTE_HINT,
-            format!(
-                "add {} to",
-                image.file_name().map_or_else(
-                    || image.display().to_string(),
-                    |n| n.to_string_lossy().to_string()
-                )
-            ),
-        ),
-        PickerPurpose::Preset => (
-            strings::title::PRESETS,
-            strings::PRESET_HINT,
-            match &picker.current {
-                Some(name) => format!("active: {name}"),
-                None => "no preset active".to_string(),
-            },
-        ),
-    };
-    let rows = picker.rows();
-    let wanted = rows.len().max(3) as u16 + 7;
-    let height = wanted.min(area.height.saturating_sub(2)).max(9);
-    let inner = popup(frame, area, 90, height, title, theme);
-    let body = inner.inner(ratatui::layout::Margin::new(1, 0));
-    if body.height < 5 {
-        return;
-    }
-    let width = body.width as usize;
-    let mut lines = vec![
-        Line::styled(heading, theme.muted()),
-        Line::from(
-            vec![Span::styled("name ", theme.muted())]
-                .into_iter()
-                .chain(input_line(&picker.query, true, width.saturating_sub(6), theme).spans)
-                .collect::<Vec<_>>(),
-        ),
-    ];
-    let list_rows = body.height as usize - 4;
-    let offset = picker.selected.saturating_sub(list_rows.saturating_sub(1));
-    for (i, row) in rows.iter().enumerate().skip(offset).take(list_rows) {
-        let active = picker.current.as_deref() == Some(row.label.as_str());
-        let marker = if active { "● " } else { "  " };
-        let mut line = Line::from(vec![
-            Span::styled(marker, theme.accent()),
-            Span::styled(row.label.clone(), theme.text()),
-            Span::styled(
-                format!(
-                    "  {}",
-                    truncate(
-                        &row.detail,
-                        width.saturating_sub(row.label.chars().count() + 4)
-                    )
-                ),
-                theme.muted(),
-            ),
-        ]);
-        if i == picker.selected {
-            let pad = width.saturating_sub(line.width());
-            line.push_span(Span::raw(" ".repeat(pad)));
-            line = line.patch_style(theme.selection());
-        }
-        lines.push(line);
-    }
-    if rows.is_empty() {
-        lines.push(Line::styled("  nothing matches", theme.muted()));
-    }
-    frame.render_widget(Paragraph::new(lines), body);
-    let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
-    let foot_line = match &picker.error {
-        Some(e) => Line::styled(format!("⚠ {e}"), theme.error()),
-        None => Line::styled(hint, theme.muted()).alignment(Alignment::Right),
-    };
-    frame.render_widget(Paragraph::new(foot_line), foot);
-}
-
-fn request(
-    frame: &mut Frame,
-    area: Rect,
-    outline: &Result<RequestOutline, String>,
-    scroll: u16,
-    theme: &Theme,
-) {
-    let mut lines = Vec::new();
-    match outline {
-        Err(reason) => {
-            lines.push(Line::styled(
-                "This request would be refused:",
-                theme.error(),
-            ));
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(reason.clone(), theme.text()));
-        }
-        Ok(o) => {
-            lines.push(Line::styled(o.settings.clone(), theme.accent()));
-            if !o.anchors.is_empty() {
-                lines.push(Line::from(vec![
-                    Span::styled("in shot  ", theme.muted()),
-                    Span::styled(o.anchors.join(", "), theme.text()),
-                ]));
-            }
-            if !o.replayed.is_empty() {
-                lines.push(Line::raw(""));
-                lines.push(Line::styled(
-                    "earlier turns, sent back verbatim",
-                    theme.title(false),
-                ));
-                for line in &o.replayed {
-                    lines.push(Line::styled(format!("  {line}"), theme.muted()));
-                }
-            }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled("this turn, in order", theme.title(false)));
-            for part in &o.parts {
-                let (tag, style) = match part.kind {
-                    PartKind::Text => ("text ", theme.text()),
-                    PartKind::Image => ("image", theme.accent()),
-                    PartKind::File => ("file ", theme.accent()),
-                };
-                lines.push(Line::from(vec![
-                    Span::styled(format!("  {tag}  "), theme.muted()),
-                    Span::styled(part.text.clone(), style),
-                ]));
-            }
-            lines.push(Line::raw(""));
-            lines.push(Line::styled(
-                format!(
-                    "{} image(s) in the request · {} inline",
-                    o.images,
-                    human_bytes(o.inline_bytes)
-                ),
-                theme.muted(),
-            ));
-        }
-    }
-    let height = (lines.len() as u16 + 4).max(9);
-    let inner = popup(frame, area, 96, height, strings::title::REQUEST, theme);
-    if inner.height < 2 {
-        return;
-    }
-    let body = Rect::new(
-        inner.x + 1,
-        inner.y,
-        inner.width.saturating_sub(2),
-        inner.height - 1,
-    );
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        body,
-    );
-    let hint = if outline.is_ok() {
-        strings::REQUEST_HINT
-    } else {
-        "Esc: close"
-    };
-    let foot = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
-    frame.render_widget(
-        Paragraph::new(Line::styled(hint, theme.muted()).alignment(Alignment::Right)),
-        foot,
-    );
-}
-
-fn popup(
+pub(super) fn popup(
     frame: &mut Frame,
     area: Rect,
     width: u16,
@@ -557,7 +239,12 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, id: i
     );
 }
 
-fn input_line<'a>(input: &LineInput, active: bool, width: usize, theme: &Theme) -> Line<'a> {
+pub(super) fn input_line<'a>(
+    input: &LineInput,
+    active: bool,
+    width: usize,
+    theme: &Theme,
+) -> Line<'a> {
     let text = input.text();
     if !active {
         return Line::styled(truncate(text, width), theme.text());
