@@ -34,8 +34,13 @@ pub(super) fn batch_form(frame: &mut Frame, area: Rect, form: &BatchForm, theme:
     if form.checking {
         lines.push(Line::styled("checking…", theme.info()));
     }
+    let mut wrapped = 0;
     if let Some(error) = &form.error {
-        lines.push(Line::styled(format!("⚠ {error}"), theme.error()));
+        for (i, text) in error.lines().enumerate() {
+            let mark = if i == 0 { "⚠ " } else { "  " };
+            wrapped += text.chars().count() / width.max(1);
+            lines.push(Line::styled(format!("{mark}{text}"), theme.error()));
+        }
     }
     if let Some(plan) = &form.plan {
         let field = |name: &str, value: String| {
@@ -71,11 +76,7 @@ pub(super) fn batch_form(frame: &mut Frame, area: Rect, form: &BatchForm, theme:
             ));
         }
     }
-    let error_rows = form
-        .error
-        .as_ref()
-        .map_or(0, |e| e.len() / width.max(1) + 1) as u16;
-    let height = lines.len() as u16 + error_rows + 4;
+    let height = lines.len() as u16 + wrapped as u16 + 4;
     let inner = popup(frame, area, WIDTH, height, strings::title::BATCH, theme);
     let body = inner.inner(ratatui::layout::Margin::new(1, 0));
     if body.height < 3 {
