@@ -51,5 +51,33 @@ fn frame(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, frame);
+/// One key typed into a long prompt: the editor, the prompt checker (it re-runs on every
+/// change) and a full draw. Goal: well under a frame at 60 Hz.
+fn keystroke(c: &mut Criterion) {
+    let mut state = testkit::state(200, 60);
+    let sentence = "a poster that says Grand Opening Sale Today Only for the bakery, 16:9, 4K, ";
+    let prompt: String = sentence.repeat(2_000 / sentence.len() + 1);
+    testkit::type_text(&mut state, &prompt);
+    assert!(!state.prompt.notes.is_empty(), "the checker has notes");
+    let mut terminal = Terminal::new(TestBackend::new(200, 60)).expect("terminal");
+    let (mut slot, _resizes) = testkit::slot();
+    let theme = Theme::dark();
+    let mut flip = false;
+    c.bench_function("tui_keystroke_2000_char_prompt_with_lint", |b| {
+        b.iter(|| {
+            flip = !flip;
+            let key = if flip {
+                testkit::key(crossterm::event::KeyCode::Char('x'))
+            } else {
+                testkit::key(crossterm::event::KeyCode::Backspace)
+            };
+            black_box(update(&mut state, key));
+            terminal
+                .draw(|f| view::draw(f, &state, &theme, &mut slot))
+                .expect("draw");
+        })
+    });
+}
+
+criterion_group!(benches, frame, keystroke);
 criterion_main!(benches);
