@@ -15,7 +15,7 @@ use super::SimState;
 use super::errors::{SimError, html_not_found};
 use super::files::{new_id, timestamp};
 use super::generate::{find_model, parse_body};
-use super::routes::{Params, gate, page_params, page_token};
+use super::routes::{Params, gate, page_body, page_params};
 use super::schema::{self, get};
 use super::{batch_worker, messages};
 
@@ -249,19 +249,9 @@ pub async fn list(
     };
     let mut all: Vec<&Batch> = inner.values().collect();
     all.sort_by_key(|b| std::cmp::Reverse(b.created));
-    let page: Vec<Value> = all
-        .iter()
-        .skip(offset)
-        .take(size)
-        .map(|b| operation(b, false))
-        .collect();
-    let mut body = json!({});
-    if !page.is_empty() {
-        body["operations"] = Value::Array(page);
-    }
-    if offset + size < all.len() {
-        body["nextPageToken"] = json!(page_token(offset + size));
-    }
+    let body = page_body("operations", &all, (size, offset), false, |b| {
+        operation(b, false)
+    });
     Json(body).into_response()
 }
 

@@ -16,7 +16,7 @@ use sha2::{Digest, Sha256};
 use super::SimState;
 use super::errors::{SimError, html_not_found};
 use super::inputs::ResolvedFile;
-use super::routes::{Params, gate, page_params, page_token};
+use super::routes::{Params, gate, page_body, page_params};
 
 /// How long a file lives.
 const LIFETIME_HOURS: i64 = 48;
@@ -203,19 +203,9 @@ pub async fn list(
         Err(e) => return e.into_response(),
     };
     let live: Vec<StoredFile> = ids.iter().filter_map(|id| state.files.live(id)).collect();
-    let page: Vec<Value> = live
-        .iter()
-        .skip(offset)
-        .take(size)
-        .map(|f| resource(f, &state.base_url))
-        .collect();
-    let mut body = json!({});
-    if !page.is_empty() {
-        body["files"] = Value::Array(page);
-    }
-    if offset + size < live.len() {
-        body["nextPageToken"] = json!(page_token(offset + size));
-    }
+    let body = page_body("files", &live, (size, offset), false, |f| {
+        resource(f, &state.base_url)
+    });
     Json(body).into_response()
 }
 

@@ -157,6 +157,26 @@ pub fn page_params(
     Ok((size, offset))
 }
 
+/// One page of a list response: `{key: [...], "nextPageToken": …}`. The service leaves an
+/// empty list out for files and batches (`keep_empty` false) but not for models.
+pub fn page_body<T>(
+    key: &str,
+    all: &[T],
+    (size, offset): (usize, usize),
+    keep_empty: bool,
+    render: impl Fn(&T) -> Value,
+) -> Value {
+    let page: Vec<Value> = all.iter().skip(offset).take(size).map(render).collect();
+    let mut body = json!({});
+    if keep_empty || !page.is_empty() {
+        body[key] = Value::Array(page);
+    }
+    if offset + size < all.len() {
+        body["nextPageToken"] = json!(page_token(offset + size));
+    }
+    body
+}
+
 /// An opaque token for the page starting at `offset`.
 pub fn page_token(offset: usize) -> String {
     URL_SAFE_NO_PAD.encode(format!("peel-sim:{offset}"))
@@ -207,16 +227,7 @@ async fn list_models(
         Err(e) => return e.into_response(),
     };
     let all: Vec<&ModelSpec> = state.registry.models.values().collect();
-    let page: Vec<Value> = all
-        .iter()
-        .skip(offset)
-        .take(size)
-        .map(|m| model_info(m))
-        .collect();
-    let mut body = json!({ "models": page });
-    if offset + size < all.len() {
-        body["nextPageToken"] = json!(page_token(offset + size));
-    }
+    let body = page_body("models", &all, (size, offset), true, |m| model_info(m));
     Json(body).into_response()
 }
 

@@ -236,9 +236,8 @@ impl Effects {
             let refused = |e: String| {
                 let _ = tx.send(Outcome::Msg(Msg::Refused(e)));
             };
-            match shot::subjects_in_shot(&roster) {
-                Ok(subjects) => spec.subjects = subjects,
-                Err(e) => return refused(e.to_string()),
+            if let Err(e) = put_in_shot(&roster, &mut spec) {
+                return refused(e);
             }
             let mut jobs = match spec::prepare(&spec, &registry) {
                 Ok(jobs) => jobs,
@@ -290,7 +289,7 @@ impl Effects {
         let tx = self.tx.clone();
         tokio::task::spawn_blocking(move || {
             let result = (|| {
-                spec.subjects = shot::subjects_in_shot(&roster).map_err(|e| e.to_string())?;
+                put_in_shot(&roster, &mut spec)?;
                 let job = match continues {
                     Some((session, parent)) => {
                         let loaded = store
@@ -323,9 +322,8 @@ impl Effects {
             let refused = |e: String| {
                 let _ = tx.send(Outcome::Msg(Msg::Refused(e)));
             };
-            match shot::subjects_in_shot(&roster) {
-                Ok(subjects) => spec.subjects = subjects,
-                Err(e) => return refused(e.to_string()),
+            if let Err(e) = put_in_shot(&roster, &mut spec) {
+                return refused(e);
             }
             let store = studio.store();
             let loaded = match store.session(&session) {
@@ -400,6 +398,12 @@ impl Effects {
             }
         });
     }
+}
+
+/// Loads the roster's anchors in shot into the spec (the workbench's `--with`).
+fn put_in_shot(roster: &Roster, spec: &mut spec::GenerateSpec) -> Result<(), String> {
+    spec.subjects = shot::subjects_in_shot(roster).map_err(|e| e.to_string())?;
+    Ok(())
 }
 
 /// Said when batch runs are not wired up.

@@ -20,6 +20,11 @@ impl AnchorsState {
         }
     }
 
+    /// Every anchor's name.
+    pub fn names(&self) -> Vec<String> {
+        self.anchors.iter().map(|a| a.name.clone()).collect()
+    }
+
     /// Names of the anchors in shot.
     pub fn in_shot(&self) -> Vec<String> {
         self.anchors

@@ -314,13 +314,21 @@ fn move_list(state: &mut AppState, action: Action) {
     }
 }
 
-fn generate(state: &mut AppState) -> Vec<Effect> {
+/// The prompt, or None with an inline message when it is empty.
+fn prompt_or_refuse(state: &mut AppState) -> Option<String> {
     let prompt = state.prompt.text();
     if prompt.trim().is_empty() {
         state.prompt.message = Some(strings::EMPTY_PROMPT.into());
         state.status.say(Level::Warn, strings::EMPTY_PROMPT);
-        return vec![];
+        return None;
     }
+    Some(prompt)
+}
+
+fn generate(state: &mut AppState) -> Vec<Effect> {
+    let Some(prompt) = prompt_or_refuse(state) else {
+        return vec![];
+    };
     let seed = state.settings.take_seed();
     let spec = next_spec(state, prompt.clone(), seed);
     state.prompt.remember(&prompt);
@@ -365,12 +373,9 @@ fn next_spec(state: &AppState, prompt: String, seed: Option<i64>) -> GenerateSpe
 
 /// Asks for the request the next generation would send, to show it before sending.
 fn show_request(state: &mut AppState) -> Vec<Effect> {
-    let prompt = state.prompt.text();
-    if prompt.trim().is_empty() {
-        state.prompt.message = Some(strings::EMPTY_PROMPT.into());
-        state.status.say(Level::Warn, strings::EMPTY_PROMPT);
+    let Some(prompt) = prompt_or_refuse(state) else {
         return vec![];
-    }
+    };
     let seed = state.settings.peek_seed();
     let spec = next_spec(state, prompt, seed);
     state.status.say(Level::Info, "composing the request…");

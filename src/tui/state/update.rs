@@ -201,12 +201,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
 /// Keeps the prompt's craft notes in step with the text, model and anchors.
 fn relint(state: &mut AppState) {
     let limit = state.prompt_limit();
-    let roster: Vec<String> = state
-        .anchors
-        .anchors
-        .iter()
-        .map(|a| a.name.clone())
-        .collect();
+    let roster = state.anchors.names();
     let in_shot = state.anchors.in_shot();
     state.prompt.relint(limit, &roster, &in_shot);
 }

@@ -141,12 +141,7 @@ pub(super) fn fields_form(
         },
         theme.text(),
     ));
-    let roster: Vec<String> = state
-        .anchors
-        .anchors
-        .iter()
-        .map(|a| a.name.clone())
-        .collect();
+    let roster = state.anchors.names();
     let in_shot = state.anchors.in_shot();
     let notes = if prompt.trim().is_empty() {
         vec![]
