@@ -208,6 +208,18 @@ impl JobsState {
         }
     }
 
+    /// The job that recorded `turn` of `session`, if it is in the list.
+    pub fn job_of_turn(&self, session: &str, turn: TurnId) -> Option<JobId> {
+        self.items
+            .iter()
+            .find(|j| {
+                j.turn
+                    .as_ref()
+                    .is_some_and(|(s, t)| s == session && *t == turn)
+            })
+            .map(|j| j.id)
+    }
+
     /// Number of jobs.
     pub fn len(&self) -> usize {
         self.items.len()

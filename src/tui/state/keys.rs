@@ -433,5 +433,8 @@ fn step_turn(state: &mut AppState, back: bool) -> Vec<Effect> {
     if let Some(caption) = state.session.caption() {
         state.status.say(Level::Info, format!("now at {caption}"));
     }
+    if let Some(job) = state.jobs.job_of_turn(&session, turn) {
+        state.jobs.select_id(job);
+    }
     vec![Effect::SetHead { session, turn }]
 }

@@ -364,3 +364,30 @@ fn alt_n_while_a_first_turn_is_pending_starts_another_session() {
     );
     assert_eq!(s.session.continue_from(), None);
 }
+
+#[test]
+fn walking_turns_shows_each_turn_in_the_preview() {
+    let mut s = state(120, 40);
+    for (job, turn) in [(1, 1), (2, 2), (3, 3)] {
+        update(&mut s, Msg::Studio(queued(job, "fox", 7)));
+        update(&mut s, done_turn(job, turn));
+    }
+    update(&mut s, Msg::SessionLoaded(Ok(forked())));
+    s.jobs.select_id(3);
+    update(&mut s, Msg::Tick);
+    let effects = update(&mut s, alt(KeyCode::Left));
+    assert_eq!(s.session.turn, Some(2));
+    assert_eq!(s.jobs.selected_job().map(|j| j.id), Some(2));
+    assert!(
+        effects.contains(&Effect::LoadPreview(Some("/o/2.png".into()))),
+        "{effects:?}"
+    );
+    update(&mut s, alt(KeyCode::Left));
+    assert_eq!(s.jobs.selected_job().map(|j| j.id), Some(1));
+    update(&mut s, alt(KeyCode::Right));
+    assert_eq!(
+        (s.session.turn, s.jobs.selected_job().map(|j| j.id)),
+        (Some(2), Some(2)),
+        "forward returns along the walked branch"
+    );
+}
