@@ -30,15 +30,27 @@ impl Tmux {
     }
 
     fn wait_for(&self, text: &str) -> String {
+        self.wait_for_all(&[text])
+    }
+
+    /// Waits until every text is on screen at once (a capture can catch a frame half written).
+    fn wait_for_all(&self, texts: &[&str]) -> String {
+        self.wait_until(&format!("all of {texts:?}"), |s| {
+            texts.iter().all(|t| s.contains(t))
+        })
+    }
+
+    /// Polls the screen until `ready` holds, or fails with the last screen.
+    fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let screen = self.screen();
-            if screen.contains(text) {
+            if ready(&screen) {
                 return screen;
             }
             assert!(
                 Instant::now() < deadline,
-                "never saw {text:?} on screen:\n{screen}"
+                "never saw {what} on screen:\n{screen}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -120,30 +132,23 @@ fn review_grid_navigates_marks_filters_and_compares() {
         .status()
         .unwrap();
     assert!(started.success());
-    let screen = tmux.wait_for("review · batch_");
-    assert!(screen.contains("1/7 · all"), "{screen}");
-    assert!(!screen.contains('…') || tmux.wait_for("001_k0.png").contains("001_k0.png"));
-    assert!(screen.contains("001_k0.png"), "{screen}");
-    assert!(
-        screen.contains("item number 0"),
-        "details show the prompt:\n{screen}"
-    );
+    tmux.wait_for_all(&[
+        "review · batch_",
+        "1/7 · all",
+        "001_k0.png",
+        "item number 0",
+    ]);
     tmux.keys(&["s"]);
     tmux.wait_for("★1 ✓0 ✗0");
     tmux.keys(&["l", "n"]);
     tmux.wait_for("★1 ✓0 ✗1");
     tmux.keys(&["j", "y"]);
-    let screen = tmux.wait_for("★1 ✓1 ✗1");
-    assert!(
-        screen.contains("5/7"),
-        "down a row from 2 in a 3-wide grid is 5:\n{screen}"
-    );
+    // Down a row from 2 in a 3-wide grid is 5.
+    tmux.wait_for_all(&["★1 ✓1 ✗1", "5/7"]);
     tmux.keys(&["f"]);
-    let screen = tmux.wait_for("1/1 · starred");
-    assert!(
-        !screen.contains("002_k1.png"),
-        "the filter hides unstarred images:\n{screen}"
-    );
+    tmux.wait_until("the starred filter hiding unstarred images", |s| {
+        s.contains("1/1 · starred") && !s.contains("002_k1.png")
+    });
     tmux.keys(&["f", "f"]);
     tmux.wait_for("· rejected");
     tmux.keys(&["f", "f"]);
@@ -161,8 +166,7 @@ fn review_grid_navigates_marks_filters_and_compares() {
     assert!(roster.to_string().contains("Red Mug"), "{roster}");
     // Re-run the last item (007): a new image joins it, in the grid and the manifest.
     tmux.keys(&["G", "r"]);
-    let screen = tmux.wait_for("item 7 re-ran: 007_k6-2.png");
-    assert!(screen.contains("7/8"), "{screen}");
+    tmux.wait_for_all(&["item 7 re-ran: 007_k6-2.png", "7/8"]);
     assert!(dir.join("007_k6-2.png").exists() && dir.join("007_k6-2.png.json").exists());
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();

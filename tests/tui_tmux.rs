@@ -65,6 +65,12 @@ fn tmux_available() -> bool {
         .is_ok_and(|o| o.status.success())
 }
 
+fn all_panes(screen: &str) -> bool {
+    ["Prompt", "Anchors", "Jobs", "Preview"]
+        .iter()
+        .all(|pane| screen.contains(pane))
+}
+
 fn halfblock_cells(screen: &str) -> usize {
     screen.chars().filter(|c| matches!(c, '▀' | '▄')).count()
 }
@@ -122,25 +128,19 @@ fn launch(tag: &str, root: &Path) -> Tmux {
 #[test]
 fn the_workbench_generates_and_previews_in_a_real_terminal() {
     let (tmux, _root, out) = start("e2e");
-    let screen = tmux.wait_for("the workbench", |s| {
-        s.contains("Prompt") && s.contains("offline simulator — set GEMINI_API_KEY")
+    // Each wait names everything it needs: a capture can catch a frame half written.
+    tmux.wait_for("the workbench with its four panes", |s| {
+        s.contains("offline simulator — set GEMINI_API_KEY") && all_panes(s)
     });
-    for pane in ["Prompt", "Anchors", "Jobs", "Preview"] {
-        assert!(screen.contains(pane), "{pane} missing:\n{screen}");
-    }
 
     tmux.send(&["-l", "a lighthouse on a cliff at dusk"]);
     tmux.wait_for("the typed prompt", |s| {
         s.contains("a lighthouse on a cliff")
     });
     tmux.send(&["C-g"]);
-    let screen = tmux.wait_for("the finished job and its image", |s| {
-        s.contains("✓ #1") && halfblock_cells(s) > 100
+    tmux.wait_for("the finished job and its image", |s| {
+        s.contains("✓ #1") && s.contains("done") && halfblock_cells(s) > 100 && all_panes(s)
     });
-    assert!(screen.contains("done"), "{screen}");
-    for pane in ["Prompt", "Anchors", "Jobs", "Preview"] {
-        assert!(screen.contains(pane), "{pane} missing:\n{screen}");
-    }
     let images: Vec<_> = std::fs::read_dir(&out)
         .expect("output dir")
         .flatten()
@@ -234,10 +234,9 @@ fn two_ctrl_g_make_a_two_turn_edit_session() {
         s.contains("make the sky stormy")
     });
     tmux.send(&["C-g"]);
-    let screen = tmux.wait_for("the second turn", |s| {
-        s.contains("✓ #2") && s.contains("turn 2")
+    tmux.wait_for("the second turn", |s| {
+        s.contains("✓ #2") && s.contains("turn 2") && s.contains("turns: 1 › [2]")
     });
-    assert!(screen.contains("turns: 1 › [2]"), "{screen}");
     tmux.send(&["C-q"]);
     tmux.wait_for("the shell after quitting", |s| s.contains("PEEL_EXITED="));
 
@@ -255,10 +254,9 @@ fn two_ctrl_g_make_a_two_turn_edit_session() {
     drop(tmux);
 
     let again = launch("session-again", root.path());
-    let screen = again.wait_for("the reopened session", |s| {
-        s.contains(&format!("session {id} · turn 2"))
+    again.wait_for("the reopened session", |s| {
+        s.contains(&format!("session {id} · turn 2")) && s.contains("turns: 1 › [2]")
     });
-    assert!(screen.contains("turns: 1 › [2]"), "{screen}");
 }
 
 fn is_png(path: &Path) -> bool {
@@ -283,15 +281,20 @@ fn a_batch_file_runs_into_the_jobs_pane_and_opens_in_review() {
     tmux.wait_for("the batch form", |s| s.contains("Run a batch file"));
     tmux.send(&["-l", &file.display().to_string()]);
     tmux.send(&["Enter"]);
-    let screen = tmux.wait_for("the plan", |s| s.contains("3 (3 images)"));
-    assert!(screen.contains("Enter: run it"), "{screen}");
-    tmux.send(&["Enter"]);
-    let screen = tmux.wait_for("the finished run in the Jobs pane", |s| {
-        s.contains("batch 1 · 3/3") && s.contains("· done")
+    tmux.wait_for("the plan", |s| {
+        s.contains("3 (3 images)") && s.contains("Enter: run it")
     });
-    for tag in ["[1·fox]", "[2·owl]", "[3·hare]"] {
-        assert!(screen.contains(tag), "{tag} missing:\n{screen}");
-    }
+    tmux.send(&["Enter"]);
+    tmux.wait_for(
+        "the finished run and its tagged items in the Jobs pane",
+        |s| {
+            s.contains("batch 1 · 3/3")
+                && s.contains("· done")
+                && ["[1·fox]", "[2·owl]", "[3·hare]"]
+                    .iter()
+                    .all(|tag| s.contains(tag))
+        },
+    );
     let run_dir = std::fs::read_dir(&out)
         .expect("output dir")
         .flatten()
@@ -319,11 +322,9 @@ fn a_batch_file_runs_into_the_jobs_pane_and_opens_in_review() {
     tmux.send(&["y"]);
     tmux.wait_for("the mark", |s| s.contains("✓1"));
     tmux.send(&["q"]);
-    let screen = tmux.wait_for("the workbench again", |s| s.contains("back from review"));
-    assert!(
-        screen.contains("Prompt") && screen.contains("Anchors"),
-        "{screen}"
-    );
+    tmux.wait_for("the workbench again", |s| {
+        s.contains("back from review") && s.contains("Prompt") && s.contains("Anchors")
+    });
     let manifest = std::fs::read_to_string(run_dir.join("manifest.json")).expect("manifest");
     assert!(manifest.contains("\"keep\""), "{manifest}");
     tmux.send(&["C-q"]);
@@ -357,9 +358,11 @@ fn presets_request_preview_compare_and_promote_in_a_real_terminal() {
         s.contains("a red fox in fresh snow")
     });
     tmux.send(&["F9"]);
-    let screen = tmux.wait_for("the request overlay", |s| s.contains("Request to send"));
-    assert!(screen.contains("ratio 16:9 · 2K"), "{screen}");
-    assert!(screen.contains("this turn, in order"), "{screen}");
+    tmux.wait_for("the request overlay", |s| {
+        s.contains("Request to send")
+            && s.contains("ratio 16:9 · 2K")
+            && s.contains("this turn, in order")
+    });
     tmux.send(&["Enter"]);
     tmux.wait_for("the first job", |s| s.contains("✓ #1"));
     tmux.send(&["C-g"]);
@@ -369,10 +372,9 @@ fn presets_request_preview_compare_and_promote_in_a_real_terminal() {
     tmux.send(&["v"]);
     tmux.wait_for("the pinned image", |s| s.contains("pinned as A"));
     tmux.send(&["Down"]);
-    let screen = tmux.wait_for("the side-by-side compare", |s| {
-        s.contains("A #2 (pinned)") && s.contains("B #1")
+    tmux.wait_for("the side-by-side compare", |s| {
+        s.contains("A #2 (pinned)") && s.contains("B #1") && halfblock_cells(s) > 100
     });
-    assert!(halfblock_cells(&screen) > 100, "{screen}");
 
     tmux.send(&["a"]);
     tmux.wait_for("the promote picker", |s| s.contains("Promote to anchor"));
