@@ -75,7 +75,11 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         FocusPrev => set_focus(state, state.focus.step(false)),
         Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Quit => {
-            let running = state.jobs.active();
+            let mut running = state.jobs.active();
+            if state.batch.as_ref().is_some_and(|b| b.running()) {
+                // Between two items of a rate-limited run nothing is in flight, yet it runs.
+                running = running.max(1);
+            }
             if running == 0 {
                 state.quitting = true;
                 return vec![Effect::Quit];

@@ -370,3 +370,21 @@ fn the_request_overlay_sends_on_enter() {
     );
     assert!(s.overlay.is_none(), "Enter closes it");
 }
+
+#[test]
+fn quitting_during_a_batch_run_asks_even_between_items() {
+    use crate::tui::state::batch::BatchProgress;
+    let mut s = state(120, 40);
+    s.batch = Some(BatchProgress::starting());
+    let effects = update(&mut s, ctrl('q'));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(matches!(
+        s.overlay,
+        Some(Overlay::ConfirmQuit { running: 1 })
+    ));
+    update(&mut s, key(KeyCode::Char('n')));
+    if let Some(run) = s.batch.as_mut() {
+        run.ended = Some("done".into());
+    }
+    assert_eq!(update(&mut s, ctrl('q')), vec![Effect::Quit]);
+}
