@@ -21,6 +21,8 @@ use crate::studio::StudioEvent;
 
 /// How often running jobs refresh their clocks and spinners.
 const TICK: Duration = Duration::from_millis(100);
+/// How often the store is asked about batch runs other processes are working on.
+const RUNS_POLL: Duration = Duration::from_secs(2);
 /// Most pending messages handled before a frame is drawn.
 const DRAIN_MAX: usize = 512;
 
@@ -49,6 +51,8 @@ pub async fn run(
     let (resized_tx, mut resized_rx) = mpsc::unbounded_channel::<ResizeResponse>();
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut runs_poll = tokio::time::interval(RUNS_POLL);
+    runs_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
     loop {
         if dirty {
@@ -71,6 +75,10 @@ pub async fn run(
             Some(request) = inbox.resize_requests.recv() => Input::Resize(request),
             Some(response) = resized_rx.recv() => Input::Resized(response),
             _ = tick.tick(), if ticking => Input::Msg(Msg::Tick),
+            _ = runs_poll.tick() => {
+                effects.run(Effect::PollRuns);
+                continue;
+            }
             _ = sigterm.recv() => return Ok(()),
             _ = sighup.recv() => return Ok(()),
         };

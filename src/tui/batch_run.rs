@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::effects::Outcome;
 use super::msg::Msg;
+use super::state::batch::OtherRun;
 use crate::config::Config;
 use crate::review::{RerunDone, ReviewOptions};
 use crate::studio::Roster;
@@ -118,6 +119,23 @@ impl BatchSetup {
         let _ = forwarder.await;
         drop(lock);
         send(Msg::BatchFinished(result.map_err(|e| e.to_string())));
+    }
+
+    /// Interactive runs another process holds the lock of, with their counts (blocking).
+    pub fn other_runs(&self) -> Vec<OtherRun> {
+        let Ok(runs) = self.lane.store.batch_runs(20) else {
+            return Vec::new();
+        };
+        runs.into_iter()
+            .filter(|r| r.lane == "interactive" && r.state == "running")
+            .filter(|r| queue::is_locked(&self.locks, r.id))
+            .map(|r| OtherRun {
+                run: r.id,
+                done: r.done,
+                failed: r.failed,
+                total: r.items,
+            })
+            .collect()
     }
 
     /// Review options for `dir`, with re-runs when it is a batch run's folder.

@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::batch_run::BatchSetup;
 use super::clipboard::{self, Clipboard};
 use super::msg::{Effect, Msg, RosterOp, RosterResult};
+use super::state::batch::OtherRun;
 use crate::models::Registry;
 use crate::studio::blobs::Blobs;
 use crate::studio::preset::{Preset, PresetSource, save_preset};
@@ -65,6 +66,8 @@ pub struct Effects {
     pub batch: Option<BatchSetup>,
     /// Stops the batch run in progress.
     batch_stop: Option<CancellationToken>,
+    /// Other processes' runs as last reported (only changes are sent).
+    other_runs: Arc<Mutex<Vec<OtherRun>>>,
 }
 
 impl Effects {
@@ -90,6 +93,7 @@ impl Effects {
             config_file: PathBuf::from("config.toml"),
             batch: None,
             batch_stop: None,
+            other_runs: Arc::default(),
         }
     }
 
@@ -218,6 +222,21 @@ impl Effects {
                 if let Some(stop) = self.batch_stop.take() {
                     stop.cancel();
                 }
+            }
+            Effect::PollRuns => {
+                let Some(setup) = self.batch.clone() else {
+                    return;
+                };
+                let last = self.other_runs.clone();
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let runs = setup.other_runs();
+                    let mut last = last.lock().unwrap_or_else(|e| e.into_inner());
+                    if *last != runs {
+                        *last = runs.clone();
+                        let _ = tx.send(Outcome::Msg(Msg::OtherRuns(runs)));
+                    }
+                });
             }
             Effect::Review(_) => {}
             Effect::Quit => {}

@@ -53,6 +53,8 @@ pub enum Msg {
     Batch(crate::studio::batch::interactive::BatchEvent),
     /// The batch run ended (or could not start).
     BatchFinished(Result<crate::studio::batch::interactive::RunSummary, String>),
+    /// Batch runs other processes are working on (sent when the list changes).
+    OtherRuns(Vec<crate::tui::state::batch::OtherRun>),
     /// The review grid was left: how (or why it could not open).
     ReviewEnded(Result<crate::review::ReviewExit, String>),
     /// A preset was saved (or not).
@@ -158,6 +160,8 @@ pub enum Effect {
     RunBatch(PathBuf),
     /// Stop the batch run: nothing new starts, running items are cancelled.
     StopBatch,
+    /// Look in the store for batch runs other processes are working on.
+    PollRuns,
     /// Open the review grid on a folder, in this terminal (answers with `Msg::ReviewEnded`).
     Review(PathBuf),
     /// Leave.

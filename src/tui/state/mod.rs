@@ -148,6 +148,8 @@ pub struct AppState {
     pub batch: Option<batch::BatchProgress>,
     /// The last batch file asked for.
     pub batch_file: String,
+    /// Batch runs other peel processes are working on, for the Jobs pane's title.
+    pub other_runs: Vec<batch::OtherRun>,
 }
 
 impl AppState {
@@ -194,6 +196,7 @@ impl AppState {
             compare: None,
             batch: None,
             batch_file: String::new(),
+            other_runs: Vec::new(),
         }
     }
 

@@ -388,3 +388,32 @@ fn quitting_during_a_batch_run_asks_even_between_items() {
     }
     assert_eq!(update(&mut s, ctrl('q')), vec![Effect::Quit]);
 }
+
+#[test]
+fn runs_of_other_processes_show_in_the_jobs_title_but_not_our_own() {
+    use crate::tui::state::batch::{BatchProgress, OtherRun};
+    let mut s = state(120, 40);
+    s.batch = Some(BatchProgress {
+        run: 3,
+        ..BatchProgress::starting()
+    });
+    let other = |run| OtherRun {
+        run,
+        done: 12,
+        failed: 1,
+        total: 40,
+    };
+    update(&mut s, Msg::OtherRuns(vec![other(3), other(9)]));
+    assert_eq!(s.other_runs, vec![other(9)]);
+    s.batch = None;
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    let (mut slot, mut resizes) = crate::tui::testkit::slot();
+    crate::tui::testkit::draw(&mut terminal, &s, &mut slot, &mut resizes);
+    let screen = format!("{:?}", terminal.backend());
+    assert!(
+        screen.contains("batch 9 elsewhere 12/40 (1 failed)"),
+        "{screen}"
+    );
+    update(&mut s, Msg::OtherRuns(vec![]));
+    assert!(s.other_runs.is_empty());
+}

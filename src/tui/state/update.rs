@@ -160,6 +160,12 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::ReviewEnded(result) => super::runs::review_ended(state, result),
+        Msg::OtherRuns(mut runs) => {
+            let own = state.batch.as_ref().map(|b| b.run);
+            runs.retain(|r| Some(r.run) != own);
+            state.other_runs = runs;
+            vec![]
+        }
         Msg::PresetSaved(result) => {
             match result {
                 Ok(preset) => {

@@ -46,8 +46,28 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .filter(|b| b.run > 0)
         .map(|b| format!(" · {}", b.badge()))
         .unwrap_or_default();
+    let elsewhere: String = state
+        .other_runs
+        .iter()
+        .map(|r| {
+            let failed = if r.failed > 0 {
+                format!(" ({} failed)", r.failed)
+            } else {
+                String::new()
+            };
+            format!(
+                " · batch {} elsewhere {}/{}{failed}",
+                r.run, r.done, r.total
+            )
+        })
+        .collect();
+    let batch = format!("{batch}{elsewhere}");
     let badge = match (jobs.len(), running) {
         (0, _) if batch.is_empty() => None,
+        (0, _) => Some(Span::styled(
+            batch.trim_start_matches(" · ").to_string(),
+            theme.muted(),
+        )),
         (n, 0) => Some(Span::styled(format!("{n}{batch}"), theme.muted())),
         (n, r) => Some(Span::styled(
             format!("{n} · {r} running{batch}"),
