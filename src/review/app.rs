@@ -98,6 +98,12 @@ pub async fn run_on(
                     preview_key = None;
                     dirty = true;
                 }
+                Some(Ok(Event::Paste(text))) if state.input.is_some() => {
+                    for c in text.chars().filter(|c| !c.is_control()) {
+                        effects.extend(state.type_char(c));
+                    }
+                    dirty = true;
+                }
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => break,
             },

@@ -103,28 +103,45 @@ pub async fn run(
             dirty |= handle(input, state, slot, effects, &resized_tx, &mut reviews);
         }
         for dir in reviews {
+            // Images painted over cells (sixel, iTerm2) must not show through the grid.
+            wipe(terminal)?;
             let result = review_here(terminal, effects, &dir).await;
-            // Terminal::clear asks the terminal for the cursor, which the event stream's
-            // reader would swallow: clear the screen directly and forget the last frame.
-            crossterm::execute!(
-                std::io::stdout(),
-                crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
-            )?;
-            terminal.swap_buffers();
+            wipe(terminal)?;
             slot.clear();
             state.preview = state::preview::PreviewState::default();
             state.now = Instant::now();
-            handle(
-                Input::Msg(Msg::ReviewEnded(result)),
-                state,
-                slot,
-                effects,
-                &resized_tx,
-                &mut Vec::new(),
-            );
+            let size = terminal.size()?;
+            for msg in [
+                Msg::Resize {
+                    width: size.width,
+                    height: size.height,
+                },
+                Msg::ReviewEnded(result),
+            ] {
+                handle(
+                    Input::Msg(msg),
+                    state,
+                    slot,
+                    effects,
+                    &resized_tx,
+                    &mut Vec::new(),
+                );
+            }
             dirty = true;
         }
     }
+}
+
+/// Clears the screen and forgets the last frame, so the next draw paints every cell.
+/// (`Terminal::clear` asks the terminal for the cursor, and the event stream's reader
+/// would swallow the answer.)
+fn wipe(terminal: &mut DefaultTerminal) -> io::Result<()> {
+    crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::Clear(crossterm::terminal::ClearType::All)
+    )?;
+    terminal.swap_buffers();
+    Ok(())
 }
 
 /// Runs the review grid on `dir` in the workbench's terminal; the workbench resumes after.

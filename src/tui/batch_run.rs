@@ -103,7 +103,7 @@ impl BatchSetup {
         let jobs_tx = tx.clone();
         let forwarder = tokio::spawn(async move {
             while let Some(event) = forward_rx.recv().await {
-                let _ = jobs_tx.send(Outcome::Msg(Msg::Studio(event)));
+                let _ = jobs_tx.send(Outcome::Msg(Msg::BatchJob(event)));
             }
         });
         let lane = InteractiveLane {

@@ -58,6 +58,8 @@ pub struct Effects {
     pub tx: UnboundedSender<Outcome>,
     /// The latest preview request; older decodes give up.
     preview_generation: Arc<AtomicU64>,
+    /// The latest pin for compare; older decodes give up.
+    pin_generation: Arc<AtomicU64>,
     /// Sessions created for first turns, by the workbench's token: (id, model).
     sessions: Arc<Mutex<HashMap<u64, (String, String)>>>,
     /// The user's config file, where presets saved from the workbench go.
@@ -66,6 +68,8 @@ pub struct Effects {
     pub batch: Option<BatchSetup>,
     /// Stops the batch run in progress.
     batch_stop: Option<CancellationToken>,
+    /// The batch run's task, awaited on quit so the store and manifest record where it stopped.
+    batch_task: Option<tokio::task::JoinHandle<()>>,
     /// Other processes' runs as last reported (only changes are sent).
     other_runs: Arc<Mutex<Vec<OtherRun>>>,
 }
@@ -89,10 +93,12 @@ impl Effects {
             paste_dir,
             tx,
             preview_generation: Arc::new(AtomicU64::new(0)),
+            pin_generation: Arc::new(AtomicU64::new(0)),
             sessions: Arc::default(),
             config_file: PathBuf::from("config.toml"),
             batch: None,
             batch_stop: None,
+            batch_task: None,
             other_runs: Arc::default(),
         }
     }
@@ -214,7 +220,16 @@ impl Effects {
                     let stop = CancellationToken::new();
                     self.batch_stop = Some(stop.clone());
                     let tx = self.tx.clone();
-                    tokio::spawn(async move { setup.run(file, stop, tx).await });
+                    let progress = tx.clone();
+                    let run = tokio::spawn(async move { setup.run(file, stop, progress).await });
+                    // However the run ends, the workbench hears of it.
+                    self.batch_task = Some(tokio::spawn(async move {
+                        if let Err(e) = run.await {
+                            let _ = tx.send(Outcome::Msg(Msg::BatchFinished(Err(format!(
+                                "the batch run stopped unexpectedly ({e}); `peel batch list` shows it and `peel batch resume` finishes it"
+                            )))));
+                        }
+                    }));
                 }
                 None => self.send(Msg::BatchFinished(Err(NO_BATCH.into()))),
             },
@@ -240,6 +255,17 @@ impl Effects {
             }
             Effect::Review(_) => {}
             Effect::Quit => {}
+        }
+    }
+
+    /// Stops the batch run, if one is going, and waits (a little) until it has recorded where
+    /// it stopped, so `peel batch resume` finds the items in flight as they are.
+    pub async fn stop_batch_and_wait(&mut self, patience: std::time::Duration) {
+        if let Some(stop) = self.batch_stop.take() {
+            stop.cancel();
+        }
+        if let Some(task) = self.batch_task.take() {
+            let _ = tokio::time::timeout(patience, task).await;
         }
     }
 
@@ -363,22 +389,31 @@ impl Effects {
     }
 
     fn load_pinned(&self, path: Option<PathBuf>) {
+        let generation = self.pin_generation.fetch_add(1, Ordering::SeqCst) + 1;
         let Some(path) = path else {
             let _ = self.tx.send(Outcome::Pinned(None));
             return;
         };
+        let latest = self.pin_generation.clone();
         let picker = self.picker.clone();
         let tx = self.tx.clone();
-        tokio::task::spawn_blocking(move || match decode(&path) {
-            Ok(image) => {
-                let protocol = picker.new_resize_protocol(image);
-                let _ = tx.send(Outcome::Pinned(Some((path, protocol))));
+        tokio::task::spawn_blocking(move || {
+            let decoded = decode(&path);
+            if latest.load(Ordering::SeqCst) != generation {
+                return;
             }
-            Err(e) => {
-                let _ = tx.send(Outcome::Msg(Msg::Refused(format!(
-                    "cannot show {}: {e}",
-                    path.display()
-                ))));
+            match decoded {
+                Ok(image) => {
+                    let protocol = picker.new_resize_protocol(image);
+                    let _ = tx.send(Outcome::Pinned(Some((path, protocol))));
+                }
+                Err(e) => {
+                    let _ = tx.send(Outcome::Pinned(None));
+                    let _ = tx.send(Outcome::Msg(Msg::PinFailed(format!(
+                        "cannot compare with {}: {e}",
+                        path.display()
+                    ))));
+                }
             }
         });
     }

@@ -36,6 +36,8 @@ use crate::studio::preset::PresetBook;
 use crate::studio::runner::DEFAULT_CONCURRENCY;
 use crate::studio::{Roster, Studio, backend};
 
+/// How long quitting waits for a batch run to record where it stopped.
+const BATCH_STOP_PATIENCE: Duration = Duration::from_secs(5);
 /// Earlier prompts loaded for history.
 const HISTORY_LOAD: usize = 500;
 
@@ -254,7 +256,7 @@ async fn start(cli: &Cli) -> Result<(), String> {
         inbox,
     )
     .await;
-    effects.run(msg::Effect::StopBatch);
+    effects.stop_batch_and_wait(BATCH_STOP_PATIENCE).await;
     for row in 0..state.jobs.len() {
         if let Some(job) = state.jobs.row(row)
             && job.phase.is_active()

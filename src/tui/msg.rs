@@ -49,6 +49,9 @@ pub enum Msg {
         path: PathBuf,
         result: Result<crate::studio::batch::BatchPlan, String>,
     },
+    /// The engine reported on one of the batch run's jobs (listed, but not followed like
+    /// the user's own: no selection jump, no seed, no status line per job).
+    BatchJob(StudioEvent),
     /// The batch run reported progress.
     Batch(crate::studio::batch::interactive::BatchEvent),
     /// The batch run ended (or could not start).
@@ -57,6 +60,8 @@ pub enum Msg {
     OtherRuns(Vec<crate::tui::state::batch::OtherRun>),
     /// The review grid was left: how (or why it could not open).
     ReviewEnded(Result<crate::review::ReviewExit, String>),
+    /// The image pinned for compare could not be decoded.
+    PinFailed(String),
     /// A preset was saved (or not).
     PresetSaved(Result<crate::studio::preset::Preset, String>),
     /// The store created the session asked for under this token.

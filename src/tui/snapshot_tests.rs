@@ -260,6 +260,7 @@ fn preset_departing(s: &mut AppState, _: &Path) {
 fn request_shown(s: &mut AppState, _: &Path) {
     use crate::studio::outline::{OutlinePart, PartKind, RequestOutline};
     type_text(s, "make the sky more orange");
+    update(s, key(KeyCode::F(9)));
     let part = |kind, text: &str| OutlinePart {
         kind,
         text: text.into(),

@@ -8,7 +8,7 @@ use super::overlay::Overlay;
 use super::picker::{Choice, Entry, Picker, PickerPurpose};
 use super::settings::SettingsState;
 use super::status::Level;
-use crate::studio::preset::SettingsLayer;
+use crate::studio::preset::{PresetSource, SettingsLayer};
 use crate::tui::msg::{Effect, RosterOp};
 
 /// Opens "promote to anchor" for the selected job's image.
@@ -99,8 +99,19 @@ fn pick(state: &mut AppState, purpose: PickerPurpose, choice: Choice) -> Vec<Eff
         (PickerPurpose::Preset, Choice::NoPreset) => {
             state.overlay = None;
             let refs = std::mem::take(&mut state.settings.refs);
-            state.settings = SettingsState::new(&state.registry, &state.defaults);
-            state.settings.refs = refs;
+            let mut settings =
+                SettingsState::new(&state.registry, &state.defaults).within(&state.capabilities);
+            if let Some(session) = state
+                .session
+                .loaded
+                .as_ref()
+                .filter(|_| state.session.id.is_some())
+            {
+                // The edit session keeps its model: signatures belong to it.
+                settings.use_model(&state.registry, &session.model);
+            }
+            settings.refs = refs;
+            state.settings = settings;
             state.status.say(
                 Level::Info,
                 "no preset: settings are the config's [defaults]",
@@ -108,12 +119,27 @@ fn pick(state: &mut AppState, purpose: PickerPurpose, choice: Choice) -> Vec<Eff
             vec![]
         }
         (PickerPurpose::Preset, Choice::SavePreset(name)) => {
+            let existing = state
+                .presets
+                .iter()
+                .find(|p| p.name.eq_ignore_ascii_case(name.trim()));
+            if let Some(project) = existing.filter(|p| p.source == PresetSource::Project) {
+                let text = format!(
+                    "'{}' comes from {} and would still win over a user preset; pick another name, or save it there with `peel preset save {} --project --force`",
+                    project.name,
+                    project.file.display(),
+                    project.name
+                );
+                if let Some(Overlay::Picker(picker)) = state.overlay.as_mut() {
+                    picker.error = Some(text);
+                }
+                return vec![];
+            }
             let layer = state.settings.as_layer(state.anchors.in_shot());
-            let replace = state.presets.iter().any(|p| p.name == name);
             vec![Effect::SavePreset {
-                name,
+                name: existing.map_or(name, |p| p.name.clone()),
                 layer,
-                replace,
+                replace: existing.is_some(),
             }]
         }
         _ => vec![],
@@ -176,7 +202,7 @@ mod tests {
     use crossterm::event::KeyCode;
 
     use super::*;
-    use crate::studio::preset::{Field, Preset, PresetSource};
+    use crate::studio::preset::{Field, Preset};
     use crate::studio::spec::SeedMode;
     use crate::studio::{Anchor, AnchorKind};
     use crate::tui::state::update;
@@ -278,6 +304,31 @@ mod tests {
         assert_eq!((name.as_str(), *replace), ("wide", false));
         assert_eq!(layer.aspect.as_deref(), Some("1:1"));
         assert_eq!(layer.with, Some(vec!["Mira".to_string()]));
+    }
+
+    #[test]
+    fn a_project_preset_is_not_shadowed_from_the_workbench() {
+        let mut s = state(120, 40);
+        s.presets = vec![hero()];
+        update(&mut s, key(KeyCode::F(10)));
+        type_text(&mut s, "Product-Hero");
+        update(&mut s, key(KeyCode::Down));
+        let effects = update(&mut s, key(KeyCode::Enter));
+        assert!(effects.is_empty(), "{effects:?}");
+        let Some(Overlay::Picker(picker)) = &s.overlay else {
+            panic!("{:?}", s.overlay);
+        };
+        let error = picker.error.clone().unwrap_or_default();
+        assert!(
+            error.contains("peel.toml") && error.contains("--project"),
+            "{error}"
+        );
+        s.presets[0].source = PresetSource::User;
+        let effects = update(&mut s, key(KeyCode::Enter));
+        assert!(
+            matches!(effects.as_slice(), [Effect::SavePreset { name, replace: true, .. }] if name == "product-hero"),
+            "{effects:?}"
+        );
     }
 
     #[test]

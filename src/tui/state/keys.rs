@@ -333,6 +333,7 @@ fn generate(state: &mut AppState) -> Vec<Effect> {
     let Some(prompt) = prompt_or_refuse(state) else {
         return vec![];
     };
+    state.requested = None;
     let seed = state.settings.take_seed();
     let spec = next_spec(state, prompt.clone(), seed);
     state.prompt.remember(&prompt);
@@ -382,6 +383,7 @@ fn show_request(state: &mut AppState) -> Vec<Effect> {
     };
     let seed = state.settings.peek_seed();
     let spec = next_spec(state, prompt, seed);
+    state.requested = Some(state.request_key());
     state.status.say(Level::Info, "composing the request…");
     vec![Effect::ComposeRequest {
         spec,

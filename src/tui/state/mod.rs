@@ -150,6 +150,18 @@ pub struct AppState {
     pub batch_file: String,
     /// Batch runs other peel processes are working on, for the Jobs pane's title.
     pub other_runs: Vec<batch::OtherRun>,
+    /// What the request preview was asked for; a preview of anything else is stale.
+    pub requested: Option<RequestKey>,
+}
+
+/// Everything a request preview depends on: the prompt, the settings line, the anchors in
+/// shot and the turn it continues.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RequestKey {
+    prompt: String,
+    settings: settings::SettingsState,
+    in_shot: Vec<String>,
+    continues: Option<(String, crate::studio::session::TurnId)>,
 }
 
 impl AppState {
@@ -197,6 +209,7 @@ impl AppState {
             batch: None,
             batch_file: String::new(),
             other_runs: Vec::new(),
+            requested: None,
         }
     }
 
@@ -216,6 +229,21 @@ impl AppState {
         let preset = self.presets.iter().find(|p| p.name == name)?;
         let current = self.settings.as_layer(self.anchors.in_shot());
         Some((name, departures(&preset.settings, &current, &self.registry)))
+    }
+
+    /// What a request preview asked for now would depend on.
+    pub fn request_key(&self) -> RequestKey {
+        let mut settings = self.settings.clone();
+        if settings.seed_mode == settings::SeedMode::Random {
+            // The last job's seed is remembered in random mode but never sent.
+            settings.seed = 0;
+        }
+        RequestKey {
+            prompt: self.prompt.text(),
+            settings,
+            in_shot: self.anchors.in_shot(),
+            continues: self.session.continue_from(),
+        }
     }
 
     /// True while the loop should tick (jobs running).

@@ -23,6 +23,15 @@ pub(super) fn on_overlay_key(state: &mut AppState, key: KeyEvent, chord: KeyChor
                 || (list == Some(Action::Confirm) && outline.is_ok()) =>
         {
             state.overlay = None;
+            if state.requested.as_ref() != Some(&state.request_key()) {
+                // A job finished or a setting moved since: show what would go now.
+                let effects = act(state, Action::ShowRequest);
+                state.status.say(
+                    Level::Warn,
+                    "the request changed since it was shown; here it is again",
+                );
+                return effects;
+            }
             return act(state, Action::Generate);
         }
         Overlay::Help { scroll }

@@ -57,6 +57,7 @@ pub fn on_form_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
             if form.path.handle(&key) {
                 form.plan = None;
                 form.error = None;
+                form.checking = false;
             }
         }
     }
@@ -95,6 +96,9 @@ pub fn progress(state: &mut AppState, event: BatchEvent) {
     let run = state.batch.get_or_insert_with(BatchProgress::starting);
     if let Some((job, tag)) = run.apply(&event) {
         state.jobs.tag(job, tag);
+    }
+    if let BatchEvent::Started { run, .. } = &event {
+        state.other_runs.retain(|other| other.run != *run);
     }
 }
 
@@ -191,6 +195,9 @@ pub fn review_ended(state: &mut AppState, result: Result<ReviewExit, String>) ->
             vec![]
         }
         Ok(ReviewExit::Edit { path, instruction }) => {
+            // The unsent draft stays reachable with Ctrl+P.
+            let draft = state.prompt.text();
+            state.prompt.remember(&draft);
             state.session.clear();
             state.settings.refs = vec![path.clone()];
             state.prompt.set_text(&instruction);
@@ -200,10 +207,12 @@ pub fn review_ended(state: &mut AppState, result: Result<ReviewExit, String>) ->
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
             let effects = super::keys::act(state, crate::tui::action::Action::Generate);
-            state.status.say(
-                Level::Info,
-                format!("new session from {name}: {instruction}"),
-            );
+            if effects.iter().any(|e| matches!(e, Effect::Generate(..))) {
+                state.status.say(
+                    Level::Info,
+                    format!("new session from {name}: {instruction}"),
+                );
+            }
             effects
         }
         Err(e) => {

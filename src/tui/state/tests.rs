@@ -363,12 +363,63 @@ fn the_request_overlay_sends_on_enter() {
         "{effects:?}"
     );
     assert!(s.overlay.is_none());
+    update(&mut s, key(KeyCode::F(9)));
     update(&mut s, Msg::Composed(Err("over budget".into())));
+    assert!(matches!(
+        s.overlay,
+        Some(Overlay::Request {
+            outline: Err(_),
+            ..
+        })
+    ));
     assert!(
         update(&mut s, key(KeyCode::Enter)).is_empty(),
         "a refused request is not sent"
     );
     assert!(s.overlay.is_none(), "Enter closes it");
+}
+
+#[test]
+fn a_request_preview_of_something_else_is_never_shown_or_sent() {
+    use crate::studio::outline::RequestOutline;
+    let outline = || RequestOutline {
+        settings: String::new(),
+        anchors: vec![],
+        replayed: vec![],
+        parts: vec![],
+        images: 0,
+        inline_bytes: 0,
+    };
+    let mut s = state(120, 40);
+    type_text(&mut s, "a red fox");
+    update(&mut s, key(KeyCode::F(9)));
+    update(&mut s, ctrl('g'));
+    update(&mut s, Msg::Composed(Ok(outline())));
+    assert!(
+        s.overlay.is_none(),
+        "sent before the preview came: it is dropped"
+    );
+
+    update(&mut s, key(KeyCode::F(9)));
+    type_text(&mut s, "!");
+    update(&mut s, Msg::Composed(Ok(outline())));
+    assert!(s.overlay.is_none(), "the prompt changed while composing");
+
+    update(&mut s, key(KeyCode::F(9)));
+    update(&mut s, Msg::Composed(Ok(outline())));
+    assert!(matches!(s.overlay, Some(Overlay::Request { .. })));
+    update(&mut s, Msg::Paste("and a hat".into()));
+    assert_eq!(
+        s.prompt.text(),
+        "a red fox!",
+        "paste does not reach the editor behind"
+    );
+    s.settings.aspect = Some("16:9".into());
+    let effects = update(&mut s, key(KeyCode::Enter));
+    assert!(
+        matches!(effects.as_slice(), [Effect::ComposeRequest { .. }]),
+        "a changed setting is shown again, not sent: {effects:?}"
+    );
 }
 
 #[test]
@@ -416,4 +467,40 @@ fn runs_of_other_processes_show_in_the_jobs_title_but_not_our_own() {
     );
     update(&mut s, Msg::OtherRuns(vec![]));
     assert!(s.other_runs.is_empty());
+}
+
+#[test]
+fn batch_jobs_are_listed_without_moving_the_users_selection_or_seed() {
+    let mut s = state(120, 40);
+    type_text(&mut s, "a red fox");
+    update(&mut s, ctrl('g'));
+    let seed_before = s.settings.seed;
+    update(&mut s, Msg::BatchJob(queued(50, "batch item", 987_654)));
+    assert_eq!(s.jobs.len(), 1, "the batch job is listed");
+    assert_eq!(
+        s.settings.seed, seed_before,
+        "a batch item's seed is not taken"
+    );
+    update(&mut s, Msg::Studio(queued(51, "a red fox", 5)));
+    assert_eq!(
+        s.jobs.selected_job().map(|j| j.id),
+        Some(51),
+        "the user's own job is the one followed"
+    );
+}
+
+#[test]
+fn a_pin_that_cannot_be_decoded_stops_comparing() {
+    use crate::tui::state::preview::Pinned;
+    let mut s = state(120, 40);
+    s.compare = Some(Pinned {
+        job: 1,
+        path: "/gone.png".into(),
+    });
+    update(
+        &mut s,
+        Msg::PinFailed("cannot compare with /gone.png: missing".into()),
+    );
+    assert_eq!(s.compare, None);
+    assert!(s.prompt.message.is_none(), "not a prompt problem");
 }

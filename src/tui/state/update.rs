@@ -138,13 +138,23 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Composed(outline) => {
-            if state.overlay.is_none() {
+            let current = state.requested.as_ref() == Some(&state.request_key());
+            if current && state.overlay.is_none() {
                 state.status.say(
                     Level::Info,
                     "nothing is sent until you press Enter or Ctrl+G",
                 );
                 state.overlay = Some(Overlay::Request { outline, scroll: 0 });
             }
+            vec![]
+        }
+        Msg::PinFailed(reason) => {
+            state.compare = None;
+            state.status.say(Level::Error, reason);
+            vec![]
+        }
+        Msg::BatchJob(event) => {
+            state.jobs.apply(event, state.now);
             vec![]
         }
         Msg::BatchPlanned { path, result } => {
@@ -243,6 +253,8 @@ fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
     if let Some(Overlay::Batch(form)) = &mut state.overlay {
         form.path.insert_str(text.trim());
         form.plan = None;
+        form.error = None;
+        form.checking = false;
         return vec![];
     }
     if let Some(Overlay::Fields(form)) = &mut state.overlay {
@@ -258,6 +270,10 @@ fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {
         search.query.insert_str(text);
         search.matches = state.prompt.search(search.query.text());
         search.selected = 0;
+        return vec![];
+    }
+    if state.overlay.is_some() {
+        // Help, details, questions and the request preview take no text.
         return vec![];
     }
     let trimmed = text.trim().trim_matches(['\'', '"']);

@@ -34,7 +34,13 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
             } else {
                 format!("{running} jobs are")
             };
-            let text = format!("{jobs} {}", strings::QUIT_QUESTION);
+            let mut text = format!("{jobs} {}", strings::QUIT_QUESTION);
+            if let Some(run) = state.batch.as_ref().filter(|b| b.running() && b.run > 0) {
+                text.push_str(&format!(
+                    " Batch {} stops too; `peel batch resume {}` finishes it later.",
+                    run.run, run.run
+                ));
+            }
             question(frame, area, strings::title::QUIT, &text, theme)
         }
         Overlay::ConfirmRemove { name } => {
@@ -172,7 +178,10 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, scroll: 
 }
 
 fn question(frame: &mut Frame, area: Rect, title: &str, text: &str, theme: &Theme) {
-    let inner = popup(frame, area, 56, 7, title, theme);
+    const WIDTH: u16 = 56;
+    // Word wrap can take a row more than the characters need.
+    let text_rows = (text.chars().count() / (WIDTH as usize - 4) + 2) as u16;
+    let inner = popup(frame, area, WIDTH, text_rows + 4, title, theme);
     let lines = vec![
         Line::styled(text.to_string(), theme.text()),
         Line::raw(""),
