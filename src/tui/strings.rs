@@ -212,7 +212,7 @@ pub const PREVIEW_EMPTY: &str = "Finished images appear here.";
 pub const PREVIEW_LOADING: &str = "loading image…";
 /// The quit question.
 pub const QUIT_QUESTION: &str =
-    "jobs are still running. Quit anyway? They stop, and nothing unsaved is kept.";
+    "still running. Quit anyway? They stop, and nothing unsaved is kept.";
 /// Yes / no hint.
 pub const YES_NO: &str = "y / Enter: yes   n / Esc: no";
 /// The form hint.

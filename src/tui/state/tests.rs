@@ -504,3 +504,18 @@ fn a_pin_that_cannot_be_decoded_stops_comparing() {
     assert_eq!(s.compare, None);
     assert!(s.prompt.message.is_none(), "not a prompt problem");
 }
+
+#[test]
+fn the_quit_question_reads_right() {
+    let mut s = state(120, 40);
+    update(&mut s, Msg::Studio(queued(1, "a red fox", 5)));
+    update(&mut s, ctrl('q'));
+    let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+    let (mut slot, mut resizes) = crate::tui::testkit::slot();
+    crate::tui::testkit::draw(&mut terminal, &s, &mut slot, &mut resizes);
+    let screen = format!("{:?}", terminal.backend());
+    assert!(
+        screen.contains("1 job is still running. Quit anyway?"),
+        "{screen}"
+    );
+}
