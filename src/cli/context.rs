@@ -7,7 +7,7 @@ use super::{Cli, CliError};
 use crate::config::{Env, Settings};
 use crate::models::Registry;
 use crate::store::Store;
-use crate::studio::preset::{PresetBook, find_project_file};
+use crate::studio::preset::PresetBook;
 
 /// Settings and registry for one command.
 pub struct Context {
@@ -53,15 +53,11 @@ impl Context {
     /// The presets a file (a batch file) may name: the project's `peel.toml` is the one
     /// nearest the file, else the one nearest the working directory.
     pub fn presets_for(&self, file: &Path) -> Result<PresetBook, CliError> {
-        let folder = std::path::absolute(file)
-            .ok()
-            .and_then(|f| f.parent().map(Path::to_path_buf))
-            .filter(|dir| find_project_file(dir).is_some());
-        let start = folder.as_deref().or(self.settings.env.cwd.as_deref());
-        Ok(PresetBook::load(
+        Ok(PresetBook::load_for_file(
             &self.settings.config,
             &self.config_file,
-            start,
+            file,
+            self.settings.env.cwd.as_deref(),
         )?)
     }
 }

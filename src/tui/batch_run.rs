@@ -18,7 +18,7 @@ use crate::studio::batch::queue::{self, find_run, lock_run};
 use crate::studio::batch::rerun::rerun;
 use crate::studio::batch::validate::Checks;
 use crate::studio::batch::{self, Batch};
-use crate::studio::preset::{PresetBook, find_project_file};
+use crate::studio::preset::PresetBook;
 
 /// What batch runs from the workbench need.
 #[derive(Clone)]
@@ -47,13 +47,9 @@ impl BatchSetup {
         let anchors = Roster::new(self.lane.store.clone())
             .list()
             .map_err(|e| e.to_string())?;
-        let near_file = std::path::absolute(file)
-            .ok()
-            .and_then(|f| f.parent().map(Path::to_path_buf))
-            .filter(|dir| find_project_file(dir).is_some());
-        let start = near_file.as_deref().or(self.cwd.as_deref());
         let presets =
-            PresetBook::load(&self.config, &self.config_file, start).map_err(|e| e.to_string())?;
+            PresetBook::load_for_file(&self.config, &self.config_file, file, self.cwd.as_deref())
+                .map_err(|e| e.to_string())?;
         let checks = Checks {
             registry: &self.lane.registry,
             config: &self.config.defaults,

@@ -114,6 +114,21 @@ impl PresetBook {
         Self::from_parts(&config.presets, user_file, project)
     }
 
+    /// The book a batch file sees: the `peel.toml` nearest the file, else the one nearest
+    /// `cwd`, over the user's presets.
+    pub fn load_for_file(
+        config: &Config,
+        user_file: &Path,
+        file: &Path,
+        cwd: Option<&Path>,
+    ) -> Result<Self, ValidationError> {
+        let near_file = std::path::absolute(file)
+            .ok()
+            .and_then(|f| f.parent().map(Path::to_path_buf))
+            .filter(|dir| find_project_file(dir).is_some());
+        Self::load(config, user_file, near_file.as_deref().or(cwd))
+    }
+
     /// Builds the book from already parsed user presets and an optional project file.
     pub fn from_parts(
         user: &BTreeMap<String, SettingsLayer>,
