@@ -8,7 +8,7 @@ use futures::StreamExt;
 use reqwest::header::CONTENT_TYPE;
 
 use super::batch_wire::{BatchOperation, CreateBatchRequest, ListBatchesResponse};
-use super::client::GeminiClient;
+use super::client::{GeminiClient, page_url};
 use super::error::ApiError;
 use super::wire::{FileEnvelope, FileResource};
 
@@ -63,11 +63,7 @@ impl GeminiClient {
         let mut all = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let mut url = self.versioned("batches?pageSize=100");
-            if let Some(t) = &token {
-                url.push_str("&pageToken=");
-                url.push_str(t);
-            }
+            let url = page_url(&self.versioned("batches?pageSize=100"), token.as_deref());
             let bytes = self
                 .with_retries(
                     || async { self.body_of(self.http().get(&url).send().await, "").await },

@@ -287,10 +287,7 @@ impl GeminiClient {
         let mut models = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let url = match &token {
-                Some(t) => format!("{base}&pageToken={t}"),
-                None => base.clone(),
-            };
+            let url = page_url(&base, token.as_deref());
             let body = self
                 .with_retries(|| self.get(&url, ""), |_, _, _| {})
                 .await?;
@@ -311,11 +308,7 @@ impl GeminiClient {
         let mut models = Vec::new();
         let mut token: Option<String> = None;
         loop {
-            let mut url = self.url("models?pageSize=1000");
-            if let Some(t) = &token {
-                url.push_str("&pageToken=");
-                url.push_str(t);
-            }
+            let url = page_url(&self.url("models?pageSize=1000"), token.as_deref());
             let body = self
                 .with_retries(|| self.get(&url, ""), |_, _, _| {})
                 .await?;
@@ -471,4 +464,12 @@ pub fn parse_response(body: &[u8]) -> Result<GenerateContentResponse, ApiError> 
             detail,
         }
     })
+}
+
+/// A list call's URL (which already has `?pageSize=`) for the page after `token`.
+pub fn page_url(base: &str, token: Option<&str>) -> String {
+    match token {
+        Some(t) => format!("{base}&pageToken={t}"),
+        None => base.to_string(),
+    }
 }

@@ -159,17 +159,7 @@ impl ImageCall {
             http.post(endpoint(client.base_url(), "images/generations"))
                 .json(&body)
         };
-        let response = builder
-            .header(AUTHORIZATION, bearer(client)?)
-            .send()
-            .await
-            .map_err(|e| client.transport_error(e))?;
-        let status = response.status().as_u16();
-        let retry_after = header_text(response.headers().get(RETRY_AFTER));
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| client.transport_error(e))?;
+        let (status, retry_after, body) = read(client, builder).await?;
         if !(200..300).contains(&status) {
             if let Some(message) = content_policy(&body) {
                 return Ok(blocked(&message));
@@ -267,6 +257,25 @@ fn header_text(value: Option<&HeaderValue>) -> Option<String> {
     value.and_then(|v| v.to_str().ok()).map(str::to_string)
 }
 
+/// Sends a gateway call with its key; returns the status, any `Retry-After`, and the body.
+async fn read(
+    client: &GeminiClient,
+    builder: reqwest::RequestBuilder,
+) -> Result<(u16, Option<String>, Bytes), ApiError> {
+    let response = builder
+        .header(AUTHORIZATION, bearer(client)?)
+        .send()
+        .await
+        .map_err(|e| client.transport_error(e))?;
+    let status = response.status().as_u16();
+    let retry_after = header_text(response.headers().get(RETRY_AFTER));
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| client.transport_error(e))?;
+    Ok((status, retry_after, body))
+}
+
 /// Fetches an image the gateway answered with by URL (without the gateway's key).
 async fn download(client: &GeminiClient, url: &str) -> Result<Vec<u8>, ApiError> {
     let response = client
@@ -338,19 +347,7 @@ pub async fn list_models(client: &GeminiClient) -> Result<Vec<ModelInfo>, ApiErr
     }
     let url = endpoint(client.base_url(), "models");
     let call = || async {
-        let response = client
-            .http()
-            .get(&url)
-            .header(AUTHORIZATION, bearer(client)?)
-            .send()
-            .await
-            .map_err(|e| client.transport_error(e))?;
-        let status = response.status().as_u16();
-        let retry_after = header_text(response.headers().get(RETRY_AFTER));
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| client.transport_error(e))?;
+        let (status, retry_after, body) = read(client, client.http().get(&url)).await?;
         if !(200..300).contains(&status) {
             return Err(classify(status, retry_after.as_deref(), &body, ""));
         }
