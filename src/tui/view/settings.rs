@@ -26,6 +26,8 @@ struct Item {
     value: String,
     short: String,
     warn: bool,
+    /// Departs from the active preset (marked `*`).
+    departs: bool,
 }
 
 /// Draws the settings line.
@@ -105,6 +107,7 @@ fn items(state: &AppState) -> Vec<Item> {
             value: format!("{name}{changed}"),
             short: format!("{name}{}", if fields.is_empty() { "" } else { "*" }),
             warn: false,
+            departs: !fields.is_empty(),
         });
     }
     items.extend(vec![
@@ -116,6 +119,7 @@ fn items(state: &AppState) -> Vec<Item> {
             value: spec.display_name.clone(),
             short: short_model_name(spec),
             warn: false,
+            departs: false,
         },
         Item {
             action: Some(Action::CycleAspect),
@@ -125,6 +129,7 @@ fn items(state: &AppState) -> Vec<Item> {
             value: s.aspect.clone().unwrap_or_else(|| "auto".into()),
             short: s.aspect.clone().unwrap_or_else(|| "auto".into()),
             warn: false,
+            departs: false,
         },
         Item {
             action: Some(Action::CycleSize),
@@ -134,6 +139,7 @@ fn items(state: &AppState) -> Vec<Item> {
             value: s.size.clone(),
             short: s.size.clone(),
             warn: false,
+            departs: false,
         },
         Item {
             action: Some(Action::CycleSeed),
@@ -143,6 +149,7 @@ fn items(state: &AppState) -> Vec<Item> {
             value: seed,
             short: seed_short,
             warn: false,
+            departs: false,
         },
         Item {
             action: Some(Action::CycleThinking),
@@ -152,6 +159,7 @@ fn items(state: &AppState) -> Vec<Item> {
             value: thinking.clone(),
             short: thinking,
             warn: false,
+            departs: false,
         },
         Item {
             action: Some(Action::CycleGrounding),
@@ -165,6 +173,7 @@ fn items(state: &AppState) -> Vec<Item> {
                 grounding
             },
             warn: false,
+            departs: false,
         },
     ]);
     if let Some((_, fields)) = &departed {
@@ -175,6 +184,7 @@ fn items(state: &AppState) -> Vec<Item> {
             if departs {
                 item.value.push('*');
                 item.short.push('*');
+                item.departs = true;
             }
         }
     }
@@ -187,6 +197,7 @@ fn items(state: &AppState) -> Vec<Item> {
             value: format!("{}/{refs_cap}", s.refs.len()),
             short: s.refs.len().to_string(),
             warn: s.refs.len() > refs_cap,
+            departs: false,
         });
     }
     items
@@ -228,7 +239,7 @@ fn render<'a>(items: &[Item], state: &AppState, theme: &Theme, v: &Variant) -> L
         let value = if long { &item.value } else { &item.short };
         let style = if item.warn {
             theme.error()
-        } else if value.ends_with('*') {
+        } else if item.departs {
             theme.warn()
         } else {
             theme.accent()
