@@ -167,40 +167,42 @@ impl Effects {
                 self.send(Msg::Roster(result));
             }
             Effect::Promote { image, text } => {
-                let result = match crate::review::promote::promote(&self.roster, &image, &text) {
-                    Ok(done) => RosterResult {
-                        result: self.roster.list().map_err(|e| e.to_string()),
-                        focus: None,
-                        done,
-                    },
-                    Err(e) => RosterResult {
-                        result: Err(e),
-                        focus: None,
-                        done: String::new(),
-                    },
-                };
-                self.send(Msg::Roster(result));
+                let roster = self.roster.clone();
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = match crate::review::promote::promote(&roster, &image, &text) {
+                        Ok(done) => RosterResult {
+                            result: roster.list().map_err(|e| e.to_string()),
+                            focus: None,
+                            done,
+                        },
+                        Err(e) => RosterResult {
+                            result: Err(e),
+                            focus: None,
+                            done: String::new(),
+                        },
+                    };
+                    let _ = tx.send(Outcome::Msg(Msg::Roster(result)));
+                });
             }
             Effect::SavePreset {
                 name,
                 layer,
                 replace,
             } => {
-                let result = save_preset(
-                    &self.config_file,
-                    PresetSource::User,
-                    &name,
-                    &layer,
-                    replace,
-                )
-                .map(|outcome| Preset {
-                    name: name.trim().to_string(),
-                    settings: layer,
-                    source: PresetSource::User,
-                    file: outcome.file,
-                })
-                .map_err(|e| e.to_string());
-                self.send(Msg::PresetSaved(result));
+                let file = self.config_file.clone();
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    let result = save_preset(&file, PresetSource::User, &name, &layer, replace)
+                        .map(|outcome| Preset {
+                            name: name.trim().to_string(),
+                            settings: layer,
+                            source: PresetSource::User,
+                            file: outcome.file,
+                        })
+                        .map_err(|e| e.to_string());
+                    let _ = tx.send(Outcome::Msg(Msg::PresetSaved(result)));
+                });
             }
             Effect::PlanBatch(file) => match self.batch.clone() {
                 Some(setup) => {
