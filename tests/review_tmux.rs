@@ -93,10 +93,13 @@ fn manifest_marks(dir: &Path) -> Vec<(String, String)> {
 
 #[test]
 fn review_grid_navigates_marks_filters_and_compares() {
-    if Command::new("tmux").arg("-V").output().is_err() {
-        eprintln!("tmux is not installed; skipping (CI installs it)");
-        return;
-    }
+    assert!(
+        Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success()),
+        "tmux is not installed: install it (e.g. `apt-get install tmux`) to run the review test"
+    );
     let home = Home::new();
     home.config("");
     let file = home.write("b.toml", &simple_batch(7, "512"));
