@@ -66,6 +66,14 @@ fn invalid_files_are_refused_with_file_line_and_field() {
         err.contains("b.jsonl:2: item 2 (b), field `model`") && err.contains("gemini-9"),
         "{err}"
     );
+    let unquoted = home.write("bare.toml", "[[item]]\nprompt = \"a fox\"\nkey = fox\n");
+    let out = home.run(&["batch", "plan", unquoted.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bare.toml:3") && err.contains("strings need quotes: key = \"fox\""),
+        "{err}"
+    );
     let missing = home.run(&["batch", "plan", "/no/such/file.toml"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(

@@ -77,10 +77,30 @@ fn doctor_checks_the_gemini_api() {
     assert_eq!(report["backend"], "gemini");
 
     let (code, report) = doctor(&World::new(), &[]);
-    assert_eq!(code, 1);
-    let (name, fix) = failed(&report);
-    assert_eq!(name, "configuration");
+    assert_eq!(
+        code, 0,
+        "no key checks the embedded simulator and passes: {report}"
+    );
+    assert_eq!(report["backend"], "simulator");
+    let configuration = &report["checks"][0];
+    assert_eq!(configuration["name"], "configuration");
+    assert_eq!(configuration["status"], "warn", "{report}");
+    let fix = configuration["fix"].as_str().unwrap();
     assert!(fix.contains("GEMINI_API_KEY"), "{fix}");
+    for check in report["checks"].as_array().unwrap().iter().skip(1) {
+        assert_eq!(check["status"], "pass", "{report}");
+    }
+    let text = World::new().run(&["doctor"]);
+    assert_eq!(text.status.code(), Some(0));
+    let stdout = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        stdout.starts_with("peel doctor — the embedded offline simulator, model "),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("fix: Set GEMINI_API_KEY for real images"),
+        "{stdout}"
+    );
 
     let (code, report) = doctor(&gemini_world(&sim.url, "wrong"), &[]);
     assert_eq!(code, 1);
@@ -218,11 +238,16 @@ fn doctor_checks_an_openai_gateway() {
 
 #[test]
 fn doctor_prints_marks_and_fixes_for_people() {
-    let world = World::new();
-    let out = world.run(&["doctor", "--no-generate"]);
+    let strict = Sim::start(&World::new(), &["--key", "right"]);
+    let out = gemini_world(&strict.url, "wrong").run(&["doctor", "--no-generate"]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("✗ configuration"), "{text}");
+    assert!(text.contains("✗ auth"), "{text}");
+    assert!(text.contains("      fix: "), "{text}");
+    let no_key = World::new().run(&["doctor", "--no-generate"]);
+    assert_eq!(no_key.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&no_key.stdout);
+    assert!(text.contains("! configuration"), "{text}");
     assert!(text.contains("      fix: Set GEMINI_API_KEY"), "{text}");
     let sim = Sim::start(&World::new(), &[]);
     let ok = gemini_world(&sim.url, "k").run(&["doctor", "--no-generate"]);

@@ -460,3 +460,32 @@ fn offline_forces_the_simulator_even_with_a_key() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("network error"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_workbench_without_a_terminal_names_the_commands_for_scripts() {
+    let out = World::new().run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = common::stderr(&out);
+    assert!(
+        err.contains("the workbench needs an interactive terminal"),
+        "{err}"
+    );
+    assert!(
+        err.contains("peel generate") && err.contains("peel batch run"),
+        "{err}"
+    );
+    assert!(!err.contains("os error"), "{err}");
+}
+
+#[test]
+fn generate_help_says_what_seeds_count_requests_use() {
+    let out = World::new().run(&["generate", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(help.contains("seed, seed+1"), "{help}");
+    assert!(!help.contains("seed+1, seed+2"), "{help}");
+    let globals = help
+        .find("Global options:")
+        .expect("a heading for global options");
+    assert!(help[globals..].contains("--offline"), "{help}");
+    assert!(!help[..globals].contains("--offline"), "{help}");
+}

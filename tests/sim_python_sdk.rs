@@ -1,5 +1,5 @@
 //! Runs Google's official Python SDK, unchanged, against the simulator.
-//! Skips loudly when `google.genai` is not installed, unless PEEL_REQUIRE_PYTHON_SDK=1.
+//! Ignored unless asked for (`-- --ignored`): it needs `pip install google-genai`.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -8,26 +8,18 @@ use std::time::Duration;
 use peel::models::Registry;
 use peel::sim::{Latency, SimConfig, start};
 
-fn sdk_available() -> bool {
-    std::process::Command::new("python3")
-        .args(["-c", "import google.genai"])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
+/// Ignored in a plain `cargo test`, so a machine without the SDK reports it as ignored
+/// instead of passing it; CI installs the SDK and runs it with `--ignored`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs Google's Python SDK: pip install google-genai, then cargo test --test sim_python_sdk -- --ignored (CI runs it)"]
 async fn the_official_python_sdk_works_unchanged() {
-    let required = std::env::var("PEEL_REQUIRE_PYTHON_SDK").is_ok_and(|v| v == "1");
-    if !sdk_available() {
-        assert!(
-            !required,
-            "PEEL_REQUIRE_PYTHON_SDK=1 but `import google.genai` fails: pip install google-genai"
-        );
-        eprintln!(
-            "\n*** SKIPPED the_official_python_sdk_works_unchanged: python3 cannot import google.genai (pip install google-genai). Set PEEL_REQUIRE_PYTHON_SDK=1 to make this a failure. ***\n"
-        );
-        return;
-    }
+    let probe = std::process::Command::new("python3")
+        .args(["-c", "import google.genai"])
+        .output();
+    assert!(
+        probe.is_ok_and(|o| o.status.success()),
+        "python3 cannot import google.genai: pip install google-genai"
+    );
     let config = SimConfig {
         key: Some("sdk-test-key".into()),
         latency: Latency::Fixed(Duration::ZERO),

@@ -6,6 +6,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{BackendKind, Overrides};
 
+/// The help heading of the options every command takes.
+const GLOBAL_HEADING: &str = "Global options";
+
 /// peel — a terminal workbench for Google's Nano Banana image models.
 ///
 /// Run with no command to open the workbench. Without an API key, peel uses its
@@ -14,13 +17,13 @@ use crate::config::{BackendKind, Overrides};
 #[command(name = "peel", version, about, long_about)]
 pub struct Cli {
     /// Use this config file instead of the one in the config directory.
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL_HEADING)]
     pub config: Option<PathBuf>,
     /// Use the offline simulator even when an API key is set.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL_HEADING)]
     pub offline: bool,
     /// Which service to use: gemini (API key), vertex (Vertex AI) or openai (a gateway).
-    #[arg(long, global = true, value_enum, value_name = "BACKEND")]
+    #[arg(long, global = true, value_enum, value_name = "BACKEND", help_heading = GLOBAL_HEADING)]
     pub backend: Option<BackendKind>,
     /// Workbench theme: dark, light, high-contrast, or one from the config dir.
     #[arg(long, value_name = "NAME")]
@@ -110,7 +113,7 @@ pub struct DoctorArgs {
 pub struct GenerateArgs {
     /// What the image should show.
     pub prompt: String,
-    /// Number of requests to run concurrently.
+    /// How many images to make: one request each, run concurrently (their seeds: see --seed).
     #[arg(long, short = 'n', default_value_t = 1)]
     pub count: u32,
     /// Generation settings.
@@ -145,10 +148,10 @@ pub struct GenFlags {
     /// Image size: 512, 1K, 2K or 4K, as the model allows.
     #[arg(long, short)]
     pub size: Option<String>,
-    /// Seed; with --count each request uses seed+1, seed+2, … (see --seed-mode)
+    /// First seed; with --count the requests use seed, seed+1, … (increment, the default; see --seed-mode)
     #[arg(long)]
     pub seed: Option<i64>,
-    /// How --count requests get seeds: random, fixed (all the same) or increment (default).
+    /// How --count requests get seeds: random (no --seed), fixed (all use --seed) or increment (seed, seed+1, …; the default).
     #[arg(long, value_name = "MODE", value_parser = ["random", "fixed", "increment"])]
     pub seed_mode: Option<String>,
     /// Start from a named preset (see `peel preset list`); flags given here override it.
@@ -172,7 +175,7 @@ pub struct GenFlags {
     /// Who may appear in images (Vertex AI only).
     #[arg(long, value_name = "WHO", value_parser = ["allow_all", "allow_adult", "allow_none"])]
     pub person_generation: Option<String>,
-    /// Output folder.
+    /// Output folder (default: [output] dir in config.toml, else a `peel` folder under your pictures folder, else ./peel-out).
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Print one JSON object instead of paths.
@@ -209,10 +212,10 @@ pub struct SettingFlags {
     /// Image size: 512, 1K, 2K or 4K, as the model allows.
     #[arg(long, short)]
     pub size: Option<String>,
-    /// Seed (the first one, in increment mode).
+    /// Seed: the first one in increment mode, every request's in fixed mode.
     #[arg(long)]
     pub seed: Option<i64>,
-    /// How seeds are chosen: random, fixed or increment.
+    /// How seeds are chosen: random (no seed), fixed (the same seed) or increment (seed, seed+1, …).
     #[arg(long, value_name = "MODE", value_parser = ["random", "fixed", "increment"])]
     pub seed_mode: Option<String>,
     /// Thinking level.

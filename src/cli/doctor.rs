@@ -45,7 +45,9 @@ pub async fn run(cli: &Cli, args: DoctorArgs) -> Result<(), CliError> {
 
 /// The report as text: one line per check, a `fix:` line under each failure.
 pub fn render(report: &Report) -> String {
-    let backend = if report.description.is_empty() {
+    let backend = if report.backend == "simulator" {
+        "the embedded offline simulator"
+    } else if report.description.is_empty() {
         report.backend.as_str()
     } else {
         report.description.as_str()

@@ -19,6 +19,7 @@ pub mod view;
 #[cfg(test)]
 mod snapshot_tests;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -128,6 +129,9 @@ fn forced_picker() -> Picker {
 }
 
 async fn start(cli: &Cli) -> Result<(), String> {
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(strings::NO_TERMINAL.to_string());
+    }
     let env = Env::from_process();
     let settings = Settings::load_with(env.clone(), cli.config.as_deref(), cli.overrides())
         .map_err(|e| e.to_string())?;

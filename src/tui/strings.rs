@@ -3,6 +3,9 @@
 use super::action::Action;
 
 /// Said when a fresh edit session is asked for.
+/// Why `peel` with no command stops when it has no terminal.
+pub const NO_TERMINAL: &str = "the workbench needs an interactive terminal, and stdin or stdout is not one. \
+In scripts and pipes use the commands instead: peel generate, peel edit, peel batch run, peel history, peel review (see peel --help).";
 pub const NEW_SESSION: &str = "new edit session: the next generation starts it";
 /// Said when there is no parent turn to step back to.
 pub const NO_PARENT_TURN: &str = "this is the session's first turn";

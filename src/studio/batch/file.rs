@@ -316,7 +316,7 @@ fn parse_toml(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
                 item: None,
                 key: None,
                 field: None,
-                message: e.message().trim().to_string(),
+                message: crate::error::toml_message(&e, text),
             },
         )
     })?;
