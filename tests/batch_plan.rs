@@ -143,3 +143,49 @@ fn with_names_are_checked_against_the_roster_and_sent_as_anchors() {
     );
     assert_eq!(sidecar["batch"]["with"], serde_json::json!(["mira"]));
 }
+
+/// The Batch API's own limit: one job takes up to 50,000 requests.
+const BIG: usize = 50_000;
+
+#[test]
+fn fifty_thousand_items_plan_in_every_shape() {
+    let home = Home::new();
+    let mut toml = String::from("[defaults]\nsize = \"1K\"\n");
+    let mut jsonl = String::new();
+    for n in 0..BIG {
+        // No keys and one shared prompt start: every derived key collides with the last.
+        toml.push_str(&format!(
+            "\n[[item]]\nprompt = \"product shot of a ceramic mug on a white table, number {n}\"\n"
+        ));
+        jsonl.push_str(&format!("{{\"prompt\": \"a mug, number {n}\"}}\n"));
+    }
+    let values = |prefix: &str, count: usize| {
+        (0..count)
+            .map(|i| format!("\"{prefix}{i}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let matrix = format!(
+        "[matrix]\nprompt = \"a {{animal}} in {{style}} style, {{light}} light\"\n\
+         vars = {{ animal = [{}], style = [{}], light = [{}] }}\n",
+        values("animal", 50),
+        values("style", 10),
+        values("light", BIG / 500)
+    );
+    for (name, text) in [
+        ("big.toml", toml),
+        ("big.jsonl", jsonl),
+        ("matrix.toml", matrix),
+    ] {
+        let file = home.write(name, &text);
+        let out = home.run(&["batch", "plan", file.to_str().unwrap(), "--json"]);
+        assert!(out.status.success(), "{name}: {}", stderr(&out));
+        let plan = json(&out);
+        assert_eq!(plan["items"], BIG, "{name}");
+        let items = plan["item_settings"].as_array().unwrap();
+        assert_eq!(items.len(), BIG, "{name}");
+        let keys: std::collections::HashSet<&str> =
+            items.iter().map(|i| i["key"].as_str().unwrap()).collect();
+        assert_eq!(keys.len(), BIG, "{name}: every item has its own key");
+    }
+}

@@ -2,7 +2,9 @@
 
 use super::args::PlanArgs;
 use super::{Cli, CliError, Context, load};
-use crate::studio::batch::plan::{BatchPlan, human_duration, plan};
+use std::io::Write;
+
+use crate::studio::batch::plan::{BatchPlan, PlanWithItems, human_duration, plan};
 
 /// Validates the file and prints its plan.
 pub fn run(cli: &Cli, args: PlanArgs) -> Result<(), CliError> {
@@ -18,9 +20,14 @@ pub fn run(cli: &Cli, args: PlanArgs) -> Result<(), CliError> {
     }
     let p = plan(&batch, &ctx.registry, rpm, concurrency);
     if args.json {
-        let body =
-            serde_json::to_string(&p).map_err(|e| CliError::failed("internal", e.to_string()))?;
-        println!("{body}");
+        let body = PlanWithItems {
+            plan: &p,
+            item_settings: &batch.items,
+        };
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer(&mut out, &body)
+            .map_err(|e| CliError::failed("internal", e.to_string()))?;
+        writeln!(out).map_err(|e| CliError::failed("output", e.to_string()))?;
     } else {
         print!("{}", render(&p));
     }

@@ -97,13 +97,16 @@ pub struct RawMatrix {
     pub refs: Option<Vec<String>>,
 }
 
+/// The line of each field an item or `[defaults]` sets, by field name.
+pub type FieldLines = BTreeMap<&'static str, usize>;
+
 /// Where an item came from, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
     /// 1-based line of the item (its `[[item]]` header, JSONL line or `[matrix]` table).
     pub line: Option<usize>,
     /// Lines of individual fields (TOML only).
-    pub field_lines: BTreeMap<String, usize>,
+    pub field_lines: FieldLines,
     /// For matrix items: the variable values, e.g. "style=ink, angle=side".
     pub combination: Option<String>,
 }
@@ -125,7 +128,7 @@ pub struct RawBatch {
     /// `[defaults]`.
     pub defaults: RawDefaults,
     /// Lines of default fields.
-    pub default_lines: BTreeMap<String, usize>,
+    pub default_lines: FieldLines,
     /// Items with their origins.
     pub items: Vec<(RawItem, Origin)>,
 }
@@ -273,7 +276,7 @@ struct FieldSpans {
 }
 
 impl FieldSpans {
-    fn lines(&self, text: &str) -> BTreeMap<String, usize> {
+    fn lines(&self, lines: &LineIndex) -> FieldLines {
         let fields = [
             ("prompt", &self.prompt),
             ("key", &self.key),
@@ -289,21 +292,35 @@ impl FieldSpans {
         ];
         fields
             .into_iter()
-            .filter_map(|(name, span)| {
-                span.as_ref()
-                    .map(|s| (name.to_string(), line_at(text, s.span().start)))
-            })
+            .filter_map(|(name, span)| span.as_ref().map(|s| (name, lines.line_at(s.span().start))))
             .collect()
+    }
+}
+
+/// Where each line of a text starts, so a byte offset finds its line in O(log n).
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes `text` in one pass.
+    pub fn new(text: &str) -> Self {
+        let newlines = text.bytes().enumerate().filter(|(_, b)| *b == b'\n');
+        let starts = std::iter::once(0).chain(newlines.map(|(i, _)| i + 1));
+        Self {
+            starts: starts.collect(),
+        }
+    }
+
+    /// 1-based line number of a byte offset (offsets past the end are on the last line).
+    pub fn line_at(&self, offset: usize) -> usize {
+        self.starts.partition_point(|start| *start <= offset).max(1)
     }
 }
 
 /// 1-based line number of a byte offset.
 pub fn line_at(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+    LineIndex::new(text).line_at(offset.min(text.len()))
 }
 
 fn parse_toml(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
@@ -320,36 +337,31 @@ fn parse_toml(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
             },
         )
     })?;
+    let lines = LineIndex::new(text);
     let spans: TomlSpans = toml::from_str(text).unwrap_or_default();
     batch.defaults = file.defaults;
     if let Some(d) = &spans.defaults {
-        batch.default_lines = d.get_ref().lines(text);
+        batch.default_lines = d.get_ref().lines(&lines);
     }
     for (index, item) in file.item.into_iter().enumerate() {
         let span = spans.item.get(index);
         let origin = Origin {
-            line: span.map(|s| line_at(text, s.span().start)),
-            field_lines: span.map(|s| s.get_ref().lines(text)).unwrap_or_default(),
+            line: span.map(|s| lines.line_at(s.span().start)),
+            field_lines: span.map(|s| s.get_ref().lines(&lines)).unwrap_or_default(),
             combination: None,
         };
         batch.items.push((item, origin));
     }
-    let matrix_spans: Vec<Spanned<FieldSpans>> = match toml::from_str::<OneMatrixSpans>(text) {
-        Ok(one) => one.matrix.into_iter().collect(),
-        Err(_) => toml::from_str::<ManyMatrixSpans>(text)
-            .map(|m| m.matrix)
-            .unwrap_or_default(),
+    let matrices = file.matrix.map(OneOrMany::into_vec).unwrap_or_default();
+    let matrix_spans = if matrices.is_empty() {
+        Vec::new()
+    } else {
+        matrix_spans(text)
     };
-    for (n, matrix) in file
-        .matrix
-        .map(OneOrMany::into_vec)
-        .unwrap_or_default()
-        .into_iter()
-        .enumerate()
-    {
+    for (n, matrix) in matrices.into_iter().enumerate() {
         let span = matrix_spans.get(n);
-        let matrix_line = span.map(|s| line_at(text, s.span().start));
-        let field_lines = span.map(|s| s.get_ref().lines(text)).unwrap_or_default();
+        let matrix_line = span.map(|s| lines.line_at(s.span().start));
+        let field_lines = span.map(|s| s.get_ref().lines(&lines)).unwrap_or_default();
         let expanded = super::matrix::expand(&matrix).map_err(|message| {
             BatchError::single(&batch.path, BatchIssue::at(matrix_line, "matrix", message))
         })?;
@@ -373,6 +385,29 @@ fn parse_toml(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
         }
     }
     Ok(())
+}
+
+/// The fields `[defaults]` takes, by name.
+const DEFAULT_FIELDS: [&str; 9] = [
+    "preset",
+    "model",
+    "aspect",
+    "size",
+    "seed",
+    "thinking",
+    "grounding",
+    "with",
+    "refs",
+];
+
+/// Positions of the `[matrix]` table or `[[matrix]]` tables.
+fn matrix_spans(text: &str) -> Vec<Spanned<FieldSpans>> {
+    match toml::from_str::<OneMatrixSpans>(text) {
+        Ok(one) => one.matrix.into_iter().collect(),
+        Err(_) => toml::from_str::<ManyMatrixSpans>(text)
+            .map(|m| m.matrix)
+            .unwrap_or_default(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -409,10 +444,15 @@ fn parse_jsonl(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
                 ));
                 continue;
             }
-            let fields: Vec<String> = value
+            let fields: Vec<&'static str> = value
                 .get("defaults")
                 .and_then(serde_json::Value::as_object)
-                .map(|o| o.keys().cloned().collect())
+                .map(|o| {
+                    DEFAULT_FIELDS
+                        .into_iter()
+                        .filter(|f| o.contains_key(*f))
+                        .collect()
+                })
                 .unwrap_or_default();
             match serde_json::from_value::<DefaultsLine>(value) {
                 Ok(d) => {

@@ -77,3 +77,17 @@ fn line_numbers_count_newlines() {
     assert_eq!(line_at("a\nb\nc", 2), 2);
     assert_eq!(line_at("a\nb\nc", 99), 3);
 }
+
+#[test]
+fn the_line_index_agrees_with_counting_newlines() {
+    let text = "a\nbb\n\nccc\n";
+    let index = super::file::LineIndex::new(text);
+    for offset in 0..=text.len() + 3 {
+        let counted = text.as_bytes()[..offset.min(text.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        assert_eq!(index.line_at(offset), counted, "offset {offset}");
+    }
+}

@@ -44,8 +44,17 @@ pub struct BatchPlan {
     pub estimated_seconds: f64,
     /// Breakdown by model and size.
     pub groups: Vec<PlanGroup>,
+}
+
+/// A plan with every item's resolved settings, as `peel batch plan --json` prints it;
+/// it borrows the items, so a 50,000-item plan is not copied to be printed.
+#[derive(Debug, Serialize)]
+pub struct PlanWithItems<'a> {
+    /// The summary.
+    #[serde(flatten)]
+    pub plan: &'a BatchPlan,
     /// Every item with its settings resolved, as it will be sent.
-    pub item_settings: Vec<BatchItem>,
+    pub item_settings: &'a [BatchItem],
 }
 
 /// Plans `batch` at `rpm` requests per minute with `concurrency` in flight.
@@ -84,7 +93,6 @@ pub fn plan(batch: &Batch, registry: &Registry, rpm: u32, concurrency: usize) ->
         concurrency: concurrency.max(1),
         estimated_seconds: rate_bound(batch.items.len(), rpm).as_secs_f64(),
         groups,
-        item_settings: batch.items.clone(),
     }
 }
 

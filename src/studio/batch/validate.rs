@@ -70,7 +70,11 @@ pub fn validate(raw: RawBatch, checks: &Checks) -> Result<Batch, BatchError> {
     let (shared, shared_issues) = shared_layers(&raw, checks);
     issues.extend(shared_issues);
     let mut checked_refs: HashMap<PathBuf, Option<String>> = HashMap::new();
-    let explicit: Vec<Option<String>> = raw.items.iter().map(|(i, _)| i.key.clone()).collect();
+    let explicit: HashSet<&str> = raw
+        .items
+        .iter()
+        .filter_map(|(i, _)| i.key.as_deref())
+        .collect();
     let mut keys = KeyBook::default();
     let mut items = Vec::with_capacity(raw.items.len());
     for (n, (item, origin)) in raw.items.iter().enumerate() {
@@ -199,13 +203,16 @@ impl ItemCtx<'_> {
     }
 }
 
+/// Keys handed out so far; derived keys count up per base (`fox`, `fox-2`, …) without
+/// rescanning, so a file of many similar prompts stays linear.
 #[derive(Default)]
 struct KeyBook {
     used: HashSet<String>,
+    next_suffix: HashMap<String, usize>,
 }
 
 impl KeyBook {
-    fn take(&mut self, item: &RawItem, explicit: &[Option<String>], ctx: &mut ItemCtx) -> String {
+    fn take(&mut self, item: &RawItem, explicit: &HashSet<&str>, ctx: &mut ItemCtx) -> String {
         if let Some(key) = &item.key {
             if let Err(why) = check_key(key) {
                 ctx.fail("key", &Source::Item, why);
@@ -222,15 +229,18 @@ impl KeyBook {
         let mut base = slug(prompt);
         base.truncate(DERIVED_KEY_LEN);
         let base = base.trim_end_matches('-').to_string();
-        let taken = |k: &str, used: &HashSet<String>| {
-            used.contains(k) || explicit.iter().flatten().any(|e| e == k)
+        let taken = |k: &str, used: &HashSet<String>| used.contains(k) || explicit.contains(k);
+        let mut n = self.next_suffix.get(&base).copied().unwrap_or(1);
+        let mut key = if n == 1 {
+            base.clone()
+        } else {
+            format!("{base}-{n}")
         };
-        let mut key = base.clone();
-        let mut n = 2;
         while taken(&key, &self.used) {
-            key = format!("{base}-{n}");
             n += 1;
+            key = format!("{base}-{n}");
         }
+        self.next_suffix.insert(base, n + 1);
         self.used.insert(key.clone());
         ctx.key = Some(key.clone());
         key
