@@ -16,6 +16,9 @@ use peel::studio::preset::PresetBook;
 
 const SIZES: [usize; 3] = [1_000, 10_000, 50_000];
 
+/// A file shape: its name, format and how to write `count` items of it.
+type Shape = (&'static str, Format, fn(usize) -> String);
+
 /// Items with similar prompts and no keys: derived keys collide on purpose.
 fn toml_items(count: usize) -> String {
     let mut text = String::from("[defaults]\nmodel = \"gemini-3.1-flash-image\"\nsize = \"1K\"\n");
@@ -68,7 +71,7 @@ fn plan_batch(c: &mut Criterion) {
     };
     let mut group = c.benchmark_group("batch_plan");
     group.sample_size(10);
-    let shapes: [(&str, Format, fn(usize) -> String); 3] = [
+    let shapes: [Shape; 3] = [
         ("toml", Format::Toml, toml_items),
         ("jsonl", Format::Jsonl, jsonl_items),
         ("matrix", Format::Toml, matrix_items),

@@ -244,6 +244,42 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// Up to `limit` items of a run with an index above `after`, in index order: a page of a
+    /// run too big to hold at once.
+    pub fn batch_items_after(
+        &self,
+        run: RunId,
+        after: usize,
+        limit: usize,
+    ) -> Result<Vec<ItemRow>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT idx, key, item_json, state, job_id, files_json, cost_usd, attempts,
+                 error_kind, error_message FROM batch_items WHERE run_id = ?1 AND idx > ?2
+                 ORDER BY idx LIMIT ?3",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![run, after as i64, limit as i64], read_item)
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// One item of a run, by index.
+    pub fn batch_item(&self, run: RunId, index: usize) -> Result<Option<ItemRow>, StoreError> {
+        let conn = self.lock();
+        conn.query_row(
+            "SELECT idx, key, item_json, state, job_id, files_json, cost_usd, attempts,
+             error_kind, error_message FROM batch_items WHERE run_id = ?1 AND idx = ?2",
+            params![run, index as i64],
+            read_item,
+        )
+        .optional()
+        .map_err(|e| self.error(e))
+    }
+
     /// Applies a change to one item.
     pub fn update_batch_item(
         &self,

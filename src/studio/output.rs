@@ -137,6 +137,34 @@ pub fn write_atomic(path: &Path, data: &[u8]) -> Result<(), OutputError> {
     })
 }
 
+/// Like `write_atomic`, for content written piece by piece into a buffered temp file.
+pub fn write_atomic_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::io::BufWriter<&std::fs::File>) -> std::io::Result<()>,
+) -> Result<(), OutputError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let temp = dir.join(format!(".peel-{}.tmp", uuid::Uuid::now_v7().simple()));
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .and_then(|file| {
+            let mut out = std::io::BufWriter::new(&file);
+            write(&mut out)?;
+            out.flush()?;
+            drop(out);
+            file.sync_data()
+        })
+        .and_then(|_| std::fs::rename(&temp, path));
+    written.map_err(|e| {
+        let _ = std::fs::remove_file(&temp);
+        OutputError {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }
+    })
+}
+
 fn write_temp(dir: &Path, pieces: &[&[u8]]) -> Result<PathBuf, OutputError> {
     let temp = dir.join(format!(".peel-{}.tmp", uuid::Uuid::now_v7().simple()));
     let fail = |e: std::io::Error| OutputError {

@@ -12,7 +12,6 @@ use serde_json::json;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::manifest::Manifest;
 use super::queue::{Reconciled, reconcile};
 use super::validate::{BatchItem, index_width};
 use crate::api::client::{GeminiClient, rpm_limiter};
@@ -153,28 +152,24 @@ pub async fn run(
     let Reconciled { recovered, .. } = reconcile(store, &run, &rows)?;
     store.set_batch_run_state(run_id, "running", None)?;
     let rows = store.batch_items(run_id)?;
-    let width = index_width(rows.len());
+    let total = rows.len();
+    let width = index_width(total);
     let mut spent: f64 = rows.iter().map(|r| r.cost_usd).sum();
-    let mut queue: VecDeque<BatchItem> = VecDeque::new();
-    for row in rows.iter().filter(|r| r.state != "done") {
-        match serde_json::from_str::<BatchItem>(&row.item_json) {
-            Ok(item) => queue.push_back(item),
-            Err(e) => store.update_batch_item(
-                run_id,
-                row.index,
-                &ItemUpdate::Failed {
-                    kind: "store".into(),
-                    message: format!("the stored item cannot be read ({e})"),
-                },
-            )?,
-        }
-    }
+    let done = rows.iter().filter(|r| r.state == "done").count();
+    // Only indexes wait in memory; each item is read from the store when it starts, so a
+    // 50,000-item run holds a few hundred KB of queue, not every item.
+    let mut queue: VecDeque<usize> = rows
+        .iter()
+        .filter(|r| r.state != "done")
+        .map(|r| r.index)
+        .collect();
+    drop(rows);
     write_manifest(store, run_id, &dir);
     on_event(BatchEvent::Started {
         run: run_id,
         dir: dir.clone(),
-        total: rows.len(),
-        done: rows.iter().filter(|r| r.state == "done").count(),
+        total,
+        done,
         recovered,
         spent_usd: spent,
     });
@@ -195,15 +190,21 @@ pub async fn run(
     let mut interrupted = false;
     let mut retries = 0u32;
     let mut dirty = false;
-    let mut tick = tokio::time::interval(MANIFEST_EVERY + Duration::from_millis(rows.len() as u64));
+    let mut tick = tokio::time::interval(MANIFEST_EVERY + Duration::from_millis(total as u64));
     loop {
         while !stopping && in_flight.len() < options.concurrency.max(1) {
-            let Some(item) = queue.pop_front() else { break };
+            let Some(index) = queue.pop_front() else {
+                break;
+            };
+            let Some(item) = read_item(store, run_id, index)? else {
+                dirty = true;
+                continue;
+            };
             let estimate = item.price(&lane.registry, Lane::Interactive);
             if let Some(budget) = options.budget {
                 let committed: f64 = in_flight.values().map(|f| f.estimate).sum();
                 if spent + committed + estimate > budget + 1e-9 {
-                    queue.push_front(item);
+                    queue.push_front(index);
                     stopping = true;
                     budget_hit = true;
                     on_event(BatchEvent::BudgetReached {
@@ -340,6 +341,27 @@ pub async fn run(
     )
 }
 
+/// The stored item at `index`; one that cannot be read is marked failed (None).
+fn read_item(store: &Store, run: RunId, index: usize) -> Result<Option<BatchItem>, StudioError> {
+    let Some(row) = store.batch_item(run, index)? else {
+        return Ok(None);
+    };
+    match serde_json::from_str::<BatchItem>(&row.item_json) {
+        Ok(item) => Ok(Some(item)),
+        Err(e) => {
+            store.update_batch_item(
+                run,
+                index,
+                &ItemUpdate::Failed {
+                    kind: "store".into(),
+                    message: format!("the stored item cannot be read ({e})"),
+                },
+            )?;
+            Ok(None)
+        }
+    }
+}
+
 fn start_item(
     studio: &Studio,
     registry: &Registry,
@@ -378,18 +400,16 @@ fn fail_item(
     Ok(())
 }
 
-/// Rewrites the manifest from the store; a failure is logged, the store stays the truth.
+/// Rewrites the manifest from the store, a page at a time; a failure is logged, the store
+/// stays the truth.
 pub fn write_manifest(store: &Store, run: RunId, dir: &Path) {
-    let result = store
-        .batch_run(run)
-        .and_then(|r| Ok((r, store.batch_items(run)?)));
-    match result {
-        Ok((Some(row), items)) => {
-            if let Err(e) = Manifest::from_store(&row, &items).write_keeping_marks(dir) {
+    match store.batch_run(run) {
+        Ok(Some(row)) => {
+            if let Err(e) = super::manifest_stream::write_from_store(store, &row, dir) {
                 tracing::error!("writing the manifest of run {run}: {e}");
             }
         }
-        Ok((None, _)) => {}
+        Ok(None) => {}
         Err(e) => tracing::error!("reading run {run}: {e}"),
     }
 }

@@ -122,6 +122,44 @@ pub struct ManifestItem {
     pub settings: serde_json::Value,
 }
 
+impl ManifestItem {
+    /// The manifest's view of one stored item (marks are filled in by the writer).
+    pub fn from_row(row: &ItemRow) -> Self {
+        let item: Option<BatchItem> = serde_json::from_str(&row.item_json).ok();
+        let file = row.files.first().cloned();
+        ManifestItem {
+            index: row.index,
+            key: row.key.clone(),
+            status: row.state.clone(),
+            sidecar: file
+                .as_ref()
+                .map(|f| sidecar_path(Path::new(f)).display().to_string()),
+            file,
+            files: row.files.clone(),
+            cost_usd: row.cost_usd,
+            error: match (&row.error_kind, &row.error_message) {
+                (Some(kind), Some(message)) if row.state != "done" => Some(ManifestError {
+                    kind: kind.clone(),
+                    message: message.clone(),
+                }),
+                _ => None,
+            },
+            mark: None,
+            file_marks: BTreeMap::new(),
+            prompt: item.as_ref().map(|i| i.prompt.clone()).unwrap_or_default(),
+            settings: item
+                .map(|i| {
+                    serde_json::json!({
+                        "model": i.model, "aspect": i.aspect, "size": i.size, "seed": i.seed,
+                        "thinking": i.thinking, "grounding": i.grounding, "with": i.with,
+                        "refs": i.refs, "preset": i.preset,
+                    })
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
 /// The whole manifest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
@@ -149,53 +187,22 @@ pub struct Manifest {
     /// Total spent in USD.
     #[serde(default)]
     pub spent_usd: f64,
-    /// Items in index order.
-    #[serde(default)]
+    /// Items in index order (left out of a header written before its streamed items).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub items: Vec<ManifestItem>,
 }
 
 impl Manifest {
     /// Builds a manifest from the store's view of a run.
     pub fn from_store(run: &RunRow, rows: &[ItemRow]) -> Self {
-        let items = rows
-            .iter()
-            .map(|row| {
-                let item: Option<BatchItem> = serde_json::from_str(&row.item_json).ok();
-                let file = row.files.first().cloned();
-                ManifestItem {
-                    index: row.index,
-                    key: row.key.clone(),
-                    status: row.state.clone(),
-                    sidecar: file
-                        .as_ref()
-                        .map(|f| sidecar_path(Path::new(f)).display().to_string()),
-                    file,
-                    files: row.files.clone(),
-                    cost_usd: row.cost_usd,
-                    error: match (&row.error_kind, &row.error_message) {
-                        (Some(kind), Some(message)) if row.state != "done" => {
-                            Some(ManifestError {
-                                kind: kind.clone(),
-                                message: message.clone(),
-                            })
-                        }
-                        _ => None,
-                    },
-                    mark: None,
-                    file_marks: BTreeMap::new(),
-                    prompt: item.as_ref().map(|i| i.prompt.clone()).unwrap_or_default(),
-                    settings: item
-                        .map(|i| {
-                            serde_json::json!({
-                                "model": i.model, "aspect": i.aspect, "size": i.size, "seed": i.seed,
-                                "thinking": i.thinking, "grounding": i.grounding, "with": i.with,
-                                "refs": i.refs, "preset": i.preset,
-                            })
-                        })
-                        .unwrap_or_default(),
-                }
-            })
-            .collect();
+        Self {
+            items: rows.iter().map(ManifestItem::from_row).collect(),
+            ..Self::header(run)
+        }
+    }
+
+    /// The manifest of `run` without its items.
+    pub fn header(run: &RunRow) -> Self {
         Self {
             peel_version: env!("CARGO_PKG_VERSION").into(),
             run: Some(run.id),
@@ -205,7 +212,7 @@ impl Manifest {
             source: run.source.clone(),
             remote: run.remote_name.clone(),
             spent_usd: (run.spent_usd * 1e6).round() / 1e6,
-            items,
+            items: Vec::new(),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod file;
 pub mod interactive;
 mod item;
 pub mod manifest;
+mod manifest_stream;
 pub mod matrix;
 pub mod plan;
 pub mod queue;
