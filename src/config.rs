@@ -7,9 +7,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::error::ValidationError;
-use crate::studio::preset::SettingsLayer;
-use crate::studio::safety::SafetyMap;
-use crate::studio::spec::SeedMode;
+use crate::settings::{SafetyMap, SeedMode, SettingsLayer};
 
 mod services;
 
