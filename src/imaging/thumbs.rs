@@ -91,7 +91,7 @@ impl ThumbCache {
                 image::ImageFormat::Png,
             )
             .is_ok()
-            && let Err(e) = crate::studio::output::write_atomic(path, &bytes)
+            && let Err(e) = crate::fsio::write_atomic(path, &bytes)
         {
             tracing::warn!("thumbnail cache: {e}");
         }

@@ -4,6 +4,7 @@ mod batches;
 mod jobs;
 mod roster;
 mod schema;
+pub mod session_types;
 mod sessions;
 mod uploads;
 

@@ -3,8 +3,8 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+use super::session_types::{Session, StoredContent, Turn, TurnId};
 use super::{Store, StoreError};
-use crate::studio::session::{Session, StoredContent, Turn, TurnId};
 
 /// A session as listed.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -227,7 +227,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::studio::session::StoredPart;
+    use crate::store::session_types::StoredPart;
 
     #[test]
     fn turns_persist_with_parents_and_head() {

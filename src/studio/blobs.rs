@@ -2,20 +2,12 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::output::{OutputError, write_atomic};
 use crate::imaging;
 
-/// A stored image, named by the hash of its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BlobRef {
-    /// Hex SHA-256 of the bytes.
-    pub sha256: String,
-    /// MIME type.
-    pub mime: String,
-}
+pub use crate::store::session_types::BlobRef;
 
 /// The blob folder.
 #[derive(Debug, Clone)]

@@ -1,120 +1,11 @@
 //! Multi-turn edit sessions: a tree of turns kept verbatim (thought parts, text, images,
 //! every thought signature) and replayed exactly on the next turn.
 
-use std::path::PathBuf;
-
-use serde::{Deserialize, Serialize};
-
 use super::blobs::{BlobRef, Blobs};
 use super::output::OutputError;
 use crate::api::outcome::ImageOutput;
-use crate::api::wire::{Base64Data, Blob, Content, FileData, Part};
-
-/// A turn's id (its row in the store).
-pub type TurnId = i64;
-
-/// One part as stored: like the wire part, but image bytes live in the blob store.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct StoredPart {
-    /// Text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// True for the model's thinking.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thought: Option<bool>,
-    /// The signature exactly as received.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub thought_signature: Option<String>,
-    /// An image, by hash.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub image: Option<BlobRef>,
-    /// A file reference, as sent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub file_data: Option<FileData>,
-}
-
-/// A turn's content as stored.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct StoredContent {
-    /// "user" or "model".
-    pub role: String,
-    /// Parts in order.
-    pub parts: Vec<StoredPart>,
-}
-
-/// One user message and the model's answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Turn {
-    /// Turn id.
-    pub id: TurnId,
-    /// The turn it continues (None for a first turn).
-    pub parent: Option<TurnId>,
-    /// RFC 3339 time.
-    pub created_at: String,
-    /// The user's instruction text.
-    pub instruction: String,
-    /// The user's content.
-    pub user: StoredContent,
-    /// The model's answer, verbatim.
-    pub model: StoredContent,
-    /// Saved output images of this turn.
-    pub outputs: Vec<PathBuf>,
-    /// The job that produced it.
-    pub job_id: Option<i64>,
-}
-
-/// A session and all its turns.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Session {
-    /// Short id.
-    pub id: String,
-    /// RFC 3339 time.
-    pub created_at: String,
-    /// First instruction, for lists.
-    pub title: String,
-    /// The model every turn uses (signatures are per model).
-    pub model: String,
-    /// The turn new edits continue from.
-    pub head: Option<TurnId>,
-    /// All turns, oldest first.
-    pub turns: Vec<Turn>,
-}
-
-impl Session {
-    /// A turn by id.
-    pub fn turn(&self, id: TurnId) -> Option<&Turn> {
-        self.turns.iter().find(|t| t.id == id)
-    }
-
-    /// The turns from the first one down to `id`, in order.
-    pub fn chain(&self, id: TurnId) -> Vec<&Turn> {
-        let mut chain = Vec::new();
-        let mut next = Some(id);
-        while let Some(current) = next {
-            let Some(turn) = self.turn(current) else {
-                break;
-            };
-            chain.push(turn);
-            next = turn.parent;
-            if chain.len() > self.turns.len() {
-                break;
-            }
-        }
-        chain.reverse();
-        chain
-    }
-
-    /// Turns that continue `id`.
-    pub fn children(&self, id: Option<TurnId>) -> Vec<&Turn> {
-        self.turns.iter().filter(|t| t.parent == id).collect()
-    }
-
-    /// Depth of a turn (1 for a first turn).
-    pub fn depth(&self, id: TurnId) -> usize {
-        self.chain(id).len()
-    }
-}
+use crate::api::wire::{Base64Data, Blob, Content, Part};
+pub use crate::store::session_types::{Session, StoredContent, StoredPart, Turn, TurnId};
 
 /// Stores a content's images as blobs; `finals` supplies bytes moved out of final image parts.
 pub fn store_content(
@@ -243,40 +134,5 @@ mod tests {
         assert_eq!(back.parts[3].thought_signature.as_deref(), Some("sigB"));
         assert_eq!(back.parts[2].thought_signature.as_deref(), Some("sigA"));
         assert_eq!(final_images(&stored).len(), 1);
-    }
-
-    fn turn(id: TurnId, parent: Option<TurnId>) -> Turn {
-        Turn {
-            id,
-            parent,
-            created_at: String::new(),
-            instruction: format!("t{id}"),
-            user: StoredContent::default(),
-            model: StoredContent::default(),
-            outputs: vec![],
-            job_id: None,
-        }
-    }
-
-    #[test]
-    fn chains_follow_parents_across_forks() {
-        let session = Session {
-            id: "s".into(),
-            created_at: String::new(),
-            title: String::new(),
-            model: "m".into(),
-            head: Some(4),
-            turns: vec![
-                turn(1, None),
-                turn(2, Some(1)),
-                turn(3, Some(2)),
-                turn(4, Some(1)),
-            ],
-        };
-        let ids = |v: Vec<&Turn>| v.iter().map(|t| t.id).collect::<Vec<_>>();
-        assert_eq!(ids(session.chain(3)), vec![1, 2, 3]);
-        assert_eq!(ids(session.chain(4)), vec![1, 4]);
-        assert_eq!(ids(session.children(Some(1))), vec![2, 4]);
-        assert_eq!(session.depth(3), 3);
     }
 }

@@ -3,13 +3,11 @@
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::StudioError;
 use super::blobs::Blobs;
 use super::compose::{self, Subject};
-use super::safety::SafetyMap;
-pub use super::seed::SeedMode;
 use super::session::{self, Session, TurnId};
 use crate::api::wire::{
     Content, Empty, GenerateContentRequest, GenerationConfig, GoogleSearch, ImageConfig, Modality,
@@ -18,45 +16,11 @@ use crate::api::wire::{
 use crate::error::ValidationError;
 use crate::imaging;
 use crate::models::{ModelSpec, Registry};
+use crate::settings::SafetyMap;
+pub use crate::settings::{Grounding, SeedMode, wrap_seed};
 
 /// Most concurrent requests one `generate` may ask for.
 pub const MAX_COUNT: u32 = 16;
-
-/// Google Search grounding choice.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Grounding {
-    /// No grounding.
-    #[default]
-    Off,
-    /// Web search.
-    Web,
-    /// Web and image search (3.1 Flash only).
-    Image,
-}
-
-impl Grounding {
-    /// Parses "off", "web" or "image".
-    pub fn parse(text: &str) -> Result<Self, ValidationError> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "off" | "none" => Ok(Self::Off),
-            "web" => Ok(Self::Web),
-            "image" => Ok(Self::Image),
-            other => Err(ValidationError::Invalid(format!(
-                "grounding '{other}' is not one of: off, web, image"
-            ))),
-        }
-    }
-
-    /// The name used in flags and sidecars.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Off => "off",
-            Self::Web => "web",
-            Self::Image => "image",
-        }
-    }
-}
 
 /// A generation request as a face states it; `None` means "the default".
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -338,11 +302,6 @@ pub fn prepare_edit(
             parent: Some(parent),
         }),
     })
-}
-
-/// Keeps a seed inside the wire's int32 range.
-pub fn wrap_seed(seed: i64) -> i64 {
-    seed.rem_euclid(i32::MAX as i64)
 }
 
 /// Builds the wire request for resolved settings and the conversation `contents`.

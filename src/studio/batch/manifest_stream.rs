@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::manifest::{MANIFEST, Manifest, ManifestItem, ManifestLock, Mark};
 use crate::store::{RunRow, Store};
-use crate::studio::output::{OutputError, write_atomic_with};
+use crate::fsio::{OutputError, write_atomic_with};
 
 /// Items read from the store per page.
 const PAGE: usize = 512;

@@ -1,5 +1,6 @@
 use super::*;
 use crate::api::wire::{HarmBlockThreshold, HarmCategory, SafetySetting};
+use crate::models::Registry;
 
 fn layer(text: &str) -> SettingsLayer {
     toml::from_str(text).unwrap()

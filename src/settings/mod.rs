@@ -1,0 +1,13 @@
+//! Generation settings as values: seed modes, grounding, safety thresholds and the
+//! `SettingsLayer` that flags, presets and `[defaults]` share. A floor: the config file,
+//! the engine and the faces all read these; they read nothing above them.
+
+mod grounding;
+mod layer;
+pub mod safety;
+mod seed;
+
+pub use grounding::Grounding;
+pub use layer::{Field, SettingsLayer, departures};
+pub use safety::SafetyMap;
+pub use seed::{SeedMode, wrap_seed};
