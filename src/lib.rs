@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod imaging;
+pub mod mcp;
 pub mod models;
 pub mod review;
 pub mod sim;
