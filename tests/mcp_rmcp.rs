@@ -118,6 +118,24 @@ async fn rmcp_client_generates_offline_and_is_told_so() {
         .unwrap();
     assert_eq!(plan.is_error, Some(false), "{}", texts(&plan.content));
     assert_eq!(plan.structured_content.unwrap()["items"], 2);
+
+    let missing = client
+        .call_tool(
+            CallToolRequestParams::new("batch_plan")
+                .with_arguments(args(json!({ "file": "missing.toml" }))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(missing.is_error, Some(true));
+    let cli = world.run(&["batch", "plan", "missing.toml"]);
+    assert_eq!(cli.status.code(), Some(2));
+    let cli_message = common::stderr(&cli);
+    let cli_message = cli_message.trim().trim_start_matches("peel: error: ");
+    let ContentBlock::Text(first) = &missing.content[0] else {
+        panic!("a refusal starts with its message");
+    };
+    assert_eq!(first.text, cli_message);
+    assert!(cli_message.contains("missing.toml"), "{cli_message}");
     client.cancel().await.unwrap();
 }
 

@@ -22,8 +22,8 @@ impl PeelServer {
     /// Items, images, cost on each lane and duration, as `peel batch plan --json`.
     pub(super) fn plan_batch(&self, params: BatchPlanParams) -> ToolResult {
         let ws = self.ws();
-        let batch = lookup::load_checked(ws, &self.path(&params.file))
-            .map_err(|e| self.lookup_failed(e))?;
+        let batch =
+            lookup::load_checked(ws, Path::new(&params.file)).map_err(|e| self.lookup_failed(e))?;
         let cfg = &ws.settings.config.batch;
         let rpm = params.rpm.unwrap_or(cfg.rpm);
         let concurrency = params.concurrency.unwrap_or(cfg.concurrency);
@@ -50,8 +50,8 @@ impl PeelServer {
         backend::capabilities(&ws.settings)
             .require(Feature::BatchApi)
             .map_err(|e| reply::refusal(e.to_string(), offline))?;
-        let batch = lookup::load_checked(ws, &self.path(&params.file))
-            .map_err(|e| self.lookup_failed(e))?;
+        let batch =
+            lookup::load_checked(ws, Path::new(&params.file)).map_err(|e| self.lookup_failed(e))?;
         let store = ws
             .store()
             .map_err(|e| reply::refusal(e.to_string(), offline))?;

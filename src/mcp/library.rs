@@ -60,7 +60,7 @@ impl PeelServer {
     /// Adds an anchor after checking its kind and reference images, as `peel roster add`.
     pub(super) fn add_anchor(&self, params: RosterAddParams) -> ToolResult {
         let kind = roster_input::parse_kind(&params.kind).map_err(|e| self.fail(e))?;
-        let refs: Vec<PathBuf> = params.refs.iter().map(|r| self.path(r)).collect();
+        let refs: Vec<PathBuf> = params.refs.iter().map(PathBuf::from).collect();
         let refs = roster_input::checked_refs(&refs).map_err(|e| self.fail(e))?;
         let roster = Roster::new(self.ws().store().map_err(|e| self.fail(e))?);
         let anchor = roster
@@ -100,10 +100,7 @@ impl PeelServer {
     pub(super) fn lint_notes(&self, params: LintParams) -> ToolResult {
         let input = match (&params.prompt, &params.file) {
             (Some(prompt), None) => Input::Text(entries::single("prompt", prompt.clone())),
-            (None, Some(file)) => {
-                let path = self.path(file);
-                entries::classify(&path.display().to_string()).map_err(|e| self.fail(e))?
-            }
+            (None, Some(file)) => entries::classify(file).map_err(|e| self.fail(e))?,
             _ => return Err(self.refuse("give either prompt or file (not both)")),
         };
         let ws = self.ws();

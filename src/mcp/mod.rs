@@ -9,7 +9,7 @@ mod reply;
 mod tools;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use rmcp::handler::server::router::tool::ToolRouter;
@@ -96,15 +96,6 @@ impl PeelServer {
             dir
         } else {
             self.shared.cwd.join(dir)
-        }
-    }
-
-    fn path(&self, given: &str) -> PathBuf {
-        let path = Path::new(given);
-        if path.is_absolute() {
-            path.to_path_buf()
-        } else {
-            self.shared.cwd.join(path)
         }
     }
 
