@@ -10,6 +10,11 @@ use std::time::{Duration, Instant};
 use common::World;
 use serde_json::json;
 
+fn send(stdin: &mut impl Write, message: serde_json::Value) {
+    writeln!(stdin, "{message}").unwrap();
+    stdin.flush().unwrap();
+}
+
 #[test]
 fn a_client_that_hangs_up_mid_generation_loses_nothing() {
     let mut world = World::new();
@@ -24,10 +29,6 @@ fn a_client_that_hangs_up_mid_generation_loses_nothing() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut send = |message: serde_json::Value| {
-        writeln!(stdin, "{message}").unwrap();
-        stdin.flush().unwrap();
-    };
     send(
         json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {},
@@ -36,14 +37,16 @@ fn a_client_that_hangs_up_mid_generation_loses_nothing() {
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
     assert!(line.contains("\"name\":\"peel\""), "{line}");
-    send(json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }));
+    send(
+        &mut stdin,
+        json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
+    );
     send(
         json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
         "name": "generate", "arguments": { "prompt": "a lighthouse in fog", "size": "1K" } } }),
     );
     // Hang up (both pipes) while the simulator is still "rendering" (1.5 s).
     std::thread::sleep(Duration::from_millis(300));
-    drop(send);
     drop(stdin);
     drop(stdout);
     let started = Instant::now();
