@@ -30,6 +30,7 @@ fn a_client_that_hangs_up_mid_generation_loses_nothing() {
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     send(
+        &mut stdin,
         json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
         "protocolVersion": "2025-06-18", "capabilities": {},
         "clientInfo": { "name": "hang-up", "version": "0" } } }),
@@ -42,6 +43,7 @@ fn a_client_that_hangs_up_mid_generation_loses_nothing() {
         json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
     );
     send(
+        &mut stdin,
         json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
         "name": "generate", "arguments": { "prompt": "a lighthouse in fog", "size": "1K" } } }),
     );
