@@ -196,3 +196,75 @@ fn http_binds_loopback_only_and_answers_initialize() {
     assert!(body.contains("\"name\":\"peel\""), "{body}");
     assert!(body.contains("offline simulator"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_batch_api_lane_submits_polls_and_fetches_across_calls() {
+    let world = World::new();
+    std::fs::write(
+        world.root.path().join("b.toml"),
+        "[defaults]\nsize = \"1K\"\n[[item]]\nprompt = \"a fox\"\n[[item]]\nprompt = \"a mug\"\n",
+    )
+    .unwrap();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_peel"));
+    command
+        .arg("mcp")
+        .env_remove("GEMINI_API_KEY")
+        .env_remove("GOOGLE_API_KEY")
+        .env_remove("GOOGLE_GEMINI_BASE_URL")
+        .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
+        .stderr(Stdio::null())
+        .current_dir(world.root.path());
+    for (k, v) in &world.env {
+        command.env(k, v);
+    }
+    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
+    let call = |name: &'static str, arguments: Value| {
+        let client = &client;
+        async move {
+            client
+                .call_tool(CallToolRequestParams::new(name).with_arguments(args(arguments)))
+                .await
+                .unwrap()
+        }
+    };
+    let sent = call("batch_submit", json!({ "file": "b.toml" })).await;
+    assert_eq!(sent.is_error, Some(false), "{}", texts(&sent.content));
+    let sent = sent.structured_content.unwrap();
+    assert_eq!(sent["requests"], 2);
+    let run = sent["run"].to_string();
+    // The embedded simulator keeps a batch pending, then running, 5 s each.
+    let started = std::time::Instant::now();
+    loop {
+        let status = call("batch_status", json!({ "name": run })).await;
+        assert_eq!(status.is_error, Some(false), "{}", texts(&status.content));
+        let body = status.structured_content.unwrap();
+        if body["done"] == true {
+            assert_eq!(body["state"], "succeeded", "{body}");
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 40,
+            "the batch never finished: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let fetched = call("batch_fetch", json!({ "name": run })).await;
+    assert_eq!(fetched.is_error, Some(false), "{}", texts(&fetched.content));
+    let body = fetched.structured_content.unwrap();
+    assert_eq!(body["saved"], 2, "{body}");
+    let dir = std::path::Path::new(body["dir"].as_str().unwrap());
+    assert!(
+        dir.starts_with(world.root.path().join("peel-out")),
+        "{}",
+        dir.display()
+    );
+    let pngs = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+        .count();
+    assert_eq!(pngs, 2);
+    let again = call("batch_fetch", json!({ "name": run })).await;
+    assert_eq!(again.structured_content.unwrap()["already"], 2);
+    client.cancel().await.unwrap();
+}
