@@ -191,8 +191,28 @@ fn http_binds_loopback_only_and_answers_initialize() {
             .await
             .unwrap()
     });
-    let _ = child.kill();
-    let _ = child.wait();
+    // Ctrl-C stops the server, which exits cleanly.
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed().as_secs() > 10 {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "peel mcp --http ignored Ctrl-C: {status:?}"
+    );
     assert!(body.contains("\"name\":\"peel\""), "{body}");
     assert!(body.contains("offline simulator"), "{body}");
 }

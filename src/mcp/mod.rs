@@ -18,6 +18,7 @@ use rmcp::transport::streamable_http_server::session::local::LocalSessionManager
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use rmcp::{ServerHandler, ServiceExt, tool_handler};
 use tokio::sync::{OnceCell, RwLock};
+use tokio_util::sync::CancellationToken;
 
 use crate::config::BackendChoice;
 use crate::studio::StudioError;
@@ -150,15 +151,18 @@ pub async fn serve_http(
         .map_err(|e| format!("cannot listen on {addr}: {e}. Pick another port."))?;
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     let factory = server.clone();
+    let stop = CancellationToken::new();
     let service = StreamableHttpService::new(
         move || Ok(factory.clone()),
         Arc::new(LocalSessionManager::default()),
-        StreamableHttpServerConfig::default(),
+        StreamableHttpServerConfig::default().with_cancellation_token(stop.child_token()),
     );
     let app = axum::Router::new().route_service("/mcp", service);
     ready(bound);
-    let shutdown = async {
+    // Ctrl-C ends the open MCP sessions too, so their event streams do not hold the server.
+    let shutdown = async move {
         let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
     };
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)

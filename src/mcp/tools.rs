@@ -39,7 +39,10 @@ impl PeelServer {
         answer(self.edit_image(params).await)
     }
 
-    #[tool(description = "Show a session's turns (tree, head, images) by id or unique prefix.")]
+    #[tool(
+        description = "Show a session's turns (tree, head, images) by id or unique prefix.",
+        annotations(read_only_hint = true)
+    )]
     async fn session_show(
         &self,
         Parameters(params): Parameters<SessionParams>,
@@ -47,7 +50,10 @@ impl PeelServer {
         answer(self.show_session(params))
     }
 
-    #[tool(description = "List the roster: consistent characters and objects to put in shot.")]
+    #[tool(
+        description = "List the roster: consistent characters and objects to put in shot.",
+        annotations(read_only_hint = true)
+    )]
     async fn roster_list(&self) -> Result<CallToolResult, ErrorData> {
         answer(self.list_roster())
     }
@@ -63,14 +69,16 @@ impl PeelServer {
     }
 
     #[tool(
-        description = "List the models with their aliases, aspect ratios, sizes, reference limits and prices."
+        description = "List the models with their aliases, aspect ratios, sizes, reference limits and prices.",
+        annotations(read_only_hint = true)
     )]
     async fn models(&self) -> Result<CallToolResult, ErrorData> {
         answer(self.list_models())
     }
 
     #[tool(
-        description = "Check a prompt, a prompt file or a batch file for habits that make output unreliable (advice only)."
+        description = "Check a prompt, a prompt file or a batch file for habits that make output unreliable (advice only).",
+        annotations(read_only_hint = true)
     )]
     async fn lint(
         &self,
@@ -80,7 +88,8 @@ impl PeelServer {
     }
 
     #[tool(
-        description = "Check a batch file and show its items, images, cost on each lane and duration."
+        description = "Check a batch file and show its items, images, cost on each lane and duration.",
+        annotations(read_only_hint = true)
     )]
     async fn batch_plan(
         &self,
@@ -99,7 +108,10 @@ impl PeelServer {
         answer(self.submit_batch(params).await)
     }
 
-    #[tool(description = "Show a Batch API job's state and counts.")]
+    #[tool(
+        description = "Show a Batch API job's state and counts.",
+        annotations(read_only_hint = true)
+    )]
     async fn batch_status(
         &self,
         Parameters(params): Parameters<BatchNameParams>,
@@ -117,7 +129,10 @@ impl PeelServer {
         answer(self.fetch_batch(params).await)
     }
 
-    #[tool(description = "List past jobs, newest first, optionally only those matching a search.")]
+    #[tool(
+        description = "List past jobs, newest first, optionally only those matching a search.",
+        annotations(read_only_hint = true)
+    )]
     async fn history(
         &self,
         Parameters(params): Parameters<HistoryParams>,
