@@ -32,11 +32,7 @@ pub async fn run(cli: &Cli, args: McpArgs) -> Result<(), CliError> {
     let served = match args.http {
         None => mcp::serve_stdio(server).await,
         Some(addr) => {
-            if !addr.ip().is_loopback() {
-                return Err(CliError::usage(format!(
-                    "--http takes a loopback address such as 127.0.0.1:8765 or [::1]:8765; {addr} is not one (peel's MCP server has no authentication)"
-                )));
-            }
+            mcp::check_loopback(addr).map_err(CliError::usage)?;
             let ready = |bound: SocketAddr| eprintln!("peel: MCP server on http://{bound}/mcp");
             mcp::serve_http(server, addr, ready).await
         }

@@ -135,17 +135,23 @@ pub async fn serve_stdio(server: PeelServer) -> Result<(), String> {
     Ok(())
 }
 
+/// Refuses an address other clients on the network could reach (the server has no authentication).
+pub fn check_loopback(addr: SocketAddr) -> Result<(), String> {
+    if addr.ip().is_loopback() {
+        return Ok(());
+    }
+    Err(format!(
+        "--http takes a loopback address such as 127.0.0.1:8765 or [::1]:8765; {addr} is not one (peel's MCP server has no authentication)"
+    ))
+}
+
 /// Serves MCP over streamable HTTP at `http://ADDR/mcp`; `addr` must be a loopback address.
 pub async fn serve_http(
     server: PeelServer,
     addr: SocketAddr,
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), String> {
-    if !addr.ip().is_loopback() {
-        return Err(format!(
-            "--http takes a loopback address such as 127.0.0.1:8765 or [::1]:8765; {addr} is not one (peel's MCP server has no authentication)"
-        ));
-    }
+    check_loopback(addr)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| format!("cannot listen on {addr}: {e}. Pick another port."))?;
