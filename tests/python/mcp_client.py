@@ -141,6 +141,15 @@ async def main():
             assert "7:3" in cli_message and "Allowed" in cli_message, cli_message
             assert sent(sim_url) == before, "nothing was sent for a bad aspect"
 
+            no_ref = await session.call_tool("generate", {"prompt": "a fox", "refs": ["nowhere.png"]})
+            assert attr(no_ref, "is_error"), "an unreadable reference is a tool error"
+            cli = subprocess.run([peel, "generate", "a fox", "--ref", "nowhere.png"],
+                                 cwd=workdir, capture_output=True, text=True)
+            assert cli.returncode == 2, cli
+            cli_message = cli.stderr.strip().splitlines()[-1].removeprefix("peel: error: ")
+            assert no_ref.content[0].text == cli_message, f"{no_ref.content[0].text!r} != {cli_message!r}"
+            assert sent(sim_url) == before, "nothing was sent for an unreadable reference"
+
             missing = await session.call_tool(
                 "roster_add", {"kind": "character", "name": "Mira", "refs": ["nowhere.png"]})
             assert attr(missing, "is_error"), text_of(missing)
@@ -159,6 +168,10 @@ async def main():
             with open(mira_body["outputs"][0]["sidecar"]) as f:
                 sidecar = json.load(f)
             assert "Mira" in json.dumps(sidecar["anchors"]), sidecar["anchors"]
+
+            advice = await session.call_tool("lint", {"prompt": "Mira waves from the door"})
+            rules = [n["rule"] for item in attr(advice, "structured_content")["items"] for n in item["notes"]]
+            assert "anchor-not-in-shot" in rules, rules
 
             unknown = await session.call_tool("generate", {"prompt": "x", "with": ["Nobody"]})
             assert attr(unknown, "is_error") and "Nobody" in unknown.content[0].text, text_of(unknown)
