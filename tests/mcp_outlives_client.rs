@@ -1,5 +1,6 @@
-//! A generation that `peel mcp` has started is finished and saved even when the client goes
-//! away mid-call: the server exits only after the image and its sidecar are on disk.
+//! Nothing paid for is lost from the MCP face: a generation that `peel mcp` has started is
+//! finished and saved even when the client goes away mid-call (the server exits only after the
+//! image and its sidecar are on disk), and a server killed mid-request has recorded it.
 
 mod common;
 
@@ -76,4 +77,57 @@ fn a_client_that_hangs_up_mid_generation_loses_nothing() {
     assert_eq!((pngs, sidecars), (1, 1), "{files:?}");
     let history = world.json(&["history"]);
     assert_eq!(history["jobs"][0]["state"], "done", "{history}");
+}
+
+#[test]
+fn a_killed_server_has_already_recorded_the_request_it_sent() {
+    let mut world = World::new();
+    world.set("PEEL_SIM_LATENCY_MS", "3000");
+    let mut child = world
+        .peel()
+        .arg("mcp")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    send(
+        &mut stdin,
+        json!({ "jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "protocolVersion": "2025-06-18", "capabilities": {},
+        "clientInfo": { "name": "kill", "version": "0" } } }),
+    );
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    send(
+        &mut stdin,
+        json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
+    );
+    send(
+        &mut stdin,
+        json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "generate", "arguments": { "prompt": "a harbour at night", "size": "1K" } } }),
+    );
+    let started = Instant::now();
+    let recorded = loop {
+        let history = world.json(&["history"]);
+        if history["jobs"][0]["state"] == "sending" {
+            break history;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "the request was never recorded as sending: {history}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let after = world.json(&["history"]);
+    assert_eq!(
+        after["jobs"][0]["prompt"], "a harbour at night",
+        "{recorded}"
+    );
+    assert_eq!(after["jobs"].as_array().unwrap().len(), 1, "{after}");
 }
