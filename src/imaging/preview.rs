@@ -4,7 +4,6 @@ use std::io::Cursor;
 use std::path::Path;
 
 use image::codecs::jpeg::JpegEncoder;
-use image::imageops::FilterType;
 
 /// The longest side of a preview, in pixels.
 pub const PREVIEW_MAX_SIDE: u32 = 768;
@@ -36,7 +35,7 @@ pub fn jpeg_preview(path: &Path, max_side: u32) -> Result<Preview, String> {
     let small = if fits {
         image
     } else {
-        image.resize(max_side, max_side, FilterType::Triangle)
+        image.thumbnail(max_side, max_side)
     };
     let rgb = small.to_rgb8();
     let mut jpeg = Vec::new();
