@@ -105,9 +105,19 @@ fn a_killed_server_has_already_recorded_the_request_it_sent() {
         &mut stdin,
         json!({ "jsonrpc": "2.0", "method": "notifications/initialized" }),
     );
+    // Let the server create the store first: two processes creating one store at once race
+    // on its schema (a store matter, not this test's).
     send(
         &mut stdin,
         json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "history", "arguments": {} } }),
+    );
+    line.clear();
+    stdout.read_line(&mut line).unwrap();
+    assert!(line.contains("\"jobs\""), "{line}");
+    send(
+        &mut stdin,
+        json!({ "jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {
         "name": "generate", "arguments": { "prompt": "a harbour at night", "size": "1K" } } }),
     );
     let started = Instant::now();
