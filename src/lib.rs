@@ -7,6 +7,7 @@ pub mod config;
 pub mod error;
 pub mod fsio;
 pub mod imaging;
+pub mod mcp;
 pub mod models;
 pub mod review;
 pub mod settings;

@@ -86,6 +86,8 @@ pub enum Command {
     View(super::view::ViewArgs),
     /// Review a batch folder as a thumbnail grid: preview, marks, compare, re-run.
     Review(super::review_cmd::ReviewArgs),
+    /// Serve peel to coding agents over the Model Context Protocol (stdio, or --http on loopback).
+    Mcp(super::mcp_cmd::McpArgs),
 }
 
 impl Cli {

@@ -6,6 +6,7 @@ use super::args::EditArgs;
 use super::generate::{apply_backend_flags, execute, spec_from_flags, start_session};
 use super::{Cli, CliError, Context, layers};
 use crate::store::Store;
+use crate::studio::request::{self, EditTarget};
 use crate::studio::spec;
 
 /// Runs one edit turn.
@@ -16,25 +17,14 @@ pub async fn run(cli: &Cli, args: EditArgs) -> Result<(), CliError> {
         return reroot(&ctx, store, &args).await;
     }
     let id = resolve_session(&store, &args.target)?;
-    let Some(session) = store.session(&id)? else {
-        return Err(CliError::usage(format!(
-            "session {id} disappeared; run `peel session list`"
-        )));
+    let target = EditTarget {
+        session: &id,
+        from: args.from,
+        instruction: &args.instruction,
     };
-    let Some(parent) = args.from.or(session.head) else {
-        return Err(CliError::usage(format!(
-            "session {id} has no finished turn to continue; generate into it first or re-root from an image"
-        )));
-    };
-    let spec = spec_from_flags(&ctx, &args.instruction, &args.flags, 1)?;
-    let mut job = spec::prepare_edit(
-        &spec,
-        &ctx.registry,
-        &session,
-        parent,
-        &crate::studio::blobs::Blobs::new(store.blob_dir()),
-    )
-    .map_err(|e| layers::explain(&ctx, &args.flags, e))?;
+    let out_dir = ctx.settings.output_dir(args.flags.out.as_deref());
+    let mut job = request::edit_job(&ctx, &store, target, &layers::request(&args.flags), out_dir)
+        .map_err(|e| layers::explain(&ctx, &args.flags, e))?;
     apply_backend_flags(&ctx, std::slice::from_mut(&mut job), &args.flags)?;
     execute(&ctx, store, vec![job], &args.flags, Some(id)).await
 }
@@ -65,15 +55,5 @@ fn looks_like_file(target: &str) -> bool {
 
 /// Finds a session from an id or unique prefix, or says what to do.
 pub fn resolve_session(store: &Store, target: &str) -> Result<String, CliError> {
-    let matches = store.resolve_session(target)?;
-    match matches.as_slice() {
-        [one] => Ok(one.clone()),
-        [] => Err(CliError::usage(format!(
-            "no session matches '{target}'. Run `peel session list` to see sessions, or pass an image file to start one."
-        ))),
-        many => Err(CliError::usage(format!(
-            "'{target}' matches several sessions ({}); give more characters",
-            many.join(", ")
-        ))),
-    }
+    Ok(request::resolve_session(store, target)?)
 }

@@ -1,18 +1,10 @@
 //! `peel generate`: prompt in, images and sidecars out.
 
-use std::collections::BTreeMap;
-
-use serde_json::json;
-
 use super::args::{GenFlags, GenerateArgs};
 use super::{Cli, CliError, Context, layers};
 use crate::store::Store;
-use crate::studio::capability::{self, PersonGeneration};
-use crate::studio::spec::SessionLink;
-use crate::studio::{
-    GenerateSpec, JobId, PreparedJob, Studio, StudioError, StudioEvent, backend, spec,
-};
-use crate::studio::{Roster, shot};
+use crate::studio::report::{self, RunReport};
+use crate::studio::{GenerateSpec, PreparedJob, StudioEvent, backend, request, spec};
 
 /// Validates, starts a session, runs every request concurrently, prints paths (or JSON).
 pub async fn run(cli: &Cli, args: GenerateArgs) -> Result<(), CliError> {
@@ -34,20 +26,7 @@ pub fn start_session(
     prompt: &str,
     jobs: &mut [PreparedJob],
 ) -> Result<Option<String>, CliError> {
-    if !backend::capabilities(&ctx.settings).supports_sessions {
-        return Ok(None);
-    }
-    let Some(first) = jobs.first() else {
-        return Ok(None);
-    };
-    let session = store.create_session(&title(prompt), &first.settings.model)?;
-    for job in jobs.iter_mut() {
-        job.session = Some(SessionLink {
-            session_id: session.clone(),
-            parent: None,
-        });
-    }
-    Ok(Some(session))
+    Ok(request::start_session(ctx, store, prompt, jobs)?)
 }
 
 /// Applies flags that depend on the backend (`--person-generation`) and refuses, before
@@ -57,28 +36,7 @@ pub fn apply_backend_flags(
     jobs: &mut [PreparedJob],
     flags: &GenFlags,
 ) -> Result<(), CliError> {
-    if let Some(text) = &flags.person_generation {
-        let value = PersonGeneration::parse(text)?;
-        for job in jobs.iter_mut() {
-            capability::set_person_generation(job, value);
-        }
-    }
-    let caps = backend::capabilities(&ctx.settings);
-    let explicit = capability::Explicit {
-        thinking: flags.thinking.is_some(),
-        grounding: flags.grounding.is_some(),
-        safety: !flags.safety.is_empty(),
-    };
-    let mut notes: Vec<&str> = Vec::new();
-    for job in jobs.iter_mut() {
-        for note in capability::drop_inherited(job, &caps, explicit) {
-            if !notes.contains(&note) {
-                notes.push(note);
-            }
-        }
-        capability::check_job(job, &caps)?;
-    }
-    for note in notes {
+    for note in request::apply_backend(ctx, jobs, &layers::request(flags))? {
         eprintln!("peel: note: a default from the config or preset is not sent: {note}");
     }
     Ok(())
@@ -91,38 +49,9 @@ pub fn spec_from_flags(
     flags: &GenFlags,
     count: u32,
 ) -> Result<GenerateSpec, CliError> {
-    let settings = layers::resolve(ctx, flags)?;
-    let mut spec = GenerateSpec {
-        prompt: prompt.to_string(),
-        refs: flags.refs.clone(),
-        count,
-        out_dir: ctx.settings.output_dir(flags.out.as_deref()),
-        preset: flags.preset.clone(),
-        ..GenerateSpec::default()
-    };
-    settings.apply_to(&mut spec);
-    spec.subjects = anchors_in_shot(ctx, settings.with.as_deref().unwrap_or_default())
-        .map_err(|e| layers::explain(ctx, flags, e))?;
-    Ok(spec)
-}
-
-/// Loads the anchors named by `--with` from the roster.
-fn anchors_in_shot(
-    ctx: &Context,
-    with: &[String],
-) -> Result<Vec<crate::studio::compose::Subject>, CliError> {
-    let names = shot::parse_with(with);
-    if names.is_empty() {
-        return Ok(Vec::new());
-    }
-    let roster = Roster::new(ctx.store()?);
-    Ok(shot::subjects_named(&roster, &names)?)
-}
-
-/// A session title from the first line of a prompt.
-pub fn title(prompt: &str) -> String {
-    let line = prompt.lines().next().unwrap_or_default().trim();
-    line.chars().take(80).collect()
+    let out_dir = ctx.settings.output_dir(flags.out.as_deref());
+    request::build_spec(ctx, prompt, &layers::request(flags), count, out_dir)
+        .map_err(|e| layers::explain(ctx, flags, e))
 }
 
 /// Connects, runs prepared jobs, reports progress on stderr and results on stdout.
@@ -133,8 +62,10 @@ pub async fn execute(
     flags: &GenFlags,
     session: Option<String>,
 ) -> Result<(), CliError> {
-    if let Some(first) = jobs.first() {
-        warn_if_retired(ctx, &first.settings.model);
+    if let Some(first) = jobs.first()
+        && let Some(warning) = request::retired_warning(&ctx.registry, &first.settings.model)
+    {
+        eprintln!("peel: warning: {warning}");
     }
     if let Some(warning) = backend::location_warning(&ctx.settings) {
         eprintln!("peel: warning: {warning}");
@@ -143,91 +74,19 @@ pub async fn execute(
     if conn.label.is_simulator() {
         eprintln!("peel: {}", backend::OFFLINE_BANNER);
     }
-    let (studio, mut events) = Studio::new(
-        conn.client.clone(),
-        ctx.registry.clone(),
-        store,
-        conn.label.clone(),
-        jobs.len(),
-    );
-    let studio = studio.with_inline_budget(ctx.settings.inline_budget());
-    let mut pending: BTreeMap<JobId, JobReport> = BTreeMap::new();
-    for job in jobs {
-        let seed = job.settings.seed;
-        let id = studio.submit(job)?;
-        pending.insert(
-            id,
-            JobReport {
-                seed,
-                ..JobReport::default()
-            },
-        );
-    }
-    let mut remaining = pending.len();
-    let mut interrupted = false;
-    while remaining > 0 {
-        let event = tokio::select! {
-            event = events.recv() => event,
-            _ = tokio::signal::ctrl_c(), if !interrupted => {
-                interrupted = true;
-                eprintln!("peel: interrupted — cancelling");
-                for id in pending.keys() {
-                    studio.cancel(*id);
-                }
-                continue;
-            }
-        };
-        let Some(event) = event else { break };
-        if event.is_final() {
-            remaining -= 1;
+    let many = jobs.len() > 1;
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
         }
-        report_progress(&event, flags.json, pending.len() > 1);
-        if let Some(report) = pending.get_mut(&event.job_id()) {
-            report.apply(event);
-        }
-    }
+        eprintln!("peel: interrupted — cancelling");
+    };
+    let progress = |event: &StudioEvent| report_progress(event, flags.json, many);
+    let result = report::execute(ctx, &conn, store, jobs, session, progress, interrupt).await;
     if let Some(sim) = conn.simulator {
         sim.shutdown().await;
     }
-    finish(
-        flags,
-        studio.backend().as_str(),
-        session.as_deref(),
-        &pending,
-    )
-}
-
-#[derive(Debug, Default)]
-struct JobReport {
-    seed: i64,
-    outputs: Vec<crate::studio::output::SavedOutput>,
-    cost_usd: f64,
-    error: Option<StudioError>,
-    cancelled: bool,
-    text: Vec<String>,
-    turn: Option<i64>,
-}
-
-impl JobReport {
-    fn apply(&mut self, event: StudioEvent) {
-        match event {
-            StudioEvent::Done {
-                outputs,
-                cost_usd,
-                text,
-                turn,
-                ..
-            } => {
-                self.outputs = outputs;
-                self.cost_usd = cost_usd;
-                self.text = text;
-                self.turn = turn;
-            }
-            StudioEvent::Failed { error, .. } => self.error = Some(error),
-            StudioEvent::Cancelled { .. } => self.cancelled = true,
-            _ => {}
-        }
-    }
+    finish(flags, &result?)
 }
 
 fn report_progress(event: &StudioEvent, json: bool, many: bool) {
@@ -254,61 +113,22 @@ fn report_progress(event: &StudioEvent, json: bool, many: bool) {
     }
 }
 
-fn finish(
-    args: &GenFlags,
-    backend: &str,
-    session: Option<&str>,
-    jobs: &BTreeMap<JobId, JobReport>,
-) -> Result<(), CliError> {
-    let total_cost: f64 = jobs.values().map(|j| j.cost_usd).sum();
-    let failures: Vec<(&JobId, &JobReport)> = jobs
-        .iter()
-        .filter(|(_, j)| j.error.is_some() || j.cancelled)
-        .collect();
+fn finish(args: &GenFlags, report: &RunReport) -> Result<(), CliError> {
     if args.json {
-        let outputs: Vec<_> = jobs
-            .iter()
-            .flat_map(|(id, job)| {
-                let share = job.cost_usd / job.outputs.len().max(1) as f64;
-                job.outputs.iter().map(move |o| {
-                    json!({
-                        "path": o.path, "sidecar": o.sidecar, "width": o.width, "height": o.height,
-                        "mime": o.mime, "bytes": o.bytes, "cost_usd": share, "job_id": id, "seed": job.seed,
-                        "session": session, "turn": job.turn,
-                    })
-                })
-            })
-            .collect();
-        let job_list: Vec<_> = jobs
-            .iter()
-            .map(|(id, job)| {
-                let state = if job.cancelled { "cancelled" } else if job.error.is_some() { "failed" } else { "done" };
-                let error = job.error.as_ref().map(|e| json!({ "kind": e.kind(), "message": e.to_string() }));
-                json!({ "id": id, "state": state, "seed": job.seed, "turn": job.turn, "text": job.text, "error": error })
-            })
-            .collect();
-        let mut body = json!({
-            "outputs": outputs, "jobs": job_list, "cost_usd": total_cost, "backend": backend, "session": session,
-        });
-        if let Some((_, first)) = failures.first()
-            && let Some(e) = &first.error
-        {
-            body["error"] = json!({ "kind": e.kind(), "message": e.to_string() });
-        }
-        println!("{body}");
+        println!("{}", report.to_json());
     } else {
-        for job in jobs.values() {
-            for output in &job.outputs {
-                println!("{}", output.path.display());
-            }
+        for output in report.outputs() {
+            println!("{}", output.path.display());
         }
-        let images: usize = jobs.values().map(|j| j.outputs.len()).sum();
-        let turns: Vec<String> = jobs
+        let images = report.outputs().count();
+        let total_cost = report.cost_usd();
+        let turns: Vec<String> = report
+            .jobs
             .values()
             .filter_map(|j| j.turn)
             .map(|t| t.to_string())
             .collect();
-        match session {
+        match report.session.as_deref() {
             Some(id) if !turns.is_empty() => eprintln!(
                 "peel: {images} image(s), ${total_cost:.3} · session {id} turn {} — continue with `peel edit {id} \"...\"`",
                 turns.join(",")
@@ -316,37 +136,13 @@ fn finish(
             _ => eprintln!("peel: {images} image(s), ${total_cost:.3}"),
         }
     }
-    let Some((_, first)) = failures.first() else {
+    let Some(failure) = report.failure() else {
         return Ok(());
     };
-    let summary = match &first.error {
-        Some(e) if failures.len() == 1 => e.to_string(),
-        Some(e) => format!(
-            "{} of {} requests failed; first: {e}",
-            failures.len(),
-            jobs.len()
-        ),
-        None => "cancelled".to_string(),
-    };
-    let kind = first.error.as_ref().map_or("cancelled", |e| e.kind());
-    let mut error = CliError::failed(kind, summary);
+    let mut error = CliError::failed(failure.kind, failure.message);
     error.json_printed = args.json;
-    if first.cancelled {
+    if failure.cancelled {
         error.code = 130;
     }
     Err(error)
-}
-
-fn warn_if_retired(ctx: &Context, model: &str) {
-    let Ok(spec) = ctx.registry.resolve(model) else {
-        return;
-    };
-    if let Some(date) = &spec.shutdown
-        && chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-            .is_ok_and(|d| d <= chrono::Utc::now().date_naive())
-    {
-        eprintln!(
-            "peel: warning: Google announced {model} would shut down on {date}; if it answers 404, pick another model (`peel models`)."
-        );
-    }
 }

@@ -10,6 +10,7 @@ mod generate;
 mod history;
 mod layers;
 mod lint_cmd;
+pub mod mcp_cmd;
 mod models_cmd;
 mod preset_cmd;
 pub mod review_cmd;
@@ -118,6 +119,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Batch(args) => batch::run(&cli, args).await,
         Command::View(args) => view::run(&cli, args),
         Command::Review(args) => review_cmd::run(&cli, args).await,
+        Command::Mcp(args) => mcp_cmd::run(&cli, args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

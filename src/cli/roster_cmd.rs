@@ -7,9 +7,9 @@ use serde_json::json;
 
 use super::args::{RosterAction, RosterArgs};
 use super::{Cli, CliError, Context};
-use crate::imaging;
 use crate::studio::output::write_atomic;
 use crate::studio::roster::AnchorChanges;
+use crate::studio::roster_input;
 use crate::studio::{Anchor, AnchorKind, Roster, RosterError};
 
 /// Dispatches a roster action.
@@ -82,11 +82,7 @@ pub fn run(cli: &Cli, args: RosterArgs) -> Result<(), CliError> {
 }
 
 fn parse_kind(text: &str) -> Result<AnchorKind, CliError> {
-    AnchorKind::parse(text).ok_or_else(|| {
-        CliError::usage(format!(
-            "'{text}' is not an anchor kind; use character or object"
-        ))
-    })
+    Ok(roster_input::parse_kind(text)?)
 }
 
 fn refused(e: RosterError) -> CliError {
@@ -98,14 +94,7 @@ fn refused(e: RosterError) -> CliError {
 
 /// Checks each reference image and returns absolute paths, so the roster works from any folder.
 fn checked_refs(refs: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
-    refs.iter()
-        .map(|path| {
-            imaging::load_reference(path).map_err(|reason| {
-                CliError::usage(format!("reference image {}: {reason}", path.display()))
-            })?;
-            Ok(std::path::absolute(path).unwrap_or_else(|_| path.clone()))
-        })
-        .collect()
+    Ok(roster_input::checked_refs(refs)?)
 }
 
 fn find(roster: &Roster, name: &str) -> Result<Anchor, CliError> {

@@ -1,6 +1,7 @@
 //! Image facts without full decodes: formats, dimensions, PNG text chunks, reference checks.
 
 mod png_text;
+pub mod preview;
 pub mod thumbs;
 
 use std::io::Cursor;

@@ -31,6 +31,9 @@ pub async fn model_action(
     let Some((model, action)) = name.rsplit_once(':') else {
         return html_not_found(uri.path());
     };
+    if matches!(action, "generateContent" | "streamGenerateContent") {
+        state.record(|s| s.gemini_requests += 1);
+    }
     if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
         return resp;
     }

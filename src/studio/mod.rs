@@ -13,7 +13,10 @@ pub mod outline;
 pub mod output;
 pub mod preset;
 pub mod prompt_fields;
+pub mod report;
+pub mod request;
 pub mod roster;
+pub mod roster_input;
 pub mod runner;
 pub mod safety;
 pub mod seed;
@@ -21,6 +24,7 @@ pub mod session;
 pub mod shot;
 pub mod spec;
 pub mod uploads;
+pub mod workspace;
 
 pub use error::StudioError;
 pub use events::{JobId, JobInfo, StudioEvent};

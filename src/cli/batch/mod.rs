@@ -11,7 +11,8 @@ pub use args::BatchArgs;
 use args::BatchAction;
 
 use super::{Cli, CliError, Context};
-use crate::studio::batch::{self, Batch, BatchError, Checks};
+use crate::studio::batch::Batch;
+use crate::studio::batch::lookup::{self, LookupError};
 
 /// Whether the action prints JSON (errors then go to stdout as JSON too).
 pub fn wants_json(args: &BatchArgs) -> bool {
@@ -45,22 +46,13 @@ pub async fn run(cli: &Cli, args: BatchArgs) -> Result<(), CliError> {
 /// Loads and validates a batch file with the config's defaults, the presets in force and
 /// the roster.
 fn load(ctx: &Context, file: &std::path::Path) -> Result<Batch, CliError> {
-    let roster = crate::studio::roster::Roster::new(ctx.store()?);
-    let anchors = roster
-        .list()
-        .map_err(|e| CliError::failed("store", e.to_string()))?;
-    let presets = ctx.presets_for(file)?;
-    let checks = Checks {
-        registry: &ctx.registry,
-        config: &ctx.settings.config.defaults,
-        presets: &presets,
-        anchors: Some(&anchors),
-    };
-    batch::load(file, &checks).map_err(invalid)
+    lookup::load_checked(ctx, file).map_err(refused)
 }
 
-fn invalid(e: BatchError) -> CliError {
-    let mut error = CliError::usage(e.to_string());
-    error.kind = "validation".into();
-    error
+/// A lookup failure: a refusal exits 2, a store failure 1.
+fn refused(e: LookupError) -> CliError {
+    match e {
+        LookupError::Refused(message) => CliError::usage(message),
+        LookupError::Failed(e) => e.into(),
+    }
 }

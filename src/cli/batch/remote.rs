@@ -3,17 +3,16 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::args::{FetchArgs, NameArgs, SubmitArgs};
 use super::{Cli, CliError, Context, load};
 use crate::api::batch_wire::{BatchOperation, BatchState};
-use crate::api::batches::batch_path;
 use crate::store::{RunRow, Store};
 use crate::studio::backend::{self, Connection};
 use crate::studio::batch::manifest::MANIFEST;
-use crate::studio::batch::queue::{find_run, make_run_dir};
-use crate::studio::batch::{remote, results};
+use crate::studio::batch::queue::make_run_dir;
+use crate::studio::batch::{lookup, remote, results};
 
 /// `peel batch submit FILE [--via-file] [--wait]`
 pub async fn submit(cli: &Cli, args: SubmitArgs) -> Result<(), CliError> {
@@ -56,11 +55,7 @@ pub async fn submit(cli: &Cli, args: SubmitArgs) -> Result<(), CliError> {
     }
     if !args.wait {
         if args.json {
-            println!(
-                "{}",
-                json!({ "run": sent.run, "name": sent.name, "input_mode": sent.mode.as_str(),
-                        "requests": sent.requests, "bytes": sent.bytes, "state": sent.state })
-            );
+            println!("{}", lookup::submitted_json(&sent));
         } else {
             eprintln!(
                 "peel: `peel batch wait {}` then `peel batch fetch {}`",
@@ -161,7 +156,7 @@ pub async fn list(cli: &Cli, json_out: bool) -> Result<(), CliError> {
     let mut rows = Vec::new();
     for op in &ops {
         let run = store.batch_run_by_remote(&op.name)?;
-        rows.push(status_json(op, run.as_ref()));
+        rows.push(lookup::status_json(op, run.as_ref()));
     }
     if json_out {
         println!("{}", json!({ "batches": rows }));
@@ -189,31 +184,7 @@ pub async fn list(cli: &Cli, json_out: bool) -> Result<(), CliError> {
 fn resolve(cli: &Cli, text: &str) -> Result<(Context, Store, Option<RunRow>, String), CliError> {
     let ctx = Context::load(cli)?;
     let store = ctx.store()?;
-    let run = find_run(&store, text)?;
-    let name = match &run {
-        Some(r) if r.lane != "batch-api" => {
-            return Err(CliError::usage(format!(
-                "run {} ran on the interactive lane; its results are in {}",
-                r.id, r.out_dir
-            )));
-        }
-        Some(r) => match &r.remote_name {
-            Some(name) => name.clone(),
-            None => {
-                return Err(CliError::usage(format!(
-                    "run {} never reached the Batch API ({}); submit the file again",
-                    r.id,
-                    r.stop_reason.as_deref().unwrap_or("not submitted")
-                )));
-            }
-        },
-        None if text.parse::<i64>().is_ok() => {
-            return Err(CliError::usage(format!(
-                "no batch run {text}; `peel batch list` shows the runs"
-            )));
-        }
-        None => batch_path(text.trim()),
-    };
+    let (run, name) = lookup::find_remote(&store, text).map_err(super::refused)?;
     Ok((ctx, store, run, name))
 }
 
@@ -274,12 +245,7 @@ async fn fetch_into(
     let fetched = results::fetch(&conn.client, &ctx.registry, store, &run, op).await?;
     let dir = PathBuf::from(&run.out_dir);
     if json_out {
-        println!(
-            "{}",
-            json!({ "run": run.id, "name": op.name, "dir": dir, "manifest": dir.join(MANIFEST),
-                    "saved": fetched.saved, "already": fetched.already, "failed": fetched.failed,
-                    "source": fetched.source, "cost_usd": (fetched.cost_usd * 1e6).round() / 1e6 })
-        );
+        println!("{}", lookup::fetched_json(&run, op, &fetched));
     } else {
         println!("{}", dir.display());
         eprintln!(
@@ -330,25 +296,9 @@ fn relocate(store: &Store, run: &RunRow, out: Option<&Path>) -> Result<RunRow, C
     Ok(store.batch_run(run.id)?.unwrap_or_else(|| run.clone()))
 }
 
-fn status_json(op: &BatchOperation, run: Option<&RunRow>) -> Value {
-    let s = op.stats();
-    json!({
-        "name": op.name,
-        "state": op.state().as_str(),
-        "done": op.is_finished(),
-        "stats": { "requests": s.request_count, "successful": s.successful_request_count,
-                   "failed": s.failed_request_count, "pending": s.pending_request_count },
-        "run": run.map(|r| r.id),
-        "dir": run.map(|r| r.out_dir.clone()),
-        "input_mode": run.and_then(|r| r.input_mode.clone()),
-        "results": op.output().map(|o| if o.responses_file.is_some() { "file" } else { "inline" }),
-        "error": op.error.as_ref().map(|e| json!({ "code": e.code, "message": e.message })),
-    })
-}
-
 fn print_status(op: &BatchOperation, run: Option<&RunRow>, json_out: bool) {
     if json_out {
-        println!("{}", status_json(op, run));
+        println!("{}", lookup::status_json(op, run));
         return;
     }
     let s = op.stats();

@@ -6,6 +6,7 @@ pub mod error;
 pub mod file;
 pub mod interactive;
 mod item;
+pub mod lookup;
 pub mod manifest;
 mod manifest_stream;
 pub mod matrix;

@@ -1,6 +1,7 @@
 //! The prompt checker: short, specific advice on habits that make Nano Banana output
 //! reliable. Pure and fast enough to run on every keystroke; notes never block a request.
 
+pub mod entries;
 mod scan;
 mod settings_text;
 mod text;

@@ -1,0 +1,41 @@
+//! `peel mcp`: serve the engine to coding agents over the Model Context Protocol.
+
+use std::net::SocketAddr;
+
+use clap::Args;
+
+use super::{Cli, CliError, Context};
+use crate::mcp::{self, PeelServer};
+use crate::studio::backend;
+
+/// `peel mcp`
+#[derive(Debug, Args)]
+pub struct McpArgs {
+    /// Serve streamable HTTP at http://ADDR/mcp instead of stdio (loopback only, e.g. 127.0.0.1:8765).
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<SocketAddr>,
+}
+
+/// Serves until the client disconnects (stdio) or Ctrl-C (HTTP).
+pub async fn run(cli: &Cli, args: McpArgs) -> Result<(), CliError> {
+    let ctx = Context::load(cli)?;
+    let cwd = ctx
+        .settings
+        .env
+        .cwd
+        .clone()
+        .ok_or_else(|| CliError::failed("io", "cannot read the working directory"))?;
+    let server = PeelServer::new(ctx, cwd);
+    if server.offline() {
+        eprintln!("peel: {}", backend::OFFLINE_BANNER);
+    }
+    let served = match args.http {
+        None => mcp::serve_stdio(server).await,
+        Some(addr) => {
+            mcp::check_loopback(addr).map_err(CliError::usage)?;
+            let ready = |bound: SocketAddr| eprintln!("peel: MCP server on http://{bound}/mcp");
+            mcp::serve_http(server, addr, ready).await
+        }
+    };
+    served.map_err(|message| CliError::failed("mcp", message))
+}

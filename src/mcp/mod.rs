@@ -1,0 +1,179 @@
+//! The agents' face: `peel mcp`, a Model Context Protocol server over the same engine as the
+//! CLI. Tools are routed in `tools.rs`; each group of tools does its work in its own file.
+
+mod batch;
+mod library;
+mod make;
+mod params;
+mod reply;
+mod tools;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
+use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ServerHandler, ServiceExt, tool_handler};
+use tokio::sync::{OnceCell, RwLock};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::BackendChoice;
+use crate::studio::StudioError;
+use crate::studio::backend::{self, Connection};
+use crate::studio::workspace::Workspace;
+
+/// The folder outputs go to when a tool is given no `out`, under the working directory.
+pub const DEFAULT_OUT_DIR: &str = "peel-out";
+
+/// The MCP server: the workspace, one backend connection kept for the server's life (so the
+/// embedded simulator remembers Batch API jobs between calls), and the tool router.
+#[derive(Clone)]
+pub struct PeelServer {
+    shared: Arc<Shared>,
+    tool_router: ToolRouter<PeelServer>,
+}
+
+struct Shared {
+    ws: Workspace,
+    cwd: PathBuf,
+    conn: OnceCell<Connection>,
+    /// Each running generation holds a read guard; shutdown takes the write lock, so the
+    /// process waits for paid-for work to be saved before it exits.
+    in_flight: Arc<RwLock<()>>,
+}
+
+impl PeelServer {
+    /// A server over `ws`, saving into `peel-out/` under `cwd` unless a tool says otherwise.
+    pub fn new(ws: Workspace, cwd: PathBuf) -> Self {
+        Self {
+            shared: Arc::new(Shared {
+                ws,
+                cwd,
+                conn: OnceCell::new(),
+                in_flight: Arc::new(RwLock::new(())),
+            }),
+            tool_router: Self::tool_router(),
+        }
+    }
+
+    fn ws(&self) -> &Workspace {
+        &self.shared.ws
+    }
+
+    /// True when no key is configured (or `--offline`): the embedded simulator answers.
+    pub fn offline(&self) -> bool {
+        matches!(
+            self.ws().settings.backend,
+            BackendChoice::EmbeddedSimulator { .. }
+        )
+    }
+
+    /// The server's instructions to the agent, naming the simulator when it is in use.
+    pub fn instructions(&self) -> String {
+        let mut text = String::from(
+            "peel generates and edits images with Google's Nano Banana models. `generate` starts a session; \
+             `edit` continues it (pass the session id it returned). Put consistent characters and objects \
+             in the roster (`roster_add`) and in shot with `with`. Each image comes back as a path, its \
+             size and cost, and a small JPEG preview; the full image stays on disk with a JSON sidecar. \
+             `models` lists what each model allows and costs; `lint` checks a prompt before you spend; \
+             the batch_* tools queue big jobs on the half-price Batch API.",
+        );
+        if self.offline() {
+            text.push_str(&format!(
+                " No API key is configured, so the {}: images are procedural placeholders and cost nothing.",
+                backend::OFFLINE_BANNER
+            ));
+        }
+        text
+    }
+
+    /// Where outputs go: `out` when given, else `peel-out/` in the working directory.
+    fn out_dir(&self, out: Option<&str>) -> PathBuf {
+        let dir = out.map_or_else(|| PathBuf::from(DEFAULT_OUT_DIR), PathBuf::from);
+        if dir.is_absolute() {
+            dir
+        } else {
+            self.shared.cwd.join(dir)
+        }
+    }
+
+    /// Waits until every generation in flight has been saved.
+    pub async fn drain(&self) {
+        let _all = self.shared.in_flight.write().await;
+    }
+}
+
+impl Shared {
+    async fn connection(&self) -> Result<&Connection, StudioError> {
+        self.conn
+            .get_or_try_init(|| backend::connect(&self.ws.settings, &self.ws.registry))
+            .await
+    }
+}
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for PeelServer {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(Implementation::new("peel", env!("CARGO_PKG_VERSION")))
+            .with_instructions(self.instructions())
+    }
+}
+
+/// Serves MCP on stdin/stdout until the client closes them, then waits for work in flight.
+pub async fn serve_stdio(server: PeelServer) -> Result<(), String> {
+    let running = server
+        .clone()
+        .serve(rmcp::transport::stdio())
+        .await
+        .map_err(|e| format!("the MCP client did not initialize: {e}"))?;
+    let _ = running.waiting().await;
+    server.drain().await;
+    Ok(())
+}
+
+/// Refuses an address other clients on the network could reach (the server has no authentication).
+pub fn check_loopback(addr: SocketAddr) -> Result<(), String> {
+    if addr.ip().is_loopback() {
+        return Ok(());
+    }
+    Err(format!(
+        "--http takes a loopback address such as 127.0.0.1:8765 or [::1]:8765; {addr} is not one (peel's MCP server has no authentication)"
+    ))
+}
+
+/// Serves MCP over streamable HTTP at `http://ADDR/mcp`; `addr` must be a loopback address.
+pub async fn serve_http(
+    server: PeelServer,
+    addr: SocketAddr,
+    ready: impl FnOnce(SocketAddr),
+) -> Result<(), String> {
+    check_loopback(addr)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("cannot listen on {addr}: {e}. Pick another port."))?;
+    let bound = listener.local_addr().map_err(|e| e.to_string())?;
+    let factory = server.clone();
+    let stop = CancellationToken::new();
+    let service = StreamableHttpService::new(
+        move || Ok(factory.clone()),
+        Arc::new(LocalSessionManager::default()),
+        StreamableHttpServerConfig::default().with_cancellation_token(stop.child_token()),
+    );
+    let app = axum::Router::new().route_service("/mcp", service);
+    ready(bound);
+    // Ctrl-C ends the open MCP sessions too, so their event streams do not hold the server.
+    let shutdown = async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+    };
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(|e| e.to_string())?;
+    server.drain().await;
+    Ok(())
+}

@@ -1,0 +1,165 @@
+//! The tools' input: serde structs whose doc comments become each tool's JSON schema.
+
+use std::path::PathBuf;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use crate::studio::request::{GenRequest, SettingTexts};
+use crate::studio::shot;
+
+/// Generation settings shared by `generate` and `edit`.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct GenSettings {
+    /// Model id or alias (the `models` tool lists them). Default: the configured one.
+    pub model: Option<String>,
+    /// Aspect ratio, e.g. "16:9", as the model allows.
+    pub aspect: Option<String>,
+    /// Image size: "512", "1K", "2K" or "4K", as the model allows.
+    pub size: Option<String>,
+    /// Seed; with count > 1 each request uses seed+1, seed+2, …
+    pub seed: Option<i64>,
+    /// Reference image files (png, jpeg or webp).
+    #[serde(default)]
+    pub refs: Vec<String>,
+    /// Roster anchors to put in shot, by name (see `roster_list`).
+    #[serde(default)]
+    pub with: Vec<String>,
+    /// A named preset to start from; settings given here override it.
+    pub preset: Option<String>,
+    /// Thinking level: "minimal" or "high".
+    pub thinking: Option<String>,
+    /// Google Search grounding: "off", "web" or "image".
+    pub grounding: Option<String>,
+    /// Output folder. Default: peel-out/ in the server's working directory.
+    pub out: Option<String>,
+}
+
+impl GenSettings {
+    /// The engine's request for these settings.
+    pub fn request(&self) -> GenRequest {
+        GenRequest {
+            settings: SettingTexts {
+                model: self.model.clone(),
+                aspect: self.aspect.clone(),
+                size: self.size.clone(),
+                seed: self.seed,
+                thinking: self.thinking.clone(),
+                grounding: self.grounding.clone(),
+                with: (!self.with.is_empty()).then(|| shot::parse_with(&self.with)),
+                ..SettingTexts::default()
+            },
+            preset: self.preset.clone(),
+            refs: self.refs.iter().map(PathBuf::from).collect(),
+            person_generation: None,
+        }
+    }
+}
+
+/// `generate`
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct GenerateParams {
+    /// What the image should show.
+    pub prompt: String,
+    /// Number of requests to run concurrently (default 1).
+    pub count: Option<u32>,
+    /// Generation settings.
+    #[serde(flatten)]
+    pub settings: GenSettings,
+}
+
+/// `edit`
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct EditParams {
+    /// The session id (or a unique prefix) from `generate` or `history`.
+    pub session: String,
+    /// What to change, e.g. "make the sky more orange".
+    pub instruction: String,
+    /// Continue from this turn instead of the latest (forks a new branch).
+    pub from: Option<i64>,
+    /// Generation settings.
+    #[serde(flatten)]
+    pub settings: GenSettings,
+}
+
+/// `session_show`
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct SessionParams {
+    /// The session id or a unique prefix.
+    pub session: String,
+}
+
+/// `roster_add`
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct RosterAddParams {
+    /// "character" (at most five) or "object".
+    pub kind: String,
+    /// The anchor's name, as used in prompts and in `with`.
+    pub name: String,
+    /// Visual identifiers restated in every shot ("orange puffer jacket, natural hair").
+    #[serde(default)]
+    pub description: String,
+    /// Reference image files (png, jpeg or webp).
+    #[serde(default)]
+    pub refs: Vec<String>,
+}
+
+/// `lint`
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct LintParams {
+    /// A prompt to check.
+    pub prompt: Option<String>,
+    /// Or a file: a text file holding a prompt, or a batch file (.toml or .jsonl).
+    pub file: Option<String>,
+    /// Anchors in shot, by name.
+    #[serde(default)]
+    pub with: Vec<String>,
+    /// Model whose prompt length limit applies.
+    pub model: Option<String>,
+}
+
+/// `history`
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+pub struct HistoryParams {
+    /// Only jobs whose prompt or model contains this text.
+    pub search: Option<String>,
+    /// At most this many jobs, newest first (default 50).
+    pub limit: Option<usize>,
+}
+
+/// `batch_plan`
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct BatchPlanParams {
+    /// The batch file (.toml or .jsonl).
+    pub file: String,
+    /// Requests per minute to plan for (default: the config's).
+    pub rpm: Option<u32>,
+    /// Requests in flight at once (default: the config's).
+    pub concurrency: Option<usize>,
+}
+
+/// `batch_submit`
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct BatchSubmitParams {
+    /// The batch file (.toml or .jsonl); it must use one model.
+    pub file: String,
+    /// Upload the requests as a JSONL file even when they fit inline.
+    #[serde(default)]
+    pub via_file: bool,
+    /// Folder in which the run's batch_YYYYmmdd_HHMMSS/ folder is made (default: peel-out/).
+    pub out: Option<String>,
+}
+
+/// `batch_status`
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct BatchNameParams {
+    /// "batches/ID", "ID", or the run id `batch_submit` returned.
+    pub name: String,
+}
+
+/// `batch_fetch`
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct BatchFetchParams {
+    /// "batches/ID", "ID", or the run id `batch_submit` returned.
+    pub name: String,
+}

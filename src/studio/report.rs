@@ -1,0 +1,279 @@
+//! Runs prepared jobs to the end and gathers what each produced: the one report every
+//! face renders (the CLI's `--json` body, the MCP tools' structured content).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use serde_json::{Value, json};
+
+use crate::store::Store;
+use crate::studio::backend::Connection;
+use crate::studio::output::SavedOutput;
+use crate::studio::workspace::Workspace;
+use crate::studio::{JobId, PreparedJob, Studio, StudioError, StudioEvent};
+
+/// What one job ended with.
+#[derive(Debug, Default)]
+pub struct JobReport {
+    /// The seed sent.
+    pub seed: i64,
+    /// Images and sidecars saved.
+    pub outputs: Vec<SavedOutput>,
+    /// What the job cost.
+    pub cost_usd: f64,
+    /// Why it failed, if it did.
+    pub error: Option<StudioError>,
+    /// True when it was cancelled.
+    pub cancelled: bool,
+    /// Text parts of the answer.
+    pub text: Vec<String>,
+    /// The session turn it made.
+    pub turn: Option<i64>,
+}
+
+impl JobReport {
+    /// Takes in a final event (others change nothing).
+    pub fn apply(&mut self, event: StudioEvent) {
+        match event {
+            StudioEvent::Done {
+                outputs,
+                cost_usd,
+                text,
+                turn,
+                ..
+            } => {
+                self.outputs = outputs;
+                self.cost_usd = cost_usd;
+                self.text = text;
+                self.turn = turn;
+            }
+            StudioEvent::Failed { error, .. } => self.error = Some(error),
+            StudioEvent::Cancelled { .. } => self.cancelled = true,
+            _ => {}
+        }
+    }
+}
+
+/// Every job of one run, with the session it went into.
+#[derive(Debug)]
+pub struct RunReport {
+    /// "gemini", "vertex", "openai" or "simulator".
+    pub backend: &'static str,
+    /// The session the turns went into, when the backend keeps sessions.
+    pub session: Option<String>,
+    /// Each job by id.
+    pub jobs: BTreeMap<JobId, JobReport>,
+}
+
+/// Why a run did not fully succeed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunFailure {
+    /// Short machine label (the error kind, or "cancelled").
+    pub kind: &'static str,
+    /// The first error, or "N of M requests failed; first: …".
+    pub message: String,
+    /// True when the first failed job was cancelled.
+    pub cancelled: bool,
+}
+
+impl RunReport {
+    /// Total cost of every job.
+    pub fn cost_usd(&self) -> f64 {
+        self.jobs.values().map(|j| j.cost_usd).sum()
+    }
+
+    /// Every saved output, in job order.
+    pub fn outputs(&self) -> impl Iterator<Item = &SavedOutput> {
+        self.jobs.values().flat_map(|j| j.outputs.iter())
+    }
+
+    /// The `peel generate --json` body: outputs, jobs, cost, backend, session (and error).
+    pub fn to_json(&self) -> Value {
+        let session = self.session.as_deref();
+        let outputs: Vec<Value> = self
+            .jobs
+            .iter()
+            .flat_map(|(id, job)| {
+                let share = job.cost_usd / job.outputs.len().max(1) as f64;
+                job.outputs.iter().map(move |o| {
+                    json!({
+                        "path": o.path, "sidecar": o.sidecar, "width": o.width, "height": o.height,
+                        "mime": o.mime, "bytes": o.bytes, "cost_usd": share, "job_id": id, "seed": job.seed,
+                        "session": session, "turn": job.turn,
+                    })
+                })
+            })
+            .collect();
+        let jobs: Vec<Value> = self
+            .jobs
+            .iter()
+            .map(|(id, job)| {
+                let state = if job.cancelled { "cancelled" } else if job.error.is_some() { "failed" } else { "done" };
+                let error = job.error.as_ref().map(|e| json!({ "kind": e.kind(), "message": e.to_string() }));
+                json!({ "id": id, "state": state, "seed": job.seed, "turn": job.turn, "text": job.text, "error": error })
+            })
+            .collect();
+        let mut body = json!({
+            "outputs": outputs, "jobs": jobs, "cost_usd": self.cost_usd(), "backend": self.backend,
+            "session": session,
+        });
+        let first_failed = self
+            .jobs
+            .values()
+            .find(|j| j.error.is_some() || j.cancelled);
+        if let Some(e) = first_failed.and_then(|j| j.error.as_ref()) {
+            body["error"] = json!({ "kind": e.kind(), "message": e.to_string() });
+        }
+        body
+    }
+
+    /// The run's failure, if any job failed or was cancelled.
+    pub fn failure(&self) -> Option<RunFailure> {
+        let failed: Vec<&JobReport> = self
+            .jobs
+            .values()
+            .filter(|j| j.error.is_some() || j.cancelled)
+            .collect();
+        let first = failed.first()?;
+        let message = match &first.error {
+            Some(e) if failed.len() == 1 => e.to_string(),
+            Some(e) => format!(
+                "{} of {} requests failed; first: {e}",
+                failed.len(),
+                self.jobs.len()
+            ),
+            None => "cancelled".to_string(),
+        };
+        Some(RunFailure {
+            kind: first.error.as_ref().map_or("cancelled", |e| e.kind()),
+            message,
+            cancelled: first.cancelled,
+        })
+    }
+}
+
+/// Submits every job, reports each event to `on_event`, cancels them all when `interrupt`
+/// completes, and returns once every job has ended.
+pub async fn execute(
+    ws: &Workspace,
+    conn: &Connection,
+    store: Store,
+    jobs: Vec<PreparedJob>,
+    session: Option<String>,
+    mut on_event: impl FnMut(&StudioEvent),
+    interrupt: impl Future<Output = ()>,
+) -> Result<RunReport, StudioError> {
+    let (studio, mut events) = Studio::new(
+        conn.client.clone(),
+        ws.registry.clone(),
+        store,
+        conn.label.clone(),
+        jobs.len(),
+    );
+    let studio = studio.with_inline_budget(ws.settings.inline_budget());
+    let mut report = RunReport {
+        backend: studio.backend().as_str(),
+        session,
+        jobs: BTreeMap::new(),
+    };
+    for job in jobs {
+        let seed = job.settings.seed;
+        let id = studio.submit(job)?;
+        report.jobs.insert(
+            id,
+            JobReport {
+                seed,
+                ..JobReport::default()
+            },
+        );
+    }
+    let mut remaining = report.jobs.len();
+    let mut interrupted = false;
+    tokio::pin!(interrupt);
+    while remaining > 0 {
+        let event = tokio::select! {
+            event = events.recv() => event,
+            () = &mut interrupt, if !interrupted => {
+                interrupted = true;
+                for id in report.jobs.keys() {
+                    studio.cancel(*id);
+                }
+                continue;
+            }
+        };
+        let Some(event) = event else { break };
+        if event.is_final() {
+            remaining -= 1;
+        }
+        on_event(&event);
+        if let Some(job) = report.jobs.get_mut(&event.job_id()) {
+            job.apply(event);
+        }
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ValidationError;
+
+    fn report(jobs: Vec<JobReport>) -> RunReport {
+        RunReport {
+            backend: "simulator",
+            session: Some("s1".into()),
+            jobs: jobs
+                .into_iter()
+                .enumerate()
+                .map(|(i, j)| (i as i64 + 1, j))
+                .collect(),
+        }
+    }
+
+    fn output(name: &str) -> SavedOutput {
+        SavedOutput {
+            path: name.into(),
+            sidecar: format!("{name}.json").into(),
+            width: 1024,
+            height: 1024,
+            mime: "image/png".into(),
+            bytes: 10,
+        }
+    }
+
+    #[test]
+    fn the_json_body_splits_a_jobs_cost_over_its_outputs() {
+        let done = JobReport {
+            seed: 3,
+            outputs: vec![output("a.png"), output("b.png")],
+            cost_usd: 0.1,
+            turn: Some(1),
+            ..JobReport::default()
+        };
+        let body = report(vec![done]).to_json();
+        assert_eq!(body["outputs"].as_array().unwrap().len(), 2);
+        assert!((body["outputs"][0]["cost_usd"].as_f64().unwrap() - 0.05).abs() < 1e-9);
+        assert_eq!(body["session"], "s1");
+        assert_eq!(body["outputs"][1]["turn"], 1);
+        assert!(body.get("error").is_none());
+        assert!(report(Vec::new()).failure().is_none());
+    }
+
+    #[test]
+    fn a_failure_names_the_first_error_and_how_many_failed() {
+        let failed = || JobReport {
+            error: Some(ValidationError::Invalid("bad".into()).into()),
+            ..JobReport::default()
+        };
+        let one = report(vec![failed(), JobReport::default()])
+            .failure()
+            .unwrap();
+        assert_eq!(one.message, "bad");
+        assert_eq!(one.kind, "validation");
+        let two = report(vec![failed(), failed()]).failure().unwrap();
+        assert_eq!(two.message, "2 of 2 requests failed; first: bad");
+        let body = report(vec![failed()]).to_json();
+        assert_eq!(body["error"]["message"], "bad");
+        assert_eq!(body["jobs"][0]["state"], "failed");
+    }
+}

@@ -1,0 +1,290 @@
+//! `peel mcp` driven by rmcp's own client over stdio (no API key: the embedded simulator),
+//! and the streamable HTTP transport spoken to by hand.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use common::World;
+use rmcp::ServiceExt;
+use rmcp::model::{CallToolRequestParams, ContentBlock};
+use rmcp::transport::TokioChildProcess;
+use serde_json::{Value, json};
+
+fn args(value: Value) -> serde_json::Map<String, Value> {
+    value.as_object().unwrap().clone()
+}
+
+fn texts(content: &[ContentBlock]) -> String {
+    content
+        .iter()
+        .filter_map(|c| match c {
+            ContentBlock::Text(t) => Some(t.text.clone()),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rmcp_client_generates_offline_and_is_told_so() {
+    let world = World::new();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_peel"));
+    command
+        .arg("mcp")
+        .env_remove("GEMINI_API_KEY")
+        .env_remove("GOOGLE_API_KEY")
+        .env_remove("GOOGLE_GEMINI_BASE_URL")
+        .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
+        .current_dir(world.root.path());
+    for (k, v) in &world.env {
+        command.env(k, v);
+    }
+    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
+    let info = client.peer_info().unwrap();
+    let instructions = info.instructions.clone().unwrap_or_default();
+    assert!(instructions.contains("offline simulator"), "{instructions}");
+
+    let tools = client.list_all_tools().await.unwrap();
+    assert_eq!(
+        tools.len(),
+        12,
+        "{:?}",
+        tools.iter().map(|t| &t.name).collect::<Vec<_>>()
+    );
+
+    let result = client
+        .call_tool(CallToolRequestParams::new("generate").with_arguments(args(
+            json!({ "prompt": "two lighthouses at dusk", "count": 2, "size": "1K", "seed": 5 }),
+        )))
+        .await
+        .unwrap();
+    let text = texts(&result.content);
+    assert_eq!(result.is_error, Some(false), "{text}");
+    assert!(text.contains("offline simulator"), "{text}");
+    let body = result.structured_content.unwrap();
+    let outputs = body["outputs"].as_array().unwrap();
+    assert_eq!(outputs.len(), 2);
+    assert_eq!(body["backend"], "simulator");
+    let seeds: Vec<i64> = outputs
+        .iter()
+        .map(|o| o["seed"].as_i64().unwrap())
+        .collect();
+    assert_eq!(seeds, vec![5, 6]);
+    let images = result
+        .content
+        .iter()
+        .filter(|c| matches!(c, ContentBlock::Image(i) if i.mime_type == "image/jpeg"))
+        .count();
+    assert_eq!(images, 2);
+    for o in outputs {
+        let path = std::path::Path::new(o["path"].as_str().unwrap());
+        assert!(
+            path.starts_with(world.root.path().join("peel-out")),
+            "{}",
+            path.display()
+        );
+        assert!(path.is_file());
+    }
+
+    let refused = client
+        .call_tool(
+            CallToolRequestParams::new("generate")
+                .with_arguments(args(json!({ "prompt": "a fox", "size": "9K" }))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused.is_error, Some(true));
+    let message = texts(&refused.content);
+    assert!(
+        message.contains("'9K'") && message.contains("Allowed"),
+        "{message}"
+    );
+    assert!(message.contains("offline simulator"), "{message}");
+
+    let plan_file = world.root.path().join("b.toml");
+    std::fs::write(
+        &plan_file,
+        "[[item]]\nprompt = \"a fox\"\n[[item]]\nprompt = \"a mug\"\n",
+    )
+    .unwrap();
+    let plan = client
+        .call_tool(
+            CallToolRequestParams::new("batch_plan")
+                .with_arguments(args(json!({ "file": "b.toml" }))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(plan.is_error, Some(false), "{}", texts(&plan.content));
+    assert_eq!(plan.structured_content.unwrap()["items"], 2);
+
+    let missing = client
+        .call_tool(
+            CallToolRequestParams::new("batch_plan")
+                .with_arguments(args(json!({ "file": "missing.toml" }))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(missing.is_error, Some(true));
+    let cli = world.run(&["batch", "plan", "missing.toml"]);
+    assert_eq!(cli.status.code(), Some(2));
+    let cli_message = common::stderr(&cli);
+    let cli_message = cli_message.trim().trim_start_matches("peel: error: ");
+    let ContentBlock::Text(first) = &missing.content[0] else {
+        panic!("a refusal starts with its message");
+    };
+    assert_eq!(first.text, cli_message);
+    assert!(cli_message.contains("missing.toml"), "{cli_message}");
+    client.cancel().await.unwrap();
+}
+
+#[test]
+fn http_binds_loopback_only_and_answers_initialize() {
+    let world = World::new();
+    let out = world.run(&["mcp", "--http", "0.0.0.0:0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        common::stderr(&out).contains("loopback"),
+        "{}",
+        common::stderr(&out)
+    );
+
+    let mut child = world
+        .peel()
+        .args(["mcp", "--http", "127.0.0.1:0"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut reader = BufReader::new(child.stderr.take().unwrap());
+    let mut url = None;
+    for _ in 0..5 {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        if let Some(at) = line.split_whitespace().find(|w| w.starts_with("http://")) {
+            url = Some(at.to_string());
+            break;
+        }
+    }
+    let url = url.expect("peel mcp --http printed its address");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let body = runtime.block_on(async {
+        let initialize = json!({
+            "jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": { "protocolVersion": "2025-06-18", "capabilities": {},
+                        "clientInfo": { "name": "peel-test", "version": "0" } }
+        });
+        reqwest::Client::new()
+            .post(&url)
+            .header("accept", "application/json, text/event-stream")
+            .json(&initialize)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    });
+    // Ctrl-C stops the server, which exits cleanly.
+    let interrupted = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(interrupted.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if started.elapsed().as_secs() > 10 {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "peel mcp --http ignored Ctrl-C: {status:?}"
+    );
+    assert!(body.contains("\"name\":\"peel\""), "{body}");
+    assert!(body.contains("offline simulator"), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_batch_api_lane_submits_polls_and_fetches_across_calls() {
+    let world = World::new();
+    std::fs::write(
+        world.root.path().join("b.toml"),
+        "[defaults]\nsize = \"1K\"\n[[item]]\nprompt = \"a fox\"\n[[item]]\nprompt = \"a mug\"\n",
+    )
+    .unwrap();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_peel"));
+    command
+        .arg("mcp")
+        .env_remove("GEMINI_API_KEY")
+        .env_remove("GOOGLE_API_KEY")
+        .env_remove("GOOGLE_GEMINI_BASE_URL")
+        .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
+        .stderr(Stdio::null())
+        .current_dir(world.root.path());
+    for (k, v) in &world.env {
+        command.env(k, v);
+    }
+    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
+    let call = |name: &'static str, arguments: Value| {
+        let client = &client;
+        async move {
+            client
+                .call_tool(CallToolRequestParams::new(name).with_arguments(args(arguments)))
+                .await
+                .unwrap()
+        }
+    };
+    let sent = call("batch_submit", json!({ "file": "b.toml" })).await;
+    assert_eq!(sent.is_error, Some(false), "{}", texts(&sent.content));
+    let sent = sent.structured_content.unwrap();
+    assert_eq!(sent["requests"], 2);
+    let run = sent["run"].to_string();
+    // The embedded simulator keeps a batch pending, then running, 5 s each.
+    let started = std::time::Instant::now();
+    loop {
+        let status = call("batch_status", json!({ "name": run })).await;
+        assert_eq!(status.is_error, Some(false), "{}", texts(&status.content));
+        let body = status.structured_content.unwrap();
+        if body["done"] == true {
+            assert_eq!(body["state"], "succeeded", "{body}");
+            break;
+        }
+        assert!(
+            started.elapsed().as_secs() < 40,
+            "the batch never finished: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    let fetched = call("batch_fetch", json!({ "name": run })).await;
+    assert_eq!(fetched.is_error, Some(false), "{}", texts(&fetched.content));
+    let body = fetched.structured_content.unwrap();
+    assert_eq!(body["saved"], 2, "{body}");
+    let dir = std::path::Path::new(body["dir"].as_str().unwrap());
+    assert!(
+        dir.starts_with(world.root.path().join("peel-out")),
+        "{}",
+        dir.display()
+    );
+    let pngs = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+        .count();
+    assert_eq!(pngs, 2);
+    let again = call("batch_fetch", json!({ "name": run })).await;
+    assert_eq!(again.structured_content.unwrap()["already"], 2);
+    client.cancel().await.unwrap();
+}
