@@ -12,11 +12,13 @@ use crate::studio::safety::SafetyMap;
 use crate::studio::spec::SeedMode;
 
 mod services;
+mod transport;
 
 pub use services::{
     BackendKind, OpenAiSection, OpenAiSettings, VERTEX_DEFAULT_LOCATION, VERTEX_GLOBAL_HOST,
     VertexAuth, VertexSection, VertexSettings, vertex_host,
 };
+pub use transport::Transport;
 
 /// The default API host.
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
@@ -117,6 +119,9 @@ pub struct ApiSection {
     pub connect_timeout_secs: u64,
     /// Inline image data (MB) a request may carry before images go through the Files API.
     pub inline_limit_mb: f64,
+    /// "interactions" (the default) or "generate-content", for the Gemini API backend.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transport: Option<Transport>,
 }
 
 impl Default for ApiSection {
@@ -129,6 +134,7 @@ impl Default for ApiSection {
             timeout_secs: 300,
             connect_timeout_secs: 20,
             inline_limit_mb: 20.0,
+            transport: None,
         }
     }
 }
@@ -541,6 +547,11 @@ impl Settings {
         }
         let config = Config::load(&file)?;
         Ok(Self::resolve_with(config, paths, env, flags))
+    }
+
+    /// The transport interactive jobs use on the Gemini API (`[api] transport`, default interactions).
+    pub fn transport(&self) -> Transport {
+        self.config.api.transport.unwrap_or_default()
     }
 
     /// Inline bytes allowed per request before images are uploaded through the Files API.

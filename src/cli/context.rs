@@ -22,8 +22,11 @@ pub struct Context {
 impl Context {
     /// Loads config and registry; refuses with the file named when either is malformed.
     pub fn load(cli: &Cli) -> Result<Self, CliError> {
-        let settings =
+        let mut settings =
             Settings::load_with(Env::from_process(), cli.config.as_deref(), cli.overrides())?;
+        if let Some(transport) = cli.transport {
+            settings.config.api.transport = Some(transport);
+        }
         let registry = Registry::load(Some(&settings.paths.models_file()))?;
         let config_file = cli
             .config

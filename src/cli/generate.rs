@@ -206,6 +206,8 @@ struct JobReport {
     cancelled: bool,
     text: Vec<String>,
     turn: Option<i64>,
+    request_bytes: Option<usize>,
+    interaction: Option<String>,
 }
 
 impl JobReport {
@@ -225,6 +227,14 @@ impl JobReport {
             }
             StudioEvent::Failed { error, .. } => self.error = Some(error),
             StudioEvent::Cancelled { .. } => self.cancelled = true,
+            StudioEvent::Sent {
+                request_bytes,
+                interaction,
+                ..
+            } => {
+                self.request_bytes = Some(request_bytes);
+                self.interaction = interaction;
+            }
             _ => {}
         }
     }
@@ -250,6 +260,7 @@ fn report_progress(event: &StudioEvent, json: bool, many: bool) {
             delay.as_secs_f64()
         ),
         StudioEvent::Failed { error, .. } => eprintln!("peel: {prefix}failed: {error}"),
+        StudioEvent::Notice { message, .. } => eprintln!("peel: {prefix}{message}"),
         _ => {}
     }
 }
@@ -275,6 +286,7 @@ fn finish(
                         "path": o.path, "sidecar": o.sidecar, "width": o.width, "height": o.height,
                         "mime": o.mime, "bytes": o.bytes, "cost_usd": share, "job_id": id, "seed": job.seed,
                         "session": session, "turn": job.turn,
+                        "request_bytes": job.request_bytes, "interaction": job.interaction,
                     })
                 })
             })
@@ -284,11 +296,15 @@ fn finish(
             .map(|(id, job)| {
                 let state = if job.cancelled { "cancelled" } else if job.error.is_some() { "failed" } else { "done" };
                 let error = job.error.as_ref().map(|e| json!({ "kind": e.kind(), "message": e.to_string() }));
-                json!({ "id": id, "state": state, "seed": job.seed, "turn": job.turn, "text": job.text, "error": error })
+                json!({ "id": id, "state": state, "seed": job.seed, "turn": job.turn, "text": job.text, "error": error,
+                    "request_bytes": job.request_bytes, "interaction": job.interaction })
             })
             .collect();
+        let first = jobs.values().next();
         let mut body = json!({
             "outputs": outputs, "jobs": job_list, "cost_usd": total_cost, "backend": backend, "session": session,
+            "request_bytes": first.and_then(|j| j.request_bytes),
+            "interaction": first.and_then(|j| j.interaction.clone()),
         });
         if let Some((_, first)) = failures.first()
             && let Some(e) = &first.error

@@ -5,6 +5,7 @@ mod jobs;
 mod roster;
 mod schema;
 mod sessions;
+mod transports;
 mod uploads;
 
 use std::path::Path;
@@ -17,6 +18,7 @@ pub use batches::{ItemRow, ItemUpdate, NewRun, RunId, RunRow};
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
 pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};
 pub use sessions::{NewTurn, SessionSummary};
+pub use transports::ModelTransport;
 pub use uploads::UploadRow;
 
 /// A store failure.

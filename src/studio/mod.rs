@@ -20,6 +20,7 @@ pub mod seed;
 pub mod session;
 pub mod shot;
 pub mod spec;
+pub mod transport;
 pub mod uploads;
 
 pub use error::StudioError;

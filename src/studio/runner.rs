@@ -16,6 +16,7 @@ use super::events::{JobId, JobInfo, StudioEvent};
 use super::output::{self, SavedOutput};
 use super::session::{self, TurnId};
 use super::spec::{PreparedJob, SessionLink};
+use super::transport;
 use super::uploads;
 use crate::api::backend::Capabilities;
 use crate::api::client::GeminiClient;
@@ -54,6 +55,7 @@ struct Inner {
     running: Mutex<HashMap<JobId, CancellationToken>>,
     retryable: Mutex<HashMap<JobId, PreparedJob>>,
     inline_budget: usize,
+    said: Mutex<std::collections::HashSet<String>>,
 }
 
 /// What a finished job produced.
@@ -86,6 +88,7 @@ impl Studio {
             running: Mutex::new(HashMap::new()),
             retryable: Mutex::new(HashMap::new()),
             inline_budget: uploads::DEFAULT_INLINE_BUDGET,
+            said: Mutex::new(std::collections::HashSet::new()),
         };
         (
             Self {
@@ -224,23 +227,47 @@ impl Studio {
             self.inner.inline_budget,
         )
         .await?;
-        let response = self
-            .inner
-            .client
-            .generate_content(&job.settings.model, &request, |notice| {
-                attempts = notice.failed_attempt + 1;
-                let _ = self
-                    .inner
-                    .store
-                    .update_job(id, &JobUpdate::Started { attempt: attempts });
-                self.emit(StudioEvent::Retrying {
-                    id,
-                    next_attempt: attempts,
-                    delay: notice.delay,
-                    reason: notice.error.to_string(),
-                });
-            })
-            .await?;
+        let model = job.settings.model.as_str();
+        let transport = transport::choose(
+            &self.inner.client,
+            &self.inner.registry,
+            &self.inner.store,
+            model,
+        );
+        let mut on_retry = |notice: crate::api::client::RetryNotice| {
+            attempts = notice.failed_attempt + 1;
+            let _ = self
+                .inner
+                .store
+                .update_job(id, &JobUpdate::Started { attempt: attempts });
+            self.emit(StudioEvent::Retrying {
+                id,
+                next_attempt: attempts,
+                delay: notice.delay,
+                reason: notice.error.to_string(),
+            });
+        };
+        let mut on_notice = |message: String| {
+            if lock(&self.inner.said).insert(message.clone()) {
+                self.emit(StudioEvent::Notice { id, message });
+            }
+        };
+        let sent = transport::send(
+            &self.inner.client,
+            &self.inner.store,
+            transport,
+            model,
+            &request,
+            &mut on_retry,
+            &mut on_notice,
+        )
+        .await?;
+        self.emit(StudioEvent::Sent {
+            id,
+            request_bytes: sent.request_bytes,
+            interaction: sent.interaction.clone(),
+        });
+        let response = sent.response;
         let outcome = outcome::interpret(response)?;
         let timings = json!({
             "started_at": started_at.to_rfc3339(),

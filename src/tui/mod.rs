@@ -129,8 +129,11 @@ fn forced_picker() -> Picker {
 
 async fn start(cli: &Cli) -> Result<(), String> {
     let env = Env::from_process();
-    let settings = Settings::load_with(env.clone(), cli.config.as_deref(), cli.overrides())
+    let mut settings = Settings::load_with(env.clone(), cli.config.as_deref(), cli.overrides())
         .map_err(|e| e.to_string())?;
+    if let Some(transport) = cli.transport {
+        settings.config.api.transport = Some(transport);
+    }
     let registry =
         Arc::new(Registry::load(Some(&settings.paths.models_file())).map_err(|e| e.to_string())?);
     let theme_name = cli

@@ -66,7 +66,7 @@ async fn start(
     let value = parse_body(body)?;
     let req = request::check(&value)?;
     let spec = find_model(state, &req.model, version, "createInteraction")?;
-    if state.config.faults.has_standing(FaultKind::NoInteractions) {
+    if !spec.interactions || state.config.faults.has_standing(FaultKind::NoInteractions) {
         return Err(SimError::invalid(format!(
             "Model models/{} is not supported by the Interactions API; use generateContent.",
             spec.id

@@ -288,13 +288,13 @@ fn model_parts(step: &Value, signature: Option<String>, i: usize) -> Result<Vec<
         let Some(sig) = signature else {
             return Err(SimError::bad_field(
                 &format!("input[{i}]"),
-                "Image output in the history is missing its thought signature. Send the thought step (with its signature) that came before this model_output, unchanged.",
+                "Image output in the history is missing a thought_signature: send back the thought step (with its signature) that came before this model_output, unchanged",
             ));
         };
         if !verify(&sig, Signed::Image(image)) {
             return Err(SimError::bad_field(
                 &format!("input[{}].signature", i.saturating_sub(1)),
-                "Corrupted thought signature.",
+                "Corrupted thought signature",
             ));
         }
     }

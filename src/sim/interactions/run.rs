@@ -250,7 +250,7 @@ fn usage_of(meta: &Value) -> Value {
                     })
                     .collect()
             })
-            .unwrap_or_default()
+            .unwrap_or_else(|| json!([]))
     };
     let (input, output, thought) = (
         n("promptTokenCount"),

@@ -1,0 +1,131 @@
+//! Which API a job goes by, and the fallbacks that keep the default transport from ever
+//! failing where generateContent would not: a request interactions cannot carry goes by
+//! generateContent (said once), and a model the service refuses on interactions is switched
+//! to generateContent, remembered in the store, and the job retried there.
+
+use crate::api::client::{GeminiClient, RetryNotice};
+use crate::api::error::ApiError;
+use crate::api::interactions_convert::{Unsupported, to_create};
+use crate::api::wire::{GenerateContentRequest, GenerateContentResponse};
+use crate::config::Transport;
+use crate::models::Registry;
+use crate::store::Store;
+
+/// What a sent request gave.
+#[derive(Debug, Clone)]
+pub struct SentRequest {
+    /// The answer, in generateContent's shape whichever transport carried it.
+    pub response: GenerateContentResponse,
+    /// Bytes of the request body of the attempt that succeeded.
+    pub request_bytes: usize,
+    /// The interaction id (None on generateContent).
+    pub interaction: Option<String>,
+}
+
+/// The transport to use for `model`: the client's, unless the registry says interactions
+/// do not serve the model or the store remembers the service refusing it.
+pub fn choose(client: &GeminiClient, registry: &Registry, store: &Store, model: &str) -> Transport {
+    if client.transport() != Transport::Interactions {
+        return Transport::GenerateContent;
+    }
+    let served = registry.resolve(model).is_ok_and(|spec| spec.interactions);
+    let refused = store
+        .model_transport(model)
+        .is_ok_and(|m| m.generate_content_reason.is_some());
+    if served && !refused {
+        Transport::Interactions
+    } else {
+        Transport::GenerateContent
+    }
+}
+
+/// True when the service says the model or a field is not supported on interactions.
+pub fn is_unsupported_here(error: &ApiError) -> bool {
+    let message = match error {
+        ApiError::InvalidArgument { message } | ApiError::FailedPrecondition { message } => message,
+        ApiError::Http {
+            code: 400, message, ..
+        } => message,
+        _ => return false,
+    };
+    let text = message.to_ascii_lowercase();
+    text.contains("not supported") && (text.contains("interaction") || text.contains("field"))
+}
+
+/// Sends `request` for `model` by `transport`, falling back to generateContent as the
+/// module docs say; `notice` hears each fallback once per reason.
+pub async fn send(
+    client: &GeminiClient,
+    store: &Store,
+    transport: Transport,
+    model: &str,
+    request: &GenerateContentRequest,
+    on_retry: &mut (dyn FnMut(RetryNotice) + Send),
+    notice: &mut (dyn FnMut(String) + Send),
+) -> Result<SentRequest, ApiError> {
+    if transport == Transport::Interactions {
+        match to_create(model, request, None) {
+            Err(Unsupported(what)) => notice(format!(
+                "sending by generate-content: the Interactions API cannot carry {what}"
+            )),
+            Ok(create) => {
+                match client
+                    .create_interaction(&create, |n| on_retry(n), |_| {})
+                    .await
+                {
+                    Ok(answer) => {
+                        return Ok(SentRequest {
+                            response: answer.response,
+                            request_bytes: answer.request_bytes,
+                            interaction: Some(answer.interaction_id),
+                        });
+                    }
+                    Err(e) if is_unsupported_here(&e) => {
+                        let _ = store.remember_generate_content(model, &e.to_string());
+                        notice(format!(
+                            "{model} goes by generate-content from now on: the Interactions API refused it ({e})"
+                        ));
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+    }
+    let request_bytes = serde_json::to_vec(request).map(|b| b.len()).unwrap_or(0);
+    let response = client
+        .generate_content(model, request, |n| on_retry(n))
+        .await?;
+    Ok(SentRequest {
+        response,
+        request_bytes,
+        interaction: None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_refusals_naming_interactions_or_a_field_switch_transport() {
+        let refusal = ApiError::InvalidArgument {
+            message:
+                "Model models/x is not supported by the Interactions API; use generateContent."
+                    .into(),
+        };
+        assert!(is_unsupported_here(&refusal));
+        let field = ApiError::InvalidArgument {
+            message: "field safety_settings is not supported".into(),
+        };
+        assert!(is_unsupported_here(&field));
+        let other = ApiError::InvalidArgument {
+            message: "aspect ratio 7:3 is not valid".into(),
+        };
+        assert!(!is_unsupported_here(&other));
+        let rate = ApiError::RateLimited {
+            retry_after: None,
+            message: "not supported interaction".into(),
+        };
+        assert!(!is_unsupported_here(&rate));
+    }
+}
