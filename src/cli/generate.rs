@@ -241,14 +241,18 @@ impl JobReport {
 }
 
 fn report_progress(event: &StudioEvent, json: bool, many: bool) {
-    if json {
-        return;
-    }
     let prefix = if many {
         format!("job {}: ", event.job_id())
     } else {
         String::new()
     };
+    if let StudioEvent::Notice { message, .. } = event {
+        eprintln!("peel: {prefix}{message}");
+        return;
+    }
+    if json {
+        return;
+    }
     match event {
         StudioEvent::Retrying {
             delay,
@@ -260,7 +264,6 @@ fn report_progress(event: &StudioEvent, json: bool, many: bool) {
             delay.as_secs_f64()
         ),
         StudioEvent::Failed { error, .. } => eprintln!("peel: {prefix}failed: {error}"),
-        StudioEvent::Notice { message, .. } => eprintln!("peel: {prefix}{message}"),
         _ => {}
     }
 }

@@ -99,7 +99,9 @@ const MIGRATIONS: &[&str] = &[
         generate_content_reason TEXT,
         no_background_reason TEXT,
         updated_at TEXT NOT NULL
-    );",
+    );
+    ALTER TABLE turns ADD COLUMN interaction_id TEXT;
+    ALTER TABLE jobs ADD COLUMN interaction_id TEXT;",
 ];
 
 /// Brings the schema up to date.

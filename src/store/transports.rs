@@ -1,6 +1,6 @@
 //! What peel learned about each model on the Interactions API: that the service refused
 //! the model (go by generateContent) or refused `background` (run in the foreground), so
-//! later jobs do not pay the extra round trip.
+//! later jobs do not pay the extra round trip; and which interaction answered a session turn.
 
 use rusqlite::{OptionalExtension, params};
 
@@ -42,6 +42,30 @@ impl Store {
     /// Remembers that the service refused `background` for `model`.
     pub fn remember_no_background(&self, model: &str, reason: &str) -> Result<(), StoreError> {
         self.upsert_transport(model, "no_background_reason", reason)
+    }
+
+    /// Records the interaction that answered a session turn (the next turn continues it).
+    pub fn set_turn_interaction(&self, turn: i64, interaction: &str) -> Result<(), StoreError> {
+        self.lock()
+            .execute(
+                "UPDATE turns SET interaction_id = ?2 WHERE id = ?1",
+                params![turn, interaction],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
+    /// The interaction that answered a turn, if it went by the Interactions API.
+    pub fn turn_interaction(&self, turn: i64) -> Result<Option<String>, StoreError> {
+        self.lock()
+            .query_row(
+                "SELECT interaction_id FROM turns WHERE id = ?1",
+                params![turn],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| self.error(e))
     }
 
     fn upsert_transport(&self, model: &str, column: &str, reason: &str) -> Result<(), StoreError> {

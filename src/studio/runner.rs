@@ -252,11 +252,20 @@ impl Studio {
                 self.emit(StudioEvent::Notice { id, message });
             }
         };
+        let previous = job
+            .session
+            .as_ref()
+            .and_then(|link| link.parent)
+            .and_then(|turn| self.inner.store.turn_interaction(turn).ok().flatten());
+        let route = transport::Route {
+            transport,
+            model,
+            previous: previous.as_deref(),
+        };
         let sent = transport::send(
             &self.inner.client,
             &self.inner.store,
-            transport,
-            model,
+            route,
             &request,
             &mut on_retry,
             &mut on_notice,
@@ -267,7 +276,8 @@ impl Studio {
             request_bytes: sent.request_bytes,
             interaction: sent.interaction.clone(),
         });
-        let response = sent.response;
+        let (response, sent_bytes, interaction) =
+            (sent.response, sent.request_bytes, sent.interaction);
         let outcome = outcome::interpret(response)?;
         let timings = json!({
             "started_at": started_at.to_rfc3339(),
@@ -275,12 +285,19 @@ impl Studio {
             "elapsed_ms": clock.elapsed().as_millis() as u64,
             "attempts": attempts,
             "uploaded_files": uploaded,
+            "request_bytes": sent_bytes,
+            "interaction": interaction,
         });
         let studio = self.clone();
         let job = job.clone();
-        tokio::task::spawn_blocking(move || studio.save(id, &job, &naming, outcome, timings))
-            .await
-            .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))?
+        let finished =
+            tokio::task::spawn_blocking(move || studio.save(id, &job, &naming, outcome, timings))
+                .await
+                .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))??;
+        if let (Some(turn), Some(interaction)) = (finished.turn, &interaction) {
+            self.inner.store.set_turn_interaction(turn, interaction)?;
+        }
+        Ok(finished)
     }
 
     fn save(

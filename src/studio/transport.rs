@@ -52,18 +52,59 @@ pub fn is_unsupported_here(error: &ApiError) -> bool {
     text.contains("not supported") && (text.contains("interaction") || text.contains("field"))
 }
 
-/// Sends `request` for `model` by `transport`, falling back to generateContent as the
-/// module docs say; `notice` hears each fallback once per reason.
+/// True when the service no longer has the interaction a turn continues (expired, made
+/// with `store:false`, or under another key).
+pub fn is_lost_interaction(error: &ApiError) -> bool {
+    let message = match error {
+        ApiError::ModelNotFound { message, .. } => message,
+        ApiError::InvalidArgument { message } => message,
+        ApiError::Http {
+            code: 404, message, ..
+        } => message,
+        _ => return false,
+    };
+    let text = message.to_ascii_lowercase();
+    text.contains("interaction") && (text.contains("not found") || text.contains("not_found"))
+}
+
+/// Where a request starts from and how it is sent.
+#[derive(Debug, Clone, Copy)]
+pub struct Route<'a> {
+    /// The transport chosen for the model.
+    pub transport: Transport,
+    /// The model id.
+    pub model: &'a str,
+    /// The interaction the parent turn got, if any: only the new turn is then sent.
+    pub previous: Option<&'a str>,
+}
+
+/// Sends `request` by `route`, falling back as the module docs say; a lost `previous`
+/// interaction is replaced by the stored history, sent statelessly once. `notice` hears
+/// each fallback.
 pub async fn send(
     client: &GeminiClient,
     store: &Store,
-    transport: Transport,
-    model: &str,
+    route: Route<'_>,
     request: &GenerateContentRequest,
     on_retry: &mut (dyn FnMut(RetryNotice) + Send),
     notice: &mut (dyn FnMut(String) + Send),
 ) -> Result<SentRequest, ApiError> {
+    let Route {
+        transport,
+        model,
+        previous,
+    } = route;
     if transport == Transport::Interactions {
+        if let Some(previous) = previous {
+            match send_interaction(client, model, request, Some(previous), on_retry).await {
+                Ok(Some(sent)) => return Ok(sent),
+                Ok(None) => {}
+                Err(e) if is_lost_interaction(&e) => notice(format!(
+                    "the service no longer has interaction {previous} (expired, store:false or another key): sent the stored history instead"
+                )),
+                Err(e) => return Err(e),
+            }
+        }
         match to_create(model, request, None) {
             Err(Unsupported(what)) => notice(format!(
                 "sending by generate-content: the Interactions API cannot carry {what}"
@@ -91,6 +132,35 @@ pub async fn send(
             }
         }
     }
+    generate_content(client, model, request, on_retry).await
+}
+
+async fn send_interaction(
+    client: &GeminiClient,
+    model: &str,
+    request: &GenerateContentRequest,
+    previous: Option<&str>,
+    on_retry: &mut (dyn FnMut(RetryNotice) + Send),
+) -> Result<Option<SentRequest>, ApiError> {
+    let Ok(create) = to_create(model, request, previous) else {
+        return Ok(None);
+    };
+    let answer = client
+        .create_interaction(&create, |n| on_retry(n), |_| {})
+        .await?;
+    Ok(Some(SentRequest {
+        response: answer.response,
+        request_bytes: answer.request_bytes,
+        interaction: Some(answer.interaction_id),
+    }))
+}
+
+async fn generate_content(
+    client: &GeminiClient,
+    model: &str,
+    request: &GenerateContentRequest,
+    on_retry: &mut (dyn FnMut(RetryNotice) + Send),
+) -> Result<SentRequest, ApiError> {
     let request_bytes = serde_json::to_vec(request).map(|b| b.len()).unwrap_or(0);
     let response = client
         .generate_content(model, request, |n| on_retry(n))

@@ -1,0 +1,173 @@
+//! The Interactions API through the CLI: session turns continue by interaction id (only the
+//! new instruction goes up), forks continue from their turn's id, a lost interaction is
+//! replaced by the stored history once, and refusals switch a model to generate-content.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Sim, World, stderr};
+
+fn session_of(body: &serde_json::Value) -> String {
+    body["session"].as_str().unwrap().to_string()
+}
+
+fn bytes_of(body: &serde_json::Value) -> u64 {
+    body["request_bytes"].as_u64().unwrap()
+}
+
+/// Turns 1–5 of a 2K session on `transport` against a long-lived simulator.
+fn five_turns(world: &World, transport: &str) -> Vec<serde_json::Value> {
+    let out = world.out();
+    let out = out.to_str().unwrap();
+    let first = world.json(&[
+        "generate",
+        "a lighthouse at dusk",
+        "--size",
+        "2K",
+        "--transport",
+        transport,
+        "--out",
+        out,
+    ]);
+    let session = session_of(&first);
+    let mut turns = vec![first];
+    for step in ["warmer sky", "add gulls", "from the left", "at night"] {
+        turns.push(world.json(&[
+            "edit",
+            &session,
+            step,
+            "--transport",
+            transport,
+            "--out",
+            out,
+        ]));
+    }
+    turns
+}
+
+#[test]
+fn session_turns_send_only_the_new_instruction_and_forks_follow_their_turn() {
+    let sim_world = World::new();
+    let sim = Sim::start(&sim_world, &[]);
+    let mut world = World::new();
+    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
+    world.set("GEMINI_API_KEY", "k");
+    let ix = five_turns(&world, "interactions");
+    let gc = five_turns(&world, "generate-content");
+    let ix_bytes: Vec<u64> = ix.iter().map(bytes_of).collect();
+    let gc_bytes: Vec<u64> = gc.iter().map(bytes_of).collect();
+    eprintln!(
+        "request_bytes of turns 1-5 at 2K: interactions {ix_bytes:?}, generate-content {gc_bytes:?}"
+    );
+    for (turn, body) in ix.iter().enumerate().skip(1) {
+        assert!(body["interaction"].as_str().unwrap().starts_with("v1_"));
+        assert!(
+            bytes_of(body) < 2_000,
+            "turn {} re-sent history: {ix_bytes:?}",
+            turn + 1
+        );
+        assert!(!stderr_of_note(body), "{body}");
+    }
+    assert!(
+        gc_bytes[2] > 100_000 && gc_bytes[4] > gc_bytes[2],
+        "generate-content re-sends every image: {gc_bytes:?}"
+    );
+    assert!(gc.iter().all(|b| b["interaction"].is_null()));
+
+    // A fork from turn 1 continues from turn 1's interaction, not the head's.
+    let session = session_of(&ix[0]);
+    let root = ix[0]["outputs"][0]["turn"].as_i64().unwrap();
+    let out = world.out();
+    let fork = world.run(&[
+        "edit",
+        &session,
+        "make it winter",
+        "--from",
+        &root.to_string(),
+        "--json",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(fork.status.success(), "{}", stderr(&fork));
+    let body: serde_json::Value = serde_json::from_slice(&fork.stdout).unwrap();
+    assert!(bytes_of(&body) < 2_000, "{body}");
+    assert!(
+        !stderr(&fork).contains("no longer has"),
+        "{}",
+        stderr(&fork)
+    );
+}
+
+fn stderr_of_note(body: &serde_json::Value) -> bool {
+    body["jobs"][0]["error"].is_object()
+}
+
+#[test]
+fn a_lost_interaction_is_replaced_by_the_stored_history_once() {
+    let sim_world = World::new();
+    let first_sim = Sim::start(&sim_world, &[]);
+    let mut world = World::new();
+    world.set("GOOGLE_GEMINI_BASE_URL", &first_sim.url);
+    world.set("GEMINI_API_KEY", "k");
+    let out = world.out();
+    let out = out.to_str().unwrap();
+    let first = world.json(&["generate", "a red kite", "--size", "512", "--out", out]);
+    let session = session_of(&first);
+    drop(first_sim);
+    // A new server that never saw the interaction (as after expiry or with another key).
+    let second_sim = Sim::start(&sim_world, &[]);
+    world.set("GOOGLE_GEMINI_BASE_URL", &second_sim.url);
+    let edit = world.run(&[
+        "edit",
+        &session,
+        "add a second kite",
+        "--json",
+        "--out",
+        out,
+    ]);
+    assert!(edit.status.success(), "{}", stderr(&edit));
+    let err = stderr(&edit);
+    assert_eq!(err.matches("no longer has interaction").count(), 1, "{err}");
+    let body: serde_json::Value = serde_json::from_slice(&edit.stdout).unwrap();
+    assert!(
+        bytes_of(&body) > bytes_of(&first),
+        "the history went up: {body}"
+    );
+    // The next turn continues from the new interaction without falling back again.
+    let next = world.run(&["edit", &session, "and a third", "--json", "--out", out]);
+    assert!(next.status.success(), "{}", stderr(&next));
+    assert!(
+        !stderr(&next).contains("no longer has"),
+        "{}",
+        stderr(&next)
+    );
+}
+
+#[test]
+fn a_model_the_service_refuses_on_interactions_moves_to_generate_content_for_good() {
+    let sim_world = World::new();
+    let sim = Sim::start(&sim_world, &["--faults", "no-interactions"]);
+    let mut world = World::new();
+    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
+    world.set("GEMINI_API_KEY", "k");
+    let out = world.out();
+    let out = out.to_str().unwrap();
+    let first = world.run(&["generate", "a fox", "--size", "512", "--json", "--out", out]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("goes by generate-content"),
+        "{}",
+        stderr(&first)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    assert!(body["interaction"].is_null(), "{body}");
+    let before = sim.stats()["interactions_requests"].as_u64().unwrap();
+    let second = world.run(&["generate", "a fox", "--size", "512", "--json", "--out", out]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(!stderr(&second).contains("goes by"), "{}", stderr(&second));
+    assert_eq!(
+        sim.stats()["interactions_requests"].as_u64().unwrap(),
+        before,
+        "remembered: no second try on interactions"
+    );
+}
