@@ -171,3 +171,112 @@ fn a_model_the_service_refuses_on_interactions_moves_to_generate_content_for_goo
         "remembered: no second try on interactions"
     );
 }
+
+#[test]
+fn jobs_run_in_the_background_with_their_id_recorded_and_a_refusal_is_remembered() {
+    let sim_world = World::new();
+    let sim = Sim::start(&sim_world, &["--faults", "no-background"]);
+    let mut world = World::new();
+    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
+    world.set("GEMINI_API_KEY", "k");
+    let out = world.out();
+    let out = out.to_str().unwrap();
+    let first = world.run(&["generate", "a fox", "--size", "512", "--json", "--out", out]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("runs in the foreground from now on"),
+        "{}",
+        stderr(&first)
+    );
+    let body: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    let id = body["interaction"].as_str().unwrap().to_string();
+    let second = world.run(&[
+        "generate", "an owl", "--size", "512", "--json", "--out", out,
+    ]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert!(
+        !stderr(&second).contains("foreground"),
+        "{}",
+        stderr(&second)
+    );
+    let db = rusqlite::Connection::open(world.root.path().join("data/peel.sqlite3")).unwrap();
+    let recorded: Vec<Option<String>> = db
+        .prepare("SELECT interaction_id FROM jobs ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(recorded.len(), 2);
+    assert_eq!(recorded[0].as_deref(), Some(id.as_str()));
+    assert!(recorded[1].as_deref().unwrap().starts_with("v1_"));
+    let reason: String = db
+        .query_row(
+            "SELECT no_background_reason FROM model_transports",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(reason.contains("background"), "{reason}");
+}
+
+#[test]
+fn ctrl_c_on_a_running_background_job_cancels_it_on_the_server() {
+    let sim_world = World::new();
+    let sim = Sim::start(&sim_world, &["--faults", "slow"]);
+    let mut world = World::new();
+    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
+    world.set("GEMINI_API_KEY", "k");
+    let out = world.out();
+    let mut child = world
+        .peel()
+        .args(["generate", "a slow fox", "--size", "512", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let db_path = world.root.path().join("data/peel.sqlite3");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let interaction = loop {
+        let found = rusqlite::Connection::open(&db_path).ok().and_then(|db| {
+            db.query_row(
+                "SELECT interaction_id FROM jobs WHERE interaction_id IS NOT NULL",
+                [],
+                |r| r.get::<_, String>(0),
+            )
+            .ok()
+        });
+        if let Some(id) = found {
+            break id;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no interaction recorded"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let signal = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signal.success());
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "an interrupted generate exits non-zero");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let state: serde_json::Value = runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{}/v1beta/interactions/{interaction}", sim.url))
+            .header("x-goog-api-key", "k")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    assert_eq!(state["status"], "cancelled", "{state}");
+}

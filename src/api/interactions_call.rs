@@ -14,10 +14,10 @@ use super::interactions_convert::to_response;
 use super::wire::GenerateContentResponse;
 
 /// First wait between polls of a background interaction.
-const POLL_FIRST: Duration = Duration::from_millis(250);
+const POLL_FIRST: Duration = Duration::from_millis(100);
 
 /// Longest wait between polls.
-const POLL_MAX: Duration = Duration::from_secs(5);
+const POLL_MAX: Duration = Duration::from_secs(2);
 
 /// What a finished interaction gave, in the engine's shape.
 #[derive(Debug, Clone)]

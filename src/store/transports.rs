@@ -68,6 +68,31 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// Records the background interaction a job waits on, before waiting (so another
+    /// process can collect it if this one dies).
+    pub fn set_job_interaction(&self, job: i64, interaction: &str) -> Result<(), StoreError> {
+        self.lock()
+            .execute(
+                "UPDATE jobs SET interaction_id = ?2 WHERE id = ?1",
+                params![job, interaction],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
+    /// The interaction a job was sent as, if any.
+    pub fn job_interaction(&self, job: i64) -> Result<Option<String>, StoreError> {
+        self.lock()
+            .query_row(
+                "SELECT interaction_id FROM jobs WHERE id = ?1",
+                params![job],
+                |r| r.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(|e| self.error(e))
+    }
+
     fn upsert_transport(&self, model: &str, column: &str, reason: &str) -> Result<(), StoreError> {
         let sql = format!(
             "INSERT INTO model_transports (model, {column}, updated_at) VALUES (?1, ?2, ?3)

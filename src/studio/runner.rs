@@ -27,6 +27,9 @@ use crate::store::{JobRecord, JobUpdate, NewTurn, Store};
 /// Requests in flight at once unless configured otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
+/// How long a cancelled job waits for the service to confirm its interaction stopped.
+const CANCEL_WAIT: Duration = Duration::from_secs(5);
+
 /// Failed jobs kept in memory so they can be retried.
 const RETRY_MEMORY: usize = 256;
 
@@ -194,6 +197,9 @@ impl Studio {
                 _ = token.cancelled() => None,
                 result = studio.run(id, &job, naming) => Some(result),
             };
+            if result.is_none() {
+                studio.cancel_on_server(id, &job.settings.model).await;
+            }
             lock(&studio.inner.running).remove(&id);
             let elapsed = started.elapsed();
             studio.finish(id, job, result, elapsed);
@@ -262,15 +268,18 @@ impl Studio {
             model,
             previous: previous.as_deref(),
         };
-        let sent = transport::send(
-            &self.inner.client,
-            &self.inner.store,
-            route,
-            &request,
-            &mut on_retry,
-            &mut on_notice,
-        )
-        .await?;
+        let mut on_created = |interaction: &str| {
+            if let Err(e) = self.inner.store.set_job_interaction(id, interaction) {
+                tracing::error!("recording the interaction of job {id}: {e}");
+            }
+        };
+        let mut hooks = transport::Hooks {
+            store: &self.inner.store,
+            on_retry: &mut on_retry,
+            notice: &mut on_notice,
+            on_created: &mut on_created,
+        };
+        let sent = transport::send(&self.inner.client, &mut hooks, route, &request).await?;
         self.emit(StudioEvent::Sent {
             id,
             request_bytes: sent.request_bytes,
@@ -487,6 +496,20 @@ impl Studio {
                 drop(retryable);
                 self.emit(StudioEvent::Failed { id, error, elapsed });
             }
+        }
+    }
+
+    /// Stops the background interaction a cancelled job was waiting on: an abandoned one
+    /// keeps running (and billing) on the server.
+    async fn cancel_on_server(&self, id: JobId, model: &str) {
+        let Ok(Some(interaction)) = self.inner.store.job_interaction(id) else {
+            return;
+        };
+        let cancel = self.inner.client.cancel_interaction(&interaction, model);
+        match tokio::time::timeout(CANCEL_WAIT, cancel).await {
+            Ok(Ok(_)) => tracing::info!("cancelled interaction {interaction} of job {id}"),
+            Ok(Err(e)) => tracing::warn!("cancelling interaction {interaction}: {e}"),
+            Err(_) => tracing::warn!("cancelling interaction {interaction}: no answer"),
         }
     }
 

@@ -78,17 +78,29 @@ pub struct Route<'a> {
     pub previous: Option<&'a str>,
 }
 
+/// The store and the callbacks a send reports through.
+pub struct Hooks<'a> {
+    /// Where refusals are remembered.
+    pub store: &'a Store,
+    /// Hears each retry.
+    pub on_retry: &'a mut (dyn FnMut(RetryNotice) + Send),
+    /// Hears each fallback, to say once.
+    pub notice: &'a mut (dyn FnMut(String) + Send),
+    /// Hears an interaction's id as soon as the service gives it (before any waiting).
+    pub on_created: &'a mut (dyn FnMut(&str) + Send),
+}
+
 /// Sends `request` by `route`, falling back as the module docs say; a lost `previous`
-/// interaction is replaced by the stored history, sent statelessly once. `notice` hears
-/// each fallback.
+/// interaction is replaced by the stored history, sent statelessly once. Interactions run in
+/// the background unless the service refused that for the model (then in the foreground,
+/// remembered).
 pub async fn send(
     client: &GeminiClient,
-    store: &Store,
+    hooks: &mut Hooks<'_>,
     route: Route<'_>,
     request: &GenerateContentRequest,
-    on_retry: &mut (dyn FnMut(RetryNotice) + Send),
-    notice: &mut (dyn FnMut(String) + Send),
 ) -> Result<SentRequest, ApiError> {
+    let store = hooks.store;
     let Route {
         transport,
         model,
@@ -96,58 +108,78 @@ pub async fn send(
     } = route;
     if transport == Transport::Interactions {
         if let Some(previous) = previous {
-            match send_interaction(client, model, request, Some(previous), on_retry).await {
+            match send_interaction(client, hooks, model, request, Some(previous)).await {
                 Ok(Some(sent)) => return Ok(sent),
                 Ok(None) => {}
-                Err(e) if is_lost_interaction(&e) => notice(format!(
+                Err(e) if is_lost_interaction(&e) => (hooks.notice)(format!(
                     "the service no longer has interaction {previous} (expired, store:false or another key): sent the stored history instead"
                 )),
                 Err(e) => return Err(e),
             }
         }
         match to_create(model, request, None) {
-            Err(Unsupported(what)) => notice(format!(
+            Err(Unsupported(what)) => (hooks.notice)(format!(
                 "sending by generate-content: the Interactions API cannot carry {what}"
             )),
-            Ok(create) => {
-                match client
-                    .create_interaction(&create, |n| on_retry(n), |_| {})
-                    .await
-                {
-                    Ok(answer) => {
-                        return Ok(SentRequest {
-                            response: answer.response,
-                            request_bytes: answer.request_bytes,
-                            interaction: Some(answer.interaction_id),
-                        });
-                    }
-                    Err(e) if is_unsupported_here(&e) => {
-                        let _ = store.remember_generate_content(model, &e.to_string());
-                        notice(format!(
-                            "{model} goes by generate-content from now on: the Interactions API refused it ({e})"
-                        ));
-                    }
-                    Err(e) => return Err(e),
+            Ok(_) => match send_interaction(client, hooks, model, request, None).await {
+                Ok(Some(sent)) => return Ok(sent),
+                Ok(None) => {}
+                Err(e) if is_unsupported_here(&e) => {
+                    let _ = store.remember_generate_content(model, &e.to_string());
+                    (hooks.notice)(format!(
+                        "{model} goes by generate-content from now on: the Interactions API refused it ({e})"
+                    ));
                 }
-            }
+                Err(e) => return Err(e),
+            },
         }
     }
-    generate_content(client, model, request, on_retry).await
+    generate_content(client, model, request, hooks.on_retry).await
+}
+
+/// True when the service refuses `background:true` for the model or input.
+pub fn is_background_refused(error: &ApiError) -> bool {
+    match error {
+        ApiError::InvalidArgument { message } | ApiError::FailedPrecondition { message } => {
+            message.to_ascii_lowercase().contains("background")
+        }
+        _ => false,
+    }
 }
 
 async fn send_interaction(
     client: &GeminiClient,
+    hooks: &mut Hooks<'_>,
     model: &str,
     request: &GenerateContentRequest,
     previous: Option<&str>,
-    on_retry: &mut (dyn FnMut(RetryNotice) + Send),
 ) -> Result<Option<SentRequest>, ApiError> {
-    let Ok(create) = to_create(model, request, previous) else {
+    let Ok(mut create) = to_create(model, request, previous) else {
         return Ok(None);
     };
-    let answer = client
-        .create_interaction(&create, |n| on_retry(n), |_| {})
-        .await?;
+    let background = hooks
+        .store
+        .model_transport(model)
+        .is_ok_and(|m| m.no_background_reason.is_none());
+    create.background = background.then_some(true);
+    let on_retry = &mut *hooks.on_retry;
+    let on_created = &mut *hooks.on_created;
+    let first = client
+        .create_interaction(&create, |n| on_retry(n), |id| on_created(id))
+        .await;
+    let answer = match first {
+        Err(e) if background && is_background_refused(&e) => {
+            let _ = hooks.store.remember_no_background(model, &e.to_string());
+            (hooks.notice)(format!(
+                "{model} runs in the foreground from now on: the service refused a background run ({e})"
+            ));
+            create.background = None;
+            client
+                .create_interaction(&create, |n| on_retry(n), |id| on_created(id))
+                .await?
+        }
+        other => other?,
+    };
     Ok(Some(SentRequest {
         response: answer.response,
         request_bytes: answer.request_bytes,
