@@ -165,7 +165,7 @@ async fn send_interaction(
     let on_retry = &mut *hooks.on_retry;
     let on_created = &mut *hooks.on_created;
     let first = client
-        .create_interaction(&create, |n| on_retry(n), |id| on_created(id))
+        .create_interaction(&create, &mut *on_retry, |id| on_created(id))
         .await;
     let answer = match first {
         Err(e) if background && is_background_refused(&e) => {
@@ -175,7 +175,7 @@ async fn send_interaction(
             ));
             create.background = None;
             client
-                .create_interaction(&create, |n| on_retry(n), |id| on_created(id))
+                .create_interaction(&create, &mut *on_retry, |id| on_created(id))
                 .await?
         }
         other => other?,
@@ -195,7 +195,7 @@ async fn generate_content(
 ) -> Result<SentRequest, ApiError> {
     let request_bytes = serde_json::to_vec(request).map(|b| b.len()).unwrap_or(0);
     let response = client
-        .generate_content(model, request, |n| on_retry(n))
+        .generate_content(model, request, on_retry)
         .await?;
     Ok(SentRequest {
         response,
