@@ -80,6 +80,15 @@ impl GeminiClient {
         })?;
         let request_bytes = body.len();
         let url = self.interactions_url("");
+        let on_created = std::sync::Mutex::new(&mut on_created);
+        let on_retry = std::sync::Mutex::new(&mut on_retry);
+        let report = |notice: RetryNotice| {
+            if let Ok(mut hear) = on_retry.lock() {
+                hear(notice);
+            }
+        };
+        // A background run that fails transiently (429, 503, …) ends as `failed`; the whole
+        // create-and-wait is the attempt that is retried, as a generateContent call would be.
         let call = || async {
             self.wait_for_rate_limit().await;
             let builder = self
@@ -87,27 +96,31 @@ impl GeminiClient {
                 .post(&url)
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone());
-            self.send_interactions(builder, model).await
+            let created = self.send_interactions(builder, model).await?;
+            if let Ok(mut hear) = on_created.lock() {
+                hear(&created.id);
+            }
+            let interaction = if is_terminal(&created.status) {
+                created
+            } else {
+                self.poll_interaction(&created.id, model, &report).await?
+            };
+            let response = answer_of(&interaction, model, |code, body| {
+                self.classify(code, None, body, model)
+            })?;
+            Ok((response, interaction.id))
         };
         let notify = |failed, delay, error: &ApiError| {
-            on_retry(RetryNotice {
+            report(RetryNotice {
                 failed_attempt: failed,
                 delay,
                 error: error.clone(),
             })
         };
-        let interaction = self.with_retries(call, notify).await?;
-        on_created(&interaction.id);
-        let interaction = if is_terminal(&interaction.status) {
-            interaction
-        } else {
-            self.wait_interaction(&interaction.id, model).await?
-        };
+        let (response, interaction_id) = self.with_retries(call, notify).await?;
         Ok(InteractionAnswer {
-            response: answer_of(&interaction, model, |code, body| {
-                self.classify(code, None, body, model)
-            })?,
-            interaction_id: interaction.id,
+            response,
+            interaction_id,
             request_bytes,
         })
     }
@@ -127,10 +140,29 @@ impl GeminiClient {
 
     /// Polls a background interaction with backoff until it ends; returns its last state.
     pub async fn wait_interaction(&self, id: &str, model: &str) -> Result<Interaction, ApiError> {
+        self.poll_interaction(id, model, &|_| {}).await
+    }
+
+    /// Like `wait_interaction`, telling `report` about each poll that had to be retried.
+    async fn poll_interaction(
+        &self,
+        id: &str,
+        model: &str,
+        report: &(dyn Fn(RetryNotice) + Sync),
+    ) -> Result<Interaction, ApiError> {
+        let url = self.interactions_url(&format!("/{id}"));
         let mut delay = POLL_FIRST;
         loop {
             tokio::time::sleep(delay).await;
-            let interaction = self.get_interaction(id, model).await?;
+            let read = || self.send_interactions(self.http().get(&url), model);
+            let notify = |failed, delay, error: &ApiError| {
+                report(RetryNotice {
+                    failed_attempt: failed,
+                    delay,
+                    error: error.clone(),
+                })
+            };
+            let interaction = self.with_retries(read, notify).await?;
             if is_terminal(&interaction.status) {
                 return Ok(interaction);
             }

@@ -236,7 +236,14 @@ pub fn to_response(interaction: &Interaction) -> Option<GenerateContentResponse>
     }
     let mut parts = Vec::new();
     let mut signature = None;
-    for step in &interaction.steps {
+    // A GET returns the whole timeline, input first (for a stateless turn that is the whole
+    // history): the answer is what follows the last user turn.
+    let answer_from = interaction
+        .steps
+        .iter()
+        .rposition(|s| matches!(s, Step::Known(KnownStep::UserInput { .. })))
+        .map_or(0, |i| i + 1);
+    for step in &interaction.steps[answer_from..] {
         let Step::Known(step) = step else { continue };
         match step {
             KnownStep::UserInput { .. } => {}
@@ -423,6 +430,19 @@ mod tests {
         assert_eq!(r.candidates[0].finish_reason, Some(FinishReason::Stop));
         let usage = r.usage_metadata.unwrap();
         assert_eq!(usage.candidates_tokens_details[0].modality, Modality::Image);
+
+        let timeline: Interaction = serde_json::from_value(json!({"id": "v1_t", "status": "completed",
+            "steps": [{"type": "user_input", "content": [{"type": "text", "text": "a"}]},
+                      {"type": "thought", "signature": "OLD"},
+                      {"type": "model_output", "content": [{"type": "image", "mime_type": "image/jpeg", "data": "AAAA"}]},
+                      {"type": "user_input", "content": [{"type": "text", "text": "b"}]},
+                      {"type": "thought", "signature": "NEW"},
+                      {"type": "model_output", "content": [{"type": "image", "mime_type": "image/jpeg", "data": "AQID"}]}]}))
+        .unwrap();
+        let r = to_response(&timeline).unwrap();
+        let parts = &r.candidates[0].content.as_ref().unwrap().parts;
+        assert_eq!(parts.len(), 1, "only the answer after the last user turn");
+        assert_eq!(parts[0].thought_signature.as_deref(), Some("NEW"));
 
         let blocked: Interaction = serde_json::from_value(json!({"id": "v1_y", "status": "failed",
             "errors": [{"code": "image_safety", "message": "filtered"}]}))

@@ -93,6 +93,23 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// Unfinished jobs (queued or running) that have a background interaction on the
+    /// server: `(job id, model, prompt, interaction id)`, oldest first.
+    pub fn jobs_with_interactions(&self) -> Result<Vec<(i64, String, String, String)>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, model, prompt, interaction_id FROM jobs
+                 WHERE interaction_id IS NOT NULL AND state IN ('queued', 'sending') ORDER BY id",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.error(e))
+    }
+
     fn upsert_transport(&self, model: &str, column: &str, reason: &str) -> Result<(), StoreError> {
         let sql = format!(
             "INSERT INTO model_transports (model, {column}, updated_at) VALUES (?1, ?2, ?3)

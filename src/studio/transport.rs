@@ -194,9 +194,7 @@ async fn generate_content(
     on_retry: &mut (dyn FnMut(RetryNotice) + Send),
 ) -> Result<SentRequest, ApiError> {
     let request_bytes = serde_json::to_vec(request).map(|b| b.len()).unwrap_or(0);
-    let response = client
-        .generate_content(model, request, on_retry)
-        .await?;
+    let response = client.generate_content(model, request, on_retry).await?;
     Ok(SentRequest {
         response,
         request_bytes,

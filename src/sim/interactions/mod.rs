@@ -217,17 +217,26 @@ fn read(
     let found = state
         .interactions
         .update(id, |r| {
+            // The `truncated` fault of a background run cuts its first finished read.
+            let cut = !streaming && r.background && r.cut && r.is_terminal();
+            if cut {
+                r.cut = false;
+            }
             r.stored.then(|| {
                 (
                     r.resource(include_input),
                     stream::resume_index(&r.events, last),
+                    cut,
                 )
             })
         })
         .flatten();
-    let Some((resource, from)) = found else {
+    let Some((resource, from, cut)) = found else {
         return Err(not_found(id));
     };
+    if cut {
+        return Ok(truncated(&resource));
+    }
     if streaming {
         let tail = Tail {
             id: id.to_string(),
