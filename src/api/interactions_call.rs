@@ -17,7 +17,7 @@ use super::wire::GenerateContentResponse;
 const POLL_FIRST: Duration = Duration::from_millis(100);
 
 /// Longest wait between polls.
-const POLL_MAX: Duration = Duration::from_secs(2);
+const POLL_MAX: Duration = Duration::from_millis(500);
 
 /// What a finished interaction gave, in the engine's shape.
 #[derive(Debug, Clone)]
