@@ -7,6 +7,7 @@
 
 mod request;
 mod run;
+mod settings;
 mod store;
 mod stream;
 
