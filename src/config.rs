@@ -10,6 +10,7 @@ use crate::settings::{SafetyMap, SeedMode, SettingsLayer};
 
 mod resolve;
 mod services;
+mod transport;
 
 pub use resolve::{BackendChoice, Env, OfflineReason, Overrides, Paths, Settings};
 
@@ -17,6 +18,7 @@ pub use services::{
     BackendKind, OpenAiSection, OpenAiSettings, VERTEX_DEFAULT_LOCATION, VERTEX_GLOBAL_HOST,
     VertexAuth, VertexSection, VertexSettings, vertex_host,
 };
+pub use transport::Transport;
 
 /// The default API host.
 pub const DEFAULT_BASE_URL: &str = "https://generativelanguage.googleapis.com";
@@ -117,6 +119,9 @@ pub struct ApiSection {
     pub connect_timeout_secs: u64,
     /// Inline image data (MB) a request may carry before images go through the Files API.
     pub inline_limit_mb: f64,
+    /// "interactions" (the default) or "generate-content", for the Gemini API backend.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transport: Option<Transport>,
 }
 
 impl Default for ApiSection {
@@ -129,6 +134,7 @@ impl Default for ApiSection {
             timeout_secs: 300,
             connect_timeout_secs: 20,
             inline_limit_mb: 20.0,
+            transport: None,
         }
     }
 }

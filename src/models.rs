@@ -51,6 +51,9 @@ pub struct ModelSpec {
     pub grounding: Vec<String>,
     /// MIME type of the images the model returns.
     pub output_mime: String,
+    /// Whether the Interactions API serves the model (default true).
+    #[serde(default = "served_by_interactions")]
+    pub interactions: bool,
     /// Input context size in tokens.
     pub input_token_limit: u32,
     /// Shutdown date announced by Google, if any (YYYY-MM-DD).
@@ -63,6 +66,10 @@ pub struct ModelSpec {
     /// Pixel sizes at scale 1.0, filled from the named pixel table.
     #[serde(default)]
     pub base_pixels: BTreeMap<String, [u32; 2]>,
+}
+
+fn served_by_interactions() -> bool {
+    true
 }
 
 /// One output size of a model.

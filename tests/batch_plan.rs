@@ -135,7 +135,7 @@ fn with_names_are_checked_against_the_roster_and_sent_as_anchors() {
     assert!(run.status.success(), "{}", stderr(&run));
     let dir = std::path::PathBuf::from(json(&run)["dir"].as_str().unwrap());
     let sidecar: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(dir.join("001_at-the-beach.png.json")).unwrap())
+        serde_json::from_slice(&std::fs::read(dir.join("001_at-the-beach.jpg.json")).unwrap())
             .unwrap();
     assert!(
         sidecar["anchors"].to_string().contains("Mira"),

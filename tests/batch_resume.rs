@@ -16,7 +16,7 @@ fn pngs(dir: &Path) -> usize {
     std::fs::read_dir(dir)
         .map(|d| {
             d.flatten()
-                .filter(|e| e.file_name().to_string_lossy().ends_with(".png"))
+                .filter(|e| e.file_name().to_string_lossy().ends_with(".jpg"))
                 .count()
         })
         .unwrap_or(0)
@@ -89,7 +89,7 @@ fn kill_9_then_resume_saves_every_item_exactly_once() {
             .all(|f| !f.contains(".tmp") && !f.starts_with('.')),
         "{files:?}"
     );
-    let images: Vec<&String> = files.iter().filter(|f| f.ends_with(".png")).collect();
+    let images: Vec<&String> = files.iter().filter(|f| f.ends_with(".jpg")).collect();
     let indexes: BTreeSet<&str> = images.iter().map(|f| &f[..3]).collect();
     assert_eq!((images.len(), indexes.len()), (ITEMS, ITEMS), "{files:?}");
     for image in &images {

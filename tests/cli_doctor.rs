@@ -75,6 +75,28 @@ fn doctor_checks_the_gemini_api() {
     let (code, report) = doctor(&gemini_world(&sim.url, "right"), &[]);
     assert_healthy(code, &report);
     assert_eq!(report["backend"], "gemini");
+    let transport = |report: &Value| {
+        report["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "transport")
+            .map(|c| c["detail"].to_string())
+            .unwrap_or_default()
+    };
+    assert!(
+        transport(&report).contains("interactions answered end to end, interaction v1_"),
+        "{report}"
+    );
+    let (code, report) = doctor(
+        &gemini_world(&sim.url, "right"),
+        &["--transport", "generate-content"],
+    );
+    assert_healthy(code, &report);
+    assert!(
+        transport(&report).contains("generate-content answered"),
+        "{report}"
+    );
 
     let (code, report) = doctor(&World::new(), &[]);
     assert_eq!(

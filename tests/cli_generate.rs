@@ -26,10 +26,19 @@ fn images_have_the_exact_pixel_size_of_model_ratio_and_size() {
         ("gemini-3.1-flash-image", "8:1", "1K", (3072, 384), "png"),
         ("nano-banana-pro", "4:3", "1K", (1200, 896), "jpg"),
     ];
-    for (model, aspect, size, expected, ext) in cases {
+    // The model's own type on generate-content; the Interactions API answers JPEG.
+    let both = cases
+        .iter()
+        .flat_map(|&(model, aspect, size, expected, ext)| {
+            [
+                (model, aspect, size, expected, ext, "generate-content"),
+                (model, aspect, size, expected, "jpg", "interactions"),
+            ]
+        });
+    for (model, aspect, size, expected, ext, transport) in both {
         let out = world
             .out()
-            .join(format!("{}-{}", aspect.replace(':', "x"), size));
+            .join(format!("{}-{}-{transport}", aspect.replace(':', "x"), size));
         let body = world.json(&[
             "generate",
             "a lighthouse",
@@ -39,11 +48,17 @@ fn images_have_the_exact_pixel_size_of_model_ratio_and_size() {
             aspect,
             "--size",
             size,
+            "--transport",
+            transport,
             "--out",
             out.to_str().unwrap(),
         ]);
         let path = &out_paths(&body)[0];
-        assert_eq!(path.extension().unwrap(), ext, "{model} {aspect} {size}");
+        assert_eq!(
+            path.extension().unwrap(),
+            ext,
+            "{model} {aspect} {size} {transport}"
+        );
         assert_eq!(pixel_size(path), expected, "{model} {aspect} {size}");
         assert_eq!(body["outputs"][0]["width"], expected.0);
         assert_eq!(
@@ -59,6 +74,30 @@ fn images_have_the_exact_pixel_size_of_model_ratio_and_size() {
 }
 
 #[test]
+fn the_default_transport_is_interactions_and_json_says_what_was_sent() {
+    let world = World::new();
+    let out = world.out();
+    let ix = world.json(&["generate", "a red fox", "--out", out.to_str().unwrap()]);
+    let id = ix["interaction"].as_str().unwrap();
+    assert!(id.starts_with("v1_"), "{ix}");
+    assert_eq!(ix["jobs"][0]["interaction"], id);
+    let ix_bytes = ix["request_bytes"].as_u64().unwrap();
+    assert!(ix_bytes > 50 && ix_bytes < 1000, "{ix}");
+    assert_eq!(out_paths(&ix)[0].extension().unwrap(), "jpg");
+    let gc = world.json(&[
+        "generate",
+        "a red fox",
+        "--transport",
+        "generate-content",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(gc["interaction"].is_null(), "{gc}");
+    assert!(gc["request_bytes"].as_u64().unwrap() > 50, "{gc}");
+    assert_eq!(out_paths(&gc)[0].extension().unwrap(), "png");
+}
+
+#[test]
 fn outputs_never_overwrite_and_carry_sidecars_and_png_text() {
     let world = World::new();
     let out = world.out();
@@ -67,6 +106,8 @@ fn outputs_never_overwrite_and_carry_sidecars_and_png_text() {
         "A red fox!",
         "--seed",
         "5",
+        "--transport",
+        "generate-content",
         "--out",
         out.to_str().unwrap(),
     ]);
@@ -77,6 +118,8 @@ fn outputs_never_overwrite_and_carry_sidecars_and_png_text() {
         "5",
         "-n",
         "2",
+        "--transport",
+        "generate-content",
         "--out",
         out.to_str().unwrap(),
     ]);

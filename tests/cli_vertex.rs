@@ -233,6 +233,7 @@ fn settings(dir: &std::path::Path, sa: std::path::PathBuf, base_url: &str) -> Se
     let flags = Overrides {
         offline: false,
         backend: Some(BackendKind::Vertex),
+        transport: None,
     };
     Settings::resolve_with(Config::default(), paths, env, flags)
 }

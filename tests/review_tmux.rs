@@ -144,7 +144,7 @@ fn review_grid_navigates_marks_filters_and_compares() {
     tmux.wait_for_all(&[
         "review · batch_",
         "1/7 · all",
-        "001_k0.png",
+        "001_k0.jpg",
         "item number 0",
     ]);
     tmux.keys(&["s"]);
@@ -156,7 +156,7 @@ fn review_grid_navigates_marks_filters_and_compares() {
     tmux.wait_for_all(&["★1 ✓1 ✗1", "5/7"]);
     tmux.keys(&["f"]);
     tmux.wait_until("the starred filter hiding unstarred images", |s| {
-        s.contains("1/1 · starred") && !s.contains("002_k1.png")
+        s.contains("1/1 · starred") && !s.contains("002_k1.jpg")
     });
     tmux.keys(&["f", "f"]);
     tmux.wait_for("· rejected");
@@ -175,20 +175,20 @@ fn review_grid_navigates_marks_filters_and_compares() {
     assert!(roster.to_string().contains("Red Mug"), "{roster}");
     // Re-run the last item (007): a new image joins it, in the grid and the manifest.
     tmux.keys(&["G", "r"]);
-    tmux.wait_for_all(&["item 7 re-ran: 007_k6-2.png", "7/8"]);
-    assert!(dir.join("007_k6-2.png").exists() && dir.join("007_k6-2.png.json").exists());
+    tmux.wait_for_all(&["item 7 re-ran: 007_k6-2.jpg", "7/8"]);
+    assert!(dir.join("007_k6-2.jpg").exists() && dir.join("007_k6-2.jpg.json").exists());
     let m: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(
         m["items"][6]["files"],
-        serde_json::json!(["007_k6.png", "007_k6-2.png"])
+        serde_json::json!(["007_k6.jpg", "007_k6-2.jpg"])
     );
     assert_eq!(
         manifest_marks(&dir),
         vec![
-            ("001_k0.png".to_string(), "star".to_string()),
-            ("002_k1.png".to_string(), "reject".to_string()),
-            ("005_k4.png".to_string(), "keep".to_string()),
+            ("001_k0.jpg".to_string(), "star".to_string()),
+            ("002_k1.jpg".to_string(), "reject".to_string()),
+            ("005_k4.jpg".to_string(), "keep".to_string()),
         ]
     );
     tmux.keys(&["q"]);

@@ -1,5 +1,7 @@
 //! Runs Google's official Python SDK, unchanged, against the simulator.
-//! Ignored unless asked for (`-- --ignored`): it needs `pip install google-genai`.
+//! Covers generateContent, files and batches (`sdk_smoke.py`) and the Interactions API
+//! (`sdk_interactions.py`). Ignored unless asked for (`-- --ignored`): it needs
+//! `pip install google-genai`.
 
 use std::net::SocketAddr;
 use std::path::Path;
@@ -31,11 +33,28 @@ async fn the_official_python_sdk_works_unchanged() {
         .await
         .unwrap();
     let out = tempfile::tempdir().unwrap();
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/sdk_smoke.py");
+    run_script("sdk_smoke.py", "SDK SMOKE OK", &sim.base_url(), out.path()).await;
+    assert!(out.path().join("sdk_first.png").exists());
+    run_script(
+        "sdk_interactions.py",
+        "SDK INTERACTIONS OK",
+        &sim.base_url(),
+        out.path(),
+    )
+    .await;
+    assert!(out.path().join("ix_first.jpg").exists());
+    sim.shutdown().await;
+}
+
+/// Runs one script of `tests/python/` against the simulator and checks its success line.
+async fn run_script(name: &str, success: &str, base_url: &str, out: &Path) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(name);
     let output = tokio::process::Command::new("python3")
         .arg(&script)
-        .arg(out.path())
-        .env("GOOGLE_GEMINI_BASE_URL", sim.base_url())
+        .arg(out)
+        .env("GOOGLE_GEMINI_BASE_URL", base_url)
         .env("GEMINI_API_KEY", "sdk-test-key")
         .env_remove("GOOGLE_API_KEY")
         .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
@@ -46,9 +65,7 @@ async fn the_official_python_sdk_works_unchanged() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        output.status.success() && stdout.contains("SDK SMOKE OK"),
-        "sdk_smoke.py failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        output.status.success() && stdout.contains(success),
+        "{name} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    assert!(out.path().join("sdk_first.png").exists());
-    sim.shutdown().await;
 }

@@ -145,10 +145,10 @@ fn the_workbench_generates_and_previews_in_a_real_terminal() {
         .expect("output dir")
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+        .filter(|p| p.extension().is_some_and(|e| e == "jpg"))
         .collect();
     assert_eq!(images.len(), 1, "one image in {}", out.display());
-    assert!(is_png(&images[0]));
+    assert!(is_jpeg(&images[0]), "interactions answer JPEG");
 
     tmux.send(&["C-q"]);
     let screen = tmux.wait_for("the shell after quitting", |s| s.contains("PEEL_EXITED="));
@@ -259,8 +259,9 @@ fn two_ctrl_g_make_a_two_turn_edit_session() {
     });
 }
 
-fn is_png(path: &Path) -> bool {
-    std::fs::read(path).is_ok_and(|b| b.starts_with(b"\x89PNG"))
+/// True for a JPEG file (what the Interactions API answers).
+fn is_jpeg(path: &Path) -> bool {
+    std::fs::read(path).is_ok_and(|b| b.starts_with(b"\xff\xd8"))
 }
 
 #[test]
@@ -302,9 +303,9 @@ fn a_batch_file_runs_into_the_jobs_pane_and_opens_in_review() {
         .find(|p| p.is_dir())
         .expect("a run folder");
     for name in [
-        "001_fox.png",
-        "002_owl.png",
-        "003_hare.png",
+        "001_fox.jpg",
+        "002_owl.jpg",
+        "003_hare.jpg",
         "manifest.json",
     ] {
         assert!(
@@ -317,7 +318,7 @@ fn a_batch_file_runs_into_the_jobs_pane_and_opens_in_review() {
     tmux.send(&["Tab"]);
     tmux.send(&["R"]);
     tmux.wait_for("the review grid", |s| {
-        s.contains("review ·") && s.contains("001_fox.png")
+        s.contains("review ·") && s.contains("001_fox.jpg")
     });
     tmux.send(&["y"]);
     tmux.wait_for("the mark", |s| s.contains("✓1"));

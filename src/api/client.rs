@@ -13,7 +13,7 @@ use super::error::ApiError;
 use super::openai::{self, ImageCall};
 use super::vertex::PublisherModelPage;
 use super::wire::{GenerateContentRequest, GenerateContentResponse, ListModelsResponse, ModelInfo};
-use crate::config::Secret;
+use crate::config::{Secret, Transport};
 
 /// When and how often to try a call again.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -53,6 +53,8 @@ pub struct ClientOptions {
     pub retry: RetryPolicy,
     /// Project billed for quota (`x-goog-user-project`), Vertex AI only.
     pub quota_project: Option<String>,
+    /// Which API interactive jobs use on the Gemini API backend.
+    pub transport: Transport,
 }
 
 /// A retry about to happen, for progress reporting.
@@ -149,7 +151,7 @@ impl GeminiClient {
         self
     }
 
-    async fn wait_for_rate_limit(&self) {
+    pub(crate) async fn wait_for_rate_limit(&self) {
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
@@ -158,6 +160,15 @@ impl GeminiClient {
     /// The service this client talks to.
     pub fn backend(&self) -> &Backend {
         &self.backend
+    }
+
+    /// The transport for interactive jobs: the configured one on the Gemini API, always
+    /// generateContent on Vertex AI and gateways.
+    pub fn transport(&self) -> Transport {
+        match self.backend {
+            Backend::Gemini => self.options.transport,
+            _ => Transport::GenerateContent,
+        }
     }
 
     /// What the service can do.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::config::{BackendKind, Overrides};
+use crate::config::{BackendKind, Overrides, Transport};
 
 mod library;
 
@@ -29,6 +29,9 @@ pub struct Cli {
     /// Which service to use: gemini (API key), vertex (Vertex AI) or openai (a gateway).
     #[arg(long, global = true, value_enum, value_name = "BACKEND", help_heading = GLOBAL_HEADING)]
     pub backend: Option<BackendKind>,
+    /// How interactive jobs reach the Gemini API: interactions (default) or generate-content.
+    #[arg(long, global = true, value_enum, value_name = "TRANSPORT", help_heading = GLOBAL_HEADING)]
+    pub transport: Option<Transport>,
     /// Workbench theme: dark, light, high-contrast, or one from the config dir.
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
@@ -96,6 +99,7 @@ impl Cli {
         Overrides {
             offline: self.offline,
             backend: self.backend,
+            transport: self.transport,
         }
     }
 }

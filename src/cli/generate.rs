@@ -90,14 +90,18 @@ pub async fn execute(
 }
 
 fn report_progress(event: &StudioEvent, json: bool, many: bool) {
-    if json {
-        return;
-    }
     let prefix = if many {
         format!("job {}: ", event.job_id())
     } else {
         String::new()
     };
+    if let StudioEvent::Notice { message, .. } = event {
+        eprintln!("peel: {prefix}{message}");
+        return;
+    }
+    if json {
+        return;
+    }
     match event {
         StudioEvent::Retrying {
             delay,

@@ -170,6 +170,8 @@ pub struct Overrides {
     pub offline: bool,
     /// `--backend`: which service to use.
     pub backend: Option<BackendKind>,
+    /// `--transport`: how interactive jobs reach the Gemini API.
+    pub transport: Option<super::Transport>,
 }
 
 /// Why the embedded simulator is used.
@@ -210,12 +212,16 @@ impl Settings {
             Overrides {
                 offline,
                 backend: None,
+                transport: None,
             },
         )
     }
 
-    /// Resolves settings with the flags' overrides (`--offline`, `--backend`).
-    pub fn resolve_with(config: Config, paths: Paths, env: Env, flags: Overrides) -> Self {
+    /// Resolves settings with the flags' overrides (`--offline`, `--backend`, `--transport`).
+    pub fn resolve_with(mut config: Config, paths: Paths, env: Env, flags: Overrides) -> Self {
+        if let Some(transport) = flags.transport {
+            config.api.transport = Some(transport);
+        }
         let offline = flags.offline;
         let kind = services::chosen_kind(&config, &env, flags.backend);
         let key = env
@@ -270,6 +276,7 @@ impl Settings {
             Overrides {
                 offline,
                 backend: None,
+                transport: None,
             },
         )
     }
@@ -294,6 +301,11 @@ impl Settings {
         }
         let config = Config::load(&file)?;
         Ok(Self::resolve_with(config, paths, env, flags))
+    }
+
+    /// The transport interactive jobs use on the Gemini API (`[api] transport`, default interactions).
+    pub fn transport(&self) -> super::Transport {
+        self.config.api.transport.unwrap_or_default()
     }
 
     /// Inline bytes allowed per request before images are uploaded through the Files API.

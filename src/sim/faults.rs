@@ -4,7 +4,8 @@
 //! Grammar: comma-separated tokens, each `KIND` (every request), `KIND:N` (only the first
 //! N requests that reach it) or `KIND@P` (with probability P, 0 < P ≤ 1). Kinds: `429`,
 //! `429-free-tier`, `500`, `503`, `truncated`, `html`, `slow`, `image-safety`,
-//! `prompt-blocked`, `no-image`. Tokens are tried in order and the first that fires decides
+//! `prompt-blocked`, `no-image`, and the standing `no-background` / `no-interactions` (the
+//! Interactions API refuses background runs / every model). Tokens are tried in order and the first that fires decides
 //! the answer, so `503:2,500:1` gives 503, 503, 500, then success; `slow` only adds delay
 //! and combines with whatever else fires.
 
@@ -33,6 +34,10 @@ pub enum FaultKind {
     PromptBlocked,
     /// finishReason NO_IMAGE with text only.
     NoImage,
+    /// Standing: the Interactions API refuses `background:true` for image models.
+    NoBackground,
+    /// Standing: the Interactions API refuses every model ("not supported on interactions").
+    NoInteractions,
 }
 
 const KINDS: &[(&str, FaultKind)] = &[
@@ -46,6 +51,8 @@ const KINDS: &[(&str, FaultKind)] = &[
     ("image-safety", FaultKind::ImageSafety),
     ("prompt-blocked", FaultKind::PromptBlocked),
     ("no-image", FaultKind::NoImage),
+    ("no-background", FaultKind::NoBackground),
+    ("no-interactions", FaultKind::NoInteractions),
 ];
 
 impl FaultKind {
@@ -100,6 +107,16 @@ impl FaultSpec {
     pub fn is_empty(&self) -> bool {
         self.faults.is_empty()
     }
+
+    /// True when a standing fault of this kind is configured (its trigger is ignored).
+    pub fn has_standing(&self, kind: FaultKind) -> bool {
+        self.faults.iter().any(|f| f.kind == kind)
+    }
+}
+
+/// Faults that describe the service rather than fire on one request.
+fn is_standing(kind: FaultKind) -> bool {
+    matches!(kind, FaultKind::NoBackground | FaultKind::NoInteractions)
 }
 
 fn valid_kinds() -> String {
@@ -192,6 +209,9 @@ impl FaultState {
     pub fn next(&mut self, mut roll: impl FnMut() -> f64) -> FaultOutcome {
         let mut outcome = FaultOutcome::default();
         for (fault, reached) in self.spec.faults.iter().zip(self.reached.iter_mut()) {
+            if is_standing(fault.kind) {
+                continue;
+            }
             if outcome.fault.is_some() && fault.kind != FaultKind::Slow {
                 continue;
             }

@@ -289,6 +289,17 @@ pub struct Job<'a> {
 /// Runs one generate request through rate limits, validation, faults, latency and the
 /// renderer.
 pub async fn run(state: &SimState, job: &Job<'_>, body: &[u8]) -> Result<Generated, SimError> {
+    run_as(state, job, body, None).await
+}
+
+/// Like `run`, rendering `output_mime` instead of the model's own type when given (the
+/// Interactions API answers JPEG).
+pub async fn run_as(
+    state: &SimState,
+    job: &Job<'_>,
+    body: &[u8],
+    output_mime: Option<&str>,
+) -> Result<Generated, SimError> {
     let Job {
         dialect,
         version,
@@ -298,7 +309,15 @@ pub async fn run(state: &SimState, job: &Job<'_>, body: &[u8]) -> Result<Generat
         deadline,
     } = job.clone();
     let started = Instant::now();
-    let spec = find_model(state, model, version, method)?;
+    let mut spec = find_model(state, model, version, method)?;
+    let retyped;
+    if let Some(mime) = output_mime {
+        retyped = ModelSpec {
+            output_mime: mime.to_string(),
+            ..spec.clone()
+        };
+        spec = &retyped;
+    }
     if let Some(limiter) = &state.limiter {
         let verdict = limiter
             .lock()

@@ -14,6 +14,8 @@
 //! | GET, DELETE | `/{v}/files`, `/{v}/files/{id}`; GET `…/files/{id}:download?alt=media` | `files` |
 //! | GET | `/download/{v}/files/{id}:download?alt=media` | `files` |
 //! | GET, DELETE, POST `:cancel` | `/{v}/batches`, `/{v}/batches/{id}` | `batches` |
+//! | POST | `/{v}/interactions` (sync, `background`, `stream`); POST `…/{id}/cancel` | `interactions` |
+//! | GET, DELETE | `/{v}/interactions/{id}` (GET `?stream=true&last_event_id=`) | `interactions` |
 //! | POST | `/token` (OAuth JWT-bearer grant → short-lived bearer tokens) | `oauth` |
 //! | POST | `/{v1,v1beta1}/projects/{p}/locations/{l}/publishers/google/models/{m}:generateContent` (bearer) | `vertex` |
 //! | POST | `/{v1,v1beta1}/publishers/google/models/{m}:generateContent` (express-mode key) | `vertex` |
@@ -37,6 +39,7 @@ mod faults;
 mod files;
 mod generate;
 mod inputs;
+mod interactions;
 mod messages;
 mod oauth;
 mod openai;
@@ -169,6 +172,7 @@ pub(crate) struct SimState {
     faults: Mutex<faults::FaultState>,
     files: files::FileStore,
     batches: batches::BatchStore,
+    interactions: interactions::InteractionStore,
     base_url: String,
     tokens: oauth::Tokens,
     stats: Mutex<SimStats>,
@@ -200,6 +204,10 @@ pub struct SimStats {
     pub last_person_generation: Option<String>,
     /// The `x-goog-user-project` of the latest Vertex AI request.
     pub last_quota_project: Option<String>,
+    /// Calls to `/interactions` paths that passed authentication.
+    pub interactions_requests: u64,
+    /// The `Api-Revision` header of the latest `/interactions` call.
+    pub last_api_revision: Option<String>,
 }
 
 /// A running simulator.
@@ -259,6 +267,7 @@ pub async fn start(
         faults: Mutex::new(faults::FaultState::new(config.faults.clone())),
         files: files::FileStore::default(),
         batches: batches::BatchStore::default(),
+        interactions: interactions::InteractionStore::default(),
         config,
         registry,
         base_url,

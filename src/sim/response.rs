@@ -249,7 +249,8 @@ fn thought_tokens(req: &GenRequest) -> u64 {
     if req.think_hard { base * 3 } else { base }
 }
 
-fn thought_text(req: &GenRequest) -> String {
+/// The thought summary the simulator writes for a request.
+pub fn thought_text(req: &GenRequest) -> String {
     let verb = if req.turn > 1 {
         "Revising the previous image"
     } else {

@@ -14,7 +14,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
 use super::errors::{SimError, html_not_found};
-use super::{SimState, batches, files, generate, oauth, openai, uploads, vertex};
+use super::{SimState, batches, files, generate, interactions, oauth, openai, uploads, vertex};
 use crate::models::ModelSpec;
 
 /// Largest request body accepted (the service allows 100 MB inline, plus base64 overhead).
@@ -60,6 +60,15 @@ pub fn router(state: Arc<SimState>) -> Router {
             get(batches::get_batch)
                 .delete(batches::delete_batch)
                 .post(batches::batch_action),
+        )
+        .route("/{version}/interactions", post(interactions::create))
+        .route(
+            "/{version}/interactions/{id}",
+            get(interactions::get).delete(interactions::delete),
+        )
+        .route(
+            "/{version}/interactions/{id}/cancel",
+            post(interactions::cancel),
         )
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -6,6 +6,7 @@ mod roster;
 mod schema;
 pub mod session_types;
 mod sessions;
+mod transports;
 mod uploads;
 
 use std::path::Path;
@@ -18,6 +19,7 @@ pub use batches::{ItemRow, ItemUpdate, NewRun, RunId, RunRow};
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
 pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};
 pub use sessions::{NewTurn, SessionSummary};
+pub use transports::ModelTransport;
 pub use uploads::UploadRow;
 
 /// A store failure.

@@ -93,6 +93,15 @@ const MIGRATIONS: &[&str] = &[
         updated_at TEXT,
         PRIMARY KEY (run_id, idx)
     );",
+    // interactions: per-model transport and background memory (the lead renumbers on merge)
+    "CREATE TABLE model_transports (
+        model TEXT PRIMARY KEY,
+        generate_content_reason TEXT,
+        no_background_reason TEXT,
+        updated_at TEXT NOT NULL
+    );
+    ALTER TABLE turns ADD COLUMN interaction_id TEXT;
+    ALTER TABLE jobs ADD COLUMN interaction_id TEXT;",
 ];
 
 /// Brings the schema up to date.

@@ -168,6 +168,7 @@ fn options(settings: &Settings, base_url: String, version: &str, key: Secret) ->
         connect_timeout: settings.connect_timeout,
         retry: retry_policy(settings),
         quota_project: None,
+        transport: settings.transport(),
     }
 }
 

@@ -311,19 +311,23 @@ async fn quota(conn: &Connection, registry: &Registry, model: &str, report: &mut
         _ => return,
     };
     let price = spec.image_price(Some(&job.settings.size), crate::models::Lane::Interactive);
-    match conn
-        .client
-        .generate_content(&spec.id, &job.request, |_| {})
-        .await
-    {
-        Ok(response) => match outcome::interpret(response) {
-            Ok(_) => report.pass(
-                "quota",
-                format!(
-                    "a {} test image was generated (about ${price:.3})",
-                    job.settings.size
-                ),
-            ),
+    let transport = conn.client.transport();
+    match transport_check(conn, &spec.id, &job.request).await {
+        Ok((response, interaction)) => match outcome::interpret(response) {
+            Ok(_) => {
+                report.pass(
+                    "quota",
+                    format!(
+                        "a {} test image was generated (about ${price:.3})",
+                        job.settings.size
+                    ),
+                );
+                let via = interaction.map_or(String::new(), |id| format!(", interaction {id}"));
+                report.pass(
+                    "transport",
+                    format!("{} answered end to end{via}", transport.as_str()),
+                );
+            }
             Err(e) => report.push(
                 "quota",
                 Status::Warn,
@@ -338,6 +342,25 @@ async fn quota(conn: &Connection, registry: &Registry, model: &str, report: &mut
         ),
         Err(e) => report.fail("quota", cause(&e), fix(&e)),
     }
+}
+
+/// The test generation on the transport jobs will use (`[api] transport`, `--transport`).
+async fn transport_check(
+    conn: &Connection,
+    model: &str,
+    request: &crate::api::wire::GenerateContentRequest,
+) -> Result<(crate::api::wire::GenerateContentResponse, Option<String>), ApiError> {
+    if conn.client.transport() == crate::config::Transport::Interactions
+        && let Ok(create) = crate::api::interactions_convert::to_create(model, request, None)
+    {
+        let answer = conn
+            .client
+            .create_interaction(&create, |_| {}, |_| {})
+            .await?;
+        return Ok((answer.response, Some(answer.interaction_id)));
+    }
+    let response = conn.client.generate_content(model, request, |_| {}).await?;
+    Ok((response, None))
 }
 
 /// The first sentence of an error: what went wrong.

@@ -53,6 +53,15 @@ pub enum StudioEvent {
     },
     /// Cancelled by the user.
     Cancelled { id: JobId },
+    /// The request that succeeded: its body size and the interaction id (None on
+    /// generateContent). Comes just before `Done`.
+    Sent {
+        id: JobId,
+        request_bytes: usize,
+        interaction: Option<String>,
+    },
+    /// Something the user should hear once about how the job is sent (e.g. a fallback).
+    Notice { id: JobId, message: String },
 }
 
 impl StudioEvent {
@@ -64,7 +73,9 @@ impl StudioEvent {
             | Self::Retrying { id, .. }
             | Self::Done { id, .. }
             | Self::Failed { id, .. }
-            | Self::Cancelled { id } => *id,
+            | Self::Cancelled { id }
+            | Self::Sent { id, .. }
+            | Self::Notice { id, .. } => *id,
         }
     }
 

@@ -4,6 +4,7 @@ pub mod backend;
 pub mod batch;
 pub mod blobs;
 pub mod capability;
+pub mod collect;
 pub mod compose;
 pub mod doctor;
 pub mod error;
@@ -23,6 +24,7 @@ pub mod seed;
 pub mod session;
 pub mod shot;
 pub mod spec;
+pub mod transport;
 pub mod uploads;
 pub mod workspace;
 

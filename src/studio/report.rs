@@ -29,6 +29,10 @@ pub struct JobReport {
     pub text: Vec<String>,
     /// The session turn it made.
     pub turn: Option<i64>,
+    /// Bytes of the request body of the attempt that succeeded.
+    pub request_bytes: Option<usize>,
+    /// The interaction id, when it went by the Interactions API.
+    pub interaction: Option<String>,
 }
 
 impl JobReport {
@@ -49,6 +53,14 @@ impl JobReport {
             }
             StudioEvent::Failed { error, .. } => self.error = Some(error),
             StudioEvent::Cancelled { .. } => self.cancelled = true,
+            StudioEvent::Sent {
+                request_bytes,
+                interaction,
+                ..
+            } => {
+                self.request_bytes = Some(request_bytes);
+                self.interaction = interaction;
+            }
             _ => {}
         }
     }
@@ -100,6 +112,7 @@ impl RunReport {
                         "path": o.path, "sidecar": o.sidecar, "width": o.width, "height": o.height,
                         "mime": o.mime, "bytes": o.bytes, "cost_usd": share, "job_id": id, "seed": job.seed,
                         "session": session, "turn": job.turn,
+                        "request_bytes": job.request_bytes, "interaction": job.interaction,
                     })
                 })
             })
@@ -110,12 +123,16 @@ impl RunReport {
             .map(|(id, job)| {
                 let state = if job.cancelled { "cancelled" } else if job.error.is_some() { "failed" } else { "done" };
                 let error = job.error.as_ref().map(|e| json!({ "kind": e.kind(), "message": e.to_string() }));
-                json!({ "id": id, "state": state, "seed": job.seed, "turn": job.turn, "text": job.text, "error": error })
+                json!({ "id": id, "state": state, "seed": job.seed, "turn": job.turn, "text": job.text, "error": error,
+                    "request_bytes": job.request_bytes, "interaction": job.interaction })
             })
             .collect();
+        let first = self.jobs.values().next();
         let mut body = json!({
             "outputs": outputs, "jobs": jobs, "cost_usd": self.cost_usd(), "backend": self.backend,
             "session": session,
+            "request_bytes": first.and_then(|j| j.request_bytes),
+            "interaction": first.and_then(|j| j.interaction.clone()),
         });
         let first_failed = self
             .jobs

@@ -16,6 +16,7 @@ use super::events::{JobId, JobInfo, StudioEvent};
 use super::output::{self, SavedOutput};
 use super::session::{self, TurnId};
 use super::spec::{PreparedJob, SessionLink};
+use super::transport;
 use super::uploads;
 use crate::api::backend::Capabilities;
 use crate::api::client::GeminiClient;
@@ -25,6 +26,9 @@ use crate::store::{JobRecord, JobUpdate, NewTurn, Store};
 
 /// Requests in flight at once unless configured otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// How long a cancelled job waits for the service to confirm its interaction stopped.
+const CANCEL_WAIT: Duration = Duration::from_secs(5);
 
 /// Failed jobs kept in memory so they can be retried.
 const RETRY_MEMORY: usize = 256;
@@ -54,6 +58,7 @@ struct Inner {
     running: Mutex<HashMap<JobId, CancellationToken>>,
     retryable: Mutex<HashMap<JobId, PreparedJob>>,
     inline_budget: usize,
+    said: Mutex<std::collections::HashSet<String>>,
 }
 
 /// What a finished job produced.
@@ -86,6 +91,7 @@ impl Studio {
             running: Mutex::new(HashMap::new()),
             retryable: Mutex::new(HashMap::new()),
             inline_budget: uploads::DEFAULT_INLINE_BUDGET,
+            said: Mutex::new(std::collections::HashSet::new()),
         };
         (
             Self {
@@ -191,6 +197,9 @@ impl Studio {
                 _ = token.cancelled() => None,
                 result = studio.run(id, &job, naming) => Some(result),
             };
+            if result.is_none() {
+                studio.cancel_on_server(id, &job.settings.model).await;
+            }
             lock(&studio.inner.running).remove(&id);
             let elapsed = started.elapsed();
             studio.finish(id, job, result, elapsed);
@@ -224,23 +233,60 @@ impl Studio {
             self.inner.inline_budget,
         )
         .await?;
-        let response = self
-            .inner
-            .client
-            .generate_content(&job.settings.model, &request, |notice| {
-                attempts = notice.failed_attempt + 1;
-                let _ = self
-                    .inner
-                    .store
-                    .update_job(id, &JobUpdate::Started { attempt: attempts });
-                self.emit(StudioEvent::Retrying {
-                    id,
-                    next_attempt: attempts,
-                    delay: notice.delay,
-                    reason: notice.error.to_string(),
-                });
-            })
-            .await?;
+        let model = job.settings.model.as_str();
+        let transport = transport::choose(
+            &self.inner.client,
+            &self.inner.registry,
+            &self.inner.store,
+            model,
+        );
+        let mut on_retry = |notice: crate::api::client::RetryNotice| {
+            attempts = notice.failed_attempt + 1;
+            let _ = self
+                .inner
+                .store
+                .update_job(id, &JobUpdate::Started { attempt: attempts });
+            self.emit(StudioEvent::Retrying {
+                id,
+                next_attempt: attempts,
+                delay: notice.delay,
+                reason: notice.error.to_string(),
+            });
+        };
+        let mut on_notice = |message: String| {
+            if lock(&self.inner.said).insert(message.clone()) {
+                self.emit(StudioEvent::Notice { id, message });
+            }
+        };
+        let previous = job
+            .session
+            .as_ref()
+            .and_then(|link| link.parent)
+            .and_then(|turn| self.inner.store.turn_interaction(turn).ok().flatten());
+        let route = transport::Route {
+            transport,
+            model,
+            previous: previous.as_deref(),
+        };
+        let mut on_created = |interaction: &str| {
+            if let Err(e) = self.inner.store.set_job_interaction(id, interaction) {
+                tracing::error!("recording the interaction of job {id}: {e}");
+            }
+        };
+        let mut hooks = transport::Hooks {
+            store: &self.inner.store,
+            on_retry: &mut on_retry,
+            notice: &mut on_notice,
+            on_created: &mut on_created,
+        };
+        let sent = transport::send(&self.inner.client, &mut hooks, route, &request).await?;
+        self.emit(StudioEvent::Sent {
+            id,
+            request_bytes: sent.request_bytes,
+            interaction: sent.interaction.clone(),
+        });
+        let (response, sent_bytes, interaction) =
+            (sent.response, sent.request_bytes, sent.interaction);
         let outcome = outcome::interpret(response)?;
         let timings = json!({
             "started_at": started_at.to_rfc3339(),
@@ -248,12 +294,19 @@ impl Studio {
             "elapsed_ms": clock.elapsed().as_millis() as u64,
             "attempts": attempts,
             "uploaded_files": uploaded,
+            "request_bytes": sent_bytes,
+            "interaction": interaction,
         });
         let studio = self.clone();
         let job = job.clone();
-        tokio::task::spawn_blocking(move || studio.save(id, &job, &naming, outcome, timings))
-            .await
-            .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))?
+        let finished =
+            tokio::task::spawn_blocking(move || studio.save(id, &job, &naming, outcome, timings))
+                .await
+                .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))??;
+        if let (Some(turn), Some(interaction)) = (finished.turn, &interaction) {
+            self.inner.store.set_turn_interaction(turn, interaction)?;
+        }
+        Ok(finished)
     }
 
     fn save(
@@ -443,6 +496,20 @@ impl Studio {
                 drop(retryable);
                 self.emit(StudioEvent::Failed { id, error, elapsed });
             }
+        }
+    }
+
+    /// Stops the background interaction a cancelled job was waiting on: an abandoned one
+    /// keeps running (and billing) on the server.
+    async fn cancel_on_server(&self, id: JobId, model: &str) {
+        let Ok(Some(interaction)) = self.inner.store.job_interaction(id) else {
+            return;
+        };
+        let cancel = self.inner.client.cancel_interaction(&interaction, model);
+        match tokio::time::timeout(CANCEL_WAIT, cancel).await {
+            Ok(Ok(_)) => tracing::info!("cancelled interaction {interaction} of job {id}"),
+            Ok(Err(e)) => tracing::warn!("cancelling interaction {interaction}: {e}"),
+            Err(_) => tracing::warn!("cancelling interaction {interaction}: no answer"),
         }
     }
 

@@ -5,6 +5,7 @@ mod common;
 mod faults;
 mod files;
 mod generation;
+mod interactions;
 mod robustness;
 mod signatures;
 mod validation;

@@ -168,7 +168,7 @@ pub struct SimArgs {
     /// Requests per minute before answering 429.
     #[arg(long)]
     pub rpm: Option<u32>,
-    /// Faults to inject, e.g. "503:2,429@0.1" (kinds: 429, 429-free-tier, 500, 503, truncated, html, slow, image-safety, prompt-blocked, no-image).
+    /// Faults to inject, e.g. "503:2,429@0.1" (kinds: 429, 429-free-tier, 500, 503, truncated, html, slow, image-safety, prompt-blocked, no-image; standing: no-background, no-interactions).
     #[arg(long)]
     pub faults: Option<String>,
     /// Service-account email the token endpoint (/token) accepts (default: any).

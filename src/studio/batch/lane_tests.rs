@@ -41,6 +41,7 @@ async fn items_reach_the_jobs_channel_and_the_budget_holds() {
         connect_timeout: Duration::from_secs(5),
         retry: RetryPolicy::default(),
         quota_project: None,
+        transport: crate::config::Transport::default(),
     })
     .unwrap();
     let out = tempfile::tempdir().unwrap();

@@ -323,7 +323,7 @@ impl JobsState {
         };
         let job = &mut self.items[i];
         match event {
-            StudioEvent::Queued(_) => {}
+            StudioEvent::Queued(_) | StudioEvent::Sent { .. } | StudioEvent::Notice { .. } => {}
             StudioEvent::Sending { attempt, .. } => job.phase = Phase::Sending { attempt },
             StudioEvent::Retrying {
                 next_attempt,

@@ -1,0 +1,294 @@
+//! The Interactions API calls on `GeminiClient`: create (foreground or background), get,
+//! cancel, and polling a background interaction to its end, each with `Api-Revision` and the
+//! same retries and typed errors as generateContent.
+
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use serde_json::json;
+
+use super::client::{GeminiClient, RetryNotice};
+use super::error::ApiError;
+use super::interactions::{API_REVISION, CreateInteraction, Interaction, is_terminal};
+use super::interactions_convert::to_response;
+use super::wire::GenerateContentResponse;
+
+/// First wait between polls of a background interaction.
+const POLL_FIRST: Duration = Duration::from_millis(100);
+
+/// Longest wait between polls.
+const POLL_MAX: Duration = Duration::from_millis(500);
+
+/// What a finished interaction gave, in the engine's shape.
+#[derive(Debug, Clone)]
+pub struct InteractionAnswer {
+    /// The answer as a generateContent response.
+    pub response: GenerateContentResponse,
+    /// The interaction's id.
+    pub interaction_id: String,
+    /// Bytes of the request body of the attempt that succeeded.
+    pub request_bytes: usize,
+}
+
+impl GeminiClient {
+    fn interactions_url(&self, tail: &str) -> String {
+        format!(
+            "{}/{}/interactions{tail}",
+            self.base_url().trim_end_matches('/'),
+            self.api_version()
+        )
+    }
+
+    async fn send_interactions(
+        &self,
+        builder: reqwest::RequestBuilder,
+        model: &str,
+    ) -> Result<Interaction, ApiError> {
+        let response = builder
+            .header("Api-Revision", API_REVISION)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        if !(200..300).contains(&status) {
+            return Err(self.classify(status, retry_after.as_deref(), &body, model));
+        }
+        parse_interaction(&body)
+    }
+
+    /// Creates an interaction and waits for its answer (polling when `create.background`),
+    /// retrying transient failures of the create call; `on_created` hears the id as soon as
+    /// the service has given one.
+    pub async fn create_interaction(
+        &self,
+        create: &CreateInteraction,
+        mut on_retry: impl FnMut(RetryNotice) + Send,
+        mut on_created: impl FnMut(&str) + Send,
+    ) -> Result<InteractionAnswer, ApiError> {
+        let model = create.model.as_str();
+        let body = serde_json::to_vec(create).map_err(|e| ApiError::InvalidArgument {
+            message: format!("cannot encode the request: {e}"),
+        })?;
+        let request_bytes = body.len();
+        let url = self.interactions_url("");
+        let on_created = std::sync::Mutex::new(&mut on_created);
+        let on_retry = std::sync::Mutex::new(&mut on_retry);
+        let report = |notice: RetryNotice| {
+            if let Ok(mut hear) = on_retry.lock() {
+                hear(notice);
+            }
+        };
+        // A background run that fails transiently (429, 503, …) ends as `failed`; the whole
+        // create-and-wait is the attempt that is retried, as a generateContent call would be.
+        let call = || async {
+            self.wait_for_rate_limit().await;
+            let builder = self
+                .http()
+                .post(&url)
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone());
+            let created = self.send_interactions(builder, model).await?;
+            if let Ok(mut hear) = on_created.lock() {
+                hear(&created.id);
+            }
+            let interaction = if is_terminal(&created.status) {
+                created
+            } else {
+                self.poll_interaction(&created.id, model, &report).await?
+            };
+            let response = answer_of(&interaction, model, |code, body| {
+                self.classify(code, None, body, model)
+            })?;
+            Ok((response, interaction.id))
+        };
+        let notify = |failed, delay, error: &ApiError| {
+            report(RetryNotice {
+                failed_attempt: failed,
+                delay,
+                error: error.clone(),
+            })
+        };
+        let (response, interaction_id) = self.with_retries(call, notify).await?;
+        Ok(InteractionAnswer {
+            response,
+            interaction_id,
+            request_bytes,
+        })
+    }
+
+    /// Reads an interaction (`GET …/interactions/{id}`), retrying transient failures.
+    pub async fn get_interaction(&self, id: &str, model: &str) -> Result<Interaction, ApiError> {
+        let url = self.interactions_url(&format!("/{id}"));
+        let call = || self.send_interactions(self.http().get(&url), model);
+        self.with_retries(call, |_, _, _| {}).await
+    }
+
+    /// Asks the service to stop a background interaction (it keeps billing otherwise).
+    pub async fn cancel_interaction(&self, id: &str, model: &str) -> Result<Interaction, ApiError> {
+        let url = self.interactions_url(&format!("/{id}/cancel"));
+        self.send_interactions(self.http().post(&url), model).await
+    }
+
+    /// Polls a background interaction with backoff until it ends; returns its last state.
+    pub async fn wait_interaction(&self, id: &str, model: &str) -> Result<Interaction, ApiError> {
+        self.poll_interaction(id, model, &|_| {}).await
+    }
+
+    /// Like `wait_interaction`, telling `report` about each poll that had to be retried.
+    async fn poll_interaction(
+        &self,
+        id: &str,
+        model: &str,
+        report: &(dyn Fn(RetryNotice) + Sync),
+    ) -> Result<Interaction, ApiError> {
+        let url = self.interactions_url(&format!("/{id}"));
+        let mut delay = POLL_FIRST;
+        loop {
+            tokio::time::sleep(delay).await;
+            let read = || self.send_interactions(self.http().get(&url), model);
+            let notify = |failed, delay, error: &ApiError| {
+                report(RetryNotice {
+                    failed_attempt: failed,
+                    delay,
+                    error: error.clone(),
+                })
+            };
+            let interaction = self.with_retries(read, notify).await?;
+            if is_terminal(&interaction.status) {
+                return Ok(interaction);
+            }
+            delay = (delay * 2).min(POLL_MAX);
+        }
+    }
+
+    /// The answer of an interaction that has ended, as `create_interaction` gives it.
+    pub fn finished_answer(
+        &self,
+        interaction: &Interaction,
+        model: &str,
+    ) -> Result<GenerateContentResponse, ApiError> {
+        answer_of(interaction, model, |code, body| {
+            self.classify(code, None, body, model)
+        })
+    }
+}
+
+/// Parses a 2xx interactions body; a truncated or non-JSON body is a retryable error.
+pub fn parse_interaction(body: &[u8]) -> Result<Interaction, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        let start = String::from_utf8_lossy(&body[..body.len().min(40)]).to_string();
+        let detail = if e.is_eof() {
+            "the body was cut off".to_string()
+        } else if start.trim_start().starts_with('<') {
+            "an HTML page instead of JSON".to_string()
+        } else {
+            format!("invalid JSON ({e})")
+        };
+        ApiError::BadResponse {
+            status: 200,
+            detail,
+        }
+    })
+}
+
+/// The generateContent answer of an ended interaction, or the typed error it stands for.
+fn answer_of(
+    interaction: &Interaction,
+    model: &str,
+    classify: impl Fn(u16, &[u8]) -> ApiError,
+) -> Result<GenerateContentResponse, ApiError> {
+    if let Some(response) = to_response(interaction) {
+        return Ok(response);
+    }
+    match interaction.status.as_str() {
+        "failed" => {
+            let (code, message) = interaction
+                .errors
+                .first()
+                .map(|e| (e.code_text(), e.message.clone()))
+                .unwrap_or_else(|| ("unknown".into(), "the interaction failed".into()));
+            Err(error_from_code(&code, &message, &classify))
+        }
+        "cancelled" => Err(ApiError::Http {
+            code: 499,
+            status: "CANCELLED".into(),
+            message: format!("interaction {} was cancelled", interaction.id),
+        }),
+        other => Err(ApiError::Http {
+            code: 200,
+            status: other.to_ascii_uppercase(),
+            message: format!(
+                "interaction {} ended as '{other}' without an answer for {model}",
+                interaction.id
+            ),
+        }),
+    }
+}
+
+/// The typed error for an RPC status code carried in a 200 (`errors[]` or an SSE `error`).
+pub fn error_from_code(
+    code: &str,
+    message: &str,
+    classify: &impl Fn(u16, &[u8]) -> ApiError,
+) -> ApiError {
+    let status = code.to_ascii_uppercase();
+    let http = match status.as_str() {
+        "RESOURCE_EXHAUSTED" => 429,
+        "INVALID_ARGUMENT" | "FAILED_PRECONDITION" => 400,
+        "PERMISSION_DENIED" => 403,
+        "NOT_FOUND" => 404,
+        "UNAVAILABLE" => 503,
+        "DEADLINE_EXCEEDED" => 504,
+        "UNAUTHENTICATED" => 401,
+        _ => 500,
+    };
+    let body = json!({"error": {"code": http, "message": message, "status": status}});
+    classify(http, body.to_string().as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify(code: u16, body: &[u8]) -> ApiError {
+        ApiError::from_response(code, None, body, "m")
+    }
+
+    #[test]
+    fn failed_interactions_become_the_same_typed_errors() {
+        let failed = |code: &str| Interaction {
+            id: "v1_x".into(),
+            status: "failed".into(),
+            errors: vec![super::super::interactions::InteractionErrorItem {
+                code: json!(code),
+                message: "quota exceeded".into(),
+            }],
+            ..Interaction::default()
+        };
+        let err = answer_of(&failed("resource_exhausted"), "m", classify).unwrap_err();
+        assert!(matches!(err, ApiError::RateLimited { .. }), "{err:?}");
+        let err = answer_of(&failed("internal"), "m", classify).unwrap_err();
+        assert!(err.is_retryable(), "{err:?}");
+        let cancelled = Interaction {
+            status: "cancelled".into(),
+            ..Interaction::default()
+        };
+        assert!(answer_of(&cancelled, "m", classify).is_err());
+    }
+
+    #[test]
+    fn cut_off_bodies_are_retryable() {
+        let err = parse_interaction(b"{\"id\": \"v1_").unwrap_err();
+        assert!(err.is_retryable());
+        assert!(err.to_string().contains("cut off"));
+    }
+}

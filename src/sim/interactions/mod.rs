@@ -1,0 +1,318 @@
+//! The Interactions API (`Api-Revision: 2026-05-20`) on `/{v1|v1beta}/interactions`:
+//! create (sync, `background`, `stream`), get (with `stream` and `last_event_id`), cancel
+//! and delete. A turn is checked strictly (`request`), chained onto the stored timeline of
+//! its `previous_interaction_id`, run through the same generate path as generateContent
+//! (`run`, so rate limits, faults and latency apply alike) and kept (`store`) for later
+//! turns, polls and stream replays (`stream`).
+
+mod request;
+mod run;
+mod settings;
+mod store;
+mod stream;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Json, Response};
+use serde_json::{Value, json};
+
+pub use store::InteractionStore;
+
+use super::SimState;
+use super::errors::{SimError, html_bad_gateway};
+use super::faults::FaultKind;
+use super::generate::{deadline, find_model, parse_body, prepare, truncated};
+use super::routes::{Params, gate};
+use run::{Finish, Turn};
+use store::Record;
+use stream::Tail;
+
+/// The schema revision served.
+pub const API_REVISION: &str = "2026-05-20";
+
+/// Revisions Google has retired.
+const RETIRED_REVISIONS: &[&str] = &["2026-05-07"];
+
+/// `POST /{version}/interactions`.
+pub async fn create(
+    State(state): State<Arc<SimState>>,
+    Path(version): Path<String>,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
+        return resp;
+    }
+    let resp = match start(&state, &version, &headers, &body).await {
+        Ok(resp) => resp,
+        Err(e) => e.into_response(),
+    };
+    tracing::info!("POST /{version}/interactions -> {}", resp.status().as_u16());
+    resp
+}
+
+async fn start(
+    state: &Arc<SimState>,
+    version: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, SimError> {
+    check_revision(state, headers)?;
+    let value = parse_body(body)?;
+    let req = request::check(&value)?;
+    let spec = find_model(state, &req.model, version, "createInteraction")?;
+    if !spec.interactions || state.config.faults.has_standing(FaultKind::NoInteractions) {
+        return Err(SimError::invalid(format!(
+            "Model models/{} is not supported by the Interactions API; use generateContent.",
+            spec.id
+        )));
+    }
+    if req.background && state.config.faults.has_standing(FaultKind::NoBackground) {
+        return Err(SimError::invalid(format!(
+            "background=true is not supported for model models/{}.",
+            spec.id
+        )));
+    }
+    let mut steps = match &req.previous {
+        Some(previous) => state.interactions.timeline(previous).ok_or_else(|| {
+            SimError::not_found(format!(
+                "Interaction {previous} was not found. It may have expired or been created with store=false."
+            ))
+        })?,
+        None => Vec::new(),
+    };
+    steps.extend(req.input_steps.iter().cloned());
+    let mut gc = req.settings.clone();
+    gc.insert(
+        "contents".into(),
+        Value::Array(request::contents_of(&steps)?),
+    );
+    let gc = Value::Object(gc);
+    let planned = prepare(state, version, spec, &gc)?;
+    let mut record = Record::new(&req.model, req.previous.clone(), req.input_steps.clone());
+    record.stored = req.store;
+    record.background = req.background;
+    let id = record.id.clone();
+    state
+        .interactions
+        .with(|map| map.insert(id.clone(), record));
+    let turn = Turn {
+        id: id.clone(),
+        version: version.to_string(),
+        model: req.model.clone(),
+        body: serde_json::to_vec(&gc).map_err(|_| SimError::internal())?,
+        planned,
+        summaries: req.summaries,
+        deadline: deadline(headers),
+    };
+    if req.background || req.stream {
+        let task_state = state.clone();
+        let task = tokio::spawn(async move {
+            let id = turn.id.clone();
+            match run::drive(task_state.clone(), turn).await {
+                Ok(Finish::Html) => run::fail(&task_state, &id, &SimError::internal()),
+                Ok(_) => {}
+                Err(e) => run::fail(&task_state, &id, &e),
+            }
+        });
+        state
+            .interactions
+            .update(&id, |r| r.abort = Some(task.abort_handle()));
+        if req.stream {
+            let tail = Tail {
+                id,
+                from: 0,
+                honour_cut: true,
+            };
+            return Ok(stream::respond(state.clone(), tail));
+        }
+        let body = state
+            .interactions
+            .update(&id, |r| r.summary())
+            .unwrap_or_default();
+        return Ok(Json(body).into_response());
+    }
+    let finish = run::drive(state.clone(), turn).await;
+    let resource = state.interactions.with(|map| {
+        let keep = map.get(&id).is_some_and(|r| r.stored) && finish.is_ok();
+        let resource = map.get(&id).map(|r| r.resource(false));
+        if !keep || matches!(finish, Ok(Finish::Html)) {
+            map.remove(&id);
+        }
+        resource
+    });
+    let resource = resource.flatten().unwrap_or_default();
+    match finish? {
+        Finish::Done => Ok(Json(resource).into_response()),
+        Finish::Truncated => Ok(truncated(&resource)),
+        Finish::Html => Ok(html_bad_gateway()),
+    }
+}
+
+fn check_revision(state: &SimState, headers: &HeaderMap) -> Result<(), SimError> {
+    let revision = headers
+        .get("api-revision")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim);
+    state.record(|s| {
+        s.interactions_requests += 1;
+        s.last_api_revision = revision.map(str::to_string);
+    });
+    match revision {
+        None => Ok(()),
+        Some(API_REVISION) => Ok(()),
+        Some(r) if RETIRED_REVISIONS.contains(&r) => Err(SimError::invalid(format!(
+            "Api-Revision {r} is no longer supported; use {API_REVISION}."
+        ))),
+        Some(r) => Err(SimError::invalid(format!(
+            "Unknown Api-Revision \"{r}\"; use {API_REVISION}."
+        ))),
+    }
+}
+
+fn not_found(id: &str) -> SimError {
+    SimError::not_found(format!("Interaction {id} was not found."))
+}
+
+/// `GET /{version}/interactions/{id}` (`?stream=true[&last_event_id=…]` for events).
+pub async fn get(
+    State(state): State<Arc<SimState>>,
+    Path((version, id)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
+        return resp;
+    }
+    read(&state, &id, &params, &headers).unwrap_or_else(IntoResponse::into_response)
+}
+
+fn read(
+    state: &Arc<SimState>,
+    id: &str,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+) -> Result<Response, SimError> {
+    check_revision(state, headers)?;
+    let flag = |name: &str| -> Result<Option<bool>, SimError> {
+        match params.get(name).map(String::as_str) {
+            None => Ok(None),
+            Some("true") => Ok(Some(true)),
+            Some("false") => Ok(Some(false)),
+            Some(other) => Err(SimError::bad_field(
+                name,
+                format!("Invalid value for {name}: \"{other}\" (use true or false)."),
+            )),
+        }
+    };
+    let streaming = flag("stream")?.unwrap_or(false);
+    let include_input = flag("include_input")?.unwrap_or(true);
+    let last = params.get("last_event_id").map(String::as_str);
+    let found = state
+        .interactions
+        .update(id, |r| {
+            // The `truncated` fault of a background run cuts its first finished read.
+            let cut = !streaming && r.background && r.cut && r.is_terminal();
+            if cut {
+                r.cut = false;
+            }
+            r.stored.then(|| {
+                (
+                    r.resource(include_input),
+                    stream::resume_index(&r.events, last),
+                    cut,
+                )
+            })
+        })
+        .flatten();
+    let Some((resource, from, cut)) = found else {
+        return Err(not_found(id));
+    };
+    if cut {
+        return Ok(truncated(&resource));
+    }
+    if streaming {
+        let tail = Tail {
+            id: id.to_string(),
+            from,
+            honour_cut: false,
+        };
+        return Ok(stream::respond(state.clone(), tail));
+    }
+    Ok(Json(resource).into_response())
+}
+
+/// `DELETE /{version}/interactions/{id}`.
+pub async fn delete(
+    State(state): State<Arc<SimState>>,
+    Path((version, id)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
+        return resp;
+    }
+    let removed = state
+        .interactions
+        .with(|map| match map.get(&id) {
+            Some(r) if r.stored => map.remove(&id),
+            _ => None,
+        })
+        .flatten();
+    match removed {
+        Some(record) => {
+            if let Some(abort) = &record.abort {
+                abort.abort();
+            }
+            Json(json!({})).into_response()
+        }
+        None => not_found(&id).into_response(),
+    }
+}
+
+/// `POST /{version}/interactions/{id}/cancel`.
+pub async fn cancel(
+    State(state): State<Arc<SimState>>,
+    Path((version, id)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
+        return resp;
+    }
+    let result = state.interactions.update(&id, |r| {
+        if !r.stored {
+            return Err(not_found(&r.id));
+        }
+        if !r.background {
+            return Err(SimError::new(
+                400,
+                "FAILED_PRECONDITION",
+                "Only background interactions can be cancelled.",
+            ));
+        }
+        if !r.is_terminal() {
+            if let Some(abort) = r.abort.take() {
+                abort.abort();
+            }
+            r.status = "cancelled".into();
+            r.push(json!({"event_type": "interaction.status_update", "interaction_id": r.id, "status": "cancelled"}));
+            r.finish();
+        }
+        Ok(r.resource(false))
+    });
+    match result {
+        Some(Ok(body)) => Json(body).into_response(),
+        Some(Err(e)) => e.into_response(),
+        None => not_found(&id).into_response(),
+    }
+}

@@ -1,0 +1,233 @@
+//! Interactions the simulator keeps: their timeline, status and the log of SSE events a
+//! stream or a later `GET ?stream=true` replays, with a watch channel to wake tailers.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+use tokio::sync::watch;
+use tokio::task::AbortHandle;
+
+/// Statuses after which an interaction no longer changes.
+pub const TERMINAL: &[&str] = &[
+    "completed",
+    "failed",
+    "cancelled",
+    "incomplete",
+    "budget_exceeded",
+];
+
+/// One interaction.
+#[derive(Debug)]
+pub struct Record {
+    /// Opaque id, `v1_…`.
+    pub id: String,
+    /// Model id as sent.
+    pub model: String,
+    /// Current status.
+    pub status: String,
+    /// Creation time, `YYYY-MM-DDThh:mm:ssZ`.
+    pub created: String,
+    /// Last change.
+    pub updated: String,
+    /// The interaction it continues.
+    pub previous: Option<String>,
+    /// This turn's input steps.
+    pub input: Vec<Value>,
+    /// The model's steps once done.
+    pub steps: Vec<Value>,
+    /// Token usage once done.
+    pub usage: Option<Value>,
+    /// Errors of a failed interaction.
+    pub errors: Vec<Value>,
+    /// False for `store:false`: never retrievable or continued.
+    pub stored: bool,
+    /// Created with `background:true`.
+    pub background: bool,
+    /// SSE events so far, each with its `event_id`.
+    pub events: Vec<Value>,
+    /// No more events will come.
+    pub finished: bool,
+    /// Cut the create stream off midway (the `truncated` fault).
+    pub cut: bool,
+    /// Stops the background work on cancel.
+    pub abort: Option<AbortHandle>,
+    changed: Arc<watch::Sender<usize>>,
+}
+
+impl Record {
+    /// A fresh `in_progress` interaction.
+    pub fn new(model: &str, previous: Option<String>, input: Vec<Value>) -> Self {
+        let now = timestamp();
+        Self {
+            id: new_id(),
+            model: model.to_string(),
+            status: "in_progress".into(),
+            created: now.clone(),
+            updated: now,
+            previous,
+            input,
+            steps: Vec::new(),
+            usage: None,
+            errors: Vec::new(),
+            stored: true,
+            background: false,
+            events: Vec::new(),
+            finished: false,
+            cut: false,
+            abort: None,
+            changed: Arc::new(watch::channel(0).0),
+        }
+    }
+
+    /// True once the status is terminal.
+    pub fn is_terminal(&self) -> bool {
+        TERMINAL.contains(&self.status.as_str())
+    }
+
+    /// The `Interaction` resource; `timeline` adds this turn's input before the model steps.
+    pub fn resource(&self, timeline: bool) -> Value {
+        let mut body = json!({
+            "id": self.id,
+            "object": "interaction",
+            "status": self.status,
+            "model": self.model,
+            "created": self.created,
+            "updated": self.updated,
+            "service_tier": "standard",
+        });
+        let mut steps = Vec::new();
+        if timeline {
+            steps.extend(self.input.iter().cloned());
+        }
+        steps.extend(self.steps.iter().cloned());
+        if !steps.is_empty() {
+            body["steps"] = Value::Array(steps);
+        }
+        if let Some(usage) = &self.usage {
+            body["usage"] = usage.clone();
+        }
+        if !self.errors.is_empty() {
+            body["errors"] = Value::Array(self.errors.clone());
+        }
+        if let Some(previous) = &self.previous {
+            body["previous_interaction_id"] = json!(previous);
+        }
+        body
+    }
+
+    /// The short form streams carry in `interaction.created` / `interaction.completed`.
+    pub fn summary(&self) -> Value {
+        let mut body = self.resource(false);
+        if let Some(map) = body.as_object_mut() {
+            map.remove("steps");
+        }
+        body
+    }
+
+    /// Appends an event (giving it the next `event_id`) and wakes tailers.
+    pub fn push(&mut self, mut event: Value) {
+        let id = format!("evt_{}", self.events.len() + 1);
+        event["event_id"] = json!(id);
+        self.events.push(event);
+        self.changed.send_replace(self.events.len());
+    }
+
+    /// Marks the event log complete and wakes tailers.
+    pub fn finish(&mut self) {
+        self.finished = true;
+        self.updated = timestamp();
+        self.changed.send_replace(self.events.len());
+    }
+
+    /// A receiver that changes whenever an event is pushed or the log finishes.
+    pub fn watch(&self) -> watch::Receiver<usize> {
+        self.changed.subscribe()
+    }
+}
+
+/// Every interaction, by id.
+#[derive(Debug, Default)]
+pub struct InteractionStore {
+    records: Mutex<HashMap<String, Record>>,
+}
+
+impl InteractionStore {
+    /// Runs `f` over the whole map.
+    pub fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Record>) -> T) -> Option<T> {
+        self.records.lock().ok().map(|mut map| f(&mut map))
+    }
+
+    /// Runs `f` over one record, if it exists.
+    pub fn update<T>(&self, id: &str, f: impl FnOnce(&mut Record) -> T) -> Option<T> {
+        self.with(|map| map.get_mut(id).map(f)).flatten()
+    }
+
+    /// The stored timeline ending with `id` (oldest first): each turn's input and model
+    /// steps. `None` when `id` (or an ancestor) is unknown, not stored or not completed.
+    pub fn timeline(&self, id: &str) -> Option<Vec<Value>> {
+        self.with(|map| {
+            let mut chain = Vec::new();
+            let mut next = Some(id.to_string());
+            while let Some(current) = next {
+                let record = map.get(&current).filter(|r| r.stored)?;
+                if record.status != "completed" {
+                    return None;
+                }
+                chain.push(record);
+                next = record.previous.clone();
+                if chain.len() > 10_000 {
+                    return None;
+                }
+            }
+            let mut steps = Vec::new();
+            for record in chain.iter().rev() {
+                steps.extend(record.input.iter().cloned());
+                steps.extend(record.steps.iter().cloned());
+            }
+            Some(steps)
+        })
+        .flatten()
+    }
+}
+
+/// A fresh interaction id: `v1_` and about 70 URL-safe characters.
+pub fn new_id() -> String {
+    let bytes: [u8; 52] = rand::random();
+    format!("v1_{}", URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Now, in whole seconds with `Z`.
+pub fn timestamp() -> String {
+    chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_timeline_follows_previous_ids_and_stops_at_unstored_turns() {
+        let store = InteractionStore::default();
+        let mut first = Record::new("m", None, vec![json!({"type": "user_input", "n": 1})]);
+        first.status = "completed".into();
+        first.steps = vec![json!({"type": "model_output", "n": 1})];
+        let first_id = first.id.clone();
+        let mut second = Record::new("m", Some(first_id.clone()), vec![json!({"n": 2})]);
+        second.status = "completed".into();
+        let second_id = second.id.clone();
+        store.with(|map| {
+            map.insert(first_id.clone(), first);
+            map.insert(second_id.clone(), second);
+        });
+        let steps = store.timeline(&second_id).unwrap();
+        assert_eq!(steps.len(), 3);
+        assert_eq!(steps[2]["n"], 2);
+        store.update(&first_id, |r| r.stored = false);
+        assert!(store.timeline(&second_id).is_none());
+        assert!(store.timeline("v1_nope").is_none());
+        assert!(new_id().len() > 70);
+    }
+}
