@@ -2,10 +2,12 @@
 
 mod batches;
 mod jobs;
+pub mod owner;
 mod roster;
 mod schema;
 mod sessions;
 mod uploads;
+mod watch;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -18,6 +20,7 @@ pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
 pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};
 pub use sessions::{NewTurn, SessionSummary};
 pub use uploads::UploadRow;
+pub use watch::JobWatch;
 
 /// A store failure.
 #[derive(Debug, Error, Clone, PartialEq)]

@@ -93,6 +93,11 @@ const MIGRATIONS: &[&str] = &[
         updated_at TEXT,
         PRIMARY KEY (run_id, idx)
     );",
+    // 5: job owners (pid + process start time) and a change counter the live Jobs pane reads
+    "ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
+    ALTER TABLE jobs ADD COLUMN owner_start INTEGER;
+    ALTER TABLE jobs ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX jobs_rev ON jobs(rev);",
 ];
 
 /// Brings the schema up to date.
