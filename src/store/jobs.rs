@@ -46,7 +46,7 @@ pub enum JobUpdate {
 }
 
 /// A job as stored.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct JobRow {
     /// Job id.
     pub id: i64,

@@ -1,0 +1,361 @@
+//! Work outlives the terminal: the real binary in tmux against `peel sim --latency-ms 5000`,
+//! with terminals killed mid-request, `kill -9`, and several peel processes on one store.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Sim, World};
+
+/// How long any one state may take to appear.
+const DEADLINE: Duration = Duration::from_secs(40);
+/// Pause between two looks.
+const POLL: Duration = Duration::from_millis(50);
+/// The simulator's answer time: long enough to kill things mid-request.
+const LATENCY_MS: u64 = 5000;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Runs `command` (a shell line) in a fresh 120×40 tmux server.
+    fn start(tag: &str, command: &str) -> Self {
+        assert!(
+            Command::new("tmux")
+                .arg("-V")
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "tmux is not installed: install it (e.g. `apt-get install tmux`) to run these tests"
+        );
+        let tmux = Tmux {
+            socket: format!("peel-outlive-{tag}-{}", std::process::id()),
+        };
+        let started = tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "peel",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            command,
+        ]);
+        assert!(started.status.success(), "tmux new-session: {started:?}");
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "peel"]).stdout)
+            .into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "peel"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success(), "send-keys {keys:?}");
+    }
+
+    /// The pid of the pane's process (peel itself when the command `exec`s it).
+    fn pane_pid(&self) -> u32 {
+        let out = self.run(&["display-message", "-p", "-t", "peel", "#{pane_pid}"]);
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+
+    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; the screen was:\n{screen}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    fn kill_server(&self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.kill_server();
+    }
+}
+
+/// A world whose peel processes talk to a slow standalone simulator.
+fn slow_world() -> (World, Sim) {
+    let mut world = World::new();
+    let sim = Sim::start_slow(&world, LATENCY_MS, &[]);
+    world.set("GEMINI_API_KEY", "test-key");
+    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
+    world.add_config(&format!("[output]\ndir = \"{}\"", world.out().display()));
+    (world, sim)
+}
+
+/// A shell line running `peel ARGS` in `world` (`exec`ed, so the pane's pid is peel's).
+fn peel_line(world: &World, args: &str, after: &str) -> String {
+    let vars: Vec<String> = world
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}='{v}'"))
+        .collect();
+    let exec = if after.is_empty() { "exec " } else { "" };
+    format!(
+        "cd '{}' && {exec}env -u GOOGLE_API_KEY -u PEEL_SIM_FAULTS {} '{}' {args}{after}",
+        world.root.path().display(),
+        vars.join(" "),
+        env!("CARGO_BIN_EXE_peel"),
+    )
+}
+
+fn workbench(world: &World, tag: &str, after: &str) -> Tmux {
+    let tmux = Tmux::start(
+        tag,
+        &peel_line(world, "--image-protocol halfblocks", after),
+    );
+    tmux.wait_for("the workbench", |s| {
+        ["Prompt", "Jobs", "Preview"].iter().all(|p| s.contains(p))
+    });
+    tmux
+}
+
+/// Types a prompt, presses Ctrl+G and waits until the request is on the wire.
+fn generate_in(tmux: &Tmux, prompt: &str) {
+    tmux.send(&["-l", prompt]);
+    tmux.wait_for("the typed prompt", |s| s.contains(prompt));
+    tmux.send(&["C-g"]);
+    tmux.wait_for("the job sending", |s| {
+        s.lines().any(|l| l.contains("sending") && l.contains(prompt))
+    });
+}
+
+fn history(world: &World) -> Vec<serde_json::Value> {
+    world.json(&["history"])["jobs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn job_state(world: &World, prompt: &str) -> Option<String> {
+    history(world)
+        .into_iter()
+        .find(|j| j["prompt"] == prompt)
+        .and_then(|j| j["state"].as_str().map(str::to_string))
+}
+
+fn wait_until(what: &str, ready: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(POLL * 4);
+    }
+}
+
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z")
+    })
+}
+
+/// Images and sidecars saved under `dir`.
+fn saved(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut images = Vec::new();
+    let mut sidecars = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("png" | "jpg" | "webp") => images.push(path),
+            Some("json") => sidecars.push(path),
+            _ => {}
+        }
+    }
+    (images, sidecars)
+}
+
+fn log_text(world: &World) -> String {
+    std::fs::read_to_string(world.root.path().join("state/peel.log")).unwrap_or_default()
+}
+
+#[test]
+fn killing_the_terminal_mid_request_still_saves_the_image() {
+    let (world, _sim) = slow_world();
+    let tmux = workbench(&world, "hup", "");
+    generate_in(&tmux, "a lighthouse at dusk");
+    let pid = tmux.pane_pid();
+    assert_eq!(
+        job_state(&world, "a lighthouse at dusk").as_deref(),
+        Some("sending")
+    );
+    tmux.kill_server();
+    wait_until("the workbench to finish headless and exit", || {
+        !is_running(pid)
+    });
+    let (images, sidecars) = saved(&world.out());
+    assert_eq!((images.len(), sidecars.len()), (1, 1), "{images:?} {sidecars:?}");
+    assert_eq!(
+        job_state(&world, "a lighthouse at dusk").as_deref(),
+        Some("done")
+    );
+    let log = log_text(&world);
+    assert!(log.contains("SIGHUP") || log.contains("gone"), "{log}");
+    assert!(log.contains("headless: done — 1 saved, 0 failed"), "{log}");
+}
+
+#[test]
+fn quit_with_b_restores_the_terminal_and_finishes_in_the_background() {
+    let (world, _sim) = slow_world();
+    let tmux = workbench(&world, "quitb", "; echo PEEL_EXITED=$?; sleep 60");
+    generate_in(&tmux, "a harbour in fog");
+    tmux.send(&["C-q"]);
+    tmux.wait_for("the quit question with b", |s| {
+        s.contains("1 job is still running") && s.contains("b: leave them running")
+    });
+    tmux.send(&["b"]);
+    let screen = tmux.wait_for("the restored terminal with the note", |s| {
+        s.contains("1 job keeps running in the background")
+    });
+    assert!(!screen.contains("Preview"), "the workbench is gone:\n{screen}");
+    assert_eq!(
+        job_state(&world, "a harbour in fog").as_deref(),
+        Some("sending"),
+        "still on its way"
+    );
+    tmux.wait_for("the process to exit by itself", |s| {
+        s.contains("PEEL_EXITED=0")
+    });
+    let (images, sidecars) = saved(&world.out());
+    assert_eq!((images.len(), sidecars.len()), (1, 1));
+    assert_eq!(
+        job_state(&world, "a harbour in fog").as_deref(),
+        Some("done")
+    );
+}
+
+#[test]
+fn a_generate_from_a_shell_shows_live_in_an_open_workbench() {
+    let (world, _sim) = slow_world();
+    let tmux = workbench(&world, "live", "");
+    let mut cli = world
+        .peel()
+        .args(["generate", "an owl at night", "--json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    tmux.wait_for("the CLI's job sending, from elsewhere", |s| {
+        s.lines().any(|l| {
+            l.contains("an owl at night") && l.contains("sending") && l.contains("elsewhere")
+        })
+    });
+    assert!(cli.wait().unwrap().success());
+    let finished = Instant::now();
+    tmux.wait_for("the CLI's job done", |s| {
+        s.lines()
+            .any(|l| l.contains("an owl at night") && l.contains("done"))
+    });
+    let delay = finished.elapsed();
+    eprintln!(
+        "figure: a job elsewhere showed done {} ms after its process exited",
+        delay.as_millis()
+    );
+    assert!(delay < Duration::from_secs(2), "{delay:?}");
+    // The selected job (the only one) previews like a job of our own.
+    tmux.wait_for("the preview of the job elsewhere", |s| {
+        s.chars().filter(|c| matches!(c, '▀' | '▄')).count() > 200
+    });
+}
+
+#[test]
+fn a_generate_killed_mid_request_reads_interrupted() {
+    let (world, _sim) = slow_world();
+    let mut cli = world
+        .peel()
+        .args(["generate", "a red kite", "--json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until("the job on the wire", || {
+        job_state(&world, "a red kite").as_deref() == Some("sending")
+    });
+    cli.kill().unwrap();
+    cli.wait().unwrap();
+    assert_eq!(
+        job_state(&world, "a red kite").as_deref(),
+        Some("interrupted")
+    );
+    let raw = world.run(&["history", "--json"]);
+    assert!(!String::from_utf8_lossy(&raw.stdout).contains("\"sending\""));
+}
+
+#[test]
+fn a_generate_whose_terminal_dies_finishes_and_logs_its_output() {
+    let (world, _sim) = slow_world();
+    let tmux = Tmux::start(
+        "clihup",
+        &peel_line(&world, "generate 'a paper boat' --json", ""),
+    );
+    let pid = tmux.pane_pid();
+    wait_until("the job on the wire", || {
+        job_state(&world, "a paper boat").as_deref() == Some("sending")
+    });
+    tmux.kill_server();
+    wait_until("the CLI to finish and exit", || !is_running(pid));
+    assert_eq!(job_state(&world, "a paper boat").as_deref(), Some("done"));
+    let (images, sidecars) = saved(&world.out());
+    assert_eq!((images.len(), sidecars.len()), (1, 1));
+    let log = log_text(&world);
+    assert!(
+        log.contains("generate: the terminal hung up") && log.contains("\"outputs\""),
+        "the JSON result went to the log: {log}"
+    );
+}
+
+#[test]
+fn two_workbenches_on_one_store_work_side_by_side() {
+    let (world, _sim) = slow_world();
+    let left = workbench(&world, "left", "");
+    let right = workbench(&world, "right", "");
+    generate_in(&left, "a left-hand moon");
+    generate_in(&right, "a right-hand sun");
+    for (tmux, theirs) in [(&left, "a right-hand sun"), (&right, "a left-hand moon")] {
+        tmux.wait_for("the other's job, from elsewhere", |s| {
+            s.lines()
+                .any(|l| l.contains(theirs) && l.contains("elsewhere"))
+        });
+    }
+    for tmux in [&left, &right] {
+        let screen = tmux.wait_for("both jobs done", |s| {
+            ["a left-hand moon", "a right-hand sun"].iter().all(|p| {
+                s.lines().any(|l| l.contains(p) && l.contains("done"))
+            })
+        });
+        assert!(
+            !screen.contains("locked") && !screen.contains("busy"),
+            "{screen}"
+        );
+    }
+    assert_eq!(saved(&world.out()).0.len(), 2);
+}
