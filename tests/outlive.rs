@@ -230,7 +230,8 @@ fn quit_with_b_restores_the_terminal_and_finishes_in_the_background() {
     generate_in(&tmux, "a harbour in fog");
     tmux.send(&["C-q"]);
     tmux.wait_for("the quit question with b", |s| {
-        s.contains("1 job is still running") && s.contains("b: leave them running")
+        s.contains("1 job is still running")
+            && s.contains("b: leave them running in the background")
     });
     tmux.send(&["b"]);
     let screen = tmux.wait_for("the restored terminal with the note", |s| {
@@ -259,21 +260,21 @@ fn a_generate_from_a_shell_shows_live_in_an_open_workbench() {
     let tmux = workbench(&world, "live", "");
     let mut cli = world
         .peel()
-        .args(["generate", "an owl at night", "--json"])
+        .args(["generate", "an owl", "--json"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
     tmux.wait_for("the CLI's job sending, from elsewhere", |s| {
         s.lines().any(|l| {
-            l.contains("an owl at night") && l.contains("sending") && l.contains("elsewhere")
+            l.contains("an owl") && l.contains("sending") && l.contains("elsewhere")
         })
     });
     assert!(cli.wait().unwrap().success());
     let finished = Instant::now();
     tmux.wait_for("the CLI's job done", |s| {
         s.lines()
-            .any(|l| l.contains("an owl at night") && l.contains("done"))
+            .any(|l| l.contains("an owl") && l.contains("done"))
     });
     let delay = finished.elapsed();
     eprintln!(
@@ -338,9 +339,9 @@ fn two_workbenches_on_one_store_work_side_by_side() {
     let (world, _sim) = slow_world();
     let left = workbench(&world, "left", "");
     let right = workbench(&world, "right", "");
-    generate_in(&left, "a left-hand moon");
-    generate_in(&right, "a right-hand sun");
-    for (tmux, theirs) in [(&left, "a right-hand sun"), (&right, "a left-hand moon")] {
+    generate_in(&left, "left moon");
+    generate_in(&right, "right sun");
+    for (tmux, theirs) in [(&left, "right sun"), (&right, "left moon")] {
         tmux.wait_for("the other's job, from elsewhere", |s| {
             s.lines()
                 .any(|l| l.contains(theirs) && l.contains("elsewhere"))
@@ -348,7 +349,7 @@ fn two_workbenches_on_one_store_work_side_by_side() {
     }
     for tmux in [&left, &right] {
         let screen = tmux.wait_for("both jobs done", |s| {
-            ["a left-hand moon", "a right-hand sun"].iter().all(|p| {
+            ["left moon", "right sun"].iter().all(|p| {
                 s.lines().any(|l| l.contains(p) && l.contains("done"))
             })
         });

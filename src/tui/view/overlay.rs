@@ -194,20 +194,17 @@ fn question(frame: &mut Frame, area: Rect, words: (&str, &str), text: &str, them
     const WIDTH: u16 = 56;
     let (title, answers) = words;
     // Word wrap can take a row more than the characters need.
-    let rows = |t: &str| (t.chars().count() / (WIDTH as usize - 4) + 2) as u16;
+    let rows = |t: &str| (t.chars().count() / (WIDTH as usize - 4) + 1) as u16;
     let inner = popup(
         frame,
         area,
         WIDTH,
-        rows(text) + rows(answers) + 3,
+        rows(text) + answers.lines().map(rows).sum::<u16>() + 5,
         title,
         theme,
     );
-    let lines = vec![
-        Line::styled(text.to_string(), theme.text()),
-        Line::raw(""),
-        Line::styled(answers, theme.muted()),
-    ];
+    let mut lines = vec![Line::styled(text.to_string(), theme.text()), Line::raw("")];
+    lines.extend(answers.lines().map(|a| Line::styled(a, theme.muted())));
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: true }),
         inner.inner(ratatui::layout::Margin::new(1, 0)),
