@@ -155,11 +155,38 @@ fn history(world: &World) -> Vec<serde_json::Value> {
         .unwrap_or_default()
 }
 
+/// The job's state as `peel history --json` reports it.
 fn job_state(world: &World, prompt: &str) -> Option<String> {
     history(world)
         .into_iter()
         .find(|j| j["prompt"] == prompt)
         .and_then(|j| j["state"].as_str().map(str::to_string))
+}
+
+/// The job's state read in-process through the same store code (fast enough to poll
+/// under load; `job_state` checks the CLI's answer).
+fn stored_state(world: &World, prompt: &str) -> Option<String> {
+    let file = world.root.path().join("data/peel.sqlite3");
+    if !file.exists() {
+        return None;
+    }
+    let store = peel::store::Store::open(&file).ok()?;
+    let jobs = store.jobs(&peel::store::JobFilter::default()).ok()?;
+    jobs.into_iter()
+        .find(|j| j.prompt == prompt)
+        .map(|j| j.state)
+}
+
+/// Waits until the job is on the wire (failing at once if it already ended).
+fn wait_sending(world: &World, prompt: &str) {
+    wait_until("the job on the wire", || {
+        let state = stored_state(world, prompt);
+        assert!(
+            !matches!(state.as_deref(), Some("done" | "failed")),
+            "the job ended before the test saw it sending: {state:?}"
+        );
+        state.as_deref() == Some("sending")
+    });
 }
 
 fn wait_until(what: &str, ready: impl Fn() -> bool) {
@@ -205,13 +232,11 @@ fn killing_the_terminal_mid_request_still_saves_the_image() {
     generate_in(&tmux, "a lighthouse at dusk");
     let pid = tmux.pane_pid();
     assert_eq!(
-        job_state(&world, "a lighthouse at dusk").as_deref(),
+        stored_state(&world, "a lighthouse at dusk").as_deref(),
         Some("sending")
     );
     tmux.kill_server();
-    wait_until("the workbench to finish headless and exit", || {
-        !is_running(pid)
-    });
+    wait_until("the workbench to finish headless and exit", || !is_running(pid));
     let (images, sidecars) = saved(&world.out());
     assert_eq!((images.len(), sidecars.len()), (1, 1), "{images:?} {sidecars:?}");
     assert_eq!(
@@ -298,9 +323,12 @@ fn a_generate_killed_mid_request_reads_interrupted() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_until("the job on the wire", || {
-        job_state(&world, "a red kite").as_deref() == Some("sending")
-    });
+    wait_sending(&world, "a red kite");
+    assert_eq!(
+        job_state(&world, "a red kite").as_deref(),
+        Some("sending"),
+        "its owner is alive"
+    );
     cli.kill().unwrap();
     cli.wait().unwrap();
     assert_eq!(
@@ -319,9 +347,7 @@ fn a_generate_whose_terminal_dies_finishes_and_logs_its_output() {
         &peel_line(&world, "generate 'a paper boat' --json", ""),
     );
     let pid = tmux.pane_pid();
-    wait_until("the job on the wire", || {
-        job_state(&world, "a paper boat").as_deref() == Some("sending")
-    });
+    wait_sending(&world, "a paper boat");
     tmux.kill_server();
     wait_until("the CLI to finish and exit", || !is_running(pid));
     assert_eq!(job_state(&world, "a paper boat").as_deref(), Some("done"));
@@ -359,4 +385,72 @@ fn two_workbenches_on_one_store_work_side_by_side() {
         );
     }
     assert_eq!(saved(&world.out()).0.len(), 2);
+}
+
+/// Clock ticks of CPU a process has used (utime + stime).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 1..]
+        .split_whitespace()
+        .collect();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// The figures for the closing note (slow: run with
+/// `cargo test --test outlive -- --ignored --nocapture idle_cost`).
+#[test]
+#[ignore = "a 30 s measurement"]
+fn idle_cost_and_delay_of_the_live_view_with_10000_jobs() {
+    let (world, _sim) = slow_world();
+    std::fs::create_dir_all(world.root.path().join("data")).unwrap();
+    let store = peel::store::Store::open(&world.root.path().join("data/peel.sqlite3")).unwrap();
+    let record = |prompt: String| peel::store::JobRecord {
+        prompt,
+        model: "gemini-3.1-flash-image".into(),
+        aspect: None,
+        size: Some("1K".into()),
+        seed: Some(1),
+        request_json: "{}".into(),
+    };
+    for n in 0..10_000 {
+        let id = store.insert_job(&record(format!("stored job {n}"))).unwrap();
+        let done = peel::store::JobUpdate::Done {
+            outputs: vec![],
+            cost_usd: 0.04,
+            response_id: None,
+            elapsed_ms: 1000,
+        };
+        store.update_job(id, &done).unwrap();
+    }
+    let tmux = workbench(&world, "idle", "");
+    let pid = tmux.pane_pid();
+    std::thread::sleep(Duration::from_secs(3));
+    let window = Duration::from_secs(30);
+    let before = cpu_ticks(pid);
+    std::thread::sleep(window);
+    let used = cpu_ticks(pid) - before;
+    let ticks_per_s = 100.0; // USER_HZ on Linux
+    let percent = used as f64 / ticks_per_s / window.as_secs_f64() * 100.0;
+    eprintln!("figure: idle workbench, 10,000 jobs in the store: {used} ticks in 30 s = {percent:.2} % CPU");
+    let mut delays = Vec::new();
+    for n in 0..5 {
+        let prompt = format!("probe {n}");
+        let id = store.insert_job(&record(prompt.clone())).unwrap();
+        let changed = Instant::now();
+        store
+            .update_job(id, &peel::store::JobUpdate::Started { attempt: 1 })
+            .unwrap();
+        tmux.wait_for("the probe", |s| {
+            s.lines()
+                .any(|l| l.contains(&prompt) && l.contains("sending"))
+        });
+        delays.push(changed.elapsed().as_millis());
+        store
+            .update_job(id, &peel::store::JobUpdate::Cancelled)
+            .unwrap();
+    }
+    delays.sort_unstable();
+    eprintln!("figure: change elsewhere to screen, 5 probes: {delays:?} ms (median {} ms)", delays[2]);
+    assert!(percent < 5.0, "{percent}");
 }
