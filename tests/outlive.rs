@@ -128,10 +128,7 @@ fn peel_line(world: &World, args: &str, after: &str) -> String {
 }
 
 fn workbench(world: &World, tag: &str, after: &str) -> Tmux {
-    let tmux = Tmux::start(
-        tag,
-        &peel_line(world, "--image-protocol halfblocks", after),
-    );
+    let tmux = Tmux::start(tag, &peel_line(world, "--image-protocol halfblocks", after));
     tmux.wait_for("the workbench", |s| {
         ["Prompt", "Jobs", "Preview"].iter().all(|p| s.contains(p))
     });
@@ -144,7 +141,8 @@ fn generate_in(tmux: &Tmux, prompt: &str) {
     tmux.wait_for("the typed prompt", |s| s.contains(prompt));
     tmux.send(&["C-g"]);
     tmux.wait_for("the job sending", |s| {
-        s.lines().any(|l| l.contains("sending") && l.contains(prompt))
+        s.lines()
+            .any(|l| l.contains("sending") && l.contains(prompt))
     });
 }
 
@@ -236,9 +234,15 @@ fn killing_the_terminal_mid_request_still_saves_the_image() {
         Some("sending")
     );
     tmux.kill_server();
-    wait_until("the workbench to finish headless and exit", || !is_running(pid));
+    wait_until("the workbench to finish headless and exit", || {
+        !is_running(pid)
+    });
     let (images, sidecars) = saved(&world.out());
-    assert_eq!((images.len(), sidecars.len()), (1, 1), "{images:?} {sidecars:?}");
+    assert_eq!(
+        (images.len(), sidecars.len()),
+        (1, 1),
+        "{images:?} {sidecars:?}"
+    );
     assert_eq!(
         job_state(&world, "a lighthouse at dusk").as_deref(),
         Some("done")
@@ -262,7 +266,10 @@ fn quit_with_b_restores_the_terminal_and_finishes_in_the_background() {
     let screen = tmux.wait_for("the restored terminal with the note", |s| {
         s.contains("1 job keeps running in the background")
     });
-    assert!(!screen.contains("Preview"), "the workbench is gone:\n{screen}");
+    assert!(
+        !screen.contains("Preview"),
+        "the workbench is gone:\n{screen}"
+    );
     assert_eq!(
         job_state(&world, "a harbour in fog").as_deref(),
         Some("sending"),
@@ -291,9 +298,8 @@ fn a_generate_from_a_shell_shows_live_in_an_open_workbench() {
         .spawn()
         .unwrap();
     tmux.wait_for("the CLI's job sending, from elsewhere", |s| {
-        s.lines().any(|l| {
-            l.contains("an owl") && l.contains("sending") && l.contains("elsewhere")
-        })
+        s.lines()
+            .any(|l| l.contains("an owl") && l.contains("sending") && l.contains("elsewhere"))
     });
     assert!(cli.wait().unwrap().success());
     let finished = Instant::now();
@@ -375,9 +381,9 @@ fn two_workbenches_on_one_store_work_side_by_side() {
     }
     for tmux in [&left, &right] {
         let screen = tmux.wait_for("both jobs done", |s| {
-            ["left moon", "right sun"].iter().all(|p| {
-                s.lines().any(|l| l.contains(p) && l.contains("done"))
-            })
+            ["left moon", "right sun"]
+                .iter()
+                .all(|p| s.lines().any(|l| l.contains(p) && l.contains("done")))
         });
         assert!(
             !screen.contains("locked") && !screen.contains("busy"),
@@ -414,7 +420,9 @@ fn idle_cost_and_delay_of_the_live_view_with_10000_jobs() {
         request_json: "{}".into(),
     };
     for n in 0..10_000 {
-        let id = store.insert_job(&record(format!("stored job {n}"))).unwrap();
+        let id = store
+            .insert_job(&record(format!("stored job {n}")))
+            .unwrap();
         let done = peel::store::JobUpdate::Done {
             outputs: vec![],
             cost_usd: 0.04,
@@ -432,7 +440,9 @@ fn idle_cost_and_delay_of_the_live_view_with_10000_jobs() {
     let used = cpu_ticks(pid) - before;
     let ticks_per_s = 100.0; // USER_HZ on Linux
     let percent = used as f64 / ticks_per_s / window.as_secs_f64() * 100.0;
-    eprintln!("figure: idle workbench, 10,000 jobs in the store: {used} ticks in 30 s = {percent:.2} % CPU");
+    eprintln!(
+        "figure: idle workbench, 10,000 jobs in the store: {used} ticks in 30 s = {percent:.2} % CPU"
+    );
     let mut delays = Vec::new();
     for n in 0..5 {
         let prompt = format!("probe {n}");
@@ -451,6 +461,9 @@ fn idle_cost_and_delay_of_the_live_view_with_10000_jobs() {
             .unwrap();
     }
     delays.sort_unstable();
-    eprintln!("figure: change elsewhere to screen, 5 probes: {delays:?} ms (median {} ms)", delays[2]);
+    eprintln!(
+        "figure: change elsewhere to screen, 5 probes: {delays:?} ms (median {} ms)",
+        delays[2]
+    );
     assert!(percent < 5.0, "{percent}");
 }

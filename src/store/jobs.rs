@@ -220,7 +220,8 @@ impl Store {
 /// serialized by SQLite, so every change gets a higher number than the last).
 const NEXT_REV: &str = "(SELECT COALESCE(MAX(rev), 0) + 1 FROM jobs)";
 
-pub(super) const SELECT: &str = "SELECT id, created_at, finished_at, state, prompt, model, aspect, size, seed,
+pub(super) const SELECT: &str =
+    "SELECT id, created_at, finished_at, state, prompt, model, aspect, size, seed,
     outputs_json, cost_usd, attempts, error_kind, error_message, response_id, elapsed_ms,
     owner_pid, owner_start, rev FROM jobs";
 

@@ -154,7 +154,8 @@ mod tests {
 
     #[test]
     fn start_time_is_field_22_even_with_odd_command_names() {
-        let stat = "1234 (a (b) c) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 777 1000 50";
+        let stat =
+            "1234 (a (b) c) S 1 1234 1234 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 777 1000 50";
         assert_eq!(parse_start_time(stat), Some(777));
         assert_eq!(parse_start_time("garbage"), None);
     }

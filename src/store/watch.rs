@@ -172,12 +172,17 @@ mod tests {
         let seen = watch.poll().unwrap();
         assert_eq!(seen.len(), 1, "one row, however many writes");
         assert_eq!((seen[0].id, seen[0].state.as_str()), (fresh, "sending"));
-        assert!(watch.poll().unwrap().is_empty(), "idle polls report nothing");
+        assert!(
+            watch.poll().unwrap().is_empty(),
+            "idle polls report nothing"
+        );
 
         other.update_job(before, &JobUpdate::Cancelled).unwrap();
         let seen = watch.poll().unwrap();
         assert_eq!(
-            seen.iter().map(|r| (r.id, r.state.as_str())).collect::<Vec<_>>(),
+            seen.iter()
+                .map(|r| (r.id, r.state.as_str()))
+                .collect::<Vec<_>>(),
             vec![(before, "cancelled")]
         );
     }
@@ -220,7 +225,9 @@ mod tests {
         child.wait().unwrap();
         let seen = watch.poll().unwrap();
         assert_eq!(
-            seen.iter().map(|r| (r.id, r.state.as_str())).collect::<Vec<_>>(),
+            seen.iter()
+                .map(|r| (r.id, r.state.as_str()))
+                .collect::<Vec<_>>(),
             vec![(id, "interrupted")]
         );
         assert!(watch.poll().unwrap().is_empty(), "reported once");

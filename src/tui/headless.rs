@@ -90,7 +90,11 @@ pub async fn finish(studio: &Studio, effects: &mut Effects, inbox: &mut Inbox) -
         "headless: done — {} saved, {} failed{}; exiting",
         result.done,
         result.failed,
-        if result.stopped { ", stopped by a signal" } else { "" }
+        if result.stopped {
+            ", stopped by a signal"
+        } else {
+            ""
+        }
     );
     result
 }
@@ -135,7 +139,10 @@ fn note(event: &StudioEvent, result: &mut Finished) {
     match event {
         StudioEvent::Done { id, outputs, .. } => {
             result.done += 1;
-            let files: Vec<String> = outputs.iter().map(|o| o.path.display().to_string()).collect();
+            let files: Vec<String> = outputs
+                .iter()
+                .map(|o| o.path.display().to_string())
+                .collect();
             tracing::info!("headless: job {id} saved: {}", files.join(", "));
         }
         StudioEvent::Failed { id, error, .. } => {

@@ -229,7 +229,8 @@ pub fn background_note(running: usize) -> String {
 /// Marks a job another peel process runs or ran (CLI, batch run, another workbench).
 pub const ELSEWHERE_MARK: &str = "⇄ elsewhere";
 /// The quit question's answers, one a line.
-pub const QUIT_ANSWERS: &str = "y / Enter: stop them and quit\nb: leave them running in the background\nn / Esc: keep working";
+pub const QUIT_ANSWERS: &str =
+    "y / Enter: stop them and quit\nb: leave them running in the background\nn / Esc: keep working";
 /// The form hint.
 pub const FORM_HINT: &str = "Tab: next field   ←/→ on Kind: switch   Enter: save   Esc: cancel";
 /// Promote picker hint.

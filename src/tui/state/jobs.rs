@@ -562,10 +562,7 @@ mod tests {
     #[test]
     fn jobs_elsewhere_join_and_change_in_place_and_ours_are_left_to_events() {
         use crate::store::owner::Owner;
-        let other = Some(Owner {
-            pid: 1,
-            started: 1,
-        });
+        let other = Some(Owner { pid: 1, started: 1 });
         let me = Some(Owner::current());
         let t0 = Instant::now();
         let mut jobs = JobsState::default();
