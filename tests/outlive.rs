@@ -467,3 +467,83 @@ fn idle_cost_and_delay_of_the_live_view_with_10000_jobs() {
     );
     assert!(percent < 5.0, "{percent}");
 }
+
+/// Every image below `dir`, folders included.
+fn images_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(images_below(&path));
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("png" | "jpg" | "webp")
+        ) && !path.components().any(|c| c.as_os_str() == "thumbs")
+        {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn a_batch_run_started_in_the_workbench_runs_to_its_end_after_a_hangup() {
+    let (world, _sim) = slow_world();
+    world.add_config("[batch]\nconcurrency = 1");
+    let file = world.root.path().join("shots.toml");
+    std::fs::write(
+        &file,
+        "[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n\n\
+         [[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n\n\
+         [[item]]\nkey = \"hare\"\nprompt = \"a hare\"\n",
+    )
+    .unwrap();
+    let tmux = workbench(&world, "batchhup", "");
+    tmux.send(&["C-o"]);
+    tmux.wait_for("the batch form", |s| s.contains("Run a batch file"));
+    tmux.send(&["-l", &file.display().to_string()]);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the plan", |s| s.contains("Enter: run it"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the first item sending", |s| {
+        s.lines()
+            .any(|l| l.contains("[1·fox]") && l.contains("sending"))
+    });
+    let pid = tmux.pane_pid();
+    assert_eq!(stored_state(&world, "an owl"), None, "not started yet");
+    tmux.kill_server();
+    wait_until("the run to end headless and the process to exit", || {
+        !is_running(pid)
+    });
+    for prompt in ["a fox", "an owl", "a hare"] {
+        assert_eq!(job_state(&world, prompt).as_deref(), Some("done"), "{prompt}");
+    }
+    assert_eq!(images_below(&world.out()).len(), 3);
+    let log = log_text(&world);
+    assert!(log.contains("headless: the batch run ended"), "{log}");
+}
+
+#[test]
+fn a_headless_workbench_that_cannot_save_records_the_failure_and_exits_non_zero() {
+    let (world, _sim) = slow_world();
+    let tmux = workbench(&world, "nosave", "; echo PEEL_EXITED=$?; sleep 60");
+    generate_in(&tmux, "a sandcastle");
+    tmux.send(&["C-q"]);
+    tmux.wait_for("the quit question", |s| s.contains("leave them running"));
+    // The output folder turns into a file while the request is out: nothing can be saved.
+    std::fs::remove_dir_all(world.out()).unwrap();
+    std::fs::write(world.out(), "not a folder").unwrap();
+    tmux.send(&["b"]);
+    tmux.wait_for("the process to give up with an error code", |s| {
+        s.contains("PEEL_EXITED=1")
+    });
+    assert_eq!(job_state(&world, "a sandcastle").as_deref(), Some("failed"));
+    let failed = history(&world)
+        .into_iter()
+        .find(|j| j["prompt"] == "a sandcastle")
+        .unwrap();
+    assert!(failed["error_message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(std::fs::read_to_string(world.out()).unwrap(), "not a folder");
+    let log = log_text(&world);
+    assert!(log.contains("headless: done — 0 saved, 1 failed"), "{log}");
+}

@@ -67,6 +67,7 @@ impl JobWatch {
             watched: HashMap::new(),
         };
         watch.data_version = Some(watch.data_version().map_err(error)?);
+        watch.watch_running().map_err(error)?;
         Ok(Some(watch))
     }
 
@@ -103,6 +104,26 @@ impl JobWatch {
             }
         }
         Ok(rows)
+    }
+
+    /// Starts watching the jobs other processes are running right now.
+    fn watch_running(&mut self) -> rusqlite::Result<()> {
+        let mut stmt = self.conn.prepare(&format!(
+            "{SELECT} WHERE state IN ('queued', 'sending')"
+        ))?;
+        let rows = stmt
+            .query_map([], read_row)?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        drop(stmt);
+        for row in rows {
+            if let Some(owner) = row.owner
+                && !owner.is_me()
+                && is_in_flight(&row.state)
+            {
+                self.watched.insert(row.id, owner);
+            }
+        }
+        Ok(())
     }
 
     fn changed(&mut self) -> rusqlite::Result<Vec<JobRow>> {
@@ -231,6 +252,34 @@ mod tests {
             vec![(id, "interrupted")]
         );
         assert!(watch.poll().unwrap().is_empty(), "reported once");
+    }
+
+    #[test]
+    fn a_job_running_elsewhere_before_the_watch_opened_is_watched_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("peel.db")).unwrap();
+        let id = store.insert_job(&record("theirs")).unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id() as i64;
+        store
+            .lock()
+            .execute(
+                "UPDATE jobs SET state = 'sending', owner_pid = ?2, owner_start = 0 WHERE id = ?1",
+                params![id, pid],
+            )
+            .unwrap();
+        let mut watch = JobWatch::open(&store).unwrap().unwrap();
+        assert!(watch.poll().unwrap().is_empty());
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let seen = watch.poll().unwrap();
+        assert_eq!(
+            seen.iter().map(|r| (r.id, r.state.as_str())).collect::<Vec<_>>(),
+            vec![(id, "interrupted")]
+        );
     }
 
     #[test]
