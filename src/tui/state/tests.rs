@@ -527,6 +527,10 @@ fn the_quit_question_reads_right() {
         screen.contains("1 job is still running. Quit anyway?"),
         "{screen}"
     );
+    assert!(
+        screen.contains("b: leave them running in the background"),
+        "{screen}"
+    );
 }
 
 #[test]
