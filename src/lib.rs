@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod fsio;
+pub mod hangup;
 pub mod imaging;
 pub mod mcp;
 pub mod models;

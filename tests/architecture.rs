@@ -18,6 +18,8 @@ const RULES: &[(&str, &[&str])] = &[
     // floors: values, storage, transports, the simulator
     ("error", ABOVE_THE_FLOORS),
     ("fsio", ABOVE_THE_FLOORS),
+    // the process outliving its terminal: signals and logging, for every face
+    ("hangup", ABOVE_THE_FLOORS),
     ("settings", ABOVE_THE_FLOORS),
     ("models", ABOVE_THE_FLOORS),
     ("config", ABOVE_THE_FLOORS),

@@ -70,6 +70,7 @@ pub async fn execute(
     if let Some(warning) = backend::location_warning(&ctx.settings) {
         eprintln!("peel: warning: {warning}");
     }
+    crate::hangup::finish_on_hangup("generate");
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     if conn.label.is_simulator() {
         eprintln!("peel: {}", backend::OFFLINE_BANNER);

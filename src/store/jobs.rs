@@ -3,6 +3,7 @@
 use rusqlite::{OptionalExtension, params};
 use serde::Serialize;
 
+use super::owner::{self, Lease, Owner};
 use super::{Store, StoreError};
 
 /// A new job to record.
@@ -45,7 +46,7 @@ pub enum JobUpdate {
 }
 
 /// A job as stored.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct JobRow {
     /// Job id.
     pub id: i64,
@@ -53,7 +54,7 @@ pub struct JobRow {
     pub created_at: String,
     /// RFC 3339 finish time.
     pub finished_at: Option<String>,
-    /// queued, sending, done, failed, cancelled.
+    /// queued, sending, done, failed, cancelled, interrupted (in flight, owner gone).
     pub state: String,
     /// The prompt.
     pub prompt: String,
@@ -79,6 +80,19 @@ pub struct JobRow {
     pub response_id: Option<String>,
     /// Wall time in milliseconds.
     pub elapsed_ms: Option<u64>,
+    /// The process that last claimed the job (not in JSON output).
+    #[serde(skip)]
+    pub owner: Option<Owner>,
+    /// The store's change counter when the row last changed (not in JSON output).
+    #[serde(skip)]
+    pub rev: i64,
+}
+
+impl JobRow {
+    /// True when another process claimed this job (a job elsewhere).
+    pub fn is_elsewhere(&self) -> bool {
+        self.owner.is_some_and(|o| !o.is_me())
+    }
 }
 
 /// Which jobs to list.
@@ -98,9 +112,13 @@ impl Store {
     /// Records a queued job and returns its id.
     pub fn insert_job(&self, job: &JobRecord) -> Result<i64, StoreError> {
         let conn = self.lock();
+        let me = Owner::current();
         conn.execute(
-            "INSERT INTO jobs (created_at, state, prompt, model, aspect, size, seed, request_json)
-             VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7)",
+            &format!(
+                "INSERT INTO jobs (created_at, state, prompt, model, aspect, size, seed, request_json,
+                 owner_pid, owner_start, rev)
+                 VALUES (?1, 'queued', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, {NEXT_REV})"
+            ),
             params![
                 now(),
                 job.prompt,
@@ -108,7 +126,9 @@ impl Store {
                 job.aspect,
                 job.size,
                 job.seed,
-                job.request_json
+                job.request_json,
+                me.pid,
+                me.started as i64
             ],
         )
         .map_err(|e| self.error(e))?;
@@ -118,14 +138,17 @@ impl Store {
     /// Applies a state change to a job.
     pub fn update_job(&self, id: i64, update: &JobUpdate) -> Result<(), StoreError> {
         let conn = self.lock();
+        let me = Owner::current();
         let result = match update {
             JobUpdate::Started { attempt } => conn.execute(
-                "UPDATE jobs SET state = 'sending', attempts = ?2, started_at = COALESCE(started_at, ?3) WHERE id = ?1",
-                params![id, attempt, now()],
+                &format!("UPDATE jobs SET state = 'sending', attempts = ?2, started_at = COALESCE(started_at, ?3),
+                 owner_pid = ?4, owner_start = ?5, rev = {NEXT_REV} WHERE id = ?1"),
+                params![id, attempt, now(), me.pid, me.started as i64],
             ),
             JobUpdate::Done { outputs, cost_usd, response_id, elapsed_ms } => conn.execute(
-                "UPDATE jobs SET state = 'done', outputs_json = ?2, cost_usd = ?3, response_id = ?4,
-                 elapsed_ms = ?5, finished_at = ?6, error_kind = NULL, error_message = NULL WHERE id = ?1",
+                &format!("UPDATE jobs SET state = 'done', outputs_json = ?2, cost_usd = ?3, response_id = ?4,
+                 elapsed_ms = ?5, finished_at = ?6, error_kind = NULL, error_message = NULL,
+                 rev = {NEXT_REV} WHERE id = ?1"),
                 params![
                     id,
                     serde_json::to_string(outputs).unwrap_or_else(|_| "[]".into()),
@@ -136,12 +159,12 @@ impl Store {
                 ],
             ),
             JobUpdate::Failed { kind, message, elapsed_ms } => conn.execute(
-                "UPDATE jobs SET state = 'failed', error_kind = ?2, error_message = ?3, elapsed_ms = ?4,
-                 finished_at = ?5 WHERE id = ?1",
+                &format!("UPDATE jobs SET state = 'failed', error_kind = ?2, error_message = ?3, elapsed_ms = ?4,
+                 finished_at = ?5, rev = {NEXT_REV} WHERE id = ?1"),
                 params![id, kind, message, *elapsed_ms as i64, now()],
             ),
             JobUpdate::Cancelled => conn.execute(
-                "UPDATE jobs SET state = 'cancelled', finished_at = ?2 WHERE id = ?1",
+                &format!("UPDATE jobs SET state = 'cancelled', finished_at = ?2, rev = {NEXT_REV} WHERE id = ?1"),
                 params![id, now()],
             ),
         };
@@ -193,16 +216,33 @@ impl Store {
     }
 }
 
-const SELECT: &str = "SELECT id, created_at, finished_at, state, prompt, model, aspect, size, seed,
-    outputs_json, cost_usd, attempts, error_kind, error_message, response_id, elapsed_ms FROM jobs";
+/// The next value of the change counter, read inside the writing statement (writes are
+/// serialized by SQLite, so every change gets a higher number than the last).
+const NEXT_REV: &str = "(SELECT COALESCE(MAX(rev), 0) + 1 FROM jobs)";
 
-fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
+pub(super) const SELECT: &str =
+    "SELECT id, created_at, finished_at, state, prompt, model, aspect, size, seed,
+    outputs_json, cost_usd, attempts, error_kind, error_message, response_id, elapsed_ms,
+    owner_pid, owner_start, rev FROM jobs";
+
+/// Reads a row selected with `SELECT`, its state settled by its owner's liveness.
+pub(super) fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
     let outputs: String = row.get(9)?;
+    let stored: String = row.get(3)?;
+    let owner = Owner::from_columns(row.get(16)?, row.get(17)?);
+    let state = owner::settle(
+        Lease {
+            state: &stored,
+            owner,
+        },
+        Owner::is_alive,
+    )
+    .to_string();
     Ok(JobRow {
         id: row.get(0)?,
         created_at: row.get(1)?,
         finished_at: row.get(2)?,
-        state: row.get(3)?,
+        state,
         prompt: row.get(4)?,
         model: row.get(5)?,
         aspect: row.get(6)?,
@@ -215,6 +255,8 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
         error_message: row.get(13)?,
         response_id: row.get(14)?,
         elapsed_ms: row.get::<_, Option<i64>>(15)?.map(|v| v.max(0) as u64),
+        owner,
+        rev: row.get(18)?,
     })
 }
 
@@ -260,6 +302,50 @@ mod tests {
         assert_eq!(row.outputs, vec!["/o/fox.png"]);
         assert_eq!(row.elapsed_ms, Some(1200));
         assert!(row.finished_at.is_some());
+    }
+
+    #[test]
+    fn a_job_whose_owner_died_reads_interrupted_everywhere() {
+        let store = Store::in_memory().unwrap();
+        let mine = store.insert_job(&record("mine")).unwrap();
+        let theirs = store.insert_job(&record("theirs")).unwrap();
+        for id in [mine, theirs] {
+            store
+                .update_job(id, &JobUpdate::Started { attempt: 1 })
+                .unwrap();
+        }
+        let mine_row = store.job(mine).unwrap().unwrap();
+        assert_eq!(mine_row.state, "sending");
+        assert!(!mine_row.is_elsewhere());
+        // A pid no process has: the owner is gone.
+        store
+            .lock()
+            .execute(
+                "UPDATE jobs SET owner_pid = 2147483600, owner_start = 1 WHERE id = ?1",
+                params![theirs],
+            )
+            .unwrap();
+        let row = store.job(theirs).unwrap().unwrap();
+        assert_eq!(row.state, "interrupted");
+        assert!(row.is_elsewhere());
+        let listed = store.jobs(&JobFilter::default()).unwrap();
+        let states: Vec<_> = listed.iter().map(|j| (j.id, j.state.as_str())).collect();
+        assert_eq!(states, vec![(theirs, "interrupted"), (mine, "sending")]);
+        let json = serde_json::to_value(&row).unwrap();
+        assert_eq!(json["state"], "interrupted");
+        assert!(json.get("owner").is_none() && json.get("rev").is_none());
+    }
+
+    #[test]
+    fn every_change_raises_the_change_counter() {
+        let store = Store::in_memory().unwrap();
+        let a = store.insert_job(&record("a")).unwrap();
+        let b = store.insert_job(&record("b")).unwrap();
+        let rev = |id| store.job(id).unwrap().unwrap().rev;
+        let (ra, rb) = (rev(a), rev(b));
+        assert!(rb > ra);
+        store.update_job(a, &JobUpdate::Cancelled).unwrap();
+        assert!(rev(a) > rb);
     }
 
     #[test]

@@ -2,12 +2,14 @@
 
 mod batches;
 mod jobs;
+pub mod owner;
 mod roster;
 mod schema;
 pub mod session_types;
 mod sessions;
 mod transports;
 mod uploads;
+mod watch;
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -21,6 +23,7 @@ pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};
 pub use sessions::{NewTurn, SessionSummary};
 pub use transports::ModelTransport;
 pub use uploads::UploadRow;
+pub use watch::JobWatch;
 
 /// A store failure.
 #[derive(Debug, Error, Clone, PartialEq)]

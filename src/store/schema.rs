@@ -93,7 +93,7 @@ const MIGRATIONS: &[&str] = &[
         updated_at TEXT,
         PRIMARY KEY (run_id, idx)
     );",
-    // interactions: per-model transport and background memory (the lead renumbers on merge)
+    // 5: interactions: per-model transport and background memory; interaction ids
     "CREATE TABLE model_transports (
         model TEXT PRIMARY KEY,
         generate_content_reason TEXT,
@@ -102,6 +102,11 @@ const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE turns ADD COLUMN interaction_id TEXT;
     ALTER TABLE jobs ADD COLUMN interaction_id TEXT;",
+    // 6: job owners (pid + process start time) and a change counter the live Jobs pane reads
+    "ALTER TABLE jobs ADD COLUMN owner_pid INTEGER;
+    ALTER TABLE jobs ADD COLUMN owner_start INTEGER;
+    ALTER TABLE jobs ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX jobs_rev ON jobs(rev);",
 ];
 
 /// Brings the schema up to date.

@@ -177,6 +177,13 @@ impl Studio {
         }
     }
 
+    /// Cancels every queued or running job.
+    pub fn cancel_all(&self) {
+        for token in lock(&self.inner.running).values() {
+            token.cancel();
+        }
+    }
+
     /// Number of jobs queued or running.
     pub fn active_jobs(&self) -> usize {
         lock(&self.inner.running).len()

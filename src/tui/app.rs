@@ -23,6 +23,8 @@ use crate::studio::StudioEvent;
 const TICK: Duration = Duration::from_millis(100);
 /// How often the store is asked about batch runs other processes are working on.
 const RUNS_POLL: Duration = Duration::from_secs(2);
+/// How often the store is asked whether any job changed (one pragma when none did).
+const JOBS_POLL: Duration = Duration::from_millis(400);
 /// Most pending messages handled before a frame is drawn.
 const DRAIN_MAX: usize = 512;
 
@@ -36,15 +38,26 @@ pub struct Inbox {
     pub resize_requests: UnboundedReceiver<ResizeRequest>,
 }
 
-/// Runs until the user quits or a signal arrives.
+/// Why the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// The user quit (or SIGTERM): running jobs stop.
+    Quit,
+    /// The user quit with `b`: running jobs finish in the background.
+    Background,
+    /// The terminal went away: nothing may touch it again; running jobs finish headless.
+    HungUp,
+}
+
+/// Runs until the user quits, the terminal goes away or SIGTERM arrives.
 pub async fn run(
     terminal: &mut DefaultTerminal,
     state: &mut AppState,
     theme: &Theme,
     slot: &mut ImageSlot,
     effects: &mut Effects,
-    mut inbox: Inbox,
-) -> io::Result<()> {
+    inbox: &mut Inbox,
+) -> io::Result<Exit> {
     let mut events = EventStream::new();
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
@@ -53,22 +66,39 @@ pub async fn run(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut runs_poll = tokio::time::interval(RUNS_POLL);
     runs_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let mut jobs_poll = tokio::time::interval(JOBS_POLL);
+    jobs_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut dirty = true;
     loop {
         if dirty {
             state.now = Instant::now();
-            terminal::draw_synced(terminal, |frame| view::draw(frame, state, theme, slot))?;
+            let drawn =
+                terminal::draw_synced(terminal, |frame| view::draw(frame, state, theme, slot));
+            if let Err(e) = drawn {
+                tracing::warn!("drawing failed, taking the terminal as gone: {e}");
+                return Ok(Exit::HungUp);
+            }
             dirty = false;
         }
         if state.quitting {
-            return Ok(());
+            return Ok(if state.leave_running {
+                Exit::Background
+            } else {
+                Exit::Quit
+            });
         }
         let ticking = state.wants_tick();
         let first = tokio::select! {
             event = events.next() => match event {
                 Some(Ok(event)) => Input::Event(event),
-                Some(Err(e)) => return Err(e),
-                None => return Ok(()),
+                Some(Err(e)) => {
+                    tracing::warn!("reading the terminal failed, taking it as gone: {e}");
+                    return Ok(Exit::HungUp);
+                }
+                None => {
+                    tracing::warn!("the terminal's input ended, taking it as gone");
+                    return Ok(Exit::HungUp);
+                }
             },
             Some(event) = inbox.studio.recv() => Input::Msg(Msg::Studio(event)),
             Some(outcome) = inbox.outcomes.recv() => Input::Outcome(outcome),
@@ -79,8 +109,15 @@ pub async fn run(
                 effects.run(Effect::PollRuns);
                 continue;
             }
-            _ = sigterm.recv() => return Ok(()),
-            _ = sighup.recv() => return Ok(()),
+            _ = jobs_poll.tick() => {
+                effects.run(Effect::PollJobs);
+                continue;
+            }
+            _ = sigterm.recv() => return Ok(Exit::Quit),
+            _ = sighup.recv() => {
+                tracing::info!("SIGHUP: the terminal hung up");
+                return Ok(Exit::HungUp);
+            }
         };
         let mut pending = vec![first];
         while pending.len() < DRAIN_MAX {

@@ -19,6 +19,7 @@ use super::clipboard::{self, Clipboard};
 use super::msg::{Effect, Msg, RosterOp, RosterResult};
 use super::state::batch::OtherRun;
 use crate::models::Registry;
+use crate::store::JobWatch;
 use crate::studio::preset::{Preset, PresetSource, save_preset};
 use crate::studio::{Roster, Studio};
 
@@ -71,6 +72,8 @@ pub struct Effects {
     batch_task: Option<tokio::task::JoinHandle<()>>,
     /// Other processes' runs as last reported (only changes are sent).
     other_runs: Arc<Mutex<Vec<OtherRun>>>,
+    /// The store's job changes, for the live Jobs pane (None: an in-memory store).
+    job_watch: Arc<Mutex<Option<JobWatch>>>,
 }
 
 impl Effects {
@@ -84,6 +87,7 @@ impl Effects {
         tx: UnboundedSender<Outcome>,
     ) -> Self {
         Self {
+            job_watch: Arc::new(Mutex::new(watch_jobs(&studio))),
             registry: Arc::new(studio.registry().clone()),
             studio,
             roster,
@@ -254,9 +258,34 @@ impl Effects {
                     }
                 });
             }
+            Effect::PollJobs => {
+                let watch = self.job_watch.clone();
+                let tx = self.tx.clone();
+                tokio::task::spawn_blocking(move || {
+                    // A poll still running (a busy store) makes this one unnecessary.
+                    let Ok(mut watch) = watch.try_lock() else {
+                        return;
+                    };
+                    let Some(watch) = watch.as_mut() else {
+                        return;
+                    };
+                    match watch.poll() {
+                        Ok(rows) if rows.is_empty() => {}
+                        Ok(rows) => {
+                            let _ = tx.send(Outcome::Msg(Msg::JobsChanged(rows)));
+                        }
+                        Err(e) => tracing::warn!("watching jobs: {e}"),
+                    }
+                });
+            }
             Effect::Review(_) => {}
             Effect::Quit => {}
         }
+    }
+
+    /// The batch run's task, if one runs (headless finishing awaits it to its end).
+    pub fn take_batch_task(&mut self) -> Option<tokio::task::JoinHandle<()>> {
+        self.batch_task.take()
     }
 
     /// Stops the batch run, if one is going, and waits (a little) until it has recorded where
@@ -334,6 +363,14 @@ impl Effects {
             }
         });
     }
+}
+
+/// Starts watching the store's jobs, or says why the Jobs pane will not be live.
+fn watch_jobs(studio: &Studio) -> Option<JobWatch> {
+    JobWatch::open(studio.store()).unwrap_or_else(|e| {
+        tracing::warn!("jobs of other processes will not show: {e}");
+        None
+    })
 }
 
 /// Said when batch runs are not wired up.

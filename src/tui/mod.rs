@@ -6,6 +6,7 @@ mod app;
 pub mod batch_run;
 pub mod clipboard;
 pub mod effects;
+mod headless;
 pub mod keymap;
 pub mod layout;
 pub mod msg;
@@ -42,12 +43,17 @@ const BATCH_STOP_PATIENCE: Duration = Duration::from_secs(5);
 /// Earlier prompts loaded for history.
 const HISTORY_LOAD: usize = 500;
 
-/// Opens the workbench; returns when the user quits.
+/// Opens the workbench; returns when the user quits, or once the work left running
+/// (quit answer `b`, or the terminal gone) is saved.
 pub async fn run(cli: &Cli) -> ExitCode {
     match start(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(e) => {
-            eprintln!("peel: error: {e}");
+            if crate::hangup::is_hung_up() {
+                tracing::error!("workbench: {e}");
+            } else {
+                eprintln!("peel: error: {e}");
+            }
             ExitCode::from(2)
         }
     }
@@ -128,7 +134,7 @@ fn forced_picker() -> Picker {
     }
 }
 
-async fn start(cli: &Cli) -> Result<(), String> {
+async fn start(cli: &Cli) -> Result<ExitCode, String> {
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         return Err(strings::NO_TERMINAL.to_string());
     }
@@ -246,7 +252,7 @@ async fn start(cli: &Cli) -> Result<(), String> {
         },
         thumbs: settings.paths.data_dir.join("thumbs"),
     });
-    let inbox = app::Inbox {
+    let mut inbox = app::Inbox {
         studio: studio_rx,
         outcomes: outcome_rx,
         resize_requests: resize_rx,
@@ -257,9 +263,40 @@ async fn start(cli: &Cli) -> Result<(), String> {
         &theme,
         &mut slot,
         &mut effects,
-        inbox,
+        &mut inbox,
     )
     .await;
+    let exit = match &result {
+        Ok(exit) => *exit,
+        Err(_) => app::Exit::Quit,
+    };
+    if exit != app::Exit::Quit {
+        match exit {
+            app::Exit::HungUp => {
+                // No terminal is left to restore or draw on: leave it alone.
+                if let Err(e) = crate::hangup::detach_stdio() {
+                    tracing::error!("workbench: could not move output to the log: {e}");
+                }
+                std::mem::forget(guard);
+                std::mem::forget(term);
+                std::mem::forget(slot);
+            }
+            _ => {
+                drop(guard);
+                let running = state.jobs.active().max(usize::from(state.wants_tick()));
+                println!("{}", strings::background_note(running));
+            }
+        }
+        let finished = headless::finish(&studio, &mut effects, &mut inbox).await;
+        if let Some(sim) = conn.simulator {
+            sim.shutdown().await;
+        }
+        return Ok(if finished.is_success() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        });
+    }
     effects.stop_batch_and_wait(BATCH_STOP_PATIENCE).await;
     for row in 0..state.jobs.len() {
         if let Some(job) = state.jobs.row(row)
@@ -272,7 +309,9 @@ async fn start(cli: &Cli) -> Result<(), String> {
     if let Some(sim) = conn.simulator {
         sim.shutdown().await;
     }
-    result.map_err(|e| format!("terminal error: {e}"))
+    result
+        .map(|_| ExitCode::SUCCESS)
+        .map_err(|e| format!("terminal error: {e}"))
 }
 
 /// The most recent edit session, reopened at start (None when there is none or it cannot be read).

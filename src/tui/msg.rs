@@ -58,6 +58,8 @@ pub enum Msg {
     BatchFinished(Result<crate::studio::batch::interactive::RunSummary, String>),
     /// Batch runs other processes are working on (sent when the list changes).
     OtherRuns(Vec<crate::tui::state::batch::OtherRun>),
+    /// Job rows the store reports changed since the last look (sent only when some did).
+    JobsChanged(Vec<crate::store::JobRow>),
     /// The review grid was left: how (or why it could not open).
     ReviewEnded(Result<crate::review::ReviewExit, String>),
     /// The image pinned for compare could not be decoded.
@@ -167,6 +169,8 @@ pub enum Effect {
     StopBatch,
     /// Look in the store for batch runs other processes are working on.
     PollRuns,
+    /// Look in the store for jobs that changed (other processes' jobs show live).
+    PollJobs,
     /// Open the review grid on a folder, in this terminal (answers with `Msg::ReviewEnded`).
     Review(PathBuf),
     /// Leave.

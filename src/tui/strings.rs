@@ -218,6 +218,22 @@ pub const QUIT_QUESTION: &str =
     "still running. Quit anyway? They stop, and nothing unsaved is kept.";
 /// Yes / no hint.
 pub const YES_NO: &str = "y / Enter: yes   n / Esc: no";
+/// Printed after the quit answer `b`, once the terminal is restored.
+pub fn background_note(running: usize) -> String {
+    let jobs = if running == 1 {
+        "1 job keeps".to_string()
+    } else {
+        format!("{running} jobs keep")
+    };
+    format!(
+        "peel: {jobs} running in the background and will be saved; closing this terminal does not stop them (progress in peel.log, results in `peel history`)"
+    )
+}
+/// Marks a job another peel process runs or ran (CLI, batch run, another workbench).
+pub const ELSEWHERE_MARK: &str = "⇄ elsewhere";
+/// The quit question's answers, one a line.
+pub const QUIT_ANSWERS: &str =
+    "y / Enter: stop them and quit\nb: leave them running in the background\nn / Esc: keep working";
 /// The form hint.
 pub const FORM_HINT: &str = "Tab: next field   ←/→ on Kind: switch   Enter: save   Esc: cancel";
 /// Promote picker hint.

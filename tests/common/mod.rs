@@ -124,9 +124,15 @@ pub struct Sim {
 impl Sim {
     /// Starts `peel sim --port 0 --latency-ms 0 EXTRA...` and waits for its address.
     pub fn start(world: &World, extra: &[&str]) -> Self {
+        Self::start_slow(world, 0, extra)
+    }
+
+    /// Starts `peel sim --port 0 --latency-ms MS EXTRA...` and waits for its address.
+    pub fn start_slow(world: &World, latency_ms: u64, extra: &[&str]) -> Self {
+        let latency = latency_ms.to_string();
         let mut child = world
             .peel()
-            .args(["sim", "--port", "0", "--latency-ms", "0"])
+            .args(["sim", "--port", "0", "--latency-ms", &latency])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

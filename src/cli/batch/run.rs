@@ -123,6 +123,7 @@ async fn drive(
     options: LaneOptions,
     json: bool,
 ) -> Result<RunSummary, CliError> {
+    crate::hangup::finish_on_hangup("batch run");
     let stop = CancellationToken::new();
     let watcher = {
         let stop = stop.clone();

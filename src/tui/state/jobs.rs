@@ -94,6 +94,8 @@ pub struct JobItem {
     pub turn: Option<(String, TurnId)>,
     /// The batch item it runs ("12·fox-red"), for jobs of a batch run.
     pub tag: Option<String>,
+    /// Started by another peel process on the same store (seen through the store).
+    pub elsewhere: bool,
 }
 
 impl JobItem {
@@ -108,15 +110,10 @@ impl JobItem {
         self.outputs.last()
     }
 
-    /// A job from the store.
+    /// A job from the store; one in flight is marked as running elsewhere.
     pub fn from_row(row: &JobRow) -> Self {
-        let phase = match row.state.as_str() {
-            "done" => Phase::Done,
-            "cancelled" => Phase::Cancelled,
-            "failed" if is_blocked(row.error_kind.as_deref().unwrap_or("")) => Phase::Blocked,
-            "failed" => Phase::Failed,
-            _ => Phase::Interrupted,
-        };
+        let phase = phase_of(row);
+        let elsewhere = phase.is_active() && row.is_elsewhere();
         Self {
             id: row.id,
             prompt: row.prompt.clone(),
@@ -137,7 +134,42 @@ impl JobItem {
             past: true,
             turn: None,
             tag: None,
+            elsewhere,
         }
+    }
+
+    /// Takes what the store now says about this job (a job elsewhere changed).
+    fn refresh(&mut self, row: &JobRow, now: Instant) {
+        let phase = phase_of(row);
+        if phase.is_active() && self.queued_at.is_none() {
+            self.queued_at = Some(now);
+        }
+        if !phase.is_active() {
+            self.elapsed = row.elapsed_ms.map(Duration::from_millis).or(self.elapsed);
+        }
+        self.phase = phase;
+        self.cost_usd = row.cost_usd;
+        self.outputs = row.outputs.iter().map(PathBuf::from).collect();
+        self.failure = row.error_message.clone().map(|message| Failure {
+            kind: row.error_kind.clone().unwrap_or_else(|| "error".into()),
+            message,
+        });
+        self.elsewhere = true;
+    }
+}
+
+/// A stored state as a phase (the store already settled jobs whose owner is gone).
+fn phase_of(row: &JobRow) -> Phase {
+    match row.state.as_str() {
+        "done" => Phase::Done,
+        "cancelled" => Phase::Cancelled,
+        "failed" if is_blocked(row.error_kind.as_deref().unwrap_or("")) => Phase::Blocked,
+        "failed" => Phase::Failed,
+        "queued" => Phase::Queued,
+        "sending" => Phase::Sending {
+            attempt: row.attempts.max(1),
+        },
+        _ => Phase::Interrupted,
     }
 }
 
@@ -246,9 +278,40 @@ impl JobsState {
         self.index.get(&id).map(|&i| &self.items[i])
     }
 
-    /// Jobs still running.
+    /// Jobs this process is still running (jobs elsewhere are not ours to wait for).
     pub fn active(&self) -> usize {
-        self.items.iter().filter(|j| j.phase.is_active()).count()
+        self.items
+            .iter()
+            .filter(|j| j.phase.is_active() && !j.elsewhere)
+            .count()
+    }
+
+    /// Takes rows the store reports changed: jobs of other processes are added or
+    /// updated in place (newcomers at the top, the selection kept on its job); this
+    /// process's own jobs are left to its engine events.
+    pub fn merge_rows(&mut self, rows: &[JobRow], now: Instant) {
+        let selected_id = self.selected_job().map(|j| j.id);
+        let mut added = false;
+        for row in rows {
+            if !row.is_elsewhere() {
+                continue;
+            }
+            match self.index.get(&row.id) {
+                Some(&i) => self.items[i].refresh(row, now),
+                None => {
+                    let mut item = JobItem::from_row(row);
+                    item.elsewhere = true;
+                    if item.phase.is_active() {
+                        item.queued_at = Some(now);
+                    }
+                    self.push(item);
+                    added = true;
+                }
+            }
+        }
+        if added && let Some(id) = selected_id {
+            self.select_id(id);
+        }
     }
 
     /// The soonest retry among running jobs, with its reason.
@@ -312,6 +375,7 @@ impl JobsState {
                 past: false,
                 turn: None,
                 tag,
+                elsewhere: false,
             });
             if let Some(sel) = selected_id {
                 self.select_id(sel);
@@ -476,6 +540,51 @@ mod tests {
         assert!(jobs.len() <= MAX_JOBS);
         assert_eq!(jobs.row(0).map(|j| j.id), Some(MAX_JOBS as i64 + 9));
         assert!(jobs.get(0).is_none());
+    }
+
+    fn row(id: JobId, state: &str, owner: Option<crate::store::owner::Owner>) -> JobRow {
+        JobRow {
+            id,
+            state: state.into(),
+            prompt: format!("job {id}"),
+            model: "gemini-3.1-flash-image".into(),
+            outputs: if state == "done" {
+                vec![format!("/o/{id}.png")]
+            } else {
+                vec![]
+            },
+            attempts: 1,
+            owner,
+            ..JobRow::default()
+        }
+    }
+
+    #[test]
+    fn jobs_elsewhere_join_and_change_in_place_and_ours_are_left_to_events() {
+        use crate::store::owner::Owner;
+        let other = Some(Owner { pid: 1, started: 1 });
+        let me = Some(Owner::current());
+        let t0 = Instant::now();
+        let mut jobs = JobsState::default();
+        jobs.apply(queued(1, "mine"), t0);
+        jobs.move_selection(0);
+        jobs.merge_rows(&[row(1, "done", me), row(2, "sending", other)], t0);
+        assert_eq!(jobs.len(), 2);
+        assert_eq!(jobs.get(1).unwrap().phase, Phase::Queued, "our events rule");
+        let theirs = jobs.get(2).unwrap();
+        assert!(theirs.elsewhere);
+        assert_eq!(theirs.phase, Phase::Sending { attempt: 1 });
+        assert_eq!(jobs.selected_job().unwrap().id, 1, "selection kept");
+        assert_eq!(jobs.active(), 1, "only our own job is ours to wait for");
+
+        jobs.merge_rows(&[row(2, "done", other)], t0);
+        assert_eq!(jobs.len(), 2, "updated in place, not added again");
+        let theirs = jobs.get(2).unwrap();
+        assert_eq!(theirs.phase, Phase::Done);
+        assert_eq!(theirs.image(), Some(&PathBuf::from("/o/2.png")));
+        jobs.merge_rows(&[row(3, "interrupted", other)], t0);
+        assert_eq!(jobs.get(3).unwrap().phase, Phase::Interrupted);
+        assert_eq!(jobs.row(0).unwrap().id, 3, "newcomers on top");
     }
 
     #[test]

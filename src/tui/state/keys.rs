@@ -210,6 +210,12 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
             _ => state.status.say(Level::Warn, strings::NOT_RUNNING),
         },
         RetryJob => match state.jobs.selected_job() {
+            Some(job) if job.phase == Phase::Interrupted => {
+                // Its owner is gone, so it can never be sent twice: send it again as it was.
+                act(state, ReusePrompt);
+                state.follow_new = true;
+                return generate(state);
+            }
             Some(job) if matches!(job.phase, Phase::Failed | Phase::Blocked) && !job.past => {
                 state.follow_new = true;
                 return vec![Effect::Retry(job.id)];

@@ -136,6 +136,8 @@ pub struct AppState {
     pub follow_new: bool,
     /// Set once quitting is decided.
     pub quitting: bool,
+    /// Quitting leaves running jobs to finish in the background (quit answer `b`).
+    pub leave_running: bool,
     /// What the backend can do (thinking and grounding are off on a gateway).
     pub capabilities: Capabilities,
     /// Presets in force, by name.
@@ -202,6 +204,7 @@ impl AppState {
             now: init.now,
             follow_new: false,
             quitting: false,
+            leave_running: false,
             capabilities: init.capabilities,
             presets: init.presets,
             defaults,

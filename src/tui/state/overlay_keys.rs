@@ -58,6 +58,12 @@ pub(super) fn on_overlay_key(state: &mut AppState, key: KeyEvent, chord: KeyChor
                 state.quitting = true;
                 return vec![Effect::Quit];
             }
+            KeyCode::Char('b' | 'B') => {
+                state.overlay = None;
+                state.quitting = true;
+                state.leave_running = true;
+                return vec![Effect::Quit];
+            }
             KeyCode::Char('n' | 'N') | KeyCode::Esc => state.overlay = None,
             _ if global == Some(Action::Quit) => {
                 state.overlay = None;

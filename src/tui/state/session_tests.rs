@@ -261,6 +261,8 @@ fn past_job(id: i64) -> crate::store::JobRow {
         error_message: None,
         response_id: None,
         elapsed_ms: None,
+        owner: None,
+        rev: 0,
     }
 }
 

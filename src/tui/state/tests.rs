@@ -95,7 +95,16 @@ fn quitting_asks_first_while_jobs_run() {
     assert!(s.overlay.is_none() && !s.quitting);
     update(&mut s, ctrl('q'));
     assert_eq!(update(&mut s, key(KeyCode::Char('y'))), vec![Effect::Quit]);
-    assert!(s.quitting);
+    assert!(s.quitting && !s.leave_running);
+}
+
+#[test]
+fn quit_answer_b_leaves_the_jobs_running() {
+    let mut s = state(120, 40);
+    update(&mut s, Msg::Studio(queued(1, "fox", 5)));
+    update(&mut s, ctrl('q'));
+    assert_eq!(update(&mut s, key(KeyCode::Char('b'))), vec![Effect::Quit]);
+    assert!(s.quitting && s.leave_running && s.overlay.is_none());
 }
 
 #[test]
@@ -518,4 +527,33 @@ fn the_quit_question_reads_right() {
         screen.contains("1 job is still running. Quit anyway?"),
         "{screen}"
     );
+    assert!(
+        screen.contains("b: leave them running in the background"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn r_sends_an_interrupted_job_again_as_it_was() {
+    let mut s = state(120, 40);
+    let row = crate::store::JobRow {
+        id: 77,
+        state: "interrupted".into(),
+        prompt: "a lighthouse at dusk".into(),
+        model: "gemini-3.1-flash-image".into(),
+        size: Some("1K".into()),
+        aspect: Some("16:9".into()),
+        seed: Some(4242),
+        owner: Some(crate::store::owner::Owner { pid: 1, started: 1 }),
+        ..Default::default()
+    };
+    s.jobs.merge_rows(&[row], s.now);
+    s.focus = Focus::Jobs;
+    let effects = update(&mut s, key(KeyCode::Char('r')));
+    let [Effect::Generate(spec, _)] = effects.as_slice() else {
+        panic!("expected one generation, got {effects:?}");
+    };
+    assert_eq!(spec.prompt, "a lighthouse at dusk");
+    assert_eq!(spec.aspect.as_deref(), Some("16:9"));
+    assert_eq!(spec.seed, Some(4242));
 }

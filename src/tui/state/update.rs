@@ -170,6 +170,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::ReviewEnded(result) => super::runs::review_ended(state, result),
+        Msg::JobsChanged(rows) => {
+            state.jobs.merge_rows(&rows, state.now);
+            vec![]
+        }
         Msg::OtherRuns(mut runs) => {
             let own = state.batch.as_ref().map(|b| b.run);
             runs.retain(|r| Some(r.run) != own);

@@ -4,6 +4,7 @@
 //! ┃ ⠹ #12 sending       4.1s          NB 2 1K 16:9  a red fox in… ┃
 //! ┃ ✓ #11 done          3.2s  $0.067  NB 2 1K auto  a blue jay   ┃
 //! ┃ ✗ #10 failed        0.4s          NB 2 1K auto  a cat        ┃
+//! ┃ ⠹ #9  sending       1.0s          NB 2 1K auto  ⇄ an owl      ┃  (⇄: another process)
 //! ┗━━━━━━━━━━━━━━━━━━━━━ c cancel · r retry · e details · Alt+P copy path┛
 
 use std::time::Instant;
@@ -187,6 +188,13 @@ fn job_line<'a>(
     }
     spans.push(Span::raw("  "));
     used += 2;
+    if job.elsewhere {
+        used += strings::ELSEWHERE_MARK.chars().count() + 1;
+        spans.push(Span::styled(
+            format!("{} ", strings::ELSEWHERE_MARK),
+            theme.muted(),
+        ));
+    }
     if let Some(tag) = &job.tag {
         let tag = truncate(tag, 18);
         used += tag.chars().count() + 3;

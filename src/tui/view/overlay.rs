@@ -41,12 +41,24 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
                     run.run, run.run
                 ));
             }
-            question(frame, area, strings::title::QUIT, &text, theme)
+            question(
+                frame,
+                area,
+                (strings::title::QUIT, strings::QUIT_ANSWERS),
+                &text,
+                theme,
+            )
         }
         Overlay::ConfirmRemove { name } => {
             let text =
                 format!("Remove '{name}' from the roster? Its reference files stay on disk.");
-            question(frame, area, strings::title::REMOVE, &text, theme)
+            question(
+                frame,
+                area,
+                (strings::title::REMOVE, strings::YES_NO),
+                &text,
+                theme,
+            )
         }
         Overlay::Details { job, scroll } => details(frame, area, state, theme, *job, *scroll),
         Overlay::AnchorForm(form) => anchor_form(frame, area, form, theme),
@@ -177,16 +189,22 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, scroll: 
     );
 }
 
-fn question(frame: &mut Frame, area: Rect, title: &str, text: &str, theme: &Theme) {
+/// A question box; `words` is its title and the line of answers under the text.
+fn question(frame: &mut Frame, area: Rect, words: (&str, &str), text: &str, theme: &Theme) {
     const WIDTH: u16 = 56;
+    let (title, answers) = words;
     // Word wrap can take a row more than the characters need.
-    let text_rows = (text.chars().count() / (WIDTH as usize - 4) + 2) as u16;
-    let inner = popup(frame, area, WIDTH, text_rows + 4, title, theme);
-    let lines = vec![
-        Line::styled(text.to_string(), theme.text()),
-        Line::raw(""),
-        Line::styled(strings::YES_NO, theme.muted()),
-    ];
+    let rows = |t: &str| (t.chars().count() / (WIDTH as usize - 4) + 1) as u16;
+    let inner = popup(
+        frame,
+        area,
+        WIDTH,
+        rows(text) + answers.lines().map(rows).sum::<u16>() + 5,
+        title,
+        theme,
+    );
+    let mut lines = vec![Line::styled(text.to_string(), theme.text()), Line::raw("")];
+    lines.extend(answers.lines().map(|a| Line::styled(a, theme.muted())));
     frame.render_widget(
         Paragraph::new(lines).wrap(Wrap { trim: true }),
         inner.inner(ratatui::layout::Margin::new(1, 0)),

@@ -1,0 +1,549 @@
+//! Work outlives the terminal: the real binary in tmux against `peel sim --latency-ms 5000`,
+//! with terminals killed mid-request, `kill -9`, and several peel processes on one store.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Sim, World};
+
+/// How long any one state may take to appear.
+const DEADLINE: Duration = Duration::from_secs(40);
+/// Pause between two looks.
+const POLL: Duration = Duration::from_millis(50);
+/// The simulator's answer time: long enough to kill things mid-request.
+const LATENCY_MS: u64 = 5000;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Runs `command` (a shell line) in a fresh 120×40 tmux server.
+    fn start(tag: &str, command: &str) -> Self {
+        assert!(
+            Command::new("tmux")
+                .arg("-V")
+                .output()
+                .is_ok_and(|o| o.status.success()),
+            "tmux is not installed: install it (e.g. `apt-get install tmux`) to run these tests"
+        );
+        let tmux = Tmux {
+            socket: format!("peel-outlive-{tag}-{}", std::process::id()),
+        };
+        let started = tmux.run(&[
+            "new-session",
+            "-d",
+            "-s",
+            "peel",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            command,
+        ]);
+        assert!(started.status.success(), "tmux new-session: {started:?}");
+        tmux
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs")
+    }
+
+    fn screen(&self) -> String {
+        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "peel"]).stdout)
+            .into_owned()
+    }
+
+    fn send(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "peel"];
+        args.extend_from_slice(keys);
+        assert!(self.run(&args).status.success(), "send-keys {keys:?}");
+    }
+
+    /// The pid of the pane's process (peel itself when the command `exec`s it).
+    fn pane_pid(&self) -> u32 {
+        let out = self.run(&["display-message", "-p", "-t", "peel", "#{pane_pid}"]);
+        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    }
+
+    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if ready(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "timed out waiting for {what}; the screen was:\n{screen}"
+            );
+            std::thread::sleep(POLL);
+        }
+    }
+
+    fn kill_server(&self) {
+        let _ = self.run(&["kill-server"]);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.kill_server();
+    }
+}
+
+/// A world whose peel processes talk to a slow standalone simulator.
+fn slow_world() -> (World, Sim) {
+    let mut world = World::new();
+    let sim = Sim::start_slow(&world, LATENCY_MS, &[]);
+    world.set("GEMINI_API_KEY", "test-key");
+    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
+    world.add_config(&format!("[output]\ndir = \"{}\"", world.out().display()));
+    (world, sim)
+}
+
+/// A shell line running `peel ARGS` in `world` (`exec`ed, so the pane's pid is peel's).
+fn peel_line(world: &World, args: &str, after: &str) -> String {
+    let vars: Vec<String> = world
+        .env
+        .iter()
+        .map(|(k, v)| format!("{k}='{v}'"))
+        .collect();
+    let exec = if after.is_empty() { "exec " } else { "" };
+    format!(
+        "cd '{}' && {exec}env -u GOOGLE_API_KEY -u PEEL_SIM_FAULTS {} '{}' {args}{after}",
+        world.root.path().display(),
+        vars.join(" "),
+        env!("CARGO_BIN_EXE_peel"),
+    )
+}
+
+fn workbench(world: &World, tag: &str, after: &str) -> Tmux {
+    let tmux = Tmux::start(tag, &peel_line(world, "--image-protocol halfblocks", after));
+    tmux.wait_for("the workbench", |s| {
+        ["Prompt", "Jobs", "Preview"].iter().all(|p| s.contains(p))
+    });
+    tmux
+}
+
+/// Types a prompt, presses Ctrl+G and waits until the request is on the wire.
+fn generate_in(tmux: &Tmux, prompt: &str) {
+    tmux.send(&["-l", prompt]);
+    tmux.wait_for("the typed prompt", |s| s.contains(prompt));
+    tmux.send(&["C-g"]);
+    tmux.wait_for("the job sending", |s| {
+        s.lines()
+            .any(|l| l.contains("sending") && l.contains(prompt))
+    });
+}
+
+fn history(world: &World) -> Vec<serde_json::Value> {
+    world.json(&["history"])["jobs"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+/// The job's state as `peel history --json` reports it.
+fn job_state(world: &World, prompt: &str) -> Option<String> {
+    history(world)
+        .into_iter()
+        .find(|j| j["prompt"] == prompt)
+        .and_then(|j| j["state"].as_str().map(str::to_string))
+}
+
+/// The job's state read in-process through the same store code (fast enough to poll
+/// under load; `job_state` checks the CLI's answer).
+fn stored_state(world: &World, prompt: &str) -> Option<String> {
+    let file = world.root.path().join("data/peel.sqlite3");
+    if !file.exists() {
+        return None;
+    }
+    let store = peel::store::Store::open(&file).ok()?;
+    let jobs = store.jobs(&peel::store::JobFilter::default()).ok()?;
+    jobs.into_iter()
+        .find(|j| j.prompt == prompt)
+        .map(|j| j.state)
+}
+
+/// Waits until the job is on the wire (failing at once if it already ended).
+fn wait_sending(world: &World, prompt: &str) {
+    wait_until("the job on the wire", || {
+        let state = stored_state(world, prompt);
+        assert!(
+            !matches!(state.as_deref(), Some("done" | "failed")),
+            "the job ended before the test saw it sending: {state:?}"
+        );
+        state.as_deref() == Some("sending")
+    });
+}
+
+fn wait_until(what: &str, ready: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
+        std::thread::sleep(POLL * 4);
+    }
+}
+
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit(')')
+            .next()
+            .and_then(|rest| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z")
+    })
+}
+
+/// Images and sidecars saved under `dir`.
+fn saved(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut images = Vec::new();
+    let mut sidecars = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("png" | "jpg" | "webp") => images.push(path),
+            Some("json") => sidecars.push(path),
+            _ => {}
+        }
+    }
+    (images, sidecars)
+}
+
+fn log_text(world: &World) -> String {
+    std::fs::read_to_string(world.root.path().join("state/peel.log")).unwrap_or_default()
+}
+
+#[test]
+fn killing_the_terminal_mid_request_still_saves_the_image() {
+    let (world, _sim) = slow_world();
+    let tmux = workbench(&world, "hup", "");
+    generate_in(&tmux, "a lighthouse at dusk");
+    let pid = tmux.pane_pid();
+    assert_eq!(
+        stored_state(&world, "a lighthouse at dusk").as_deref(),
+        Some("sending")
+    );
+    tmux.kill_server();
+    wait_until("the workbench to finish headless and exit", || {
+        !is_running(pid)
+    });
+    let (images, sidecars) = saved(&world.out());
+    assert_eq!(
+        (images.len(), sidecars.len()),
+        (1, 1),
+        "{images:?} {sidecars:?}"
+    );
+    assert_eq!(
+        job_state(&world, "a lighthouse at dusk").as_deref(),
+        Some("done")
+    );
+    let log = log_text(&world);
+    assert!(log.contains("SIGHUP") || log.contains("gone"), "{log}");
+    assert!(log.contains("headless: done — 1 saved, 0 failed"), "{log}");
+}
+
+#[test]
+fn quit_with_b_restores_the_terminal_and_finishes_in_the_background() {
+    let (world, _sim) = slow_world();
+    let tmux = workbench(&world, "quitb", "; echo PEEL_EXITED=$?; sleep 60");
+    generate_in(&tmux, "a harbour in fog");
+    tmux.send(&["C-q"]);
+    tmux.wait_for("the quit question with b", |s| {
+        s.contains("1 job is still running")
+            && s.contains("b: leave them running in the background")
+    });
+    tmux.send(&["b"]);
+    let screen = tmux.wait_for("the restored terminal with the note", |s| {
+        s.contains("1 job keeps running in the background")
+    });
+    assert!(
+        !screen.contains("Preview"),
+        "the workbench is gone:\n{screen}"
+    );
+    assert_eq!(
+        job_state(&world, "a harbour in fog").as_deref(),
+        Some("sending"),
+        "still on its way"
+    );
+    tmux.wait_for("the process to exit by itself", |s| {
+        s.contains("PEEL_EXITED=0")
+    });
+    let (images, sidecars) = saved(&world.out());
+    assert_eq!((images.len(), sidecars.len()), (1, 1));
+    assert_eq!(
+        job_state(&world, "a harbour in fog").as_deref(),
+        Some("done")
+    );
+}
+
+#[test]
+fn a_generate_from_a_shell_shows_live_in_an_open_workbench() {
+    let (world, _sim) = slow_world();
+    let tmux = workbench(&world, "live", "");
+    let mut cli = world
+        .peel()
+        .args(["generate", "an owl", "--json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    tmux.wait_for("the CLI's job sending, from elsewhere", |s| {
+        s.lines()
+            .any(|l| l.contains("an owl") && l.contains("sending") && l.contains("elsewhere"))
+    });
+    assert!(cli.wait().unwrap().success());
+    let finished = Instant::now();
+    tmux.wait_for("the CLI's job done", |s| {
+        s.lines()
+            .any(|l| l.contains("an owl") && l.contains("done"))
+    });
+    let delay = finished.elapsed();
+    eprintln!(
+        "figure: a job elsewhere showed done {} ms after its process exited",
+        delay.as_millis()
+    );
+    assert!(delay < Duration::from_secs(2), "{delay:?}");
+    // The selected job (the only one) previews like a job of our own.
+    tmux.wait_for("the preview of the job elsewhere", |s| {
+        s.chars().filter(|c| matches!(c, '▀' | '▄')).count() > 200
+    });
+}
+
+#[test]
+fn a_generate_killed_mid_request_reads_interrupted() {
+    let (world, _sim) = slow_world();
+    let mut cli = world
+        .peel()
+        .args(["generate", "a red kite", "--json"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_sending(&world, "a red kite");
+    assert_eq!(
+        job_state(&world, "a red kite").as_deref(),
+        Some("sending"),
+        "its owner is alive"
+    );
+    cli.kill().unwrap();
+    cli.wait().unwrap();
+    assert_eq!(
+        job_state(&world, "a red kite").as_deref(),
+        Some("interrupted")
+    );
+    let raw = world.run(&["history", "--json"]);
+    assert!(!String::from_utf8_lossy(&raw.stdout).contains("\"sending\""));
+}
+
+#[test]
+fn a_generate_whose_terminal_dies_finishes_and_logs_its_output() {
+    let (world, _sim) = slow_world();
+    let tmux = Tmux::start(
+        "clihup",
+        &peel_line(&world, "generate 'a paper boat' --json", ""),
+    );
+    let pid = tmux.pane_pid();
+    wait_sending(&world, "a paper boat");
+    tmux.kill_server();
+    wait_until("the CLI to finish and exit", || !is_running(pid));
+    assert_eq!(job_state(&world, "a paper boat").as_deref(), Some("done"));
+    let (images, sidecars) = saved(&world.out());
+    assert_eq!((images.len(), sidecars.len()), (1, 1));
+    let log = log_text(&world);
+    assert!(
+        log.contains("generate: the terminal hung up") && log.contains("\"outputs\""),
+        "the JSON result went to the log: {log}"
+    );
+}
+
+#[test]
+fn two_workbenches_on_one_store_work_side_by_side() {
+    let (world, _sim) = slow_world();
+    let left = workbench(&world, "left", "");
+    let right = workbench(&world, "right", "");
+    generate_in(&left, "left moon");
+    generate_in(&right, "right sun");
+    for (tmux, theirs) in [(&left, "right sun"), (&right, "left moon")] {
+        tmux.wait_for("the other's job, from elsewhere", |s| {
+            s.lines()
+                .any(|l| l.contains(theirs) && l.contains("elsewhere"))
+        });
+    }
+    for tmux in [&left, &right] {
+        let screen = tmux.wait_for("both jobs done", |s| {
+            ["left moon", "right sun"]
+                .iter()
+                .all(|p| s.lines().any(|l| l.contains(p) && l.contains("done")))
+        });
+        assert!(
+            !screen.contains("locked") && !screen.contains("busy"),
+            "{screen}"
+        );
+    }
+    assert_eq!(saved(&world.out()).0.len(), 2);
+}
+
+/// Clock ticks of CPU a process has used (utime + stime).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 1..]
+        .split_whitespace()
+        .collect();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// The figures for the closing note (slow: run with
+/// `cargo test --test outlive -- --ignored --nocapture idle_cost`).
+#[test]
+#[ignore = "a 30 s measurement"]
+fn idle_cost_and_delay_of_the_live_view_with_10000_jobs() {
+    let (world, _sim) = slow_world();
+    std::fs::create_dir_all(world.root.path().join("data")).unwrap();
+    let store = peel::store::Store::open(&world.root.path().join("data/peel.sqlite3")).unwrap();
+    let record = |prompt: String| peel::store::JobRecord {
+        prompt,
+        model: "gemini-3.1-flash-image".into(),
+        aspect: None,
+        size: Some("1K".into()),
+        seed: Some(1),
+        request_json: "{}".into(),
+    };
+    for n in 0..10_000 {
+        let id = store
+            .insert_job(&record(format!("stored job {n}")))
+            .unwrap();
+        let done = peel::store::JobUpdate::Done {
+            outputs: vec![],
+            cost_usd: 0.04,
+            response_id: None,
+            elapsed_ms: 1000,
+        };
+        store.update_job(id, &done).unwrap();
+    }
+    let tmux = workbench(&world, "idle", "");
+    let pid = tmux.pane_pid();
+    std::thread::sleep(Duration::from_secs(3));
+    let window = Duration::from_secs(30);
+    let before = cpu_ticks(pid);
+    std::thread::sleep(window);
+    let used = cpu_ticks(pid) - before;
+    let ticks_per_s = 100.0; // USER_HZ on Linux
+    let percent = used as f64 / ticks_per_s / window.as_secs_f64() * 100.0;
+    eprintln!(
+        "figure: idle workbench, 10,000 jobs in the store: {used} ticks in 30 s = {percent:.2} % CPU"
+    );
+    let mut delays = Vec::new();
+    for n in 0..5 {
+        let prompt = format!("probe {n}");
+        let id = store.insert_job(&record(prompt.clone())).unwrap();
+        let changed = Instant::now();
+        store
+            .update_job(id, &peel::store::JobUpdate::Started { attempt: 1 })
+            .unwrap();
+        tmux.wait_for("the probe", |s| {
+            s.lines()
+                .any(|l| l.contains(&prompt) && l.contains("sending"))
+        });
+        delays.push(changed.elapsed().as_millis());
+        store
+            .update_job(id, &peel::store::JobUpdate::Cancelled)
+            .unwrap();
+    }
+    delays.sort_unstable();
+    eprintln!(
+        "figure: change elsewhere to screen, 5 probes: {delays:?} ms (median {} ms)",
+        delays[2]
+    );
+    assert!(percent < 5.0, "{percent}");
+}
+
+/// Every image below `dir`, folders included.
+fn images_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(images_below(&path));
+        } else if matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("png" | "jpg" | "webp")
+        ) && !path.components().any(|c| c.as_os_str() == "thumbs")
+        {
+            found.push(path);
+        }
+    }
+    found
+}
+
+#[test]
+fn a_batch_run_started_in_the_workbench_runs_to_its_end_after_a_hangup() {
+    let (world, _sim) = slow_world();
+    world.add_config("[batch]\nconcurrency = 1");
+    let file = world.root.path().join("shots.toml");
+    std::fs::write(
+        &file,
+        "[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n\n\
+         [[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n\n\
+         [[item]]\nkey = \"hare\"\nprompt = \"a hare\"\n",
+    )
+    .unwrap();
+    let tmux = workbench(&world, "batchhup", "");
+    tmux.send(&["C-o"]);
+    tmux.wait_for("the batch form", |s| s.contains("Run a batch file"));
+    tmux.send(&["-l", &file.display().to_string()]);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the plan", |s| s.contains("Enter: run it"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the first item sending", |s| {
+        s.lines()
+            .any(|l| l.contains("[1·fox]") && l.contains("sending"))
+    });
+    let pid = tmux.pane_pid();
+    assert_eq!(stored_state(&world, "an owl"), None, "not started yet");
+    tmux.kill_server();
+    wait_until("the run to end headless and the process to exit", || {
+        !is_running(pid)
+    });
+    for prompt in ["a fox", "an owl", "a hare"] {
+        assert_eq!(job_state(&world, prompt).as_deref(), Some("done"), "{prompt}");
+    }
+    assert_eq!(images_below(&world.out()).len(), 3);
+    let log = log_text(&world);
+    assert!(log.contains("headless: the batch run ended"), "{log}");
+}
+
+#[test]
+fn a_headless_workbench_that_cannot_save_records_the_failure_and_exits_non_zero() {
+    let (world, _sim) = slow_world();
+    let tmux = workbench(&world, "nosave", "; echo PEEL_EXITED=$?; sleep 60");
+    generate_in(&tmux, "a sandcastle");
+    tmux.send(&["C-q"]);
+    tmux.wait_for("the quit question", |s| s.contains("leave them running"));
+    // The output folder turns into a file while the request is out: nothing can be saved.
+    std::fs::remove_dir_all(world.out()).unwrap();
+    std::fs::write(world.out(), "not a folder").unwrap();
+    tmux.send(&["b"]);
+    tmux.wait_for("the process to give up with an error code", |s| {
+        s.contains("PEEL_EXITED=1")
+    });
+    assert_eq!(job_state(&world, "a sandcastle").as_deref(), Some("failed"));
+    let failed = history(&world)
+        .into_iter()
+        .find(|j| j["prompt"] == "a sandcastle")
+        .unwrap();
+    assert!(failed["error_message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert_eq!(std::fs::read_to_string(world.out()).unwrap(), "not a folder");
+    let log = log_text(&world);
+    assert!(log.contains("headless: done — 0 saved, 1 failed"), "{log}");
+}
