@@ -72,9 +72,13 @@ fn a_client_that_hangs_up_mid_generation_loses_nothing() {
                 .collect()
         })
         .unwrap_or_default();
-    let pngs = files.iter().filter(|f| f.ends_with(".png")).count();
+    // The extension follows the MIME type the transport answers with (JPEG on interactions).
+    let images = files
+        .iter()
+        .filter(|f| f.ends_with(".png") || f.ends_with(".jpg"))
+        .count();
     let sidecars = files.iter().filter(|f| f.ends_with(".json")).count();
-    assert_eq!((pngs, sidecars), (1, 1), "{files:?}");
+    assert_eq!((images, sidecars), (1, 1), "{files:?}");
     let history = world.json(&["history"]);
     assert_eq!(history["jobs"][0]["state"], "done", "{history}");
 }

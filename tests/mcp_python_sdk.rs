@@ -47,13 +47,17 @@ fn the_official_mcp_python_sdk_drives_peel_mcp() {
         "mcp_client.py failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
     let out = world.root.path().join("peel-out");
-    let pngs = std::fs::read_dir(&out)
+    let images = std::fs::read_dir(&out)
         .unwrap()
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+        .filter(|e| {
+            e.path()
+                .extension()
+                .is_some_and(|x| x == "png" || x == "jpg")
+        })
         .count();
     assert_eq!(
-        pngs, 3,
+        images, 3,
         "generate, edit and generate-with-Mira each saved one image"
     );
 }

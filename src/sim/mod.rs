@@ -192,7 +192,8 @@ impl SimState {
 pub struct SimStats {
     /// Access tokens issued by `/token`.
     pub token_grants: u64,
-    /// generateContent calls on Gemini API paths, counted on arrival (authenticated or not).
+    /// generateContent calls and interaction creations on Gemini API paths, counted on
+    /// arrival (authenticated or not).
     pub gemini_requests: u64,
     /// generateContent calls on Vertex AI paths that passed authentication.
     pub vertex_requests: u64,

@@ -53,11 +53,14 @@ def jpeg_size(data):
     raise AssertionError("no frame header in the JPEG")
 
 
-def png_size(path):
+def file_size(path):
+    """Pixel size of a saved PNG or JPEG (the extension follows the MIME type answered)."""
     with open(path, "rb") as f:
-        head = f.read(24)
-    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
-    return struct.unpack(">II", head[16:24])
+        data = f.read()
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return struct.unpack(">II", data[16:24])
+    assert data[:2] == b"\xff\xd8", f"{path} is neither a PNG nor a JPEG"
+    return jpeg_size(data)
 
 
 def text_of(result):
@@ -75,7 +78,7 @@ def check_images(result, label):
         for field in ("path", "width", "height", "mime", "cost_usd"):
             assert field in output, f"{label}: output lacks {field}: {output}"
         assert os.path.isfile(output["path"]), f"{label}: {output['path']} does not exist"
-        assert (output["width"], output["height"]) == png_size(output["path"])
+        assert (output["width"], output["height"]) == file_size(output["path"])
         assert attr(image, "mime_type") == "image/jpeg"
         width, height = jpeg_size(base64.b64decode(image.data))
         assert max(width, height) <= 768, f"{label}: preview is {width}x{height}"

@@ -46,6 +46,7 @@ pub async fn create(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    state.record(|s| s.gemini_requests += 1);
     if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
         return resp;
     }

@@ -11,8 +11,8 @@ use serde::ser::{Error as _, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::manifest::{MANIFEST, Manifest, ManifestItem, ManifestLock, Mark};
-use crate::store::{RunRow, Store};
 use crate::fsio::{OutputError, write_atomic_with};
+use crate::store::{RunRow, Store};
 
 /// Items read from the store per page.
 const PAGE: usize = 512;
