@@ -516,7 +516,11 @@ fn a_batch_run_started_in_the_workbench_runs_to_its_end_after_a_hangup() {
         !is_running(pid)
     });
     for prompt in ["a fox", "an owl", "a hare"] {
-        assert_eq!(job_state(&world, prompt).as_deref(), Some("done"), "{prompt}");
+        assert_eq!(
+            job_state(&world, prompt).as_deref(),
+            Some("done"),
+            "{prompt}"
+        );
     }
     assert_eq!(images_below(&world.out()).len(), 3);
     let log = log_text(&world);
@@ -542,8 +546,15 @@ fn a_headless_workbench_that_cannot_save_records_the_failure_and_exits_non_zero(
         .into_iter()
         .find(|j| j["prompt"] == "a sandcastle")
         .unwrap();
-    assert!(failed["error_message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert_eq!(std::fs::read_to_string(world.out()).unwrap(), "not a folder");
+    assert!(
+        failed["error_message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    assert_eq!(
+        std::fs::read_to_string(world.out()).unwrap(),
+        "not a folder"
+    );
     let log = log_text(&world);
     assert!(log.contains("headless: done — 0 saved, 1 failed"), "{log}");
 }

@@ -108,9 +108,9 @@ impl JobWatch {
 
     /// Starts watching the jobs other processes are running right now.
     fn watch_running(&mut self) -> rusqlite::Result<()> {
-        let mut stmt = self.conn.prepare(&format!(
-            "{SELECT} WHERE state IN ('queued', 'sending')"
-        ))?;
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{SELECT} WHERE state IN ('queued', 'sending')"))?;
         let rows = stmt
             .query_map([], read_row)?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -277,7 +277,9 @@ mod tests {
         child.wait().unwrap();
         let seen = watch.poll().unwrap();
         assert_eq!(
-            seen.iter().map(|r| (r.id, r.state.as_str())).collect::<Vec<_>>(),
+            seen.iter()
+                .map(|r| (r.id, r.state.as_str()))
+                .collect::<Vec<_>>(),
             vec![(id, "interrupted")]
         );
     }
