@@ -5,17 +5,17 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::State;
 use axum::response::{IntoResponse, Json, Response};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::SimState;
+use super::call::{Call, Gated};
 use super::errors::{SimError, html_not_found};
 use super::files::{new_id, timestamp};
 use super::generate::{find_model, parse_body};
-use super::routes::{Params, gate, page_body, page_params};
+use super::routes::{page_body, page_params};
 use super::schema::{self, get};
 use super::{batch_worker, messages};
 
@@ -230,17 +230,8 @@ fn operation(b: &Batch, full: bool) -> Value {
 }
 
 /// `GET /{version}/batches`: one page of batches, without inlined responses.
-pub async fn list(
-    State(state): State<Arc<SimState>>,
-    Path(version): Path<String>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
-    }
-    let (size, offset) = match page_params(&params, 10) {
+pub async fn list(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+    let (size, offset) = match page_params(&call.params, 10) {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
@@ -256,42 +247,24 @@ pub async fn list(
 }
 
 /// `GET /{version}/batches/{id}`.
-pub async fn get_batch(
-    State(state): State<Arc<SimState>>,
-    Path((version, name)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
+pub async fn get_batch(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+    if call.name.contains(':') {
+        return html_not_found(call.uri.path());
     }
-    if name.contains(':') {
-        return html_not_found(uri.path());
-    }
-    match state.batches.with(&name, |b| operation(b, true)) {
+    match state.batches.with(&call.name, |b| operation(b, true)) {
         Some(op) => Json(op).into_response(),
         None => not_found().into_response(),
     }
 }
 
 /// `DELETE /{version}/batches/{id}`.
-pub async fn delete_batch(
-    State(state): State<Arc<SimState>>,
-    Path((version, name)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
-    }
+pub async fn delete_batch(State(state): State<Arc<SimState>>, call: Gated) -> Response {
     let removed = state
         .batches
         .inner
         .lock()
         .ok()
-        .and_then(|mut inner| inner.remove(&name));
+        .and_then(|mut inner| inner.remove(&call.name));
     match removed {
         Some(_) => Json(json!({})).into_response(),
         None => not_found().into_response(),
@@ -299,18 +272,12 @@ pub async fn delete_batch(
 }
 
 /// `POST /{version}/batches/{id}:cancel`.
-pub async fn batch_action(
-    State(state): State<Arc<SimState>>,
-    Path((version, name)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    let Some(id) = name.strip_suffix(":cancel") else {
-        return html_not_found(uri.path());
+pub async fn batch_action(State(state): State<Arc<SimState>>, call: Call) -> Response {
+    let Some(id) = call.name.strip_suffix(":cancel") else {
+        return html_not_found(call.uri.path());
     };
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
+    if let Some(refusal) = call.refusal(&state) {
+        return refusal;
     }
     let outcome = state.batches.with(id, |b| {
         if b.state.is_done() {

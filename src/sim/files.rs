@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
-use axum::extract::{OriginalUri, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::State;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -14,9 +14,10 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::SimState;
+use super::call::Gated;
 use super::errors::{SimError, html_not_found};
 use super::inputs::ResolvedFile;
-use super::routes::{Params, gate, page_body, page_params};
+use super::routes::{page_body, page_params};
 
 /// How long a file lives.
 const LIFETIME_HOURS: i64 = 48;
@@ -184,17 +185,8 @@ pub(super) fn resource(file: &StoredFile, base: &str) -> Value {
 }
 
 /// `GET /{version}/files`: one page of files.
-pub async fn list(
-    State(state): State<Arc<SimState>>,
-    Path(version): Path<String>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
-    }
-    let (size, offset) = match page_params(&params, 10) {
+pub async fn list(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+    let (size, offset) = match page_params(&call.params, 10) {
         Ok((size, offset)) => (size.min(100), offset),
         Err(e) => return e.into_response(),
     };
@@ -210,45 +202,28 @@ pub async fn list(
 }
 
 /// `GET /{version}/files/{id}` (metadata) or `…/files/{id}:download?alt=media` (bytes).
-pub async fn get_file(
-    State(state): State<Arc<SimState>>,
-    Path((version, name)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
+pub async fn get_file(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+    if let Some(id) = call.name.strip_suffix(":download") {
+        return download_bytes(&state, id, &call.params)
+            .unwrap_or_else(IntoResponse::into_response);
     }
-    if let Some(id) = name.strip_suffix(":download") {
-        return download_bytes(&state, id, &params).unwrap_or_else(IntoResponse::into_response);
+    if call.name.contains(':') {
+        return html_not_found(call.uri.path());
     }
-    if name.contains(':') {
-        return html_not_found(uri.path());
-    }
-    match state.files.live(&name) {
+    match state.files.live(&call.name) {
         Some(file) => Json(resource(&file, &state.base_url)).into_response(),
-        None => not_found(&name).into_response(),
+        None => not_found(&call.name).into_response(),
     }
 }
 
 /// `DELETE /{version}/files/{id}`.
-pub async fn delete_file(
-    State(state): State<Arc<SimState>>,
-    Path((version, name)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
-    }
-    if state.files.live(&name).is_none() {
-        return not_found(&name).into_response();
+pub async fn delete_file(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+    if state.files.live(&call.name).is_none() {
+        return not_found(&call.name).into_response();
     }
     match state.files.lock() {
         Ok(mut inner) => {
-            inner.files.remove(&name);
+            inner.files.remove(&call.name);
             Json(json!({})).into_response()
         }
         Err(e) => e.into_response(),
@@ -256,20 +231,11 @@ pub async fn delete_file(
 }
 
 /// `GET /download/{version}/files/{id}:download?alt=media`.
-pub async fn download(
-    State(state): State<Arc<SimState>>,
-    Path((version, name)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
-    }
-    let Some(id) = name.strip_suffix(":download") else {
-        return html_not_found(uri.path());
+pub async fn download(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+    let Some(id) = call.name.strip_suffix(":download") else {
+        return html_not_found(call.uri.path());
     };
-    download_bytes(&state, id, &params).unwrap_or_else(IntoResponse::into_response)
+    download_bytes(&state, id, &call.params).unwrap_or_else(IntoResponse::into_response)
 }
 
 fn download_bytes(

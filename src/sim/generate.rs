@@ -5,46 +5,46 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use serde_json::{Value, json};
 
+use super::call::Call;
 use super::errors::{SimError, html_bad_gateway, html_not_found};
 use super::faults::FaultKind;
 use super::request::{self, GenRequest};
 use super::response::{self, Rendered};
-use super::routes::{Params, gate};
 use super::schema::{self, get};
 use super::{Latency, SimState, batches, messages, signature};
 use crate::models::ModelSpec;
 
 /// Dispatches `POST /{version}/models/{model}:{action}`.
-pub async fn model_action(
-    State(state): State<Arc<SimState>>,
-    Path((version, name)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    let Some((model, action)) = name.rsplit_once(':') else {
-        return html_not_found(uri.path());
+pub async fn model_action(State(state): State<Arc<SimState>>, call: Call, body: Bytes) -> Response {
+    let Some((model, action)) = call.name.rsplit_once(':') else {
+        return html_not_found(call.uri.path());
     };
     if matches!(action, "generateContent" | "streamGenerateContent") {
         state.record(|s| s.gemini_requests += 1);
     }
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
+    if let Some(refusal) = call.refusal(&state) {
+        return refusal;
     }
-    let deadline = deadline(&headers);
+    let Call {
+        version,
+        uri,
+        params,
+        headers,
+        ..
+    } = &call;
+    let deadline = deadline(headers);
     let result = match action {
         "generateContent" | "streamGenerateContent" => {
-            let mode = Mode::for_action(action, &params);
+            let mode = Mode::for_action(action, params);
             generate(
                 &state,
                 &Dialect::Gemini,
-                &version,
+                version,
                 model,
                 &body,
                 mode,
@@ -52,8 +52,8 @@ pub async fn model_action(
             )
             .await
         }
-        "countTokens" => count_tokens(&state, &version, model, &body),
-        "batchGenerateContent" => batches::create(&state, &version, model, &body),
+        "countTokens" => count_tokens(&state, version, model, &body),
+        "batchGenerateContent" => batches::create(&state, version, model, &body),
         _ => return html_not_found(uri.path()),
     };
     let resp = result.unwrap_or_else(IntoResponse::into_response);

@@ -32,6 +32,7 @@
 mod backdrop;
 mod batch_worker;
 mod batches;
+mod call;
 mod canvas;
 mod capabilities;
 mod errors;

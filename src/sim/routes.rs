@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, OriginalUri, Path, Query, State};
+use axum::extract::{DefaultBodyLimit, OriginalUri, Query, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -13,6 +13,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
+use super::call::Call;
 use super::errors::{SimError, html_not_found};
 use super::{SimState, batches, files, generate, interactions, oauth, openai, uploads, vertex};
 use crate::models::ModelSpec;
@@ -218,20 +219,14 @@ pub fn model_info(spec: &ModelSpec) -> Value {
     })
 }
 
-async fn list_models(
-    State(state): State<Arc<SimState>>,
-    Path(version): Path<String>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    if version == "v1" && openai::is_openai_call(&headers) {
-        return openai::list(&state, &headers);
+async fn list_models(State(state): State<Arc<SimState>>, call: Call) -> Response {
+    if call.version == "v1" && openai::is_openai_call(&call.headers) {
+        return openai::list(&state, &call.headers);
     }
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
+    if let Some(refusal) = call.refusal(&state) {
+        return refusal;
     }
-    let (size, offset) = match page_params(&params, 50) {
+    let (size, offset) = match page_params(&call.params, 50) {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
@@ -240,22 +235,16 @@ async fn list_models(
     Json(body).into_response()
 }
 
-async fn get_model(
-    State(state): State<Arc<SimState>>,
-    Path((version, name)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    if name.contains(':') {
-        return html_not_found(uri.path());
+async fn get_model(State(state): State<Arc<SimState>>, call: Call) -> Response {
+    if call.name.contains(':') {
+        return html_not_found(call.uri.path());
     }
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
+    if let Some(refusal) = call.refusal(&state) {
+        return refusal;
     }
-    match state.registry.resolve(&name) {
+    match state.registry.resolve(&call.name) {
         Ok(spec) => Json(model_info(spec)).into_response(),
-        Err(_) => SimError::model_not_found(&name, &version, "getModel").into_response(),
+        Err(_) => SimError::model_not_found(&call.name, &call.version, "getModel").into_response(),
     }
 }
 

@@ -1,22 +1,22 @@
 //! Resumable uploads: `POST /upload/{version}/files` starts a session (answering with an
 //! `x-goog-upload-url`), then chunks arrive with `upload` / `upload, finalize` commands.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Json, Response};
 use chrono::Utc;
 use serde_json::{Value, json};
 
 use super::SimState;
+use super::call::Call;
 use super::errors::{SimError, html_not_found};
 use super::files::{Session, Source, StoredFile, new_id, resource};
 use super::generate::parse_body;
 use super::messages;
-use super::routes::{Params, gate, known_version};
+use super::routes::known_version;
 use super::schema::{self, get};
 
 /// Chunk granularity announced to uploaders.
@@ -33,20 +33,16 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 }
 
 /// `POST /upload/{version}/files`: starts a resumable session, or feeds one (`upload_id`).
-pub async fn upload(
-    State(state): State<Arc<SimState>>,
-    Path(version): Path<String>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if !known_version(&version) {
-        return html_not_found(uri.path());
+pub async fn upload(State(state): State<Arc<SimState>>, call: Call, body: Bytes) -> Response {
+    if !known_version(&call.version) {
+        return html_not_found(call.uri.path());
     }
-    let result = match params.get("upload_id") {
-        Some(id) => continue_upload(&state, id, &headers, &body),
-        None => start_upload(&state, &version, &uri, &params, &headers, &body),
+    let result = match call.params.get("upload_id") {
+        Some(id) => continue_upload(&state, id, &call.headers, &body),
+        None => match call.refusal(&state) {
+            None => start_upload(&state, &call.version, &call.headers, &body),
+            Some(refusal) => Ok(refusal),
+        },
     };
     result.unwrap_or_else(IntoResponse::into_response)
 }
@@ -54,14 +50,9 @@ pub async fn upload(
 fn start_upload(
     state: &SimState,
     version: &str,
-    uri: &axum::http::Uri,
-    params: &HashMap<String, String>,
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Response, SimError> {
-    if let Some(resp) = gate(state, version, uri, headers, params) {
-        return Ok(resp);
-    }
     let protocol = header_str(headers, "x-goog-upload-protocol").unwrap_or("");
     let command = header_str(headers, "x-goog-upload-command").unwrap_or("");
     if !protocol.eq_ignore_ascii_case("resumable") || !command.eq_ignore_ascii_case("start") {

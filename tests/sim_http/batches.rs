@@ -6,17 +6,14 @@ use peel::sim::SimHandle;
 use reqwest::Client;
 use serde_json::{Value, json};
 
+use reqwest::Method;
+
 use crate::common::*;
 
 async fn wait_done(sim: &SimHandle, name: &str) -> Vec<String> {
     let mut states = Vec::new();
     for _ in 0..200 {
-        let (status, op) = call(
-            reqwest::Method::GET,
-            format!("{}/v1beta/{name}", sim.base_url()),
-            None,
-        )
-        .await;
+        let (status, op) = v1beta(sim, Method::GET, &name, None).await;
         assert_eq!(status, 200, "{op}");
         let state = op["metadata"]["state"].as_str().unwrap().to_string();
         if states.last() != Some(&state) {
@@ -37,12 +34,10 @@ async fn inline_batches_progress_and_return_keyed_responses() {
         {"request": {"contents": [{"parts": [{"text": "a red fox"}]}], "generationConfig": {"imageConfig": {"aspectRatio": "1:1", "imageSize": "512"}}}, "metadata": {"key": "fox-1"}},
         {"request": {"contents": [{"parts": [{"text": "bad size"}]}], "generationConfig": {"imageConfig": {"imageSize": "1k"}}}, "metadata": {"key": "bad-2"}}
     ]}}}});
-    let (status, op) = call(
-        reqwest::Method::POST,
-        format!(
-            "{}/v1beta/models/gemini-3.1-flash-image:batchGenerateContent",
-            sim.base_url()
-        ),
+    let (status, op) = v1beta(
+        &sim,
+        Method::POST,
+        "models/gemini-3.1-flash-image:batchGenerateContent",
         Some(body),
     )
     .await;
@@ -59,12 +54,7 @@ async fn inline_batches_progress_and_return_keyed_responses() {
             "BATCH_STATE_SUCCEEDED"
         ]
     );
-    let (_, done) = call(
-        reqwest::Method::GET,
-        format!("{}/v1beta/{name}", sim.base_url()),
-        None,
-    )
-    .await;
+    let (_, done) = v1beta(&sim, Method::GET, &name, None).await;
     let stats = &done["metadata"]["batchStats"];
     assert_eq!(stats["successfulRequestCount"], "1");
     assert_eq!(stats["failedRequestCount"], "1");
@@ -77,35 +67,15 @@ async fn inline_batches_progress_and_return_keyed_responses() {
     assert_eq!(items[1]["metadata"]["key"], "bad-2");
     assert_eq!(items[1]["error"]["code"], 3);
 
-    let (_, listed) = call(
-        reqwest::Method::GET,
-        format!("{}/v1beta/batches", sim.base_url()),
-        None,
-    )
-    .await;
+    let (_, listed) = v1beta(&sim, Method::GET, "batches", None).await;
     let ops = listed["operations"].as_array().unwrap();
     assert_eq!(ops.len(), 1);
     assert!(ops[0].get("response").is_none());
-    let (status, _) = call(
-        reqwest::Method::POST,
-        format!("{}/v1beta/{name}:cancel", sim.base_url()),
-        None,
-    )
-    .await;
+    let (status, _) = v1beta(&sim, Method::POST, format!("{name}:cancel"), None).await;
     assert_eq!(status, 400, "a finished batch cannot be cancelled");
-    let (status, _) = call(
-        reqwest::Method::DELETE,
-        format!("{}/v1beta/{name}", sim.base_url()),
-        None,
-    )
-    .await;
+    let (status, _) = v1beta(&sim, Method::DELETE, &name, None).await;
     assert_eq!(status, 200);
-    let (status, _) = call(
-        reqwest::Method::GET,
-        format!("{}/v1beta/{name}", sim.base_url()),
-        None,
-    )
-    .await;
+    let (status, _) = v1beta(&sim, Method::GET, &name, None).await;
     assert_eq!(status, 404);
     sim.shutdown().await;
 }
@@ -124,24 +94,17 @@ async fn file_batches_write_a_downloadable_jsonl_and_cancel_works() {
     let file = upload(&sim, jsonl.as_bytes(), "application/jsonl", "input").await;
     let body =
         json!({"batch": {"displayName": "from file", "inputConfig": {"fileName": file["name"]}}});
-    let (status, op) = call(
-        reqwest::Method::POST,
-        format!(
-            "{}/v1beta/models/gemini-3.1-flash-image:batchGenerateContent",
-            sim.base_url()
-        ),
+    let (status, op) = v1beta(
+        &sim,
+        Method::POST,
+        "models/gemini-3.1-flash-image:batchGenerateContent",
         Some(body.clone()),
     )
     .await;
     assert_eq!(status, 200, "{op}");
     let name = op["name"].as_str().unwrap().to_string();
     wait_done(&sim, &name).await;
-    let (_, done) = call(
-        reqwest::Method::GET,
-        format!("{}/v1beta/{name}", sim.base_url()),
-        None,
-    )
-    .await;
+    let (_, done) = v1beta(&sim, Method::GET, &name, None).await;
     let results = done["response"]["responsesFile"]
         .as_str()
         .unwrap()
@@ -150,12 +113,7 @@ async fn file_batches_write_a_downloadable_jsonl_and_cancel_works() {
         done["metadata"]["output"]["responsesFile"],
         results.as_str()
     );
-    let (status, meta) = call(
-        reqwest::Method::GET,
-        format!("{}/v1beta/{results}", sim.base_url()),
-        None,
-    )
-    .await;
+    let (status, meta) = v1beta(&sim, Method::GET, results.to_string(), None).await;
     assert_eq!(status, 200);
     assert_eq!(meta["source"], "GENERATED");
     for url in [

@@ -247,6 +247,17 @@ pub async fn call(method: reqwest::Method, url: String, body: Option<Value>) -> 
     )
 }
 
+/// `call` on `{base}/v1beta/{path}` of `sim`.
+pub async fn v1beta(
+    sim: &SimHandle,
+    method: reqwest::Method,
+    path: impl AsRef<str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let url = format!("{}/v1beta/{}", sim.base_url(), path.as_ref());
+    call(method, url, body).await
+}
+
 /// A small solid PNG.
 pub fn png(seed: u8) -> Vec<u8> {
     let img = image::RgbImage::from_pixel(40, 20, image::Rgb([seed, 100, 200]));

@@ -7,6 +7,8 @@ use base64::engine::general_purpose::STANDARD;
 use reqwest::Client;
 use serde_json::json;
 
+use reqwest::Method;
+
 use crate::common::*;
 
 #[tokio::test]
@@ -28,31 +30,19 @@ async fn files_upload_get_list_use_and_delete() {
     assert_eq!(expires - created, chrono::Duration::hours(48));
     let uri = file["uri"].as_str().unwrap().to_string();
 
-    let (status, got) = call(
-        reqwest::Method::GET,
-        format!("{}/v1beta/{name}", sim.base_url()),
-        None,
-    )
-    .await;
+    let (status, got) = v1beta(&sim, Method::GET, &name, None).await;
     assert_eq!(status, 200);
     assert_eq!(got["name"], name.as_str());
-    let (_, listed) = call(
-        reqwest::Method::GET,
-        format!("{}/v1beta/files", sim.base_url()),
-        None,
-    )
-    .await;
+    let (_, listed) = v1beta(&sim, Method::GET, "files", None).await;
     assert_eq!(listed["files"].as_array().unwrap().len(), 1);
 
     let body = json!({"contents": [{"role": "user", "parts": [
         {"text": "use the reference"}, {"fileData": {"mimeType": "image/png", "fileUri": uri}}]}],
         "generationConfig": {"imageConfig": {"imageSize": "512"}}});
-    let (status, answer) = call(
-        reqwest::Method::POST,
-        format!(
-            "{}/v1beta/models/gemini-3.1-flash-image:generateContent",
-            sim.base_url()
-        ),
+    let (status, answer) = v1beta(
+        &sim,
+        Method::POST,
+        "models/gemini-3.1-flash-image:generateContent",
         Some(body.clone()),
     )
     .await;
@@ -74,34 +64,23 @@ async fn files_upload_get_list_use_and_delete() {
         "IMAGE"
     );
 
-    let (status, _) = call(
-        reqwest::Method::GET,
-        format!("{}/v1beta/{name}:download?alt=media", sim.base_url()),
+    let (status, _) = v1beta(
+        &sim,
+        Method::GET,
+        format!("{name}:download?alt=media"),
         None,
     )
     .await;
     assert_eq!(status, 400, "uploaded files cannot be downloaded");
 
-    let (status, _) = call(
-        reqwest::Method::DELETE,
-        format!("{}/v1beta/{name}", sim.base_url()),
-        None,
-    )
-    .await;
+    let (status, _) = v1beta(&sim, Method::DELETE, &name, None).await;
     assert_eq!(status, 200);
-    let (status, gone) = call(
-        reqwest::Method::GET,
-        format!("{}/v1beta/{name}", sim.base_url()),
-        None,
-    )
-    .await;
+    let (status, gone) = v1beta(&sim, Method::GET, &name, None).await;
     assert_eq!(status, 403, "{gone}");
-    let (status, err) = call(
-        reqwest::Method::POST,
-        format!(
-            "{}/v1beta/models/gemini-3.1-flash-image:generateContent",
-            sim.base_url()
-        ),
+    let (status, err) = v1beta(
+        &sim,
+        Method::POST,
+        "models/gemini-3.1-flash-image:generateContent",
         Some(body),
     )
     .await;

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, Path, Query, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Json, Response};
 use serde_json::{Value, json};
@@ -23,10 +23,10 @@ use serde_json::{Value, json};
 pub use store::InteractionStore;
 
 use super::SimState;
+use super::call::{Call, Gated};
 use super::errors::{SimError, html_bad_gateway};
 use super::faults::FaultKind;
 use super::generate::{deadline, find_model, parse_body, prepare, truncated};
-use super::routes::{Params, gate};
 use run::{Finish, Turn};
 use store::Record;
 use stream::Tail;
@@ -38,19 +38,13 @@ pub const API_REVISION: &str = "2026-05-20";
 const RETIRED_REVISIONS: &[&str] = &["2026-05-07"];
 
 /// `POST /{version}/interactions`.
-pub async fn create(
-    State(state): State<Arc<SimState>>,
-    Path(version): Path<String>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn create(State(state): State<Arc<SimState>>, call: Call, body: Bytes) -> Response {
     state.record(|s| s.gemini_requests += 1);
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
+    if let Some(refusal) = call.refusal(&state) {
+        return refusal;
     }
-    let resp = match start(&state, &version, &headers, &body).await {
+    let version = &call.version;
+    let resp = match start(&state, version, &call.headers, &body).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     };
@@ -182,17 +176,9 @@ fn not_found(id: &str) -> SimError {
 }
 
 /// `GET /{version}/interactions/{id}` (`?stream=true[&last_event_id=…]` for events).
-pub async fn get(
-    State(state): State<Arc<SimState>>,
-    Path((version, id)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
-    }
-    read(&state, &id, &params, &headers).unwrap_or_else(IntoResponse::into_response)
+pub async fn get(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+    let id = &call.name;
+    read(&state, id, &call.params, &call.headers).unwrap_or_else(IntoResponse::into_response)
 }
 
 fn read(
@@ -251,20 +237,12 @@ fn read(
 }
 
 /// `DELETE /{version}/interactions/{id}`.
-pub async fn delete(
-    State(state): State<Arc<SimState>>,
-    Path((version, id)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
-    }
+pub async fn delete(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+    let id = &call.name;
     let removed = state
         .interactions
-        .with(|map| match map.get(&id) {
-            Some(r) if r.stored => map.remove(&id),
+        .with(|map| match map.get(id) {
+            Some(r) if r.stored => map.remove(id),
             _ => None,
         })
         .flatten();
@@ -275,22 +253,14 @@ pub async fn delete(
             }
             Json(json!({})).into_response()
         }
-        None => not_found(&id).into_response(),
+        None => not_found(id).into_response(),
     }
 }
 
 /// `POST /{version}/interactions/{id}/cancel`.
-pub async fn cancel(
-    State(state): State<Arc<SimState>>,
-    Path((version, id)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    Query(params): Params,
-    headers: HeaderMap,
-) -> Response {
-    if let Some(resp) = gate(&state, &version, &uri, &headers, &params) {
-        return resp;
-    }
-    let result = state.interactions.update(&id, |r| {
+pub async fn cancel(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+    let id = &call.name;
+    let result = state.interactions.update(id, |r| {
         if !r.stored {
             return Err(not_found(&r.id));
         }
@@ -314,6 +284,6 @@ pub async fn cancel(
     match result {
         Some(Ok(body)) => Json(body).into_response(),
         Some(Err(e)) => e.into_response(),
-        None => not_found(&id).into_response(),
+        None => not_found(id).into_response(),
     }
 }
