@@ -200,12 +200,11 @@ mod tests {
 
         other.update_job(before, &JobUpdate::Cancelled).unwrap();
         let seen = watch.poll().unwrap();
-        assert_eq!(
-            seen.iter()
-                .map(|r| (r.id, r.state.as_str()))
-                .collect::<Vec<_>>(),
-            vec![(before, "cancelled")]
-        );
+        assert_eq!(states(&seen), vec![(before, "cancelled")]);
+    }
+
+    fn states(seen: &[JobRow]) -> Vec<(i64, &str)> {
+        seen.iter().map(|r| (r.id, r.state.as_str())).collect()
     }
 
     #[test]
@@ -245,12 +244,7 @@ mod tests {
         child.kill().unwrap();
         child.wait().unwrap();
         let seen = watch.poll().unwrap();
-        assert_eq!(
-            seen.iter()
-                .map(|r| (r.id, r.state.as_str()))
-                .collect::<Vec<_>>(),
-            vec![(id, "interrupted")]
-        );
+        assert_eq!(states(&seen), vec![(id, "interrupted")]);
         assert!(watch.poll().unwrap().is_empty(), "reported once");
     }
 
@@ -276,12 +270,7 @@ mod tests {
         child.kill().unwrap();
         child.wait().unwrap();
         let seen = watch.poll().unwrap();
-        assert_eq!(
-            seen.iter()
-                .map(|r| (r.id, r.state.as_str()))
-                .collect::<Vec<_>>(),
-            vec![(id, "interrupted")]
-        );
+        assert_eq!(states(&seen), vec![(id, "interrupted")]);
     }
 
     #[test]
