@@ -81,13 +81,15 @@ impl Store {
             path: path.clone(),
             message: e.to_string(),
         };
+        // The busy timeout first: two processes opening a new store at once wait for each
+        // other's journal switch and migrations instead of failing.
+        conn.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(wrap)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(wrap)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
             .map_err(wrap)?;
         conn.pragma_update(None, "foreign_keys", "ON")
-            .map_err(wrap)?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))
             .map_err(wrap)?;
         schema::migrate(&mut conn).map_err(wrap)?;
         Ok(Self {

@@ -1,6 +1,6 @@
 //! Schema migrations, applied in order and tracked in `PRAGMA user_version`.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 /// Each entry moves the schema one version forward.
 const MIGRATIONS: &[&str] = &[
@@ -111,14 +111,18 @@ const MIGRATIONS: &[&str] = &[
 
 /// Brings the schema up to date.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let current: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
-        let tx = conn.transaction()?;
+    // Each step reads the version inside a write transaction, so two processes creating
+    // the same new store apply every migration once between them.
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let current: i64 = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+        let Some(sql) = MIGRATIONS.get(current.max(0) as usize) else {
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.pragma_update(None, "user_version", current.max(0) + 1)?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -130,6 +134,29 @@ mod tests {
         let mut conn = Connection::open_in_memory().unwrap();
         migrate(&mut conn).unwrap();
         migrate(&mut conn).unwrap();
+        let version: i64 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+    }
+
+    #[test]
+    fn processes_creating_one_new_store_at_once_all_open_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("peel.db");
+        let openers: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                std::thread::spawn(move || crate::store::Store::open(&path).map(|_| ()))
+            })
+            .collect();
+        for opener in openers {
+            opener
+                .join()
+                .unwrap()
+                .expect("every opener sees a whole schema");
+        }
+        let conn = Connection::open(&path).unwrap();
         let version: i64 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
