@@ -5,9 +5,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use common::tmux::Tmux;
 use common::{Sim, World};
 
 /// How long any one state may take to appear.
@@ -16,90 +17,6 @@ const DEADLINE: Duration = Duration::from_secs(40);
 const POLL: Duration = Duration::from_millis(50);
 /// The simulator's answer time: long enough to kill things mid-request.
 const LATENCY_MS: u64 = 5000;
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// Runs `command` (a shell line) in a fresh 120×40 tmux server.
-    fn start(tag: &str, command: &str) -> Self {
-        assert!(
-            Command::new("tmux")
-                .arg("-V")
-                .output()
-                .is_ok_and(|o| o.status.success()),
-            "tmux is not installed: install it (e.g. `apt-get install tmux`) to run these tests"
-        );
-        let tmux = Tmux {
-            socket: format!("peel-outlive-{tag}-{}", std::process::id()),
-        };
-        let started = tmux.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            "peel",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            command,
-        ]);
-        assert!(started.status.success(), "tmux new-session: {started:?}");
-        tmux
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "peel"]).stdout)
-            .into_owned()
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "peel"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success(), "send-keys {keys:?}");
-    }
-
-    /// The pid of the pane's process (peel itself when the command `exec`s it).
-    fn pane_pid(&self) -> u32 {
-        let out = self.run(&["display-message", "-p", "-t", "peel", "#{pane_pid}"]);
-        String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
-    }
-
-    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {what}; the screen was:\n{screen}"
-            );
-            std::thread::sleep(POLL);
-        }
-    }
-
-    fn kill_server(&self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        self.kill_server();
-    }
-}
 
 /// A world whose peel processes talk to a slow standalone simulator.
 fn slow_world() -> (World, Sim) {

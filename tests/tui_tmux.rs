@@ -1,69 +1,12 @@
 //! The workbench in a real terminal: tmux runs the built binary against the embedded
 //! simulator, we type a prompt, press Ctrl+G, and read the screen back.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-/// How long any one screen state may take to appear.
-const DEADLINE: Duration = Duration::from_secs(30);
-/// Pause between two looks at the screen.
-const POLL: Duration = Duration::from_millis(50);
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux runs")
-    }
-
-    fn screen(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", "peel"]).stdout)
-            .into_owned()
-    }
-
-    fn send(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "peel"];
-        args.extend_from_slice(keys);
-        assert!(self.run(&args).status.success(), "send-keys {keys:?}");
-    }
-
-    /// Polls the screen until `ready` holds, or fails with the last screen.
-    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "timed out waiting for {what}; the screen was:\n{screen}"
-            );
-            std::thread::sleep(POLL);
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.run(&["kill-server"]);
-    }
-}
-
-fn tmux_available() -> bool {
-    Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use common::tmux::Tmux;
 
 fn all_panes(screen: &str) -> bool {
     ["Prompt", "Anchors", "Jobs", "Preview"]
@@ -77,10 +20,6 @@ fn halfblock_cells(screen: &str) -> usize {
 
 /// Starts the workbench in a fresh tmux server; returns it with the temp root and output dir.
 fn start(tag: &str) -> (Tmux, tempfile::TempDir, std::path::PathBuf) {
-    assert!(
-        tmux_available(),
-        "tmux is not installed: install it (e.g. `apt-get install tmux`) to run the terminal test"
-    );
     let root = tempfile::tempdir().expect("temp dir");
     let dir = |name: &str| {
         let path = root.path().join(name);
@@ -107,22 +46,7 @@ fn launch(tag: &str, root: &Path) -> Tmux {
         state.display(),
         env!("CARGO_BIN_EXE_peel"),
     );
-    let tmux = Tmux {
-        socket: format!("peel-test-{tag}-{}", std::process::id()),
-    };
-    let started = tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "peel",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        &command,
-    ]);
-    assert!(started.status.success(), "tmux new-session: {started:?}");
-    tmux
+    Tmux::start(&format!("test-{tag}"), &command)
 }
 
 #[test]
@@ -157,12 +81,7 @@ fn the_workbench_generates_and_previews_in_a_real_terminal() {
         !screen.contains("Anchors"),
         "the workbench is still drawn:\n{screen}"
     );
-    let alt = tmux.run(&["display-message", "-p", "-t", "peel", "#{alternate_on}"]);
-    assert_eq!(
-        String::from_utf8_lossy(&alt.stdout).trim(),
-        "0",
-        "alternate screen left on"
-    );
+    assert!(!tmux.alternate_on(), "alternate screen left on");
 }
 
 #[test]
@@ -171,8 +90,7 @@ fn sigterm_restores_the_terminal() {
     tmux.wait_for("the workbench", |s| {
         s.contains("Prompt") && s.contains("Preview")
     });
-    let shell = tmux.run(&["list-panes", "-t", "peel", "-F", "#{pane_pid}"]);
-    let shell = String::from_utf8_lossy(&shell.stdout).trim().to_string();
+    let shell = tmux.pane_pid().to_string();
     let child = Command::new("pgrep")
         .args(["-P", &shell, "-x", "peel"])
         .output()
@@ -191,12 +109,7 @@ fn sigterm_restores_the_terminal() {
         !screen.contains("Anchors"),
         "the workbench is still drawn:\n{screen}"
     );
-    let alt = tmux.run(&["display-message", "-p", "-t", "peel", "#{alternate_on}"]);
-    assert_eq!(
-        String::from_utf8_lossy(&alt.stdout).trim(),
-        "0",
-        "alternate screen left on"
-    );
+    assert!(!tmux.alternate_on(), "alternate screen left on");
 }
 
 /// Runs `peel ARGS --json` against the same dirs as the workbench and parses its output.
