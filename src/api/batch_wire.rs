@@ -179,6 +179,19 @@ impl BatchOperation {
             .or_else(|| self.metadata.as_ref().and_then(|m| m.output.as_ref()))
     }
 
+    /// "running · 3/10 succeeded, 1 failed, 6 pending".
+    pub fn progress(&self) -> String {
+        let s = self.stats();
+        format!(
+            "{} · {}/{} succeeded, {} failed, {} pending",
+            self.state().as_str(),
+            s.successful_request_count,
+            s.request_count,
+            s.failed_request_count,
+            s.pending_request_count
+        )
+    }
+
     /// Counters (zero when absent).
     pub fn stats(&self) -> BatchStats {
         self.metadata

@@ -127,18 +127,11 @@ fn finish(args: &GenFlags, report: &RunReport) -> Result<(), CliError> {
         }
         let images = report.outputs().count();
         let total_cost = report.cost_usd();
-        let turns: Vec<String> = report
-            .jobs
-            .values()
-            .filter_map(|j| j.turn)
-            .map(|t| t.to_string())
-            .collect();
-        match report.session.as_deref() {
-            Some(id) if !turns.is_empty() => eprintln!(
-                "peel: {images} image(s), ${total_cost:.3} · session {id} turn {} — continue with `peel edit {id} \"...\"`",
-                turns.join(",")
+        match report.session_turns() {
+            Some((id, turns)) => eprintln!(
+                "peel: {images} image(s), ${total_cost:.3} · session {id} turn {turns} — continue with `peel edit {id} \"...\"`"
             ),
-            _ => eprintln!("peel: {images} image(s), ${total_cost:.3}"),
+            None => eprintln!("peel: {images} image(s), ${total_cost:.3}"),
         }
     }
     let Some(failure) = report.failure() else {

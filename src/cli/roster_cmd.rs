@@ -50,18 +50,8 @@ pub fn run(cli: &Cli, args: RosterArgs) -> Result<(), CliError> {
             json,
         } => {
             let path = checked_refs(std::slice::from_ref(&image))?.remove(0);
-            let anchor = match roster.get(&name).map_err(refused)? {
-                Some(existing) => {
-                    let mut refs = existing.refs.clone();
-                    if !refs.contains(&path) {
-                        refs.push(path);
-                    }
-                    let changes = AnchorChanges {
-                        refs: Some(refs),
-                        ..AnchorChanges::default()
-                    };
-                    roster.update(&existing.name, changes).map_err(refused)?
-                }
+            let anchor = match roster.add_reference(&name, path.clone()).map_err(refused)? {
+                Some(extended) => extended,
                 None => {
                     let Some(kind) = kind else {
                         return Err(CliError::usage(format!(

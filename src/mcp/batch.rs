@@ -86,16 +86,7 @@ impl PeelServer {
         let op = remote::refresh(&conn.client, &store, run.as_ref(), &name)
             .await
             .map_err(|e| reply::failed(&e, offline))?;
-        let s = op.stats();
-        let summary = format!(
-            "{}: {} · {}/{} succeeded, {} failed, {} pending",
-            op.name,
-            op.state().as_str(),
-            s.successful_request_count,
-            s.request_count,
-            s.failed_request_count,
-            s.pending_request_count
-        );
+        let summary = format!("{}: {}", op.name, op.progress());
         Ok(reply::body(
             Some(summary),
             lookup::status_json(&op, run.as_ref()),

@@ -59,19 +59,10 @@ pub async fn generated(report: &RunReport, offline: bool, notes: &[&str]) -> Cal
         lines.push(format!("error: {}", failure.message));
     }
     let images = report.outputs().count();
-    let turns: Vec<String> = report
-        .jobs
-        .values()
-        .filter_map(|j| j.turn)
-        .map(|t| t.to_string())
-        .collect();
     let mut head = format!("{images} image(s), ${:.3}", report.cost_usd());
-    if let Some(id) = report.session.as_deref()
-        && !turns.is_empty()
-    {
+    if let Some((id, turns)) = report.session_turns() {
         head.push_str(&format!(
-            " · session {id} turn {} — continue with the edit tool (session \"{id}\")",
-            turns.join(",")
+            " · session {id} turn {turns} — continue with the edit tool (session \"{id}\")"
         ));
     }
     lines.push(head);

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::studio::roster::{AnchorChanges, AnchorKind, Roster};
+use crate::studio::roster::{AnchorKind, Roster};
 
 /// Adds `image` to the anchor named in `text` ("Mira", or "object Red Mug" / "character
 /// Mira" to create one of that kind; new names default to a character). Returns a status line.
@@ -18,20 +18,11 @@ pub fn promote(roster: &Roster, image: &Path, text: &str) -> Result<String, Stri
         return Err("give the anchor a name".into());
     }
     let path = std::path::absolute(image).map_err(|e| e.to_string())?;
-    let anchor = match roster.get(name).map_err(|e| e.to_string())? {
-        Some(existing) => {
-            let mut refs = existing.refs.clone();
-            if !refs.contains(&path) {
-                refs.push(path);
-            }
-            let changes = AnchorChanges {
-                refs: Some(refs),
-                ..AnchorChanges::default()
-            };
-            roster
-                .update(&existing.name, changes)
-                .map_err(|e| e.to_string())?
-        }
+    let anchor = match roster
+        .add_reference(name, path.clone())
+        .map_err(|e| e.to_string())?
+    {
+        Some(extended) => extended,
         None => roster
             .add(kind.unwrap_or(AnchorKind::Character), name, "", vec![path])
             .map_err(|e| e.to_string())?,

@@ -99,6 +99,18 @@ impl RunReport {
         self.jobs.values().flat_map(|j| j.outputs.iter())
     }
 
+    /// The session and its new turns ("2" or "2,3"), when the run added turns to one.
+    pub fn session_turns(&self) -> Option<(&str, String)> {
+        let turns: Vec<String> = self
+            .jobs
+            .values()
+            .filter_map(|j| j.turn)
+            .map(|t| t.to_string())
+            .collect();
+        let id = self.session.as_deref()?;
+        (!turns.is_empty()).then(|| (id, turns.join(",")))
+    }
+
     /// The `peel generate --json` body: outputs, jobs, cost, backend, session (and error).
     pub fn to_json(&self) -> Value {
         let session = self.session.as_deref();

@@ -194,6 +194,23 @@ impl Roster {
         }))
     }
 
+    /// Adds `image` to the references of the anchor `name` (once); `None` when there is no
+    /// such anchor, so the caller decides how to create one.
+    pub fn add_reference(&self, name: &str, image: PathBuf) -> Result<Option<Anchor>, RosterError> {
+        let Some(existing) = self.get(name)? else {
+            return Ok(None);
+        };
+        let mut refs = existing.refs.clone();
+        if !refs.contains(&image) {
+            refs.push(image);
+        }
+        let changes = AnchorChanges {
+            refs: Some(refs),
+            ..AnchorChanges::default()
+        };
+        self.update(&existing.name, changes).map(Some)
+    }
+
     /// Removes an anchor and returns it.
     pub fn remove(&self, name: &str) -> Result<Anchor, RosterError> {
         let anchor = self.require(name)?;

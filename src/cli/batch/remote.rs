@@ -301,15 +301,6 @@ fn print_status(op: &BatchOperation, run: Option<&RunRow>, json_out: bool) {
         println!("{}", lookup::status_json(op, run));
         return;
     }
-    let s = op.stats();
     let run = run.map(|r| format!(" (run {})", r.id)).unwrap_or_default();
-    println!(
-        "{}{run}: {} · {}/{} succeeded, {} failed, {} pending",
-        op.name,
-        op.state().as_str(),
-        s.successful_request_count,
-        s.request_count,
-        s.failed_request_count,
-        s.pending_request_count
-    );
+    println!("{}{run}: {}", op.name, op.progress());
 }
