@@ -15,31 +15,8 @@ use super::error::{BatchError, BatchIssue};
 /// Most items one file may expand to.
 pub const MAX_ITEMS: usize = 100_000;
 
-/// Settings shared by every item unless the item says otherwise.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawDefaults {
-    /// A named preset (`[presets.NAME]`) under this section's own fields.
-    pub preset: Option<String>,
-    /// Model id or alias.
-    pub model: Option<String>,
-    /// Aspect ratio.
-    pub aspect: Option<String>,
-    /// Image size.
-    pub size: Option<String>,
-    /// Seed.
-    pub seed: Option<i64>,
-    /// Thinking level.
-    pub thinking: Option<String>,
-    /// Grounding: off, web or image.
-    pub grounding: Option<String>,
-    /// Anchor names from the roster.
-    pub with: Option<Vec<String>>,
-    /// Reference images, relative to the batch file.
-    pub refs: Option<Vec<String>>,
-}
-
-/// One item as written.
+/// One item as written. `[defaults]` has the same shape (the settings every item shares
+/// unless it says otherwise), where `prompt` and `key` are refused: they name one item.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawItem {
@@ -125,8 +102,8 @@ pub struct RawBatch {
     pub path: PathBuf,
     /// Folder that relative `refs` are resolved against.
     pub base_dir: PathBuf,
-    /// `[defaults]`.
-    pub defaults: RawDefaults,
+    /// `[defaults]` (never a prompt or key).
+    pub defaults: RawItem,
     /// Lines of default fields.
     pub default_lines: FieldLines,
     /// Items with their origins.
@@ -182,7 +159,7 @@ pub fn parse(path: &Path, text: &str, format: Format) -> Result<RawBatch, BatchE
     let mut batch = RawBatch {
         path: path.to_path_buf(),
         base_dir,
-        defaults: RawDefaults::default(),
+        defaults: RawItem::default(),
         default_lines: BTreeMap::new(),
         items: Vec::new(),
     };
@@ -190,6 +167,7 @@ pub fn parse(path: &Path, text: &str, format: Format) -> Result<RawBatch, BatchE
         Format::Toml => parse_toml(&mut batch, text)?,
         Format::Jsonl => parse_jsonl(&mut batch, text)?,
     }
+    refuse_item_fields_in_defaults(&batch)?;
     if batch.items.is_empty() {
         return Err(BatchError::single(
             path,
@@ -210,11 +188,35 @@ pub fn parse(path: &Path, text: &str, format: Format) -> Result<RawBatch, BatchE
     Ok(batch)
 }
 
+/// `[defaults]` shares the item's shape; a prompt or key there is refused at its line.
+fn refuse_item_fields_in_defaults(batch: &RawBatch) -> Result<(), BatchError> {
+    let set = [
+        ("prompt", batch.defaults.prompt.is_some()),
+        ("key", batch.defaults.key.is_some()),
+    ];
+    let issues: Vec<BatchIssue> = set
+        .into_iter()
+        .filter(|(_, is_set)| *is_set)
+        .map(|(field, _)| {
+            BatchIssue::at(
+                batch.default_lines.get(field).copied(),
+                field,
+                format!("`{field}` names one item and cannot be a default; move it into an item"),
+            )
+        })
+        .collect();
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(BatchError::new(&batch.path, issues))
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct TomlFile {
     #[serde(default)]
-    defaults: RawDefaults,
+    defaults: RawItem,
     #[serde(default)]
     item: Vec<RawItem>,
     #[serde(default)]
@@ -387,8 +389,10 @@ fn parse_toml(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
     Ok(())
 }
 
-/// The fields `[defaults]` takes, by name.
-const DEFAULT_FIELDS: [&str; 9] = [
+/// The fields an item (and, less `prompt` and `key`, `[defaults]`) takes, by name.
+const ITEM_FIELDS: [&str; 11] = [
+    "prompt",
+    "key",
     "preset",
     "model",
     "aspect",
@@ -413,7 +417,7 @@ fn matrix_spans(text: &str) -> Vec<Spanned<FieldSpans>> {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DefaultsLine {
-    defaults: RawDefaults,
+    defaults: RawItem,
 }
 
 fn parse_jsonl(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
@@ -448,7 +452,7 @@ fn parse_jsonl(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
                 .get("defaults")
                 .and_then(serde_json::Value::as_object)
                 .map(|o| {
-                    DEFAULT_FIELDS
+                    ITEM_FIELDS
                         .into_iter()
                         .filter(|f| o.contains_key(*f))
                         .collect()

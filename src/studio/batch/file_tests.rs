@@ -37,6 +37,41 @@ fn unknown_fields_are_named_with_their_line() {
 }
 
 #[test]
+fn defaults_refuse_what_names_one_item_at_its_line() {
+    let err = toml(
+        "[defaults]
+size = \"1K\"
+key = \"k\"
+prompt = \"x\"
+[[item]]
+prompt=\"y\"
+",
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(":3") && err.contains("`key` names one item"),
+        "{err}"
+    );
+    assert!(
+        err.contains(":4") && err.contains("`prompt` names one item"),
+        "{err}"
+    );
+    let jsonl = "{\"prompt\": \"a\"}\n";
+    let err = parse(
+        Path::new("b.jsonl"),
+        &format!("{{\"defaults\": {{\"key\": \"k\"}}}}\n{jsonl}"),
+        Format::Jsonl,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(":1") && err.contains("`key` names one item"),
+        "{err}"
+    );
+}
+
+#[test]
 fn jsonl_reads_defaults_and_names_bad_lines() {
     let b = parse(
         Path::new("x/b.jsonl"),

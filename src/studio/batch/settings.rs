@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::file::{RawDefaults, RawItem};
+use super::file::RawItem;
 use crate::studio::preset::{Field, PresetBook, SettingsLayer};
 use crate::studio::spec::Grounding;
 
@@ -47,12 +47,12 @@ impl SharedLayers {
     /// The file's `[defaults]` and its preset over the config's `[defaults]`; an unknown
     /// preset or bad value is reported once, and left out.
     pub fn new(
-        defaults: &RawDefaults,
+        defaults: &RawItem,
         presets: &PresetBook,
         config: SettingsLayer,
     ) -> (Self, Vec<SettingIssue>) {
         let mut issues = Vec::new();
-        let layer = raw_layer(RawFields::from(defaults), Source::Defaults, &mut issues);
+        let layer = raw_layer(defaults, Source::Defaults, &mut issues);
         let defaults_preset =
             preset_layer(&defaults.preset, presets, Source::Defaults, &mut issues);
         let shared = Self {
@@ -89,7 +89,7 @@ pub fn resolve(
     presets: &PresetBook,
 ) -> (ItemSettings, Vec<SettingIssue>) {
     let mut issues = Vec::new();
-    let own = raw_layer(RawFields::from(item), Source::Item, &mut issues);
+    let own = raw_layer(item, Source::Item, &mut issues);
     let item_preset = preset_layer(&item.preset, presets, Source::Item, &mut issues);
     let empty = SettingsLayer::default();
     let layers: [(Source, &SettingsLayer); 5] = [
@@ -125,46 +125,7 @@ pub fn resolve(
     (settings, issues)
 }
 
-/// The settings fields an item and `[defaults]` share, as written.
-struct RawFields<'a> {
-    model: &'a Option<String>,
-    aspect: &'a Option<String>,
-    size: &'a Option<String>,
-    seed: Option<i64>,
-    thinking: &'a Option<String>,
-    grounding: &'a Option<String>,
-    with: &'a Option<Vec<String>>,
-}
-
-impl<'a> From<&'a RawItem> for RawFields<'a> {
-    fn from(item: &'a RawItem) -> Self {
-        Self {
-            model: &item.model,
-            aspect: &item.aspect,
-            size: &item.size,
-            seed: item.seed,
-            thinking: &item.thinking,
-            grounding: &item.grounding,
-            with: &item.with,
-        }
-    }
-}
-
-impl<'a> From<&'a RawDefaults> for RawFields<'a> {
-    fn from(defaults: &'a RawDefaults) -> Self {
-        Self {
-            model: &defaults.model,
-            aspect: &defaults.aspect,
-            size: &defaults.size,
-            seed: defaults.seed,
-            thinking: &defaults.thinking,
-            grounding: &defaults.grounding,
-            with: &defaults.with,
-        }
-    }
-}
-
-fn raw_layer(fields: RawFields, source: Source, issues: &mut Vec<SettingIssue>) -> SettingsLayer {
+fn raw_layer(fields: &RawItem, source: Source, issues: &mut Vec<SettingIssue>) -> SettingsLayer {
     let grounding = match fields.grounding.as_deref().map(Grounding::parse) {
         Some(Ok(g)) => Some(g),
         Some(Err(e)) => {
