@@ -15,4 +15,5 @@ pub mod settings;
 pub mod sim;
 pub mod store;
 pub mod studio;
+pub mod text;
 pub mod tui;

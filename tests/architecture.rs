@@ -21,6 +21,8 @@ const RULES: &[(&str, &[&str])] = &[
     // the process outliving its terminal: signals and logging, for every face
     ("hangup", ABOVE_THE_FLOORS),
     ("settings", ABOVE_THE_FLOORS),
+    // display text helpers shared by every face
+    ("text", ABOVE_THE_FLOORS),
     ("models", ABOVE_THE_FLOORS),
     ("config", ABOVE_THE_FLOORS),
     ("store", ABOVE_THE_FLOORS),

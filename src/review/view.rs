@@ -23,6 +23,7 @@ use super::loader::Loader;
 use super::state::{Prompting, ReviewState};
 use super::strings;
 use crate::studio::batch::manifest::Mark;
+use crate::text::truncate;
 
 /// What the view needs besides the state.
 pub struct ViewCtx<'a> {
@@ -109,13 +110,16 @@ fn draw_grid(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx, layout: &Rev
             } else {
                 Style::default()
             };
+            // The name starts under the thumbnail's left edge; pin and mark close the line.
+            let room = (cell.width as usize).saturating_sub(3);
             let caption = Line::from(vec![
+                Span::styled(format!("{:<room$}", truncate(&t.file, room)), name_style),
+                Span::raw(" "),
                 Span::styled(
                     if pinned { "◆" } else { " " },
                     Style::default().fg(Color::Cyan),
                 ),
                 Span::styled(symbol, Style::default().fg(colour)),
-                Span::styled(format!(" {}", t.file), name_style),
             ]);
             let caption_area = Rect {
                 y: cell.y + cell.height.saturating_sub(1),

@@ -118,6 +118,11 @@ fn too_short(words: &[Word]) -> Option<LintNote> {
     }
 }
 
+/// Whether `chars` is near enough to `limit` for the length note (and a face showing the limit).
+pub fn near_limit(chars: usize, limit: usize) -> bool {
+    chars * 100 >= limit * NEAR_LIMIT_PERCENT
+}
+
 fn length(prompt: &str, limit: Option<usize>) -> Option<LintNote> {
     let limit = limit.filter(|l| *l > 0)?;
     let chars = prompt.chars().count();
@@ -130,7 +135,7 @@ fn length(prompt: &str, limit: Option<usize>) -> Option<LintNote> {
             None,
         ));
     }
-    (chars * 100 >= limit * NEAR_LIMIT_PERCENT).then(|| {
+    near_limit(chars, limit).then(|| {
         LintNote::new(
             "length",
             format!(

@@ -5,6 +5,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
+pub use crate::text::{truncate, truncate_left};
 use crate::tui::theme::Theme;
 
 /// What goes on a pane's border.
@@ -87,53 +88,4 @@ pub fn hint_line<'a>(pairs: &[(String, &'a str)], theme: &Theme) -> Line<'a> {
     }
     spans.push(Span::raw(" "));
     Line::from(spans)
-}
-
-/// Cuts `text` to `width` columns with an ellipsis.
-pub fn truncate(text: &str, width: usize) -> String {
-    use unicode_width::UnicodeWidthChar;
-    let mut out = String::new();
-    let mut used = 0;
-    let total: usize = text.chars().map(|c| c.width().unwrap_or(0)).sum();
-    if total <= width {
-        return text.to_string();
-    }
-    if width == 0 {
-        return out;
-    }
-    for c in text.chars() {
-        let w = c.width().unwrap_or(0);
-        if used + w + 1 > width {
-            break;
-        }
-        out.push(c);
-        used += w;
-    }
-    out.push('…');
-    out
-}
-
-/// Cuts `text` to `width` columns keeping the end ("…/out/fox.png").
-pub fn truncate_left(text: &str, width: usize) -> String {
-    let count = text.chars().count();
-    if count <= width {
-        return text.to_string();
-    }
-    if width == 0 {
-        return String::new();
-    }
-    let tail: String = text.chars().skip(count + 1 - width).collect();
-    format!("…{tail}")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn truncation_keeps_the_width() {
-        assert_eq!(truncate("hello world", 6), "hello…");
-        assert_eq!(truncate("hi", 6), "hi");
-        assert_eq!(truncate_left("/a/b/c/fox.png", 8), "…fox.png");
-    }
 }
