@@ -28,6 +28,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('a') => Action::Promote,
         KeyCode::Char('r') => Action::Rerun,
         KeyCode::Char('R') => Action::Reload,
+        KeyCode::F(1) | KeyCode::Char('?') => Action::Keys,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('q') => Action::Quit,
         _ => return None,
@@ -54,6 +55,7 @@ mod tests {
         let key = |c| KeyEvent::new(c, KeyModifiers::NONE);
         assert_eq!(action_for(key(KeyCode::Char('j'))), Some(Action::Down));
         assert_eq!(action_for(key(KeyCode::Char('s'))), Some(Action::Star));
+        assert_eq!(action_for(key(KeyCode::F(1))), Some(Action::Keys));
         assert_eq!(action_for(key(KeyCode::Char('z'))), None);
         assert_eq!(
             action_for(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),

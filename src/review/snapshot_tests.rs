@@ -84,3 +84,10 @@ fn compare_and_the_edit_prompt() {
     );
     assert!(text.contains("warmer light▏"), "{text}");
 }
+
+#[test]
+fn f1_lists_every_key() {
+    let mut state = ReviewState::new(tiles());
+    state.update(Action::Keys);
+    insta::assert_snapshot!(screen(&mut state, 80, 24));
+}

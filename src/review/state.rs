@@ -95,6 +95,8 @@ pub enum Action {
     Rerun,
     /// Read the folder again (a run may still be adding images).
     Reload,
+    /// Open or close the list of keys.
+    Keys,
     /// Close an overlay, or quit.
     Back,
     /// Quit.
@@ -152,6 +154,8 @@ pub struct ReviewState {
     pub input: Option<(Prompting, String)>,
     /// One line of news for the status bar.
     pub status: String,
+    /// The list of every key is open.
+    pub showing_keys: bool,
 }
 
 impl ReviewState {
@@ -169,6 +173,7 @@ impl ReviewState {
             comparing: None,
             input: None,
             status: String::new(),
+            showing_keys: false,
         };
         state.refilter();
         state
@@ -194,6 +199,12 @@ impl ReviewState {
 
     /// Applies an action; returns what the app must do.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        if self.showing_keys || action == Action::Keys {
+            self.showing_keys = !self.showing_keys && action == Action::Keys;
+            if matches!(action, Action::Keys | Action::Back) {
+                return vec![];
+            }
+        }
         if self.comparing.is_some() && matches!(action, Action::Back | Action::Compare) {
             self.comparing = None;
             return vec![];
@@ -242,7 +253,7 @@ impl ReviewState {
             Action::Reload => return vec![Effect::Reload],
             Action::Back if self.pinned.is_some() => self.pinned = None,
             Action::Back | Action::Quit => return vec![Effect::Quit],
-            Action::Edit | Action::Promote => {}
+            Action::Edit | Action::Promote | Action::Keys => {}
         }
         self.scroll_to_cursor();
         vec![]
@@ -460,6 +471,20 @@ mod tests {
                 instruction: "warmer ligh".into()
             }]
         );
+        assert_eq!(s.update(Action::Quit), vec![Effect::Quit]);
+    }
+
+    #[test]
+    fn f1_opens_the_key_list_and_any_key_closes_it() {
+        let mut s = ReviewState::new(vec![]);
+        assert!(s.update(Action::Keys).is_empty());
+        assert!(s.showing_keys);
+        assert!(s.update(Action::Back).is_empty(), "Esc closes, never quits");
+        assert!(!s.showing_keys);
+        s.update(Action::Keys);
+        s.update(Action::Keys);
+        assert!(!s.showing_keys);
+        s.update(Action::Keys);
         assert_eq!(s.update(Action::Quit), vec![Effect::Quit]);
     }
 }

@@ -1,7 +1,26 @@
 //! Every piece of text the review screen shows.
 
-/// Key hints in the status bar.
-pub const HINTS: &str = "←↓↑→/hjkl move · y keep · n reject · s star · u clear · f filter · c compare · e edit · a anchor · r re-run · R reload · q quit";
+/// Every key of the grid with what it does, most used first: the status bar shows as many
+/// as fit, then `F1 keys`; F1 lists them all.
+pub const KEYS: [(&str, &str); 13] = [
+    ("←↓↑→/hjkl", "move"),
+    ("y", "keep"),
+    ("n", "reject"),
+    ("s", "star"),
+    ("f", "filter"),
+    ("c", "compare"),
+    ("q", "quit"),
+    ("u", "clear"),
+    ("e", "edit"),
+    ("a", "anchor"),
+    ("r", "re-run"),
+    ("R", "reload"),
+    ("PgUp/PgDn g/G", "page, first, last"),
+];
+/// The last hint, always shown.
+pub const KEYS_HINT: &str = "F1 keys";
+/// Title of the key list.
+pub const KEYS_TITLE: &str = " Keys (F1 or Esc closes) ";
 /// Key hints while comparing.
 pub const COMPARE_HINTS: &str = "c or Esc: back to the grid";
 /// Prompt for the edit instruction.

@@ -14,9 +14,10 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui_image::Image;
 use ratatui_image::protocol::Protocol;
+use unicode_width::UnicodeWidthStr;
 
 use super::layout::ReviewLayout;
 use super::loader::Loader;
@@ -60,6 +61,9 @@ pub fn draw(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx) {
         }
     }
     draw_status(frame, state, layout.status);
+    if state.showing_keys {
+        draw_keys(frame, area);
+    }
 }
 
 fn draw_grid(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx, layout: &ReviewLayout) {
@@ -220,6 +224,45 @@ fn draw_compare(
     }
 }
 
+/// The most used keys that fit in `width` columns, then `F1 keys`.
+fn fit_hints(width: usize) -> String {
+    let mut hints = String::new();
+    for (key, word) in strings::KEYS {
+        let next = format!("{key} {word} · ");
+        if hints.width() + next.width() + strings::KEYS_HINT.width() > width {
+            break;
+        }
+        hints.push_str(&next);
+    }
+    hints + strings::KEYS_HINT
+}
+
+/// Every key with what it does, over the middle of the screen.
+fn draw_keys(frame: &mut Frame, area: Rect) {
+    let lines: Vec<Line> = strings::KEYS
+        .iter()
+        .map(|(key, word)| {
+            Line::from(vec![
+                Span::styled(format!(" {key:>14} "), Style::default().fg(Color::Cyan)),
+                Span::raw(*word),
+            ])
+        })
+        .collect();
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let width = 44.min(area.width);
+    let popup = Rect {
+        x: area.x + (area.width - width) / 2,
+        y: area.y + (area.height - height) / 2,
+        width,
+        height,
+    };
+    frame.render_widget(Clear, popup);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .title(strings::KEYS_TITLE);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
+}
+
 fn draw_status(frame: &mut Frame, state: &ReviewState, area: Rect) {
     let line = match &state.input {
         Some((kind, text)) => {
@@ -234,24 +277,46 @@ fn draw_status(frame: &mut Frame, state: &ReviewState, area: Rect) {
         }
         None => {
             let (stars, keeps, rejects) = state.tally();
-            let hints = if state.comparing.is_some() {
-                strings::COMPARE_HINTS
+            let tally = format!("★{stars} ✓{keeps} ✗{rejects} ");
+            let news = if state.status.is_empty() {
+                String::new()
             } else {
-                strings::HINTS
+                format!("{} · ", state.status)
             };
-            let mut spans = vec![Span::styled(
-                format!("★{stars} ✓{keeps} ✗{rejects} "),
-                Style::default().add_modifier(Modifier::BOLD),
-            )];
-            if !state.status.is_empty() {
-                spans.push(Span::styled(
-                    format!("{} · ", state.status),
-                    Style::default().fg(Color::Cyan),
-                ));
-            }
-            spans.push(Span::styled(hints, Style::default().fg(Color::DarkGray)));
+            let room = (area.width as usize).saturating_sub(tally.width() + news.width());
+            let hints = if state.comparing.is_some() {
+                strings::COMPARE_HINTS.to_string()
+            } else {
+                fit_hints(room)
+            };
+            let spans = vec![
+                Span::styled(tally, Style::default().add_modifier(Modifier::BOLD)),
+                Span::styled(news, Style::default().fg(Color::Cyan)),
+                Span::styled(hints, Style::default().fg(Color::DarkGray)),
+            ];
             Line::from(spans)
         }
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_keep_the_most_used_keys_then_f1() {
+        let narrow = fit_hints(40);
+        assert!(narrow.width() <= 40, "{narrow}");
+        assert!(narrow.starts_with("←↓↑→/hjkl move · y keep"), "{narrow}");
+        assert!(narrow.ends_with("F1 keys"), "{narrow}");
+        assert!(!narrow.contains("reload"), "{narrow}");
+        let wide = fit_hints(1000);
+        assert!(
+            strings::KEYS
+                .iter()
+                .all(|(k, w)| wide.contains(&format!("{k} {w}")))
+        );
+        assert_eq!(fit_hints(3), "F1 keys");
+    }
 }
