@@ -107,6 +107,10 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE jobs ADD COLUMN owner_start INTEGER;
     ALTER TABLE jobs ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
     CREATE INDEX jobs_rev ON jobs(rev);",
+    // 7: indexes for stores of 100,000 jobs and 50,000-item runs: the unfinished jobs every
+    // start and collect reads, and a run's counts by state
+    "CREATE INDEX jobs_unfinished ON jobs(state) WHERE state IN ('queued', 'sending');
+    CREATE INDEX batch_items_state ON batch_items(run_id, state);",
 ];
 
 /// Brings the schema up to date.
@@ -138,6 +142,40 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version as usize, MIGRATIONS.len());
+    }
+
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+        rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+    }
+
+    #[test]
+    fn the_queries_that_grow_with_the_store_use_indexes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let unfinished = plan(
+            &conn,
+            "SELECT id FROM jobs WHERE state IN ('queued', 'sending')",
+        );
+        assert!(unfinished.contains("jobs_unfinished"), "{unfinished}");
+        let collect = plan(
+            &conn,
+            "SELECT id FROM jobs WHERE interaction_id IS NOT NULL AND state IN ('queued', 'sending') ORDER BY id",
+        );
+        assert!(collect.contains("jobs_unfinished"), "{collect}");
+        let history = plan(&conn, "SELECT id FROM jobs ORDER BY id DESC LIMIT 50");
+        assert!(!history.contains("TEMP B-TREE"), "{history}");
+        let changed = plan(
+            &conn,
+            "SELECT id FROM jobs WHERE rev > 5 ORDER BY rev LIMIT 50",
+        );
+        assert!(changed.contains("jobs_rev"), "{changed}");
+        let done = plan(
+            &conn,
+            "SELECT COUNT(*) FROM batch_items WHERE run_id = 1 AND state = 'done'",
+        );
+        assert!(done.contains("batch_items_state"), "{done}");
     }
 
     #[test]
