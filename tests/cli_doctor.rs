@@ -283,4 +283,5 @@ fn doctor_prints_marks_and_fixes_for_people() {
     assert!(text.contains("✓ model"), "{text}");
     assert!(text.contains("- quota"), "{text}");
     assert!(text.contains("all checks passed"), "{text}");
+    assert!(text.contains("images: not a terminal"), "{text}");
 }

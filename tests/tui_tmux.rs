@@ -38,9 +38,14 @@ fn start(tag: &str) -> (Tmux, tempfile::TempDir, std::path::PathBuf) {
 
 /// Runs the workbench over the config, data and state dirs under `root` in a fresh tmux server.
 fn launch(tag: &str, root: &Path) -> Tmux {
+    launch_with(tag, root, "--image-protocol halfblocks")
+}
+
+/// Like `launch`, with `flags` before `--offline`.
+fn launch_with(tag: &str, root: &Path, flags: &str) -> Tmux {
     let (config, data, state) = (root.join("config"), root.join("data"), root.join("state"));
     let command = format!(
-        "env PEEL_CONFIG_DIR='{}' PEEL_DATA_DIR='{}' PEEL_STATE_DIR='{}' PEEL_SIM_LATENCY_MS=0 '{}' --image-protocol halfblocks --offline; echo PEEL_EXITED=$?; sleep 60",
+        "env PEEL_CONFIG_DIR='{}' PEEL_DATA_DIR='{}' PEEL_STATE_DIR='{}' PEEL_SIM_LATENCY_MS=0 '{}' {flags} --offline; echo PEEL_EXITED=$?; sleep 60",
         config.display(),
         data.display(),
         state.display(),
@@ -82,6 +87,42 @@ fn the_workbench_generates_and_previews_in_a_real_terminal() {
         "the workbench is still drawn:\n{screen}"
     );
     assert!(!tmux.alternate_on(), "alternate screen left on");
+}
+
+#[test]
+fn keys_typed_while_the_terminal_is_probed_all_reach_the_prompt() {
+    let root = tempfile::tempdir().expect("temp dir");
+    for dir in ["config", "data", "state"] {
+        std::fs::create_dir_all(root.path().join(dir)).expect("mkdir");
+    }
+    // The default `auto` protocol: tmux answers the probe's DA1 but not its graphics query.
+    let tmux = launch_with("probe", root.path(), "");
+    tmux.send(&["-l", "hello "]);
+    tmux.wait_for("the first frame", all_panes);
+    tmux.send(&["-l", "world"]);
+    let screen = tmux.wait_for("every typed key in the Prompt pane", |s| {
+        s.contains("hello world")
+    });
+    assert!(screen.contains("11 chars"), "{screen}");
+    tmux.send(&["F1"]);
+    tmux.wait_for("the images line in the help overlay", |s| {
+        // tmux answers DA1 itself: with sixel built in (3.4+) it carries sixel images.
+        s.contains("images: halfblocks (inside tmux") || s.contains("images: sixel (detected)")
+    });
+}
+
+#[test]
+fn doctor_names_the_image_protocol_of_its_terminal() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let command = format!(
+        "env PEEL_CONFIG_DIR='{0}' PEEL_DATA_DIR='{0}' PEEL_STATE_DIR='{0}' '{1}' doctor --no-generate; sleep 60",
+        root.path().display(),
+        env!("CARGO_BIN_EXE_peel"),
+    );
+    let tmux = Tmux::start("doctor", &command);
+    tmux.wait_for("the images line", |s| {
+        s.contains("images: halfblocks (inside tmux") || s.contains("images: sixel (detected)")
+    });
 }
 
 #[test]

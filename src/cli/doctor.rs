@@ -20,6 +20,7 @@ pub async fn run(cli: &Cli, args: DoctorArgs) -> Result<(), CliError> {
         println!("{body}");
     } else {
         print!("{}", render(&report));
+        println!("  {}", images_line());
     }
     if report.ok() {
         return Ok(());
@@ -41,6 +42,20 @@ pub async fn run(cli: &Cli, args: DoctorArgs) -> Result<(), CliError> {
     );
     error.json_printed = args.json;
     Err(error)
+}
+
+/// The `images:` line the workbench's F1 shows, for the terminal doctor runs in.
+fn images_line() -> String {
+    use std::io::IsTerminal;
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return "images: not a terminal (run peel doctor in the terminal you use peel in)".into();
+    }
+    if crossterm::terminal::enable_raw_mode().is_err() {
+        return "images: unknown (the terminal refused raw mode)".into();
+    }
+    let detected = crate::imaging::probe::detect();
+    let _ = crossterm::terminal::disable_raw_mode();
+    detected.decision.line()
 }
 
 /// The report as text: one line per check, a `fix:` line under each failure.

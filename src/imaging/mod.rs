@@ -1,7 +1,9 @@
 //! Image facts without full decodes: formats, dimensions, PNG text chunks, reference checks.
 
+pub mod graphics;
 mod png_text;
 pub mod preview;
+pub mod probe;
 pub mod thumbs;
 
 use std::io::Cursor;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 use ratatui::layout::{Rect, Size};
-use ratatui_image::picker::{Picker, ProtocolType};
+use ratatui_image::picker::Picker;
 use ratatui_image::protocol::Protocol;
 use tokio::sync::mpsc;
 
@@ -18,6 +18,8 @@ use super::state::{Effect, ReviewState};
 use super::tiles::Folder;
 use super::view::{ViewCtx, draw};
 use super::{RerunDone, ReviewExit, ReviewOptions, strings};
+use crate::imaging::graphics::Protocol as Drawing;
+use crate::imaging::probe;
 use crate::imaging::thumbs::ThumbCache;
 
 /// Runs the review screen until the user leaves, taking the terminal and giving it back.
@@ -259,15 +261,13 @@ fn sync(
 
 /// The picker for `choice` (auto, kitty, sixel, iterm2, halfblocks); auto asks the terminal.
 fn choose_picker(choice: &str) -> Picker {
-    if choice == "halfblocks" {
-        return Picker::halfblocks();
-    }
-    let mut picker = Picker::from_query_stdio().unwrap_or_else(|_| Picker::halfblocks());
-    match choice {
-        "kitty" => picker.set_protocol_type(ProtocolType::Kitty),
-        "sixel" => picker.set_protocol_type(ProtocolType::Sixel),
-        "iterm2" => picker.set_protocol_type(ProtocolType::Iterm2),
-        _ => {}
-    }
-    picker
+    let forced = match choice {
+        "halfblocks" => Drawing::Halfblocks,
+        "kitty" => Drawing::Kitty,
+        "sixel" => Drawing::Sixel,
+        "iterm2" => Drawing::Iterm2,
+        // Keys typed during the probe have no prompt to go to here.
+        _ => return probe::detect().picker,
+    };
+    probe::picker_for(forced, None)
 }

@@ -26,12 +26,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ratatui::layout::Rect;
-use ratatui_image::picker::{Picker, ProtocolType};
+use ratatui_image::picker::ProtocolType;
 use tokio::sync::mpsc;
 
 use crate::cli::Cli;
 use crate::cli::args::ImageProtocolArg;
 use crate::config::{Env, Settings};
+use crate::imaging::graphics::{Decision, Protocol};
+use crate::imaging::probe::{self, Detected};
 use crate::models::Registry;
 use crate::store::{JobFilter, Store};
 use crate::studio::preset::PresetBook;
@@ -95,43 +97,50 @@ fn protocol_choice(cli: &Cli, settings: &Settings) -> Result<ImageProtocol, Stri
     }
 }
 
-/// A probe slower than this means the terminal never answered (ratatui-image 11 then
-/// leaves a reader blocked on stdin that swallows the next key press).
-const SLOW_PROBE: Duration = Duration::from_millis(1500);
-
-/// Builds the picker: probes the terminal for `Auto` (raw mode must be on and no
-/// event reader started yet); a forced protocol never probes. Returns a notice for the
-/// status bar when the probe went unanswered.
-fn picker(choice: ImageProtocol) -> (Picker, Option<String>) {
-    match choice {
-        ImageProtocol::Auto => {
-            let started = Instant::now();
-            let picker = Picker::from_query_stdio().unwrap_or_else(|e| {
-                tracing::warn!("terminal graphics probe failed, using halfblocks: {e}");
-                Picker::halfblocks()
-            });
-            let notice = (started.elapsed() >= SLOW_PROBE).then(|| strings::SLOW_PROBE.to_string());
-            (picker, notice)
-        }
-        ImageProtocol::Forced(ProtocolType::Halfblocks) => (Picker::halfblocks(), None),
-        ImageProtocol::Forced(protocol) => {
-            let mut picker = forced_picker();
-            picker.set_protocol_type(protocol);
-            (picker, None)
-        }
+/// Builds the picker and its `images:` line: probes the terminal for `Auto` (raw mode must
+/// be on and no event reader started yet); a forced protocol never probes. `source` names
+/// where a forced choice came from.
+fn picker(choice: ImageProtocol, source: &str) -> Detected {
+    let ImageProtocol::Forced(kind) = choice else {
+        return probe::detect();
+    };
+    let protocol = match kind {
+        ProtocolType::Kitty => Protocol::Kitty,
+        ProtocolType::Sixel => Protocol::Sixel,
+        ProtocolType::Iterm2 => Protocol::Iterm2,
+        ProtocolType::Halfblocks => Protocol::Halfblocks,
+    };
+    Detected {
+        picker: probe::picker_for(protocol, None),
+        decision: Decision {
+            protocol,
+            reason: format!("forced by {source}"),
+        },
+        typed: Vec::new(),
     }
 }
 
-/// A picker with the font size from the terminal's reported pixel size, when it has one.
-#[allow(deprecated)]
-fn forced_picker() -> Picker {
-    match crossterm::terminal::window_size() {
-        Ok(ws) if ws.width > 0 && ws.columns > 0 && ws.rows > 0 => {
-            let font = ratatui_image::FontSize::new(ws.width / ws.columns, ws.height / ws.rows);
-            Picker::from_fontsize(font)
+/// Keys typed while the terminal was probed, as text for the prompt: printable characters
+/// and line breaks; escape sequences (arrows, function keys) are dropped.
+fn typed_text(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut out = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\x1b' => {
+                // ESC [ … final byte, or ESC + one key.
+                if chars.next_if_eq(&'[').is_some() {
+                    while chars.next_if(|c| !('@'..='~').contains(c)).is_some() {}
+                }
+                chars.next();
+            }
+            '\r' | '\n' => out.push('\n'),
+            c if !c.is_control() => out.push(c),
+            _ => {}
         }
-        _ => Picker::halfblocks(),
     }
+    out
 }
 
 async fn start(cli: &Cli) -> Result<ExitCode, String> {
@@ -191,7 +200,20 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
     );
     let (mut term, guard) =
         terminal::enter().map_err(|e| format!("cannot use this terminal: {e}"))?;
-    let (picker, probe_notice) = picker(protocol);
+    let source = if cli.image_protocol.is_some() {
+        "--image-protocol"
+    } else {
+        "[tui] image_protocol"
+    };
+    let Detected {
+        picker,
+        decision,
+        typed,
+    } = picker(protocol, source);
+    let probe_notice = decision
+        .reason
+        .starts_with("the terminal did not answer")
+        .then(|| strings::SLOW_PROBE.to_string());
     let size = term.size().unwrap_or_default();
     let mut state = state::AppState::new(state::Init {
         registry: registry.clone(),
@@ -217,6 +239,11 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
     }
     if let Some(notice) = probe_notice {
         state.status.say(state::status::Level::Warn, notice);
+    }
+    state.images_line = decision.line();
+    let typed = typed_text(&typed);
+    if !typed.is_empty() {
+        state.prompt.editor.insert_str(&typed);
     }
     let (resize_tx, resize_rx) = mpsc::unbounded_channel();
     let (outcome_tx, outcome_rx) = mpsc::unbounded_channel();
@@ -318,4 +345,14 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
 fn recent_session(store: &crate::store::Store) -> Option<crate::studio::session::Session> {
     let recent = store.sessions().ok()?.into_iter().next()?;
     store.session(&recent.id).ok().flatten()
+}
+
+#[cfg(test)]
+mod probe_tests {
+    #[test]
+    fn keys_typed_during_the_probe_become_prompt_text() {
+        assert_eq!(super::typed_text(b"hello world"), "hello world");
+        assert_eq!(super::typed_text(b"a\x1b[Ab\x1bxc\rd\x7f"), "abc\nd");
+        assert_eq!(super::typed_text("café".as_bytes()), "café");
+    }
 }

@@ -186,6 +186,7 @@ fn edit_session(s: &mut AppState, dir: &Path) {
 }
 
 fn help(s: &mut AppState, _: &Path) {
+    s.images_line = "images: halfblocks (the terminal did not answer the graphics query; set --image-protocol or [tui] image_protocol)".into();
     update(s, key(KeyCode::F(1)));
 }
 

@@ -14,6 +14,8 @@ pub const NO_NEXT_TURN: &str = "no later turn to step forward to";
 
 /// Pane titles (each contains the word the tests look for).
 pub mod title {
+    /// The help overlay's terminal section.
+    pub const TERMINAL: &str = "Terminal";
     /// The prompt editor.
     pub const PROMPT: &str = "Prompt";
     /// The roster.
@@ -253,7 +255,7 @@ pub const REQUEST_HINT: &str = "Enter / Ctrl+G: send   ↑/↓: scroll   Esc: cl
 /// History search hint.
 pub const HISTORY_HINT: &str = "type to filter   ↑/↓: choose   Enter: use   Esc: close";
 /// The terminal never answered the graphics probe.
-pub const SLOW_PROBE: &str = "the terminal did not answer the graphics query: images use halfblocks and one key press may have been lost; set [tui] image_protocol (or --image-protocol) to skip the query";
+pub const SLOW_PROBE: &str = "the terminal did not answer the graphics query: images use halfblocks; set [tui] image_protocol (or --image-protocol) to skip the query";
 /// Terminal too small.
 pub const TOO_SMALL: &str = "peel needs at least 60×16; enlarge the terminal.";
 /// Empty prompt refused.

@@ -154,6 +154,8 @@ pub struct AppState {
     pub other_runs: Vec<batch::OtherRun>,
     /// What the request preview was asked for; a preview of anything else is stale.
     pub requested: Option<RequestKey>,
+    /// `images: PROTOCOL (why)`, for the help overlay.
+    pub images_line: String,
 }
 
 /// Everything a request preview depends on: the prompt, the settings line, the anchors in
@@ -213,6 +215,7 @@ impl AppState {
             batch_file: String::new(),
             other_runs: Vec::new(),
             requested: None,
+            images_line: String::new(),
         }
     }
 

@@ -14,6 +14,7 @@ use crate::tui::state::input::LineInput;
 use crate::tui::state::overlay::{AnchorForm, FormField, HistorySearch, Overlay};
 use crate::tui::strings;
 use crate::tui::theme::Theme;
+use unicode_width::UnicodeWidthStr;
 
 /// Width of the key column in help.
 const KEY_W: usize = 24;
@@ -106,6 +107,14 @@ pub(super) fn popup(
 
 fn help_sections(state: &AppState, theme: &Theme) -> Vec<Vec<Line<'static>>> {
     let mut sections = Vec::new();
+    if !state.images_line.is_empty() {
+        let mut terminal = vec![Line::styled(strings::title::TERMINAL, theme.title(false))];
+        for row in wrap_words(&state.images_line, HELP_COL_W as usize - 4) {
+            terminal.push(Line::styled(format!("  {row}"), theme.text()));
+        }
+        terminal.push(Line::raw(""));
+        sections.push(terminal);
+    }
     for (heading, actions) in strings::HELP_SECTIONS {
         let mut lines = vec![Line::styled(heading.to_string(), theme.title(false))];
         for action in actions.iter() {
@@ -129,6 +138,21 @@ fn help_sections(state: &AppState, theme: &Theme) -> Vec<Vec<Line<'static>>> {
     }
     sections.push(editor);
     sections
+}
+
+/// `text` broken at spaces into rows of at most `width` columns (a longer word gets its own).
+fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let mut rows: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        match rows.last_mut() {
+            Some(row) if row.width() + 1 + word.width() <= width => {
+                row.push(' ');
+                row.push_str(word);
+            }
+            _ => rows.push(word.to_string()),
+        }
+    }
+    rows
 }
 
 fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, scroll: u16) {

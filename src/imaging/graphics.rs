@@ -1,0 +1,216 @@
+//! Which image protocol a terminal can draw, decided from its answers to a probe (pure: the
+//! bytes are read elsewhere). The probe asks for kitty graphics, the cell size in pixels,
+//! the terminal's name and version (XTVERSION) and, last, the primary device attributes
+//! (DA1), which every terminal answers, so DA1 is the fence that ends the probe.
+
+/// The probe, in the order it is written: kitty graphics query, cell size, XTVERSION, DA1.
+pub const PROBE: &str = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[16t\x1b[>0q\x1b[c";
+
+/// kitty draws images through Unicode placeholders (which ratatui-image uses) from 0.28.
+const KITTY_PLACEHOLDERS_SINCE: (u32, u32) = (0, 28);
+
+/// What the terminal said, and the bytes that were no answer (typed keys, to replay).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Answers {
+    /// The kitty graphics query was answered OK.
+    pub kitty_ok: bool,
+    /// The XTVERSION name, e.g. `kitty(0.26.5)`, `WezTerm 20240203`, `foot(1.16.2)`.
+    pub version: Option<String>,
+    /// DA1 parameters (`4` means sixel); `None` when DA1 never came.
+    pub device_attributes: Option<Vec<u32>>,
+    /// Cell size in pixels (width, height).
+    pub cell: Option<(u16, u16)>,
+    /// Bytes read that were not part of any answer, in order.
+    pub typed: Vec<u8>,
+}
+
+/// Where the probe ran.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Surroundings {
+    /// Inside tmux (`TMUX` set).
+    pub tmux: bool,
+}
+
+/// A protocol peel can draw with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    Kitty,
+    Sixel,
+    Iterm2,
+    Halfblocks,
+}
+
+impl Protocol {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Protocol::Kitty => "kitty",
+            Protocol::Sixel => "sixel",
+            Protocol::Iterm2 => "iterm2",
+            Protocol::Halfblocks => "halfblocks",
+        }
+    }
+}
+
+/// The protocol to use and why, e.g. `images: sixel (detected)`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub protocol: Protocol,
+    pub reason: String,
+}
+
+impl Decision {
+    /// The line F1 and `peel doctor` show.
+    pub fn line(&self) -> String {
+        format!("images: {} ({})", self.protocol.as_str(), self.reason)
+    }
+}
+
+/// Reads the answers out of `bytes`; everything else is kept, in order, as typed bytes.
+pub fn parse(bytes: &[u8]) -> Answers {
+    let mut answers = Answers::default();
+    let mut i = 0;
+    while i < bytes.len() {
+        match answer_at(&bytes[i..]) {
+            Some((len, answer)) => {
+                answer.apply(&mut answers);
+                i += len;
+            }
+            None => {
+                answers.typed.push(bytes[i]);
+                i += 1;
+            }
+        }
+    }
+    answers
+}
+
+/// Whether `bytes` hold the DA1 answer (the probe's fence).
+pub fn has_fence(bytes: &[u8]) -> bool {
+    parse(bytes).device_attributes.is_some()
+}
+
+enum Answer {
+    Kitty(bool),
+    Version(String),
+    DeviceAttributes(Vec<u32>),
+    Cell(u16, u16),
+}
+
+impl Answer {
+    fn apply(self, answers: &mut Answers) {
+        match self {
+            Answer::Kitty(ok) => answers.kitty_ok |= ok,
+            Answer::Version(v) => answers.version = Some(v),
+            Answer::DeviceAttributes(a) => answers.device_attributes = Some(a),
+            Answer::Cell(h, w) => answers.cell = Some((w, h)),
+        }
+    }
+}
+
+/// The answer starting at the head of `bytes`, with its length.
+fn answer_at(bytes: &[u8]) -> Option<(usize, Answer)> {
+    if let Some(body) = bytes.strip_prefix(b"\x1b_G") {
+        let end = find(body, b"\x1b\\")?;
+        let text = String::from_utf8_lossy(&body[..end]);
+        let ok = text.starts_with("i=31") && text.ends_with(";OK");
+        return Some((3 + end + 2, Answer::Kitty(ok)));
+    }
+    if let Some(body) = bytes.strip_prefix(b"\x1bP>|") {
+        let end = find(body, b"\x1b\\")?;
+        let name = String::from_utf8_lossy(&body[..end]).into_owned();
+        return Some((4 + end + 2, Answer::Version(name)));
+    }
+    if let Some(body) = bytes.strip_prefix(b"\x1b[?") {
+        let end = body
+            .iter()
+            .position(|b| !(b.is_ascii_digit() || *b == b';'))?;
+        if body[end] != b'c' {
+            return None;
+        }
+        let params = numbers(&body[..end]);
+        return Some((3 + end + 1, Answer::DeviceAttributes(params)));
+    }
+    if let Some(body) = bytes.strip_prefix(b"\x1b[6;") {
+        let end = body
+            .iter()
+            .position(|b| !(b.is_ascii_digit() || *b == b';'))?;
+        if body[end] != b't' {
+            return None;
+        }
+        if let [h, w] = numbers(&body[..end])[..] {
+            return Some((4 + end + 1, Answer::Cell(h as u16, w as u16)));
+        }
+    }
+    None
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+fn numbers(text: &[u8]) -> Vec<u32> {
+    String::from_utf8_lossy(text)
+        .split(';')
+        .filter_map(|n| n.parse().ok())
+        .collect()
+}
+
+/// `kitty(0.26.5)` → (0, 26).
+fn kitty_version(name: &str) -> Option<(u32, u32)> {
+    let inner = name.strip_prefix("kitty(")?.strip_suffix(')')?;
+    let mut parts = inner.split('.').map(|p| p.parse::<u32>().ok());
+    Some((parts.next()??, parts.next()??))
+}
+
+/// Picks the protocol from the terminal's answers.
+pub fn decide(answers: &Answers, around: &Surroundings) -> Decision {
+    let detected = |protocol: Protocol, why: &str| Decision {
+        protocol,
+        reason: why.to_string(),
+    };
+    let Some(attributes) = &answers.device_attributes else {
+        return detected(
+            Protocol::Halfblocks,
+            "the terminal did not answer the graphics query; set --image-protocol or [tui] image_protocol",
+        );
+    };
+    let name = answers.version.as_deref().unwrap_or_default();
+    let sixel = attributes.contains(&4);
+    // WezTerm answers the kitty query but does not draw kitty's Unicode placeholders.
+    if name.starts_with("WezTerm") && !around.tmux {
+        return detected(Protocol::Iterm2, "detected WezTerm");
+    }
+    if answers.kitty_ok && !around.tmux {
+        match kitty_version(name) {
+            Some(v) if v < KITTY_PLACEHOLDERS_SINCE => {
+                let why = format!(
+                    "{name} predates kitty 0.28, which the kitty protocol here needs; upgrade kitty for full images"
+                );
+                let protocol = if sixel {
+                    Protocol::Sixel
+                } else {
+                    Protocol::Halfblocks
+                };
+                return detected(protocol, &why);
+            }
+            _ => return detected(Protocol::Kitty, "detected"),
+        }
+    }
+    if sixel {
+        return detected(Protocol::Sixel, "detected");
+    }
+    if around.tmux {
+        return detected(
+            Protocol::Halfblocks,
+            "inside tmux, which does not pass graphics on here; see the README's tmux note",
+        );
+    }
+    detected(
+        Protocol::Halfblocks,
+        "the terminal has no graphics protocol peel can use",
+    )
+}
+
+#[cfg(test)]
+#[path = "graphics_tests.rs"]
+mod tests;

@@ -1,0 +1,91 @@
+//! The protocol decision from recorded terminal answers.
+
+use super::*;
+
+const KITTY_OK: &str = "\x1b_Gi=31;OK\x1b\\";
+const CELL: &str = "\x1b[6;20;10t";
+
+fn answers(parts: &[&str]) -> Answers {
+    parse(parts.concat().as_bytes())
+}
+
+fn outside() -> Surroundings {
+    Surroundings { tmux: false }
+}
+
+fn version(name: &str) -> String {
+    format!("\x1bP>|{name}\x1b\\")
+}
+
+#[test]
+fn kitty_from_0_28_gets_kitty() {
+    let a = answers(&[KITTY_OK, CELL, &version("kitty(0.35.2)"), "\x1b[?62;c"]);
+    assert_eq!(a.cell, Some((10, 20)));
+    let d = decide(&a, &outside());
+    assert_eq!(d.protocol, Protocol::Kitty);
+    assert_eq!(d.line(), "images: kitty (detected)");
+}
+
+#[test]
+fn kitty_before_0_28_never_gets_placeholders() {
+    let a = answers(&[KITTY_OK, CELL, &version("kitty(0.26.5)"), "\x1b[?62;c"]);
+    let d = decide(&a, &outside());
+    assert_eq!(d.protocol, Protocol::Halfblocks);
+    assert!(
+        d.reason.contains("kitty(0.26.5) predates kitty 0.28"),
+        "{}",
+        d.reason
+    );
+}
+
+#[test]
+fn wezterm_gets_iterm2() {
+    let a = answers(&[
+        KITTY_OK,
+        &version("WezTerm 20240203-110809"),
+        "\x1b[?65;4;6;18;22c",
+    ]);
+    assert_eq!(decide(&a, &outside()).protocol, Protocol::Iterm2);
+}
+
+#[test]
+fn foot_and_sixel_xterm_get_sixel_and_plain_xterm_halfblocks() {
+    let foot = answers(&[&version("foot(1.16.2)"), "\x1b[?62;4;22c"]);
+    assert_eq!(decide(&foot, &outside()).line(), "images: sixel (detected)");
+    let vt340 = answers(&[&version("XTerm(379)"), "\x1b[?63;1;2;4;6;9;15;22c"]);
+    assert_eq!(decide(&vt340, &outside()).protocol, Protocol::Sixel);
+    let plain = answers(&[&version("XTerm(379)"), "\x1b[?64;1;2;6;9;15;18;21;22c"]);
+    let d = decide(&plain, &outside());
+    assert_eq!(d.protocol, Protocol::Halfblocks);
+    assert!(d.reason.contains("no graphics protocol"), "{}", d.reason);
+}
+
+#[test]
+fn no_answer_is_halfblocks_with_what_to_do() {
+    let d = decide(&Answers::default(), &outside());
+    assert_eq!(
+        d.line(),
+        "images: halfblocks (the terminal did not answer the graphics query; set --image-protocol or [tui] image_protocol)"
+    );
+}
+
+#[test]
+fn inside_tmux_only_what_tmux_carries_is_used() {
+    let tmux = Surroundings { tmux: true };
+    let plain = answers(&[&version("tmux 3.3a"), "\x1b[?1;2c"]);
+    let d = decide(&plain, &tmux);
+    assert_eq!(d.protocol, Protocol::Halfblocks);
+    assert!(d.reason.contains("tmux"), "{}", d.reason);
+    let with_sixel = answers(&[&version("tmux 3.4"), "\x1b[?1;2;4c"]);
+    assert_eq!(decide(&with_sixel, &tmux).protocol, Protocol::Sixel);
+}
+
+#[test]
+fn typed_keys_between_answers_are_kept_in_order() {
+    let a = parse(format!("he{KITTY_OK}llo{CELL} wo\x1b[?62;4crld").as_bytes());
+    assert_eq!(a.typed, b"hello world");
+    assert!(a.kitty_ok);
+    assert_eq!(a.device_attributes, Some(vec![62, 4]));
+    assert!(has_fence(b"x\x1b[?1;2c"));
+    assert!(!has_fence(b"\x1b[?1;2"), "half an answer is not the fence");
+}
