@@ -6,6 +6,13 @@
 /// The probe, in the order it is written: kitty graphics query, cell size, XTVERSION, DA1.
 pub const PROBE: &str = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[16t\x1b[>0q\x1b[c";
 
+/// The part of the probe sent on to the outer terminal through tmux's passthrough (only
+/// when `allow-passthrough` is on): kitty graphics query, XTVERSION and a second DA1.
+pub fn passthrough_probe() -> String {
+    let inner = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[>0q\x1b[c";
+    format!("\x1bPtmux;{}\x1b\\", inner.replace('\x1b', "\x1b\x1b"))
+}
+
 /// kitty draws images through Unicode placeholders (which ratatui-image uses) from 0.28.
 const KITTY_PLACEHOLDERS_SINCE: (u32, u32) = (0, 28);
 
@@ -16,8 +23,10 @@ pub struct Answers {
     pub kitty_ok: bool,
     /// The XTVERSION name, e.g. `kitty(0.26.5)`, `WezTerm 20240203`, `foot(1.16.2)`.
     pub version: Option<String>,
-    /// DA1 parameters (`4` means sixel); `None` when DA1 never came.
+    /// DA1 parameters of the first answer (`4` means sixel); `None` when DA1 never came.
     pub device_attributes: Option<Vec<u32>>,
+    /// How many DA1 answers came (two when the outer terminal answered through tmux).
+    pub fences: usize,
     /// Cell size in pixels (width, height).
     pub cell: Option<(u16, u16)>,
     /// Bytes read that were not part of any answer, in order.
@@ -29,6 +38,8 @@ pub struct Answers {
 pub struct Surroundings {
     /// Inside tmux (`TMUX` set).
     pub tmux: bool,
+    /// tmux passes escape sequences on to the outer terminal (`allow-passthrough on`).
+    pub passthrough: bool,
 }
 
 /// A protocol peel can draw with.
@@ -84,9 +95,9 @@ pub fn parse(bytes: &[u8]) -> Answers {
     answers
 }
 
-/// Whether `bytes` hold the DA1 answer (the probe's fence).
-pub fn has_fence(bytes: &[u8]) -> bool {
-    parse(bytes).device_attributes.is_some()
+/// Whether `bytes` hold the `fences` DA1 answers that end the probe.
+pub fn has_fences(bytes: &[u8], fences: usize) -> bool {
+    parse(bytes).fences >= fences
 }
 
 enum Answer {
@@ -100,8 +111,20 @@ impl Answer {
     fn apply(self, answers: &mut Answers) {
         match self {
             Answer::Kitty(ok) => answers.kitty_ok |= ok,
-            Answer::Version(v) => answers.version = Some(v),
-            Answer::DeviceAttributes(a) => answers.device_attributes = Some(a),
+            // tmux names itself; the outer terminal's name (through passthrough) wins.
+            Answer::Version(v) => {
+                if !answers
+                    .version
+                    .as_deref()
+                    .is_some_and(|v| v.starts_with("kitty("))
+                {
+                    answers.version = Some(v);
+                }
+            }
+            Answer::DeviceAttributes(a) => {
+                answers.fences += 1;
+                answers.device_attributes.get_or_insert(a);
+            }
             Answer::Cell(h, w) => answers.cell = Some((w, h)),
         }
     }
@@ -180,7 +203,12 @@ pub fn decide(answers: &Answers, around: &Surroundings) -> Decision {
     if name.starts_with("WezTerm") && !around.tmux {
         return detected(Protocol::Iterm2, "detected WezTerm");
     }
-    if answers.kitty_ok && !around.tmux {
+    if answers.kitty_ok && around.tmux {
+        // Only an answer through passthrough reaches us; tmux itself has no kitty graphics.
+        if kitty_version(name).is_some_and(|v| v >= KITTY_PLACEHOLDERS_SINCE) {
+            return detected(Protocol::Kitty, "detected through tmux passthrough");
+        }
+    } else if answers.kitty_ok {
         match kitty_version(name) {
             Some(v) if v < KITTY_PLACEHOLDERS_SINCE => {
                 let why = format!(
@@ -202,7 +230,11 @@ pub fn decide(answers: &Answers, around: &Surroundings) -> Decision {
     if around.tmux {
         return detected(
             Protocol::Halfblocks,
-            "inside tmux, which does not pass graphics on here; see the README's tmux note",
+            if around.passthrough {
+                "inside tmux; the outer terminal did not answer the kitty graphics query"
+            } else {
+                "inside tmux, which does not pass graphics on here; see the README's tmux note"
+            },
         );
     }
     detected(

@@ -10,7 +10,7 @@ fn answers(parts: &[&str]) -> Answers {
 }
 
 fn outside() -> Surroundings {
-    Surroundings { tmux: false }
+    Surroundings::default()
 }
 
 fn version(name: &str) -> String {
@@ -71,7 +71,10 @@ fn no_answer_is_halfblocks_with_what_to_do() {
 
 #[test]
 fn inside_tmux_only_what_tmux_carries_is_used() {
-    let tmux = Surroundings { tmux: true };
+    let tmux = Surroundings {
+        tmux: true,
+        passthrough: false,
+    };
     let plain = answers(&[&version("tmux 3.3a"), "\x1b[?1;2c"]);
     let d = decide(&plain, &tmux);
     assert_eq!(d.protocol, Protocol::Halfblocks);
@@ -86,6 +89,50 @@ fn typed_keys_between_answers_are_kept_in_order() {
     assert_eq!(a.typed, b"hello world");
     assert!(a.kitty_ok);
     assert_eq!(a.device_attributes, Some(vec![62, 4]));
-    assert!(has_fence(b"x\x1b[?1;2c"));
-    assert!(!has_fence(b"\x1b[?1;2"), "half an answer is not the fence");
+    assert!(has_fences(b"x\x1b[?1;2c", 1));
+    assert!(
+        !has_fences(b"\x1b[?1;2", 1),
+        "half an answer is not the fence"
+    );
+    assert!(!has_fences(b"\x1b[?1;2c", 2));
+}
+
+#[test]
+fn through_tmux_passthrough_only_a_modern_kitty_gets_kitty() {
+    let around = Surroundings {
+        tmux: true,
+        passthrough: true,
+    };
+    // tmux answers first (its name, its DA1), then the outer terminal through passthrough.
+    let tmux_first = [&version("tmux 3.3a"), "\x1b[?1;2c"].concat();
+    let modern = answers(&[
+        &tmux_first,
+        KITTY_OK,
+        &version("kitty(0.35.2)"),
+        "\x1b[?62;c",
+    ]);
+    assert_eq!(modern.fences, 2);
+    assert_eq!(
+        modern.device_attributes,
+        Some(vec![1, 2]),
+        "tmux's own DA1 counts"
+    );
+    assert_eq!(
+        decide(&modern, &around).line(),
+        "images: kitty (detected through tmux passthrough)"
+    );
+    let old = answers(&[
+        &tmux_first,
+        KITTY_OK,
+        &version("kitty(0.26.5)"),
+        "\x1b[?62;c",
+    ]);
+    assert_eq!(decide(&old, &around).protocol, Protocol::Halfblocks);
+    let silent = answers(&[&tmux_first]);
+    assert!(
+        decide(&silent, &around)
+            .reason
+            .contains("did not answer the kitty")
+    );
+    assert!(passthrough_probe().starts_with("\x1bPtmux;\x1b\x1b_Gi=31"));
 }

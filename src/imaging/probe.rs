@@ -9,19 +9,27 @@ use std::time::{Duration, Instant};
 use ratatui_image::FontSize;
 use ratatui_image::picker::{Picker, ProtocolType};
 
-use super::graphics::{Answers, Decision, PROBE, Protocol, Surroundings, decide, has_fence, parse};
+use super::graphics::{
+    Answers, Decision, PROBE, Protocol, Surroundings, decide, has_fences, parse, passthrough_probe,
+};
 
 /// The longest a terminal that answers nothing can hold up the start.
 pub const PROBE_CAP: Duration = Duration::from_secs(1);
 
 /// Writes the probe and reads the answers (and anything typed) until the fence or the cap.
-pub fn probe() -> std::io::Result<Answers> {
+pub fn probe(around: &Surroundings) -> std::io::Result<Answers> {
     let mut out = std::io::stdout();
     out.write_all(PROBE.as_bytes())?;
+    let fences = if around.passthrough {
+        out.write_all(passthrough_probe().as_bytes())?;
+        2
+    } else {
+        1
+    };
     out.flush()?;
     let deadline = Instant::now() + PROBE_CAP;
     let mut read = Vec::new();
-    while !has_fence(&read) {
+    while !has_fences(&read, fences) {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() || !readable(left) {
             break;
@@ -61,19 +69,32 @@ pub struct Detected {
 
 /// Probes the terminal and builds the picker it can use.
 pub fn detect() -> Detected {
-    let answers = probe().unwrap_or_else(|e| {
+    let tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
+    let around = Surroundings {
+        tmux,
+        passthrough: tmux && tmux_passes_through(),
+    };
+    let answers = probe(&around).unwrap_or_else(|e| {
         tracing::warn!("terminal graphics probe failed: {e}");
         Answers::default()
     });
-    let around = Surroundings {
-        tmux: std::env::var_os("TMUX").is_some_and(|v| !v.is_empty()),
-    };
     let decision = decide(&answers, &around);
     Detected {
         picker: picker_for(decision.protocol, answers.cell),
         decision,
         typed: answers.typed,
     }
+}
+
+/// Whether the tmux we run in has `allow-passthrough` on (asked of tmux itself).
+fn tmux_passes_through() -> bool {
+    std::process::Command::new("tmux")
+        .args(["show-options", "-gqv", "allow-passthrough"])
+        .output()
+        .is_ok_and(|out| {
+            let value = String::from_utf8_lossy(&out.stdout);
+            matches!(value.trim(), "on" | "all")
+        })
 }
 
 /// A picker drawing with `protocol`; the cell size comes from the terminal's answer, else
