@@ -199,9 +199,11 @@ pub fn decide(answers: &Answers, around: &Surroundings) -> Decision {
     };
     let name = answers.version.as_deref().unwrap_or_default();
     let sixel = attributes.contains(&4);
-    // WezTerm answers the kitty query but does not draw kitty's Unicode placeholders.
-    if name.starts_with("WezTerm") && !around.tmux {
-        return detected(Protocol::Iterm2, "detected WezTerm");
+    // WezTerm and iTerm2 answer the kitty query but do not draw kitty's Unicode placeholders.
+    for terminal in ["WezTerm", "iTerm2"] {
+        if name.starts_with(terminal) && !around.tmux {
+            return detected(Protocol::Iterm2, &format!("detected {terminal}"));
+        }
     }
     if answers.kitty_ok && around.tmux {
         // Only an answer through passthrough reaches us; tmux itself has no kitty graphics.

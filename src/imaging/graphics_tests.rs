@@ -46,6 +46,11 @@ fn wezterm_gets_iterm2() {
         "\x1b[?65;4;6;18;22c",
     ]);
     assert_eq!(decide(&a, &outside()).protocol, Protocol::Iterm2);
+    let iterm = answers(&[KITTY_OK, &version("iTerm2 3.5.4"), "\x1b[?62;4c"]);
+    assert_eq!(
+        decide(&iterm, &outside()).line(),
+        "images: iterm2 (detected iTerm2)"
+    );
 }
 
 #[test]
