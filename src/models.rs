@@ -46,6 +46,10 @@ pub struct ModelSpec {
     /// Thinking levels the model accepts (empty: not configurable).
     #[serde(default)]
     pub thinking_levels: Vec<String>,
+    /// Whether the model thinks (and can show thought summaries); unset: it does when it
+    /// has thinking levels.
+    #[serde(default)]
+    pub thinks: Option<bool>,
     /// Google Search grounding kinds: "web", "image".
     #[serde(default)]
     pub grounding: Vec<String>,
@@ -237,6 +241,11 @@ impl Registry {
 }
 
 impl ModelSpec {
+    /// Whether the model thinks (so thought summaries may be asked for).
+    pub fn thinks(&self) -> bool {
+        self.thinks.unwrap_or(!self.thinking_levels.is_empty())
+    }
+
     /// Checks an aspect ratio, naming the allowed ones when it is refused.
     pub fn check_aspect(&self, ratio: &str) -> Result<(), ValidationError> {
         if self.aspect_ratios.iter().any(|r| r == ratio) {

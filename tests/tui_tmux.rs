@@ -344,3 +344,78 @@ fn presets_request_preview_compare_and_promote_in_a_real_terminal() {
     let roster = peel_json(root.path(), &["roster", "list"]);
     assert!(roster.to_string().contains("Mira"), "{roster}");
 }
+
+#[test]
+fn a_running_pro_job_shows_its_thoughts_then_the_final_image() {
+    let root = tempfile::tempdir().expect("temp dir");
+    for dir in ["config", "data", "state", "out"] {
+        std::fs::create_dir_all(root.path().join(dir)).expect("mkdir");
+    }
+    let out = root.path().join("out");
+    std::fs::write(
+        root.path().join("config/config.toml"),
+        format!(
+            "[output]\ndir = \"{}\"\n[defaults]\nmodel = \"nano-banana-pro\"\n",
+            out.display()
+        ),
+    )
+    .expect("config");
+    let [config, data, state] = ["config", "data", "state"].map(|d| root.path().join(d));
+    let command = format!(
+        "env PEEL_CONFIG_DIR='{}' PEEL_DATA_DIR='{}' PEEL_STATE_DIR='{}' PEEL_SIM_LATENCY_MS=4000 '{}' --image-protocol halfblocks --offline; sleep 60",
+        config.display(),
+        data.display(),
+        state.display(),
+        env!("CARGO_BIN_EXE_peel"),
+    );
+    let tmux = Tmux::start("test-thinking", &command);
+    tmux.wait_for("the workbench", all_panes);
+    tmux.send(&["-l", "a lighthouse on a cliff at dusk"]);
+    tmux.wait_for("the typed prompt", |s| {
+        s.contains("a lighthouse on a cliff")
+    });
+    tmux.send(&["C-g"]);
+    let thinking = tmux.wait_for("a thought headline while the job runs", |s| {
+        s.contains("thinking: ")
+    });
+    assert!(!thinking.contains("✓ #1"), "still running:\n{thinking}");
+    tmux.wait_for("the interim thought image before the job is done", |s| {
+        s.contains("thinking: ") && halfblock_cells(s) > 100 && !s.contains("✓ #1")
+    });
+    let done = tmux.wait_for("the final image", |s| {
+        s.contains("✓ #1") && halfblock_cells(s) > 100
+    });
+    assert!(
+        !done.contains("thinking: "),
+        "the headline goes with the job:\n{done}"
+    );
+}
+
+#[test]
+fn the_cli_progress_line_shows_the_latest_thought_on_a_terminal() {
+    let root = tempfile::tempdir().expect("temp dir");
+    let [config, data, state, out] = ["config", "data", "state", "out"].map(|d| {
+        let path = root.path().join(d);
+        std::fs::create_dir_all(&path).expect("mkdir");
+        path
+    });
+    let command = format!(
+        "env PEEL_CONFIG_DIR='{}' PEEL_DATA_DIR='{}' PEEL_STATE_DIR='{}' PEEL_SIM_LATENCY_MS=3000 '{}' generate 'a red fox in snow' --model nano-banana-pro --out '{}'; echo PEEL_EXITED=$?; sleep 60",
+        config.display(),
+        data.display(),
+        state.display(),
+        env!("CARGO_BIN_EXE_peel"),
+        out.display(),
+    );
+    let tmux = Tmux::start("test-cli-thinking", &command);
+    tmux.wait_for("the thought headline on the progress line", |s| {
+        s.contains("thinking: ") && !s.contains("PEEL_EXITED")
+    });
+    let screen = tmux.wait_for("the command's end", |s| s.contains("PEEL_EXITED="));
+    assert!(screen.contains("PEEL_EXITED=0"), "{screen}");
+    assert!(screen.contains("a-red-fox-in-snow.jpg"), "{screen}");
+    assert!(
+        !screen.contains("thinking: "),
+        "the line is cleared at the end:\n{screen}"
+    );
+}

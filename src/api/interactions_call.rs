@@ -4,13 +4,14 @@
 
 use std::time::Duration;
 
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
 use serde_json::json;
 
 use super::client::{GeminiClient, RetryNotice};
 use super::error::ApiError;
 use super::interactions::{API_REVISION, CreateInteraction, Interaction, is_terminal};
 use super::interactions_convert::to_response;
+use super::interactions_stream::{Assembler, Heard, SseDecoder, Thought};
 use super::wire::GenerateContentResponse;
 
 /// First wait between polls of a background interaction.
@@ -18,6 +19,9 @@ const POLL_FIRST: Duration = Duration::from_millis(100);
 
 /// Longest wait between polls.
 const POLL_MAX: Duration = Duration::from_millis(500);
+
+/// Times a dropped event stream is reopened (from the last event seen) before polling.
+const STREAM_TRIES: u32 = 3;
 
 /// What a finished interaction gave, in the engine's shape.
 #[derive(Debug, Clone)]
@@ -65,14 +69,15 @@ impl GeminiClient {
         parse_interaction(&body)
     }
 
-    /// Creates an interaction and waits for its answer (polling when `create.background`),
-    /// retrying transient failures of the create call; `on_created` hears the id as soon as
-    /// the service has given one.
+    /// Creates an interaction and waits for its answer (following its event stream when
+    /// `create.background`), retrying transient failures of the create call; `on_created`
+    /// hears the id as soon as the service has given one, `on_thought` each thought summary.
     pub async fn create_interaction(
         &self,
         create: &CreateInteraction,
         mut on_retry: impl FnMut(RetryNotice) + Send,
         mut on_created: impl FnMut(&str) + Send,
+        mut on_thought: impl FnMut(Thought) + Send,
     ) -> Result<InteractionAnswer, ApiError> {
         let model = create.model.as_str();
         let body = serde_json::to_vec(create).map_err(|e| ApiError::InvalidArgument {
@@ -85,6 +90,12 @@ impl GeminiClient {
         let report = |notice: RetryNotice| {
             if let Ok(mut hear) = on_retry.lock() {
                 hear(notice);
+            }
+        };
+        let on_thought = std::sync::Mutex::new(&mut on_thought);
+        let think = |thought: Thought| {
+            if let Ok(mut hear) = on_thought.lock() {
+                hear(thought);
             }
         };
         // A background run that fails transiently (429, 503, …) ends as `failed`; the whole
@@ -103,7 +114,8 @@ impl GeminiClient {
             let interaction = if is_terminal(&created.status) {
                 created
             } else {
-                self.poll_interaction(&created.id, model, &report).await?
+                self.follow_interaction(&created.id, model, &report, &think)
+                    .await?
             };
             let response = answer_of(&interaction, model, |code, body| {
                 self.classify(code, None, body, model)
@@ -141,6 +153,83 @@ impl GeminiClient {
     /// Polls a background interaction with backoff until it ends; returns its last state.
     pub async fn wait_interaction(&self, id: &str, model: &str) -> Result<Interaction, ApiError> {
         self.poll_interaction(id, model, &|_| {}).await
+    }
+
+    /// Follows a running interaction's event stream to its end, handing out thoughts as they
+    /// come; a dropped stream is reopened after the last event seen, and after
+    /// `STREAM_TRIES` drops the interaction is polled instead.
+    async fn follow_interaction(
+        &self,
+        id: &str,
+        model: &str,
+        report: &(dyn Fn(RetryNotice) + Sync),
+        think: &(dyn Fn(Thought) + Sync),
+    ) -> Result<Interaction, ApiError> {
+        let mut heard = Assembler::new(id);
+        for attempt in 1..=STREAM_TRIES {
+            match self.read_events(id, model, &mut heard, think).await {
+                Ok(()) if heard.is_over() => return Ok(heard.interaction()),
+                Ok(()) => tracing::debug!("the event stream of {id} ended early"),
+                Err(e) if !e.is_retryable() => return Err(e),
+                Err(e) => tracing::debug!("the event stream of {id} failed: {e}"),
+            }
+            if heard.last_event_id().is_none() {
+                heard = Assembler::new(id);
+            }
+            tokio::time::sleep(POLL_FIRST * attempt).await;
+        }
+        self.poll_interaction(id, model, report).await
+    }
+
+    /// Reads `GET …/interactions/{id}?stream=true` (from after the last event `heard` has)
+    /// until the stream ends.
+    async fn read_events(
+        &self,
+        id: &str,
+        model: &str,
+        heard: &mut Assembler,
+        think: &(dyn Fn(Thought) + Sync),
+    ) -> Result<(), ApiError> {
+        let mut query = vec![("stream", "true")];
+        if let Some(last) = heard.last_event_id() {
+            query.push(("last_event_id", last));
+        }
+        let url =
+            reqwest::Url::parse_with_params(&self.interactions_url(&format!("/{id}")), &query)
+                .map_err(|e| ApiError::InvalidArgument {
+                    message: format!("cannot build the events address of {id}: {e}"),
+                })?;
+        let mut response = self
+            .http()
+            .get(url)
+            .header("Api-Revision", API_REVISION)
+            .header(ACCEPT, "text/event-stream")
+            .send()
+            .await
+            .map_err(|e| self.transport_error(e))?;
+        let status = response.status().as_u16();
+        if !(200..300).contains(&status) {
+            let body = response.bytes().await.unwrap_or_default();
+            return Err(self.classify(status, None, &body, model));
+        }
+        let mut decoder = SseDecoder::default();
+        let mut events = Vec::new();
+        loop {
+            let chunk = match response.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
+                Err(e) => return Err(self.transport_error(e)),
+            };
+            decoder.push(&chunk, &mut events);
+            for event in events.drain(..) {
+                match heard.hear(&event) {
+                    Heard::Thought(thought) => think(thought),
+                    Heard::Done => return Ok(()),
+                    Heard::Created(_) | Heard::Nothing => {}
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Like `wait_interaction`, telling `report` about each poll that had to be retried.

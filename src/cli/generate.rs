@@ -1,6 +1,7 @@
 //! `peel generate`: prompt in, images and sidecars out.
 
 use super::args::{GenFlags, GenerateArgs};
+use super::progress::JobProgress;
 use super::{Cli, CliError, Context, layers};
 use crate::store::Store;
 use crate::studio::report::{self, RunReport};
@@ -82,40 +83,13 @@ pub async fn execute(
         }
         eprintln!("peel: interrupted — cancelling");
     };
-    let progress = |event: &StudioEvent| report_progress(event, flags.json, many);
+    let mut lines = JobProgress::new(flags.json, many);
+    let progress = |event: &StudioEvent| lines.hear(event);
     let result = report::execute(ctx, &conn, store, jobs, session, progress, interrupt).await;
     if let Some(sim) = conn.simulator {
         sim.shutdown().await;
     }
     finish(flags, &result?)
-}
-
-fn report_progress(event: &StudioEvent, json: bool, many: bool) {
-    let prefix = if many {
-        format!("job {}: ", event.job_id())
-    } else {
-        String::new()
-    };
-    if let StudioEvent::Notice { message, .. } = event {
-        eprintln!("peel: {prefix}{message}");
-        return;
-    }
-    if json {
-        return;
-    }
-    match event {
-        StudioEvent::Retrying {
-            delay,
-            next_attempt,
-            reason,
-            ..
-        } => eprintln!(
-            "peel: {prefix}retrying in {:.1} s (attempt {next_attempt}) — {reason}",
-            delay.as_secs_f64()
-        ),
-        StudioEvent::Failed { error, .. } => eprintln!("peel: {prefix}failed: {error}"),
-        _ => {}
-    }
 }
 
 fn finish(args: &GenFlags, report: &RunReport) -> Result<(), CliError> {

@@ -13,6 +13,7 @@ mod lint_cmd;
 pub mod mcp_cmd;
 mod models_cmd;
 mod preset_cmd;
+mod progress;
 pub mod review_cmd;
 mod roster_cmd;
 mod session_cmd;

@@ -30,6 +30,27 @@ pub struct Rendered {
     pub mime: String,
 }
 
+/// The interim draft the model shows among its thoughts: the scene, small and rough.
+pub fn render_draft(req: &GenRequest, model: &ModelSpec) -> Result<Vec<u8>, String> {
+    let format = Format::for_mime(&model.output_mime);
+    let base = req.base_image.as_deref().and_then(Backdrop::decode);
+    let long = req.width.max(req.height).max(1);
+    let scale = (DRAFT_LONG_SIDE as f64 / long as f64).min(1.0);
+    let w = ((req.width as f64 * scale).round() as u32).max(1);
+    let h = ((req.height as f64 * scale).round() as u32).max(1);
+    let small_backdrop = base.as_ref().map(|b| b.canvas(w, h, &req.prompt));
+    let scene = Scene {
+        width: w,
+        height: h,
+        prompt: &req.prompt,
+        seed: req.seed,
+        caption: "draft",
+        edit: edit_of(base.as_ref(), small_backdrop.as_ref()),
+        draft: true,
+    };
+    render::render_encoded(&scene, format)
+}
+
 /// Draws and encodes every image the request needs (CPU-heavy: run off the async runtime).
 pub fn render_all(req: &GenRequest, model: &ModelSpec) -> Result<Rendered, String> {
     let format = Format::for_mime(&model.output_mime);
@@ -53,21 +74,7 @@ pub fn render_all(req: &GenRequest, model: &ModelSpec) -> Result<Rendered, Strin
         finals.push(render::render_encoded(&scene, format)?);
     }
     let draft = if req.include_thoughts {
-        let long = req.width.max(req.height).max(1);
-        let scale = (DRAFT_LONG_SIDE as f64 / long as f64).min(1.0);
-        let w = ((req.width as f64 * scale).round() as u32).max(1);
-        let h = ((req.height as f64 * scale).round() as u32).max(1);
-        let small_backdrop = base.as_ref().map(|b| b.canvas(w, h, &req.prompt));
-        let scene = Scene {
-            width: w,
-            height: h,
-            prompt: &req.prompt,
-            seed: req.seed,
-            caption: "draft",
-            edit: edit_of(base.as_ref(), small_backdrop.as_ref()),
-            draft: true,
-        };
-        Some(render::render_encoded(&scene, format)?)
+        Some(render_draft(req, model)?)
     } else {
         None
     };

@@ -355,7 +355,7 @@ async fn transport_check(
     {
         let answer = conn
             .client
-            .create_interaction(&create, |_| {}, |_| {})
+            .create_interaction(&create, |_| {}, |_| {}, |_| {})
             .await?;
         return Ok((answer.response, Some(answer.interaction_id)));
     }

@@ -62,6 +62,13 @@ pub enum StudioEvent {
     },
     /// Something the user should hear once about how the job is sent (e.g. a fallback).
     Notice { id: JobId, message: String },
+    /// The model is thinking: a summary's headline, or an interim image (a file that lives
+    /// as long as the engine), shown until the final image replaces it.
+    Thinking {
+        id: JobId,
+        headline: Option<String>,
+        image: Option<std::path::PathBuf>,
+    },
 }
 
 impl StudioEvent {
@@ -75,7 +82,8 @@ impl StudioEvent {
             | Self::Failed { id, .. }
             | Self::Cancelled { id }
             | Self::Sent { id, .. }
-            | Self::Notice { id, .. } => *id,
+            | Self::Notice { id, .. }
+            | Self::Thinking { id, .. } => *id,
         }
     }
 

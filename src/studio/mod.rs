@@ -24,6 +24,7 @@ pub mod seed;
 pub mod session;
 pub mod shot;
 pub mod spec;
+pub mod thoughts;
 pub mod transport;
 pub mod uploads;
 pub mod workspace;

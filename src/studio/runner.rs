@@ -59,6 +59,7 @@ struct Inner {
     retryable: Mutex<HashMap<JobId, PreparedJob>>,
     inline_budget: usize,
     said: Mutex<std::collections::HashSet<String>>,
+    thoughts: super::thoughts::Thoughts,
 }
 
 /// What a finished job produced.
@@ -92,6 +93,7 @@ impl Studio {
             retryable: Mutex::new(HashMap::new()),
             inline_budget: uploads::DEFAULT_INLINE_BUDGET,
             said: Mutex::new(std::collections::HashSet::new()),
+            thoughts: super::thoughts::Thoughts::default(),
         };
         (
             Self {
@@ -280,11 +282,17 @@ impl Studio {
                 tracing::error!("recording the interaction of job {id}: {e}");
             }
         };
+        let mut on_thought = |thought| {
+            if let Some(event) = self.inner.thoughts.event(id, thought) {
+                self.emit(event);
+            }
+        };
         let mut hooks = transport::Hooks {
             store: &self.inner.store,
             on_retry: &mut on_retry,
             notice: &mut on_notice,
             on_created: &mut on_created,
+            on_thought: &mut on_thought,
         };
         let sent = transport::send(&self.inner.client, &mut hooks, route, &request).await?;
         self.emit(StudioEvent::Sent {

@@ -311,7 +311,7 @@ pub fn build_request(
     contents: Vec<Content>,
 ) -> GenerateContentRequest {
     let image_size = (!model.fixed_size).then(|| settings.size.clone());
-    let thinking_config = (!model.thinking_levels.is_empty()).then(|| ThinkingConfig {
+    let thinking_config = model.thinks().then(|| ThinkingConfig {
         thinking_level: settings
             .thinking
             .as_deref()

@@ -6,6 +6,7 @@
 use crate::api::client::{GeminiClient, RetryNotice};
 use crate::api::error::ApiError;
 use crate::api::interactions_convert::{Unsupported, to_create};
+use crate::api::interactions_stream::Thought;
 use crate::api::wire::{GenerateContentRequest, GenerateContentResponse};
 use crate::config::Transport;
 use crate::models::Registry;
@@ -88,6 +89,8 @@ pub struct Hooks<'a> {
     pub notice: &'a mut (dyn FnMut(String) + Send),
     /// Hears an interaction's id as soon as the service gives it (before any waiting).
     pub on_created: &'a mut (dyn FnMut(&str) + Send),
+    /// Hears each thought summary while the model thinks.
+    pub on_thought: &'a mut (dyn FnMut(Thought) + Send),
 }
 
 /// Sends `request` by `route`, falling back as the module docs say; a lost `previous`
@@ -164,8 +167,14 @@ async fn send_interaction(
     create.background = background.then_some(true);
     let on_retry = &mut *hooks.on_retry;
     let on_created = &mut *hooks.on_created;
+    let on_thought = &mut *hooks.on_thought;
     let first = client
-        .create_interaction(&create, &mut *on_retry, |id| on_created(id))
+        .create_interaction(
+            &create,
+            &mut *on_retry,
+            |id| on_created(id),
+            &mut *on_thought,
+        )
         .await;
     let answer = match first {
         Err(e) if background && is_background_refused(&e) => {
@@ -175,7 +184,12 @@ async fn send_interaction(
             ));
             create.background = None;
             client
-                .create_interaction(&create, &mut *on_retry, |id| on_created(id))
+                .create_interaction(
+                    &create,
+                    &mut *on_retry,
+                    |id| on_created(id),
+                    &mut *on_thought,
+                )
                 .await?
         }
         other => other?,

@@ -215,6 +215,8 @@ pub const ANCHORS_EMPTY: &str = "No anchors. Press a for a character, o for an o
 pub const PREVIEW_EMPTY: &str = "Finished images appear here.";
 /// Shown while an image decodes.
 pub const PREVIEW_LOADING: &str = "loading image…";
+/// Before a running job's latest thought headline in the Preview.
+pub const THINKING: &str = "thinking: ";
 /// The quit question.
 pub const QUIT_QUESTION: &str =
     "still running. Quit anyway? They stop, and nothing unsaved is kept.";

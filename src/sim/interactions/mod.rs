@@ -215,11 +215,12 @@ fn read(
                     r.resource(include_input),
                     stream::resume_index(&r.events, last),
                     cut,
+                    r.background,
                 )
             })
         })
         .flatten();
-    let Some((resource, from, cut)) = found else {
+    let Some((resource, from, cut, background)) = found else {
         return Err(not_found(id));
     };
     if cut {
@@ -229,7 +230,7 @@ fn read(
         let tail = Tail {
             id: id.to_string(),
             from,
-            honour_cut: false,
+            honour_cut: background,
         };
         return Ok(stream::respond(state.clone(), tail));
     }

@@ -10,8 +10,9 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
 use super::request::turn_signature;
+use crate::models::ModelSpec;
 use crate::sim::errors::SimError;
-use crate::sim::generate::{Dialect, Generated, Job, run_as};
+use crate::sim::generate::{Dialect, Generated, Job, find_model, run_as};
 use crate::sim::request::GenRequest;
 use crate::sim::{Latency, SimState, response};
 
@@ -69,6 +70,10 @@ pub async fn drive(state: Arc<SimState>, turn: Turn) -> Result<Finish, SimError>
                     "delta": {"type": "thought_summary", "content": {"type": "text", "text": headline}}}));
             }
         });
+        if turn.summaries {
+            tokio::time::sleep(first_thought_after(state.config.latency)).await;
+            push_draft(&state, &turn).await;
+        }
     };
     let job = Job {
         dialect: &Dialect::Gemini,
@@ -115,6 +120,38 @@ pub fn fail(state: &SimState, id: &str, err: &SimError) {
         r.push(json!({"event_type": "error", "error": {"code": code, "message": err.message}}));
         r.finish();
     });
+}
+
+/// Pushes the interim draft as a thought summary while the turn still runs.
+async fn push_draft(state: &Arc<SimState>, turn: &Turn) {
+    let Ok(spec) = find_model(state, &turn.model, &turn.version, "createInteraction") else {
+        return;
+    };
+    let spec = ModelSpec {
+        output_mime: OUTPUT_MIME.to_string(),
+        ..spec.clone()
+    };
+    let planned = turn.planned.clone();
+    let drawn = tokio::task::spawn_blocking(move || response::render_draft(&planned, &spec)).await;
+    let Ok(Ok(draft)) = drawn else {
+        return;
+    };
+    let block = json!({"type": "image", "mime_type": OUTPUT_MIME, "data": STANDARD.encode(draft)});
+    state.interactions.update(&turn.id, |r| {
+        if !r.is_terminal() {
+            r.push(json!({"event_type": "step.delta", "index": 0,
+                "delta": {"type": "thought_summary", "content": block}}));
+        }
+    });
+}
+
+/// True when the interim draft already went out among the thoughts.
+fn draft_sent(r: &super::store::Record) -> bool {
+    r.events.iter().any(|e| {
+        e["event_type"] == "step.delta"
+            && e["delta"]["type"] == "thought_summary"
+            && e["delta"]["content"]["type"] == "image"
+    })
 }
 
 fn first_thought_after(latency: Latency) -> Duration {
@@ -220,7 +257,12 @@ fn push_steps(r: &mut super::store::Record, outcome: &Outcome) {
     if !started {
         r.push(json!({"event_type": "step.start", "index": 0, "step": {"type": "thought"}}));
     }
-    for block in outcome.summary.iter().filter(|b| b["type"] == "image") {
+    let early_draft = draft_sent(r);
+    for block in outcome
+        .summary
+        .iter()
+        .filter(|b| b["type"] == "image" && !early_draft)
+    {
         r.push(json!({"event_type": "step.delta", "index": 0,
             "delta": {"type": "thought_summary", "content": block}}));
     }

@@ -17,7 +17,8 @@ pub struct Tail {
     pub id: String,
     /// Index of the first event to send.
     pub from: usize,
-    /// Cut the stream off midway when the record says so (create streams only).
+    /// Cut the stream off midway when the record says so (create streams, and the first
+    /// stream that reaches the end of a background run).
     pub honour_cut: bool,
 }
 
@@ -70,6 +71,7 @@ pub fn respond(state: Arc<SimState>, tail: Tail) -> Response {
                                     let whole = frame(event);
                                     let half = whole.len() / 2;
                                     let cut = whole.get(..half).unwrap_or("").to_string();
+                                    r.cut = false;
                                     tail.from = last;
                                     return Step::End(Some(text + &cut));
                                 }

@@ -96,6 +96,17 @@ pub struct JobItem {
     pub tag: Option<String>,
     /// Started by another peel process on the same store (seen through the store).
     pub elsewhere: bool,
+    /// What the model showed of its thinking so far (while the job runs).
+    pub thinking: Thinking,
+}
+
+/// The latest thought summary of a running job.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Thinking {
+    /// The latest headline.
+    pub headline: Option<String>,
+    /// The latest interim image (the engine's file, gone when it ends).
+    pub image: Option<PathBuf>,
 }
 
 impl JobItem {
@@ -105,9 +116,9 @@ impl JobItem {
             .or_else(|| self.queued_at.map(|t| now.saturating_duration_since(t)))
     }
 
-    /// The primary (last) image.
+    /// The primary (last) image; while the job runs, its latest interim thought image.
     pub fn image(&self) -> Option<&PathBuf> {
-        self.outputs.last()
+        self.outputs.last().or(self.thinking.image.as_ref())
     }
 
     /// A job from the store; one in flight is marked as running elsewhere.
@@ -135,6 +146,7 @@ impl JobItem {
             turn: None,
             tag: None,
             elsewhere,
+            thinking: Thinking::default(),
         }
     }
 
@@ -376,6 +388,7 @@ impl JobsState {
                 turn: None,
                 tag,
                 elsewhere: false,
+                thinking: Thinking::default(),
             });
             if let Some(sel) = selected_id {
                 self.select_id(sel);
@@ -388,6 +401,14 @@ impl JobsState {
         let job = &mut self.items[i];
         match event {
             StudioEvent::Queued(_) | StudioEvent::Sent { .. } | StudioEvent::Notice { .. } => {}
+            StudioEvent::Thinking {
+                headline, image, ..
+            } => {
+                if job.phase.is_active() {
+                    job.thinking.headline = headline.or(job.thinking.headline.take());
+                    job.thinking.image = image.or(job.thinking.image.take());
+                }
+            }
             StudioEvent::Sending { attempt, .. } => job.phase = Phase::Sending { attempt },
             StudioEvent::Retrying {
                 next_attempt,
@@ -432,6 +453,9 @@ impl JobsState {
                 job.phase = Phase::Cancelled;
                 job.elapsed = job.queued_at.map(|t| now.saturating_duration_since(t));
             }
+        }
+        if !job.phase.is_active() {
+            job.thinking = Thinking::default();
         }
         id
     }

@@ -177,8 +177,44 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot
                 lines.push(Line::raw(""));
                 lines.push(Line::styled(reason.clone(), theme.warn()));
             }
-            centered(frame, inner, lines);
+            if let Some(headline) = &job.thinking.headline {
+                let text = format!("{}{headline}", strings::THINKING);
+                lines.push(Line::styled(
+                    truncate(&text, inner.width as usize),
+                    theme.accent(),
+                ));
+            }
+            let rows = lines.len() as u16;
+            if job.thinking.image.is_none() || inner.height <= rows + 2 {
+                centered(frame, inner, lines);
+                return;
+            }
+            let image_area = Rect::new(inner.x, inner.y, inner.width, inner.height - rows);
+            let caption = Rect::new(inner.x, image_area.bottom(), inner.width, rows);
+            draw_interim(frame, image_area, state, theme, slot);
+            frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), caption);
         }
+    }
+}
+
+/// A running job's latest interim thought image, once decoded.
+fn draw_interim(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    theme: &Theme,
+    slot: &mut ImageSlot,
+) {
+    let ready = matches!(state.preview.status, PreviewStatus::Ready { .. })
+        && slot.path.is_some()
+        && slot.path == state.preview.path;
+    if !ready {
+        let text = vec![Line::styled(strings::PREVIEW_LOADING, theme.muted())];
+        centered(frame, area, text);
+    } else if !(state.overlay.is_some() && slot.paints_over_cells())
+        && let Some(protocol) = slot.protocol.as_mut()
+    {
+        draw_image(frame, area, protocol);
     }
 }
 
