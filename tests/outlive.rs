@@ -475,3 +475,144 @@ fn a_headless_workbench_that_cannot_save_records_the_failure_and_exits_non_zero(
     let log = log_text(&world);
     assert!(log.contains("headless: done — 0 saved, 1 failed"), "{log}");
 }
+
+/// The interaction id the store recorded for the job with `prompt`, once it has one.
+fn wait_interaction(world: &World, prompt: &str) -> String {
+    let file = world.root.path().join("data/peel.sqlite3");
+    let found = || -> Option<String> {
+        let store = peel::store::Store::open(&file).ok()?;
+        let jobs = store.jobs(&peel::store::JobFilter::default()).ok()?;
+        let job = jobs.into_iter().find(|j| j.prompt == prompt)?;
+        store.job_interaction(job.id).ok().flatten()
+    };
+    wait_until("the interaction id recorded", || found().is_some());
+    found().unwrap_or_default()
+}
+
+/// Starts `peel ARGS` in the background, waits until the interactions of `prompts` are
+/// recorded, then kills the process with SIGKILL (no handler runs).
+fn kill_9_once_sent(world: &World, args: &[&str], prompts: &[&str]) -> String {
+    let mut cli = world
+        .peel()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let interactions: Vec<String> = prompts.iter().map(|p| wait_interaction(world, p)).collect();
+    let interaction = interactions[0].clone();
+    cli.kill().unwrap();
+    cli.wait().unwrap();
+    interaction
+}
+
+fn sidecar_of(image: &Path) -> serde_json::Value {
+    let sidecar = peel::studio::output::sidecar_path(image);
+    serde_json::from_slice(&std::fs::read(sidecar).unwrap()).unwrap()
+}
+
+#[test]
+fn a_job_killed_by_sigkill_is_collected_by_the_next_peel_history_not_resent() {
+    let (world, _sim) = slow_world();
+    let interaction = kill_9_once_sent(&world, &["generate", "a red kite"], &["a red kite"]);
+    assert_eq!(
+        job_state(&world, "a red kite").as_deref(),
+        Some("interrupted"),
+        "still running on the service: left for later"
+    );
+    std::thread::sleep(Duration::from_millis(LATENCY_MS));
+    let out = world.run(&["history", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("collected 1 job(s)"), "{stderr}");
+    let jobs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let job = &jobs["jobs"][0];
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["attempts"], 1, "collected, never sent again");
+    let (images, sidecars) = saved(&world.out());
+    assert_eq!((images.len(), sidecars.len()), (1, 1));
+    assert!(images[0].ends_with("a-red-kite.jpg"), "{images:?}");
+    let sidecar = sidecar_of(&images[0]);
+    assert_eq!(sidecar["collected"], true);
+    assert_eq!(sidecar["interaction"], interaction.as_str());
+    assert_eq!(sidecar["prompt"], "a red kite");
+    assert!(
+        sidecar["seed"].is_i64() && sidecar["cost_usd"].as_f64() > Some(0.0),
+        "{sidecar}"
+    );
+    let again = world.run(&["history"]);
+    assert!(
+        !String::from_utf8_lossy(&again.stderr).contains("collected"),
+        "once"
+    );
+}
+
+#[test]
+fn the_next_workbench_collects_a_job_killed_by_sigkill() {
+    let (world, _sim) = slow_world();
+    kill_9_once_sent(&world, &["generate", "a grey heron"], &["a grey heron"]);
+    std::thread::sleep(Duration::from_millis(LATENCY_MS));
+    let tmux = workbench(&world, "collect", "");
+    let screen = tmux.wait_for("the collected job done in the Jobs pane", |s| {
+        s.lines()
+            .any(|l| l.contains("✓ #1") && l.contains("a grey"))
+    });
+    assert!(screen.contains("collected 1 job(s)"), "{screen}");
+    let (images, _) = saved(&world.out());
+    assert_eq!(images.len(), 1, "{images:?}");
+    assert_eq!(sidecar_of(&images[0])["collected"], true);
+}
+
+#[test]
+fn batch_resume_recovers_items_killed_by_sigkill_from_the_service() {
+    let (world, _sim) = slow_world();
+    let file = world.root.path().join("pair.toml");
+    std::fs::write(
+        &file,
+        "[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n\n[[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n",
+    )
+    .unwrap();
+    let file_arg = file.display().to_string();
+    let args = [
+        "batch",
+        "run",
+        file_arg.as_str(),
+        "--concurrency",
+        "2",
+        "--rpm",
+        "600",
+    ];
+    kill_9_once_sent(&world, &args, &["a fox", "an owl"]);
+    let list = world.json(&["batch", "list"]);
+    let run = list["runs"][0]["id"].as_i64().unwrap().to_string();
+    // Resumed while both are still running on the service: it waits for them.
+    let out = world.run(&["batch", "resume", &run, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dirs: Vec<PathBuf> = std::fs::read_dir(world.out())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    let (images, _) = saved(&dirs[0]);
+    assert_eq!(images.len(), 2, "{images:?}");
+    for image in &images {
+        let sidecar = sidecar_of(image);
+        assert_eq!(
+            sidecar["collected"],
+            true,
+            "{}: sent again",
+            image.display()
+        );
+        assert!(sidecar["batch"]["key"].is_string(), "{sidecar}");
+    }
+    let names: Vec<String> = images
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
+    assert!(names.contains(&"001_fox.jpg".to_string()), "{names:?}");
+}

@@ -3,11 +3,24 @@
 use super::args::HistoryArgs;
 use super::{Cli, CliError, Context};
 use crate::store::JobFilter;
+use crate::studio::collect;
 
-/// Lists jobs, newest first.
-pub fn run(cli: &Cli, args: HistoryArgs) -> Result<(), CliError> {
+/// Lists jobs, newest first, after collecting jobs a dead peel process left running on the
+/// service.
+pub async fn run(cli: &Cli, args: HistoryArgs) -> Result<(), CliError> {
     let ctx = Context::load(cli)?;
-    let jobs = ctx.store()?.jobs(&JobFilter {
+    let store = ctx.store()?;
+    match collect::collect_orphans(&ctx.settings, &ctx.registry, &store).await {
+        Ok(collected) => {
+            if let Some(line) = collect::summary(&collected) {
+                eprintln!("peel: {line}");
+            }
+        }
+        Err(e) => {
+            eprintln!("peel: warning: jobs left running on the service were not collected: {e}")
+        }
+    }
+    let jobs = store.jobs(&JobFilter {
         search: args.search,
         limit: args.limit,
     })?;

@@ -111,7 +111,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Session(args) => session_cmd::run(&cli, args),
         Command::Roster(args) => roster_cmd::run(&cli, args),
         Command::Models(args) => models_cmd::run(&cli, args).await,
-        Command::History(args) => history::run(&cli, args),
+        Command::History(args) => history::run(&cli, args).await,
         Command::Sim(args) => sim_cmd::run(args).await,
         Command::Config(args) => config_cmd::run(&cli, args),
         Command::Preset(args) => preset_cmd::run(&cli, args),

@@ -2,6 +2,7 @@
 
 mod batches;
 mod jobs;
+mod orphans;
 pub mod owner;
 mod roster;
 mod schema;
@@ -19,6 +20,7 @@ use thiserror::Error;
 
 pub use batches::{ItemRow, ItemUpdate, NewRun, RunId, RunRow};
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
+pub use orphans::Orphan;
 pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};
 pub use sessions::{NewTurn, SessionSummary};
 pub use transports::ModelTransport;

@@ -111,6 +111,8 @@ const MIGRATIONS: &[&str] = &[
     // start and collect reads, and a run's counts by state
     "CREATE INDEX jobs_unfinished ON jobs(state) WHERE state IN ('queued', 'sending');
     CREATE INDEX batch_items_state ON batch_items(run_id, state);",
+    // 8: where a job's images go, so a process other than its sender can collect them
+    "ALTER TABLE jobs ADD COLUMN landing TEXT;",
 ];
 
 /// Brings the schema up to date.

@@ -7,15 +7,68 @@
 
 use std::path::{Path, PathBuf};
 
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use super::error::StudioError;
-use super::output;
+use super::runner::OutputNaming;
+use super::spec::PreparedJob;
+use super::{JobId, backend, output, sidecar};
 use crate::api::client::GeminiClient;
+use crate::api::error::ApiError;
 use crate::api::interactions::is_terminal;
 use crate::api::outcome;
+use crate::config::Settings;
 use crate::models::{Lane, Registry};
-use crate::store::{JobUpdate, Store};
+use crate::store::{JobUpdate, Orphan, Store};
+
+/// Where a job's images go, recorded with the job before it is sent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Landing {
+    /// The output folder.
+    pub out_dir: PathBuf,
+    /// The file stem (the prompt's slug, or a batch item's `NNN_<key>`).
+    pub stem: String,
+    /// The sidecar fields known before sending.
+    pub sidecar: Value,
+}
+
+impl Landing {
+    /// Where `job`'s images go, named as the engine would name them.
+    pub fn of(id: JobId, job: &PreparedJob, naming: &OutputNaming, backend: &str) -> Self {
+        Self {
+            out_dir: job.out_dir.clone(),
+            stem: naming
+                .stem
+                .clone()
+                .unwrap_or_else(|| output::slug(&job.prompt)),
+            sidecar: sidecar::asked(id, job, backend, naming.sidecar_extra.as_ref()),
+        }
+    }
+
+    /// As stored.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Where an orphan's images go: as recorded, else `fallback_dir` named by its prompt.
+    fn of_orphan(orphan: &Orphan, fallback_dir: &Path) -> Self {
+        orphan
+            .landing
+            .as_deref()
+            .and_then(|text| serde_json::from_str(text).ok())
+            .unwrap_or_else(|| Self {
+                out_dir: fallback_dir.to_path_buf(),
+                stem: output::slug(&orphan.prompt),
+                sidecar: json!({
+                    "peel_version": env!("CARGO_PKG_VERSION"),
+                    "job_id": orphan.id,
+                    "prompt": orphan.prompt,
+                    "model": orphan.model,
+                }),
+            })
+    }
+}
 
 /// What collecting one job did.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,19 +92,35 @@ pub enum Collected {
         /// The job.
         job: i64,
     },
+    /// The service no longer has the interaction: the job stays interrupted.
+    Lost {
+        /// The job.
+        job: i64,
+    },
 }
 
-/// Collects one job that was waiting on `interaction`: fetches it and, if it has ended,
-/// saves its images into `out_dir` and finishes the job row.
+/// Collects one orphan: fetches its interaction and, if it has ended, saves its images
+/// where the job meant to and finishes the job row.
 pub async fn collect_job(
     client: &GeminiClient,
     store: &Store,
     registry: &Registry,
-    job: (i64, &str, &str, &str),
-    out_dir: &Path,
+    orphan: &Orphan,
+    fallback_dir: &Path,
 ) -> Result<Collected, StudioError> {
-    let (id, model, prompt, interaction) = job;
-    let state = client.get_interaction(interaction, model).await?;
+    let (id, model, interaction) = (
+        orphan.id,
+        orphan.model.as_str(),
+        orphan.interaction.as_str(),
+    );
+    let state = match client.get_interaction(interaction, model).await {
+        Ok(state) => state,
+        Err(e) if is_gone(&e) => {
+            store.forget_interaction(id)?;
+            return Ok(Collected::Lost { job: id });
+        }
+        Err(e) => return Err(e.into()),
+    };
     if !is_terminal(&state.status) {
         return Ok(Collected::Running { job: id });
     }
@@ -80,26 +149,34 @@ pub async fn collect_job(
         .resolve(model)
         .map(|spec| spec.cost_from_usage(&outcome.usage, Lane::Interactive))
         .unwrap_or(0.0);
-    let stem = output::slug(prompt);
+    let share = cost_usd / outcome.images.len().max(1) as f64;
+    let landing = Landing::of_orphan(orphan, fallback_dir);
+    let count = outcome.images.len();
     let mut outputs = Vec::new();
-    for image in &outcome.images {
+    for (index, image) in outcome.images.iter().enumerate() {
         let saved = output::save_image(
-            out_dir,
-            &stem,
+            &landing.out_dir,
+            &landing.stem,
             &image.mime,
             &image.bytes,
-            Some(prompt),
+            Some(&orphan.prompt),
             |saved| {
-                json!({
-                    "peel_version": env!("CARGO_PKG_VERSION"),
-                    "job_id": id,
-                    "prompt": prompt,
-                    "model": model,
-                    "interaction": interaction,
-                    "collected": true,
-                    "usage": outcome.usage_metadata,
-                    "image": {"width": saved.width, "height": saved.height, "mime": saved.mime},
-                })
+                sidecar::merged(
+                    &landing.sidecar,
+                    &json!({
+                        "interaction": interaction,
+                        "collected": true,
+                        "usage": outcome.usage_metadata,
+                        "cost_usd": share,
+                        "response_cost_usd": cost_usd,
+                        "text": outcome.text,
+                        "image": {
+                            "file": saved.path.file_name().map(|n| n.to_string_lossy().to_string()),
+                            "width": saved.width, "height": saved.height, "mime": saved.mime,
+                            "index": index, "of": count,
+                        },
+                    }),
+                )
             },
         )?;
         outputs.push(saved.path);
@@ -116,23 +193,80 @@ pub async fn collect_job(
     Ok(Collected::Saved { job: id, outputs })
 }
 
-/// Collects every unfinished job that has a background interaction (see the module docs
-/// for when this may be called).
+/// True when the service says the interaction does not exist (expired, another key, or a
+/// simulator that went away with its process).
+fn is_gone(error: &ApiError) -> bool {
+    matches!(
+        error,
+        ApiError::ModelNotFound { .. } | ApiError::Http { code: 404, .. }
+    )
+}
+
+/// Collects every orphan of the store (jobs whose process died while their background
+/// interaction ran), each claimed while it is collected so two processes never save one
+/// job twice; one still running is left for a later collection.
 pub async fn collect_all(
     client: &GeminiClient,
     store: &Store,
     registry: &Registry,
-    out_dir: &Path,
+    fallback_dir: &Path,
 ) -> Result<Vec<Collected>, StudioError> {
     let mut done = Vec::new();
-    for (id, model, prompt, interaction) in store.jobs_with_interactions()? {
-        let job = (id, model.as_str(), prompt.as_str(), interaction.as_str());
-        match collect_job(client, store, registry, job, out_dir).await {
+    for orphan in store.orphans()? {
+        if !store.claim_orphan(&orphan)? {
+            continue;
+        }
+        let collected = collect_job(client, store, registry, &orphan, fallback_dir).await;
+        // The job keeps its first owner: it was that process's work (and a face watching the
+        // store shows it as another process's job).
+        store.release_orphan(&orphan)?;
+        match collected {
             Ok(collected) => done.push(collected),
-            Err(e) => tracing::warn!("collecting job {id} ({interaction}): {e}"),
+            Err(e) => tracing::warn!("collecting job {} ({}): {e}", orphan.id, orphan.interaction),
         }
     }
     Ok(done)
+}
+
+/// Collects the store's orphans over a connection to the configured backend (made only
+/// when there are orphans); images without a recorded landing go to the output folder.
+pub async fn collect_orphans(
+    settings: &Settings,
+    registry: &Registry,
+    store: &Store,
+) -> Result<Vec<Collected>, StudioError> {
+    if store.orphans()?.is_empty() {
+        return Ok(Vec::new());
+    }
+    let conn = backend::connect(settings, registry).await?;
+    let fallback = settings.output_dir(None);
+    let collected = collect_all(&conn.client, store, registry, &fallback).await;
+    if let Some(sim) = conn.simulator {
+        sim.shutdown().await;
+    }
+    collected
+}
+
+/// One line saying what a collection did, for the faces (None when nothing changed).
+pub fn summary(collected: &[Collected]) -> Option<String> {
+    let saved = collected
+        .iter()
+        .filter(|c| matches!(c, Collected::Saved { .. }))
+        .count();
+    let failed = collected
+        .iter()
+        .filter(|c| matches!(c, Collected::Failed { .. }))
+        .count();
+    if saved + failed == 0 {
+        return None;
+    }
+    let mut text = format!(
+        "collected {saved} job(s) a peel process that is gone had left running on the service"
+    );
+    if failed > 0 {
+        text.push_str(&format!(" ({failed} had failed there)"));
+    }
+    Some(text)
 }
 
 #[cfg(test)]
@@ -199,6 +333,8 @@ mod tests {
             .unwrap();
         let interaction = started["id"].as_str().unwrap();
         store.set_job_interaction(job, interaction).unwrap();
+        assert!(store.orphans().unwrap().is_empty(), "its sender still runs");
+        store.kill_owner_for_tests(job);
         let out = tempfile::tempdir().unwrap();
 
         let early = collect_all(&client, &store, &registry, out.path())
@@ -217,7 +353,7 @@ mod tests {
         let row = store.job(job).unwrap().unwrap();
         assert_eq!(row.state, "done");
         assert_eq!(row.attempts, 1, "collected, not sent again");
-        assert!(store.jobs_with_interactions().unwrap().is_empty());
+        assert!(store.orphans().unwrap().is_empty());
         sim.shutdown().await;
     }
 }

@@ -23,6 +23,7 @@ pub mod safety;
 pub mod seed;
 pub mod session;
 pub mod shot;
+pub mod sidecar;
 pub mod spec;
 pub mod thoughts;
 pub mod transport;

@@ -18,6 +18,7 @@ use super::session::{self, TurnId};
 use super::spec::{PreparedJob, SessionLink};
 use super::transport;
 use super::uploads;
+use super::{collect, sidecar};
 use crate::api::backend::Capabilities;
 use crate::api::client::GeminiClient;
 use crate::api::outcome::{self, Outcome};
@@ -277,8 +278,13 @@ impl Studio {
             model,
             previous: previous.as_deref(),
         };
+        let landing = collect::Landing::of(id, job, &naming, self.inner.label.as_str()).to_json();
         let mut on_created = |interaction: &str| {
-            if let Err(e) = self.inner.store.set_job_interaction(id, interaction) {
+            let store = &self.inner.store;
+            let recorded = store
+                .set_job_landing(id, &landing)
+                .and_then(|()| store.set_job_interaction(id, interaction));
+            if let Err(e) = recorded {
                 tracing::error!("recording the interaction of job {id}: {e}");
             }
         };
@@ -345,52 +351,37 @@ impl Studio {
             .clone()
             .unwrap_or_else(|| output::slug(&job.prompt));
         let count = outcome.images.len();
+        let asked = sidecar::asked(
+            id,
+            job,
+            self.inner.label.as_str(),
+            naming.sidecar_extra.as_ref(),
+        );
         let mut outputs = Vec::with_capacity(count);
         for (index, image) in outcome.images.iter().enumerate() {
             let sidecar = |saved: &SavedOutput| {
-                let mut body = json!({
-                    "peel_version": env!("CARGO_PKG_VERSION"),
-                    "job_id": id,
-                    "backend": self.inner.label.as_str(),
-                    "prompt": job.prompt,
-                    "model": job.settings.model,
-                    "aspect": job.settings.aspect,
-                    "size": job.settings.size,
-                    "seed": job.settings.seed,
-                    "thinking": job.settings.thinking,
-                    "grounding": job.settings.grounding,
-                    "references": job.refs,
-                    "anchors": job.anchors,
-                    "generation_config": job.request.generation_config,
-                    "tools": job.request.tools,
-                    "safety_settings": job.request.safety_settings,
-                    "preset": job.settings.preset,
-                    "session": job.session.as_ref().map(|s| &s.session_id),
-                    "parent_turn": job.session.as_ref().and_then(|s| s.parent),
-                    "response_id": outcome.response_id,
-                    "model_version": outcome.model_version,
-                    "finish_reason": outcome.finish_reason.as_ref().map(|r| r.to_string()),
-                    "usage": outcome.usage_metadata,
-                    "cost_usd": share,
-                    "response_cost_usd": cost_usd,
-                    "text": outcome.text,
-                    "thoughts": outcome.thoughts,
-                    "image": {
-                        "file": saved.path.file_name().map(|n| n.to_string_lossy().to_string()),
-                        "width": saved.width,
-                        "height": saved.height,
-                        "mime": saved.mime,
-                        "index": index,
-                        "of": count,
-                    },
-                    "timings": timings,
-                });
-                if let (Some(body), Some(serde_json::Value::Object(extra))) =
-                    (body.as_object_mut(), &naming.sidecar_extra)
-                {
-                    body.extend(extra.clone());
-                }
-                body
+                sidecar::merged(
+                    &asked,
+                    &json!({
+                        "response_id": outcome.response_id,
+                        "model_version": outcome.model_version,
+                        "finish_reason": outcome.finish_reason.as_ref().map(|r| r.to_string()),
+                        "usage": outcome.usage_metadata,
+                        "cost_usd": share,
+                        "response_cost_usd": cost_usd,
+                        "text": outcome.text,
+                        "thoughts": outcome.thoughts,
+                        "image": {
+                            "file": saved.path.file_name().map(|n| n.to_string_lossy().to_string()),
+                            "width": saved.width,
+                            "height": saved.height,
+                            "mime": saved.mime,
+                            "index": index,
+                            "of": count,
+                        },
+                        "timings": timings,
+                    }),
+                )
             };
             let saved = output::save_image(
                 &job.out_dir,

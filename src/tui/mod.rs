@@ -247,6 +247,7 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
     }
     let (resize_tx, resize_rx) = mpsc::unbounded_channel();
     let (outcome_tx, outcome_rx) = mpsc::unbounded_channel();
+    collect_in_background(&conn, &registry, studio.store(), &settings, &outcome_tx);
     let mut slot = view::ImageSlot::new(resize_tx);
     let clipboard =
         clipboard::Clipboard::new(env.over_ssh, settings.config.tui.osc52_tmux_passthrough);
@@ -342,6 +343,31 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
 }
 
 /// The most recent edit session, reopened at start (None when there is none or it cannot be read).
+/// Collects, off the UI task, the jobs a dead peel process left running on the service;
+/// the Jobs pane follows through the store, the status line says what was collected.
+fn collect_in_background(
+    conn: &backend::Connection,
+    registry: &Arc<crate::models::Registry>,
+    store: &Store,
+    settings: &crate::config::Settings,
+    outcome: &mpsc::UnboundedSender<effects::Outcome>,
+) {
+    let (client, registry, store) = (conn.client.clone(), registry.clone(), store.clone());
+    let (fallback, outcome) = (settings.output_dir(None), outcome.clone());
+    tokio::spawn(async move {
+        let collected =
+            crate::studio::collect::collect_all(&client, &store, &registry, &fallback).await;
+        match collected {
+            Ok(collected) => {
+                if let Some(line) = crate::studio::collect::summary(&collected) {
+                    let _ = outcome.send(effects::Outcome::Msg(msg::Msg::Collected(line)));
+                }
+            }
+            Err(e) => tracing::warn!("collecting jobs left running on the service: {e}"),
+        }
+    });
+}
+
 fn recent_session(store: &crate::store::Store) -> Option<crate::studio::session::Session> {
     let recent = store.sessions().ok()?.into_iter().next()?;
     store.session(&recent.id).ok().flatten()

@@ -68,6 +68,8 @@ pub enum Msg {
     PresetSaved(Result<crate::studio::preset::Preset, String>),
     /// The store created the session asked for under this token.
     SessionStarted { token: u64, id: String },
+    /// Jobs a dead peel process left running on the service were collected (what to say).
+    Collected(String),
 }
 
 /// The outcome of a roster operation.

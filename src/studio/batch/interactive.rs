@@ -3,7 +3,7 @@
 //! exceeded. Progress is reported as `BatchEvent`s; the store and `manifest.json` follow
 //! every item, so a killed run can be resumed.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,13 +16,19 @@ use super::queue::{Reconciled, reconcile};
 use super::validate::{BatchItem, index_width};
 use crate::api::client::{GeminiClient, rpm_limiter};
 use crate::models::{Lane, Registry};
-use crate::store::{ItemUpdate, RunId, Store};
+use crate::store::{ItemRow, ItemUpdate, RunId, Store};
 use crate::studio::backend::BackendLabel;
+use crate::studio::collect::{self, Collected};
 use crate::studio::{JobId, OutputNaming, Studio, StudioError, StudioEvent, spec};
 
 /// How often the manifest is rewritten while items finish (plus a millisecond per item,
 /// so a huge run does not spend its time rewriting a huge file).
 const MANIFEST_EVERY: Duration = Duration::from_millis(500);
+
+/// Longest wait for an item's interaction left running by a dead process.
+const ORPHAN_WAIT: Duration = Duration::from_secs(600);
+/// Pause between two looks at such interactions.
+const ORPHAN_POLL: Duration = Duration::from_secs(1);
 
 /// What the interactive lane runs on.
 #[derive(Clone)]
@@ -149,6 +155,7 @@ pub async fn run(
     };
     let dir = PathBuf::from(&run.out_dir);
     let rows = store.batch_items(run_id)?;
+    collect_left_items(lane, &rows, &dir).await;
     let Reconciled { recovered, .. } = reconcile(store, &run, &rows)?;
     store.set_batch_run_state(run_id, "running", None)?;
     let rows = store.batch_items(run_id)?;
@@ -339,6 +346,33 @@ pub async fn run(
         retries,
         started,
     )
+}
+
+/// Saves the items whose process died while their background interactions ran (so they
+/// are recovered from the folder, not sent again), waiting for those still running.
+async fn collect_left_items(lane: &InteractiveLane, rows: &[ItemRow], dir: &Path) {
+    let running: HashSet<JobId> = rows
+        .iter()
+        .filter(|r| r.state == "running")
+        .filter_map(|r| r.job_id)
+        .collect();
+    let deadline = Instant::now() + ORPHAN_WAIT;
+    loop {
+        let collected = collect::collect_all(&lane.client, &lane.store, &lane.registry, dir).await;
+        let waiting = match collected {
+            Ok(collected) => collected
+                .iter()
+                .any(|c| matches!(c, Collected::Running { job } if running.contains(job))),
+            Err(e) => {
+                tracing::warn!("collecting jobs left running on the service: {e}");
+                false
+            }
+        };
+        if !waiting || Instant::now() > deadline {
+            return;
+        }
+        tokio::time::sleep(ORPHAN_POLL).await;
+    }
 }
 
 /// The stored item at `index`; one that cannot be read is marked failed (None).

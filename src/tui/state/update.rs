@@ -148,6 +148,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::Collected(line) => {
+            state.status.say(Level::Ok, line);
+            vec![]
+        }
         Msg::PinFailed(reason) => {
             state.compare = None;
             state.status.say(Level::Error, reason);
