@@ -409,8 +409,25 @@ impl GeminiClient {
         sent: Result<reqwest::Response, reqwest::Error>,
         model: &str,
     ) -> Result<bytes::Bytes, ApiError> {
+        self.checked(sent, model)
+            .await?
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(e))
+    }
+
+    /// The answer when it is a 2xx, else the typed error its status, `Retry-After` and body
+    /// stand for.
+    pub(crate) async fn checked(
+        &self,
+        sent: Result<reqwest::Response, reqwest::Error>,
+        model: &str,
+    ) -> Result<reqwest::Response, ApiError> {
         let response = sent.map_err(|e| self.transport_error(e))?;
         let status = response.status().as_u16();
+        if (200..300).contains(&status) {
+            return Ok(response);
+        }
         let retry_after = response
             .headers()
             .get(RETRY_AFTER)
@@ -420,9 +437,6 @@ impl GeminiClient {
             .bytes()
             .await
             .map_err(|e| self.transport_error(e))?;
-        if (200..300).contains(&status) {
-            return Ok(body);
-        }
         Err(self.classify(status, retry_after.as_deref(), &body, model))
     }
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
 use serde_json::json;
 
 use super::client::{GeminiClient, RetryNotice};
@@ -48,24 +48,13 @@ impl GeminiClient {
         builder: reqwest::RequestBuilder,
         model: &str,
     ) -> Result<Interaction, ApiError> {
-        let response = builder
-            .header("Api-Revision", API_REVISION)
-            .send()
-            .await
-            .map_err(|e| self.transport_error(e))?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = response
+        let sent = builder.header("Api-Revision", API_REVISION).send().await;
+        let body = self
+            .checked(sent, model)
+            .await?
             .bytes()
             .await
             .map_err(|e| self.transport_error(e))?;
-        if !(200..300).contains(&status) {
-            return Err(self.classify(status, retry_after.as_deref(), &body, model));
-        }
         parse_interaction(&body)
     }
 
@@ -100,6 +89,11 @@ impl GeminiClient {
         };
         // A background run that fails transiently (429, 503, …) ends as `failed`; the whole
         // create-and-wait is the attempt that is retried, as a generateContent call would be.
+        let created = |id: &str| {
+            if let Ok(mut hear) = on_created.lock() {
+                hear(id);
+            }
+        };
         let call = || async {
             self.wait_for_rate_limit().await;
             let builder = self
@@ -107,15 +101,19 @@ impl GeminiClient {
                 .post(&url)
                 .header(CONTENT_TYPE, "application/json")
                 .body(body.clone());
-            let created = self.send_interactions(builder, model).await?;
-            if let Ok(mut hear) = on_created.lock() {
-                hear(&created.id);
-            }
-            let interaction = if is_terminal(&created.status) {
-                created
-            } else {
-                self.follow_interaction(&created.id, model, &report, &think)
+            let interaction = if create.stream == Some(true) {
+                self.create_streaming(builder, model, &report, &think, &created)
                     .await?
+            } else {
+                let started = self.send_interactions(builder, model).await?;
+                created(&started.id);
+                if is_terminal(&started.status) {
+                    started
+                } else {
+                    let heard = Assembler::new(&started.id);
+                    self.follow_interaction(heard, model, &report, &think)
+                        .await?
+                }
             };
             let response = answer_of(&interaction, model, |code, body| {
                 self.classify(code, None, body, model)
@@ -155,30 +153,63 @@ impl GeminiClient {
         self.poll_interaction(id, model, &|_| {}).await
     }
 
+    /// Sends a `stream: true` create and reads its events; a stream cut before the end is
+    /// followed from the last event seen, like a background run.
+    async fn create_streaming(
+        &self,
+        builder: reqwest::RequestBuilder,
+        model: &str,
+        report: &(dyn Fn(RetryNotice) + Sync),
+        think: &(dyn Fn(Thought) + Sync),
+        created: &(dyn Fn(&str) + Sync),
+    ) -> Result<Interaction, ApiError> {
+        let sent = builder
+            .header("Api-Revision", API_REVISION)
+            .header(ACCEPT, "text/event-stream")
+            .send()
+            .await;
+        let response = self.checked(sent, model).await?;
+        let mut heard = Assembler::new("");
+        let drained = self
+            .drain_events(response, &mut heard, think, created)
+            .await;
+        if heard.is_over() {
+            return Ok(heard.interaction());
+        }
+        if heard.id().is_empty() {
+            drained?;
+            return Err(ApiError::BadResponse {
+                status: 200,
+                detail: "the event stream ended before the interaction was created".into(),
+            });
+        }
+        self.follow_interaction(heard, model, report, think).await
+    }
+
     /// Follows a running interaction's event stream to its end, handing out thoughts as they
     /// come; a dropped stream is reopened after the last event seen, and after
     /// `STREAM_TRIES` drops the interaction is polled instead.
     async fn follow_interaction(
         &self,
-        id: &str,
+        mut heard: Assembler,
         model: &str,
         report: &(dyn Fn(RetryNotice) + Sync),
         think: &(dyn Fn(Thought) + Sync),
     ) -> Result<Interaction, ApiError> {
-        let mut heard = Assembler::new(id);
+        let id = heard.id().to_string();
         for attempt in 1..=STREAM_TRIES {
-            match self.read_events(id, model, &mut heard, think).await {
+            match self.read_events(&id, model, &mut heard, think).await {
                 Ok(()) if heard.is_over() => return Ok(heard.interaction()),
                 Ok(()) => tracing::debug!("the event stream of {id} ended early"),
                 Err(e) if !e.is_retryable() => return Err(e),
                 Err(e) => tracing::debug!("the event stream of {id} failed: {e}"),
             }
             if heard.last_event_id().is_none() {
-                heard = Assembler::new(id);
+                heard = Assembler::new(&id);
             }
             tokio::time::sleep(POLL_FIRST * attempt).await;
         }
-        self.poll_interaction(id, model, report).await
+        self.poll_interaction(&id, model, report).await
     }
 
     /// Reads `GET …/interactions/{id}?stream=true` (from after the last event `heard` has)
@@ -199,37 +230,43 @@ impl GeminiClient {
                 .map_err(|e| ApiError::InvalidArgument {
                     message: format!("cannot build the events address of {id}: {e}"),
                 })?;
-        let mut response = self
+        let sent = self
             .http()
             .get(url)
             .header("Api-Revision", API_REVISION)
             .header(ACCEPT, "text/event-stream")
             .send()
-            .await
-            .map_err(|e| self.transport_error(e))?;
-        let status = response.status().as_u16();
-        if !(200..300).contains(&status) {
-            let body = response.bytes().await.unwrap_or_default();
-            return Err(self.classify(status, None, &body, model));
-        }
+            .await;
+        let response = self.checked(sent, model).await?;
+        self.drain_events(response, heard, think, &|_| {}).await
+    }
+
+    /// Reads an event stream into `heard` until it ends or says `[DONE]`.
+    async fn drain_events(
+        &self,
+        mut response: reqwest::Response,
+        heard: &mut Assembler,
+        think: &(dyn Fn(Thought) + Sync),
+        created: &(dyn Fn(&str) + Sync),
+    ) -> Result<(), ApiError> {
         let mut decoder = SseDecoder::default();
         let mut events = Vec::new();
         loop {
             let chunk = match response.chunk().await {
                 Ok(Some(chunk)) => chunk,
-                Ok(None) => break,
+                Ok(None) => return Ok(()),
                 Err(e) => return Err(self.transport_error(e)),
             };
             decoder.push(&chunk, &mut events);
             for event in events.drain(..) {
                 match heard.hear(&event) {
                     Heard::Thought(thought) => think(thought),
+                    Heard::Created(id) => created(&id),
                     Heard::Done => return Ok(()),
-                    Heard::Created(_) | Heard::Nothing => {}
+                    Heard::Nothing => {}
                 }
             }
         }
-        Ok(())
     }
 
     /// Like `wait_interaction`, telling `report` about each poll that had to be retried.

@@ -123,6 +123,11 @@ impl Assembler {
         }
     }
 
+    /// The interaction's id ("" until the service gave one).
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
     /// The last event id seen (for resuming after a drop).
     pub fn last_event_id(&self) -> Option<&str> {
         self.last_event_id.as_deref()

@@ -110,10 +110,20 @@ mod engine_tests {
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_running_job_shows_its_thoughts_before_the_final_image() {
+        thoughts_come_before_the_image("").await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_foreground_job_streams_its_thoughts_too() {
+        thoughts_come_before_the_image("no-background").await;
+    }
+
+    async fn thoughts_come_before_the_image(faults: &str) {
         let registry = Registry::shipped().unwrap();
         let handle = sim::start(
             sim::SimConfig {
                 latency: sim::Latency::Fixed(Duration::from_millis(800)),
+                faults: sim::FaultSpec::parse(faults).unwrap(),
                 ..sim::SimConfig::default()
             },
             registry.clone(),

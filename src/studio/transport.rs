@@ -165,6 +165,8 @@ async fn send_interaction(
         .model_transport(model)
         .is_ok_and(|m| m.no_background_reason.is_none());
     create.background = background.then_some(true);
+    // A foreground run streams its events, so its thoughts show as they come too.
+    create.stream = (!background).then_some(true);
     let on_retry = &mut *hooks.on_retry;
     let on_created = &mut *hooks.on_created;
     let on_thought = &mut *hooks.on_thought;
@@ -183,6 +185,7 @@ async fn send_interaction(
                 "{model} runs in the foreground from now on: the service refused a background run ({e})"
             ));
             create.background = None;
+            create.stream = Some(true);
             client
                 .create_interaction(
                     &create,
