@@ -134,6 +134,34 @@ fn read_run(row: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     })
 }
 
+/// The little a run's queue needs of an item: no stored item, files or errors, so a
+/// 50,000-item run's states fit in a few MB.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ItemState {
+    /// 1-based index.
+    pub index: usize,
+    /// Item key.
+    pub key: String,
+    /// pending, running, done, failed.
+    pub state: String,
+    /// The job that ran it last.
+    pub job_id: Option<i64>,
+    /// Cost in USD.
+    pub cost_usd: f64,
+}
+
+impl From<&ItemRow> for ItemState {
+    fn from(row: &ItemRow) -> Self {
+        Self {
+            index: row.index,
+            key: row.key.clone(),
+            state: row.state.clone(),
+            job_id: row.job_id,
+            cost_usd: row.cost_usd,
+        }
+    }
+}
+
 fn read_item(row: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
     let files: String = row.get(5)?;
     Ok(ItemRow {
@@ -239,6 +267,30 @@ impl Store {
             .map_err(|e| self.error(e))?;
         let rows = stmt
             .query_map(params![run], read_item)
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// The state of every item of a run, in index order.
+    pub fn batch_item_states(&self, run: RunId) -> Result<Vec<ItemState>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT idx, key, state, job_id, cost_usd FROM batch_items
+                 WHERE run_id = ?1 ORDER BY idx",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![run], |r| {
+                Ok(ItemState {
+                    index: r.get::<_, i64>(0)?.max(0) as usize,
+                    key: r.get(1)?,
+                    state: r.get(2)?,
+                    job_id: r.get(3)?,
+                    cost_usd: r.get(4)?,
+                })
+            })
             .map_err(|e| self.error(e))?;
         rows.collect::<Result<Vec<_>, _>>()
             .map_err(|e| self.error(e))

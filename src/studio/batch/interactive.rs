@@ -16,7 +16,7 @@ use super::queue::{Reconciled, reconcile};
 use super::validate::{BatchItem, index_width};
 use crate::api::client::{GeminiClient, rpm_limiter};
 use crate::models::{Lane, Registry};
-use crate::store::{ItemRow, ItemUpdate, RunId, Store};
+use crate::store::{ItemState, ItemUpdate, RunId, Store};
 use crate::studio::backend::BackendLabel;
 use crate::studio::collect::{self, Collected};
 use crate::studio::{JobId, OutputNaming, Studio, StudioError, StudioEvent, spec};
@@ -154,11 +154,11 @@ pub async fn run(
         )));
     };
     let dir = PathBuf::from(&run.out_dir);
-    let rows = store.batch_items(run_id)?;
+    let rows = store.batch_item_states(run_id)?;
     collect_left_items(lane, &rows, &dir).await;
     let Reconciled { recovered, .. } = reconcile(store, &run, &rows)?;
     store.set_batch_run_state(run_id, "running", None)?;
-    let rows = store.batch_items(run_id)?;
+    let rows = store.batch_item_states(run_id)?;
     let total = rows.len();
     let width = index_width(total);
     let mut spent: f64 = rows.iter().map(|r| r.cost_usd).sum();
@@ -350,7 +350,7 @@ pub async fn run(
 
 /// Saves the items whose process died while their background interactions ran (so they
 /// are recovered from the folder, not sent again), waiting for those still running.
-async fn collect_left_items(lane: &InteractiveLane, rows: &[ItemRow], dir: &Path) {
+async fn collect_left_items(lane: &InteractiveLane, rows: &[ItemState], dir: &Path) {
     let running: HashSet<JobId> = rows
         .iter()
         .filter(|r| r.state == "running")
@@ -457,7 +457,7 @@ fn finish(
     retries: u32,
     started: Instant,
 ) -> Result<RunSummary, StudioError> {
-    let rows = store.batch_items(run_id)?;
+    let rows = store.batch_item_states(run_id)?;
     let done = rows.iter().filter(|r| r.state == "done").count();
     let failed = rows.iter().filter(|r| r.state == "failed").count();
     let pending = rows.len() - done - failed;

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::validate::{Batch, index_width};
-use crate::store::{ItemRow, ItemUpdate, NewRun, RunId, RunRow, Store};
+use crate::store::{ItemState, ItemUpdate, NewRun, RunId, RunRow, Store};
 use crate::studio::StudioError;
 use crate::studio::output::{OutputError, sidecar_path};
 
@@ -161,7 +161,7 @@ pub struct Reconciled {
 pub fn reconcile(
     store: &Store,
     run: &RunRow,
-    items: &[ItemRow],
+    items: &[ItemState],
 ) -> Result<Reconciled, StudioError> {
     let dir = Path::new(&run.out_dir);
     let width = index_width(items.len());
@@ -278,7 +278,7 @@ mod tests {
             .update_batch_item(id, 2, &ItemUpdate::Running { job_id: 2 })
             .unwrap();
         let run = store.batch_run(id).unwrap().unwrap();
-        let items = store.batch_items(id).unwrap();
+        let items = store.batch_item_states(id).unwrap();
         let report = reconcile(&store, &run, &items).unwrap();
         assert_eq!(
             report,

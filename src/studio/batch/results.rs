@@ -75,8 +75,7 @@ pub async fn fetch(
             )));
         }
     }
-    let rows = store.batch_items(run.id)?;
-    reconcile(store, run, &rows)?;
+    reconcile(store, run, &store.batch_item_states(run.id)?)?;
     let rows = store.batch_items(run.id)?;
     let mut saver = Saver {
         registry,
