@@ -214,18 +214,18 @@ fn refuse_item_fields_in_defaults(batch: &RawBatch) -> Result<(), BatchError> {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct TomlFile {
+pub(super) struct TomlFile {
     #[serde(default)]
-    defaults: RawItem,
+    pub defaults: RawItem,
     #[serde(default)]
-    item: Vec<RawItem>,
+    pub item: Vec<RawItem>,
     #[serde(default)]
-    matrix: Option<OneOrMany<RawMatrix>>,
+    pub matrix: Option<OneOrMany<RawMatrix>>,
 }
 
 #[derive(Deserialize)]
 #[serde(untagged)]
-enum OneOrMany<T> {
+pub(super) enum OneOrMany<T> {
     One(T),
     Many(Vec<T>),
 }
@@ -241,9 +241,9 @@ impl<T> OneOrMany<T> {
 
 /// The same document read again for positions only.
 #[derive(Deserialize, Default)]
-struct TomlSpans {
+pub(super) struct TomlSpans {
     #[serde(default)]
-    defaults: Option<Spanned<FieldSpans>>,
+    pub defaults: Option<Spanned<FieldSpans>>,
     #[serde(default)]
     item: Vec<Spanned<FieldSpans>>,
 }
@@ -263,7 +263,7 @@ struct ManyMatrixSpans {
 }
 
 #[derive(Deserialize, Default)]
-struct FieldSpans {
+pub(super) struct FieldSpans {
     prompt: Option<Spanned<IgnoredAny>>,
     key: Option<Spanned<IgnoredAny>>,
     preset: Option<Spanned<IgnoredAny>>,
@@ -278,7 +278,7 @@ struct FieldSpans {
 }
 
 impl FieldSpans {
-    fn lines(&self, lines: &LineIndex) -> FieldLines {
+    pub(super) fn lines(&self, lines: &LineIndex, base: usize) -> FieldLines {
         let fields = [
             ("prompt", &self.prompt),
             ("key", &self.key),
@@ -294,7 +294,10 @@ impl FieldSpans {
         ];
         fields
             .into_iter()
-            .filter_map(|(name, span)| span.as_ref().map(|s| (name, lines.line_at(s.span().start))))
+            .filter_map(|(name, span)| {
+                span.as_ref()
+                    .map(|s| (name, lines.line_at(base + s.span().start)))
+            })
             .collect()
     }
 }
@@ -325,11 +328,55 @@ pub fn line_at(text: &str, offset: usize) -> usize {
     LineIndex::new(text).line_at(offset.min(text.len()))
 }
 
-fn parse_toml(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
+/// A TOML batch file as read, before matrices are expanded.
+pub(super) struct ReadToml {
+    pub defaults: RawItem,
+    pub default_lines: FieldLines,
+    /// Items with the line of their header and of each field.
+    pub items: Vec<(RawItem, Option<usize>, FieldLines)>,
+    pub matrices: Vec<(RawMatrix, Option<usize>, FieldLines)>,
+}
+
+/// The `[[item]]` tables of a piece of a file starting at byte `base`, with their lines.
+pub(super) fn read_items(
+    text: &str,
+    base: usize,
+    lines: &LineIndex,
+) -> Option<Vec<(RawItem, Option<usize>, FieldLines)>> {
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Items {
+        item: Vec<RawItem>,
+    }
+    let items: Items = toml::from_str(text).ok()?;
+    let spans: TomlSpans = toml::from_str(text).ok()?;
+    Some(
+        items
+            .item
+            .into_iter()
+            .enumerate()
+            .map(|(n, item)| {
+                let span = spans.item.get(n);
+                let line = span.map(|s| lines.line_at(base + s.span().start));
+                let fields = span
+                    .map(|s| s.get_ref().lines(lines, base))
+                    .unwrap_or_default();
+                (item, line, fields)
+            })
+            .collect(),
+    )
+}
+
+/// The whole file parsed at once; its error is the one users see, at its line.
+pub(super) fn read_whole(
+    path: &Path,
+    text: &str,
+    lines: &LineIndex,
+) -> Result<ReadToml, BatchError> {
     let file: TomlFile = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| line_at(text, s.start));
+        let line = e.span().map(|s| lines.line_at(s.start));
         BatchError::single(
-            &batch.path,
+            path,
             BatchIssue {
                 line,
                 item: None,
@@ -339,31 +386,74 @@ fn parse_toml(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
             },
         )
     })?;
-    let lines = LineIndex::new(text);
     let spans: TomlSpans = toml::from_str(text).unwrap_or_default();
-    batch.defaults = file.defaults;
-    if let Some(d) = &spans.defaults {
-        batch.default_lines = d.get_ref().lines(&lines);
-    }
-    for (index, item) in file.item.into_iter().enumerate() {
-        let span = spans.item.get(index);
-        let origin = Origin {
-            line: span.map(|s| lines.line_at(s.span().start)),
-            field_lines: span.map(|s| s.get_ref().lines(&lines)).unwrap_or_default(),
-            combination: None,
-        };
-        batch.items.push((item, origin));
-    }
-    let matrices = file.matrix.map(OneOrMany::into_vec).unwrap_or_default();
-    let matrix_spans = if matrices.is_empty() {
+    let items = file
+        .item
+        .into_iter()
+        .enumerate()
+        .map(|(n, item)| {
+            let span = spans.item.get(n);
+            let line = span.map(|s| lines.line_at(s.span().start));
+            let fields = span
+                .map(|s| s.get_ref().lines(lines, 0))
+                .unwrap_or_default();
+            (item, line, fields)
+        })
+        .collect();
+    Ok(ReadToml {
+        defaults: file.defaults,
+        default_lines: spans
+            .defaults
+            .map(|d| d.get_ref().lines(lines, 0))
+            .unwrap_or_default(),
+        items,
+        matrices: with_matrix_lines(file.matrix, text, lines),
+    })
+}
+
+/// Matrices with the line of their table and of each field.
+pub(super) fn with_matrix_lines(
+    matrix: Option<OneOrMany<RawMatrix>>,
+    text: &str,
+    lines: &LineIndex,
+) -> Vec<(RawMatrix, Option<usize>, FieldLines)> {
+    let matrices = matrix.map(OneOrMany::into_vec).unwrap_or_default();
+    let spans = if matrices.is_empty() {
         Vec::new()
     } else {
         matrix_spans(text)
     };
-    for (n, matrix) in matrices.into_iter().enumerate() {
-        let span = matrix_spans.get(n);
-        let matrix_line = span.map(|s| lines.line_at(s.span().start));
-        let field_lines = span.map(|s| s.get_ref().lines(&lines)).unwrap_or_default();
+    matrices
+        .into_iter()
+        .enumerate()
+        .map(|(n, matrix)| {
+            let span = spans.get(n);
+            let line = span.map(|s| lines.line_at(s.span().start));
+            let fields = span
+                .map(|s| s.get_ref().lines(lines, 0))
+                .unwrap_or_default();
+            (matrix, line, fields)
+        })
+        .collect()
+}
+
+fn parse_toml(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
+    let lines = LineIndex::new(text);
+    let read = match super::toml_chunks::read(text, &lines) {
+        Some(read) => read,
+        None => read_whole(&batch.path, text, &lines)?,
+    };
+    batch.defaults = read.defaults;
+    batch.default_lines = read.default_lines;
+    for (item, line, field_lines) in read.items {
+        let origin = Origin {
+            line,
+            field_lines,
+            combination: None,
+        };
+        batch.items.push((item, origin));
+    }
+    for (matrix, matrix_line, field_lines) in read.matrices {
         let expanded = super::matrix::expand(&matrix).map_err(|message| {
             BatchError::single(&batch.path, BatchIssue::at(matrix_line, "matrix", message))
         })?;

@@ -16,6 +16,7 @@ pub mod remote;
 pub mod rerun;
 pub mod results;
 pub mod settings;
+mod toml_chunks;
 pub mod validate;
 
 #[cfg(test)]
