@@ -7,8 +7,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
-use serde::de::IgnoredAny;
-use toml::Spanned;
 
 use super::error::{BatchError, BatchIssue};
 
@@ -212,96 +210,6 @@ fn refuse_item_fields_in_defaults(batch: &RawBatch) -> Result<(), BatchError> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct TomlFile {
-    #[serde(default)]
-    pub defaults: RawItem,
-    #[serde(default)]
-    pub item: Vec<RawItem>,
-    #[serde(default)]
-    pub matrix: Option<OneOrMany<RawMatrix>>,
-}
-
-#[derive(Deserialize)]
-#[serde(untagged)]
-pub(super) enum OneOrMany<T> {
-    One(T),
-    Many(Vec<T>),
-}
-
-impl<T> OneOrMany<T> {
-    fn into_vec(self) -> Vec<T> {
-        match self {
-            Self::One(t) => vec![t],
-            Self::Many(v) => v,
-        }
-    }
-}
-
-/// The same document read again for positions only.
-#[derive(Deserialize, Default)]
-pub(super) struct TomlSpans {
-    #[serde(default)]
-    pub defaults: Option<Spanned<FieldSpans>>,
-    #[serde(default)]
-    item: Vec<Spanned<FieldSpans>>,
-}
-
-/// Positions of a single `[matrix]` table.
-#[derive(Deserialize, Default)]
-struct OneMatrixSpans {
-    #[serde(default)]
-    matrix: Option<Spanned<FieldSpans>>,
-}
-
-/// Positions of `[[matrix]]` tables.
-#[derive(Deserialize, Default)]
-struct ManyMatrixSpans {
-    #[serde(default)]
-    matrix: Vec<Spanned<FieldSpans>>,
-}
-
-#[derive(Deserialize, Default)]
-pub(super) struct FieldSpans {
-    prompt: Option<Spanned<IgnoredAny>>,
-    key: Option<Spanned<IgnoredAny>>,
-    preset: Option<Spanned<IgnoredAny>>,
-    model: Option<Spanned<IgnoredAny>>,
-    aspect: Option<Spanned<IgnoredAny>>,
-    size: Option<Spanned<IgnoredAny>>,
-    seed: Option<Spanned<IgnoredAny>>,
-    thinking: Option<Spanned<IgnoredAny>>,
-    grounding: Option<Spanned<IgnoredAny>>,
-    with: Option<Spanned<IgnoredAny>>,
-    refs: Option<Spanned<IgnoredAny>>,
-}
-
-impl FieldSpans {
-    pub(super) fn lines(&self, lines: &LineIndex, base: usize) -> FieldLines {
-        let fields = [
-            ("prompt", &self.prompt),
-            ("key", &self.key),
-            ("preset", &self.preset),
-            ("model", &self.model),
-            ("aspect", &self.aspect),
-            ("size", &self.size),
-            ("seed", &self.seed),
-            ("thinking", &self.thinking),
-            ("grounding", &self.grounding),
-            ("with", &self.with),
-            ("refs", &self.refs),
-        ];
-        fields
-            .into_iter()
-            .filter_map(|(name, span)| {
-                span.as_ref()
-                    .map(|s| (name, lines.line_at(base + s.span().start)))
-            })
-            .collect()
-    }
-}
-
 /// Where each line of a text starts, so a byte offset finds its line in O(log n).
 pub struct LineIndex {
     starts: Vec<usize>,
@@ -328,120 +236,11 @@ pub fn line_at(text: &str, offset: usize) -> usize {
     LineIndex::new(text).line_at(offset.min(text.len()))
 }
 
-/// A TOML batch file as read, before matrices are expanded.
-pub(super) struct ReadToml {
-    pub defaults: RawItem,
-    pub default_lines: FieldLines,
-    /// Items with the line of their header and of each field.
-    pub items: Vec<(RawItem, Option<usize>, FieldLines)>,
-    pub matrices: Vec<(RawMatrix, Option<usize>, FieldLines)>,
-}
-
-/// The `[[item]]` tables of a piece of a file starting at byte `base`, with their lines.
-pub(super) fn read_items(
-    text: &str,
-    base: usize,
-    lines: &LineIndex,
-) -> Option<Vec<(RawItem, Option<usize>, FieldLines)>> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Items {
-        item: Vec<RawItem>,
-    }
-    let items: Items = toml::from_str(text).ok()?;
-    let spans: TomlSpans = toml::from_str(text).ok()?;
-    Some(
-        items
-            .item
-            .into_iter()
-            .enumerate()
-            .map(|(n, item)| {
-                let span = spans.item.get(n);
-                let line = span.map(|s| lines.line_at(base + s.span().start));
-                let fields = span
-                    .map(|s| s.get_ref().lines(lines, base))
-                    .unwrap_or_default();
-                (item, line, fields)
-            })
-            .collect(),
-    )
-}
-
-/// The whole file parsed at once; its error is the one users see, at its line.
-pub(super) fn read_whole(
-    path: &Path,
-    text: &str,
-    lines: &LineIndex,
-) -> Result<ReadToml, BatchError> {
-    let file: TomlFile = toml::from_str(text).map_err(|e| {
-        let line = e.span().map(|s| lines.line_at(s.start));
-        BatchError::single(
-            path,
-            BatchIssue {
-                line,
-                item: None,
-                key: None,
-                field: None,
-                message: crate::error::toml_message(&e, text),
-            },
-        )
-    })?;
-    let spans: TomlSpans = toml::from_str(text).unwrap_or_default();
-    let items = file
-        .item
-        .into_iter()
-        .enumerate()
-        .map(|(n, item)| {
-            let span = spans.item.get(n);
-            let line = span.map(|s| lines.line_at(s.span().start));
-            let fields = span
-                .map(|s| s.get_ref().lines(lines, 0))
-                .unwrap_or_default();
-            (item, line, fields)
-        })
-        .collect();
-    Ok(ReadToml {
-        defaults: file.defaults,
-        default_lines: spans
-            .defaults
-            .map(|d| d.get_ref().lines(lines, 0))
-            .unwrap_or_default(),
-        items,
-        matrices: with_matrix_lines(file.matrix, text, lines),
-    })
-}
-
-/// Matrices with the line of their table and of each field.
-pub(super) fn with_matrix_lines(
-    matrix: Option<OneOrMany<RawMatrix>>,
-    text: &str,
-    lines: &LineIndex,
-) -> Vec<(RawMatrix, Option<usize>, FieldLines)> {
-    let matrices = matrix.map(OneOrMany::into_vec).unwrap_or_default();
-    let spans = if matrices.is_empty() {
-        Vec::new()
-    } else {
-        matrix_spans(text)
-    };
-    matrices
-        .into_iter()
-        .enumerate()
-        .map(|(n, matrix)| {
-            let span = spans.get(n);
-            let line = span.map(|s| lines.line_at(s.span().start));
-            let fields = span
-                .map(|s| s.get_ref().lines(lines, 0))
-                .unwrap_or_default();
-            (matrix, line, fields)
-        })
-        .collect()
-}
-
 fn parse_toml(batch: &mut RawBatch, text: &str) -> Result<(), BatchError> {
     let lines = LineIndex::new(text);
     let read = match super::toml_chunks::read(text, &lines) {
         Some(read) => read,
-        None => read_whole(&batch.path, text, &lines)?,
+        None => super::toml_read::read_whole(&batch.path, text, &lines)?,
     };
     batch.defaults = read.defaults;
     batch.default_lines = read.default_lines;
@@ -493,16 +292,6 @@ const ITEM_FIELDS: [&str; 11] = [
     "with",
     "refs",
 ];
-
-/// Positions of the `[matrix]` table or `[[matrix]]` tables.
-fn matrix_spans(text: &str) -> Vec<Spanned<FieldSpans>> {
-    match toml::from_str::<OneMatrixSpans>(text) {
-        Ok(one) => one.matrix.into_iter().collect(),
-        Err(_) => toml::from_str::<ManyMatrixSpans>(text)
-            .map(|m| m.matrix)
-            .unwrap_or_default(),
-    }
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -17,6 +17,7 @@ pub mod rerun;
 pub mod results;
 pub mod settings;
 mod toml_chunks;
+mod toml_read;
 pub mod validate;
 
 #[cfg(test)]

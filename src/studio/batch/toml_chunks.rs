@@ -7,7 +7,8 @@
 //! that does not parse, is read whole instead (so errors are always reported as the whole
 //! file reads, at the right line).
 
-use super::file::{FieldLines, LineIndex, RawItem, ReadToml, TomlFile, TomlSpans};
+use super::file::{FieldLines, LineIndex, RawItem};
+use super::toml_read::{ReadToml, TomlFile, TomlSpans};
 
 /// Items per parsed piece: large enough that per-piece overhead vanishes, small enough that
 /// a piece's parse tree stays a few MB.
@@ -32,7 +33,7 @@ pub(super) fn read(text: &str, lines: &LineIndex) -> Option<ReadToml> {
         .collect();
     for piece in bounds.windows(2) {
         let (from, to) = (piece[0], piece[1]);
-        items.extend(super::file::read_items(&text[from..to], from, lines)?);
+        items.extend(super::toml_read::read_items(&text[from..to], from, lines)?);
     }
     if items.len() != starts.len() {
         return None;
@@ -44,7 +45,7 @@ pub(super) fn read(text: &str, lines: &LineIndex) -> Option<ReadToml> {
             .map(|d| d.get_ref().lines(lines, 0))
             .unwrap_or_default(),
         items,
-        matrices: super::file::with_matrix_lines(file.matrix, head, lines),
+        matrices: super::toml_read::with_matrix_lines(file.matrix, head, lines),
     })
 }
 
@@ -99,7 +100,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::studio::batch::file::read_whole;
+    use crate::studio::batch::toml_read::read_whole;
 
     fn both(text: &str) -> (ReadToml, ReadToml) {
         let lines = LineIndex::new(text);
