@@ -94,9 +94,7 @@ async fn start(
     record.stored = req.store;
     record.background = req.background;
     let id = record.id.clone();
-    state
-        .interactions
-        .with(|map| map.insert(id.clone(), record));
+    state.interactions.insert(record);
     let turn = Turn {
         id: id.clone(),
         version: version.to_string(),

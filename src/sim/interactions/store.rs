@@ -148,13 +148,47 @@ impl Record {
     }
 }
 
+/// Finished interactions kept at most; past this the oldest finished ones are dropped and
+/// read as expired (404), as the service's retention makes them. Each holds its images, so
+/// an unbounded store would grow by hundreds of KB a request in a long `peel sim`.
+pub const MAX_KEPT: usize = 2_000;
+
 /// Every interaction, by id.
 #[derive(Debug, Default)]
 pub struct InteractionStore {
     records: Mutex<HashMap<String, Record>>,
+    order: Mutex<std::collections::VecDeque<String>>,
 }
 
 impl InteractionStore {
+    /// Keeps a new interaction, dropping the oldest finished ones past `MAX_KEPT`.
+    pub fn insert(&self, record: Record) {
+        let (Ok(mut map), Ok(mut order)) = (self.records.lock(), self.order.lock()) else {
+            return;
+        };
+        order.push_back(record.id.clone());
+        map.insert(record.id.clone(), record);
+        let mut skipped = 0;
+        while map.len() > MAX_KEPT && skipped < order.len() {
+            let Some(oldest) = order.pop_front() else {
+                break;
+            };
+            match map.get(&oldest) {
+                Some(r) if !r.is_terminal() => {
+                    order.push_back(oldest);
+                    skipped += 1;
+                }
+                Some(_) => {
+                    map.remove(&oldest);
+                }
+                None => {}
+            }
+        }
+        if order.len() > 2 * MAX_KEPT {
+            order.retain(|id| map.contains_key(id));
+        }
+    }
+
     /// Runs `f` over the whole map.
     pub fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Record>) -> T) -> Option<T> {
         self.records.lock().ok().map(|mut map| f(&mut map))
@@ -206,6 +240,33 @@ pub fn timestamp() -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_the_newest_finished_interactions_are_kept() {
+        let store = InteractionStore::default();
+        let running = Record::new("m", None, vec![]);
+        let running_id = running.id.clone();
+        store.insert(running);
+        let mut first = None;
+        for _ in 0..MAX_KEPT + 10 {
+            let mut r = Record::new("m", None, vec![]);
+            r.status = "completed".into();
+            first.get_or_insert(r.id.clone());
+            store.insert(r);
+        }
+        let (len, has_first, has_running) = store
+            .with(|m| {
+                (
+                    m.len(),
+                    m.contains_key(first.as_deref().unwrap_or("")),
+                    m.contains_key(&running_id),
+                )
+            })
+            .unwrap();
+        assert_eq!(len, MAX_KEPT);
+        assert!(!has_first, "the oldest finished one went");
+        assert!(has_running, "a running one is never dropped");
+    }
+
     use super::*;
 
     #[test]
