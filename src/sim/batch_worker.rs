@@ -67,6 +67,13 @@ pub async fn run(state: Arc<SimState>, id: String) {
         return;
     };
     let mut results = Vec::new();
+    let mut results_file = match snapshot.from_file.then(ResultsFile::create).transpose() {
+        Ok(file) => file,
+        Err(e) => {
+            tracing::error!("the results file of batches/{id}: {e}");
+            return;
+        }
+    };
     let mut failed = 0;
     for item in &snapshot.items {
         let outcome = match prepare(&state, &snapshot.version, &spec, &item.request) {
@@ -90,7 +97,15 @@ pub async fn run(state: Arc<SimState>, id: String) {
         } else if let Some(meta) = &item.metadata {
             entry["metadata"] = meta.clone();
         }
-        results.push(entry);
+        match results_file.as_mut() {
+            Some(file) => {
+                if let Err(e) = file.append(&entry) {
+                    tracing::error!("writing the results of batches/{id}: {e}");
+                    return;
+                }
+            }
+            None => results.push(entry),
+        }
         let still_running = state
             .batches
             .with(&id, |b| b.state == BatchState::Running)
@@ -101,18 +116,20 @@ pub async fn run(state: Arc<SimState>, id: String) {
     }
     let left = step.saturating_sub(started.elapsed());
     tokio::time::sleep(left).await;
-    let responses_file = snapshot.from_file.then(|| {
-        let file_id = format!("batch-{id}");
-        let mut jsonl = String::new();
-        for r in &results {
-            jsonl.push_str(&r.to_string());
-            jsonl.push('\n');
+    let written = match results_file.map(ResultsFile::finish).transpose() {
+        Ok(written) => written,
+        Err(e) => {
+            tracing::error!("finishing the results of batches/{id}: {e}");
+            return;
         }
-        state.files.add_generated(
+    };
+    let responses_file = written.map(|written| {
+        let file_id = format!("batch-{id}");
+        state.files.add_generated_file(
             &file_id,
             &format!("responses of batches/{id}"),
             "application/jsonl",
-            jsonl.into_bytes(),
+            written,
             &snapshot.version,
         );
         format!("files/{file_id}")
@@ -129,6 +146,51 @@ pub async fn run(state: Arc<SimState>, id: String) {
         b.results = if b.from_file { Vec::new() } else { results };
         b.responses_file = responses_file;
     });
+}
+
+/// A batch's JSONL results, written to a temporary file line by line as they are made (a
+/// 50,000-request batch never holds its results in memory), with their size and SHA-256.
+struct ResultsFile {
+    writer: std::io::BufWriter<tempfile::NamedTempFile>,
+    hasher: sha2::Sha256,
+    len: u64,
+}
+
+impl ResultsFile {
+    fn create() -> std::io::Result<Self> {
+        let file = tempfile::Builder::new()
+            .prefix("peel-sim-results-")
+            .suffix(".jsonl")
+            .tempfile()?;
+        Ok(Self {
+            writer: std::io::BufWriter::new(file),
+            hasher: sha2::Sha256::default(),
+            len: 0,
+        })
+    }
+
+    fn append(&mut self, entry: &Value) -> std::io::Result<()> {
+        use sha2::Digest;
+        use std::io::Write;
+        let mut line = serde_json::to_vec(entry)?;
+        line.push(b'\n');
+        self.writer.write_all(&line)?;
+        self.hasher.update(&line);
+        self.len += line.len() as u64;
+        Ok(())
+    }
+
+    fn finish(self) -> std::io::Result<(tempfile::TempPath, u64, String)> {
+        use sha2::Digest;
+        let file = self.writer.into_inner().map_err(|e| e.into_error())?;
+        let hex = self
+            .hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok((file.into_temp_path(), self.len, hex))
+    }
 }
 
 fn grpc_code(status: &str) -> u32 {

@@ -41,13 +41,58 @@ pub(super) struct StoredFile {
     /// Its MIME type.
     pub(super) mime_type: String,
     /// Its content.
-    pub(super) bytes: Arc<Vec<u8>>,
+    pub(super) content: Content,
     /// Upload or generation time.
     pub(super) created: DateTime<Utc>,
     /// Uploaded or generated.
     pub(super) source: Source,
     /// API version used in its URIs.
     pub(super) version: String,
+}
+
+/// Where a file's bytes live: uploads in memory, generated results (which can be
+/// gigabytes for a 50,000-request batch) in a temporary file, written as they are made.
+#[derive(Debug, Clone)]
+pub(super) enum Content {
+    /// Held in memory.
+    Memory(Arc<Vec<u8>>),
+    /// On disk, removed when the last holder drops it.
+    Disk {
+        /// The file.
+        path: Arc<tempfile::TempPath>,
+        /// Its size.
+        len: u64,
+        /// Lowercase hex SHA-256 of its bytes.
+        sha256_hex: String,
+    },
+}
+
+impl Content {
+    fn len(&self) -> u64 {
+        match self {
+            Self::Memory(bytes) => bytes.len() as u64,
+            Self::Disk { len, .. } => *len,
+        }
+    }
+
+    fn sha256_hex(&self) -> String {
+        match self {
+            Self::Memory(bytes) => Sha256::digest(bytes.as_slice())
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect(),
+            Self::Disk { sha256_hex, .. } => sha256_hex.clone(),
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        match self {
+            Self::Memory(bytes) => bytes.as_ref().clone(),
+            Self::Disk { path, .. } => {
+                std::fs::read(path.as_ref() as &std::path::Path).unwrap_or_default()
+            }
+        }
+    }
 }
 
 /// An unfinished resumable upload.
@@ -121,11 +166,42 @@ impl FileStore {
     pub fn resolve(&self, id: &str) -> Option<ResolvedFile> {
         self.live(id).map(|f| ResolvedFile {
             mime_type: f.mime_type,
-            bytes: f.bytes.as_ref().clone(),
+            bytes: f.content.bytes(),
         })
     }
 
-    /// Stores a file the service generated; returns its id.
+    /// Stores a generated file already written to disk (`len` bytes, `sha256_hex`).
+    pub fn add_generated_file(
+        &self,
+        id: &str,
+        display_name: &str,
+        mime: &str,
+        written: (tempfile::TempPath, u64, String),
+        version: &str,
+    ) {
+        let (path, len, sha256_hex) = written;
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.files.insert(
+                id.to_string(),
+                StoredFile {
+                    id: id.to_string(),
+                    display_name: Some(display_name.to_string()),
+                    mime_type: mime.to_string(),
+                    content: Content::Disk {
+                        path: Arc::new(path),
+                        len,
+                        sha256_hex,
+                    },
+                    created: Utc::now(),
+                    source: Source::Generated,
+                    version: version.to_string(),
+                },
+            );
+        }
+    }
+
+    /// Stores a file the service generated, held in memory.
+    #[cfg(test)]
     pub fn add_generated(
         &self,
         id: &str,
@@ -141,7 +217,7 @@ impl FileStore {
                     id: id.to_string(),
                     display_name: Some(display_name.to_string()),
                     mime_type: mime.to_string(),
-                    bytes: Arc::new(bytes),
+                    content: Content::Memory(Arc::new(bytes)),
                     created: Utc::now(),
                     source: Source::Generated,
                     version: version.to_string(),
@@ -153,14 +229,11 @@ impl FileStore {
 
 /// The File resource as the service describes it.
 pub(super) fn resource(file: &StoredFile, base: &str) -> Value {
-    let hex: String = Sha256::digest(file.bytes.as_slice())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex = file.content.sha256_hex();
     let mut v = json!({
         "name": format!("files/{}", file.id),
         "mimeType": file.mime_type,
-        "sizeBytes": file.bytes.len().to_string(),
+        "sizeBytes": file.content.len().to_string(),
         "createTime": timestamp(file.created),
         "updateTime": timestamp(file.created),
         "expirationTime": timestamp(file.created + ChronoDuration::hours(LIFETIME_HOURS)),
@@ -252,10 +325,24 @@ fn download_bytes(
     if params.get("alt").map(String::as_str) != Some("media") {
         return Ok(Json(resource(&file, &state.base_url)).into_response());
     }
+    let body = match &file.content {
+        Content::Memory(bytes) => axum::body::Body::from(bytes.as_ref().clone()),
+        Content::Disk { path, .. } => {
+            let opened = std::fs::File::open(path.as_ref() as &std::path::Path).map_err(|e| {
+                tracing::error!("reading files/{id}: {e}");
+                SimError::internal()
+            })?;
+            let reader = tokio::fs::File::from_std(opened);
+            axum::body::Body::from_stream(tokio_util::io::ReaderStream::new(reader))
+        }
+    };
     Ok((
         StatusCode::OK,
-        [(header::CONTENT_TYPE, file.mime_type.clone())],
-        file.bytes.as_ref().clone(),
+        [
+            (header::CONTENT_TYPE, file.mime_type.clone()),
+            (header::CONTENT_LENGTH, file.content.len().to_string()),
+        ],
+        body,
     )
         .into_response())
 }

@@ -172,7 +172,7 @@ fn continue_upload(
         id: id.clone(),
         display_name: session.display_name,
         mime_type: session.mime_type,
-        bytes: Arc::new(session.data),
+        content: super::files::Content::Memory(Arc::new(session.data)),
         created: Utc::now(),
         source: Source::Uploaded,
         version: session.version,
