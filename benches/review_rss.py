@@ -13,6 +13,7 @@ Make the folder with e.g. 500 items at size 2K:
   peel batch run b500.toml --out /tmp/big --rpm 60000 --concurrency 4
 """
 import os
+import re
 import subprocess
 import sys
 import time
@@ -40,7 +41,8 @@ def settled():
     for _ in range(4000):
         screen = tm("capture-pane", "-p", "-t", "r")
         grid = "\n".join(l.split("┐┌")[0].split("││")[0] for l in screen.splitlines())
-        if "review ·" in screen and "…" not in grid:
+        # A thumbnail still loading shows a lone "…"; a cut caption ends in one.
+        if "review ·" in screen and not re.search(r"(?<!\S)…", grid):
             return screen
         time.sleep(0.05)
     return tm("capture-pane", "-p", "-t", "r")
