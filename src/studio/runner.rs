@@ -213,6 +213,7 @@ impl Studio {
             lock(&studio.inner.running).remove(&id);
             let elapsed = started.elapsed();
             studio.finish(id, job, result, elapsed);
+            studio.inner.thoughts.forget(id);
         });
     }
 

@@ -2,9 +2,10 @@
 //! its interim images written to a folder of this process (removed when it ends) so the
 //! faces can draw them before the final image.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use super::events::{JobId, StudioEvent};
 use crate::api::interactions_stream::Thought;
@@ -14,6 +15,7 @@ use crate::api::interactions_stream::Thought;
 pub struct Thoughts {
     dir: OnceLock<Option<tempfile::TempDir>>,
     written: AtomicUsize,
+    kept: Mutex<HashMap<JobId, Vec<PathBuf>>>,
 }
 
 impl Thoughts {
@@ -36,6 +38,14 @@ impl Thoughts {
         }
     }
 
+    /// Removes a finished job's interim images (the final image has replaced them).
+    pub fn forget(&self, id: JobId) {
+        let paths = self.kept.lock().ok().and_then(|mut kept| kept.remove(&id));
+        for path in paths.unwrap_or_default() {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
     fn keep(&self, id: JobId, mime_type: &str, data: &[u8]) -> Option<PathBuf> {
         let dir = self
             .dir
@@ -50,7 +60,12 @@ impl Thoughts {
         let ext = crate::imaging::extension_for(mime_type);
         let path = dir.path().join(format!("job{id}-thought{n}.{ext}"));
         match crate::fsio::write_atomic(&path, data) {
-            Ok(()) => Some(path),
+            Ok(()) => {
+                if let Ok(mut kept) = self.kept.lock() {
+                    kept.entry(id).or_default().push(path.clone());
+                }
+                Some(path)
+            }
             Err(e) => {
                 tracing::warn!("keeping a thought image of job {id}: {}", e.message);
                 None
@@ -89,8 +104,25 @@ mod tests {
         };
         assert_eq!(std::fs::read(&path).unwrap(), vec![1, 2, 3]);
         assert_eq!(path.extension().unwrap(), "jpg");
+        thoughts.forget(4);
+        assert!(path.exists(), "another job's images stay");
+        thoughts.forget(3);
+        assert!(!path.exists(), "a finished job's interim images go");
+        let again = thoughts.event(
+            5,
+            Thought::Image {
+                mime_type: "image/png".into(),
+                data: vec![7],
+            },
+        );
+        let Some(StudioEvent::Thinking {
+            image: Some(kept), ..
+        }) = again
+        else {
+            panic!("no image event");
+        };
         drop(thoughts);
-        assert!(!path.exists(), "the folder goes with the engine");
+        assert!(!kept.exists(), "the folder goes with the engine");
     }
 }
 
