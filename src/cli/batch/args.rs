@@ -33,6 +33,38 @@ pub enum BatchAction {
     Fetch(FetchArgs),
     /// Cancel a Batch API job.
     Cancel(NameArgs),
+    /// Re-render chosen items of a run bigger (same prompt, model, seed, anchors and
+    /// references) into a sibling folder `<dir>-<size>/` that keeps the `NNN_<key>` names.
+    Promote(PromoteArgs),
+}
+
+/// Which review mark `--marked` picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum MarkArg {
+    /// Items marked keep.
+    Keep,
+    /// Items marked star.
+    Star,
+}
+
+/// `peel batch promote`
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("pick").required(true).args(["items", "marked"])))]
+pub struct PromoteArgs {
+    /// The run's output folder (path or bare name) or its id.
+    pub dir: String,
+    /// Items by index or key, comma-separated (`1,3` or `hero,wide`).
+    #[arg(long, value_delimiter = ',', value_name = "LIST")]
+    pub items: Vec<String>,
+    /// Every item marked `keep` or `star` in `peel review`.
+    #[arg(long, value_enum)]
+    pub marked: Option<MarkArg>,
+    /// The size to render them at (e.g. 2K or 4K).
+    #[arg(long, value_name = "S")]
+    pub size: String,
+    /// Lane settings.
+    #[command(flatten)]
+    pub lane: LaneArgs,
 }
 
 /// Flags shared by the interactive lane.

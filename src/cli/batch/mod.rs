@@ -24,6 +24,7 @@ pub fn wants_json(args: &BatchArgs) -> bool {
         BatchAction::Submit(a) => a.json,
         BatchAction::Status(a) | BatchAction::Wait(a) | BatchAction::Cancel(a) => a.json,
         BatchAction::Fetch(a) => a.json,
+        BatchAction::Promote(a) => a.lane.json,
     }
 }
 
@@ -40,6 +41,7 @@ pub async fn run(cli: &Cli, args: BatchArgs) -> Result<(), CliError> {
         BatchAction::Wait(a) => remote::wait(cli, a).await,
         BatchAction::Fetch(a) => remote::fetch(cli, a).await,
         BatchAction::Cancel(a) => remote::cancel(cli, a).await,
+        BatchAction::Promote(a) => run::promote(cli, a).await,
     }
 }
 

@@ -1,5 +1,6 @@
-//! `peel batch run FILE` and `peel batch resume RUN`: the interactive lane with a progress
-//! bar (done / failed / retrying, images per minute, spend, ETA).
+//! `peel batch run FILE`, `peel batch resume RUN` and `peel batch promote DIR`: the
+//! interactive lane with a progress bar (done / failed / retrying, images per minute,
+//! spend, ETA).
 
 use std::collections::HashSet;
 use std::time::Duration;
@@ -8,12 +9,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::args::{LaneArgs, ResumeArgs, RunArgs};
+use super::args::{LaneArgs, MarkArg, PromoteArgs, ResumeArgs, RunArgs};
 use super::{Cli, CliError, Context, load};
 use crate::studio::backend;
 use crate::studio::batch::interactive::{
     self, BatchEvent, InteractiveLane, LaneOptions, RunSummary,
 };
+use crate::studio::batch::manifest::Mark;
+use crate::studio::batch::promote::{self, Pick};
 use crate::studio::batch::queue::{self, lock_run};
 
 /// Exit code when the budget stopped the run before every item started.
@@ -90,6 +93,43 @@ pub async fn resume(cli: &Cli, args: ResumeArgs) -> Result<(), CliError> {
         forward: None,
     };
     let result = drive(&lane, run.id, options, args.lane.json).await;
+    drop(lock);
+    if let Some(sim) = conn.simulator {
+        sim.shutdown().await;
+    }
+    report(result?, conn.label.as_str(), args.lane.json)
+}
+
+/// Re-renders chosen items of a run at a bigger size as a new run beside it.
+pub async fn promote(cli: &Cli, args: PromoteArgs) -> Result<(), CliError> {
+    let ctx = Context::load(cli)?;
+    let store = ctx.store()?;
+    let Some(run) = queue::find_run(&store, &args.dir)? else {
+        return Err(CliError::usage(format!(
+            "no batch run '{}'. `peel batch list` shows the runs and their folders.",
+            args.dir
+        )));
+    };
+    let pick = match args.marked {
+        Some(MarkArg::Keep) => Pick::Marked(Mark::Keep),
+        Some(MarkArg::Star) => Pick::Marked(Mark::Star),
+        None => Pick::Items(args.items.clone()),
+    };
+    let options = options(&ctx, &args.lane, None)?;
+    let (run_id, _dir) = promote::create(&store, &ctx.registry, &run, &pick, &args.size)?;
+    let lock = lock_run(&ctx.settings.paths.data_dir.join("locks"), run_id)?;
+    let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
+    if conn.label.is_simulator() && !args.lane.json {
+        eprintln!("peel: {}", backend::OFFLINE_BANNER);
+    }
+    let lane = InteractiveLane {
+        client: conn.client.clone(),
+        registry: ctx.registry.clone(),
+        store,
+        label: conn.label.clone(),
+        forward: None,
+    };
+    let result = drive(&lane, run_id, options, args.lane.json).await;
     drop(lock);
     if let Some(sim) = conn.simulator {
         sim.shutdown().await;

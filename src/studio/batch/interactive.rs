@@ -160,7 +160,7 @@ pub async fn run(
     store.set_batch_run_state(run_id, "running", None)?;
     let rows = store.batch_item_states(run_id)?;
     let total = rows.len();
-    let width = index_width(total);
+    let width = index_width(rows.iter().map(|r| r.index).max().unwrap_or(total));
     let mut spent: f64 = rows.iter().map(|r| r.cost_usd).sum();
     let done = rows.iter().filter(|r| r.state == "done").count();
     // Only indexes wait in memory; each item is read from the store when it starts, so a
@@ -408,11 +408,15 @@ fn start_item(
     let Some(job) = jobs.pop() else {
         return Err(StudioError::Busy("the engine prepared no request".into()));
     };
+    let mut extra = json!({
+        "batch": { "run": run_id, "index": item.index, "key": item.key, "with": item.with, "lane": "interactive" }
+    });
+    if let Some(from) = &item.promoted_from {
+        extra["promoted_from"] = json!(from);
+    }
     let naming = OutputNaming {
         stem: Some(item.file_stem(width)),
-        sidecar_extra: Some(json!({
-            "batch": { "run": run_id, "index": item.index, "key": item.key, "with": item.with, "lane": "interactive" }
-        })),
+        sidecar_extra: Some(extra),
     };
     studio.submit_named(job, naming)
 }

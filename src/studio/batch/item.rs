@@ -47,6 +47,9 @@ pub struct BatchItem {
     /// The preset in force (the item's, else the file `[defaults]`'s), recorded in sidecars.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<String>,
+    /// For an item of a promoted run: the image it re-renders bigger (its sidecars link it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promoted_from: Option<PathBuf>,
 }
 
 impl BatchItem {

@@ -11,6 +11,7 @@ pub mod manifest;
 mod manifest_stream;
 pub mod matrix;
 pub mod plan;
+pub mod promote;
 pub mod queue;
 pub mod remote;
 pub mod rerun;

@@ -164,7 +164,7 @@ pub fn reconcile(
     items: &[ItemState],
 ) -> Result<Reconciled, StudioError> {
     let dir = Path::new(&run.out_dir);
-    let width = index_width(items.len());
+    let width = index_width(items.iter().map(|i| i.index).max().unwrap_or(items.len()));
     let mut report = Reconciled::default();
     let mut by_index: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let entries = std::fs::read_dir(dir).map_err(|e| OutputError {

@@ -353,6 +353,7 @@ mod tests {
             refs: vec![],
             safety: vec![],
             preset: None,
+            promoted_from: None,
         }
     }
 

@@ -399,6 +399,7 @@ fn validate_item(
         refs,
         safety: settings.safety.to_settings(),
         preset: resolved.preset.clone(),
+        promoted_from: None,
     })
 }
 
