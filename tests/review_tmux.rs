@@ -113,3 +113,49 @@ fn review_grid_navigates_marks_filters_and_compares() {
     tmux.wait_for_all(&["★1 ✓1 ✗1"]);
     tmux.send(&["q"]);
 }
+
+#[test]
+fn shift_p_promotes_the_starred_picks_bigger_from_the_grid() {
+    let home = Home::new();
+    home.config("[batch]\nrpm = 6000");
+    let file = home.write("b.toml", &simple_batch(3, "512"));
+    let run = home.run(&[
+        "batch",
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        home.out().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(run.status.success(), "{}", stderr(&run));
+    let dir = std::path::PathBuf::from(json(&run)["dir"].as_str().unwrap());
+    let command = format!(
+        "exec env PEEL_CONFIG_DIR='{}' PEEL_DATA_DIR='{}' PEEL_STATE_DIR='{}' PEEL_SIM_LATENCY_MS=0 '{}' --image-protocol halfblocks review '{}'",
+        home.path("config").display(),
+        home.path("data").display(),
+        home.path("state").display(),
+        env!("CARGO_BIN_EXE_peel"),
+        dir.display()
+    );
+    let tmux = Tmux::start("review-promote", &command);
+    tmux.wait_for_all(&["review · batch_", "1/3 · all"]);
+    tmux.send(&["P"]);
+    tmux.wait_for_all(&["mark some first"]);
+    tmux.send(&["l", "s"]);
+    tmux.wait_for_all(&["★1 ✓0 ✗0"]);
+    tmux.send(&["P"]);
+    tmux.wait_for_all(&["render them at size"]);
+    tmux.send(&["-l", "2K"]);
+    tmux.send(&["Enter"]);
+    let promoted = format!("{}-2K", dir.display());
+    tmux.wait_for("the promoted folder named in the status line", |s| {
+        s.contains("promoted: ") && s.contains("-2K")
+    });
+    let names = names(std::path::Path::new(&promoted));
+    assert!(names.contains(&"002_k1.jpg".to_string()), "{names:?}");
+    assert_eq!(
+        names.iter().filter(|n| n.ends_with(".jpg")).count(),
+        1,
+        "{names:?}"
+    );
+}

@@ -1,5 +1,5 @@
 //! `peel review DIR`: the review grid; `e` hands over to `peel edit`, `r` re-runs an item
-//! through the engine in the background.
+//! and `P` promotes the picks through the engine in the background.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -12,7 +12,9 @@ use super::{Cli, CliError, Command, Context};
 use crate::review::{self, RerunDone, ReviewExit, ReviewOptions};
 use crate::store::{RunRow, Store};
 use crate::studio::backend;
-use crate::studio::batch::interactive::InteractiveLane;
+use crate::studio::batch::interactive::{InteractiveLane, LaneOptions};
+use crate::studio::batch::manifest::Mark;
+use crate::studio::batch::promote;
 use crate::studio::batch::queue::find_run;
 use crate::studio::batch::rerun::rerun;
 
@@ -45,6 +47,17 @@ pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {
     let run = find_run(&store, &args.dir.display().to_string())?;
     let (jobs_tx, jobs_rx) = mpsc::unbounded_channel();
     let (done_tx, done_rx) = mpsc::unbounded_channel();
+    let (picks_tx, picks_rx) = mpsc::unbounded_channel();
+    let (promoted_tx, promoted_rx) = mpsc::unbounded_channel();
+    let promoter = run.clone().map(|run| {
+        tokio::spawn(promote_worker(
+            ctx_clone(&ctx),
+            store.clone(),
+            run,
+            picks_rx,
+            promoted_tx,
+        ))
+    });
     let worker =
         run.map(|run| tokio::spawn(rerun_worker(ctx_clone(&ctx), store, run, jobs_rx, done_tx)));
     let exit = review::run(ReviewOptions {
@@ -53,11 +66,12 @@ pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {
         image_protocol: protocol,
         roster: Some(crate::studio::roster::Roster::new(store_for_roster)),
         reruns: worker.as_ref().map(|_| (jobs_tx, done_rx)),
+        promotions: promoter.as_ref().map(|_| (picks_tx, promoted_rx)),
     })
     .await
     .map_err(|e| CliError::failed("review", e))?;
-    if let Some(worker) = worker {
-        worker.abort();
+    for task in [worker, promoter].into_iter().flatten() {
+        task.abort();
     }
     match exit {
         ReviewExit::Quit => Ok(()),
@@ -101,6 +115,31 @@ fn ctx_clone(ctx: &Context) -> WorkerCtx {
     }
 }
 
+/// A lane on the configured backend, connected on first use and kept for the worker's life
+/// (dropping the connection stops an embedded simulator).
+async fn connect_lane(
+    ctx: &WorkerCtx,
+    store: &Store,
+    connected: &mut Option<(backend::Connection, InteractiveLane)>,
+) -> Option<InteractiveLane> {
+    if connected.is_none() {
+        *connected = backend::connect(&ctx.settings, &ctx.registry)
+            .await
+            .ok()
+            .map(|conn| {
+                let lane = InteractiveLane {
+                    client: conn.client.clone(),
+                    registry: ctx.registry.clone(),
+                    store: store.clone(),
+                    label: conn.label.clone(),
+                    forward: None,
+                };
+                (conn, lane)
+            });
+    }
+    connected.as_ref().map(|(_, lane)| lane.clone())
+}
+
 /// Re-runs items one at a time with a fresh seed; the new image joins the item's files.
 async fn rerun_worker(
     ctx: WorkerCtx,
@@ -109,29 +148,42 @@ async fn rerun_worker(
     mut jobs: mpsc::UnboundedReceiver<usize>,
     done: mpsc::UnboundedSender<RerunDone>,
 ) {
-    // The connection is kept for the worker's life: dropping it stops an embedded simulator.
-    let mut connected: Option<(backend::Connection, InteractiveLane)> = None;
+    let mut connected = None;
     while let Some(index) = jobs.recv().await {
-        if connected.is_none() {
-            connected = backend::connect(&ctx.settings, &ctx.registry)
-                .await
-                .ok()
-                .map(|conn| {
-                    let lane = InteractiveLane {
-                        client: conn.client.clone(),
-                        registry: ctx.registry.clone(),
-                        store: store.clone(),
-                        label: conn.label.clone(),
-                        forward: None,
-                    };
-                    (conn, lane)
-                });
-        }
-        let result = match &connected {
-            Some((_, lane)) => rerun(lane, &run, index).await,
+        let result = match connect_lane(&ctx, &store, &mut connected).await {
+            Some(lane) => rerun(&lane, &run, index).await,
             None => Err("cannot reach the backend".to_string()),
         };
         if done.send(RerunDone { index, result }).is_err() {
+            return;
+        }
+    }
+}
+
+/// Promotes the picks (starred, else kept) to the size asked for, one request at a time.
+async fn promote_worker(
+    ctx: WorkerCtx,
+    store: Store,
+    run: RunRow,
+    mut picks: mpsc::UnboundedReceiver<(Mark, String)>,
+    done: mpsc::UnboundedSender<Result<String, String>>,
+) {
+    let mut connected = None;
+    let batch = &ctx.settings.config.batch;
+    let options = LaneOptions {
+        concurrency: batch.concurrency.max(1),
+        rpm: batch.rpm.max(1),
+        budget: None,
+    };
+    while let Some((mark, size)) = picks.recv().await {
+        let result = match connect_lane(&ctx, &store, &mut connected).await {
+            Some(lane) => promote::promote_marked(&lane, &run, mark, &size, options)
+                .await
+                .map(|dir| dir.display().to_string())
+                .map_err(|e| e.to_string()),
+            None => Err("cannot reach the backend".to_string()),
+        };
+        if done.send(result).is_err() {
             return;
         }
     }

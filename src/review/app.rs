@@ -50,6 +50,7 @@ pub async fn run_on(
     let mut loader = Loader::start(picker, ThumbCache::new(&opts.thumbs_dir), tx);
     let mut state = ReviewState::new(folder.tiles.clone());
     let mut reruns = opts.reruns;
+    let mut promotions = opts.promotions;
     let mut previews: Vec<Protocol> = Vec::new();
     let mut preview_key: Option<(Vec<usize>, Size)> = None;
     let mut exit = ReviewExit::Quit;
@@ -116,6 +117,13 @@ pub async fn run_on(
                 }
                 dirty = true;
             }
+            Some(done) = recv_promoted(&mut promotions) => {
+                state.status = match done {
+                    Ok(dir) => format!("promoted: {dir}"),
+                    Err(e) => format!("promote failed: {e}"),
+                };
+                dirty = true;
+            }
             Some(done) = recv_rerun(&mut reruns) => {
                 match done.result {
                     Ok(file) => {
@@ -158,6 +166,12 @@ pub async fn run_on(
                     }
                     _ => state.status = strings::NO_RUN.into(),
                 },
+                Effect::PromotePicks { mark, size } => match &promotions {
+                    Some((send, _)) if folder.run.is_some() => {
+                        let _ = send.send((mark, size));
+                    }
+                    _ => state.status = strings::NO_PROMOTE.into(),
+                },
                 Effect::Promote { tile, name } => {
                     state.status = match &opts.roster {
                         Some(roster) => {
@@ -182,6 +196,15 @@ pub async fn run_on(
         }
     }
     Ok(exit)
+}
+
+async fn recv_promoted(
+    promotions: &mut Option<super::Promotions>,
+) -> Option<Result<String, String>> {
+    match promotions {
+        Some((_, rx)) => rx.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 async fn recv_rerun(

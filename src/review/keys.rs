@@ -28,6 +28,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('a') => Action::Promote,
         KeyCode::Char('r') => Action::Rerun,
         KeyCode::Char('R') => Action::Reload,
+        KeyCode::Char('P') => Action::PromotePicks,
         KeyCode::F(1) | KeyCode::Char('?') => Action::Keys,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('q') => Action::Quit,

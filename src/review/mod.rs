@@ -34,7 +34,16 @@ pub struct ReviewOptions {
         mpsc::UnboundedSender<usize>,
         mpsc::UnboundedReceiver<RerunDone>,
     )>,
+    /// Promotions: (mark, size) out, the promoted run's folder (or why not) back (None:
+    /// unavailable).
+    pub promotions: Option<Promotions>,
 }
+
+/// The channels of promote-the-picks.
+pub type Promotions = (
+    mpsc::UnboundedSender<(crate::studio::batch::manifest::Mark, String)>,
+    mpsc::UnboundedReceiver<Result<String, String>>,
+);
 
 /// A finished re-run.
 #[derive(Debug, Clone, PartialEq)]

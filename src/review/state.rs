@@ -93,6 +93,8 @@ pub enum Action {
     Promote,
     /// Run the selected item again.
     Rerun,
+    /// Render the starred (else kept) items again at a bigger size.
+    PromotePicks,
     /// Read the folder again (a run may still be adding images).
     Reload,
     /// Open or close the list of keys.
@@ -114,6 +116,8 @@ pub enum Effect {
     Promote { tile: usize, name: String },
     /// Run this tile's item again.
     Rerun { tile: usize },
+    /// Promote the items marked `mark` to `size`.
+    PromotePicks { mark: Mark, size: String },
     /// Read the folder again.
     Reload,
     /// Leave.
@@ -127,6 +131,8 @@ pub enum Prompting {
     Edit,
     /// The anchor's name.
     Anchor,
+    /// The size picks are promoted to.
+    Size,
 }
 
 /// Everything the review view draws.
@@ -251,12 +257,24 @@ impl ReviewState {
                 }
             }
             Action::Reload => return vec![Effect::Reload],
+            Action::PromotePicks => match self.picks() {
+                Some(_) => self.input = Some((Prompting::Size, String::new())),
+                None => self.status = super::strings::NOTHING_PICKED.into(),
+            },
             Action::Back if self.pinned.is_some() => self.pinned = None,
             Action::Back | Action::Quit => return vec![Effect::Quit],
             Action::Edit | Action::Promote | Action::Keys => {}
         }
         self.scroll_to_cursor();
         vec![]
+    }
+
+    /// The mark promote takes (star, else keep) and how many tiles carry it.
+    fn picks(&self) -> Option<(Mark, usize)> {
+        [Mark::Star, Mark::Keep].into_iter().find_map(|mark| {
+            let count = self.tiles.iter().filter(|t| t.mark == Some(mark)).count();
+            (count > 0).then_some((mark, count))
+        })
     }
 
     /// A character typed while a prompt is open (Enter submits, Esc cancels).
@@ -268,6 +286,16 @@ impl ReviewState {
             '\n' => {
                 let (kind, text) = (*kind, text.trim().to_string());
                 self.input = None;
+                if kind == Prompting::Size {
+                    return match self.picks().filter(|_| !text.is_empty()) {
+                        Some((mark, count)) => {
+                            self.status =
+                                format!("promoting {count} {} image(s) at {text}…", mark.as_str());
+                            vec![Effect::PromotePicks { mark, size: text }]
+                        }
+                        None => vec![],
+                    };
+                }
                 let Some(tile) = self.selected().filter(|_| !text.is_empty()) else {
                     return vec![];
                 };
@@ -277,6 +305,7 @@ impl ReviewState {
                         instruction: text,
                     }],
                     Prompting::Anchor => vec![Effect::Promote { tile, name: text }],
+                    Prompting::Size => vec![],
                 }
             }
             '\u{1b}' => {
@@ -382,6 +411,44 @@ mod tests {
                 mark: None,
             })
             .collect()
+    }
+
+    #[test]
+    fn promote_takes_the_starred_else_the_kept_at_the_size_typed() {
+        let mut s = ReviewState::new(tiles(4));
+        s.set_grid(2, 2);
+        assert!(s.update(Action::PromotePicks).is_empty());
+        assert_eq!(s.status, crate::review::strings::NOTHING_PICKED);
+        assert!(s.input.is_none(), "nothing to promote: no prompt");
+        s.tiles[1].mark = Some(Mark::Keep);
+        s.tiles[2].mark = Some(Mark::Keep);
+        s.update(Action::PromotePicks);
+        let typed: Vec<Effect> = "2K\n".chars().flat_map(|c| s.type_char(c)).collect();
+        assert_eq!(
+            typed,
+            vec![Effect::PromotePicks {
+                mark: Mark::Keep,
+                size: "2K".into()
+            }]
+        );
+        assert!(
+            s.status.contains("promoting 2 keep image(s) at 2K"),
+            "{}",
+            s.status
+        );
+        s.tiles[3].mark = Some(Mark::Star);
+        s.update(Action::PromotePicks);
+        let typed: Vec<Effect> = "4K\n".chars().flat_map(|c| s.type_char(c)).collect();
+        assert_eq!(
+            typed,
+            vec![Effect::PromotePicks {
+                mark: Mark::Star,
+                size: "4K".into()
+            }],
+            "stars win over keeps"
+        );
+        s.update(Action::PromotePicks);
+        assert!(s.type_char('\n').is_empty(), "an empty size sends nothing");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 /// Every key of the grid with what it does, most used first: the status bar shows as many
 /// as fit, then `F1 keys`; F1 lists them all.
-pub const KEYS: [(&str, &str); 13] = [
+pub const KEYS: [(&str, &str); 14] = [
     ("←↓↑→/hjkl", "move"),
     ("y", "keep"),
     ("n", "reject"),
@@ -15,6 +15,7 @@ pub const KEYS: [(&str, &str); 13] = [
     ("a", "anchor"),
     ("r", "re-run"),
     ("R", "reload"),
+    ("P", "promote picks bigger"),
     ("PgUp/PgDn g/G", "page, first, last"),
 ];
 /// The last hint, always shown.
@@ -29,6 +30,14 @@ pub const EDIT_PROMPT: &str =
 /// Prompt for the anchor's name.
 pub const ANCHOR_PROMPT: &str =
     "promote to anchor — name (new: character NAME or object NAME; Enter, Esc cancels): ";
+/// Prompt for the size the picks are promoted to.
+pub const SIZE_PROMPT: &str =
+    "promote the picks (starred, else kept) — render them at size (e.g. 2K; Enter, Esc cancels): ";
+/// Promoting needs marked images.
+pub const NOTHING_PICKED: &str =
+    "promote takes the starred images (else the kept ones): mark some first (s or y)";
+/// Promoting needs the run in the store.
+pub const NO_PROMOTE: &str = "promote works on batch folders whose run is in this store";
 /// Shown while a thumbnail is on its way.
 pub const LOADING: &str = "…";
 /// Title of the preview pane.

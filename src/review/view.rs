@@ -269,6 +269,7 @@ fn draw_status(frame: &mut Frame, state: &ReviewState, area: Rect) {
             let prompt = match kind {
                 Prompting::Edit => strings::EDIT_PROMPT,
                 Prompting::Anchor => strings::ANCHOR_PROMPT,
+                Prompting::Size => strings::SIZE_PROMPT,
             };
             Line::from(vec![
                 Span::styled(prompt, Style::default().fg(Color::Cyan)),

@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::review::{RerunDone, ReviewOptions};
 use crate::studio::Roster;
 use crate::studio::batch::interactive::{self, InteractiveLane, LaneOptions};
+use crate::studio::batch::promote;
 use crate::studio::batch::queue::{self, find_run, lock_run};
 use crate::studio::batch::rerun::rerun;
 use crate::studio::batch::validate::Checks;
@@ -139,7 +140,7 @@ impl BatchSetup {
         let run = find_run(&self.lane.store, &dir.display().to_string())
             .ok()
             .flatten();
-        let reruns = run.map(|run| {
+        let reruns = run.clone().map(|run| {
             let (jobs_tx, mut jobs_rx) = mpsc::unbounded_channel::<usize>();
             let (done_tx, done_rx) = mpsc::unbounded_channel::<RerunDone>();
             let lane = self.lane.clone();
@@ -153,12 +154,31 @@ impl BatchSetup {
             });
             (jobs_tx, done_rx)
         });
+        let promotions = run.map(|run| {
+            let (picks_tx, mut picks_rx) =
+                mpsc::unbounded_channel::<(crate::studio::batch::manifest::Mark, String)>();
+            let (done_tx, done_rx) = mpsc::unbounded_channel();
+            let (lane, options) = (self.lane.clone(), self.options);
+            tokio::spawn(async move {
+                while let Some((mark, size)) = picks_rx.recv().await {
+                    let promoted = promote::promote_marked(&lane, &run, mark, &size, options).await;
+                    let result = promoted
+                        .map(|dir| dir.display().to_string())
+                        .map_err(|e| e.to_string());
+                    if done_tx.send(result).is_err() {
+                        return;
+                    }
+                }
+            });
+            (picks_tx, done_rx)
+        });
         ReviewOptions {
             dir: dir.to_path_buf(),
             thumbs_dir: self.thumbs.clone(),
             image_protocol: image_protocol.to_string(),
             roster: Some(Roster::new(self.lane.store.clone())),
             reruns,
+            promotions,
         }
     }
 }

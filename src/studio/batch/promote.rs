@@ -172,3 +172,26 @@ fn sibling_dir(dir: &Path, size: &str) -> Result<PathBuf, StudioError> {
 fn refused(message: impl Into<String>) -> StudioError {
     StudioError::Validation(crate::error::ValidationError::Invalid(message.into()))
 }
+
+/// Promotes the items of `run` marked `mark` to `size` and runs them to the end on `lane`;
+/// the promoted run's folder.
+pub async fn promote_marked(
+    lane: &super::interactive::InteractiveLane,
+    run: &RunRow,
+    mark: Mark,
+    size: &str,
+    options: super::interactive::LaneOptions,
+) -> Result<PathBuf, StudioError> {
+    let (id, dir) = create(&lane.store, &lane.registry, run, &Pick::Marked(mark), size)?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let summary = super::interactive::run(lane, id, options, stop, |_| {}).await?;
+    if summary.done < summary.total {
+        return Err(StudioError::Busy(format!(
+            "{} of {} promoted; `peel batch resume {id}` finishes {}",
+            summary.done,
+            summary.total,
+            dir.display()
+        )));
+    }
+    Ok(dir)
+}
