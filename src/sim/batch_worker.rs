@@ -24,11 +24,21 @@ pub fn items_from_file(state: &SimState, file_name: &str) -> Result<Vec<Item>, S
     })?;
     let text = String::from_utf8(file.bytes)
         .map_err(|_| SimError::invalid(format!("Input file {file_name} is not UTF-8 JSONL.")))?;
+    items_from_text(Arc::new(text), file_name)
+}
+
+/// The items of JSONL `text`: each line checked, and kept as text until its item runs.
+fn items_from_text(text: Arc<String>, file_name: &str) -> Result<Vec<Item>, SimError> {
     let mut items = Vec::new();
-    for (n, line) in text.lines().enumerate() {
+    let mut offset = 0;
+    for (n, raw) in text.split_inclusive('\n').enumerate() {
+        let range = offset..offset + raw.trim_end_matches(['\n', '\r']).len();
+        offset += raw.len();
+        let line = &text[range.clone()];
         if line.trim().is_empty() {
             continue;
         }
+        // Checked now (a bad line refuses the batch), kept as text until the item runs.
         let entry: Value = serde_json::from_str(line).map_err(|e| {
             SimError::invalid(format!(
                 "Input file {file_name}, line {}: not valid JSON ({e}).",
@@ -36,7 +46,8 @@ pub fn items_from_file(state: &SimState, file_name: &str) -> Result<Vec<Item>, S
             ))
         })?;
         items.push(Item {
-            request: get(&entry, "request").cloned().unwrap_or(json!({})),
+            request: Value::Null,
+            line: Some((Arc::clone(&text), range)),
             key: get(&entry, "key")
                 .and_then(Value::as_str)
                 .map(str::to_string),
@@ -76,7 +87,7 @@ pub async fn run(state: Arc<SimState>, id: String) {
     };
     let mut failed = 0;
     for item in &snapshot.items {
-        let outcome = match prepare(&state, &snapshot.version, &spec, &item.request) {
+        let outcome = match prepare(&state, &snapshot.version, &spec, &item.request()) {
             Ok(req) => match render(&req, &spec).await {
                 Ok(rendered) => Ok(response::build(&req, &spec, Some(&rendered), None)),
                 Err(e) => Err(e),
@@ -202,5 +213,27 @@ fn grpc_code(status: &str) -> u32 {
         "FAILED_PRECONDITION" => 9,
         "UNAVAILABLE" => 14,
         _ => 13,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_lines_are_checked_up_front_and_read_again_when_they_run() {
+        let text = "{\"key\": \"a\", \"request\": {\"contents\": [1]}}\r\n\n{\"key\": \"b\", \"request\": {\"contents\": [2]}}\n";
+        let items = items_from_text(Arc::new(text.to_string()), "files/x").unwrap();
+        assert_eq!(items.len(), 2, "blank lines skipped");
+        assert_eq!(items[1].key.as_deref(), Some("b"));
+        assert_eq!(items[0].request(), json!({"contents": [1]}));
+        assert_eq!(items[1].request(), json!({"contents": [2]}));
+        assert_eq!(items[1].request, Value::Null, "not held parsed");
+        let bad = items_from_text(Arc::new("{}\n\n{nope\n".to_string()), "files/x").unwrap_err();
+        assert!(
+            bad.message.contains("line 3: not valid JSON"),
+            "{}",
+            bad.message
+        );
     }
 }

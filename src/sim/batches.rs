@@ -51,12 +51,29 @@ impl BatchState {
 /// One request of a batch.
 #[derive(Debug, Clone)]
 pub(super) struct Item {
-    /// The GenerateContentRequest body, checked when the batch runs.
+    /// The GenerateContentRequest body, checked when the batch runs (inline batches).
     pub(super) request: Value,
+    /// A file batch's JSONL line, read again when the item runs, so a 50,000-request
+    /// batch keeps the file once instead of every request parsed.
+    pub(super) line: Option<(Arc<String>, std::ops::Range<usize>)>,
     /// The caller's metadata, echoed with the result (inline batches).
     pub(super) metadata: Option<Value>,
     /// The key echoed with the result (file batches).
     pub(super) key: Option<String>,
+}
+
+impl Item {
+    /// The request body: inline as given, or parsed from its JSONL line.
+    pub(super) fn request(&self) -> Value {
+        match &self.line {
+            Some((text, range)) => text
+                .get(range.clone())
+                .and_then(|line| serde_json::from_str::<Value>(line).ok())
+                .and_then(|entry| get(&entry, "request").cloned())
+                .unwrap_or(json!({})),
+            None => self.request.clone(),
+        }
+    }
 }
 
 /// One batch job.
@@ -132,6 +149,7 @@ pub fn create(
             .into_iter()
             .map(|entry| Item {
                 request: get(&entry, "request").cloned().unwrap_or(json!({})),
+                line: None,
                 key: get(&entry, "metadata")
                     .and_then(|m| get(m, "key"))
                     .and_then(Value::as_str)
@@ -322,6 +340,7 @@ mod tests {
             items: vec![
                 Item {
                     request: json!({}),
+                    line: None,
                     metadata: Some(json!({"key": "a"})),
                     key: Some("a".into()),
                 };
