@@ -26,11 +26,9 @@ fn manifest_marks(dir: &Path) -> Vec<(String, String)> {
         .collect()
 }
 
-#[test]
-fn review_grid_navigates_marks_filters_and_compares() {
-    let home = Home::new();
-    home.config("");
-    let file = home.write("b.toml", &simple_batch(7, "512"));
+/// The folder of a finished run of `items` items at 512 px.
+fn finished_run(home: &Home, items: usize) -> std::path::PathBuf {
+    let file = home.write("b.toml", &simple_batch(items, "512"));
     let run = home.run(&[
         "batch",
         "run",
@@ -42,15 +40,27 @@ fn review_grid_navigates_marks_filters_and_compares() {
         "--json",
     ]);
     assert!(run.status.success(), "{}", stderr(&run));
-    let dir = std::path::PathBuf::from(json(&run)["dir"].as_str().unwrap());
-    let command = format!(
+    std::path::PathBuf::from(json(&run)["dir"].as_str().unwrap())
+}
+
+/// The shell line running `peel review DIR` in `home`.
+fn review_command(home: &Home, dir: &Path) -> String {
+    format!(
         "exec env PEEL_CONFIG_DIR='{}' PEEL_DATA_DIR='{}' PEEL_STATE_DIR='{}' PEEL_SIM_LATENCY_MS=0 '{}' --image-protocol halfblocks review '{}'",
         home.path("config").display(),
         home.path("data").display(),
         home.path("state").display(),
         env!("CARGO_BIN_EXE_peel"),
         dir.display()
-    );
+    )
+}
+
+#[test]
+fn review_grid_navigates_marks_filters_and_compares() {
+    let home = Home::new();
+    home.config("");
+    let dir = finished_run(&home, 7);
+    let command = review_command(&home, &dir);
     let tmux = Tmux::start("review", &command);
     tmux.wait_for_all(&[
         "review · batch_",
@@ -117,27 +127,9 @@ fn review_grid_navigates_marks_filters_and_compares() {
 #[test]
 fn shift_p_promotes_the_starred_picks_bigger_from_the_grid() {
     let home = Home::new();
-    home.config("[batch]\nrpm = 6000");
-    let file = home.write("b.toml", &simple_batch(3, "512"));
-    let run = home.run(&[
-        "batch",
-        "run",
-        file.to_str().unwrap(),
-        "--out",
-        home.out().to_str().unwrap(),
-        "--json",
-    ]);
-    assert!(run.status.success(), "{}", stderr(&run));
-    let dir = std::path::PathBuf::from(json(&run)["dir"].as_str().unwrap());
-    let command = format!(
-        "exec env PEEL_CONFIG_DIR='{}' PEEL_DATA_DIR='{}' PEEL_STATE_DIR='{}' PEEL_SIM_LATENCY_MS=0 '{}' --image-protocol halfblocks review '{}'",
-        home.path("config").display(),
-        home.path("data").display(),
-        home.path("state").display(),
-        env!("CARGO_BIN_EXE_peel"),
-        dir.display()
-    );
-    let tmux = Tmux::start("review-promote", &command);
+    home.config("");
+    let dir = finished_run(&home, 3);
+    let tmux = Tmux::start("review-promote", &review_command(&home, &dir));
     tmux.wait_for_all(&["review · batch_", "1/3 · all"]);
     tmux.send(&["P"]);
     tmux.wait_for_all(&["mark some first"]);

@@ -121,23 +121,24 @@ async fn connect_lane(
     ctx: &WorkerCtx,
     store: &Store,
     connected: &mut Option<(backend::Connection, InteractiveLane)>,
-) -> Option<InteractiveLane> {
+) -> Result<InteractiveLane, String> {
     if connected.is_none() {
-        *connected = backend::connect(&ctx.settings, &ctx.registry)
+        let conn = backend::connect(&ctx.settings, &ctx.registry)
             .await
-            .ok()
-            .map(|conn| {
-                let lane = InteractiveLane {
-                    client: conn.client.clone(),
-                    registry: ctx.registry.clone(),
-                    store: store.clone(),
-                    label: conn.label.clone(),
-                    forward: None,
-                };
-                (conn, lane)
-            });
+            .map_err(|e| format!("cannot reach the backend ({e}); `peel doctor` checks it"))?;
+        let lane = InteractiveLane {
+            client: conn.client.clone(),
+            registry: ctx.registry.clone(),
+            store: store.clone(),
+            label: conn.label.clone(),
+            forward: None,
+        };
+        *connected = Some((conn, lane));
     }
-    connected.as_ref().map(|(_, lane)| lane.clone())
+    connected
+        .as_ref()
+        .map(|(_, lane)| lane.clone())
+        .ok_or_else(|| "cannot reach the backend".to_string())
 }
 
 /// Re-runs items one at a time with a fresh seed; the new image joins the item's files.
@@ -151,8 +152,8 @@ async fn rerun_worker(
     let mut connected = None;
     while let Some(index) = jobs.recv().await {
         let result = match connect_lane(&ctx, &store, &mut connected).await {
-            Some(lane) => rerun(&lane, &run, index).await,
-            None => Err("cannot reach the backend".to_string()),
+            Ok(lane) => rerun(&lane, &run, index).await,
+            Err(e) => Err(e),
         };
         if done.send(RerunDone { index, result }).is_err() {
             return;
@@ -177,11 +178,11 @@ async fn promote_worker(
     };
     while let Some((mark, size)) = picks.recv().await {
         let result = match connect_lane(&ctx, &store, &mut connected).await {
-            Some(lane) => promote::promote_marked(&lane, &run, mark, &size, options)
+            Ok(lane) => promote::promote_marked(&lane, &run, mark, &size, options)
                 .await
                 .map(|dir| dir.display().to_string())
                 .map_err(|e| e.to_string()),
-            None => Err("cannot reach the backend".to_string()),
+            Err(e) => Err(e),
         };
         if done.send(result).is_err() {
             return;

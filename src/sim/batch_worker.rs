@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 use super::SimState;
 use super::batches::{BatchState, Item};
 use super::errors::SimError;
+use super::files::{Content, lower_hex};
 use super::generate::{prepare, render};
 use super::response;
 use super::schema::get;
@@ -136,7 +137,7 @@ pub async fn run(state: Arc<SimState>, id: String) {
     };
     let responses_file = written.map(|written| {
         let file_id = format!("batch-{id}");
-        state.files.add_generated_file(
+        state.files.add_generated(
             &file_id,
             &format!("responses of batches/{id}"),
             "application/jsonl",
@@ -191,16 +192,14 @@ impl ResultsFile {
         Ok(())
     }
 
-    fn finish(self) -> std::io::Result<(tempfile::TempPath, u64, String)> {
+    fn finish(self) -> std::io::Result<Content> {
         use sha2::Digest;
         let file = self.writer.into_inner().map_err(|e| e.into_error())?;
-        let hex = self
-            .hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        Ok((file.into_temp_path(), self.len, hex))
+        Ok(Content::Disk {
+            path: Arc::new(file.into_temp_path()),
+            len: self.len,
+            sha256_hex: lower_hex(&self.hasher.finalize()),
+        })
     }
 }
 

@@ -77,10 +77,7 @@ impl Content {
 
     fn sha256_hex(&self) -> String {
         match self {
-            Self::Memory(bytes) => Sha256::digest(bytes.as_slice())
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect(),
+            Self::Memory(bytes) => lower_hex(&Sha256::digest(bytes.as_slice())),
             Self::Disk { sha256_hex, .. } => sha256_hex.clone(),
         }
     }
@@ -93,6 +90,11 @@ impl Content {
             }
         }
     }
+}
+
+/// Bytes as lowercase hex.
+pub(super) fn lower_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// An unfinished resumable upload.
@@ -170,44 +172,13 @@ impl FileStore {
         })
     }
 
-    /// Stores a generated file already written to disk (`len` bytes, `sha256_hex`).
-    pub fn add_generated_file(
+    /// Stores a file the service generated (batch results).
+    pub(super) fn add_generated(
         &self,
         id: &str,
         display_name: &str,
         mime: &str,
-        written: (tempfile::TempPath, u64, String),
-        version: &str,
-    ) {
-        let (path, len, sha256_hex) = written;
-        if let Ok(mut inner) = self.inner.lock() {
-            inner.files.insert(
-                id.to_string(),
-                StoredFile {
-                    id: id.to_string(),
-                    display_name: Some(display_name.to_string()),
-                    mime_type: mime.to_string(),
-                    content: Content::Disk {
-                        path: Arc::new(path),
-                        len,
-                        sha256_hex,
-                    },
-                    created: Utc::now(),
-                    source: Source::Generated,
-                    version: version.to_string(),
-                },
-            );
-        }
-    }
-
-    /// Stores a file the service generated, held in memory.
-    #[cfg(test)]
-    pub fn add_generated(
-        &self,
-        id: &str,
-        display_name: &str,
-        mime: &str,
-        bytes: Vec<u8>,
+        content: Content,
         version: &str,
     ) {
         if let Ok(mut inner) = self.inner.lock() {
@@ -217,7 +188,7 @@ impl FileStore {
                     id: id.to_string(),
                     display_name: Some(display_name.to_string()),
                     mime_type: mime.to_string(),
-                    content: Content::Memory(Arc::new(bytes)),
+                    content,
                     created: Utc::now(),
                     source: Source::Generated,
                     version: version.to_string(),
@@ -368,7 +339,7 @@ mod tests {
             "batch-x",
             "results",
             "application/jsonl",
-            b"{}\n".to_vec(),
+            Content::Memory(Arc::new(b"{}\n".to_vec())),
             "v1beta",
         );
         let found = store.resolve("batch-x").unwrap();

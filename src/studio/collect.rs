@@ -149,9 +149,7 @@ pub async fn collect_job(
         .resolve(model)
         .map(|spec| spec.cost_from_usage(&outcome.usage, Lane::Interactive))
         .unwrap_or(0.0);
-    let share = cost_usd / outcome.images.len().max(1) as f64;
     let landing = Landing::of_orphan(orphan, fallback_dir);
-    let count = outcome.images.len();
     let mut outputs = Vec::new();
     for (index, image) in outcome.images.iter().enumerate() {
         let saved = output::save_image(
@@ -161,22 +159,9 @@ pub async fn collect_job(
             &image.bytes,
             Some(&orphan.prompt),
             |saved| {
-                sidecar::merged(
-                    &landing.sidecar,
-                    &json!({
-                        "interaction": interaction,
-                        "collected": true,
-                        "usage": outcome.usage_metadata,
-                        "cost_usd": share,
-                        "response_cost_usd": cost_usd,
-                        "text": outcome.text,
-                        "image": {
-                            "file": saved.path.file_name().map(|n| n.to_string_lossy().to_string()),
-                            "width": saved.width, "height": saved.height, "mime": saved.mime,
-                            "index": index, "of": count,
-                        },
-                    }),
-                )
+                let answer = sidecar::answered(&outcome, cost_usd, saved, index);
+                let more = json!({"interaction": interaction, "collected": true});
+                sidecar::merged(&sidecar::merged(&landing.sidecar, &answer), &more)
             },
         )?;
         outputs.push(saved.path);
@@ -271,37 +256,23 @@ pub fn summary(collected: &[Collected]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use std::net::SocketAddr;
+
     use std::time::Duration;
 
     use super::*;
-    use crate::api::client::{ClientOptions, RetryPolicy};
-    use crate::config::{Secret, Transport};
+
+    use crate::config::Transport;
     use crate::sim::{Latency, SimConfig};
     use crate::store::JobRecord;
 
     #[tokio::test]
     async fn a_job_left_waiting_on_a_background_interaction_is_saved_not_resent() {
-        let registry = Registry::shipped().unwrap();
-        let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
         let config = SimConfig {
             latency: Latency::Fixed(Duration::from_millis(300)),
             ..SimConfig::default()
         };
-        let sim = crate::sim::start(config, registry.clone(), addr)
-            .await
-            .unwrap();
-        let client = GeminiClient::new(ClientOptions {
-            base_url: sim.base_url(),
-            api_version: "v1beta".into(),
-            key: Secret::new("k"),
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(5),
-            retry: RetryPolicy::default(),
-            quota_project: None,
-            transport: Transport::Interactions,
-        })
-        .unwrap();
+        let (registry, sim, client) =
+            crate::studio::testkit::sim_and_client(config, Transport::Interactions).await;
         let store = Store::in_memory().unwrap();
         let model = "gemini-3.1-flash-image";
         let job = store

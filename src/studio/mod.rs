@@ -25,6 +25,8 @@ pub mod session;
 pub mod shot;
 pub mod sidecar;
 pub mod spec;
+#[cfg(test)]
+pub mod testkit;
 pub mod thoughts;
 pub mod transport;
 pub mod uploads;

@@ -346,7 +346,6 @@ impl Studio {
             spec.image_price(Some(&job.settings.size), Lane::Interactive)
                 * outcome.images.len() as f64
         };
-        let share = cost_usd / outcome.images.len().max(1) as f64;
         let stem = naming
             .stem
             .clone()
@@ -361,28 +360,9 @@ impl Studio {
         let mut outputs = Vec::with_capacity(count);
         for (index, image) in outcome.images.iter().enumerate() {
             let sidecar = |saved: &SavedOutput| {
-                sidecar::merged(
-                    &asked,
-                    &json!({
-                        "response_id": outcome.response_id,
-                        "model_version": outcome.model_version,
-                        "finish_reason": outcome.finish_reason.as_ref().map(|r| r.to_string()),
-                        "usage": outcome.usage_metadata,
-                        "cost_usd": share,
-                        "response_cost_usd": cost_usd,
-                        "text": outcome.text,
-                        "thoughts": outcome.thoughts,
-                        "image": {
-                            "file": saved.path.file_name().map(|n| n.to_string_lossy().to_string()),
-                            "width": saved.width,
-                            "height": saved.height,
-                            "mime": saved.mime,
-                            "index": index,
-                            "of": count,
-                        },
-                        "timings": timings,
-                    }),
-                )
+                let answer = sidecar::answered(&outcome, cost_usd, saved, index);
+                let more = json!({"thoughts": outcome.thoughts, "timings": timings});
+                sidecar::merged(&sidecar::merged(&asked, &answer), &more)
             };
             let saved = output::save_image(
                 &job.out_dir,

@@ -5,7 +5,9 @@
 use serde_json::{Value, json};
 
 use super::JobId;
+use super::output::SavedOutput;
 use super::spec::PreparedJob;
+use crate::api::outcome::Outcome;
 
 /// The part of a job's sidecars known before sending; `extra` (a batch item's fields) is
 /// merged in.
@@ -34,6 +36,29 @@ pub fn asked(id: JobId, job: &PreparedJob, backend: &str, extra: Option<&Value>)
         Some(extra) => merged(&base, extra),
         None => base,
     }
+}
+
+/// The fields of image `index` of an answer: what came back, and its share of the
+/// answer's `cost_usd` (split evenly between its images).
+pub fn answered(outcome: &Outcome, cost_usd: f64, saved: &SavedOutput, index: usize) -> Value {
+    let count = outcome.images.len();
+    json!({
+        "response_id": outcome.response_id,
+        "model_version": outcome.model_version,
+        "finish_reason": outcome.finish_reason.as_ref().map(|r| r.to_string()),
+        "usage": outcome.usage_metadata,
+        "cost_usd": cost_usd / count.max(1) as f64,
+        "response_cost_usd": cost_usd,
+        "text": outcome.text,
+        "image": {
+            "file": saved.path.file_name().map(|n| n.to_string_lossy().to_string()),
+            "width": saved.width,
+            "height": saved.height,
+            "mime": saved.mime,
+            "index": index,
+            "of": count,
+        },
+    })
 }
 
 /// `base` with every field of `more` set over it.

@@ -128,13 +128,12 @@ mod tests {
 
 #[cfg(test)]
 mod engine_tests {
-    use std::net::{Ipv4Addr, SocketAddr};
+
     use std::sync::Arc;
     use std::time::Duration;
 
-    use crate::api::client::{ClientOptions, GeminiClient, RetryPolicy};
-    use crate::config::{OfflineReason, Secret, Transport};
-    use crate::models::Registry;
+    use crate::config::{OfflineReason, Transport};
+
     use crate::sim;
     use crate::store::Store;
     use crate::studio::backend::BackendLabel;
@@ -151,29 +150,13 @@ mod engine_tests {
     }
 
     async fn thoughts_come_before_the_image(faults: &str) {
-        let registry = Registry::shipped().unwrap();
-        let handle = sim::start(
-            sim::SimConfig {
-                latency: sim::Latency::Fixed(Duration::from_millis(800)),
-                faults: sim::FaultSpec::parse(faults).unwrap(),
-                ..sim::SimConfig::default()
-            },
-            registry.clone(),
-            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        )
-        .await
-        .unwrap();
-        let client = GeminiClient::new(ClientOptions {
-            base_url: handle.base_url(),
-            api_version: "v1beta".into(),
-            key: Secret::new("k"),
-            timeout: Duration::from_secs(30),
-            connect_timeout: Duration::from_secs(5),
-            retry: RetryPolicy::default(),
-            quota_project: None,
-            transport: Transport::Interactions,
-        })
-        .unwrap();
+        let config = sim::SimConfig {
+            latency: sim::Latency::Fixed(Duration::from_millis(800)),
+            faults: sim::FaultSpec::parse(faults).unwrap(),
+            ..sim::SimConfig::default()
+        };
+        let (registry, handle, client) =
+            crate::studio::testkit::sim_and_client(config, Transport::Interactions).await;
         let out = tempfile::tempdir().unwrap();
         let spec = GenerateSpec {
             prompt: "a lighthouse on a cliff at dusk".into(),

@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::args::{LaneArgs, MarkArg, PromoteArgs, ResumeArgs, RunArgs};
 use super::{Cli, CliError, Context, load};
+use crate::store::Store;
 use crate::studio::backend;
 use crate::studio::batch::interactive::{
     self, BatchEvent, InteractiveLane, LaneOptions, RunSummary,
@@ -42,22 +43,7 @@ pub async fn run(cli: &Cli, args: RunArgs) -> Result<(), CliError> {
         options.budget,
     )?;
     let lock = lock_run(&ctx.settings.paths.data_dir.join("locks"), run_id)?;
-    if conn.label.is_simulator() && !args.lane.json {
-        eprintln!("peel: {}", backend::OFFLINE_BANNER);
-    }
-    let lane = InteractiveLane {
-        client: conn.client.clone(),
-        registry: ctx.registry.clone(),
-        store,
-        label: conn.label.clone(),
-        forward: None,
-    };
-    let result = drive(&lane, run_id, options, args.lane.json).await;
-    drop(lock);
-    if let Some(sim) = conn.simulator {
-        sim.shutdown().await;
-    }
-    report(result?, conn.label.as_str(), args.lane.json)
+    run_to_end(&ctx, store, conn, run_id, lock, options, args.lane.json).await
 }
 
 /// Finishes an interrupted or stopped run: saved items are never requested again.
@@ -82,22 +68,7 @@ pub async fn resume(cli: &Cli, args: ResumeArgs) -> Result<(), CliError> {
         store.set_batch_budget(run.id, options.budget)?;
     }
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
-    if conn.label.is_simulator() && !args.lane.json {
-        eprintln!("peel: {}", backend::OFFLINE_BANNER);
-    }
-    let lane = InteractiveLane {
-        client: conn.client.clone(),
-        registry: ctx.registry.clone(),
-        store,
-        label: conn.label.clone(),
-        forward: None,
-    };
-    let result = drive(&lane, run.id, options, args.lane.json).await;
-    drop(lock);
-    if let Some(sim) = conn.simulator {
-        sim.shutdown().await;
-    }
-    report(result?, conn.label.as_str(), args.lane.json)
+    run_to_end(&ctx, store, conn, run.id, lock, options, args.lane.json).await
 }
 
 /// Re-renders chosen items of a run at a bigger size as a new run beside it.
@@ -119,7 +90,21 @@ pub async fn promote(cli: &Cli, args: PromoteArgs) -> Result<(), CliError> {
     let (run_id, _dir) = promote::create(&store, &ctx.registry, &run, &pick, &args.size)?;
     let lock = lock_run(&ctx.settings.paths.data_dir.join("locks"), run_id)?;
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
-    if conn.label.is_simulator() && !args.lane.json {
+    run_to_end(&ctx, store, conn, run_id, lock, options, args.lane.json).await
+}
+
+/// Runs recorded run `run_id` on `conn` until it ends or stops, then reports it; `lock`
+/// (the run's lock file) is held until then.
+async fn run_to_end(
+    ctx: &Context,
+    store: Store,
+    conn: backend::Connection,
+    run_id: i64,
+    lock: impl Sized,
+    options: LaneOptions,
+    json: bool,
+) -> Result<(), CliError> {
+    if conn.label.is_simulator() && !json {
         eprintln!("peel: {}", backend::OFFLINE_BANNER);
     }
     let lane = InteractiveLane {
@@ -129,12 +114,12 @@ pub async fn promote(cli: &Cli, args: PromoteArgs) -> Result<(), CliError> {
         label: conn.label.clone(),
         forward: None,
     };
-    let result = drive(&lane, run_id, options, args.lane.json).await;
+    let result = drive(&lane, run_id, options, json).await;
     drop(lock);
     if let Some(sim) = conn.simulator {
         sim.shutdown().await;
     }
-    report(result?, conn.label.as_str(), args.lane.json)
+    report(result?, conn.label.as_str(), json)
 }
 
 fn options(ctx: &Context, args: &LaneArgs, budget: Option<f64>) -> Result<LaneOptions, CliError> {

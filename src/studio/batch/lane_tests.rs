@@ -1,6 +1,5 @@
 //! The interactive lane as an engine API, against the in-process simulator.
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,9 +11,7 @@ use super::file::{Format, parse};
 use super::interactive::{self, BatchEvent, InteractiveLane, LaneOptions};
 use super::queue::create_run;
 use super::tests::validate_plain;
-use crate::api::client::{ClientOptions, GeminiClient, RetryPolicy};
-use crate::config::{DefaultsSection, OfflineReason, Secret};
-use crate::models::Registry;
+use crate::config::{DefaultsSection, OfflineReason};
 use crate::sim;
 use crate::store::Store;
 use crate::studio::StudioEvent;
@@ -22,28 +19,12 @@ use crate::studio::backend::BackendLabel;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_reach_the_jobs_channel_and_the_budget_holds() {
-    let registry = Registry::shipped().unwrap();
-    let handle = sim::start(
-        sim::SimConfig {
-            latency: sim::Latency::Fixed(Duration::ZERO),
-            ..sim::SimConfig::default()
-        },
-        registry.clone(),
-        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-    )
-    .await
-    .unwrap();
-    let client = GeminiClient::new(ClientOptions {
-        base_url: handle.base_url(),
-        api_version: "v1beta".into(),
-        key: Secret::new("k"),
-        timeout: Duration::from_secs(30),
-        connect_timeout: Duration::from_secs(5),
-        retry: RetryPolicy::default(),
-        quota_project: None,
-        transport: crate::config::Transport::default(),
-    })
-    .unwrap();
+    let config = sim::SimConfig {
+        latency: sim::Latency::Fixed(Duration::ZERO),
+        ..sim::SimConfig::default()
+    };
+    let (registry, handle, client) =
+        crate::studio::testkit::sim_and_client(config, crate::config::Transport::default()).await;
     let out = tempfile::tempdir().unwrap();
     let text = "[defaults]\nsize = \"512\"\n[[item]]\nprompt = \"a\"\n[[item]]\nprompt = \"b\"\n[[item]]\nprompt = \"c\"\n[[item]]\nprompt = \"d\"\n";
     let raw = parse(Path::new("b.toml"), text, Format::Toml).unwrap();

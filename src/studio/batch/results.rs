@@ -235,12 +235,11 @@ impl Saver<'_> {
         } else {
             spec.image_price(Some(&item.size), Lane::Batch) * count as f64
         };
-        let share = cost_usd / count.max(1) as f64;
         let stem = item.file_stem(self.width);
         let mut saved: Vec<SavedOutput> = Vec::with_capacity(count);
         for (index, image) in outcome.images.iter().enumerate() {
             let sidecar = |out: &SavedOutput| {
-                json!({
+                let asked = json!({
                     "peel_version": env!("CARGO_PKG_VERSION"),
                     "backend": "batch-api",
                     "prompt": item.prompt,
@@ -253,23 +252,15 @@ impl Saver<'_> {
                     "references": item.refs,
                     "safety_settings": item.safety,
                     "preset": item.preset,
-                    "response_id": outcome.response_id,
-                    "model_version": outcome.model_version,
-                    "finish_reason": outcome.finish_reason.as_ref().map(|r| r.to_string()),
-                    "usage": outcome.usage_metadata,
-                    "cost_usd": share,
-                    "response_cost_usd": cost_usd,
-                    "text": outcome.text,
-                    "image": {
-                        "file": out.path.file_name().map(|n| n.to_string_lossy().to_string()),
-                        "width": out.width, "height": out.height, "mime": out.mime,
-                        "index": index, "of": count,
-                    },
                     "batch": {
                         "run": self.run.id, "index": item.index, "key": item.key, "with": item.with,
                         "lane": "batch-api", "remote": self.run.remote_name,
                     },
-                })
+                });
+                crate::studio::sidecar::merged(
+                    &asked,
+                    &crate::studio::sidecar::answered(&outcome, cost_usd, out, index),
+                )
             };
             match save_image(
                 self.dir,

@@ -38,15 +38,7 @@ pub(super) fn read(text: &str, lines: &LineIndex) -> Option<ReadToml> {
     if items.len() != starts.len() {
         return None;
     }
-    Some(ReadToml {
-        defaults: file.defaults,
-        default_lines: spans
-            .defaults
-            .map(|d| d.get_ref().lines(lines, 0))
-            .unwrap_or_default(),
-        items,
-        matrices: super::toml_read::with_matrix_lines(file.matrix, head, lines),
-    })
+    Some(ReadToml::assemble(file, &spans, head, lines, items))
 }
 
 /// Byte offsets of every `[[item]]` header line, or None when the file cannot be split

@@ -122,21 +122,52 @@ pub(super) fn read_items(
     }
     let items: Items = toml::from_str(text).ok()?;
     let spans: TomlSpans = toml::from_str(text).ok()?;
-    Some(
-        items
-            .item
-            .into_iter()
-            .enumerate()
-            .map(|(n, item)| {
-                let span = spans.item.get(n);
-                let line = span.map(|s| lines.line_at(base + s.span().start));
-                let fields = span
-                    .map(|s| s.get_ref().lines(lines, base))
-                    .unwrap_or_default();
-                (item, line, fields)
-            })
-            .collect(),
-    )
+    Some(lined_items(items.item, &spans, base, lines))
+}
+
+/// Items parsed from a text starting at byte `base`, each with its header's line and its
+/// fields' lines (from `spans`, the same text read for positions).
+fn lined_items(
+    items: Vec<RawItem>,
+    spans: &TomlSpans,
+    base: usize,
+    lines: &LineIndex,
+) -> Vec<(RawItem, Option<usize>, FieldLines)> {
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(n, item)| {
+            let span = spans.item.get(n);
+            let line = span.map(|s| lines.line_at(base + s.span().start));
+            let fields = span
+                .map(|s| s.get_ref().lines(lines, base))
+                .unwrap_or_default();
+            (item, line, fields)
+        })
+        .collect()
+}
+
+impl ReadToml {
+    /// The file read: `head` (defaults and matrices, parsed from `head_text` at the start of
+    /// the file, with `spans` its positions) and `items` already lined.
+    pub(super) fn assemble(
+        head: TomlFile,
+        spans: &TomlSpans,
+        head_text: &str,
+        lines: &LineIndex,
+        items: Vec<(RawItem, Option<usize>, FieldLines)>,
+    ) -> Self {
+        Self {
+            defaults: head.defaults,
+            default_lines: spans
+                .defaults
+                .as_ref()
+                .map(|d| d.get_ref().lines(lines, 0))
+                .unwrap_or_default(),
+            items,
+            matrices: with_matrix_lines(head.matrix, head_text, lines),
+        }
+    }
 }
 
 /// The whole file parsed at once; its error is the one users see, at its line.
@@ -145,7 +176,7 @@ pub(super) fn read_whole(
     text: &str,
     lines: &LineIndex,
 ) -> Result<ReadToml, BatchError> {
-    let file: TomlFile = toml::from_str(text).map_err(|e| {
+    let mut file: TomlFile = toml::from_str(text).map_err(|e| {
         let line = e.span().map(|s| lines.line_at(s.start));
         BatchError::single(
             path,
@@ -159,28 +190,8 @@ pub(super) fn read_whole(
         )
     })?;
     let spans: TomlSpans = toml::from_str(text).unwrap_or_default();
-    let items = file
-        .item
-        .into_iter()
-        .enumerate()
-        .map(|(n, item)| {
-            let span = spans.item.get(n);
-            let line = span.map(|s| lines.line_at(s.span().start));
-            let fields = span
-                .map(|s| s.get_ref().lines(lines, 0))
-                .unwrap_or_default();
-            (item, line, fields)
-        })
-        .collect();
-    Ok(ReadToml {
-        defaults: file.defaults,
-        default_lines: spans
-            .defaults
-            .map(|d| d.get_ref().lines(lines, 0))
-            .unwrap_or_default(),
-        items,
-        matrices: with_matrix_lines(file.matrix, text, lines),
-    })
+    let items = lined_items(std::mem::take(&mut file.item), &spans, 0, lines);
+    Ok(ReadToml::assemble(file, &spans, text, lines, items))
 }
 
 /// Matrices with the line of their table and of each field.
