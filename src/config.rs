@@ -76,6 +76,28 @@ pub struct Config {
     pub openai: OpenAiSection,
     /// Batches.
     pub batch: BatchSection,
+    /// The consistency check (`peel check`).
+    pub check: CheckSection,
+}
+
+/// `[check]`
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CheckSection {
+    /// The text model that scores consistency (default: the registry's default text model).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    /// Scores below this (0–100) are flagged as drifted.
+    pub warn_below: u8,
+}
+
+impl Default for CheckSection {
+    fn default() -> Self {
+        Self {
+            model: None,
+            warn_below: 70,
+        }
+    }
 }
 
 /// `[batch]`

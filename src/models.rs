@@ -18,6 +18,51 @@ pub struct Registry {
     pub default_model: String,
     /// Models by canonical id.
     pub models: BTreeMap<String, ModelSpec>,
+    /// Text models peel asks for judgements (`peel check`), by canonical id.
+    pub text_models: BTreeMap<String, TextModelSpec>,
+    /// The text model used when none is configured.
+    pub default_text_model: String,
+}
+
+/// A Gemini text model: what `peel check` asks, and what it costs.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextModelSpec {
+    /// Canonical id, filled from the table key.
+    #[serde(default)]
+    pub id: String,
+    /// Human name.
+    pub display_name: String,
+    /// Other names accepted.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Input context size in tokens.
+    pub input_token_limit: u32,
+    /// Input images one request may carry.
+    pub max_images: u32,
+    /// Tokens one input image counts for.
+    pub image_input_tokens: u32,
+    /// Prices in USD per million tokens.
+    pub prices: TextPrices,
+}
+
+/// A text model's token prices in USD per million.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextPrices {
+    /// Prompt tokens (text and images).
+    pub input_per_million: f64,
+    /// Output tokens, thinking included.
+    pub output_per_million: f64,
+}
+
+impl TextModelSpec {
+    /// Cost in USD of `input` prompt tokens and `output` answer tokens.
+    pub fn cost(&self, input: u64, output: u64) -> f64 {
+        (input as f64 * self.prices.input_per_million
+            + output as f64 * self.prices.output_per_million)
+            / 1e6
+    }
 }
 
 /// What one model can do and what it costs.
@@ -134,6 +179,10 @@ struct RegistryFile {
     pixels: BTreeMap<String, BTreeMap<String, [u32; 2]>>,
     #[serde(default)]
     models: BTreeMap<String, ModelSpec>,
+    #[serde(default)]
+    default_text_model: Option<String>,
+    #[serde(default)]
+    text_models: BTreeMap<String, TextModelSpec>,
 }
 
 impl Registry {
@@ -159,6 +208,8 @@ impl Registry {
         let mut pixels: BTreeMap<String, BTreeMap<String, [u32; 2]>> = BTreeMap::new();
         let mut models = BTreeMap::new();
         let mut default_model = None;
+        let mut text_models = BTreeMap::new();
+        let mut default_text_model = None;
         for (name, text) in sources {
             let file: RegistryFile = toml::from_str(text).map_err(|e| ValidationError::Config {
                 message: format!("{name}: {e}"),
@@ -166,6 +217,19 @@ impl Registry {
             pixels.extend(file.pixels);
             models.extend(file.models);
             default_model = file.default_model.or(default_model);
+            text_models.extend(file.text_models);
+            default_text_model = file.default_text_model.or(default_text_model);
+        }
+        for (id, spec) in text_models.iter_mut() {
+            spec.id = id.clone();
+        }
+        let default_text_model = default_text_model.unwrap_or_else(|| "gemini-3.5-flash".into());
+        if !text_models.contains_key(&default_text_model) {
+            return Err(ValidationError::Config {
+                message: format!(
+                    "default_text_model {default_text_model} is not among the [text_models]"
+                ),
+            });
         }
         for (id, spec) in models.iter_mut() {
             spec.id = id.clone();
@@ -204,7 +268,41 @@ impl Registry {
         Ok(Self {
             default_model,
             models,
+            text_models,
+            default_text_model,
         })
+    }
+
+    /// Finds a text model by id, alias or `models/`-prefixed id; an image model or an
+    /// unknown name is refused with the text models listed.
+    pub fn resolve_text(&self, name: &str) -> Result<&TextModelSpec, ValidationError> {
+        let name = name.trim().strip_prefix("models/").unwrap_or(name.trim());
+        let found = self.text_models.get(name).or_else(|| {
+            self.text_models
+                .values()
+                .find(|m| m.aliases.iter().any(|a| a.eq_ignore_ascii_case(name)))
+        });
+        if let Some(spec) = found {
+            return Ok(spec);
+        }
+        let known: Vec<&str> = self.text_models.keys().map(String::as_str).collect();
+        let why = if self.resolve(name).is_ok() {
+            format!("{name} makes images; the check needs a text model")
+        } else {
+            format!("no text model is named '{name}'")
+        };
+        Err(ValidationError::Invalid(format!(
+            "{why}. Text models: {}. Set `[check] model` or add one under [text_models] in models.toml.",
+            known.join(", ")
+        )))
+    }
+
+    /// The text model used when none is configured.
+    pub fn default_text_spec(&self) -> &TextModelSpec {
+        self.text_models
+            .get(&self.default_text_model)
+            .or_else(|| self.text_models.values().next())
+            .expect("the registry is checked to hold its default text model")
     }
 
     /// Finds a model by id, alias, or `models/`-prefixed id.

@@ -85,6 +85,8 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Run many prompts from a batch file: plan, run, resume, or the Gemini Batch API.
     Batch(super::batch::BatchArgs),
+    /// Make a storyboard: frames in order, each carrying the one before; --reroll N redoes one.
+    Story(super::story_cmd::StoryArgs),
     /// Print images, or a contact sheet of a folder, straight to the terminal (no TUI).
     View(super::view::ViewArgs),
     /// Review a batch folder as a thumbnail grid: preview, marks, compare, re-run.

@@ -18,6 +18,7 @@ pub mod review_cmd;
 mod roster_cmd;
 mod session_cmd;
 mod sim_cmd;
+pub mod story_cmd;
 pub mod view;
 
 use std::process::ExitCode;
@@ -103,6 +104,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Lint(a) => a.json,
         Command::Doctor(a) => a.json,
         Command::Batch(a) => batch::wants_json(a),
+        Command::Story(a) => a.lane.json,
         _ => false,
     };
     let result = match command {
@@ -118,6 +120,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Lint(args) => lint_cmd::run(&cli, args),
         Command::Doctor(args) => doctor::run(&cli, args).await,
         Command::Batch(args) => batch::run(&cli, args).await,
+        Command::Story(args) => story_cmd::run(&cli, args).await,
         Command::View(args) => view::run(&cli, args),
         Command::Review(args) => review_cmd::run(&cli, args).await,
         Command::Mcp(args) => mcp_cmd::run(&cli, args).await,

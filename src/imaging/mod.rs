@@ -4,12 +4,14 @@ pub mod graphics;
 mod png_text;
 pub mod preview;
 pub mod probe;
+mod sheet;
 pub mod thumbs;
 
 use std::io::Cursor;
 use std::path::Path;
 
 pub use png_text::{insert_itxt, itxt_chunk};
+pub use sheet::numbered_sheet;
 
 /// MIME types accepted as reference images.
 pub const REFERENCE_MIMES: &[&str] = &["image/png", "image/jpeg", "image/webp"];

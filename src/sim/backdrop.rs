@@ -106,6 +106,12 @@ fn palette_of(img: &RgbImage) -> Palette {
     Palette([mean(0, 5), mean(11, 16), at(4, 4), at(12, 8), at(8, 12)])
 }
 
+/// The main colours of an encoded image (PNG, JPEG or WebP).
+pub fn palette_of_bytes(bytes: &[u8]) -> Option<Palette> {
+    let image = image::load_from_memory(bytes).ok()?.into_rgb8();
+    (image.width() > 0 && image.height() > 0).then(|| palette_of(&image))
+}
+
 /// Pixel size of an encoded image without decoding it.
 pub fn dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     image::ImageReader::new(Cursor::new(bytes))
@@ -129,6 +135,7 @@ mod tests {
             caption: "c",
             edit,
             draft: false,
+            emblems: &[],
         }
     }
 

@@ -16,7 +16,7 @@ use super::faults::FaultKind;
 use super::request::{self, GenRequest};
 use super::response::{self, Rendered};
 use super::schema::{self, get};
-use super::{Latency, SimState, batches, messages, signature};
+use super::{Latency, SimState, batches, messages, signature, text_model};
 use crate::models::ModelSpec;
 
 /// Dispatches `POST /{version}/models/{model}:{action}`.
@@ -38,8 +38,13 @@ pub async fn model_action(State(state): State<Arc<SimState>>, call: Call, body: 
         ..
     } = &call;
     let deadline = deadline(headers);
-    let result = match action {
-        "generateContent" | "streamGenerateContent" => {
+    let text_model = state.registry.resolve_text(model).ok();
+    let result = match (action, text_model) {
+        ("generateContent" | "streamGenerateContent", Some(spec)) => {
+            text_model::generate(&state, version, spec, &body, Mode::for_action(action, params))
+        }
+        (_, Some(_)) => return html_not_found(uri.path()),
+        ("generateContent" | "streamGenerateContent", None) => {
             let mode = Mode::for_action(action, params);
             generate(
                 &state,
@@ -52,8 +57,8 @@ pub async fn model_action(State(state): State<Arc<SimState>>, call: Call, body: 
             )
             .await
         }
-        "countTokens" => count_tokens(&state, version, model, &body),
-        "batchGenerateContent" => batches::create(&state, version, model, &body),
+        ("countTokens", None) => count_tokens(&state, version, model, &body),
+        ("batchGenerateContent", None) => batches::create(&state, version, model, &body),
         _ => return html_not_found(uri.path()),
     };
     let resp = result.unwrap_or_else(IntoResponse::into_response);

@@ -41,6 +41,7 @@ mod files;
 mod generate;
 mod inputs;
 mod interactions;
+mod judge;
 mod messages;
 mod oauth;
 mod openai;
@@ -51,6 +52,7 @@ mod response;
 mod routes;
 mod schema;
 mod signature;
+mod text_model;
 mod uploads;
 mod vertex;
 

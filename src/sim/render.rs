@@ -32,7 +32,12 @@ pub struct Scene<'a> {
     pub edit: Option<Edit<'a>>,
     /// A rough interim draft (a thought image) rather than the final render.
     pub draft: bool,
+    /// Main colours of the reference images, drawn as swatches: the subjects kept.
+    pub emblems: &'a [Palette],
 }
+
+/// Most reference swatches drawn on one image.
+pub const MAX_EMBLEMS: usize = 6;
 
 /// What an edit inherits from the image it edits.
 #[derive(Debug, Clone, Copy)]
@@ -123,11 +128,28 @@ pub fn render(scene: &Scene<'_>) -> Canvas {
         }
     }
     draw_prompt(&mut canvas, scene.prompt, &pal, &mut rng);
+    draw_emblems(&mut canvas, scene.emblems);
     if scene.draft {
         draw_draft_marks(&mut canvas);
     }
     draw_caption(&mut canvas, scene.caption);
     canvas
+}
+
+/// Each reference's five main colours as a block of stripes along the top edge, left to
+/// right: what a consistency judge looks for.
+fn draw_emblems(canvas: &mut Canvas, emblems: &[Palette]) {
+    let short = canvas.width.min(canvas.height) as i64;
+    let stripe = (short / 40).max(2);
+    let side = stripe * 5;
+    let margin = (short / 40).max(2);
+    for (i, palette) in emblems.iter().take(MAX_EMBLEMS).enumerate() {
+        let x0 = margin + i as i64 * (side + margin);
+        for (s, colour) in palette.0.iter().enumerate() {
+            let y0 = margin + s as i64 * stripe;
+            canvas.fill_rect(x0, y0, x0 + side, y0 + stripe, *colour);
+        }
+    }
 }
 
 /// Encodes a canvas (PNG with fast compression, or JPEG).
@@ -410,6 +432,7 @@ mod tests {
             caption: "test | 1K | seed 1",
             edit: None,
             draft: false,
+            emblems: &[],
         }
     }
 

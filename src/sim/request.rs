@@ -51,6 +51,9 @@ pub struct GenRequest {
     pub image_count: u32,
     /// The image this request edits (the latest image in the conversation).
     pub base_image: Option<Vec<u8>>,
+    /// The images of the latest user turn (anchors' references, `--ref`s, a story's
+    /// previous frame): their colours appear in the picture, as a model keeps a subject.
+    pub reference_images: Vec<Vec<u8>>,
     /// Which turn this is (1 for a fresh prompt).
     pub turn: usize,
     /// Text tokens in the prompt, estimated.
@@ -86,6 +89,7 @@ pub fn interpret(
     let mut user_images = 0u32;
     let mut input_images = 0u32;
     let mut base_image: Option<Vec<u8>> = None;
+    let mut reference_images: Vec<Vec<u8>> = Vec::new();
     let mut model_turns = 0usize;
     let mut prompt = String::new();
     for (ci, content) in contents.iter().enumerate() {
@@ -107,6 +111,7 @@ pub fn interpret(
             model_turns += 1;
         }
         let mut texts = Vec::new();
+        let mut turn_images = Vec::new();
         for (pi, part) in parts.iter().enumerate() {
             let set: Vec<&str> = DATA_FIELDS
                 .iter()
@@ -142,11 +147,17 @@ pub fn interpret(
                 user_images += 1;
             }
             if !image.is_empty() {
+                if role == "user" {
+                    turn_images.push(image.clone());
+                }
                 base_image = Some(image);
             }
         }
         if role == "user" && !texts.is_empty() {
             prompt = texts.join(" ");
+        }
+        if role == "user" {
+            reference_images = turn_images;
         }
     }
     if let Some(system) = get(body, "system_instruction") {
@@ -193,6 +204,7 @@ pub fn interpret(
         include_thoughts,
         think_hard,
         base_image,
+        reference_images,
         turn: model_turns + 1,
         prompt_text_tokens: (prompt_chars as u64).div_ceil(4).max(1),
         input_images,

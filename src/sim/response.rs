@@ -39,6 +39,7 @@ pub fn render_draft(req: &GenRequest, model: &ModelSpec) -> Result<Vec<u8>, Stri
     let w = ((req.width as f64 * scale).round() as u32).max(1);
     let h = ((req.height as f64 * scale).round() as u32).max(1);
     let small_backdrop = base.as_ref().map(|b| b.canvas(w, h, &req.prompt));
+    let emblems = emblems(req);
     let scene = Scene {
         width: w,
         height: h,
@@ -47,6 +48,7 @@ pub fn render_draft(req: &GenRequest, model: &ModelSpec) -> Result<Vec<u8>, Stri
         caption: "draft",
         edit: edit_of(base.as_ref(), small_backdrop.as_ref()),
         draft: true,
+        emblems: &emblems,
     };
     render::render_encoded(&scene, format)
 }
@@ -58,6 +60,7 @@ pub fn render_all(req: &GenRequest, model: &ModelSpec) -> Result<Rendered, Strin
     let full_backdrop = base
         .as_ref()
         .map(|b| b.canvas(req.width, req.height, &req.prompt));
+    let emblems = emblems(req);
     let mut finals = Vec::new();
     for i in 0..req.image_count {
         let seed = req.seed.wrapping_add(i as u64);
@@ -70,6 +73,7 @@ pub fn render_all(req: &GenRequest, model: &ModelSpec) -> Result<Rendered, Strin
             caption: &caption,
             edit: edit_of(base.as_ref(), full_backdrop.as_ref()),
             draft: false,
+            emblems: &emblems,
         };
         finals.push(render::render_encoded(&scene, format)?);
     }
@@ -83,6 +87,15 @@ pub fn render_all(req: &GenRequest, model: &ModelSpec) -> Result<Rendered, Strin
         draft,
         mime: model.output_mime.clone(),
     })
+}
+
+/// The main colours of the latest user turn's images, for their swatches.
+fn emblems(req: &GenRequest) -> Vec<render::Palette> {
+    req.reference_images
+        .iter()
+        .take(render::MAX_EMBLEMS)
+        .filter_map(|bytes| super::backdrop::palette_of_bytes(bytes))
+        .collect()
 }
 
 fn edit_of<'a>(base: Option<&Backdrop>, backdrop: Option<&'a Canvas>) -> Option<Edit<'a>> {
@@ -302,6 +315,7 @@ mod tests {
             think_hard: false,
             image_count: 2,
             base_image: None,
+            reference_images: Vec::new(),
             turn: 1,
             prompt_text_tokens: 8,
             input_images: 0,

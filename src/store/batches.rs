@@ -88,6 +88,21 @@ pub struct ItemRow {
     pub error_message: Option<String>,
 }
 
+impl RunRow {
+    /// A storyboard: frames run one at a time, in order, each after the one before.
+    pub fn is_story(&self) -> bool {
+        self.lane == LANE_STORY
+    }
+
+    /// Runs through the engine here (the interactive lane or a story), not on the Batch API.
+    pub fn runs_here(&self) -> bool {
+        self.lane == "interactive" || self.is_story()
+    }
+}
+
+/// The lane name of a storyboard run.
+pub const LANE_STORY: &str = "story";
+
 /// A change to an item.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemUpdate {
@@ -382,6 +397,25 @@ impl Store {
         conn.execute(
             "UPDATE batch_runs SET state = ?2, stop_reason = ?3, updated_at = ?4 WHERE id = ?1",
             params![run, state, stop_reason, now()],
+        )
+        .map(|_| ())
+        .map_err(|e| self.error(e))
+    }
+
+    /// Puts an item back in the queue as `item_json` (a story frame being re-rolled):
+    /// pending, its files and cost forgotten (the files themselves are kept as versions).
+    pub fn requeue_batch_item(
+        &self,
+        run: RunId,
+        index: usize,
+        item_json: &str,
+    ) -> Result<(), StoreError> {
+        let conn = self.lock();
+        conn.execute(
+            "UPDATE batch_items SET state = 'pending', item_json = ?3, files_json = '[]',
+             cost_usd = 0, error_kind = NULL, error_message = NULL, updated_at = ?4
+             WHERE run_id = ?1 AND idx = ?2",
+            params![run, index as i64, item_json, now()],
         )
         .map(|_| ())
         .map_err(|e| self.error(e))

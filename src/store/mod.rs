@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 use thiserror::Error;
 
-pub use batches::{ItemRow, ItemState, ItemUpdate, NewRun, RunId, RunRow};
+pub use batches::{ItemRow, ItemState, ItemUpdate, LANE_STORY, NewRun, RunId, RunRow};
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
 pub use orphans::Orphan;
 pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};

@@ -132,11 +132,17 @@ pub fn check_budget(
     )))
 }
 
-/// Builds the user turn's parts. `extra` are plain `--ref` images, numbered after the anchors'.
+/// How the previous frame of a story is introduced to the model ("Image N " comes first).
+pub const PREVIOUS_FRAME_LABEL: &str =
+    "is the previous frame of this story: keep the same characters, costumes and setting.";
+
+/// Builds the user turn's parts. `extra` are plain `--ref` images, numbered after the
+/// anchors'; `previous` is a story's previous frame, labelled and numbered last.
 pub fn compose(
     prompt: &str,
     subjects: &[Subject],
     extra: &[Part],
+    previous: Option<&Part>,
 ) -> (Vec<Part>, Vec<String>, Vec<String>) {
     let mut parts = vec![Part::text(prompt.trim())];
     let mut texts = vec![prompt.trim().to_string()];
@@ -165,6 +171,14 @@ pub fn compose(
         number += 1;
         parts.push(part.clone());
         image_lines.push(format!("Image {number}: reference"));
+    }
+    if let Some(frame) = previous {
+        number += 1;
+        let label = format!("Image {number} {PREVIOUS_FRAME_LABEL}");
+        parts.push(Part::text(label.clone()));
+        parts.push(frame.clone());
+        image_lines.push(format!("Image {number}: the previous frame"));
+        texts.push(label);
     }
     if !subjects.is_empty() {
         let names: Vec<&str> = subjects.iter().map(|s| s.name.as_str()).collect();
@@ -202,7 +216,7 @@ mod tests {
             subject("Red Mug", SubjectKind::Object, 1, ""),
         ];
         let extra = [Part::image("image/jpeg", vec![7])];
-        let (parts, texts, images) = compose("  Mira drinks coffee  ", &subjects, &extra);
+        let (parts, texts, images) = compose("  Mira drinks coffee  ", &subjects, &extra, None);
         let shape: Vec<String> = parts
             .iter()
             .map(|p| match (&p.text, &p.inline_data) {
@@ -240,8 +254,26 @@ mod tests {
     }
 
     #[test]
+    fn a_previous_frame_is_labelled_and_numbered_after_every_other_image() {
+        let subjects = [subject("Mira", SubjectKind::Character, 1, "")];
+        let extra = [Part::image("image/png", vec![5])];
+        let frame = Part::image("image/png", vec![9]);
+        let (parts, _, images) = compose("Mira waves", &subjects, &extra, Some(&frame));
+        let labels: Vec<&str> = parts.iter().filter_map(|p| p.text.as_deref()).collect();
+        assert!(
+            labels.contains(
+                &"Image 3 is the previous frame of this story: keep the same characters, costumes and setting."
+            ),
+            "{labels:?}"
+        );
+        let last_image = parts.iter().rev().find(|p| p.inline_data.is_some()).unwrap();
+        assert_eq!(last_image, &frame, "the previous frame is the last image");
+        assert_eq!(images.last().unwrap(), "Image 3: the previous frame");
+    }
+
+    #[test]
     fn no_anchors_means_just_the_prompt() {
-        let (parts, _, _) = compose("a fox", &[], &[]);
+        let (parts, _, _) = compose("a fox", &[], &[], None);
         assert_eq!(parts, vec![Part::text("a fox")]);
     }
 

@@ -25,6 +25,7 @@ pub mod session;
 pub mod shot;
 pub mod sidecar;
 pub mod spec;
+pub mod story;
 #[cfg(test)]
 pub mod testkit;
 pub mod thoughts;

@@ -53,6 +53,8 @@ pub struct GenerateSpec {
     pub out_dir: PathBuf,
     /// Anchors in shot, with their reference images loaded.
     pub subjects: Vec<Subject>,
+    /// A story's previous frame, sent as the last, labelled reference image.
+    pub previous_frame: Option<PathBuf>,
 }
 
 /// Settings as resolved for one request, recorded in sidecars and the store.
@@ -132,6 +134,7 @@ struct Validated<'r> {
     thinking: Option<String>,
     safety: Vec<SafetySetting>,
     ref_parts: Vec<Part>,
+    previous_part: Option<Part>,
 }
 
 impl Validated<'_> {
@@ -153,7 +156,7 @@ impl Validated<'_> {
     }
 
     fn user_turn(&self, text: &str, subjects: &[Subject]) -> Content {
-        let (parts, _, _) = compose::compose(text, subjects, &self.ref_parts);
+        let (parts, _, _) = compose::compose(text, subjects, &self.ref_parts, self.previous_part.as_ref());
         Content {
             role: Some("user".into()),
             parts,
@@ -194,22 +197,25 @@ fn validate<'r>(
         Grounding::Image => model.check_grounding("image")?,
     }
     let safety = SafetyMap::from_settings(&spec.safety)?.to_settings();
-    compose::check_budget(model, registry, &spec.subjects, spec.refs.len())?;
-    let mut ref_parts = Vec::with_capacity(spec.refs.len());
-    for path in &spec.refs {
-        let reference =
-            imaging::load_reference(path).map_err(|reason| ValidationError::Reference {
+    let extra_images = spec.refs.len() + usize::from(spec.previous_frame.is_some());
+    compose::check_budget(model, registry, &spec.subjects, extra_images)?;
+    let load = |path: &PathBuf| {
+        imaging::load_reference(path)
+            .map(|reference| Part::image(reference.mime, reference.bytes))
+            .map_err(|reason| ValidationError::Reference {
                 path: path.clone(),
                 reason,
-            })?;
-        ref_parts.push(Part::image(reference.mime, reference.bytes));
-    }
+            })
+    };
+    let ref_parts = spec.refs.iter().map(load).collect::<Result<Vec<_>, _>>()?;
+    let previous_part = spec.previous_frame.as_ref().map(load).transpose()?;
     Ok(Validated {
         model,
         size,
         thinking,
         safety,
         ref_parts,
+        previous_part,
     })
 }
 

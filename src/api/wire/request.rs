@@ -86,6 +86,20 @@ pub struct GenerationConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_output_tokens: Option<u32>,
+    /// `application/json` for structured output (text models).
+    #[serde(
+        default,
+        alias = "response_mime_type",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub response_mime_type: Option<String>,
+    /// The OpenAPI-subset schema the JSON answer follows (`type`, `properties`, …).
+    #[serde(
+        default,
+        alias = "response_schema",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub response_schema: Option<serde_json::Value>,
 }
 
 /// Image output settings.

@@ -4,7 +4,7 @@ pub mod args;
 mod list;
 mod plan;
 mod remote;
-mod run;
+pub(crate) mod run;
 
 pub use args::BatchArgs;
 

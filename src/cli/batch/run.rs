@@ -56,7 +56,7 @@ pub async fn resume(cli: &Cli, args: ResumeArgs) -> Result<(), CliError> {
             args.run
         )));
     };
-    if run.lane != "interactive" {
+    if !run.runs_here() {
         return Err(CliError::usage(format!(
             "run {} went to the Batch API; use `peel batch wait {}` and `peel batch fetch {}`",
             run.id, run.id, run.id
@@ -104,6 +104,22 @@ async fn run_to_end(
     options: LaneOptions,
     json: bool,
 ) -> Result<(), CliError> {
+    let label = conn.label.as_str().to_string();
+    let summary = run_lane(ctx, store, conn, run_id, lock, options, json).await?;
+    report(summary, &label, json)
+}
+
+/// Runs recorded run `run_id` on `conn` with a progress bar until it ends or stops; `lock`
+/// is held until then.
+pub(crate) async fn run_lane(
+    ctx: &Context,
+    store: Store,
+    conn: backend::Connection,
+    run_id: i64,
+    lock: impl Sized,
+    options: LaneOptions,
+    json: bool,
+) -> Result<RunSummary, CliError> {
     if conn.label.is_simulator() && !json {
         eprintln!("peel: {}", backend::OFFLINE_BANNER);
     }
@@ -119,10 +135,14 @@ async fn run_to_end(
     if let Some(sim) = conn.simulator {
         sim.shutdown().await;
     }
-    report(result?, conn.label.as_str(), json)
+    result
 }
 
-fn options(ctx: &Context, args: &LaneArgs, budget: Option<f64>) -> Result<LaneOptions, CliError> {
+pub(crate) fn options(
+    ctx: &Context,
+    args: &LaneArgs,
+    budget: Option<f64>,
+) -> Result<LaneOptions, CliError> {
     let cfg = &ctx.settings.config.batch;
     let options = LaneOptions {
         concurrency: args.concurrency.unwrap_or(cfg.concurrency),

@@ -52,6 +52,8 @@ pub struct BatchError {
     pub file: PathBuf,
     /// Every problem found, in file order.
     pub issues: Vec<BatchIssue>,
+    /// What one entry of the file is called in messages: "item", or "frame" in a story.
+    pub entry: &'static str,
 }
 
 impl BatchError {
@@ -60,6 +62,15 @@ impl BatchError {
         Self {
             file: file.to_path_buf(),
             issues,
+            entry: "item",
+        }
+    }
+
+    /// The same problems, told of a story's frames.
+    pub fn in_frames(self) -> Self {
+        Self {
+            entry: "frame",
+            ..self
         }
     }
 
@@ -89,7 +100,7 @@ impl fmt::Display for BatchError {
             }
             write!(f, ":")?;
             if let Some(item) = issue.item {
-                write!(f, " item {item}")?;
+                write!(f, " {} {item}", self.entry)?;
                 if let Some(key) = &issue.key {
                     write!(f, " ({key})")?;
                 }

@@ -13,10 +13,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::queue::{Reconciled, reconcile};
-use super::validate::{BatchItem, index_width};
+use super::validate::{BatchItem, run_index_width};
 use crate::api::client::{GeminiClient, rpm_limiter};
 use crate::models::{Lane, Registry};
-use crate::store::{ItemState, ItemUpdate, RunId, Store};
+use crate::store::{ItemState, ItemUpdate, RunId, RunRow, Store};
 use crate::studio::backend::BackendLabel;
 use crate::studio::collect::{self, Collected};
 use crate::studio::{JobId, OutputNaming, Studio, StudioError, StudioEvent, spec};
@@ -160,7 +160,10 @@ pub async fn run(
     store.set_batch_run_state(run_id, "running", None)?;
     let rows = store.batch_item_states(run_id)?;
     let total = rows.len();
-    let width = index_width(rows.iter().map(|r| r.index).max().unwrap_or(total));
+    let width = run_index_width(&run, rows.iter().map(|r| r.index).max().unwrap_or(total));
+    // A story's frames each carry the one before: one at a time, and none after a failure.
+    let story = run.is_story();
+    let concurrency = if story { 1 } else { options.concurrency.max(1) };
     let mut spent: f64 = rows.iter().map(|r| r.cost_usd).sum();
     let done = rows.iter().filter(|r| r.state == "done").count();
     // Only indexes wait in memory; each item is read from the store when it starts, so a
@@ -189,7 +192,7 @@ pub async fn run(
         lane.registry.clone(),
         store.clone(),
         lane.label.clone(),
-        options.concurrency.max(1),
+        concurrency,
     );
     let mut in_flight: HashMap<JobId, InFlight> = HashMap::new();
     let mut stopping = false;
@@ -199,7 +202,7 @@ pub async fn run(
     let mut dirty = false;
     let mut tick = tokio::time::interval(MANIFEST_EVERY + Duration::from_millis(total as u64));
     loop {
-        while !stopping && in_flight.len() < options.concurrency.max(1) {
+        while !stopping && in_flight.len() < concurrency {
             let Some(index) = queue.pop_front() else {
                 break;
             };
@@ -221,7 +224,7 @@ pub async fn run(
                     break;
                 }
             }
-            match start_item(&studio, &lane.registry, run_id, &item, &dir, width) {
+            match start_item(&studio, &lane.registry, &run, &item, &dir, width) {
                 Ok(job) => {
                     store.update_batch_item(
                         run_id,
@@ -245,6 +248,7 @@ pub async fn run(
                 Err(error) => {
                     fail_item(store, run_id, item.index, &error)?;
                     dirty = true;
+                    stopping |= story;
                     on_event(BatchEvent::ItemFailed {
                         index: item.index,
                         key: item.key,
@@ -328,6 +332,7 @@ pub async fn run(
                 in_flight.remove(&job);
                 fail_item(store, run_id, index, &error)?;
                 dirty = true;
+                stopping |= story;
                 on_event(BatchEvent::ItemFailed { index, key, error });
             }
             StudioEvent::Cancelled { .. } => {
@@ -399,20 +404,29 @@ fn read_item(store: &Store, run: RunId, index: usize) -> Result<Option<BatchItem
 fn start_item(
     studio: &Studio,
     registry: &Registry,
-    run_id: RunId,
+    run: &RunRow,
     item: &BatchItem,
     dir: &Path,
     width: usize,
 ) -> Result<JobId, StudioError> {
-    let mut jobs = spec::prepare(&item.spec_with_roster(dir, studio.store())?, registry)?;
+    let spec_ = item.spec_in_run(dir, studio.store(), run.id)?;
+    let mut jobs = spec::prepare(&spec_, registry)?;
     let Some(job) = jobs.pop() else {
         return Err(StudioError::Busy("the engine prepared no request".into()));
     };
     let mut extra = json!({
-        "batch": { "run": run_id, "index": item.index, "key": item.key, "with": item.with, "lane": "interactive" }
+        "batch": { "run": run.id, "index": item.index, "key": item.key, "with": item.with, "lane": run.lane }
     });
     if let Some(from) = &item.promoted_from {
         extra["promoted_from"] = json!(from);
+    }
+    if run.is_story() {
+        let previous = spec_
+            .previous_frame
+            .as_ref()
+            .and_then(|p| p.file_name())
+            .map(|n| n.to_string_lossy().to_string());
+        extra["story"] = json!({ "frame": item.index, "previous_frame": previous });
     }
     let naming = OutputNaming {
         stem: Some(item.file_stem(width)),
@@ -476,6 +490,11 @@ fn finish(
     };
     store.set_batch_run_state(run_id, state, reason.as_deref())?;
     write_manifest(store, run_id, dir);
+    if let Some(run) = store.batch_run(run_id)?.filter(RunRow::is_story)
+        && let Err(e) = crate::studio::story::write_story_files(store, &run)
+    {
+        tracing::error!("writing story.json and sheet.png of run {run_id}: {e}");
+    }
     Ok(RunSummary {
         run: run_id,
         dir: dir.to_path_buf(),

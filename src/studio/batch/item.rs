@@ -50,6 +50,10 @@ pub struct BatchItem {
     /// For an item of a promoted run: the image it re-renders bigger (its sidecars link it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub promoted_from: Option<PathBuf>,
+    /// For a story frame after the first: the index of the frame before it, whose final
+    /// image this frame carries as a labelled reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follows: Option<usize>,
 }
 
 impl BatchItem {
@@ -75,6 +79,7 @@ impl BatchItem {
             count: 1,
             out_dir: out_dir.to_path_buf(),
             subjects,
+            previous_frame: None,
         }
     }
 
@@ -90,6 +95,31 @@ impl BatchItem {
             subjects_named(&Roster::new(store.clone()), &self.with)?
         };
         Ok(self.to_spec(out_dir, subjects))
+    }
+
+    /// The engine request for this item of run `run`: its anchors from the roster and, for
+    /// a story frame, the frame before it (refused while that frame has no image).
+    pub fn spec_in_run(
+        &self,
+        out_dir: &Path,
+        store: &Store,
+        run: i64,
+    ) -> Result<GenerateSpec, StudioError> {
+        let mut spec = self.spec_with_roster(out_dir, store)?;
+        if let Some(before) = self.follows {
+            let frame = store
+                .batch_item(run, before)?
+                .filter(|row| row.state == "done")
+                .and_then(|row| row.files.first().map(|f| out_dir.join(f)));
+            let Some(frame) = frame else {
+                return Err(StudioError::Busy(format!(
+                    "frame {before} has no image yet, and frame {} carries it; finish frame {before} first",
+                    self.index
+                )));
+            };
+            spec.previous_frame = Some(frame);
+        }
+        Ok(spec)
     }
 
     /// List price of this item's image on `lane`.

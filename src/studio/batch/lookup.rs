@@ -48,6 +48,19 @@ impl From<ValidationError> for LookupError {
 /// Loads and validates a batch file with the config's defaults, the presets in force and
 /// the roster.
 pub fn load_checked(ws: &Workspace, file: &Path) -> Result<Batch, LookupError> {
+    load_checked_with(ws, file, load)
+}
+
+/// Loads a story file with the same checks as a batch file.
+pub fn load_story_checked(ws: &Workspace, file: &Path) -> Result<Batch, LookupError> {
+    load_checked_with(ws, file, crate::studio::story::load)
+}
+
+fn load_checked_with(
+    ws: &Workspace,
+    file: &Path,
+    loader: fn(&Path, &Checks) -> Result<Batch, BatchError>,
+) -> Result<Batch, LookupError> {
     let roster = Roster::new(ws.store()?);
     let anchors = roster.list().map_err(|e| match e {
         RosterError::Store(s) => LookupError::from(s),
@@ -60,7 +73,7 @@ pub fn load_checked(ws: &Workspace, file: &Path) -> Result<Batch, LookupError> {
         presets: &presets,
         anchors: Some(&anchors),
     };
-    Ok(load(file, &checks)?)
+    Ok(loader(file, &checks)?)
 }
 
 /// Finds the run and the remote name for `text` (a run id, `batches/…` or a bare id).

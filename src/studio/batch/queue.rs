@@ -6,21 +6,24 @@ use std::collections::BTreeMap;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::validate::{Batch, index_width};
+use super::validate::{Batch, run_index_width};
 use crate::store::{ItemState, ItemUpdate, NewRun, RunId, RunRow, Store};
 use crate::studio::StudioError;
 use crate::studio::output::{OutputError, sidecar_path};
 
 /// Makes a fresh `parent/batch_YYYYmmdd_HHMMSS[_N]/` folder.
 pub fn make_run_dir(parent: &Path) -> Result<PathBuf, OutputError> {
+    make_named_run_dir(parent, "batch")
+}
+
+/// Makes a fresh `parent/<prefix>_YYYYmmdd_HHMMSS[_N]/` folder.
+pub fn make_named_run_dir(parent: &Path, prefix: &str) -> Result<PathBuf, OutputError> {
     let fail = |path: &Path, e: std::io::Error| OutputError {
         path: path.to_path_buf(),
         message: e.to_string(),
     };
     std::fs::create_dir_all(parent).map_err(|e| fail(parent, e))?;
-    let stamp = chrono::Local::now()
-        .format("batch_%Y%m%d_%H%M%S")
-        .to_string();
+    let stamp = format!("{prefix}_{}", chrono::Local::now().format("%Y%m%d_%H%M%S"));
     for n in 1..1000 {
         let name = if n == 1 {
             stamp.clone()
@@ -50,6 +53,19 @@ pub fn create_run(
     budget: Option<f64>,
 ) -> Result<(RunId, PathBuf), StudioError> {
     let dir = make_run_dir(parent)?;
+    record_run(store, batch, dir, lane, state, budget)
+}
+
+/// Records a validated batch as a new run writing into `dir` (made for it; removed again
+/// when the store refuses the run).
+pub fn record_run(
+    store: &Store,
+    batch: &Batch,
+    dir: PathBuf,
+    lane: &str,
+    state: &str,
+    budget: Option<f64>,
+) -> Result<(RunId, PathBuf), StudioError> {
     let items = batch
         .items
         .iter()
@@ -164,7 +180,7 @@ pub fn reconcile(
     items: &[ItemState],
 ) -> Result<Reconciled, StudioError> {
     let dir = Path::new(&run.out_dir);
-    let width = index_width(items.iter().map(|i| i.index).max().unwrap_or(items.len()));
+    let width = run_index_width(run, items.iter().map(|i| i.index).max().unwrap_or(items.len()));
     let mut report = Reconciled::default();
     let mut by_index: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let entries = std::fs::read_dir(dir).map_err(|e| OutputError {
@@ -177,6 +193,9 @@ pub fn reconcile(
             if std::fs::remove_file(entry.path()).is_ok() {
                 report.removed += 1;
             }
+            continue;
+        }
+        if is_kept_version(&name) {
             continue;
         }
         if let Some(index) = item_index(&name, width) {
@@ -212,6 +231,17 @@ pub fn reconcile(
         }
     }
     Ok(report)
+}
+
+/// `03_fox.v2.png` (or its sidecar): an earlier version of a re-rolled story frame, kept.
+pub fn is_kept_version(name: &str) -> bool {
+    let mut parts = name.split('.');
+    parts.next();
+    parts.any(|part| {
+        part.len() > 1
+            && part.starts_with('v')
+            && part[1..].bytes().all(|b| b.is_ascii_digit())
+    })
 }
 
 /// `007_fox.png` → 7 (for `width` digits followed by `_`).

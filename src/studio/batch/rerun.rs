@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde_json::json;
 
 use super::interactive::{InteractiveLane, write_manifest};
-use super::validate::{BatchItem, index_width};
+use super::validate::{BatchItem, run_index_width};
 use crate::store::{ItemUpdate, RunRow};
 use crate::studio::{OutputNaming, Studio, StudioEvent, spec};
 
@@ -23,7 +23,7 @@ pub async fn rerun(lane: &InteractiveLane, run: &RunRow, index: usize) -> Result
     item.seed = rand::random_range(0..i32::MAX as i64);
     let dir = PathBuf::from(&run.out_dir);
     let spec_ = item
-        .spec_with_roster(&dir, store)
+        .spec_in_run(&dir, store, run.id)
         .map_err(|e| e.to_string())?;
     let mut jobs = spec::prepare(&spec_, &lane.registry).map_err(|e| e.to_string())?;
     let job = jobs.pop().ok_or("no request was prepared")?;
@@ -35,7 +35,7 @@ pub async fn rerun(lane: &InteractiveLane, run: &RunRow, index: usize) -> Result
         1,
     );
     let naming = OutputNaming {
-        stem: Some(item.file_stem(index_width(rows.len()))),
+        stem: Some(item.file_stem(run_index_width(run, rows.len()))),
         sidecar_extra: Some(
             json!({ "batch": { "run": run.id, "index": index, "key": item.key, "rerun": true } }),
         ),

@@ -345,6 +345,7 @@ mod tests {
             safety: vec![],
             preset: None,
             promoted_from: None,
+            follows: None,
         }
     }
 

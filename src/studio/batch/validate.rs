@@ -45,6 +45,16 @@ pub fn index_width(count: usize) -> usize {
     count.to_string().len().max(3)
 }
 
+/// Digits of a run's file names when its highest index is `max`: a batch's `NNN`, a
+/// story's `NN` (more when over 99).
+pub fn run_index_width(run: &crate::store::RunRow, max: usize) -> usize {
+    if run.is_story() {
+        max.to_string().len().max(2)
+    } else {
+        index_width(max)
+    }
+}
+
 /// What a batch file is checked and resolved against.
 #[derive(Debug, Clone, Copy)]
 pub struct Checks<'a> {
@@ -400,6 +410,7 @@ fn validate_item(
         safety: settings.safety.to_settings(),
         preset: resolved.preset.clone(),
         promoted_from: None,
+        follows: None,
     })
 }
 

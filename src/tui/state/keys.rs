@@ -379,6 +379,7 @@ fn next_spec(state: &AppState, prompt: String, seed: Option<i64>) -> GenerateSpe
         count: 1,
         out_dir: state.out_dir.clone(),
         subjects: Vec::new(),
+        previous_frame: None,
     }
 }
 

@@ -1,0 +1,135 @@
+//! `peel story FILE`: a storyboard run frame by frame, each frame carrying the one before;
+//! `--reroll N [--onward]` makes frame N (and those after it) again in the same folder.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::batch::args::LaneArgs;
+use super::batch::run::{options, run_lane};
+use super::{Cli, CliError, Context};
+use crate::studio::backend;
+use crate::studio::batch::lookup::{LookupError, load_story_checked};
+use crate::studio::batch::queue::lock_run;
+use crate::studio::story::{self, Reroll, StoryReport};
+
+/// `peel story`
+#[derive(Debug, Args)]
+pub struct StoryArgs {
+    /// The story file (.toml): `[defaults]`, then `[[frame]]` tables in order.
+    pub file: PathBuf,
+    /// Folder the story's own folder is made in (default: the output folder).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Make frame N again (new seed) in the newest story from FILE; old files are kept as NN_<key>.vK.<ext>.
+    #[arg(long, value_name = "N")]
+    pub reroll: Option<usize>,
+    /// With --reroll: every frame after N too (each carries the frame before it).
+    #[arg(long, requires = "reroll")]
+    pub onward: bool,
+    /// Requests per minute, budget and --json, as for `peel batch run`.
+    #[command(flatten)]
+    pub lane: LaneArgs,
+}
+
+/// Runs a story file, or re-rolls frames of its newest story.
+pub async fn run(cli: &Cli, args: StoryArgs) -> Result<(), CliError> {
+    let ctx = Context::load(cli)?;
+    let story = load_story_checked(&ctx, &args.file).map_err(|e| match e {
+        LookupError::Refused(message) => CliError::usage(message),
+        LookupError::Failed(e) => e.into(),
+    })?;
+    let options = options(&ctx, &args.lane, None)?;
+    let store = ctx.store()?;
+    let run_id = match args.reroll {
+        Some(frame) => {
+            let reroll = Reroll {
+                frame,
+                onward: args.onward,
+            };
+            story::reroll(&store, &story, reroll)?.0
+        }
+        None => {
+            let parent = ctx.settings.output_dir(args.out.as_deref());
+            story::create(&store, &story, &parent)?.0
+        }
+    };
+    let lock = lock_run(&ctx.settings.paths.data_dir.join("locks"), run_id)?;
+    let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
+    let summary = run_lane(&ctx, store.clone(), conn, run_id, lock, options, args.lane.json).await?;
+    let Some(row) = store.batch_run(run_id)? else {
+        return Err(CliError::usage(format!("run {run_id} left the store")));
+    };
+    let report = story::report(&store, &row)?;
+    print(&report, args.lane.json);
+    match summary.stop_reason {
+        None => Ok(()),
+        Some(reason) => Err(stopped(&report, &reason, &args.file, args.lane.json)),
+    }
+}
+
+fn print(report: &StoryReport, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(report).unwrap_or_default());
+        return;
+    }
+    println!("{}", report.dir.display());
+    for frame in &report.frames {
+        let what = match &frame.path {
+            Some(path) => path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default(),
+            None => format!("({})", frame.state),
+        };
+        eprintln!(
+            "peel: frame {:>2} {what} · seed {} · ${:.3}",
+            frame.index, frame.seed, frame.cost_usd
+        );
+    }
+    eprintln!(
+        "peel: story {}: {} frames · ${:.3} · sheet.png and story.json in the folder",
+        report.run,
+        report.frames.len(),
+        report.cost_usd
+    );
+}
+
+/// Why the story stopped before its last frame, and how to finish it.
+fn stopped(report: &StoryReport, reason: &str, file: &std::path::Path, json: bool) -> CliError {
+    let failed = report.frames.iter().find(|f| f.state == "failed");
+    let (code, kind, message) = match (reason, failed) {
+        ("interrupted", _) => (
+            130,
+            "interrupted",
+            format!("interrupted; `peel batch resume {}` finishes the story", report.run),
+        ),
+        ("budget", _) => (
+            super::batch::run::EXIT_BUDGET,
+            "budget",
+            format!(
+                "stopped at the budget; `peel batch resume {} --budget USD` finishes the story",
+                report.run
+            ),
+        ),
+        (_, Some(frame)) => (
+            1,
+            "failed",
+            format!(
+                "frame {} failed ({}); the frames after it wait for it. `peel batch resume {}` tries again, or change the frame and `peel story {} --reroll {} --onward`",
+                frame.index,
+                frame.error.as_deref().unwrap_or("see manifest.json"),
+                report.run,
+                file.display(),
+                frame.index
+            ),
+        ),
+        (other, None) => (1, "failed", other.to_string()),
+    };
+    CliError {
+        code,
+        kind: kind.into(),
+        message,
+        json_printed: json,
+    }
+}
