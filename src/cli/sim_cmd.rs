@@ -32,6 +32,7 @@ pub async fn run(args: SimArgs) -> Result<(), CliError> {
         client_email: args.client_email,
         token_lifetime: Duration::from_secs(args.token_lifetime_secs.max(1)),
         project: args.project,
+        record: args.record,
         ..sim::SimConfig::default()
     };
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));

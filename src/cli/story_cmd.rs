@@ -47,7 +47,16 @@ pub async fn run(cli: &Cli, args: StoryArgs) -> Result<(), CliError> {
                 frame,
                 onward: args.onward,
             };
-            story::reroll(&store, &story, reroll)?.0
+            let (run, _, frames) = story::reroll(&store, &story, reroll)?;
+            let last = story.items.len();
+            if !args.onward && frame < last && !args.lane.json {
+                eprintln!(
+                    "peel: frames {}–{last} still carry the earlier frame {frame}; add --onward to make them again too",
+                    frame + 1
+                );
+            }
+            tracing::info!("re-rolling frames {frames:?} of run {run}");
+            run
         }
         None => {
             let parent = ctx.settings.output_dir(args.out.as_deref());

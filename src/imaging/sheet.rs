@@ -24,30 +24,47 @@ const GAP: u32 = 8;
 /// Size of one bitmap dot of a number.
 const DOT: u32 = 4;
 
-/// `frames` (number, image file) laid out `columns` wide in cells of `cell` pixels, each
-/// numbered in its top-left corner; an image that cannot be read is a grey cell.
+/// `frames` (number, image file) laid out `columns` wide, each in a box whose long side
+/// is `cell` pixels and whose shape is the first frame's, numbered in its top-left corner;
+/// an image that cannot be read is a grey box.
 pub fn numbered_sheet(frames: &[(usize, PathBuf)], columns: usize, cell: u32) -> DynamicImage {
     let columns = columns.clamp(1, frames.len().max(1)) as u32;
     let rows = (frames.len() as u32).div_ceil(columns).max(1);
-    let width = columns * (cell + GAP) + GAP;
-    let height = rows * (cell + GAP) + GAP;
+    let (box_w, box_h) = frames
+        .first()
+        .and_then(|(_, path)| image::image_dimensions(path).ok())
+        .filter(|(w, h)| *w > 0 && *h > 0)
+        .map(|(w, h)| {
+            if w >= h {
+                (cell, (cell * h / w).max(1))
+            } else {
+                ((cell * w / h).max(1), cell)
+            }
+        })
+        .unwrap_or((cell, cell));
+    let width = columns * (box_w + GAP) + GAP;
+    let height = rows * (box_h + GAP) + GAP;
     let mut sheet = RgbaImage::from_pixel(width, height, Rgba([24, 24, 28, 255]));
     for (n, (number, path)) in frames.iter().enumerate() {
         let n = n as u32;
         let (x0, y0) = (
-            GAP + (n % columns) * (cell + GAP),
-            GAP + (n / columns) * (cell + GAP),
+            GAP + (n % columns) * (box_w + GAP),
+            GAP + (n / columns) * (box_h + GAP),
         );
-        match image::open(path) {
+        let (x, y) = match image::open(path) {
             Ok(img) => {
-                let small = img.thumbnail(cell, cell).to_rgba8();
-                let x = x0 + (cell - small.width()) / 2;
-                let y = y0 + (cell - small.height()) / 2;
+                let small = img.thumbnail(box_w, box_h).to_rgba8();
+                let x = x0 + (box_w - small.width().min(box_w)) / 2;
+                let y = y0 + (box_h - small.height().min(box_h)) / 2;
                 let _ = sheet.copy_from(&small, x, y);
+                (x, y)
             }
-            Err(_) => fill(&mut sheet, x0, y0, cell, cell, Rgba([70, 70, 76, 255])),
-        }
-        draw_number(&mut sheet, x0 + 4, y0 + 4, *number);
+            Err(_) => {
+                fill(&mut sheet, x0, y0, box_w, box_h, Rgba([70, 70, 76, 255]));
+                (x0, y0)
+            }
+        };
+        draw_number(&mut sheet, x + 4, y + 4, *number);
     }
     DynamicImage::ImageRgba8(sheet)
 }

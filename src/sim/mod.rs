@@ -62,6 +62,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
+use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -133,6 +134,9 @@ pub struct SimConfig {
     pub token_lifetime: Duration,
     /// The only Vertex AI project served; `None` serves any.
     pub project: Option<String>,
+    /// How many of the latest generation requests to keep whole for `GET /_peel/requests`
+    /// (0: none), so tests can read exactly what a client sent.
+    pub record: usize,
 }
 
 impl Default for SimConfig {
@@ -147,6 +151,7 @@ impl Default for SimConfig {
             client_email: None,
             token_lifetime: Duration::from_secs(3600),
             project: None,
+            record: 0,
         }
     }
 }
@@ -179,9 +184,32 @@ pub(crate) struct SimState {
     base_url: String,
     tokens: oauth::Tokens,
     stats: Mutex<SimStats>,
+    recent: Mutex<std::collections::VecDeque<Value>>,
 }
 
 impl SimState {
+    /// Keeps a generation request (its path and JSON body) among the latest `record`.
+    fn keep_request(&self, path: &str, body: &[u8]) {
+        if self.config.record == 0 {
+            return;
+        }
+        let body = serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
+        if let Ok(mut recent) = self.recent.lock() {
+            if recent.len() == self.config.record {
+                recent.pop_front();
+            }
+            recent.push_back(serde_json::json!({ "path": path, "body": body }));
+        }
+    }
+
+    /// The kept requests, oldest first.
+    fn recent_requests(&self) -> Vec<Value> {
+        self.recent
+            .lock()
+            .map(|r| r.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Updates the counters.
     fn record(&self, update: impl FnOnce(&mut SimStats)) {
         if let Ok(mut stats) = self.stats.lock() {
@@ -277,6 +305,7 @@ pub async fn start(
         base_url,
         tokens: oauth::Tokens::default(),
         stats: Mutex::new(SimStats::default()),
+        recent: Mutex::new(std::collections::VecDeque::new()),
     });
     let app = routes::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();

@@ -136,15 +136,15 @@ pub fn render(scene: &Scene<'_>) -> Canvas {
     canvas
 }
 
-/// Each reference's five main colours as a block of stripes along the top edge, left to
-/// right: what a consistency judge looks for.
+/// Each reference's five main colours as a block of stripes along the top edge, from the
+/// right-hand corner: what a consistency judge looks for.
 fn draw_emblems(canvas: &mut Canvas, emblems: &[Palette]) {
     let short = canvas.width.min(canvas.height) as i64;
     let stripe = (short / 40).max(2);
     let side = stripe * 5;
     let margin = (short / 40).max(2);
     for (i, palette) in emblems.iter().take(MAX_EMBLEMS).enumerate() {
-        let x0 = margin + i as i64 * (side + margin);
+        let x0 = canvas.width as i64 - (i as i64 + 1) * (side + margin);
         for (s, colour) in palette.0.iter().enumerate() {
             let y0 = margin + s as i64 * stripe;
             canvas.fill_rect(x0, y0, x0 + side, y0 + stripe, *colour);

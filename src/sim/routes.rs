@@ -55,6 +55,7 @@ pub fn router(state: Arc<SimState>) -> Router {
         .route("/v1/images/generations", post(openai::generations))
         .route("/v1/images/edits", post(openai::edits))
         .route("/_peel/stats", get(stats))
+        .route("/_peel/requests", get(requests))
         .route("/{version}/batches", get(batches::list))
         .route(
             "/{version}/batches/{name}",
@@ -84,6 +85,10 @@ async fn fallback(OriginalUri(uri): OriginalUri) -> Response {
 async fn stats(State(state): State<Arc<SimState>>) -> Response {
     let stats = state.stats.lock().map(|s| s.clone()).unwrap_or_default();
     Json(stats).into_response()
+}
+
+async fn requests(State(state): State<Arc<SimState>>) -> Response {
+    Json(state.recent_requests()).into_response()
 }
 
 /// True for the API versions the service answers on.

@@ -180,6 +180,9 @@ pub struct SimArgs {
     /// The only Vertex AI project served (default: any).
     #[arg(long, value_name = "PROJECT")]
     pub project: Option<String>,
+    /// Keep the latest N generation requests whole, served at GET /_peel/requests (for tests).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub record: usize,
 }
 
 /// `peel config`

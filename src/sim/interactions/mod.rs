@@ -40,6 +40,7 @@ const RETIRED_REVISIONS: &[&str] = &["2026-05-07"];
 /// `POST /{version}/interactions`.
 pub async fn create(State(state): State<Arc<SimState>>, call: Call, body: Bytes) -> Response {
     state.record(|s| s.gemini_requests += 1);
+    state.keep_request(call.uri.path(), &body);
     if let Some(refusal) = call.refusal(&state) {
         return refusal;
     }

@@ -102,7 +102,7 @@ pub fn report(store: &Store, run: &RunRow) -> Result<StoryReport, StudioError> {
             key: row.key.clone(),
             path: row.files.first().map(|f| dir.join(f)),
             seed: item.as_ref().map(|i| i.seed).unwrap_or_default(),
-            cost_usd: row.cost_usd,
+            cost_usd: usd(row.cost_usd),
             state: row.state.clone(),
             prompt: item.as_ref().map(|i| i.prompt.clone()).unwrap_or_default(),
             with: item.map(|i| i.with).unwrap_or_default(),
@@ -111,7 +111,7 @@ pub fn report(store: &Store, run: &RunRow) -> Result<StoryReport, StudioError> {
             error: row.error_message.clone(),
         });
     }
-    let cost_usd: f64 = frames.iter().map(|f| f.cost_usd).sum();
+    let cost_usd: f64 = usd(frames.iter().map(|f| f.cost_usd).sum());
     let all_done = frames.iter().all(|f| f.state == "done");
     Ok(StoryReport {
         dir,
@@ -120,8 +120,13 @@ pub fn report(store: &Store, run: &RunRow) -> Result<StoryReport, StudioError> {
         state: if all_done { "done" } else { "incomplete" }.into(),
         frames,
         cost_usd,
-        spent_usd: cost_usd + spent_on_versions,
+        spent_usd: usd(cost_usd + spent_on_versions),
     })
+}
+
+/// Dollars to the micro-dollar, as every report shows them.
+fn usd(amount: f64) -> f64 {
+    (amount * 1e6).round() / 1e6
 }
 
 /// `03_fox.v2.png` → 3, when the name is a kept version of the frame whose key is `key`.
