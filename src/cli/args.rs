@@ -87,6 +87,8 @@ pub enum Command {
     Batch(super::batch::BatchArgs),
     /// Make a storyboard: frames in order, each carrying the one before; --reroll N redoes one.
     Story(super::story_cmd::StoryArgs),
+    /// Score how well images keep their anchors' identity (a Gemini text model judges).
+    Check(super::check_cmd::CheckArgs),
     /// Print images, or a contact sheet of a folder, straight to the terminal (no TUI).
     View(super::view::ViewArgs),
     /// Review a batch folder as a thumbnail grid: preview, marks, compare, re-run.

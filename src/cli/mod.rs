@@ -2,6 +2,7 @@
 
 pub mod args;
 pub mod batch;
+mod check_cmd;
 mod config_cmd;
 mod context;
 mod doctor;
@@ -105,6 +106,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Doctor(a) => a.json,
         Command::Batch(a) => batch::wants_json(a),
         Command::Story(a) => a.lane.json,
+        Command::Check(a) => a.json,
         _ => false,
     };
     let result = match command {
@@ -121,6 +123,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Doctor(args) => doctor::run(&cli, args).await,
         Command::Batch(args) => batch::run(&cli, args).await,
         Command::Story(args) => story_cmd::run(&cli, args).await,
+        Command::Check(args) => check_cmd::run(&cli, args).await,
         Command::View(args) => view::run(&cli, args),
         Command::Review(args) => review_cmd::run(&cli, args).await,
         Command::Mcp(args) => mcp_cmd::run(&cli, args).await,

@@ -28,6 +28,7 @@ fn tiles() -> Vec<Tile> {
                 4 => Some(Mark::Keep),
                 _ => None,
             },
+            consistency: None,
         })
         .collect()
 }

@@ -409,6 +409,7 @@ mod tests {
                 prompt: String::new(),
                 settings: String::new(),
                 mark: None,
+                consistency: None,
             })
             .collect()
     }

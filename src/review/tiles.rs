@@ -4,7 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use crate::imaging::thumbs::images_in;
+use crate::store::LANE_STORY;
 use crate::studio::batch::manifest::{MANIFEST, Manifest, ManifestItem, Mark};
+use crate::studio::check::Consistency;
 
 /// One image in the grid.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,6 +25,8 @@ pub struct Tile {
     pub settings: String,
     /// Review mark.
     pub mark: Option<Mark>,
+    /// The consistency check's scores, once `peel check` (or `C`) has run on it.
+    pub consistency: Option<Consistency>,
 }
 
 /// A folder under review.
@@ -34,6 +38,8 @@ pub struct Folder {
     pub run: Option<i64>,
     /// Tiles in file order.
     pub tiles: Vec<Tile>,
+    /// A storyboard's folder: its frames are shown as a strip, in order.
+    pub story: bool,
 }
 
 impl Folder {
@@ -53,6 +59,7 @@ impl Folder {
                 dir: dir.to_path_buf(),
                 run: manifest.run,
                 tiles,
+                story: manifest.lane == LANE_STORY,
             });
         }
         let images = images_in(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -65,6 +72,7 @@ impl Folder {
             dir: dir.to_path_buf(),
             run: None,
             tiles,
+            story: false,
         })
     }
 
@@ -117,6 +125,7 @@ impl Folder {
                 error: None,
                 mark: t.mark,
                 file_marks: Default::default(),
+                consistency: t.consistency.clone(),
                 prompt: t.prompt.clone(),
                 settings: serde_json::Value::Null,
             })
@@ -165,6 +174,10 @@ fn tiles_of(dir: &Path, item: &ManifestItem, manifest: &Manifest) -> Vec<Tile> {
             prompt: item.prompt.clone(),
             settings: settings.clone(),
             mark: manifest.mark_of(file),
+            consistency: item
+                .consistency
+                .clone()
+                .filter(|_| item.file.as_ref() == Some(file)),
         })
         .collect()
 }
@@ -201,6 +214,10 @@ fn plain_tile(index: usize, path: PathBuf) -> Tile {
         path,
         index,
         mark: None,
+        consistency: sidecar
+            .as_ref()
+            .and_then(|s| s.get("consistency"))
+            .and_then(|c| serde_json::from_value(c.clone()).ok()),
     }
 }
 
@@ -228,6 +245,7 @@ mod tests {
                     file_marks: Default::default(),
                     prompt: format!("item {index}"),
                     settings: serde_json::Value::Null,
+                    consistency: None,
                 }
             })
             .collect();

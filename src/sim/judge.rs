@@ -1,18 +1,16 @@
 //! The simulated text model's judgement of identity consistency: does the judged image
-//! (the last one sent) contain the main colours of the reference images before it? The
-//! image models draw each reference's colours into what they make, so an image made with
-//! an anchor scores high and one made without it scores low, deterministically.
+//! (the last one sent) carry the main colours of a reference image before it? The
+//! simulated image models draw each reference's five main colours as a swatch (the subject
+//! kept), so an image made with an anchor scores high and one made without it scores low,
+//! deterministically.
 
 use image::RgbImage;
 
 use super::backdrop::palette_of_bytes;
+use super::render::{MAX_EMBLEMS, emblem_box};
 
-/// Colours closer than this (Euclidean RGB) count as the same.
-const SAME_COLOUR: u32 = 24;
-/// A colour is present when at least this share of the samples (per mille ×10) have it.
-const PRESENT_PER_10K: usize = 15;
-/// Longest side sampled from the judged image.
-const SAMPLED_SIDE: u32 = 512;
+/// Colours closer than this (Euclidean RGB) count as the same (JPEG shifts them a little).
+const SAME_COLOUR: u32 = 40;
 
 /// A 0–100 score and a one-line note for `candidate` against `references`.
 pub fn consistency(references: &[Vec<u8>], candidate: &[u8]) -> (u8, String) {
@@ -32,21 +30,17 @@ pub fn consistency(references: &[Vec<u8>], candidate: &[u8]) -> (u8, String) {
             "no reference image was given to compare with".into(),
         );
     }
-    let samples = samples(&image);
     let mut best: Option<(usize, Vec<[u8; 3]>)> = None;
     for reference in references {
         let Some(palette) = palette_of_bytes(reference) else {
             continue;
         };
-        let missing: Vec<[u8; 3]> = palette
-            .0
-            .iter()
-            .filter(|colour| !present(&samples, **colour))
-            .copied()
-            .collect();
-        let found = palette.0.len() - missing.len();
-        if best.as_ref().is_none_or(|(f, _)| found > *f) {
-            best = Some((found, missing));
+        for slot in 0..MAX_EMBLEMS {
+            let missing = missing_in_slot(&image, slot, &palette.0);
+            let found = palette.0.len() - missing.len();
+            if best.as_ref().is_none_or(|(f, _)| found > *f) {
+                best = Some((found, missing));
+            }
         }
     }
     let Some((found, missing)) = best else {
@@ -83,29 +77,27 @@ fn fnv(bytes: &[u8]) -> u64 {
     })
 }
 
-fn samples(image: &RgbImage) -> Vec<[u8; 3]> {
-    let (w, h) = image.dimensions();
-    let step = (w.max(h) / SAMPLED_SIDE).max(1);
-    let mut out = Vec::with_capacity(((w / step) * (h / step)) as usize);
-    for y in (0..h).step_by(step as usize) {
-        for x in (0..w).step_by(step as usize) {
-            out.push(image.get_pixel(x, y).0);
-        }
-    }
-    out
+/// The reference colours not found in swatch `slot` of `image`, stripe by stripe.
+fn missing_in_slot(image: &RgbImage, slot: usize, colours: &[[u8; 3]]) -> Vec<[u8; 3]> {
+    let (x0, y0, side, stripe) = emblem_box(image.width(), image.height(), slot);
+    colours
+        .iter()
+        .enumerate()
+        .filter(|(s, colour)| {
+            let x = x0 + side / 2;
+            let y = y0 + *s as i64 * stripe + stripe / 2;
+            let inside = x >= 0 && y >= 0 && (x as u32) < image.width() && (y as u32) < image.height();
+            !(inside && close(image.get_pixel(x as u32, y as u32).0, **colour))
+        })
+        .map(|(_, colour)| *colour)
+        .collect()
 }
 
-fn present(samples: &[[u8; 3]], colour: [u8; 3]) -> bool {
-    let near = samples
-        .iter()
-        .filter(|s| {
-            let d: u32 = (0..3)
-                .map(|c| (s[c] as i32 - colour[c] as i32).unsigned_abs().pow(2))
-                .sum();
-            d <= SAME_COLOUR * SAME_COLOUR
-        })
-        .count();
-    near * 10_000 >= samples.len().max(1) * PRESENT_PER_10K
+fn close(a: [u8; 3], b: [u8; 3]) -> bool {
+    let d: u32 = (0..3)
+        .map(|c| (a[c] as i32 - b[c] as i32).unsigned_abs().pow(2))
+        .sum();
+    d <= SAME_COLOUR * SAME_COLOUR
 }
 
 #[cfg(test)]

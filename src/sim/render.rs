@@ -139,17 +139,23 @@ pub fn render(scene: &Scene<'_>) -> Canvas {
 /// Each reference's five main colours as a block of stripes along the top edge, from the
 /// right-hand corner: what a consistency judge looks for.
 fn draw_emblems(canvas: &mut Canvas, emblems: &[Palette]) {
-    let short = canvas.width.min(canvas.height) as i64;
+    for (slot, palette) in emblems.iter().take(MAX_EMBLEMS).enumerate() {
+        let (x0, y0, side, stripe) = emblem_box(canvas.width, canvas.height, slot);
+        for (s, colour) in palette.0.iter().enumerate() {
+            let y = y0 + s as i64 * stripe;
+            canvas.fill_rect(x0, y, x0 + side, y + stripe, *colour);
+        }
+    }
+}
+
+/// Where swatch `slot` sits on a `width`×`height` image: left, top, side, stripe height.
+pub fn emblem_box(width: u32, height: u32, slot: usize) -> (i64, i64, i64, i64) {
+    let short = width.min(height) as i64;
     let stripe = (short / 40).max(2);
     let side = stripe * 5;
     let margin = (short / 40).max(2);
-    for (i, palette) in emblems.iter().take(MAX_EMBLEMS).enumerate() {
-        let x0 = canvas.width as i64 - (i as i64 + 1) * (side + margin);
-        for (s, colour) in palette.0.iter().enumerate() {
-            let y0 = margin + s as i64 * stripe;
-            canvas.fill_rect(x0, y0, x0 + side, y0 + stripe, *colour);
-        }
-    }
+    let x0 = width as i64 - (slot as i64 + 1) * (side + margin);
+    (x0, margin, side, stripe)
 }
 
 /// Encodes a canvas (PNG with fast compression, or JPEG).

@@ -1,6 +1,7 @@
 //! The SQLite store (WAL): jobs, sessions, uploads and the roster.
 
 mod batches;
+mod checks;
 mod jobs;
 mod orphans;
 pub mod owner;
@@ -18,6 +19,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 use thiserror::Error;
 
+pub use checks::CheckId;
 pub use batches::{ItemRow, ItemState, ItemUpdate, LANE_STORY, NewRun, RunId, RunRow};
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
 pub use orphans::Orphan;

@@ -113,6 +113,21 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX batch_items_state ON batch_items(run_id, state);",
     // 8: where a job's images go, so a process other than its sender can collect them
     "ALTER TABLE jobs ADD COLUMN landing TEXT;",
+    // 9: consistency checks: each question to a text model, recorded before it is sent
+    "CREATE TABLE checks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at TEXT NOT NULL,
+        finished_at TEXT,
+        image TEXT NOT NULL,
+        anchor TEXT NOT NULL,
+        model TEXT NOT NULL,
+        state TEXT NOT NULL,
+        score INTEGER,
+        note TEXT,
+        cost_usd REAL NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    CREATE INDEX checks_image ON checks(image);",
 ];
 
 /// Brings the schema up to date.

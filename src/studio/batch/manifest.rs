@@ -114,6 +114,9 @@ pub struct ManifestItem {
     /// Review marks of the item's other files (extra images, re-runs).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub file_marks: BTreeMap<String, Mark>,
+    /// The primary image's consistency check (`peel check`), kept across rewrites.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consistency: Option<crate::studio::check::Consistency>,
     /// The prompt.
     #[serde(default)]
     pub prompt: String,
@@ -123,6 +126,16 @@ pub struct ManifestItem {
 }
 
 impl ManifestItem {
+    /// Takes over what review and checks added to the same item (marks and the
+    /// consistency check; the check only while the primary image is the same file).
+    pub fn keep_review(&mut self, old: ManifestItem) {
+        self.mark = old.mark;
+        self.file_marks = old.file_marks;
+        if old.file == self.file {
+            self.consistency = old.consistency;
+        }
+    }
+
     /// The manifest's view of one stored item (marks are filled in by the writer).
     pub fn from_row(row: &ItemRow) -> Self {
         let item: Option<BatchItem> = serde_json::from_str(&row.item_json).ok();
@@ -146,6 +159,7 @@ impl ManifestItem {
             },
             mark: None,
             file_marks: BTreeMap::new(),
+            consistency: None,
             prompt: item.as_ref().map(|i| i.prompt.clone()).unwrap_or_default(),
             settings: item
                 .map(|i| {
@@ -161,7 +175,7 @@ impl ManifestItem {
 }
 
 /// The whole manifest.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// Version of peel that wrote it.
     #[serde(default)]
@@ -244,16 +258,14 @@ impl Manifest {
     pub fn write_keeping_marks(mut self, dir: &Path) -> Result<PathBuf, OutputError> {
         let _lock = ManifestLock::acquire(dir)?;
         if let Ok(existing) = Self::read(dir) {
-            type Marks = (Option<Mark>, BTreeMap<String, Mark>);
-            let marks: HashMap<(usize, String), Marks> = existing
+            let mut kept: HashMap<(usize, String), ManifestItem> = existing
                 .items
                 .into_iter()
-                .map(|i| ((i.index, i.key), (i.mark, i.file_marks)))
+                .map(|i| ((i.index, i.key.clone()), i))
                 .collect();
             for item in &mut self.items {
-                if let Some((mark, files)) = marks.get(&(item.index, item.key.clone())) {
-                    item.mark = *mark;
-                    item.file_marks = files.clone();
+                if let Some(old) = kept.remove(&(item.index, item.key.clone())) {
+                    item.keep_review(old);
                 }
             }
         }

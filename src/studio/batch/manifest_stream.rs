@@ -10,6 +10,7 @@ use serde::de::{SeqAccess, Visitor};
 use serde::ser::{Error as _, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+use crate::studio::check::Consistency;
 use super::manifest::{MANIFEST, Manifest, ManifestItem, ManifestLock, Mark};
 use crate::fsio::{OutputError, write_atomic_with};
 use crate::store::{RunRow, Store};
@@ -17,7 +18,14 @@ use crate::store::{RunRow, Store};
 /// Items read from the store per page.
 const PAGE: usize = 512;
 
-type Marks = (Option<Mark>, BTreeMap<String, Mark>);
+/// What review and checks added to an item, kept when the run rewrites the file.
+#[derive(Clone)]
+struct Marks {
+    mark: Option<Mark>,
+    file_marks: BTreeMap<String, Mark>,
+    file: Option<String>,
+    consistency: Option<Consistency>,
+}
 
 /// Writes `dir/manifest.json` for `run` from the store, keeping marks the file holds, under
 /// the manifest's lock.
@@ -67,9 +75,12 @@ impl Serialize for Pages<'_> {
             after = last.index;
             for row in &page {
                 let mut item = ManifestItem::from_row(row);
-                if let Some((mark, files)) = self.marks.get(&(item.index, item.key.clone())) {
-                    item.mark = *mark;
-                    item.file_marks = files.clone();
+                if let Some(kept) = self.marks.get(&(item.index, item.key.clone())) {
+                    item.mark = kept.mark;
+                    item.file_marks = kept.file_marks.clone();
+                    if kept.file == item.file {
+                        item.consistency = kept.consistency.clone();
+                    }
                 }
                 seq.serialize_element(&item)?;
             }
@@ -102,6 +113,10 @@ struct MarkEntry {
     mark: Option<Mark>,
     #[serde(default)]
     file_marks: BTreeMap<String, Mark>,
+    #[serde(default)]
+    file: Option<String>,
+    #[serde(default)]
+    consistency: Option<Consistency>,
 }
 
 /// Only the items that carry a mark, so reading a big unmarked manifest keeps nothing.
@@ -126,8 +141,15 @@ impl<'de> Visitor<'de> for MarkedVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MarkedOnly, A::Error> {
         let mut marked = HashMap::new();
         while let Some(entry) = seq.next_element::<MarkEntry>()? {
-            if entry.mark.is_some() || !entry.file_marks.is_empty() {
-                marked.insert((entry.index, entry.key), (entry.mark, entry.file_marks));
+            if entry.mark.is_some() || !entry.file_marks.is_empty() || entry.consistency.is_some()
+            {
+                let kept = Marks {
+                    mark: entry.mark,
+                    file_marks: entry.file_marks,
+                    file: entry.file,
+                    consistency: entry.consistency,
+                };
+                marked.insert((entry.index, entry.key), kept);
             }
         }
         Ok(MarkedOnly(marked))
