@@ -23,6 +23,7 @@ What google-genai 3.4.0 was seen to send (captured through a logging proxy):
   [{"request": {...}}]}}}} (no metadata unless given).
 """
 
+import json
 import os
 import struct
 import sys
@@ -198,6 +199,56 @@ def main() -> None:
     assert any(j.name == job.name for j in client.batches.list())
     client.batches.delete(name=job.name)
     print("batches: ok")
+
+    # 9. A text model with structured output (what `peel check` asks): a reference, then
+    # the image to judge; the answer is JSON following the schema. Image output is refused.
+    from pydantic import BaseModel
+
+    class Verdict(BaseModel):
+        score: int
+        note: str
+
+    with open(ref_path, "rb") as f:
+        ref_bytes = f.read()
+    response = client.models.generate_content(
+        model="gemini-3.5-flash",
+        contents=[
+            "Score how well the last image keeps the subject of the first.",
+            types.Part.from_bytes(data=ref_bytes, mime_type="image/png"),
+            types.Part.from_bytes(data=ref_bytes, mime_type="image/png"),
+        ],
+        config=types.GenerateContentConfig(
+            response_mime_type="application/json", response_schema=Verdict
+        ),
+    )
+    verdict = response.parsed
+    assert isinstance(verdict, Verdict), response.text
+    assert 0 <= verdict.score <= 100 and verdict.note, verdict
+    assert response.usage_metadata.prompt_token_count > 0
+    raw_schema = client.models.generate_content(
+        model="gemini-3.5-flash",
+        contents=["Is it the same?", types.Part.from_bytes(data=ref_bytes, mime_type="image/png")],
+        config=types.GenerateContentConfig(
+            response_mime_type="application/json",
+            response_json_schema={
+                "type": "object",
+                "properties": {"same": {"type": "boolean"}, "score": {"type": "integer"}},
+            },
+        ),
+    )
+    answer = json.loads(raw_schema.text)
+    assert set(answer) == {"same", "score"}, answer
+    try:
+        client.models.generate_content(
+            model="gemini-3.5-flash",
+            contents="draw a cat",
+            config=types.GenerateContentConfig(response_modalities=["IMAGE"]),
+        )
+    except errors.ClientError as err:
+        assert err.code == 400 and "modalities" in str(err), err
+    else:
+        raise AssertionError("a text model made an image")
+    print("text model: ok")
 
     print("SDK SMOKE OK")
 
