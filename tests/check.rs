@@ -60,7 +60,12 @@ fn made_story(world: &World) -> (PathBuf, Vec<PathBuf>) {
     let file = world.root.path().join("heist.toml");
     std::fs::write(&file, STORY).unwrap();
     let out = world.out();
-    let report = world.json(&["story", file.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let report = world.json(&[
+        "story",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     let frames = report["frames"]
         .as_array()
         .unwrap()
@@ -141,8 +146,14 @@ fn a_frame_made_without_the_anchor_is_flagged_and_the_scores_are_kept() {
     world.json(&["story", file.to_str().unwrap(), "--reroll", "1"]);
     let manifest: Value =
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
-    assert!(manifest["items"][0]["consistency"].is_null(), "frame 1 is new");
-    assert!(manifest["items"][1]["consistency"].is_object(), "{manifest}");
+    assert!(
+        manifest["items"][0]["consistency"].is_null(),
+        "frame 1 is new"
+    );
+    assert!(
+        manifest["items"][1]["consistency"].is_object(),
+        "{manifest}"
+    );
 }
 
 #[test]
@@ -164,17 +175,25 @@ fn the_question_goes_to_the_text_model_with_the_references_then_the_image() {
     let body = &last["body"];
     let config = &body["generationConfig"];
     assert_eq!(config["responseMimeType"], "application/json");
-    assert_eq!(config["responseSchema"]["properties"]["score"]["type"], "INTEGER");
+    assert_eq!(
+        config["responseSchema"]["properties"]["score"]["type"],
+        "INTEGER"
+    );
     assert!(config.get("responseModalities").is_none());
     assert!(config.get("imageConfig").is_none());
-    let b64 = |p: &Path| base64::engine::general_purpose::STANDARD.encode(std::fs::read(p).unwrap());
+    let b64 =
+        |p: &Path| base64::engine::general_purpose::STANDARD.encode(std::fs::read(p).unwrap());
     let images: Vec<&str> = body["contents"][0]["parts"]
         .as_array()
         .unwrap()
         .iter()
         .filter_map(|p| p["inlineData"]["data"].as_str())
         .collect();
-    assert_eq!(images, [b64(&mira), b64(&frames[0])], "references, then the image");
+    assert_eq!(
+        images,
+        [b64(&mira), b64(&frames[0])],
+        "references, then the image"
+    );
 }
 
 #[test]

@@ -171,7 +171,10 @@ fn frames_run_in_order_and_each_carries_the_previous_frame_and_the_anchors() {
     let sidecar: Value =
         serde_json::from_slice(&std::fs::read(dir.join(format!("03_run.{ext}.json"))).unwrap())
             .unwrap();
-    assert_eq!(sidecar["story"]["previous_frame"], format!("02_vault.{ext}"));
+    assert_eq!(
+        sidecar["story"]["previous_frame"],
+        format!("02_vault.{ext}")
+    );
     assert_eq!(sidecar["anchors"][0], "Mira");
 }
 
@@ -185,7 +188,11 @@ fn reroll_onward_keeps_the_old_frames_as_versions_and_chains_the_new_ones() {
     let first = story_report(&world, &file, &["--out", out.to_str().unwrap()]);
     let dir = PathBuf::from(first["dir"].as_str().unwrap());
     let first_path = PathBuf::from(first["frames"][0]["path"].as_str().unwrap());
-    let ext = first_path.extension().unwrap().to_string_lossy().to_string();
+    let ext = first_path
+        .extension()
+        .unwrap()
+        .to_string_lossy()
+        .to_string();
     let before: Vec<Vec<u8>> = ["01_door", "02_vault", "03_run"]
         .iter()
         .map(|n| std::fs::read(dir.join(format!("{n}.{ext}"))).unwrap())
@@ -215,7 +222,10 @@ fn reroll_onward_keeps_the_old_frames_as_versions_and_chains_the_new_ones() {
         again["frames"][1]["seed"], first["frames"][1]["seed"],
         "frame 2 gets a new seed"
     );
-    assert_eq!(again["frames"][1]["versions"][0], format!("02_vault.v1.{ext}"));
+    assert_eq!(
+        again["frames"][1]["versions"][0],
+        format!("02_vault.v1.{ext}")
+    );
     // The re-rolled frame 3 carries the new frame 2.
     let seen = requests(&sim);
     let last = seen.last().unwrap();
@@ -229,7 +239,11 @@ fn reroll_onward_keeps_the_old_frames_as_versions_and_chains_the_new_ones() {
 
     let bad = world.run(&["story", file.to_str().unwrap(), "--reroll", "9"]);
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));
-    assert!(stderr(&bad).contains("frame 9 is not in the story"), "{}", stderr(&bad));
+    assert!(
+        stderr(&bad).contains("frame 9 is not in the story"),
+        "{}",
+        stderr(&bad)
+    );
 }
 
 #[test]
@@ -251,7 +265,11 @@ fn a_bad_story_is_refused_at_its_line_before_any_request() {
     std::fs::write(&empty, "[defaults]\nsize = \"1K\"\n").unwrap();
     let out = world.run(&["story", empty.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("the story has no frames"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the story has no frames"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(sim.stats()["gemini_requests"], 0, "nothing was sent");
     assert!(
         !world.out().read_dir().unwrap().any(|_| true),

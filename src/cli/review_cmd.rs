@@ -17,6 +17,7 @@ use crate::studio::batch::manifest::Mark;
 use crate::studio::batch::promote;
 use crate::studio::batch::queue::find_run;
 use crate::studio::batch::rerun::rerun;
+use crate::studio::check::{self, CheckReport};
 
 /// `peel review`
 #[derive(Debug, Args)]
@@ -58,6 +59,14 @@ pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {
             promoted_tx,
         ))
     });
+    let (check_tx, check_rx) = mpsc::unbounded_channel();
+    let (checked_tx, checked_rx) = mpsc::unbounded_channel();
+    let checker = tokio::spawn(check_worker(
+        ctx_clone(&ctx),
+        store.clone(),
+        check_rx,
+        checked_tx,
+    ));
     let worker =
         run.map(|run| tokio::spawn(rerun_worker(ctx_clone(&ctx), store, run, jobs_rx, done_tx)));
     let exit = review::run(ReviewOptions {
@@ -67,10 +76,12 @@ pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {
         roster: Some(crate::studio::roster::Roster::new(store_for_roster)),
         reruns: worker.as_ref().map(|_| (jobs_tx, done_rx)),
         promotions: promoter.as_ref().map(|_| (picks_tx, promoted_rx)),
+        checks: Some((check_tx, checked_rx)),
+        warn_below: ctx.settings.config.check.warn_below,
     })
     .await
     .map_err(|e| CliError::failed("review", e))?;
-    for task in [worker, promoter].into_iter().flatten() {
+    for task in [worker, promoter, Some(checker)].into_iter().flatten() {
         task.abort();
     }
     match exit {
@@ -156,6 +167,33 @@ async fn rerun_worker(
             Err(e) => Err(e),
         };
         if done.send(RerunDone { index, result }).is_err() {
+            return;
+        }
+    }
+}
+
+/// Checks the images sent, one set at a time, on a connection made on first use.
+async fn check_worker(
+    ctx: WorkerCtx,
+    store: Store,
+    mut files: mpsc::UnboundedReceiver<Vec<PathBuf>>,
+    done: mpsc::UnboundedSender<Result<CheckReport, String>>,
+) {
+    let mut connected = None;
+    while let Some(files) = files.recv().await {
+        let result = match connect_lane(&ctx, &store, &mut connected).await {
+            Ok(lane) => check::check_files(
+                &lane.client,
+                &store,
+                &ctx.registry,
+                &ctx.settings.config.check,
+                &files,
+            )
+            .await
+            .map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        if done.send(result).is_err() {
             return;
         }
     }

@@ -65,7 +65,16 @@ pub async fn run(cli: &Cli, args: StoryArgs) -> Result<(), CliError> {
     };
     let lock = lock_run(&ctx.settings.paths.data_dir.join("locks"), run_id)?;
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
-    let summary = run_lane(&ctx, store.clone(), conn, run_id, lock, options, args.lane.json).await?;
+    let summary = run_lane(
+        &ctx,
+        store.clone(),
+        conn,
+        run_id,
+        lock,
+        options,
+        args.lane.json,
+    )
+    .await?;
     let Some(row) = store.batch_run(run_id)? else {
         return Err(CliError::usage(format!("run {run_id} left the store")));
     };
@@ -111,7 +120,10 @@ fn stopped(report: &StoryReport, reason: &str, file: &std::path::Path, json: boo
         ("interrupted", _) => (
             130,
             "interrupted",
-            format!("interrupted; `peel batch resume {}` finishes the story", report.run),
+            format!(
+                "interrupted; `peel batch resume {}` finishes the story",
+                report.run
+            ),
         ),
         ("budget", _) => (
             super::batch::run::EXIT_BUDGET,

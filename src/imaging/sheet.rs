@@ -105,7 +105,13 @@ mod tests {
     #[test]
     fn frames_are_laid_out_in_order_with_their_numbers() {
         let dir = tempfile::tempdir().unwrap();
-        let colours = [[200u8, 0, 0], [0, 200, 0], [0, 0, 200], [200, 200, 0], [0, 200, 200]];
+        let colours = [
+            [200u8, 0, 0],
+            [0, 200, 0],
+            [0, 0, 200],
+            [200, 200, 0],
+            [0, 200, 200],
+        ];
         let frames: Vec<(usize, PathBuf)> = colours
             .iter()
             .enumerate()

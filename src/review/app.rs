@@ -12,7 +12,7 @@ use ratatui_image::protocol::Protocol;
 use tokio::sync::mpsc;
 
 use super::keys::{action_for, char_for};
-use super::layout::{ReviewLayout, TILE_H, TILE_W};
+use super::layout::ReviewLayout;
 use super::loader::{Loaded, Loader};
 use super::state::{Effect, ReviewState};
 use super::tiles::Folder;
@@ -21,6 +21,7 @@ use super::{RerunDone, ReviewExit, ReviewOptions, strings};
 use crate::imaging::graphics::Protocol as Drawing;
 use crate::imaging::probe;
 use crate::imaging::thumbs::ThumbCache;
+use crate::studio::check::{CheckReport, Consistency};
 
 /// Runs the review screen until the user leaves, taking the terminal and giving it back.
 pub async fn run(opts: ReviewOptions) -> Result<ReviewExit, String> {
@@ -49,8 +50,11 @@ pub async fn run_on(
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut loader = Loader::start(picker, ThumbCache::new(&opts.thumbs_dir), tx);
     let mut state = ReviewState::new(folder.tiles.clone());
+    state.warn_below = opts.warn_below;
+    state.refilter();
     let mut reruns = opts.reruns;
     let mut promotions = opts.promotions;
+    let mut checks = opts.checks;
     let mut previews: Vec<Protocol> = Vec::new();
     let mut preview_key: Option<(Vec<usize>, Size)> = None;
     let mut exit = ReviewExit::Quit;
@@ -61,10 +65,11 @@ pub async fn run_on(
                 .size()
                 .map(|s| Rect::new(0, 0, s.width, s.height))
                 .unwrap_or_default();
+            let layout = ReviewLayout::for_folder(area, folder.story);
             sync(
                 &mut state,
                 &mut loader,
-                area,
+                (area, &layout),
                 &mut preview_key,
                 &mut previews,
             );
@@ -72,6 +77,7 @@ pub async fn run_on(
                 title: &title,
                 loader: &loader,
                 previews: &previews,
+                layout: &layout,
             };
             let mut out = std::io::stdout();
             let _ = crossterm::execute!(out, crossterm::terminal::BeginSynchronizedUpdate);
@@ -124,6 +130,31 @@ pub async fn run_on(
                 };
                 dirty = true;
             }
+            Some(done) = recv_checked(&mut checks) => {
+                state.status = match done {
+                    Ok(report) => {
+                        let mut failed = None;
+                        for image in report.images {
+                            let tile = state.tiles.iter().position(|t| t.path == image.path);
+                            if let (Some(tile), false) = (tile, image.anchors.is_empty()) {
+                                let consistency = Consistency {
+                                    model: report.model.clone(),
+                                    anchors: image.anchors,
+                                };
+                                state.checked(tile, consistency.clone());
+                                folder.checked(tile, consistency);
+                            }
+                            failed = failed.or(image.error);
+                        }
+                        match failed {
+                            Some(e) => format!("check failed: {e}"),
+                            None => format!("{} · ${:.4}", state.status, report.cost_usd),
+                        }
+                    }
+                    Err(e) => format!("check failed: {e}"),
+                };
+                dirty = true;
+            }
             Some(done) = recv_rerun(&mut reruns) => {
                 match done.result {
                     Ok(file) => {
@@ -166,6 +197,13 @@ pub async fn run_on(
                     }
                     _ => state.status = strings::NO_RUN.into(),
                 },
+                Effect::Check { tiles } => match &checks {
+                    Some((send, _)) => {
+                        let paths = tiles.iter().map(|t| state.tiles[*t].path.clone()).collect();
+                        let _ = send.send(paths);
+                    }
+                    None => state.status = strings::NO_CHECK.into(),
+                },
                 Effect::PromotePicks { mark, size } => match &promotions {
                     Some((send, _)) if folder.run.is_some() => {
                         let _ = send.send((mark, size));
@@ -207,6 +245,13 @@ async fn recv_promoted(
     }
 }
 
+async fn recv_checked(checks: &mut Option<super::Checks>) -> Option<Result<CheckReport, String>> {
+    match checks {
+        Some((_, rx)) => rx.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn recv_rerun(
     reruns: &mut Option<(
         mpsc::UnboundedSender<usize>,
@@ -236,11 +281,10 @@ fn apply(msg: Loaded, loader: &mut Loader, previews: &mut Vec<Protocol>) {
 fn sync(
     state: &mut ReviewState,
     loader: &mut Loader,
-    area: Rect,
+    (area, layout): (Rect, &ReviewLayout),
     preview_key: &mut Option<(Vec<usize>, Size)>,
     previews: &mut Vec<Protocol>,
 ) {
-    let layout = ReviewLayout::new(area);
     let (columns, rows) = layout.grid_shape();
     state.set_grid(columns, rows);
     let first = state.top_row * columns;
@@ -251,7 +295,8 @@ fn sync(
         .take(columns * (rows + 1))
         .map(|t| (*t, state.tiles[*t].path.clone()))
         .collect();
-    loader.want(&visible, Size::new(TILE_W - 1, TILE_H - 2));
+    let (tile_w, tile_h) = layout.tile_size;
+    loader.want(&visible, Size::new(tile_w - 1, tile_h.saturating_sub(2)));
     let (tiles, size) = match state.comparing {
         Some((a, b)) => (
             vec![a, b],

@@ -29,6 +29,7 @@ pub fn action_for(key: KeyEvent) -> Option<Action> {
         KeyCode::Char('r') => Action::Rerun,
         KeyCode::Char('R') => Action::Reload,
         KeyCode::Char('P') => Action::PromotePicks,
+        KeyCode::Char('C') => Action::Check,
         KeyCode::F(1) | KeyCode::Char('?') => Action::Keys,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('q') => Action::Quit,

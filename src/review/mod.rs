@@ -37,7 +37,17 @@ pub struct ReviewOptions {
     /// Promotions: (mark, size) out, the promoted run's folder (or why not) back (None:
     /// unavailable).
     pub promotions: Option<Promotions>,
+    /// Consistency checks: images out, their report (or why not) back (None: unavailable).
+    pub checks: Option<Checks>,
+    /// Scores below this are drifted (`[check] warn_below`).
+    pub warn_below: u8,
 }
+
+/// The channels of the consistency check.
+pub type Checks = (
+    mpsc::UnboundedSender<Vec<PathBuf>>,
+    mpsc::UnboundedReceiver<Result<crate::studio::check::CheckReport, String>>,
+);
 
 /// The channels of promote-the-picks.
 pub type Promotions = (

@@ -12,6 +12,7 @@ use super::tiles::Tile;
 use super::view::{ViewCtx, draw};
 use crate::imaging::thumbs::ThumbCache;
 use crate::studio::batch::manifest::Mark;
+use crate::studio::check::{AnchorScore, Consistency};
 
 fn tiles() -> Vec<Tile> {
     (1..=8)
@@ -34,14 +35,20 @@ fn tiles() -> Vec<Tile> {
 }
 
 fn screen(state: &mut ReviewState, width: u16, height: u16) -> String {
+    screen_of(state, width, height, false)
+}
+
+fn screen_of(state: &mut ReviewState, width: u16, height: u16, strip: bool) -> String {
     let (tx, _rx) = mpsc::unbounded_channel();
     let dir = tempfile::tempdir().unwrap();
     let loader = Loader::start(Picker::halfblocks(), ThumbCache::new(dir.path()), tx);
-    let layout = ReviewLayout::new(ratatui::layout::Rect::new(0, 0, width, height));
+    let area = ratatui::layout::Rect::new(0, 0, width, height);
+    let layout = ReviewLayout::for_folder(area, strip);
     let (columns, rows) = layout.grid_shape();
     state.set_grid(columns, rows);
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     let ctx = ViewCtx {
+        layout: &layout,
         title: "batch_20261121_101548",
         loader: &loader,
         previews: &[],
@@ -91,4 +98,50 @@ fn f1_lists_every_key() {
     let mut state = ReviewState::new(tiles());
     state.update(Action::Keys);
     insta::assert_snapshot!(screen(&mut state, 80, 24));
+}
+
+/// A story of five frames, checked: frame 3 drifted (red 41), the others held (green).
+#[test]
+fn a_checked_story_is_a_strip_with_score_badges_and_the_drifted_filter() {
+    let frames: Vec<Tile> = tiles()
+        .into_iter()
+        .take(5)
+        .map(|mut t| {
+            t.file = format!("{:02}_shot-{}.png", t.index, t.index);
+            t.mark = None;
+            let (score, note) = if t.index == 3 {
+                (41, "drifted: the red scarf is gone")
+            } else {
+                (90 + t.index as u8, "keeps the reference's look")
+            };
+            t.consistency = Some(Consistency {
+                model: "gemini-3.5-flash".into(),
+                anchors: vec![AnchorScore {
+                    name: "Mira".into(),
+                    score,
+                    note: note.into(),
+                }],
+            });
+            t
+        })
+        .collect();
+    let mut state = ReviewState::new(frames);
+    state.update(Action::Right);
+    state.update(Action::Right);
+    let strip = screen_of(&mut state, 120, 30, true);
+    insta::assert_snapshot!("story_strip", strip);
+    assert!(
+        strip.contains("Mira  41 drifted: the red scarf is gone"),
+        "{strip}"
+    );
+    for _ in 0..5 {
+        state.update(Action::Filter);
+    }
+    assert_eq!(state.filter.as_str(), "drifted");
+    assert_eq!(state.shown, vec![2], "only frame 3 drifted");
+    let drifted = screen_of(&mut state, 120, 30, true);
+    assert!(
+        drifted.contains("story · batch_20261121_101548 · 1/1 · drifted"),
+        "{drifted}"
+    );
 }

@@ -4,6 +4,7 @@ use serde::Deserialize;
 
 use super::tiles::Tile;
 use crate::studio::batch::manifest::Mark;
+use crate::studio::check::Consistency;
 
 /// Which tiles the grid shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,6 +19,8 @@ pub enum Filter {
     Reject,
     /// Not marked yet.
     Unmarked,
+    /// Checked, and some anchor scored below the threshold.
+    Drifted,
 }
 
 impl Filter {
@@ -28,13 +31,19 @@ impl Filter {
             Self::Star => Self::Keep,
             Self::Keep => Self::Reject,
             Self::Reject => Self::Unmarked,
-            Self::Unmarked => Self::All,
+            Self::Unmarked => Self::Drifted,
+            Self::Drifted => Self::All,
         }
     }
 
-    /// True when `mark` passes.
-    pub fn admits(self, mark: Option<Mark>) -> bool {
+    /// True when `tile` passes (drifted: scored below `warn_below`).
+    pub fn admits(self, tile: &Tile, warn_below: u8) -> bool {
+        let mark = tile.mark;
         match self {
+            Self::Drifted => tile
+                .consistency
+                .as_ref()
+                .is_some_and(|c| c.drifted(warn_below)),
             Self::All => true,
             Self::Star => mark == Some(Mark::Star),
             Self::Keep => matches!(mark, Some(Mark::Keep | Mark::Star)),
@@ -51,6 +60,7 @@ impl Filter {
             Self::Keep => "kept",
             Self::Reject => "rejected",
             Self::Unmarked => "unmarked",
+            Self::Drifted => "drifted",
         }
     }
 }
@@ -97,6 +107,8 @@ pub enum Action {
     PromotePicks,
     /// Read the folder again (a run may still be adding images).
     Reload,
+    /// Run the consistency check on the marked (else the selected) images.
+    Check,
     /// Open or close the list of keys.
     Keys,
     /// Close an overlay, or quit.
@@ -118,6 +130,8 @@ pub enum Effect {
     Rerun { tile: usize },
     /// Promote the items marked `mark` to `size`.
     PromotePicks { mark: Mark, size: String },
+    /// Check these tiles' consistency.
+    Check { tiles: Vec<usize> },
     /// Read the folder again.
     Reload,
     /// Leave.
@@ -162,6 +176,8 @@ pub struct ReviewState {
     pub status: String,
     /// The list of every key is open.
     pub showing_keys: bool,
+    /// Scores below this are drifted (`[check] warn_below`).
+    pub warn_below: u8,
 }
 
 impl ReviewState {
@@ -180,6 +196,7 @@ impl ReviewState {
             input: None,
             status: String::new(),
             showing_keys: false,
+            warn_below: 70,
         };
         state.refilter();
         state
@@ -257,6 +274,20 @@ impl ReviewState {
                 }
             }
             Action::Reload => return vec![Effect::Reload],
+            Action::Check => {
+                let marked: Vec<usize> = (0..self.tiles.len())
+                    .filter(|t| matches!(self.tiles[*t].mark, Some(Mark::Keep | Mark::Star)))
+                    .collect();
+                let tiles = if marked.is_empty() {
+                    self.selected().into_iter().collect()
+                } else {
+                    marked
+                };
+                if !tiles.is_empty() {
+                    self.status = format!("checking {} image(s)…", tiles.len());
+                    return vec![Effect::Check { tiles }];
+                }
+            }
             Action::PromotePicks => match self.picks() {
                 Some(_) => self.input = Some((Prompting::Size, String::new())),
                 None => self.status = super::strings::NOTHING_PICKED.into(),
@@ -329,10 +360,29 @@ impl ReviewState {
         if let Some(t) = self.tiles.get_mut(tile) {
             t.mark = mark;
         }
-        if !self.filter.admits(mark) {
+        if self
+            .tiles
+            .get(tile)
+            .is_some_and(|t| !self.filter.admits(t, self.warn_below))
+        {
             self.refilter();
             self.cursor = self.cursor.min(self.shown.len().saturating_sub(1));
         }
+    }
+
+    /// Records a tile's check and says how it went in the status line.
+    pub fn checked(&mut self, tile: usize, consistency: Consistency) {
+        let Some(t) = self.tiles.get_mut(tile) else {
+            return;
+        };
+        let lowest = consistency.lowest().unwrap_or_default();
+        self.status = if consistency.drifted(self.warn_below) {
+            format!("{}: drifted ({lowest})", t.file)
+        } else {
+            format!("{}: consistent ({lowest})", t.file)
+        };
+        t.consistency = Some(consistency);
+        self.refilter();
     }
 
     /// Replaces the tiles (after a reload), keeping the selection on the same file.
@@ -352,7 +402,7 @@ impl ReviewState {
     /// Rebuilds `shown` after tiles changed.
     pub fn refilter(&mut self) {
         self.shown = (0..self.tiles.len())
-            .filter(|i| self.filter.admits(self.tiles[*i].mark))
+            .filter(|i| self.filter.admits(&self.tiles[*i], self.warn_below))
             .collect();
         self.cursor = self.cursor.min(self.shown.len().saturating_sub(1));
     }

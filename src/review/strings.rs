@@ -2,7 +2,7 @@
 
 /// Every key of the grid with what it does, most used first: the status bar shows as many
 /// as fit, then `F1 keys`; F1 lists them all.
-pub const KEYS: [(&str, &str); 14] = [
+pub const KEYS: [(&str, &str); 15] = [
     ("←↓↑→/hjkl", "move"),
     ("y", "keep"),
     ("n", "reject"),
@@ -16,6 +16,7 @@ pub const KEYS: [(&str, &str); 14] = [
     ("r", "re-run"),
     ("R", "reload"),
     ("P", "promote picks bigger"),
+    ("C", "check consistency"),
     ("PgUp/PgDn g/G", "page, first, last"),
 ];
 /// The last hint, always shown.
@@ -48,5 +49,7 @@ pub const DETAILS: &str = "Details";
 pub const EMPTY: &str = "No images match this filter (f changes it).";
 /// Promotion needs the store's roster.
 pub const NO_ROSTER: &str = "promote to anchor needs the roster, which could not be opened";
+/// The check needs a backend.
+pub const NO_CHECK: &str = "the consistency check is not available here";
 /// Re-running needs the run in the store.
 pub const NO_RUN: &str = "re-run works on batch folders whose run is in this store";

@@ -97,6 +97,13 @@ impl Folder {
         Ok(())
     }
 
+    /// Records a tile's consistency check (the sidecar and manifest already hold it).
+    pub fn checked(&mut self, tile: usize, consistency: Consistency) {
+        if let Some(t) = self.tiles.get_mut(tile) {
+            t.consistency = Some(consistency);
+        }
+    }
+
     /// Adds a tile for a new image of item `index` (a re-run), after that item's last tile.
     pub fn add_file(&mut self, index: usize, file: &str) {
         let Some(last) = self.tiles.iter().rposition(|t| t.index == index) else {

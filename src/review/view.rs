@@ -23,6 +23,7 @@ use super::layout::ReviewLayout;
 use super::loader::Loader;
 use super::state::{Prompting, ReviewState};
 use super::strings;
+use super::tiles::Tile;
 use crate::studio::batch::manifest::Mark;
 use crate::text::truncate;
 
@@ -34,6 +35,8 @@ pub struct ViewCtx<'a> {
     pub loader: &'a Loader,
     /// Current previews (one, or two when comparing).
     pub previews: &'a [Protocol],
+    /// Where everything goes (the grid, or a story's strip).
+    pub layout: &'a ReviewLayout,
 }
 
 /// A mark as a symbol and colour.
@@ -46,18 +49,33 @@ fn badge(mark: Option<Mark>) -> (&'static str, Color) {
     }
 }
 
+/// A check's lowest score as a coloured badge: green when consistent, red when drifted.
+fn score_badge(tile: &Tile, warn_below: u8) -> Option<Span<'static>> {
+    let consistency = tile.consistency.as_ref()?;
+    let lowest = consistency.lowest()?;
+    let colour = if lowest < warn_below {
+        Color::Red
+    } else {
+        Color::Green
+    };
+    Some(Span::styled(
+        format!("{lowest:>3}"),
+        Style::default().fg(colour).add_modifier(Modifier::BOLD),
+    ))
+}
+
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx) {
     let area = frame.area();
     if area.width == 0 || area.height == 0 {
         return;
     }
-    let layout = ReviewLayout::new(area);
+    let layout = ctx.layout;
     match state.comparing {
         Some((a, b)) => draw_compare(frame, state, ctx, area, (a, b)),
         None => {
-            draw_grid(frame, state, ctx, &layout);
-            draw_preview(frame, state, ctx, &layout);
+            draw_grid(frame, state, ctx, layout);
+            draw_preview(frame, state, ctx, layout);
         }
     }
     draw_status(frame, state, layout.status);
@@ -68,8 +86,9 @@ pub fn draw(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx) {
 
 fn draw_grid(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx, layout: &ReviewLayout) {
     let position = state.selected().map_or(0, |_| state.cursor + 1);
+    let kind = if layout.strip { "story" } else { "review" };
     let title = format!(
-        " review · {} · {}/{} · {} ",
+        " {kind} · {} · {}/{} · {} ",
         ctx.title,
         position,
         state.shown.len(),
@@ -114,10 +133,16 @@ fn draw_grid(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx, layout: &Rev
             } else {
                 Style::default()
             };
-            // The name starts under the thumbnail's left edge; pin and mark close the line.
-            let room = (cell.width as usize).saturating_sub(3);
-            let caption = Line::from(vec![
-                Span::styled(format!("{:<room$}", truncate(&t.file, room)), name_style),
+            // The name starts under the thumbnail's left edge; the check's score, the pin and
+            // the mark close the line.
+            let score = score_badge(t, state.warn_below);
+            let room = (cell.width as usize).saturating_sub(if score.is_some() { 6 } else { 3 });
+            let mut spans = vec![Span::styled(
+                format!("{:<room$}", truncate(&t.file, room)),
+                name_style,
+            )];
+            spans.extend(score);
+            spans.extend([
                 Span::raw(" "),
                 Span::styled(
                     if pinned { "◆" } else { " " },
@@ -125,6 +150,7 @@ fn draw_grid(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx, layout: &Rev
                 ),
                 Span::styled(symbol, Style::default().fg(colour)),
             ]);
+            let caption = Line::from(spans);
             let caption_area = Rect {
                 y: cell.y + cell.height.saturating_sub(1),
                 height: 1,
@@ -163,7 +189,7 @@ fn details(state: &ReviewState, tile: usize) -> Vec<Line<'static>> {
     let t = &state.tiles[tile];
     let (symbol, colour) = badge(t.mark);
     let mark = t.mark.map_or("unmarked", Mark::as_str);
-    vec![
+    let mut lines = vec![
         Line::from(vec![
             Span::styled(
                 t.file.clone(),
@@ -177,7 +203,28 @@ fn details(state: &ReviewState, tile: usize) -> Vec<Line<'static>> {
             Style::default().fg(Color::DarkGray),
         )),
         Line::from(t.prompt.clone()),
-    ]
+    ];
+    if let Some(consistency) = &t.consistency {
+        lines.push(Line::from(Span::styled(
+            format!("consistency ({})", consistency.model),
+            Style::default().fg(Color::DarkGray),
+        )));
+        for anchor in &consistency.anchors {
+            let colour = if anchor.score < state.warn_below {
+                Color::Red
+            } else {
+                Color::Green
+            };
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{} {:>3} ", anchor.name, anchor.score),
+                    Style::default().fg(colour).add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(anchor.note.clone()),
+            ]));
+        }
+    }
+    lines
 }
 
 fn draw_compare(

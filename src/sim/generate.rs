@@ -41,9 +41,13 @@ pub async fn model_action(State(state): State<Arc<SimState>>, call: Call, body: 
     let deadline = deadline(headers);
     let text_model = state.registry.resolve_text(model).ok();
     let result = match (action, text_model) {
-        ("generateContent" | "streamGenerateContent", Some(spec)) => {
-            text_model::generate(&state, version, spec, &body, Mode::for_action(action, params))
-        }
+        ("generateContent" | "streamGenerateContent", Some(spec)) => text_model::generate(
+            &state,
+            version,
+            spec,
+            &body,
+            Mode::for_action(action, params),
+        ),
         (_, Some(_)) => return html_not_found(uri.path()),
         ("generateContent" | "streamGenerateContent", None) => {
             let mode = Mode::for_action(action, params);

@@ -86,7 +86,8 @@ fn missing_in_slot(image: &RgbImage, slot: usize, colours: &[[u8; 3]]) -> Vec<[u
         .filter(|(s, colour)| {
             let x = x0 + side / 2;
             let y = y0 + *s as i64 * stripe + stripe / 2;
-            let inside = x >= 0 && y >= 0 && (x as u32) < image.width() && (y as u32) < image.height();
+            let inside =
+                x >= 0 && y >= 0 && (x as u32) < image.width() && (y as u32) < image.height();
             !(inside && close(image.get_pixel(x as u32, y as u32).0, **colour))
         })
         .map(|(_, colour)| *colour)

@@ -25,14 +25,18 @@ pub fn generate(
 ) -> Result<Response, SimError> {
     let body = parse_body(body)?;
     schema::validate_in(&body, &messages::GENERATE_CONTENT_REQUEST, version, false)?;
-    let config = get(&body, "generation_config").cloned().unwrap_or(json!({}));
+    let config = get(&body, "generation_config")
+        .cloned()
+        .unwrap_or(json!({}));
     refuse_image_output(&config)?;
     let wants_json = structured(&config)?;
     let lookup = |id: &str| state.files.resolve(id);
     let contents = get(&body, "contents")
         .and_then(Value::as_array)
         .filter(|c| !c.is_empty())
-        .ok_or_else(|| SimError::invalid("* GenerateContentRequest.contents: contents is not specified\n"))?;
+        .ok_or_else(|| {
+            SimError::invalid("* GenerateContentRequest.contents: contents is not specified\n")
+        })?;
     let mut images = Vec::new();
     let mut text_chars = 0usize;
     for (ci, content) in contents.iter().enumerate() {
@@ -66,7 +70,8 @@ pub fn generate(
         None => (0, "no image was given to judge".to_string()),
     };
     let text = if wants_json {
-        let shape = get(&config, "response_schema").or_else(|| get(&config, "response_json_schema"));
+        let shape =
+            get(&config, "response_schema").or_else(|| get(&config, "response_json_schema"));
         let value = match shape {
             Some(shape) => fill(shape, score, &note),
             None => json!({ "score": score, "note": note }),
@@ -75,8 +80,8 @@ pub fn generate(
     } else {
         format!("Consistency score: {score}/100. {note}")
     };
-    let prompt_tokens =
-        (text_chars as u64).div_ceil(4).max(1) + images.len() as u64 * model.image_input_tokens as u64;
+    let prompt_tokens = (text_chars as u64).div_ceil(4).max(1)
+        + images.len() as u64 * model.image_input_tokens as u64;
     let answer_tokens = (text.chars().count() as u64).div_ceil(4).max(1);
     let thought_tokens = 64;
     let answer = json!({
@@ -144,8 +149,8 @@ fn structured(config: &Value) -> Result<bool, SimError> {
             "* GenerateContentRequest.generation_config.response_mime_type: allowed mimetypes are `text/plain`, `application/json` and `text/x.enum`. Got {mime}\n"
         )));
     }
-    let has_schema = get(config, "response_schema").is_some()
-        || get(config, "response_json_schema").is_some();
+    let has_schema =
+        get(config, "response_schema").is_some() || get(config, "response_json_schema").is_some();
     if has_schema && mime == "text/plain" {
         return Err(SimError::invalid(
             "* GenerateContentRequest.generation_config.response_mime_type: a response schema needs response_mime_type `application/json`\n",
@@ -164,7 +169,9 @@ fn fill(shape: &Value, score: u8, note: &str) -> Value {
     match kind.as_str() {
         "INTEGER" | "NUMBER" => {
             let low = get(shape, "minimum").and_then(Value::as_f64).unwrap_or(0.0);
-            let high = get(shape, "maximum").and_then(Value::as_f64).unwrap_or(100.0);
+            let high = get(shape, "maximum")
+                .and_then(Value::as_f64)
+                .unwrap_or(100.0);
             let value = (score as f64).clamp(low, high);
             if kind == "INTEGER" {
                 json!(value.round() as i64)
@@ -173,7 +180,10 @@ fn fill(shape: &Value, score: u8, note: &str) -> Value {
             }
         }
         "BOOLEAN" => json!(score >= 70),
-        "STRING" => match get(shape, "enum").and_then(Value::as_array).and_then(|e| e.first()) {
+        "STRING" => match get(shape, "enum")
+            .and_then(Value::as_array)
+            .and_then(|e| e.first())
+        {
             Some(first) => first.clone(),
             None => json!(note),
         },
@@ -232,9 +242,13 @@ mod tests {
 
     #[test]
     fn image_output_and_a_schema_without_json_are_refused() {
-        let err = refuse_image_output(&json!({"responseModalities": ["TEXT", "IMAGE"]}))
-            .unwrap_err();
-        assert!(err.message.contains("response modalities: image"), "{}", err.message);
+        let err =
+            refuse_image_output(&json!({"responseModalities": ["TEXT", "IMAGE"]})).unwrap_err();
+        assert!(
+            err.message.contains("response modalities: image"),
+            "{}",
+            err.message
+        );
         assert!(refuse_image_output(&json!({"imageConfig": {"aspectRatio": "1:1"}})).is_err());
         let err = structured(&json!({"responseSchema": {"type": "OBJECT"}})).unwrap_err();
         assert!(err.message.contains("application/json"), "{}", err.message);

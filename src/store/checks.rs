@@ -10,7 +10,12 @@ pub type CheckId = i64;
 
 impl Store {
     /// Records a check about to be sent.
-    pub fn start_check(&self, image: &str, anchor: &str, model: &str) -> Result<CheckId, StoreError> {
+    pub fn start_check(
+        &self,
+        image: &str,
+        anchor: &str,
+        model: &str,
+    ) -> Result<CheckId, StoreError> {
         let conn = self.lock();
         conn.execute(
             "INSERT INTO checks (created_at, image, anchor, model, state) VALUES (?1, ?2, ?3, ?4, 'sending')",
@@ -51,7 +56,9 @@ impl Store {
     /// What checks have cost in all, in USD.
     pub fn checks_spent(&self) -> Result<f64, StoreError> {
         self.lock()
-            .query_row("SELECT COALESCE(SUM(cost_usd), 0) FROM checks", [], |r| r.get(0))
+            .query_row("SELECT COALESCE(SUM(cost_usd), 0) FROM checks", [], |r| {
+                r.get(0)
+            })
             .map_err(|e| self.error(e))
     }
 }
@@ -68,14 +75,18 @@ mod tests {
     fn a_check_is_recorded_before_it_is_sent_and_completed_after() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("peel.db")).unwrap();
-        let id = store.start_check("/o/01_a.png", "Mira", "gemini-3.5-flash").unwrap();
+        let id = store
+            .start_check("/o/01_a.png", "Mira", "gemini-3.5-flash")
+            .unwrap();
         let state: String = store
             .lock()
             .query_row("SELECT state FROM checks WHERE id = ?1", [id], |r| r.get(0))
             .unwrap();
         assert_eq!(state, "sending");
         store.finish_check(id, 42, "drifted", 0.002).unwrap();
-        let other = store.start_check("/o/02_b.png", "Mira", "gemini-3.5-flash").unwrap();
+        let other = store
+            .start_check("/o/02_b.png", "Mira", "gemini-3.5-flash")
+            .unwrap();
         store.fail_check(other, "quota").unwrap();
         let (state, score): (String, u8) = store
             .lock()

@@ -19,8 +19,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use rusqlite::Connection;
 use thiserror::Error;
 
-pub use checks::CheckId;
 pub use batches::{ItemRow, ItemState, ItemUpdate, LANE_STORY, NewRun, RunId, RunRow};
+pub use checks::CheckId;
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
 pub use orphans::Orphan;
 pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};

@@ -266,7 +266,11 @@ mod tests {
             ),
             "{labels:?}"
         );
-        let last_image = parts.iter().rev().find(|p| p.inline_data.is_some()).unwrap();
+        let last_image = parts
+            .iter()
+            .rev()
+            .find(|p| p.inline_data.is_some())
+            .unwrap();
         assert_eq!(last_image, &frame, "the previous frame is the last image");
         assert_eq!(images.last().unwrap(), "Image 3: the previous frame");
     }

@@ -156,7 +156,8 @@ impl Validated<'_> {
     }
 
     fn user_turn(&self, text: &str, subjects: &[Subject]) -> Content {
-        let (parts, _, _) = compose::compose(text, subjects, &self.ref_parts, self.previous_part.as_ref());
+        let (parts, _, _) =
+            compose::compose(text, subjects, &self.ref_parts, self.previous_part.as_ref());
         Content {
             role: Some("user".into()),
             parts,

@@ -193,7 +193,7 @@ async fn review_here(
     if !dir.is_dir() {
         return Err(format!("{} is not a folder", dir.display()));
     }
-    let options = setup.review_options(dir, "auto");
+    let options = setup.review_options(dir, "auto", effects.tx.clone());
     crate::review::run_on(terminal, effects.picker.clone(), options).await
 }
 

@@ -19,6 +19,7 @@ use crate::studio::batch::queue::{self, find_run, lock_run};
 use crate::studio::batch::rerun::rerun;
 use crate::studio::batch::validate::Checks;
 use crate::studio::batch::{self, Batch};
+use crate::studio::check;
 use crate::studio::preset::PresetBook;
 
 /// What batch runs from the workbench need.
@@ -136,7 +137,12 @@ impl BatchSetup {
     }
 
     /// Review options for `dir`, with re-runs when it is a batch run's folder.
-    pub fn review_options(&self, dir: &Path, image_protocol: &str) -> ReviewOptions {
+    pub fn review_options(
+        &self,
+        dir: &Path,
+        image_protocol: &str,
+        spent: UnboundedSender<Outcome>,
+    ) -> ReviewOptions {
         let run = find_run(&self.lane.store, &dir.display().to_string())
             .ok()
             .flatten();
@@ -172,7 +178,26 @@ impl BatchSetup {
             });
             (picks_tx, done_rx)
         });
+        let (check_tx, mut check_rx) = mpsc::unbounded_channel::<Vec<std::path::PathBuf>>();
+        let (checked_tx, checked_rx) = mpsc::unbounded_channel();
+        let (lane, config) = (self.lane.clone(), self.config.check.clone());
+        tokio::spawn(async move {
+            while let Some(files) = check_rx.recv().await {
+                let report =
+                    check::check_files(&lane.client, &lane.store, &lane.registry, &config, &files)
+                        .await
+                        .map_err(|e| e.to_string());
+                if let Ok(report) = &report {
+                    let _ = spent.send(Outcome::Msg(Msg::Spent(report.cost_usd)));
+                }
+                if checked_tx.send(report).is_err() {
+                    return;
+                }
+            }
+        });
         ReviewOptions {
+            checks: Some((check_tx, checked_rx)),
+            warn_below: self.config.check.warn_below,
             dir: dir.to_path_buf(),
             thumbs_dir: self.thumbs.clone(),
             image_protocol: image_protocol.to_string(),

@@ -70,6 +70,8 @@ pub enum Msg {
     SessionStarted { token: u64, id: String },
     /// Jobs a dead peel process left running on the service were collected (what to say).
     Collected(String),
+    /// Money spent outside the job list (consistency checks from review), in USD.
+    Spent(f64),
 }
 
 /// The outcome of a roster operation.

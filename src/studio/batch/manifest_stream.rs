@@ -10,10 +10,10 @@ use serde::de::{SeqAccess, Visitor};
 use serde::ser::{Error as _, SerializeSeq};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::studio::check::Consistency;
 use super::manifest::{MANIFEST, Manifest, ManifestItem, ManifestLock, Mark};
 use crate::fsio::{OutputError, write_atomic_with};
 use crate::store::{RunRow, Store};
+use crate::studio::check::Consistency;
 
 /// Items read from the store per page.
 const PAGE: usize = 512;
@@ -141,8 +141,7 @@ impl<'de> Visitor<'de> for MarkedVisitor {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<MarkedOnly, A::Error> {
         let mut marked = HashMap::new();
         while let Some(entry) = seq.next_element::<MarkEntry>()? {
-            if entry.mark.is_some() || !entry.file_marks.is_empty() || entry.consistency.is_some()
-            {
+            if entry.mark.is_some() || !entry.file_marks.is_empty() || entry.consistency.is_some() {
                 let kept = Marks {
                     mark: entry.mark,
                     file_marks: entry.file_marks,

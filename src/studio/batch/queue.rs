@@ -180,7 +180,10 @@ pub fn reconcile(
     items: &[ItemState],
 ) -> Result<Reconciled, StudioError> {
     let dir = Path::new(&run.out_dir);
-    let width = run_index_width(run, items.iter().map(|i| i.index).max().unwrap_or(items.len()));
+    let width = run_index_width(
+        run,
+        items.iter().map(|i| i.index).max().unwrap_or(items.len()),
+    );
     let mut report = Reconciled::default();
     let mut by_index: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let entries = std::fs::read_dir(dir).map_err(|e| OutputError {
@@ -238,9 +241,7 @@ pub fn is_kept_version(name: &str) -> bool {
     let mut parts = name.split('.');
     parts.next();
     parts.any(|part| {
-        part.len() > 1
-            && part.starts_with('v')
-            && part[1..].bytes().all(|b| b.is_ascii_digit())
+        part.len() > 1 && part.starts_with('v') && part[1..].bytes().all(|b| b.is_ascii_digit())
     })
 }
 

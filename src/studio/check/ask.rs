@@ -5,7 +5,9 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::api::wire::{Content, GenerateContentRequest, GenerateContentResponse, GenerationConfig, Part};
+use crate::api::wire::{
+    Content, GenerateContentRequest, GenerateContentResponse, GenerationConfig, Part,
+};
 use crate::models::TextModelSpec;
 use crate::studio::roster::Anchor;
 
@@ -126,7 +128,13 @@ pub fn read_answer(
         )
     })?;
     let score = verdict.score.round().clamp(0.0, 100.0) as u8;
-    let note = verdict.note.lines().next().unwrap_or_default().trim().to_string();
+    let note = verdict
+        .note
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_string();
     Ok((score, note, cost))
 }
 

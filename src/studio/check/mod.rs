@@ -10,6 +10,7 @@ mod record;
 use std::path::{Path, PathBuf};
 
 use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use serde::{Deserialize, Serialize};
 
 pub use record::record;
@@ -212,11 +213,19 @@ pub async fn run(
     plan: &CheckPlan,
     mut on_image: impl FnMut(&ImageCheck),
 ) -> Result<CheckReport, StudioError> {
-    let mut results = futures::stream::iter(plan.targets.iter().enumerate())
-        .map(|(n, target)| async move { (n, check_image(client, store, &plan.model, target).await) })
-        .buffer_unordered(CONCURRENCY);
+    let mut waiting = plan.targets.iter().enumerate();
+    let mut running = FuturesUnordered::new();
     let mut images: Vec<(usize, ImageCheck)> = Vec::with_capacity(plan.targets.len());
-    while let Some((n, result)) = results.next().await {
+    loop {
+        while running.len() < CONCURRENCY {
+            let Some((n, target)) = waiting.next() else {
+                break;
+            };
+            running.push(check_nth(client, store, &plan.model, n, target));
+        }
+        let Some((n, result)) = running.next().await else {
+            break;
+        };
         if !result.anchors.is_empty() {
             let consistency = Consistency {
                 model: plan.model.id.clone(),
@@ -239,6 +248,29 @@ pub async fn run(
         cost_usd,
         warn_below: plan.warn_below,
     })
+}
+
+/// Plans and runs the check of `files` against the anchors their sidecars name (what the
+/// review grid's `C` does); a refusal is an error saying why.
+pub async fn check_files(
+    client: &GeminiClient,
+    store: &Store,
+    registry: &Registry,
+    config: &CheckSection,
+    files: &[PathBuf],
+) -> Result<CheckReport, StudioError> {
+    let plan = plan(store, registry, config, files, None)?;
+    run(client, store, &plan, |_| {}).await
+}
+
+async fn check_nth(
+    client: &GeminiClient,
+    store: &Store,
+    model: &TextModelSpec,
+    n: usize,
+    target: &Target,
+) -> (usize, ImageCheck) {
+    (n, check_image(client, store, model, target).await)
 }
 
 /// Asks about each anchor of one image in turn.
@@ -320,9 +352,8 @@ fn images_under(paths: &[PathBuf]) -> Result<Vec<PathBuf>, StudioError> {
     let mut images = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let found = imaging::thumbs::images_in(path).map_err(|e| {
-                refused(format!("cannot read the folder {}: {e}", path.display()))
-            })?;
+            let found = imaging::thumbs::images_in(path)
+                .map_err(|e| refused(format!("cannot read the folder {}: {e}", path.display())))?;
             images.extend(found.into_iter().filter(|p| {
                 let name = p
                     .file_name()

@@ -104,7 +104,11 @@ fn previous_frame_budget(
             .anchors
             .unwrap_or_default()
             .iter()
-            .filter(|a| item.with.iter().any(|w| w.trim().eq_ignore_ascii_case(&a.name)))
+            .filter(|a| {
+                item.with
+                    .iter()
+                    .any(|w| w.trim().eq_ignore_ascii_case(&a.name))
+            })
             .map(|a| a.refs.len())
             .sum();
         let images = item.refs.len() + anchor_images + 1;

@@ -67,7 +67,10 @@ pub fn reroll(
     };
     let dir = PathBuf::from(&run.out_dir);
     let mut requeued = Vec::new();
-    for row in rows.iter().filter(|r| (reroll.frame..=last).contains(&r.index)) {
+    for row in rows
+        .iter()
+        .filter(|r| (reroll.frame..=last).contains(&r.index))
+    {
         let Some(mut item) = story.items.get(row.index - 1).cloned() else {
             continue;
         };

@@ -12,7 +12,9 @@ fn anchor(name: &str, refs: usize) -> Anchor {
         name: name.into(),
         kind: AnchorKind::Character,
         description: "red scarf".into(),
-        refs: (0..refs).map(|i| PathBuf::from(format!("/r/{i}.png"))).collect(),
+        refs: (0..refs)
+            .map(|i| PathBuf::from(format!("/r/{i}.png")))
+            .collect(),
         in_shot: false,
     }
 }
@@ -69,7 +71,10 @@ fn an_empty_story_and_batch_tables_are_refused() {
     let err = load("[defaults]\nsize = \"1K\"\n", &[]).unwrap_err();
     assert!(err.contains("the story has no frames"), "{err}");
     let err = load("[[frame]]\nprompt = \"a\"\n[[item]]\nprompt = \"b\"\n", &[]).unwrap_err();
-    assert!(err.contains("heist.toml:3:") && err.contains("[[frame]]"), "{err}");
+    assert!(
+        err.contains("heist.toml:3:") && err.contains("[[frame]]"),
+        "{err}"
+    );
 }
 
 #[test]

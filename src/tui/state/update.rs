@@ -152,6 +152,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.status.say(Level::Ok, line);
             vec![]
         }
+        Msg::Spent(cost_usd) => {
+            state.jobs.session_spend += cost_usd;
+            vec![]
+        }
         Msg::PinFailed(reason) => {
             state.compare = None;
             state.status.say(Level::Error, reason);
