@@ -81,7 +81,7 @@ fn review_grid_navigates_marks_filters_and_compares() {
     });
     tmux.send(&["f", "f"]);
     tmux.wait_for_all(&["· rejected"]);
-    tmux.send(&["f", "f"]);
+    tmux.send(&["f", "f", "f"]);
     tmux.wait_for_all(&["· all"]);
     tmux.send(&["c", "l", "c"]);
     tmux.wait_for_all(&["c or Esc: back to the grid"]);
@@ -150,4 +150,98 @@ fn shift_p_promotes_the_starred_picks_bigger_from_the_grid() {
         1,
         "{names:?}"
     );
+}
+
+/// A finished story of three frames at 512 px; frame 3 leaves its anchor out.
+fn finished_story(home: &Home) -> std::path::PathBuf {
+    home.config("[batch]\nrpm = 6000");
+    let reference = home.path("mira.png");
+    let mut image = image::RgbImage::from_pixel(64, 64, image::Rgb([230, 40, 160]));
+    for y in 32..64 {
+        for x in 0..64 {
+            image.put_pixel(x, y, image::Rgb([20, 120, 90]));
+        }
+    }
+    image.save(&reference).unwrap();
+    let added = home.run(&[
+        "roster",
+        "add",
+        "character",
+        "Mira",
+        "--desc",
+        "red scarf",
+        "--ref",
+        reference.to_str().unwrap(),
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let file = home.write(
+        "heist.toml",
+        "[defaults]\nwith = [\"Mira\"]\nsize = \"512\"\n\
+         [[frame]]\nkey = \"door\"\nprompt = \"Mira at the door\"\n\
+         [[frame]]\nkey = \"vault\"\nprompt = \"Mira in the vault\"\n\
+         [[frame]]\nkey = \"empty\"\nprompt = \"an empty alley\"\nwith = []\n",
+    );
+    let story = home.run(&[
+        "story",
+        file.to_str().unwrap(),
+        "--out",
+        home.out().to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(story.status.success(), "{}", stderr(&story));
+    std::path::PathBuf::from(json(&story)["dir"].as_str().unwrap())
+}
+
+#[test]
+fn a_story_opens_as_a_strip_and_checked_frames_show_their_badges() {
+    let home = Home::new();
+    let dir = finished_story(&home);
+    let tmux = Tmux::start("story", &review_command(&home, &dir));
+    tmux.wait_for_all(&[
+        "story · story_heist_",
+        "1/3 · all",
+        "01_door.jpg",
+        "03_empty.jpg",
+    ]);
+    // Keep frames 1 and 2, then C checks the kept frames against the anchors they name.
+    tmux.send(&["y", "l", "y", "C"]);
+    let checked = tmux.wait_for("score badges under frames 1 and 2", |s| {
+        s.lines().any(|l| {
+            l.contains("01_door.jpg")
+                && l.contains("02_vault.jpg")
+                && l.contains("03_empty.jpg")
+                && l.matches(" 9").count() >= 2
+        })
+    });
+    assert!(
+        checked.contains("consistency (gemini-3.5-flash)"),
+        "{checked}"
+    );
+    tmux.send(&["q"]);
+    tmux.wait_closed("the review after q");
+
+    // Frame 3 was made without Mira: checked against her, it drifts.
+    let out = home.run(&[
+        "check",
+        dir.join("03_empty.jpg").to_str().unwrap(),
+        "--with",
+        "Mira",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let tmux = Tmux::start("story2", &review_command(&home, &dir));
+    tmux.wait_for_all(&["story · story_heist_", "03_empty.jpg"]);
+    tmux.send(&["f", "f", "f", "f", "f"]);
+    let drifted = tmux.wait_for_all(&["1/1 · drifted", "drifted: "]);
+    assert!(!drifted.contains("01_door.jpg"), "{drifted}");
+    let sidecar: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("01_door.jpg.json")).unwrap()).unwrap();
+    assert!(
+        sidecar["consistency"]["anchors"][0]["score"]
+            .as_u64()
+            .unwrap()
+            >= 70,
+        "{sidecar}"
+    );
+    tmux.send(&["q"]);
+    tmux.wait_closed("the second review");
 }
