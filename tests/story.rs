@@ -276,3 +276,41 @@ fn a_bad_story_is_refused_at_its_line_before_any_request() {
         "no folder was made"
     );
 }
+
+#[test]
+fn a_promoted_frame_keeps_its_name_and_carries_the_draft_previous_frame() {
+    let sim = Sim::start(&World::new(), &["--record", "50"]);
+    let (world, mira) = world_with_mira(Some(&sim));
+    let file = world.root.path().join("heist.toml");
+    std::fs::write(&file, STORY).unwrap();
+    let out = world.out();
+    let first = story_report(&world, &file, &["--out", out.to_str().unwrap()]);
+    let dir = PathBuf::from(first["dir"].as_str().unwrap());
+    let draft_1 = PathBuf::from(first["frames"][0]["path"].as_str().unwrap());
+    let promoted = world.json(&[
+        "batch",
+        "promote",
+        dir.to_str().unwrap(),
+        "--items",
+        "vault",
+        "--size",
+        "2K",
+    ]);
+    let big_dir = PathBuf::from(promoted["dir"].as_str().unwrap());
+    let ext = draft_1.extension().unwrap().to_string_lossy().to_string();
+    let big = big_dir.join(format!("02_vault.{ext}"));
+    assert!(big.exists(), "NN_<key> kept: {promoted}");
+    assert_eq!(common::pixel_size(&big).0, 2048);
+    let seen = requests(&sim);
+    let (mut images, mut texts) = (Vec::new(), Vec::new());
+    images_and_texts(&seen.last().unwrap()["body"], &mut images, &mut texts);
+    assert_eq!(
+        images,
+        [b64(&mira), b64(&draft_1)],
+        "Mira, then the draft frame 1"
+    );
+    assert!(
+        big_dir.join("story.json").exists(),
+        "a promoted story is a story"
+    );
+}

@@ -54,6 +54,9 @@ pub struct BatchItem {
     /// image this frame carries as a labelled reference.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follows: Option<usize>,
+    /// For a promoted story frame: the draft story's previous frame, carried as is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_frame: Option<PathBuf>,
 }
 
 impl BatchItem {
@@ -106,6 +109,7 @@ impl BatchItem {
         run: i64,
     ) -> Result<GenerateSpec, StudioError> {
         let mut spec = self.spec_with_roster(out_dir, store)?;
+        spec.previous_frame = self.previous_frame.clone();
         if let Some(before) = self.follows {
             let frame = store
                 .batch_item(run, before)?

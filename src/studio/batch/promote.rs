@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::manifest::{Manifest, Mark};
 use super::validate::BatchItem;
 use crate::models::Registry;
-use crate::store::{ItemRow, NewRun, RunId, RunRow, Store};
+use crate::store::{ItemRow, LANE_STORY, NewRun, RunId, RunRow, Store};
 use crate::studio::StudioError;
 
 /// Which items to promote.
@@ -62,12 +62,24 @@ pub fn create(
         };
         item.size = size_name.clone();
         item.promoted_from = Some(dir.join(primary));
+        // A story frame keeps the draft's previous frame: the same request, bigger.
+        if let Some(before) = item.follows.take() {
+            item.previous_frame = rows
+                .iter()
+                .find(|r| r.index == before)
+                .and_then(|r| r.files.first())
+                .map(|f| dir.join(f));
+        }
         let json = serde_json::to_string(&item).map_err(|e| refused(e.to_string()))?;
         items.push((item.index, item.key.clone(), json));
     }
     let out = sibling_dir(&dir, &size_name)?;
     let id = store.create_batch_run(&NewRun {
-        lane: "interactive",
+        lane: if run.is_story() {
+            LANE_STORY
+        } else {
+            "interactive"
+        },
         state: "running",
         source: &run.out_dir,
         out_dir: &out.display().to_string(),

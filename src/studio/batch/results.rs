@@ -346,6 +346,7 @@ mod tests {
             preset: None,
             promoted_from: None,
             follows: None,
+            previous_frame: None,
         }
     }
 

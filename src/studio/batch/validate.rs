@@ -411,6 +411,7 @@ fn validate_item(
         preset: resolved.preset.clone(),
         promoted_from: None,
         follows: None,
+        previous_frame: None,
     })
 }
 
