@@ -419,3 +419,52 @@ fn the_cli_progress_line_shows_the_latest_thought_on_a_terminal() {
         "the line is cleared at the end:\n{screen}"
     );
 }
+
+#[test]
+fn a_story_file_runs_from_the_workbench_and_opens_as_a_strip() {
+    let (tmux, root, out) = start("story");
+    let file = root.path().join("walk.toml");
+    std::fs::write(
+        &file,
+        "[defaults]\nsize = \"512\"\n\n[[frame]]\nkey = \"gate\"\nprompt = \"a fox at the garden gate\"\n\n\
+         [[frame]]\nkey = \"path\"\nprompt = \"the fox on the garden path\"\n",
+    )
+    .expect("story file");
+    tmux.wait_for("the workbench", |s| {
+        s.contains("Prompt") && s.contains("Preview")
+    });
+    tmux.send(&["C-o"]);
+    tmux.wait_for("the batch form", |s| s.contains("Run a batch file"));
+    tmux.send(&["-l", &file.display().to_string()]);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the plan", |s| s.contains("Enter: run it"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the finished story in the Jobs pane", |s| {
+        s.contains("batch 1 · 2/2") && s.contains("· done")
+    });
+    let story_dir = std::fs::read_dir(&out)
+        .expect("output dir")
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .expect("a story folder");
+    let name = story_dir.file_name().unwrap().to_string_lossy().to_string();
+    assert!(name.starts_with("story_walk_"), "{name}");
+    for file in ["01_gate.jpg", "02_path.jpg", "story.json", "sheet.png"] {
+        assert!(story_dir.join(file).is_file(), "{file} in {name}");
+    }
+    let sidecar = std::fs::read_to_string(story_dir.join("02_path.jpg.json")).expect("sidecar");
+    assert!(
+        sidecar.contains("\"previous_frame\": \"01_gate.jpg\""),
+        "{sidecar}"
+    );
+    tmux.send(&["Tab"]);
+    tmux.send(&["R"]);
+    tmux.wait_for("the story strip", |s| {
+        s.contains("story · story_walk_") && s.contains("01_gate.jpg") && s.contains("02_path.jpg")
+    });
+    tmux.send(&["q"]);
+    tmux.wait_for("the workbench again", |s| s.contains("back from review"));
+    tmux.send(&["C-q"]);
+    tmux.wait_for("the shell after quitting", |s| s.contains("PEEL_EXITED="));
+}

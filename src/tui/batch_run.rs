@@ -19,8 +19,8 @@ use crate::studio::batch::queue::{self, find_run, lock_run};
 use crate::studio::batch::rerun::rerun;
 use crate::studio::batch::validate::Checks;
 use crate::studio::batch::{self, Batch};
-use crate::studio::check;
 use crate::studio::preset::PresetBook;
+use crate::studio::{check, story};
 
 /// What batch runs from the workbench need.
 #[derive(Clone)]
@@ -58,7 +58,11 @@ impl BatchSetup {
             presets: &presets,
             anchors: Some(&anchors),
         };
-        batch::load(file, &checks).map_err(|e| e.to_string())
+        if story::is_story_file(file) {
+            story::load(file, &checks).map_err(|e| e.to_string())
+        } else {
+            batch::load(file, &checks).map_err(|e| e.to_string())
+        }
     }
 
     /// Checks a batch file and plans it (blocking).
@@ -81,14 +85,18 @@ impl BatchSetup {
             Ok(b) => b,
             Err(e) => return send(Msg::BatchFinished(Err(e))),
         };
-        let created = queue::create_run(
-            &self.lane.store,
-            &loaded,
-            &self.out_parent,
-            "interactive",
-            "running",
-            self.options.budget,
-        );
+        let created = if story::is_story_file(&file) {
+            story::create(&self.lane.store, &loaded, &self.out_parent)
+        } else {
+            queue::create_run(
+                &self.lane.store,
+                &loaded,
+                &self.out_parent,
+                "interactive",
+                "running",
+                self.options.budget,
+            )
+        };
         let (run_id, _dir) = match created {
             Ok(run) => run,
             Err(e) => return send(Msg::BatchFinished(Err(e.to_string()))),

@@ -12,6 +12,36 @@ use crate::studio::batch::{Batch, BatchError, BatchIssue, Checks};
 /// Most frames one story may have.
 pub const MAX_FRAMES: usize = 999;
 
+/// True when `path` is a story file: a TOML file whose first entry table is `[[frame]]`
+/// (read line by line up to that table, so a big batch file costs one line's worth).
+pub fn is_story_file(path: &Path) -> bool {
+    use std::io::BufRead;
+    let is_toml = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
+    if !is_toml {
+        return false;
+    }
+    let Ok(file) = std::fs::File::open(path) else {
+        return false;
+    };
+    for line in std::io::BufReader::new(file).lines().map_while(Result::ok) {
+        let header: String = line
+            .split('#')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        match header.as_str() {
+            "[[frame]]" => return true,
+            "[[item]]" | "[matrix]" | "[[matrix]]" => return false,
+            _ => {}
+        }
+    }
+    false
+}
+
 /// Reads, parses and validates a story file; any problem refuses it before any request.
 /// Frame k (k ≥ 2) is marked to carry frame k−1.
 pub fn load(path: &Path, checks: &Checks) -> Result<Batch, BatchError> {

@@ -12,7 +12,7 @@ mod sheet;
 #[cfg(test)]
 mod tests;
 
-pub use file::{MAX_FRAMES, load};
+pub use file::{MAX_FRAMES, is_story_file, load};
 pub use reroll::{Reroll, latest_run, reroll};
 pub use sheet::{StoryFrame, StoryReport, report, write_story_files};
 
