@@ -268,3 +268,89 @@ fn requests_over_the_inline_limit_go_through_the_files_api_in_chunks() {
     assert!(fetched.status.success(), "{}", stderr(&fetched));
     assert_eq!(json(&fetched)["saved"], 4);
 }
+
+/// Peak resident memory of a process, in MB (`VmHWM`).
+fn peak_rss_mb(pid: u32) -> f64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// A client command's peak RSS in MB, measured by `/usr/bin/time` (0 when it is missing).
+fn timed(home: &Home, sim: &Sim, args: &[&str]) -> (std::process::Output, f64) {
+    let Ok(_) = std::fs::metadata("/usr/bin/time") else {
+        return (remote(home, sim, args), 0.0);
+    };
+    let mut cmd = Command::new("/usr/bin/time");
+    cmd.arg("-f").arg("peak-rss-kb=%M").arg(env!("CARGO_BIN_EXE_peel"));
+    let out = cmd
+        .args(args)
+        .env("PEEL_CONFIG_DIR", home.path("config"))
+        .env("PEEL_DATA_DIR", home.path("data"))
+        .env("PEEL_STATE_DIR", home.path("state"))
+        .env("GOOGLE_GEMINI_BASE_URL", &sim.url)
+        .env("GEMINI_API_KEY", "test-key")
+        .output()
+        .unwrap();
+    let peak = stderr(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss-kb="))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0);
+    (out, peak)
+}
+
+/// The Batch API's largest job, 50,000 requests, end to end against `peel sim`: written and
+/// uploaded as JSONL, run by the simulator with its results streamed to disk, fetched
+/// streaming. Rendering 50,000 images takes minutes even in a release build, so it is run
+/// by hand: `cargo test --release --test batch_api fifty -- --ignored --nocapture`.
+#[test]
+#[ignore = "50,000 renders: run by hand in a release build"]
+fn fifty_thousand_requests_round_trip_with_bounded_memory() {
+    const N: usize = 50_000;
+    let home = Home::new();
+    home.config("[batch]\nmax_poll_secs = 2\n");
+    let sim = sim(&home);
+    let mut text = String::from("[defaults]\nsize = \"512\"\n");
+    for i in 0..N {
+        text.push_str(&format!("[[item]]\nkey = \"k{i}\"\nprompt = \"item number {i}\"\n"));
+    }
+    let file = home.write("big.toml", &text);
+    let started = Instant::now();
+    let (out, submit_mb) = timed(
+        &home,
+        &sim,
+        &[
+            "batch",
+            "submit",
+            file.to_str().unwrap(),
+            "--via-file",
+            "--out",
+            home.out().to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let submitted: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(submitted["input_mode"], "file", "{submitted}");
+    let id = submitted["run"].to_string();
+    let (waited, _) = timed(&home, &sim, &["batch", "wait", &id]);
+    assert!(waited.status.success(), "{}", stderr(&waited));
+    let ran = started.elapsed();
+    let (fetched, fetch_mb) = timed(&home, &sim, &["batch", "fetch", &id, "--json"]);
+    assert!(fetched.status.success(), "{}", stderr(&fetched));
+    let body: serde_json::Value = serde_json::from_slice(&fetched.stdout).unwrap();
+    assert_eq!(body["saved"], N, "{body}");
+    let sim_mb = peak_rss_mb(sim.child.id());
+    println!(
+        "50,000 requests: submitted and run in {:.0} s, fetched in {:.0} s; peak RSS: submit {submit_mb:.0} MB, fetch {fetch_mb:.0} MB, simulator {sim_mb:.0} MB",
+        ran.as_secs_f64(),
+        (started.elapsed() - ran).as_secs_f64()
+    );
+    assert!(submit_mb < 150.0 && fetch_mb < 150.0, "client ≤ 150 MB");
+    assert!(sim_mb < 400.0, "the simulator does not hold the results");
+}

@@ -63,6 +63,7 @@ pub async fn run(cli: &Cli, args: StoryArgs) -> Result<(), CliError> {
             story::create(&store, &story, &parent)?.0
         }
     };
+    drop(story);
     let lock = lock_run(&ctx.settings.paths.data_dir.join("locks"), run_id)?;
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     let summary = run_lane(

@@ -97,6 +97,7 @@ impl BatchSetup {
                 self.options.budget,
             )
         };
+        drop(loaded);
         let (run_id, _dir) = match created {
             Ok(run) => run,
             Err(e) => return send(Msg::BatchFinished(Err(e.to_string()))),

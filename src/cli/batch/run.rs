@@ -42,6 +42,8 @@ pub async fn run(cli: &Cli, args: RunArgs) -> Result<(), CliError> {
         "running",
         options.budget,
     )?;
+    // The store holds the items now; the run reads each when it starts.
+    drop(batch);
     let lock = lock_run(&ctx.settings.paths.data_dir.join("locks"), run_id)?;
     run_to_end(&ctx, store, conn, run_id, lock, options, args.lane.json).await
 }
