@@ -285,7 +285,9 @@ fn timed(home: &Home, sim: &Sim, args: &[&str]) -> (std::process::Output, f64) {
         return (remote(home, sim, args), 0.0);
     };
     let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-f").arg("peak-rss-kb=%M").arg(env!("CARGO_BIN_EXE_peel"));
+    cmd.arg("-f")
+        .arg("peak-rss-kb=%M")
+        .arg(env!("CARGO_BIN_EXE_peel"));
     let out = cmd
         .args(args)
         .env("PEEL_CONFIG_DIR", home.path("config"))
@@ -316,7 +318,9 @@ fn fifty_thousand_requests_round_trip_with_bounded_memory() {
     let sim = sim(&home);
     let mut text = String::from("[defaults]\nsize = \"512\"\n");
     for i in 0..N {
-        text.push_str(&format!("[[item]]\nkey = \"k{i}\"\nprompt = \"item number {i}\"\n"));
+        text.push_str(&format!(
+            "[[item]]\nkey = \"k{i}\"\nprompt = \"item number {i}\"\n"
+        ));
     }
     let file = home.write("big.toml", &text);
     let started = Instant::now();
@@ -334,8 +338,7 @@ fn fifty_thousand_requests_round_trip_with_bounded_memory() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let submitted: serde_json::Value =
-        serde_json::from_slice(&out.stdout).unwrap();
+    let submitted: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(submitted["input_mode"], "file", "{submitted}");
     let id = submitted["run"].to_string();
     let (waited, _) = timed(&home, &sim, &["batch", "wait", &id]);

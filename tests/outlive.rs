@@ -616,3 +616,58 @@ fn batch_resume_recovers_items_killed_by_sigkill_from_the_service() {
         .collect();
     assert!(names.contains(&"001_fox.jpg".to_string()), "{names:?}");
 }
+
+#[test]
+fn a_story_killed_by_sigkill_resumes_in_order_without_sending_a_frame_twice() {
+    let (world, sim) = slow_world();
+    let file = world.root.path().join("walk.toml");
+    std::fs::write(
+        &file,
+        "[[frame]]\nkey = \"gate\"\nprompt = \"a fox at the gate\"\n\n\
+         [[frame]]\nkey = \"path\"\nprompt = \"the fox on the path\"\n\n\
+         [[frame]]\nkey = \"pond\"\nprompt = \"the fox at the pond\"\n",
+    )
+    .unwrap();
+    let file_arg = file.display().to_string();
+    // Killed once frame 2 is on the service (frame 1 is saved by then: frame 2 carries it).
+    kill_9_once_sent(
+        &world,
+        &["story", file_arg.as_str(), "--rpm", "600"],
+        &["the fox on the path"],
+    );
+    let list = world.json(&["batch", "list"]);
+    let run = list["runs"][0]["id"].as_i64().unwrap().to_string();
+    let out = world.run(&["batch", "resume", &run, "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir: PathBuf = std::fs::read_dir(world.out())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.is_dir())
+        .unwrap();
+    let (mut images, _) = saved(&dir);
+    images.retain(|p| !p.ends_with("sheet.png"));
+    images.sort();
+    let names: Vec<String> = images
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(names, ["01_gate.jpg", "02_path.jpg", "03_pond.jpg"]);
+    assert_eq!(
+        sidecar_of(&images[1])["collected"],
+        true,
+        "frame 2 was collected from the service, not sent again"
+    );
+    assert_eq!(
+        sidecar_of(&images[2])["story"]["previous_frame"],
+        "02_path.jpg"
+    );
+    assert_eq!(sim.stats()["gemini_requests"], 3, "one request per frame");
+    let story: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("story.json")).unwrap()).unwrap();
+    assert_eq!(story["state"], "done", "{story}");
+}
