@@ -49,7 +49,7 @@ async fn rmcp_client_generates_offline_and_is_told_so() {
     let tools = client.list_all_tools().await.unwrap();
     assert_eq!(
         tools.len(),
-        12,
+        14,
         "{:?}",
         tools.iter().map(|t| &t.name).collect::<Vec<_>>()
     );
@@ -286,5 +286,78 @@ async fn the_batch_api_lane_submits_polls_and_fetches_across_calls() {
     assert_eq!(pngs, 2);
     let again = call("batch_fetch", json!({ "name": run })).await;
     assert_eq!(again.structured_content.unwrap()["already"], 2);
+    client.cancel().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_makes_a_story_and_checks_it() {
+    let world = World::new();
+    world.add_config("[batch]\nrpm = 6000");
+    let reference = world.root.path().join("mira.png");
+    image::RgbImage::from_pixel(64, 64, image::Rgb([230, 40, 160]))
+        .save(&reference)
+        .unwrap();
+    let added = world.run(&[
+        "roster",
+        "add",
+        "character",
+        "Mira",
+        "--ref",
+        reference.to_str().unwrap(),
+    ]);
+    assert!(added.status.success(), "{}", common::stderr(&added));
+    std::fs::write(
+        world.root.path().join("walk.toml"),
+        "[defaults]\nsize = \"512\"\nwith = [\"Mira\"]\n[[frame]]\nkey = \"gate\"\nprompt = \"Mira at the gate\"\n[[frame]]\nkey = \"path\"\nprompt = \"Mira on the path\"\n",
+    )
+    .unwrap();
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_peel"));
+    command
+        .arg("mcp")
+        .env_remove("GEMINI_API_KEY")
+        .env_remove("GOOGLE_API_KEY")
+        .env_remove("GOOGLE_GEMINI_BASE_URL")
+        .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
+        .stderr(Stdio::null())
+        .current_dir(world.root.path());
+    for (k, v) in &world.env {
+        command.env(k, v);
+    }
+    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
+    let story = client
+        .call_tool(
+            CallToolRequestParams::new("story")
+                .with_arguments(args(json!({ "file": "walk.toml" }))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(story.is_error, Some(false), "{}", texts(&story.content));
+    let body = story.structured_content.unwrap();
+    let frames = body["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 2);
+    assert_eq!(frames[1]["previous_frame"], "01_gate.jpg", "{body}");
+    let dir = body["dir"].as_str().unwrap().to_string();
+    assert!(std::path::Path::new(&dir).join("sheet.png").is_file());
+
+    let checked = client
+        .call_tool(
+            CallToolRequestParams::new("check").with_arguments(args(json!({ "paths": [dir] }))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(checked.is_error, Some(false), "{}", texts(&checked.content));
+    let body = checked.structured_content.unwrap();
+    assert_eq!(body["images"].as_array().unwrap().len(), 2, "{body}");
+    assert!(body["images"][0]["anchors"][0]["score"].as_u64().unwrap() >= 70);
+
+    let refused = client
+        .call_tool(
+            CallToolRequestParams::new("check")
+                .with_arguments(args(json!({ "paths": [dir], "with": ["Nobody"] }))),
+        )
+        .await
+        .unwrap();
+    assert_eq!(refused.is_error, Some(true));
+    assert!(texts(&refused.content).contains("no anchor is named 'Nobody'"));
     client.cancel().await.unwrap();
 }

@@ -2,6 +2,7 @@
 //! CLI. Tools are routed in `tools.rs`; each group of tools does its work in its own file.
 
 mod batch;
+mod consistency;
 mod library;
 mod make;
 mod params;

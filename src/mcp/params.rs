@@ -163,3 +163,21 @@ pub struct BatchFetchParams {
     /// "batches/ID", "ID", or the run id `batch_submit` returned.
     pub name: String,
 }
+
+/// `story`
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct StoryParams {
+    /// The story file (.toml): `[defaults]`, then `[[frame]]` tables in order.
+    pub file: String,
+    /// Folder the story's folder is made in (default: peel-out/).
+    pub out: Option<String>,
+}
+
+/// `check`
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+pub struct CheckParams {
+    /// Image files, or batch or story folders.
+    pub paths: Vec<String>,
+    /// Anchors to check every image against (default: those each image's sidecar names).
+    pub with: Option<Vec<String>>,
+}

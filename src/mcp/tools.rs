@@ -7,8 +7,8 @@ use rmcp::{ErrorData, tool, tool_router};
 
 use super::PeelServer;
 use super::params::{
-    BatchFetchParams, BatchNameParams, BatchPlanParams, BatchSubmitParams, EditParams,
-    GenerateParams, HistoryParams, LintParams, RosterAddParams, SessionParams,
+    BatchFetchParams, BatchNameParams, BatchPlanParams, BatchSubmitParams, CheckParams, EditParams,
+    GenerateParams, HistoryParams, LintParams, RosterAddParams, SessionParams, StoryParams,
 };
 use super::reply::ToolResult;
 
@@ -37,6 +37,26 @@ impl PeelServer {
         Parameters(params): Parameters<EditParams>,
     ) -> Result<CallToolResult, ErrorData> {
         answer(self.edit_image(params).await)
+    }
+
+    #[tool(
+        description = "Make a storyboard from a story file: frames in order, each carrying the previous frame and the anchors in shot. Returns the folder, each frame's path, seed and cost (story.json and sheet.png are in the folder)."
+    )]
+    async fn story(
+        &self,
+        Parameters(params): Parameters<StoryParams>,
+    ) -> Result<CallToolResult, ErrorData> {
+        answer(self.make_story(params).await)
+    }
+
+    #[tool(
+        description = "Score how well images (files, or a batch or story folder) keep the identity of their anchors (from each sidecar, or `with`): a text model answers 0-100 and a note per anchor; results also go into sidecars and manifests."
+    )]
+    async fn check(
+        &self,
+        Parameters(params): Parameters<CheckParams>,
+    ) -> Result<CallToolResult, ErrorData> {
+        answer(self.check_images(params).await)
     }
 
     #[tool(

@@ -1,0 +1,133 @@
+//! `story` and `check`: storyboards and the consistency check for agents, on the engine the
+//! CLI uses. Each runs in a task of its own, so paid-for work finishes and is saved even if
+//! the client goes away mid-call.
+
+use std::path::{Path, PathBuf};
+
+use rmcp::model::CallToolResult;
+use tokio_util::sync::CancellationToken;
+
+use super::PeelServer;
+use super::params::{CheckParams, StoryParams};
+use super::reply::{self, ToolResult};
+use crate::studio::StudioError;
+use crate::studio::batch::interactive::{self, InteractiveLane, LaneOptions};
+use crate::studio::batch::lookup;
+use crate::studio::{check, story};
+
+impl PeelServer {
+    /// Runs a story file frame by frame; answers with `peel story --json`'s body.
+    pub(super) async fn make_story(&self, params: StoryParams) -> ToolResult {
+        let ws = self.ws();
+        let offline = self.offline();
+        let loaded = lookup::load_story_checked(ws, Path::new(&params.file))
+            .map_err(|e| reply::refusal(e.to_string(), offline))?;
+        let store = ws
+            .store()
+            .map_err(|e| reply::refusal(e.to_string(), offline))?;
+        let parent = self.out_dir(params.out.as_deref());
+        let (run, _) =
+            story::create(&store, &loaded, &parent).map_err(|e| reply::failed(&e, offline))?;
+        drop(loaded);
+        let shared = self.shared.clone();
+        let guard = shared.in_flight.clone().read_owned().await;
+        let task = tokio::spawn(async move {
+            let _guard = guard;
+            let conn = shared.connection().await?;
+            let lane = InteractiveLane {
+                client: conn.client.clone(),
+                registry: shared.ws.registry.clone(),
+                store: store.clone(),
+                label: conn.label.clone(),
+                forward: None,
+            };
+            let options = LaneOptions {
+                concurrency: 1,
+                rpm: shared.ws.settings.config.batch.rpm.max(1),
+                budget: None,
+            };
+            interactive::run(&lane, run, options, CancellationToken::new(), |_| {}).await?;
+            let row = store
+                .batch_run(run)?
+                .ok_or_else(|| StudioError::Busy(format!("run {run} left the store")))?;
+            story::report(&store, &row)
+        });
+        let report = joined(task.await, offline)?;
+        let summary = format!(
+            "story {}: {} of {} frames done · ${:.3} · {} (story.json, sheet.png)",
+            report.run,
+            report.frames.iter().filter(|f| f.state == "done").count(),
+            report.frames.len(),
+            report.cost_usd,
+            report.dir.display()
+        );
+        let body =
+            serde_json::to_value(&report).map_err(|e| reply::refusal(e.to_string(), offline))?;
+        let mut result = reply::body(Some(summary), body, offline);
+        if report.state != "done" {
+            result.is_error = Some(true);
+        }
+        Ok(result)
+    }
+
+    /// Scores images against their anchors; answers with `peel check --json`'s body.
+    pub(super) async fn check_images(&self, params: CheckParams) -> ToolResult {
+        let ws = self.ws();
+        let offline = self.offline();
+        let paths: Vec<PathBuf> = params.paths.iter().map(|p| self.out_dir(Some(p))).collect();
+        let store = ws
+            .store()
+            .map_err(|e| reply::refusal(e.to_string(), offline))?;
+        let plan = check::plan(
+            &store,
+            &ws.registry,
+            &ws.settings.config.check,
+            &paths,
+            params.with.as_deref(),
+        )
+        .map_err(|e| reply::failed(&e, offline))?;
+        let shared = self.shared.clone();
+        let guard = shared.in_flight.clone().read_owned().await;
+        let task = tokio::spawn(async move {
+            let _guard = guard;
+            let conn = shared.connection().await?;
+            check::usable_on(&conn.label)?;
+            check::run(&conn.client, &store, &plan, |_| {}).await
+        });
+        let report = joined(task.await, offline)?;
+        let drifted: Vec<&PathBuf> = report
+            .images
+            .iter()
+            .filter(|i| i.anchors.iter().any(|a| a.score < report.warn_below))
+            .map(|i| &i.path)
+            .collect();
+        let summary = format!(
+            "{} checked, {} drifted (below {}) · ${:.4}",
+            report.images.len(),
+            drifted.len(),
+            report.warn_below,
+            report.cost_usd
+        );
+        let body = serde_json::json!({
+            "images": report.images,
+            "cost_usd": (report.cost_usd * 1e6).round() / 1e6,
+            "model": report.model,
+            "warn_below": report.warn_below,
+            "drifted": drifted,
+            "skipped": report.skipped,
+        });
+        Ok(reply::body(Some(summary), body, offline))
+    }
+}
+
+/// The task's answer, or the tool error saying why there is none.
+fn joined<T>(
+    result: Result<Result<T, StudioError>, tokio::task::JoinError>,
+    offline: bool,
+) -> Result<T, CallToolResult> {
+    match result {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(e)) => Err(reply::failed(&e, offline)),
+        Err(e) => Err(reply::refusal(format!("the task stopped: {e}"), offline)),
+    }
+}
