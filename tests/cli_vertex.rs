@@ -68,6 +68,47 @@ fn a_service_account_generates_through_vertex_and_continues_a_session() {
 }
 
 #[test]
+fn the_consistency_check_asks_the_text_model_through_vertex() {
+    let sim = vertex_sim(&World::new(), &[]);
+    let world = vertex_world(&sim);
+    let reference = world.root.path().join("mira.png");
+    image::RgbImage::from_pixel(64, 64, image::Rgb([230, 40, 160]))
+        .save(&reference)
+        .unwrap();
+    world.json(&[
+        "roster",
+        "add",
+        "character",
+        "Mira",
+        "--ref",
+        reference.to_str().unwrap(),
+    ]);
+    let out = world.out();
+    let made = world.json(&[
+        "generate",
+        "Mira waves",
+        "--with",
+        "Mira",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let image = made["outputs"][0]["path"].as_str().unwrap();
+    let checked = world.json(&["check", image]);
+    assert!(
+        checked["images"][0]["anchors"][0]["score"]
+            .as_u64()
+            .unwrap()
+            >= 70,
+        "{checked}"
+    );
+    assert_eq!(
+        sim.stats()["vertex_requests"],
+        2,
+        "the image, then the question"
+    );
+}
+
+#[test]
 fn the_backend_flag_and_env_choose_vertex_and_the_simulator_checks_the_project() {
     let sim = vertex_sim(&World::new(), &[]);
     let mut world = vertex_world(&sim);

@@ -46,7 +46,7 @@ pub async fn model_action(State(state): State<Arc<SimState>>, call: Call, body: 
             version,
             spec,
             &body,
-            Mode::for_action(action, params),
+            (Mode::for_action(action, params), false),
         ),
         (_, Some(_)) => return html_not_found(uri.path()),
         ("generateContent" | "streamGenerateContent", None) => {

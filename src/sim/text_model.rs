@@ -15,16 +15,16 @@ use super::schema::{self, get};
 use super::{SimState, messages};
 use crate::models::TextModelSpec;
 
-/// Answers a generateContent call to a text model.
+/// Answers a generateContent call to a text model (on a Vertex AI path when `vertex`).
 pub fn generate(
     state: &SimState,
     version: &str,
     model: &TextModelSpec,
     body: &[u8],
-    mode: Mode,
+    (mode, vertex): (Mode, bool),
 ) -> Result<Response, SimError> {
     let body = parse_body(body)?;
-    schema::validate_in(&body, &messages::GENERATE_CONTENT_REQUEST, version, false)?;
+    schema::validate_in(&body, &messages::GENERATE_CONTENT_REQUEST, version, vertex)?;
     let config = get(&body, "generation_config")
         .cloned()
         .unwrap_or(json!({}));

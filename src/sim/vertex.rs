@@ -17,7 +17,7 @@ use super::generate::{self, Dialect, Mode};
 use super::oauth::Refusal;
 use super::routes::{Params, authorize};
 use super::schema::get;
-use super::{SimState, VERTEX_LOCATION};
+use super::{SimState, VERTEX_LOCATION, text_model};
 use crate::models::ModelSpec;
 
 /// The values Vertex AI takes for `imageConfig.personGeneration`.
@@ -150,6 +150,12 @@ async fn serve(
             format!("Method {action} is not served by this simulator's Vertex AI paths."),
         )
         .into_response();
+    }
+    if let Ok(text) = state.registry.resolve_text(model) {
+        state.record(|s| s.vertex_requests += 1);
+        let mode = Mode::for_action(action, params);
+        return text_model::generate(state, version, text, body, (mode, true))
+            .unwrap_or_else(IntoResponse::into_response);
     }
     if state.registry.resolve(model).is_err() {
         return SimError::publisher_model_not_found(&resource).into_response();
