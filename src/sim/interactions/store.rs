@@ -54,6 +54,8 @@ pub struct Record {
     pub cut: bool,
     /// Stops the background work on cancel.
     pub abort: Option<AbortHandle>,
+    /// About how many bytes it holds once finished (its input, steps and events).
+    weight: usize,
     changed: Arc<watch::Sender<usize>>,
 }
 
@@ -78,6 +80,7 @@ impl Record {
             finished: false,
             cut: false,
             abort: None,
+            weight: 0,
             changed: Arc::new(watch::channel(0).0),
         }
     }
@@ -139,6 +142,13 @@ impl Record {
     pub fn finish(&mut self) {
         self.finished = true;
         self.updated = timestamp();
+        let size = |values: &[Value]| {
+            values
+                .iter()
+                .map(|v| serde_json::to_vec(v).map_or(0, |b| b.len()))
+                .sum::<usize>()
+        };
+        self.weight = size(&self.input) + size(&self.steps) + size(&self.events);
         self.changed.send_replace(self.events.len());
     }
 
@@ -152,6 +162,10 @@ impl Record {
 /// read as expired (404), as the service's retention makes them. Each holds its images, so
 /// an unbounded store would grow by hundreds of KB a request in a long `peel sim`.
 pub const MAX_KEPT: usize = 2_000;
+
+/// Bytes of finished interactions kept at most (the embedded simulator lives inside a
+/// user's peel: a long batch run must not fill its memory with answered images).
+pub const MAX_KEPT_BYTES: usize = 64 * 1024 * 1024;
 
 /// Every interaction, by id.
 #[derive(Debug, Default)]
@@ -168,8 +182,9 @@ impl InteractionStore {
         };
         order.push_back(record.id.clone());
         map.insert(record.id.clone(), record);
+        let mut weight: usize = map.values().map(|r| r.weight).sum();
         let mut skipped = 0;
-        while map.len() > MAX_KEPT && skipped < order.len() {
+        while (map.len() > MAX_KEPT || weight > MAX_KEPT_BYTES) && skipped < order.len() {
             let Some(oldest) = order.pop_front() else {
                 break;
             };
@@ -179,7 +194,9 @@ impl InteractionStore {
                     skipped += 1;
                 }
                 Some(_) => {
-                    map.remove(&oldest);
+                    if let Some(gone) = map.remove(&oldest) {
+                        weight = weight.saturating_sub(gone.weight);
+                    }
                 }
                 None => {}
             }
@@ -265,6 +282,24 @@ mod tests {
         assert_eq!(len, MAX_KEPT);
         assert!(!has_first, "the oldest finished one went");
         assert!(has_running, "a running one is never dropped");
+    }
+
+    #[test]
+    fn finished_interactions_are_kept_within_a_byte_budget() {
+        let store = InteractionStore::default();
+        let image = "A".repeat(1024 * 1024);
+        for _ in 0..100 {
+            let mut r = Record::new("m", None, vec![]);
+            r.status = "completed".into();
+            r.steps.push(json!({ "type": "model_output", "content": [{ "data": image }] }));
+            r.finish();
+            store.insert(r);
+        }
+        let (count, bytes) = store
+            .with(|m| (m.len(), m.values().map(|r| r.weight).sum::<usize>()))
+            .unwrap();
+        assert!(bytes <= MAX_KEPT_BYTES + 1024 * 1024 + 4096, "{bytes}");
+        assert!((60..=65).contains(&count), "about 64 one-MB answers kept: {count}");
     }
 
     use super::*;
