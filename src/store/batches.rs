@@ -196,6 +196,16 @@ fn read_item(row: &rusqlite::Row<'_>) -> rusqlite::Result<ItemRow> {
 impl Store {
     /// Records a run and all its items in one transaction.
     pub fn create_batch_run(&self, run: &NewRun) -> Result<RunId, StoreError> {
+        self.create_batch_run_from(run, std::iter::empty())
+    }
+
+    /// Records a run with its items and then `more` items, made one at a time as they are
+    /// inserted (a 50,000-item run never holds every item's JSON at once).
+    pub fn create_batch_run_from(
+        &self,
+        run: &NewRun,
+        more: impl Iterator<Item = (usize, String, String)>,
+    ) -> Result<RunId, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(|e| self.error(e))?;
         let at = now();
@@ -214,6 +224,10 @@ impl Store {
                 .map_err(|e| self.error(e))?;
             for (index, key, json) in &run.items {
                 stmt.execute(params![id, *index as i64, key, json])
+                    .map_err(|e| self.error(e))?;
+            }
+            for (index, key, json) in more {
+                stmt.execute(params![id, index as i64, key, json])
                     .map_err(|e| self.error(e))?;
             }
         }
@@ -284,6 +298,38 @@ impl Store {
             .query_map(params![run], read_item)
             .map_err(|e| self.error(e))?;
         rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// The indexes of a run's items not done yet, in order.
+    pub fn batch_indexes_not_done(&self, run: RunId) -> Result<Vec<usize>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT idx FROM batch_items WHERE run_id = ?1 AND state != 'done' ORDER BY idx",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![run], |r| {
+                r.get::<_, i64>(0).map(|i| i.max(0) as usize)
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// How many items of a run are done and failed, and what the run has cost.
+    pub fn batch_item_counts(&self, run: RunId) -> Result<(usize, usize, usize, f64), StoreError> {
+        self.lock()
+            .query_row(
+                "SELECT COUNT(*), COALESCE(SUM(state = 'done'), 0), COALESCE(SUM(state = 'failed'), 0),
+                 COALESCE(SUM(cost_usd), 0) FROM batch_items WHERE run_id = ?1",
+                params![run],
+                |r| {
+                    let n = |i: usize| r.get::<_, i64>(i).map(|v| v.max(0) as usize);
+                    Ok((n(0)?, n(1)?, n(2)?, r.get(3)?))
+                },
+            )
             .map_err(|e| self.error(e))
     }
 

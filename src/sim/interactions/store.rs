@@ -291,7 +291,8 @@ mod tests {
         for _ in 0..100 {
             let mut r = Record::new("m", None, vec![]);
             r.status = "completed".into();
-            r.steps.push(json!({ "type": "model_output", "content": [{ "data": image }] }));
+            r.steps
+                .push(json!({ "type": "model_output", "content": [{ "data": image }] }));
             r.finish();
             store.insert(r);
         }
@@ -299,7 +300,10 @@ mod tests {
             .with(|m| (m.len(), m.values().map(|r| r.weight).sum::<usize>()))
             .unwrap();
         assert!(bytes <= MAX_KEPT_BYTES + 1024 * 1024 + 4096, "{bytes}");
-        assert!((60..=65).contains(&count), "about 64 one-MB answers kept: {count}");
+        assert!(
+            (60..=65).contains(&count),
+            "about 64 one-MB answers kept: {count}"
+        );
     }
 
     use super::*;

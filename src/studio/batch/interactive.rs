@@ -157,23 +157,18 @@ pub async fn run(
     let rows = store.batch_item_states(run_id)?;
     collect_left_items(lane, &rows, &dir).await;
     let Reconciled { recovered, .. } = reconcile(store, &run, &rows)?;
+    let max_index = rows.iter().map(|r| r.index).max().unwrap_or(rows.len());
+    drop(rows);
     store.set_batch_run_state(run_id, "running", None)?;
-    let rows = store.batch_item_states(run_id)?;
-    let total = rows.len();
-    let width = run_index_width(&run, rows.iter().map(|r| r.index).max().unwrap_or(total));
+    let (total, done, _, spent_before) = store.batch_item_counts(run_id)?;
+    let width = run_index_width(&run, max_index);
     // A story's frames each carry the one before: one at a time, and none after a failure.
     let story = run.is_story();
     let concurrency = if story { 1 } else { options.concurrency.max(1) };
-    let mut spent: f64 = rows.iter().map(|r| r.cost_usd).sum();
-    let done = rows.iter().filter(|r| r.state == "done").count();
+    let mut spent = spent_before;
     // Only indexes wait in memory; each item is read from the store when it starts, so a
     // 50,000-item run holds a few hundred KB of queue, not every item.
-    let mut queue: VecDeque<usize> = rows
-        .iter()
-        .filter(|r| r.state != "done")
-        .map(|r| r.index)
-        .collect();
-    drop(rows);
+    let mut queue: VecDeque<usize> = store.batch_indexes_not_done(run_id)?.into();
     write_manifest(store, run_id, &dir);
     on_event(BatchEvent::Started {
         run: run_id,
@@ -475,11 +470,9 @@ fn finish(
     retries: u32,
     started: Instant,
 ) -> Result<RunSummary, StudioError> {
-    let rows = store.batch_item_states(run_id)?;
-    let done = rows.iter().filter(|r| r.state == "done").count();
-    let failed = rows.iter().filter(|r| r.state == "failed").count();
-    let pending = rows.len() - done - failed;
-    let (state, reason) = if done == rows.len() {
+    let (total, done, failed, spent_usd) = store.batch_item_counts(run_id)?;
+    let pending = total - done - failed;
+    let (state, reason) = if done == total {
         ("done", None)
     } else if interrupted {
         ("incomplete", Some("interrupted".to_string()))
@@ -500,11 +493,11 @@ fn finish(
         dir: dir.to_path_buf(),
         state: state.into(),
         stop_reason: reason,
-        total: rows.len(),
+        total,
         done,
         failed,
         pending,
-        spent_usd: rows.iter().map(|r| r.cost_usd).sum(),
+        spent_usd,
         retries,
         elapsed: started.elapsed(),
     })

@@ -66,24 +66,21 @@ pub fn record_run(
     state: &str,
     budget: Option<f64>,
 ) -> Result<(RunId, PathBuf), StudioError> {
-    let items = batch
-        .items
-        .iter()
-        .map(|item| {
-            let json = serde_json::to_string(item).unwrap_or_default();
-            (item.index, item.key.clone(), json)
-        })
-        .collect();
+    let items = batch.items.iter().map(|item| {
+        let json = serde_json::to_string(item).unwrap_or_default();
+        (item.index, item.key.clone(), json)
+    });
     let source = batch.path.display().to_string();
     let out_dir = dir.display().to_string();
-    let id = store.create_batch_run(&NewRun {
+    let run = NewRun {
         lane,
         state,
         source: &source,
         out_dir: &out_dir,
         budget_usd: budget,
-        items,
-    });
+        items: Vec::new(),
+    };
+    let id = store.create_batch_run_from(&run, items);
     match id {
         Ok(id) => Ok((id, dir)),
         Err(e) => {
