@@ -115,7 +115,14 @@ fn a_frame_made_without_the_anchor_is_flagged_and_the_scores_are_kept() {
         report["drifted"],
         serde_json::json!([frames[2].display().to_string()])
     );
-    assert!(report["cost_usd"].as_f64().unwrap() > 0.0);
+    let (cost, estimate) = (
+        report["cost_usd"].as_f64().unwrap(),
+        report["estimate_usd"].as_f64().unwrap(),
+    );
+    assert!(
+        cost > 0.0 && estimate >= cost,
+        "estimated {estimate}, spent {cost}"
+    );
 
     for (n, frame) in frames.iter().enumerate() {
         let kept = &sidecar(frame)["consistency"];

@@ -119,6 +119,7 @@ fn print(report: &CheckReport, json: bool) {
         let body = json!({
             "images": report.images,
             "cost_usd": (report.cost_usd * 1e6).round() / 1e6,
+            "estimate_usd": (report.estimate_usd * 1e6).round() / 1e6,
             "model": report.model,
             "warn_below": report.warn_below,
             "drifted": drifted,

@@ -121,6 +121,8 @@ pub struct CheckReport {
     pub skipped: Vec<Skipped>,
     /// Spent in USD.
     pub cost_usd: f64,
+    /// What was estimated before anything was sent, in USD.
+    pub estimate_usd: f64,
     /// The threshold images were judged against.
     pub warn_below: u8,
 }
@@ -246,6 +248,7 @@ pub async fn run(
         images,
         skipped: plan.skipped.clone(),
         cost_usd,
+        estimate_usd: plan.estimate_usd,
         warn_below: plan.warn_below,
     })
 }
