@@ -301,6 +301,51 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// A run's items not done yet, in order, each with whether it is marked running.
+    pub fn batch_unfinished(&self, run: RunId) -> Result<Vec<(usize, bool)>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT idx, state = 'running' FROM batch_items
+                 WHERE run_id = ?1 AND state != 'done' ORDER BY idx",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![run], |r| {
+                Ok((r.get::<_, i64>(0)?.max(0) as usize, r.get::<_, bool>(1)?))
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// The jobs of a run's items marked running.
+    pub fn batch_running_jobs(&self, run: RunId) -> Result<Vec<i64>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT job_id FROM batch_items
+                 WHERE run_id = ?1 AND state = 'running' AND job_id IS NOT NULL",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![run], |r| r.get::<_, i64>(0))
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.error(e))
+    }
+
+    /// A run's highest item index (0 for none).
+    pub fn batch_max_index(&self, run: RunId) -> Result<usize, StoreError> {
+        self.lock()
+            .query_row(
+                "SELECT COALESCE(MAX(idx), 0) FROM batch_items WHERE run_id = ?1",
+                params![run],
+                |r| r.get::<_, i64>(0).map(|v| v.max(0) as usize),
+            )
+            .map_err(|e| self.error(e))
+    }
+
     /// The indexes of a run's items not done yet, in order.
     pub fn batch_indexes_not_done(&self, run: RunId) -> Result<Vec<usize>, StoreError> {
         let conn = self.lock();

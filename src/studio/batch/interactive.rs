@@ -16,7 +16,7 @@ use super::queue::{Reconciled, reconcile};
 use super::validate::{BatchItem, run_index_width};
 use crate::api::client::{GeminiClient, rpm_limiter};
 use crate::models::{Lane, Registry};
-use crate::store::{ItemState, ItemUpdate, RunId, RunRow, Store};
+use crate::store::{ItemUpdate, RunId, RunRow, Store};
 use crate::studio::backend::BackendLabel;
 use crate::studio::collect::{self, Collected};
 use crate::studio::{JobId, OutputNaming, Studio, StudioError, StudioEvent, spec};
@@ -154,11 +154,9 @@ pub async fn run(
         )));
     };
     let dir = PathBuf::from(&run.out_dir);
-    let rows = store.batch_item_states(run_id)?;
-    collect_left_items(lane, &rows, &dir).await;
-    let Reconciled { recovered, .. } = reconcile(store, &run, &rows)?;
-    let max_index = rows.iter().map(|r| r.index).max().unwrap_or(rows.len());
-    drop(rows);
+    collect_left_items(lane, run_id, &dir).await;
+    let Reconciled { recovered, .. } = reconcile(store, &run)?;
+    let max_index = store.batch_max_index(run_id)?;
     store.set_batch_run_state(run_id, "running", None)?;
     let (total, done, _, spent_before) = store.batch_item_counts(run_id)?;
     let width = run_index_width(&run, max_index);
@@ -350,12 +348,14 @@ pub async fn run(
 
 /// Saves the items whose process died while their background interactions ran (so they
 /// are recovered from the folder, not sent again), waiting for those still running.
-async fn collect_left_items(lane: &InteractiveLane, rows: &[ItemState], dir: &Path) {
-    let running: HashSet<JobId> = rows
-        .iter()
-        .filter(|r| r.state == "running")
-        .filter_map(|r| r.job_id)
-        .collect();
+async fn collect_left_items(lane: &InteractiveLane, run: RunId, dir: &Path) {
+    let running: HashSet<JobId> = match lane.store.batch_running_jobs(run) {
+        Ok(jobs) => jobs.into_iter().collect(),
+        Err(e) => {
+            tracing::warn!("reading run {run}'s running items: {e}");
+            HashSet::new()
+        }
+    };
     let deadline = Instant::now() + ORPHAN_WAIT;
     loop {
         let collected = collect::collect_all(&lane.client, &lane.store, &lane.registry, dir).await;

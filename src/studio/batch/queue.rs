@@ -7,7 +7,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::validate::{Batch, run_index_width};
-use crate::store::{ItemState, ItemUpdate, NewRun, RunId, RunRow, Store};
+use crate::store::{ItemUpdate, NewRun, RunId, RunRow, Store};
 use crate::studio::StudioError;
 use crate::studio::output::{OutputError, sidecar_path};
 
@@ -171,16 +171,13 @@ pub struct Reconciled {
 
 /// After a crash: removes temp files, marks items whose image and sidecar are complete as
 /// done (so they are never requested again), and deletes partial files of the others.
-pub fn reconcile(
-    store: &Store,
-    run: &RunRow,
-    items: &[ItemState],
-) -> Result<Reconciled, StudioError> {
+/// Memory stays small for a big run: the unfinished items are held as indexes, only the
+/// files of those items are remembered, and a key is read only for an item with files.
+pub fn reconcile(store: &Store, run: &RunRow) -> Result<Reconciled, StudioError> {
     let dir = Path::new(&run.out_dir);
-    let width = run_index_width(
-        run,
-        items.iter().map(|i| i.index).max().unwrap_or(items.len()),
-    );
+    let width = run_index_width(run, store.batch_max_index(run.id)?);
+    let unfinished = store.batch_unfinished(run.id)?;
+    let is_unfinished = |index: usize| unfinished.binary_search_by_key(&index, |u| u.0).is_ok();
     let mut report = Reconciled::default();
     let mut by_index: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     let entries = std::fs::read_dir(dir).map_err(|e| OutputError {
@@ -198,26 +195,25 @@ pub fn reconcile(
         if is_kept_version(&name) {
             continue;
         }
-        if let Some(index) = item_index(&name, width) {
+        if let Some(index) = item_index(&name, width).filter(|i| is_unfinished(*i)) {
             by_index.entry(index).or_default().push(name);
         }
     }
-    for item in items.iter().filter(|i| i.state != "done") {
-        let names = by_index.remove(&item.index).unwrap_or_default();
+    for &(index, running) in &unfinished {
+        let names = by_index.remove(&index).unwrap_or_default();
         if names.is_empty() {
-            if item.state == "running" {
-                store.update_batch_item(run.id, item.index, &ItemUpdate::Pending)?;
+            if running {
+                store.update_batch_item(run.id, index, &ItemUpdate::Pending)?;
             }
             continue;
         }
-        let stem = format!("{:0width$}_{}", item.index, item.key);
+        let Some(key) = store.batch_item(run.id, index)?.map(|row| row.key) else {
+            continue;
+        };
+        let stem = format!("{:0width$}_{}", index, key);
         match complete_outputs(dir, &stem, &names) {
             Some((files, cost_usd)) => {
-                store.update_batch_item(
-                    run.id,
-                    item.index,
-                    &ItemUpdate::Done { files, cost_usd },
-                )?;
+                store.update_batch_item(run.id, index, &ItemUpdate::Done { files, cost_usd })?;
                 report.recovered += 1;
             }
             None => {
@@ -226,7 +222,7 @@ pub fn reconcile(
                         report.removed += 1;
                     }
                 }
-                store.update_batch_item(run.id, item.index, &ItemUpdate::Pending)?;
+                store.update_batch_item(run.id, index, &ItemUpdate::Pending)?;
             }
         }
     }
@@ -306,8 +302,7 @@ mod tests {
             .update_batch_item(id, 2, &ItemUpdate::Running { job_id: 2 })
             .unwrap();
         let run = store.batch_run(id).unwrap().unwrap();
-        let items = store.batch_item_states(id).unwrap();
-        let report = reconcile(&store, &run, &items).unwrap();
+        let report = reconcile(&store, &run).unwrap();
         assert_eq!(
             report,
             Reconciled {

@@ -75,7 +75,7 @@ pub async fn fetch(
             )));
         }
     }
-    reconcile(store, run, &store.batch_item_states(run.id)?)?;
+    reconcile(store, run)?;
     let rows = store.batch_items(run.id)?;
     let mut saver = Saver {
         registry,
