@@ -35,24 +35,7 @@ fn world_with_mira(sim: &Sim) -> (World, PathBuf) {
     world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
     world.set("GEMINI_API_KEY", "test-key");
     world.add_config("[batch]\nrpm = 6000");
-    let reference = world.root.path().join("mira.png");
-    let mut image = image::RgbImage::from_pixel(64, 64, image::Rgb([230, 40, 160]));
-    for y in 32..64 {
-        for x in 0..64 {
-            image.put_pixel(x, y, image::Rgb([20, 120, 90]));
-        }
-    }
-    image.save(&reference).unwrap();
-    world.json(&[
-        "roster",
-        "add",
-        "character",
-        "Mira",
-        "--desc",
-        "short silver hair, red scarf",
-        "--ref",
-        reference.to_str().unwrap(),
-    ]);
+    let reference = common::add_two_colour_character(&world, "Mira");
     (world, reference)
 }
 
@@ -79,15 +62,6 @@ fn sidecar(image: &Path) -> Value {
     let mut name = image.as_os_str().to_owned();
     name.push(".json");
     serde_json::from_slice(&std::fs::read(PathBuf::from(name)).unwrap()).unwrap()
-}
-
-fn requests(sim: &Sim) -> Vec<Value> {
-    let url = format!("{}/_peel/requests", sim.url);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async { reqwest::get(&url).await.unwrap().json().await.unwrap() })
 }
 
 #[test]
@@ -169,7 +143,7 @@ fn the_question_goes_to_the_text_model_with_the_references_then_the_image() {
     let (world, mira) = world_with_mira(&sim);
     let (_, frames) = made_story(&world);
     world.json(&["check", frames[0].to_str().unwrap()]);
-    let seen = requests(&sim);
+    let seen = sim.requests();
     let last = seen.last().unwrap();
     assert!(
         last["path"]

@@ -34,34 +34,8 @@ fn world_with_mira(sim: Option<&Sim>) -> (World, PathBuf) {
         world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
         world.set("GEMINI_API_KEY", "test-key");
     }
-    let reference = world.root.path().join("mira.png");
-    let mut image = image::RgbImage::from_pixel(64, 64, image::Rgb([230, 40, 160]));
-    for y in 32..64 {
-        for x in 0..64 {
-            image.put_pixel(x, y, image::Rgb([20, 120, 90]));
-        }
-    }
-    image.save(&reference).unwrap();
-    world.json(&[
-        "roster",
-        "add",
-        "character",
-        "Mira",
-        "--desc",
-        "short silver hair, red scarf",
-        "--ref",
-        reference.to_str().unwrap(),
-    ]);
+    let reference = common::add_two_colour_character(&world, "Mira");
     (world, reference)
-}
-
-fn requests(sim: &Sim) -> Vec<Value> {
-    let url = format!("{}/_peel/requests", sim.url);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async { reqwest::get(&url).await.unwrap().json().await.unwrap() })
 }
 
 /// Every string under a `data` key (inline images) and every `text`, in order, whichever
@@ -134,7 +108,7 @@ fn frames_run_in_order_and_each_carries_the_previous_frame_and_the_anchors() {
     assert!(sheet.width() > sheet.height(), "three frames side by side");
 
     // The service saw the frames in order (frame 1 twice: its first try hit the 503).
-    let seen = requests(&sim);
+    let seen = sim.requests();
     let mut by_frame: Vec<(usize, Vec<String>, Vec<String>)> = Vec::new();
     for request in &seen {
         let (mut images, mut texts) = (Vec::new(), Vec::new());
@@ -227,7 +201,7 @@ fn reroll_onward_keeps_the_old_frames_as_versions_and_chains_the_new_ones() {
         format!("02_vault.v1.{ext}")
     );
     // The re-rolled frame 3 carries the new frame 2.
-    let seen = requests(&sim);
+    let seen = sim.requests();
     let last = seen.last().unwrap();
     let (mut images, mut texts) = (Vec::new(), Vec::new());
     images_and_texts(&last["body"], &mut images, &mut texts);
@@ -301,7 +275,7 @@ fn a_promoted_frame_keeps_its_name_and_carries_the_draft_previous_frame() {
     let big = big_dir.join(format!("02_vault.{ext}"));
     assert!(big.exists(), "NN_<key> kept: {promoted}");
     assert_eq!(common::pixel_size(&big).0, 2048);
-    let seen = requests(&sim);
+    let seen = sim.requests();
     let (mut images, mut texts) = (Vec::new(), Vec::new());
     images_and_texts(&seen.last().unwrap()["body"], &mut images, &mut texts);
     assert_eq!(

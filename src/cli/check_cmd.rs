@@ -5,7 +5,6 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde_json::json;
 
 use super::{Cli, CliError, Context};
 use crate::studio::backend;
@@ -109,25 +108,11 @@ fn line(image: &ImageCheck, warn_below: u8) -> String {
 }
 
 fn print(report: &CheckReport, json: bool) {
-    let drifted: Vec<&PathBuf> = report
-        .images
-        .iter()
-        .filter(|i| i.anchors.iter().any(|a| a.score < report.warn_below))
-        .map(|i| &i.path)
-        .collect();
     if json {
-        let body = json!({
-            "images": report.images,
-            "cost_usd": (report.cost_usd * 1e6).round() / 1e6,
-            "estimate_usd": (report.estimate_usd * 1e6).round() / 1e6,
-            "model": report.model,
-            "warn_below": report.warn_below,
-            "drifted": drifted,
-            "skipped": report.skipped,
-        });
-        println!("{body}");
+        println!("{}", report.json());
         return;
     }
+    let drifted = report.drifted();
     for path in &drifted {
         println!("{}", path.display());
     }

@@ -95,28 +95,14 @@ impl PeelServer {
             check::run(&conn.client, &store, &plan, |_| {}).await
         });
         let report = joined(task.await, offline)?;
-        let drifted: Vec<&PathBuf> = report
-            .images
-            .iter()
-            .filter(|i| i.anchors.iter().any(|a| a.score < report.warn_below))
-            .map(|i| &i.path)
-            .collect();
         let summary = format!(
             "{} checked, {} drifted (below {}) · ${:.4}",
             report.images.len(),
-            drifted.len(),
+            report.drifted().len(),
             report.warn_below,
             report.cost_usd
         );
-        let body = serde_json::json!({
-            "images": report.images,
-            "cost_usd": (report.cost_usd * 1e6).round() / 1e6,
-            "estimate_usd": (report.estimate_usd * 1e6).round() / 1e6,
-            "model": report.model,
-            "warn_below": report.warn_below,
-            "drifted": drifted,
-            "skipped": report.skipped,
-        });
+        let body = report.json();
         Ok(reply::body(Some(summary), body, offline))
     }
 }

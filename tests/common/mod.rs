@@ -173,13 +173,49 @@ impl Drop for Sim {
 impl Sim {
     /// What the simulator has seen (`GET /_peel/stats`).
     pub fn stats(&self) -> serde_json::Value {
-        let url = format!("{}/_peel/stats", self.url);
+        self.get("_peel/stats")
+    }
+
+    /// The latest generation requests, whole (`GET /_peel/requests`; start with `--record N`).
+    pub fn requests(&self) -> Vec<serde_json::Value> {
+        serde_json::from_value(self.get("_peel/requests")).unwrap()
+    }
+
+    fn get(&self, path: &str) -> serde_json::Value {
+        let url = format!("{}/{path}", self.url);
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         runtime.block_on(async { reqwest::get(&url).await.unwrap().json().await.unwrap() })
     }
+}
+
+/// Adds character `name` to `world`'s roster, its reference a 64 px image whose top half is
+/// magenta and bottom half green (colours no simulated image has by chance); returns it.
+pub fn add_two_colour_character(world: &World, name: &str) -> PathBuf {
+    let reference = world
+        .root
+        .path()
+        .join(format!("{}.png", name.to_lowercase()));
+    let mut image = image::RgbImage::from_pixel(64, 64, image::Rgb([230, 40, 160]));
+    for y in 32..64 {
+        for x in 0..64 {
+            image.put_pixel(x, y, image::Rgb([20, 120, 90]));
+        }
+    }
+    image.save(&reference).unwrap();
+    world.json(&[
+        "roster",
+        "add",
+        "character",
+        name,
+        "--desc",
+        "short silver hair, red scarf",
+        "--ref",
+        reference.to_str().unwrap(),
+    ]);
+    reference
 }
 
 /// Pixel size of an image file from its header.

@@ -127,6 +127,31 @@ pub struct CheckReport {
     pub warn_below: u8,
 }
 
+impl CheckReport {
+    /// The images some anchor scored below `warn_below` in.
+    pub fn drifted(&self) -> Vec<&PathBuf> {
+        self.images
+            .iter()
+            .filter(|i| i.anchors.iter().any(|a| a.score < self.warn_below))
+            .map(|i| &i.path)
+            .collect()
+    }
+
+    /// The body of `peel check --json` (and of the MCP `check` tool).
+    pub fn json(&self) -> serde_json::Value {
+        let usd = |amount: f64| (amount * 1e6).round() / 1e6;
+        serde_json::json!({
+            "images": self.images,
+            "cost_usd": usd(self.cost_usd),
+            "estimate_usd": usd(self.estimate_usd),
+            "model": self.model,
+            "warn_below": self.warn_below,
+            "drifted": self.drifted(),
+            "skipped": self.skipped,
+        })
+    }
+}
+
 /// The images under `paths` (files, or folders: their images less `sheet.png` and
 /// re-rolled versions) with their anchors (`with`, else each image's sidecar), the model
 /// and the estimate. Unknown paths, unknown anchors and nothing to check are refused.

@@ -26,14 +26,7 @@ pub fn is_story_file(path: &Path) -> bool {
         return false;
     };
     for line in std::io::BufReader::new(file).lines().map_while(Result::ok) {
-        let header: String = line
-            .split('#')
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        match header.as_str() {
+        match table_header(&line).as_str() {
             "[[frame]]" => return true,
             "[[item]]" | "[matrix]" | "[[matrix]]" => return false,
             _ => {}
@@ -90,13 +83,7 @@ fn frames_as_items(text: &str) -> Result<(String, usize), BatchIssue> {
     let mut out = String::with_capacity(text.len());
     let mut frames = 0;
     for (n, line) in text.split_inclusive('\n').enumerate() {
-        let header: String = line
-            .split('#')
-            .next()
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let header = table_header(line);
         match header.as_str() {
             "[[frame]]" => {
                 frames += 1;
@@ -116,6 +103,17 @@ fn frames_as_items(text: &str) -> Result<(String, usize), BatchIssue> {
         }
     }
     Ok((out, frames))
+}
+
+/// A line as a table header would read: comment cut, blanks removed (`[[ frame ]] # x` →
+/// `[[frame]]`).
+fn table_header(line: &str) -> String {
+    line.split('#')
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 /// Frames after the first carry one more image (the previous frame): each must still fit
