@@ -45,7 +45,8 @@ pub struct BatchSetup {
 }
 
 impl BatchSetup {
-    fn load(&self, file: &Path) -> Result<Batch, String> {
+    /// Loads a batch or story file; true for a story.
+    fn load(&self, file: &Path) -> Result<(Batch, bool), String> {
         let anchors = Roster::new(self.lane.store.clone())
             .list()
             .map_err(|e| e.to_string())?;
@@ -58,16 +59,18 @@ impl BatchSetup {
             presets: &presets,
             anchors: Some(&anchors),
         };
-        if story::is_story_file(file) {
-            story::load(file, &checks).map_err(|e| e.to_string())
+        let is_story = story::is_story_file(file);
+        let loaded = if is_story {
+            story::load(file, &checks)
         } else {
-            batch::load(file, &checks).map_err(|e| e.to_string())
-        }
+            batch::load(file, &checks)
+        };
+        loaded.map(|b| (b, is_story)).map_err(|e| e.to_string())
     }
 
     /// Checks a batch file and plans it (blocking).
     pub fn plan(&self, file: &Path) -> Result<batch::BatchPlan, String> {
-        let loaded = self.load(file)?;
+        let (loaded, _) = self.load(file)?;
         Ok(batch::plan(
             &loaded,
             &self.lane.registry,
@@ -81,11 +84,11 @@ impl BatchSetup {
         let send = |msg: Msg| {
             let _ = tx.send(Outcome::Msg(msg));
         };
-        let loaded = match self.load(&file) {
-            Ok(b) => b,
+        let (loaded, is_story) = match self.load(&file) {
+            Ok(loaded) => loaded,
             Err(e) => return send(Msg::BatchFinished(Err(e))),
         };
-        let created = if story::is_story_file(&file) {
+        let created = if is_story {
             story::create(&self.lane.store, &loaded, &self.out_parent)
         } else {
             queue::create_run(
@@ -134,7 +137,7 @@ impl BatchSetup {
             return Vec::new();
         };
         runs.into_iter()
-            .filter(|r| r.lane == "interactive" && r.state == "running")
+            .filter(|r| r.runs_here() && r.state == "running")
             .filter(|r| queue::is_locked(&self.locks, r.id))
             .map(|r| OtherRun {
                 run: r.id,

@@ -14,7 +14,7 @@ pub fn run(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
     let locks = ctx.settings.paths.data_dir.join("locks");
     let runs = store.batch_runs(0)?;
     let state = |r: &RunRow| {
-        if r.lane == "interactive" && r.state == "running" && !is_locked(&locks, r.id) {
+        if r.runs_here() && r.state == "running" && !is_locked(&locks, r.id) {
             "interrupted".to_string()
         } else {
             r.state.clone()

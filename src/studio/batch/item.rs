@@ -117,7 +117,7 @@ impl BatchItem {
                 .and_then(|row| row.files.first().map(|f| out_dir.join(f)));
             let Some(frame) = frame else {
                 return Err(StudioError::Busy(format!(
-                    "frame {before} has no image yet, and frame {} carries it; finish frame {before} first",
+                    "frame {before} has no image yet, and frame {} carries it; `peel batch resume {run}` makes frame {before} first",
                     self.index
                 )));
             };
