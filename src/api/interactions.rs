@@ -191,6 +191,12 @@ pub struct Interaction {
     /// The interaction this one continued.
     #[serde(default)]
     pub previous_interaction_id: Option<String>,
+    /// When the service created it (RFC 3339).
+    #[serde(default)]
+    pub created: Option<String>,
+    /// When it last changed (for an ended one: when it ended).
+    #[serde(default)]
+    pub updated: Option<String>,
 }
 
 /// One entry of `errors[]` (the code may be a number or a string).

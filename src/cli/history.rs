@@ -11,8 +11,8 @@ pub async fn run(cli: &Cli, args: HistoryArgs) -> Result<(), CliError> {
     let ctx = Context::load(cli)?;
     let store = ctx.store()?;
     match collect::collect_orphans(&ctx.settings, &ctx.registry, &store).await {
-        Ok(collected) => {
-            if let Some(line) = collect::summary(&collected) {
+        Ok(report) => {
+            for line in report.lines() {
                 eprintln!("peel: {line}");
             }
         }

@@ -303,6 +303,20 @@ impl Settings {
         Ok(Self::resolve_with(config, paths, env, flags))
     }
 
+    /// The Gemini API key from the environment or the config, whichever backend is chosen
+    /// (collecting a job sent to the Gemini API needs it even offline).
+    pub fn gemini_key(&self) -> Option<Secret> {
+        if let BackendChoice::Gemini { key, .. } = &self.backend {
+            return Some(key.clone());
+        }
+        self.env
+            .google_api_key
+            .clone()
+            .or_else(|| self.env.gemini_api_key.clone())
+            .or_else(|| self.config.api.api_key.clone())
+            .filter(|k| !k.is_empty())
+    }
+
     /// The transport interactive jobs use on the Gemini API (`[api] transport`, default interactions).
     pub fn transport(&self) -> super::Transport {
         self.config.api.transport.unwrap_or_default()

@@ -26,7 +26,7 @@ pub async fn model_action(State(state): State<Arc<SimState>>, call: Call, body: 
     };
     if matches!(action, "generateContent" | "streamGenerateContent") {
         state.record(|s| s.gemini_requests += 1);
-        state.keep_request(call.uri.path(), &body);
+        let _ = state.keep_request(call.uri.path(), &body);
     }
     if let Some(refusal) = call.refusal(&state) {
         return refusal;

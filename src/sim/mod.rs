@@ -137,6 +137,9 @@ pub struct SimConfig {
     /// How many of the latest generation requests to keep whole for `GET /_peel/requests`
     /// (0: none), so tests can read exactly what a client sent.
     pub record: usize,
+    /// Where interactions are kept so they outlive this process (the embedded simulator
+    /// keeps them in peel's data folder); None keeps them in memory only.
+    pub keep_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for SimConfig {
@@ -152,6 +155,7 @@ impl Default for SimConfig {
             token_lifetime: Duration::from_secs(3600),
             project: None,
             record: 0,
+            keep_dir: None,
         }
     }
 }
@@ -168,6 +172,7 @@ impl fmt::Debug for SimConfig {
             .field("client_email", &self.client_email)
             .field("token_lifetime", &self.token_lifetime)
             .field("project", &self.project)
+            .field("keep_dir", &self.keep_dir)
             .finish()
     }
 }
@@ -185,20 +190,42 @@ pub(crate) struct SimState {
     tokens: oauth::Tokens,
     stats: Mutex<SimStats>,
     recent: Mutex<std::collections::VecDeque<Value>>,
+    logged: std::sync::atomic::AtomicU64,
+    keep: Option<interactions::Keep>,
 }
 
 impl SimState {
-    /// Keeps a generation request (its path and JSON body) among the latest `record`.
-    fn keep_request(&self, path: &str, body: &[u8]) {
+    /// Keeps a generation request (its path, JSON body and arrival time in ms since the
+    /// epoch) among the latest `record`; returns its number in the log.
+    fn keep_request(&self, path: &str, body: &[u8]) -> Option<u64> {
         if self.config.record == 0 {
-            return;
+            return None;
         }
+        let seq = self
+            .logged
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let body = serde_json::from_slice::<Value>(body).unwrap_or(Value::Null);
         if let Ok(mut recent) = self.recent.lock() {
             if recent.len() == self.config.record {
                 recent.pop_front();
             }
-            recent.push_back(serde_json::json!({ "path": path, "body": body }));
+            recent.push_back(serde_json::json!({
+                "seq": seq, "path": path, "body": body, "received_ms": now_ms(),
+            }));
+        }
+        Some(seq)
+    }
+
+    /// Adds to logged request `seq` the interaction it created and when that was answered.
+    fn note_request(&self, seq: Option<u64>, interaction: &str) {
+        let Some(seq) = seq else {
+            return;
+        };
+        if let Ok(mut recent) = self.recent.lock()
+            && let Some(entry) = recent.iter_mut().find(|e| e["seq"] == seq)
+        {
+            entry["interaction"] = Value::from(interaction);
+            entry["answered_ms"] = Value::from(now_ms());
         }
     }
 
@@ -240,6 +267,14 @@ pub struct SimStats {
     pub interactions_requests: u64,
     /// The `Api-Revision` header of the latest `/interactions` call.
     pub last_api_revision: Option<String>,
+}
+
+/// Now, in milliseconds since the epoch (the request log's clock).
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
 }
 
 /// A running simulator.
@@ -292,6 +327,7 @@ pub async fn start(
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let base_url = format!("http://{addr}");
+    let keep = config.keep_dir.as_deref().map(interactions::Keep::new);
     let state = Arc::new(SimState {
         limiter: config
             .rpm
@@ -306,7 +342,12 @@ pub async fn start(
         tokens: oauth::Tokens::default(),
         stats: Mutex::new(SimStats::default()),
         recent: Mutex::new(std::collections::VecDeque::new()),
+        logged: std::sync::atomic::AtomicU64::new(0),
+        keep,
     });
+    if let Some(keep) = &state.keep {
+        keep.prune();
+    }
     let app = routes::router(state.clone());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -218,7 +218,7 @@ impl Store {
 
 /// The next value of the change counter, read inside the writing statement (writes are
 /// serialized by SQLite, so every change gets a higher number than the last).
-const NEXT_REV: &str = "(SELECT COALESCE(MAX(rev), 0) + 1 FROM jobs)";
+pub(super) const NEXT_REV: &str = "(SELECT COALESCE(MAX(rev), 0) + 1 FROM jobs)";
 
 pub(super) const SELECT: &str =
     "SELECT id, created_at, finished_at, state, prompt, model, aspect, size, seed,

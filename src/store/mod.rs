@@ -22,7 +22,7 @@ use thiserror::Error;
 pub use batches::{ItemRow, ItemState, ItemUpdate, LANE_STORY, NewRun, RunId, RunRow};
 pub use checks::CheckId;
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
-pub use orphans::Orphan;
+pub use orphans::{Orphan, SentWith};
 pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};
 pub use sessions::{NewTurn, SessionSummary};
 pub use transports::ModelTransport;

@@ -2,10 +2,21 @@
 //! images were to go (recorded before sending), and claiming one so that only one of the
 //! peel processes sharing the store collects it.
 
-use rusqlite::params;
+use rusqlite::{OptionalExtension, params};
 
 use super::owner::Owner;
 use super::{Store, StoreError};
+
+/// What a job was sent with: the service (and how) that collection must ask.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct SentWith {
+    /// "gemini", "vertex", "openai" or "simulator".
+    pub backend: String,
+    /// The base URL the request went to.
+    pub base_url: String,
+    /// "interactions" or "generate-content".
+    pub transport: String,
+}
 
 /// A job whose owner died while its background interaction ran on the service.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +31,47 @@ pub struct Orphan {
     pub interaction: String,
     /// Where its images go (JSON written by the engine), if recorded.
     pub landing: Option<String>,
+    /// What it was sent with (None for jobs recorded before peel kept it).
+    pub sent: Option<SentWith>,
+    /// When it was first sent (RFC 3339), for the collected sidecar's timings.
+    pub started_at: Option<String>,
+    /// Attempts its sender made.
+    pub attempts: u32,
     owner: (Option<i64>, Option<i64>),
+}
+
+impl Orphan {
+    /// The process that owned it when it was listed.
+    pub fn owner(&self) -> Option<Owner> {
+        Owner::from_columns(self.owner.0, self.owner.1)
+    }
+}
+
+/// The columns an orphan is read from.
+const ORPHAN_COLUMNS: &str = "id, model, prompt, interaction_id, landing, owner_pid, owner_start,
+    sent_backend, sent_base_url, sent_transport, started_at, attempts";
+
+fn read_orphan(r: &rusqlite::Row<'_>) -> rusqlite::Result<Orphan> {
+    let backend: Option<String> = r.get(7)?;
+    let sent = match backend {
+        Some(backend) => Some(SentWith {
+            backend,
+            base_url: r.get::<_, Option<String>>(8)?.unwrap_or_default(),
+            transport: r.get::<_, Option<String>>(9)?.unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(Orphan {
+        id: r.get(0)?,
+        model: r.get(1)?,
+        prompt: r.get(2)?,
+        interaction: r.get(3)?,
+        landing: r.get(4)?,
+        owner: (r.get(5)?, r.get(6)?),
+        sent,
+        started_at: r.get(10)?,
+        attempts: r.get::<_, i64>(11)?.max(0) as u32,
+    })
 }
 
 impl Store {
@@ -35,34 +86,134 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// Records what a job is sent with and where its images go, before it is sent.
+    pub fn set_job_route(&self, job: i64, sent: &SentWith, landing: &str) -> Result<(), StoreError> {
+        self.lock()
+            .execute(
+                "UPDATE jobs SET sent_backend = ?2, sent_base_url = ?3, sent_transport = ?4,
+                 landing = ?5 WHERE id = ?1",
+                params![job, sent.backend, sent.base_url, sent.transport, landing],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
+    /// Records the interaction a job was given, with everything collecting it needs (the
+    /// service it is on and where its images go), in one statement: its own committed
+    /// transaction, durable the moment it returns.
+    pub fn record_interaction(
+        &self,
+        job: i64,
+        interaction: &str,
+        sent: &SentWith,
+        landing: &str,
+    ) -> Result<(), StoreError> {
+        self.lock()
+            .execute(
+                &format!(
+                    "UPDATE jobs SET interaction_id = ?2, sent_backend = ?3, sent_base_url = ?4,
+                     sent_transport = ?5, landing = ?6, rev = {} WHERE id = ?1",
+                    super::jobs::NEXT_REV
+                ),
+                params![
+                    job,
+                    interaction,
+                    sent.backend,
+                    sent.base_url,
+                    sent.transport,
+                    landing
+                ],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
     /// Unfinished jobs with a background interaction whose owner is gone.
     pub fn orphans(&self) -> Result<Vec<Orphan>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn
-            .prepare(
-                "SELECT id, model, prompt, interaction_id, landing, owner_pid, owner_start FROM jobs
-                 WHERE interaction_id IS NOT NULL AND state IN ('queued', 'sending') ORDER BY id",
-            )
+            .prepare(&format!(
+                "SELECT {ORPHAN_COLUMNS} FROM jobs
+                 WHERE interaction_id IS NOT NULL AND state IN ('queued', 'sending') ORDER BY id"
+            ))
             .map_err(|e| self.error(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok(Orphan {
-                    id: r.get(0)?,
-                    model: r.get(1)?,
-                    prompt: r.get(2)?,
-                    interaction: r.get(3)?,
-                    landing: r.get(4)?,
-                    owner: (r.get(5)?, r.get(6)?),
-                })
-            })
-            .map_err(|e| self.error(e))?;
+        let rows = stmt.query_map([], read_orphan).map_err(|e| self.error(e))?;
         let all = rows
             .collect::<Result<Vec<_>, _>>()
             .map_err(|e| self.error(e))?;
         Ok(all
             .into_iter()
-            .filter(|o| !Owner::from_columns(o.owner.0, o.owner.1).is_some_and(|w| w.is_alive()))
+            .filter(|o| !o.owner().is_some_and(|w| w.is_alive()))
             .collect())
+    }
+
+    /// One job as an orphan, whoever owns it (None when it has no interaction or has ended).
+    pub fn orphan(&self, job: i64) -> Result<Option<Orphan>, StoreError> {
+        self.lock()
+            .query_row(
+                &format!(
+                    "SELECT {ORPHAN_COLUMNS} FROM jobs WHERE id = ?1
+                     AND interaction_id IS NOT NULL AND state IN ('queued', 'sending')"
+                ),
+                params![job],
+                read_orphan,
+            )
+            .optional()
+            .map_err(|e| self.error(e))
+    }
+
+    /// Notes why a job could not be saved without ending it: it stays collectable (its
+    /// interaction is kept), so a later peel process saves it.
+    pub fn note_job_problem(&self, job: i64, kind: &str, message: &str) -> Result<(), StoreError> {
+        self.lock()
+            .execute(
+                &format!(
+                    "UPDATE jobs SET error_kind = ?2, error_message = ?3, rev = {} WHERE id = ?1",
+                    super::jobs::NEXT_REV
+                ),
+                params![job, kind, message],
+            )
+            .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
+    /// Takes an interrupted or failed job to be sent again, once across every process: true
+    /// for the one caller that may send it again (the row then reads failed, "sent again").
+    pub fn take_for_resend(&self, job: i64) -> Result<bool, StoreError> {
+        let changed = self
+            .lock()
+            .execute(
+                &format!(
+                    "UPDATE jobs SET state = CASE WHEN state = 'done' THEN state ELSE 'failed' END,
+                     error_kind = 'resent',
+                     error_message = COALESCE(error_message || ' ', '') || '(sent again as a new job)',
+                     finished_at = COALESCE(finished_at, ?2), rev = {}
+                     WHERE id = ?1 AND state != 'done' AND COALESCE(error_kind, '') != 'resent'",
+                    super::jobs::NEXT_REV
+                ),
+                params![job, chrono::Utc::now().to_rfc3339()],
+            )
+            .map_err(|e| self.error(e))?;
+        Ok(changed == 1)
+    }
+
+    /// Hands unsent jobs to another process: they stay queued under `to` (nothing else sends
+    /// them meanwhile).
+    pub fn transfer_jobs(&self, jobs: &[i64], to: Owner) -> Result<(), StoreError> {
+        let mut conn = self.lock();
+        let tx = conn.transaction().map_err(|e| self.error(e))?;
+        for job in jobs {
+            tx.execute(
+                &format!(
+                    "UPDATE jobs SET owner_pid = ?2, owner_start = ?3, rev = {} WHERE id = ?1
+                     AND state IN ('queued', 'sending')",
+                    super::jobs::NEXT_REV
+                ),
+                params![job, to.pid, to.started as i64],
+            )
+            .map_err(|e| self.error(e))?;
+        }
+        tx.commit().map_err(|e| self.error(e))
     }
 
     /// Makes this process the owner of `orphan` unless another process claimed it first.

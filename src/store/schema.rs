@@ -128,6 +128,25 @@ const MIGRATIONS: &[&str] = &[
         error TEXT
     );
     CREATE INDEX checks_image ON checks(image);",
+    // 10: durable hand-offs. What a job was sent with (backend, base URL, transport), so
+    // collection asks that service; turns numbered from 1 within their session; detached
+    // peel processes carrying work after their parent returned the shell.
+    "ALTER TABLE jobs ADD COLUMN sent_backend TEXT;
+    ALTER TABLE jobs ADD COLUMN sent_base_url TEXT;
+    ALTER TABLE jobs ADD COLUMN sent_transport TEXT;
+    ALTER TABLE turns ADD COLUMN number INTEGER;
+    UPDATE turns SET number = (SELECT COUNT(*) FROM turns t
+        WHERE t.session_id = turns.session_id AND t.id <= turns.id);
+    CREATE UNIQUE INDEX turns_number ON turns(session_id, number);
+    CREATE TABLE carriers (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        pid INTEGER NOT NULL,
+        started INTEGER NOT NULL,
+        created_at TEXT NOT NULL,
+        what TEXT NOT NULL,
+        finished_at TEXT,
+        exit_code INTEGER
+    );",
 ];
 
 /// Brings the schema up to date.

@@ -72,43 +72,76 @@ impl Store {
         })
     }
 
-    /// Records a turn and makes it the session's head.
+    /// Records a turn and makes it the session's head; turns are numbered from 1 within
+    /// their session (the number is the `TurnId` every face shows and takes).
     pub fn insert_turn(&self, turn: &NewTurn<'_>) -> Result<TurnId, StoreError> {
         let mut conn = self.lock();
         let tx = conn.transaction().map_err(|e| self.error(e))?;
+        let parent_row: Option<i64> = match turn.parent {
+            Some(number) => Some(
+                tx.query_row(
+                    "SELECT id FROM turns WHERE session_id = ?1 AND number = ?2",
+                    params![turn.session, number],
+                    |r| r.get(0),
+                )
+                .map_err(|e| self.error(e))?,
+            ),
+            None => None,
+        };
+        let number: i64 = tx
+            .query_row(
+                "SELECT COALESCE(MAX(number), 0) + 1 FROM turns WHERE session_id = ?1",
+                params![turn.session],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.error(e))?;
         tx.execute(
-            "INSERT INTO turns (session_id, parent_id, created_at, instruction, user_json, model_json, outputs_json, job_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO turns (session_id, parent_id, created_at, instruction, user_json, model_json, outputs_json, job_id, number)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 turn.session,
-                turn.parent,
+                parent_row,
                 now(),
                 turn.instruction,
                 to_json(turn.user),
                 to_json(turn.model),
                 to_json(&turn.outputs),
-                turn.job_id
+                turn.job_id,
+                number
             ],
         )
         .map_err(|e| self.error(e))?;
-        let id = tx.last_insert_rowid();
+        let row = tx.last_insert_rowid();
         tx.execute(
             "UPDATE sessions SET head_turn = ?2 WHERE id = ?1",
-            params![turn.session, id],
+            params![turn.session, row],
         )
         .map_err(|e| self.error(e))?;
         tx.commit().map_err(|e| self.error(e))?;
-        Ok(id)
+        Ok(number)
     }
 
-    /// Moves a session's head (undo, or choosing a branch).
+    /// Moves a session's head (undo, or choosing a branch) to the turn numbered `head`.
     pub fn set_session_head(&self, session: &str, head: Option<TurnId>) -> Result<(), StoreError> {
         self.lock()
             .execute(
-                "UPDATE sessions SET head_turn = ?2 WHERE id = ?1",
+                "UPDATE sessions SET head_turn =
+                    (SELECT id FROM turns WHERE session_id = ?1 AND number = ?2) WHERE id = ?1",
                 params![session, head],
             )
             .map(|_| ())
+            .map_err(|e| self.error(e))
+    }
+
+    /// The number of the turn `job` recorded, if it recorded one.
+    pub fn turn_of_job(&self, job: i64) -> Result<Option<TurnId>, StoreError> {
+        self.lock()
+            .query_row(
+                "SELECT number FROM turns WHERE job_id = ?1",
+                params![job],
+                |r| r.get(0),
+            )
+            .optional()
             .map_err(|e| self.error(e))
     }
 
@@ -131,7 +164,9 @@ impl Store {
         let conn = self.lock();
         let head = conn
             .query_row(
-                "SELECT id, created_at, title, model, head_turn FROM sessions WHERE id = ?1",
+                "SELECT id, created_at, title, model,
+                    (SELECT number FROM turns WHERE turns.id = sessions.head_turn)
+                 FROM sessions WHERE id = ?1",
                 params![id],
                 |r| {
                     Ok((
@@ -150,8 +185,9 @@ impl Store {
         };
         let mut stmt = conn
             .prepare(
-                "SELECT id, parent_id, created_at, instruction, user_json, model_json, outputs_json, job_id
-                 FROM turns WHERE session_id = ?1 ORDER BY id",
+                "SELECT t.number, (SELECT p.number FROM turns p WHERE p.id = t.parent_id),
+                    t.created_at, t.instruction, t.user_json, t.model_json, t.outputs_json, t.job_id
+                 FROM turns t WHERE t.session_id = ?1 ORDER BY t.number",
             )
             .map_err(|e| self.error(e))?;
         let rows = stmt
@@ -189,7 +225,8 @@ impl Store {
         let conn = self.lock();
         let mut stmt = conn
             .prepare(
-                "SELECT s.id, s.created_at, s.title, s.model, s.head_turn,
+                "SELECT s.id, s.created_at, s.title, s.model,
+                        (SELECT number FROM turns h WHERE h.id = s.head_turn),
                         (SELECT COUNT(*) FROM turns t WHERE t.session_id = s.id)
                  FROM sessions s ORDER BY s.created_at DESC, s.rowid DESC",
             )

@@ -44,23 +44,30 @@ impl Store {
         self.upsert_transport(model, "no_background_reason", reason)
     }
 
-    /// Records the interaction that answered a session turn (the next turn continues it).
-    pub fn set_turn_interaction(&self, turn: i64, interaction: &str) -> Result<(), StoreError> {
+    /// Records the interaction that answered turn `turn` of `session` (the next turn
+    /// continues it).
+    pub fn set_turn_interaction(
+        &self,
+        session: &str,
+        turn: i64,
+        interaction: &str,
+    ) -> Result<(), StoreError> {
         self.lock()
             .execute(
-                "UPDATE turns SET interaction_id = ?2 WHERE id = ?1",
-                params![turn, interaction],
+                "UPDATE turns SET interaction_id = ?3 WHERE session_id = ?1 AND number = ?2",
+                params![session, turn, interaction],
             )
             .map(|_| ())
             .map_err(|e| self.error(e))
     }
 
-    /// The interaction that answered a turn, if it went by the Interactions API.
-    pub fn turn_interaction(&self, turn: i64) -> Result<Option<String>, StoreError> {
+    /// The interaction that answered turn `turn` of `session`, if it went by the
+    /// Interactions API.
+    pub fn turn_interaction(&self, session: &str, turn: i64) -> Result<Option<String>, StoreError> {
         self.lock()
             .query_row(
-                "SELECT interaction_id FROM turns WHERE id = ?1",
-                params![turn],
+                "SELECT interaction_id FROM turns WHERE session_id = ?1 AND number = ?2",
+                params![session, turn],
                 |r| r.get(0),
             )
             .optional()

@@ -21,6 +21,10 @@ use crate::sim;
 /// What peel says when it falls back to the simulator.
 pub const OFFLINE_BANNER: &str = "offline simulator — set GEMINI_API_KEY for real images";
 
+/// Where the embedded simulator keeps its interactions, under the data folder (so a
+/// session continues, and offline work is collected, across peel processes).
+pub const EMBEDDED_SIM_DIR: &str = "sim";
+
 /// The key the embedded simulator is started with (it is never a real key).
 const EMBEDDED_SIM_KEY: &str = "peel-embedded-simulator";
 
@@ -153,6 +157,40 @@ pub async fn connect(settings: &Settings, registry: &Registry) -> Result<Connect
         label,
         simulator,
     })
+}
+
+/// A Gemini API client for `base_url` with the configured key (None without a key), for
+/// collecting jobs sent there whatever backend is configured now.
+pub fn gemini_client_for(
+    settings: &Settings,
+    base_url: &str,
+) -> Result<Option<GeminiClient>, StudioError> {
+    let Some(key) = settings.gemini_key() else {
+        return Ok(None);
+    };
+    let client = GeminiClient::new(options(settings, base_url.to_string(), "", key))?;
+    Ok(Some(client))
+}
+
+/// The embedded simulator with a client of it (its interactions kept in the data folder,
+/// so it answers for those an earlier peel process's simulator started).
+pub async fn embedded(
+    settings: &Settings,
+    registry: &Registry,
+) -> Result<(GeminiClient, sim::SimHandle), StudioError> {
+    let handle = start_embedded(settings, registry).await?;
+    let client = GeminiClient::new(options(
+        settings,
+        handle.base_url(),
+        "",
+        Secret::new(EMBEDDED_SIM_KEY),
+    ))?;
+    Ok((client, handle))
+}
+
+/// The host of a base URL, for messages.
+pub fn host(base_url: &str) -> String {
+    host_of(base_url)
 }
 
 fn options(settings: &Settings, base_url: String, version: &str, key: Secret) -> ClientOptions {
@@ -289,6 +327,7 @@ async fn start_embedded(
         latency,
         rpm: cfg.rpm,
         faults,
+        keep_dir: Some(settings.paths.data_dir.join(EMBEDDED_SIM_DIR)),
         ..sim::SimConfig::default()
     };
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));

@@ -53,6 +53,9 @@ pub enum StudioEvent {
     },
     /// Cancelled by the user.
     Cancelled { id: JobId },
+    /// Handed to another peel process, which collects it (`sent`: the service has it) or
+    /// sends it; this process reports nothing more about it.
+    HandedOver { id: JobId, sent: bool },
     /// The request that succeeded: its body size and the interaction id (None on
     /// generateContent). Comes just before `Done`.
     Sent {
@@ -81,6 +84,7 @@ impl StudioEvent {
             | Self::Done { id, .. }
             | Self::Failed { id, .. }
             | Self::Cancelled { id }
+            | Self::HandedOver { id, .. }
             | Self::Sent { id, .. }
             | Self::Notice { id, .. }
             | Self::Thinking { id, .. } => *id,
@@ -91,7 +95,10 @@ impl StudioEvent {
     pub fn is_final(&self) -> bool {
         matches!(
             self,
-            Self::Done { .. } | Self::Failed { .. } | Self::Cancelled { .. }
+            Self::Done { .. }
+                | Self::Failed { .. }
+                | Self::Cancelled { .. }
+                | Self::HandedOver { .. }
         )
     }
 }

@@ -26,6 +26,7 @@ pub mod session;
 pub mod shot;
 pub mod sidecar;
 pub mod spec;
+pub mod stage;
 pub mod story;
 #[cfg(test)]
 pub mod testkit;

@@ -108,6 +108,91 @@ pub fn save_image(
     Ok(saved)
 }
 
+/// Whose image a save is: a job and the index of the image in its answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageOf {
+    /// The job (its sidecar's `job_id`).
+    pub job: i64,
+    /// The image's index in the answer (its sidecar's `image.index`).
+    pub index: usize,
+}
+
+/// Like `save_image`, but saves each image of a job once however often it is saved: an
+/// image whose sidecar already names this job and index is kept as it is, and identical
+/// bytes left without a sidecar (a process killed between the two writes) get their
+/// sidecar. A job collected after its saver died mid-save is never saved twice.
+pub fn save_image_once(
+    dir: &Path,
+    stem: &str,
+    mime: &str,
+    bytes: &[u8],
+    png_prompt: Option<&str>,
+    of: ImageOf,
+    sidecar: impl FnOnce(&SavedOutput) -> serde_json::Value,
+) -> Result<SavedOutput, OutputError> {
+    let ext = imaging::extension_for(mime);
+    let full = match (ext, png_prompt) {
+        ("png", Some(prompt)) => imaging::itxt_chunk(bytes, "prompt", prompt)
+            .map(|(offset, chunk)| [&bytes[..offset], &chunk[..], &bytes[offset..]].concat()),
+        _ => None,
+    };
+    let full: &[u8] = full.as_deref().unwrap_or(bytes);
+    for n in 1..100_000u32 {
+        let name = if n == 1 {
+            format!("{stem}.{ext}")
+        } else {
+            format!("{stem}-{n}.{ext}")
+        };
+        let path = dir.join(name);
+        let side = sidecar_path(&path);
+        let (has_image, has_sidecar) = (path.exists(), side.exists());
+        if !has_image && !has_sidecar {
+            break;
+        }
+        let same = if has_sidecar {
+            names(&side, of)
+        } else {
+            std::fs::read(&path).is_ok_and(|existing| existing == full)
+        };
+        if !same {
+            continue;
+        }
+        if !has_image {
+            write_atomic(&path, full)?;
+        }
+        let (width, height) = imaging::dimensions(bytes).unwrap_or((0, 0));
+        let saved = SavedOutput {
+            sidecar: side,
+            path,
+            width,
+            height,
+            mime: mime.to_string(),
+            bytes: full.len() as u64,
+        };
+        if !has_sidecar {
+            let json = serde_json::to_vec_pretty(&sidecar(&saved)).map_err(|e| OutputError {
+                path: saved.sidecar.clone(),
+                message: e.to_string(),
+            })?;
+            write_atomic(&saved.sidecar, &json)?;
+        }
+        return Ok(saved);
+    }
+    save_image(dir, stem, mime, bytes, png_prompt, sidecar)
+}
+
+/// True when the sidecar at `path` is image `of.index` of job `of.job`.
+fn names(path: &Path, of: ImageOf) -> bool {
+    let Ok(text) = std::fs::read(path) else {
+        return false;
+    };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(&text) else {
+        return false;
+    };
+    let index = value["image"]["index"].as_u64().unwrap_or(0) as usize;
+    value["job_id"].as_i64() == Some(of.job) && index == of.index
+}
+
 /// `fox.png` → `fox.png.json`.
 pub fn sidecar_path(image: &Path) -> PathBuf {
     let mut name = image.as_os_str().to_owned();
@@ -211,6 +296,30 @@ mod tests {
             .collect();
         assert_eq!(names.len(), 4, "{names:?}");
         assert!(names.iter().all(|n| !n.to_string_lossy().contains(".tmp")));
+    }
+
+    #[test]
+    fn an_image_is_saved_once_per_job_even_after_a_kill_between_its_two_writes() {
+        let dir = tempfile::tempdir().unwrap();
+        let of = ImageOf { job: 7, index: 0 };
+        let side = |_: &SavedOutput| serde_json::json!({"job_id": 7, "image": {"index": 0}});
+        let first = save_image_once(dir.path(), "fox", "image/png", &png(), None, of, side).unwrap();
+        let again = save_image_once(dir.path(), "fox", "image/png", &png(), None, of, side).unwrap();
+        assert_eq!(first.path, again.path, "kept, not saved twice");
+        // Another job with the same bytes gets its own file.
+        let other = ImageOf { job: 8, index: 0 };
+        let theirs = save_image_once(dir.path(), "fox", "image/png", &png(), None, other, |_| {
+            serde_json::json!({"job_id": 8})
+        })
+        .unwrap();
+        assert_eq!(theirs.path.file_name().unwrap(), "fox-2.png");
+        // Killed after the image, before its sidecar: the image gets its sidecar.
+        std::fs::remove_file(&first.sidecar).unwrap();
+        let healed = save_image_once(dir.path(), "fox", "image/png", &png(), None, of, side).unwrap();
+        assert_eq!(healed.path, first.path);
+        assert!(healed.sidecar.exists());
+        let files = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(files, 4, "two images, two sidecars");
     }
 
     #[test]

@@ -16,14 +16,16 @@ use super::events::{JobId, JobInfo, StudioEvent};
 use super::output::{self, SavedOutput};
 use super::session::{self, TurnId};
 use super::spec::{PreparedJob, SessionLink};
+use super::stage::{Stage, Stages};
 use super::transport;
 use super::uploads;
 use super::{collect, sidecar};
 use crate::api::backend::Capabilities;
 use crate::api::client::GeminiClient;
 use crate::api::outcome::{self, Outcome};
+use crate::config::Transport;
 use crate::models::{Lane, Registry};
-use crate::store::{JobRecord, JobUpdate, NewTurn, Store};
+use crate::store::{JobRecord, JobUpdate, NewTurn, SentWith, Store};
 
 /// Requests in flight at once unless configured otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -35,7 +37,7 @@ const CANCEL_WAIT: Duration = Duration::from_secs(5);
 const RETRY_MEMORY: usize = 256;
 
 /// How a caller names a job's outputs; by default a slug of the prompt.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OutputNaming {
     /// File stem to use instead of the prompt's slug (batches use `NNN_<key>`).
     pub stem: Option<String>,
@@ -61,6 +63,41 @@ struct Inner {
     inline_budget: usize,
     said: Mutex<std::collections::HashSet<String>>,
     thoughts: super::thoughts::Thoughts,
+    stages: Stages,
+    handing: CancellationToken,
+    unsent_leave: std::sync::atomic::AtomicBool,
+    handed: Mutex<Vec<Handed>>,
+}
+
+/// How much of a studio's work leaves when it is handed to another process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandOffMode {
+    /// Everything not on the wire leaves now, sent or not (the workbench's quit answer `b`).
+    Now,
+    /// Each job is sent first and leaves once the service named its interaction; a
+    /// generateContent job leaves unsent (`--detach`).
+    SendFirst,
+}
+
+/// A job this studio handed over instead of finishing.
+#[derive(Debug, Clone)]
+pub struct Handed {
+    /// The job.
+    pub id: JobId,
+    /// True when the service has it (collect it by its interaction); false when it was
+    /// never sent (send it).
+    pub sent: bool,
+    /// The job as prepared.
+    pub job: PreparedJob,
+    /// How its outputs are named.
+    pub naming: OutputNaming,
+}
+
+/// How a job's task ended.
+enum Ending {
+    Cancelled,
+    HandedOver,
+    Ran(Result<Finished, StudioError>),
 }
 
 /// What a finished job produced.
@@ -95,6 +132,10 @@ impl Studio {
             inline_budget: uploads::DEFAULT_INLINE_BUDGET,
             said: Mutex::new(std::collections::HashSet::new()),
             thoughts: super::thoughts::Thoughts::default(),
+            stages: Stages::default(),
+            handing: CancellationToken::new(),
+            unsent_leave: std::sync::atomic::AtomicBool::new(false),
+            handed: Mutex::new(Vec::new()),
         };
         (
             Self {
@@ -163,6 +204,12 @@ impl Studio {
         Ok(id)
     }
 
+    /// Runs a job recorded (and handed over) by another process under its own id: the
+    /// job becomes this process's and is sent from the start. Only for jobs never sent.
+    pub fn adopt(&self, id: JobId, job: PreparedJob, naming: OutputNaming) {
+        self.start(id, job, naming);
+    }
+
     /// Runs a failed job again under a new id.
     pub fn retry(&self, id: JobId) -> Option<Result<JobId, StudioError>> {
         let job = lock(&self.inner.retryable).get(&id).cloned()?;
@@ -192,9 +239,38 @@ impl Studio {
         lock(&self.inner.running).len()
     }
 
+    /// True once `hand_off` was asked for.
+    pub fn is_handing_off(&self) -> bool {
+        self.inner.handing.is_cancelled()
+    }
+
+    /// Stops this process's part of every job so another process can carry it on: a job
+    /// the service named an interaction for leaves (collect it; it is never cancelled on
+    /// the service), one not sent yet leaves unsent (with `HandOffMode::Now`; else it is
+    /// sent first), one whose request is on the wire without an id, or whose answer is
+    /// being saved, is waited for. Returns once no job runs here, with those that left.
+    pub async fn hand_off(&self, mode: HandOffMode) -> Vec<Handed> {
+        self.inner
+            .unsent_leave
+            .store(mode == HandOffMode::Now, std::sync::atomic::Ordering::SeqCst);
+        self.inner.handing.cancel();
+        let mut changed = self.inner.stages.watch();
+        while self.active_jobs() > 0 {
+            // A job leaves or ends by itself; the stage channel wakes us on every step.
+            let _ = tokio::time::timeout(Duration::from_millis(200), changed.changed()).await;
+        }
+        std::mem::take(&mut *lock(&self.inner.handed))
+    }
+
+    /// Jobs handed over so far (kept until `hand_off` returns them).
+    pub fn handed_count(&self) -> usize {
+        lock(&self.inner.handed).len()
+    }
+
     fn start(&self, id: JobId, job: PreparedJob, naming: OutputNaming) {
         let token = CancellationToken::new();
         lock(&self.inner.running).insert(id, token.clone());
+        self.inner.stages.set(id, Stage::Waiting);
         self.emit(StudioEvent::Queued(JobInfo {
             id,
             prompt: job.prompt.clone(),
@@ -203,9 +279,29 @@ impl Studio {
         let studio = self.clone();
         tokio::spawn(async move {
             let started = Instant::now();
-            let result = tokio::select! {
-                _ = token.cancelled() => None,
-                result = studio.run(id, &job, naming) => Some(result),
+            let ending = tokio::select! {
+                _ = token.cancelled() => Ending::Cancelled,
+                () = studio.released(id) => Ending::HandedOver,
+                result = studio.run(id, &job, naming.clone()) => Ending::Ran(result),
+            };
+            let stage = studio.inner.stages.get(id);
+            let result = match ending {
+                Ending::HandedOver => {
+                    let sent = stage.is_some_and(Stage::is_sent);
+                    lock(&studio.inner.handed).push(Handed {
+                        id,
+                        sent,
+                        job,
+                        naming,
+                    });
+                    lock(&studio.inner.running).remove(&id);
+                    studio.inner.stages.remove(id);
+                    studio.inner.thoughts.forget(id);
+                    studio.emit(StudioEvent::HandedOver { id, sent });
+                    return;
+                }
+                Ending::Cancelled => None,
+                Ending::Ran(result) => Some(result),
             };
             if result.is_none() {
                 studio.cancel_on_server(id, &job.settings.model).await;
@@ -213,8 +309,33 @@ impl Studio {
             lock(&studio.inner.running).remove(&id);
             let elapsed = started.elapsed();
             studio.finish(id, job, result, elapsed);
+            studio.inner.stages.remove(id);
             studio.inner.thoughts.forget(id);
         });
+    }
+
+    /// Completes once the job may leave this process (a hand-off was asked for and its
+    /// stage allows it); never otherwise.
+    async fn released(&self, id: JobId) {
+        self.inner.handing.cancelled().await;
+        let mut changed = self.inner.stages.watch();
+        loop {
+            let unsent_too = self
+                .inner
+                .unsent_leave
+                .load(std::sync::atomic::Ordering::SeqCst);
+            if self
+                .inner
+                .stages
+                .get(id)
+                .is_some_and(|s| s.can_leave(unsent_too))
+            {
+                return;
+            }
+            if changed.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
     }
 
     async fn run(
@@ -251,6 +372,11 @@ impl Studio {
             &self.inner.store,
             model,
         );
+        if transport == Transport::GenerateContent && self.is_handing_off() {
+            // Its answer could only come back here: it is sent by whoever carries it on.
+            self.inner.stages.set(id, Stage::Parked);
+            std::future::pending::<()>().await
+        }
         let mut on_retry = |notice: crate::api::client::RetryNotice| {
             attempts = notice.failed_attempt + 1;
             let _ = self
@@ -269,24 +395,46 @@ impl Studio {
                 self.emit(StudioEvent::Notice { id, message });
             }
         };
-        let previous = job
-            .session
-            .as_ref()
-            .and_then(|link| link.parent)
-            .and_then(|turn| self.inner.store.turn_interaction(turn).ok().flatten());
+        let previous = job.session.as_ref().and_then(|link| {
+            let turn = link.parent?;
+            let store = &self.inner.store;
+            store.turn_interaction(&link.session_id, turn).ok().flatten()
+        });
         let route = transport::Route {
             transport,
             model,
             previous: previous.as_deref(),
         };
-        let landing = collect::Landing::of(id, job, &naming, self.inner.label.as_str()).to_json();
+        let pending_turn = collect::PendingTurn::of(job, &self.blobs())?;
+        let landing = collect::Landing::of(id, job, &naming, self.inner.label.as_str())
+            .with_turn(pending_turn)
+            .to_json();
+        let sent_with = |transport: Transport| SentWith {
+            backend: self.inner.label.as_str().to_string(),
+            base_url: self.inner.client.base_url().to_string(),
+            transport: transport.as_str().to_string(),
+        };
+        self.inner
+            .store
+            .set_job_route(id, &sent_with(transport), &landing)?;
+        self.inner.stages.set(
+            id,
+            match transport {
+                Transport::Interactions => Stage::Sending,
+                Transport::GenerateContent => Stage::Posting,
+            },
+        );
+        let created_with = sent_with(Transport::Interactions);
         let mut on_created = |interaction: &str| {
-            let store = &self.inner.store;
-            let recorded = store
-                .set_job_landing(id, &landing)
-                .and_then(|()| store.set_job_interaction(id, interaction));
-            if let Err(e) = recorded {
-                tracing::error!("recording the interaction of job {id}: {e}");
+            // First of all: the id, where the images go and the service it is on, in one
+            // committed statement, so a kill from here on loses nothing.
+            let recorded =
+                self.inner
+                    .store
+                    .record_interaction(id, interaction, &created_with, &landing);
+            match recorded {
+                Ok(()) => self.inner.stages.set(id, Stage::Created),
+                Err(e) => tracing::error!("recording the interaction of job {id}: {e}"),
             }
         };
         let mut on_thought = |thought| {
@@ -302,6 +450,7 @@ impl Studio {
             on_thought: &mut on_thought,
         };
         let sent = transport::send(&self.inner.client, &mut hooks, route, &request).await?;
+        self.inner.stages.set(id, Stage::Saving);
         self.emit(StudioEvent::Sent {
             id,
             request_bytes: sent.request_bytes,
@@ -320,13 +469,19 @@ impl Studio {
             "interaction": interaction,
         });
         let studio = self.clone();
+        let job_link = job.session.clone();
         let job = job.clone();
         let finished =
             tokio::task::spawn_blocking(move || studio.save(id, &job, &naming, outcome, timings))
                 .await
-                .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))??;
-        if let (Some(turn), Some(interaction)) = (finished.turn, &interaction) {
-            self.inner.store.set_turn_interaction(turn, interaction)?;
+                .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))?;
+        let finished = finished?;
+        if let (Some(turn), Some(interaction), Some(link)) =
+            (finished.turn, &interaction, job_link)
+        {
+            self.inner
+                .store
+                .set_turn_interaction(&link.session_id, turn, interaction)?;
         }
         Ok(finished)
     }
@@ -364,12 +519,13 @@ impl Studio {
                 let more = json!({"thoughts": outcome.thoughts, "timings": timings});
                 sidecar::merged(&sidecar::merged(&asked, &answer), &more)
             };
-            let saved = output::save_image(
+            let saved = output::save_image_once(
                 &job.out_dir,
                 &stem,
                 &image.mime,
                 &image.bytes,
                 Some(&job.prompt),
+                output::ImageOf { job: id, index },
                 sidecar,
             );
             match saved {
@@ -465,12 +621,23 @@ impl Studio {
                 });
             }
             Some(Err(error)) => {
-                let update = JobUpdate::Failed {
-                    kind: error.kind().into(),
-                    message: error.to_string(),
-                    elapsed_ms,
+                let collectable = matches!(error, StudioError::Output(_))
+                    && store.job_interaction(id).ok().flatten().is_some();
+                let recorded = if collectable {
+                    // Paid for and still on the service: the failure is noted and the job
+                    // stays collectable, so a later peel process saves it once it can.
+                    store.note_job_problem(id, error.kind(), &error.to_string())
+                } else {
+                    store.update_job(
+                        id,
+                        &JobUpdate::Failed {
+                            kind: error.kind().into(),
+                            message: error.to_string(),
+                            elapsed_ms,
+                        },
+                    )
                 };
-                if let Err(e) = store.update_job(id, &update) {
+                if let Err(e) = recorded {
                     tracing::error!("recording job {id}: {e}");
                 }
                 let mut retryable = lock(&self.inner.retryable);

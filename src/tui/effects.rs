@@ -20,6 +20,7 @@ use super::msg::{Effect, Msg, RosterOp, RosterResult};
 use super::state::batch::OtherRun;
 use crate::models::Registry;
 use crate::store::JobWatch;
+use crate::studio::collect::{Collector, Recovery};
 use crate::studio::preset::{Preset, PresetSource, save_preset};
 use crate::studio::{Roster, Studio};
 
@@ -74,6 +75,8 @@ pub struct Effects {
     other_runs: Arc<Mutex<Vec<OtherRun>>>,
     /// The store's job changes, for the live Jobs pane (None: an in-memory store).
     job_watch: Arc<Mutex<Option<JobWatch>>>,
+    /// Asks each interrupted job's own service about it (None: not connected, in tests).
+    pub collector: Option<Arc<tokio::sync::Mutex<Collector>>>,
 }
 
 impl Effects {
@@ -103,11 +106,31 @@ impl Effects {
             batch_stop: None,
             batch_task: None,
             other_runs: Arc::default(),
+            collector: None,
         }
     }
 
     fn send(&self, msg: Msg) {
         let _ = self.tx.send(Outcome::Msg(msg));
+    }
+
+    /// Asks the service about an interrupted job before anything is sent again.
+    fn recover(&self, id: crate::studio::JobId) {
+        let tx = self.tx.clone();
+        let Some(collector) = self.collector.clone() else {
+            let recovery = Err("no connection to ask the service".to_string());
+            let _ = tx.send(Outcome::Msg(Msg::Recovered { id, recovery }));
+            return;
+        };
+        tokio::spawn(async move {
+            let recovery: Result<Recovery, String> = collector
+                .lock()
+                .await
+                .recover(id)
+                .await
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Outcome::Msg(Msg::Recovered { id, recovery }));
+        });
     }
 
     /// Carries out one effect; slow work is spawned.
@@ -140,6 +163,7 @@ impl Effects {
             Effect::Cancel(id) => {
                 self.studio.cancel(id);
             }
+            Effect::Recover(id) => self.recover(id),
             Effect::Retry(id) => match self.studio.retry(id) {
                 Some(Ok(_)) => {}
                 Some(Err(e)) => self.send(Msg::Refused(e.to_string())),

@@ -38,6 +38,7 @@ use crate::models::Registry;
 use crate::store::{JobFilter, Store};
 use crate::studio::preset::PresetBook;
 use crate::studio::runner::DEFAULT_CONCURRENCY;
+use crate::studio::collect::Collector;
 use crate::studio::{Roster, Studio, backend};
 
 /// How long quitting waits for a batch run to record where it stopped.
@@ -247,7 +248,13 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
     }
     let (resize_tx, resize_rx) = mpsc::unbounded_channel();
     let (outcome_tx, outcome_rx) = mpsc::unbounded_channel();
-    collect_in_background(&conn, &registry, studio.store(), &settings, &outcome_tx);
+    let collector = Arc::new(tokio::sync::Mutex::new(Collector::new(
+        &settings,
+        registry.clone(),
+        studio.store().clone(),
+        Some((conn.client.clone(), conn.label.clone())),
+    )));
+    collect_live(collector.clone(), &outcome_tx);
     let mut slot = view::ImageSlot::new(resize_tx);
     let clipboard =
         clipboard::Clipboard::new(env.over_ssh, settings.config.tui.osc52_tmux_passthrough);
@@ -260,6 +267,7 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
         outcome_tx,
     );
     effects.config_file = config_file;
+    effects.collector = Some(collector);
     effects.batch = Some(batch_run::BatchSetup {
         lane: crate::studio::batch::interactive::InteractiveLane {
             client: conn.client.clone(),
@@ -343,27 +351,38 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
 }
 
 /// The most recent edit session, reopened at start (None when there is none or it cannot be read).
-/// Collects, off the UI task, the jobs a dead peel process left running on the service;
-/// the Jobs pane follows through the store, the status line says what was collected.
-fn collect_in_background(
-    conn: &backend::Connection,
-    registry: &Arc<crate::models::Registry>,
-    store: &Store,
-    settings: &crate::config::Settings,
+/// How often the workbench looks for jobs whose owner died while the service ran them.
+const COLLECT_EVERY: Duration = Duration::from_secs(2);
+
+/// Collects, off the UI task and for as long as the workbench runs, the jobs a peel
+/// process left on the service when it died: seen within `COLLECT_EVERY` of the death,
+/// then asked about every round until the service answers done, failed or gone. The Jobs
+/// pane follows through the store; the status line says what was collected (and, once,
+/// what waits on a service this process cannot reach).
+fn collect_live(
+    collector: Arc<tokio::sync::Mutex<Collector>>,
     outcome: &mpsc::UnboundedSender<effects::Outcome>,
 ) {
-    let (client, registry, store) = (conn.client.clone(), registry.clone(), store.clone());
-    let (fallback, outcome) = (settings.output_dir(None), outcome.clone());
+    let outcome = outcome.clone();
     tokio::spawn(async move {
-        let collected =
-            crate::studio::collect::collect_all(&client, &store, &registry, &fallback).await;
-        match collected {
-            Ok(collected) => {
-                if let Some(line) = crate::studio::collect::summary(&collected) {
-                    let _ = outcome.send(effects::Outcome::Msg(msg::Msg::Collected(line)));
+        let mut said = std::collections::HashSet::new();
+        loop {
+            let report = collector.lock().await.collect_all().await;
+            match report {
+                Ok(report) => {
+                    for line in report.lines() {
+                        let new = said.insert(line.clone()) || line.starts_with("collected");
+                        if new {
+                            let msg = msg::Msg::Collected(line);
+                            if outcome.send(effects::Outcome::Msg(msg)).is_err() {
+                                return;
+                            }
+                        }
+                    }
                 }
+                Err(e) => tracing::warn!("collecting jobs left running on the service: {e}"),
             }
-            Err(e) => tracing::warn!("collecting jobs left running on the service: {e}"),
+            tokio::time::sleep(COLLECT_EVERY).await;
         }
     });
 }

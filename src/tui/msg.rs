@@ -70,6 +70,13 @@ pub enum Msg {
     SessionStarted { token: u64, id: String },
     /// Jobs a dead peel process left running on the service were collected (what to say).
     Collected(String),
+    /// What the service said about an interrupted job `r` was pressed on.
+    Recovered {
+        /// The job.
+        id: JobId,
+        /// What asking found (or why it could not ask).
+        recovery: Result<crate::studio::collect::Recovery, String>,
+    },
     /// Money spent outside the job list (consistency checks from review), in USD.
     Spent(f64),
 }
@@ -144,6 +151,9 @@ pub enum Effect {
     Cancel(JobId),
     /// Retry a failed job.
     Retry(JobId),
+    /// Ask the service about an interrupted job: collect it if it has it, and send it
+    /// again only when the service says it failed or is gone (answers `Msg::Recovered`).
+    Recover(JobId),
     /// Decode this image for the Preview pane (None: show nothing).
     LoadPreview(Option<PathBuf>),
     /// Decode the image pinned for compare (None: drop it).

@@ -274,3 +274,45 @@ pub const NOT_RUNNING: &str = "the selected job is not running";
 pub const NOT_FAILED: &str = "only failed jobs can be retried";
 /// Word for the rate state.
 pub const RATE_OK: &str = "rate ok";
+
+/// Said while the service is asked about an interrupted job (`r`).
+pub fn asking_service(id: i64) -> String {
+    format!("asking the service about job #{id} before sending anything again…")
+}
+
+/// What asking the service about interrupted job `id` found, and what was done.
+pub fn recovered(
+    id: i64,
+    recovery: &Result<crate::studio::collect::Recovery, String>,
+) -> String {
+    use crate::studio::collect::{Collected, Recovery};
+    match recovery {
+        Ok(Recovery::Asked(Collected::Saved { outputs, .. })) => format!(
+            "job #{id} was still on the service: collected and saved ({} image(s)), nothing sent again",
+            outputs.len()
+        ),
+        Ok(Recovery::Asked(Collected::Running { .. })) => format!(
+            "job #{id} is still running on the service: it is collected when it ends; nothing sent again"
+        ),
+        Ok(Recovery::Asked(Collected::Failed { message, .. })) => {
+            format!("the service says job #{id} failed ({message}): sent it again as a new job")
+        }
+        Ok(Recovery::Asked(Collected::Lost { .. })) => format!(
+            "the service no longer has job #{id}'s interaction: sent it again as a new job"
+        ),
+        Ok(Recovery::NeverCreated) => format!(
+            "job #{id} never got an interaction from the service: sent it again as a new job"
+        ),
+        Ok(Recovery::Busy) => {
+            format!("job #{id} is being finished by another peel process; nothing sent again")
+        }
+        Ok(Recovery::AlreadyResent) => {
+            format!("job #{id} was already sent again by another peel process; nothing sent")
+        }
+        Ok(Recovery::Unreachable(u)) => format!(
+            "cannot ask {} about job #{id}: set {}; nothing sent again",
+            u.service, u.set
+        ),
+        Err(e) => format!("cannot ask the service about job #{id} ({e}); nothing sent again"),
+    }
+}

@@ -5,6 +5,7 @@
 //! (`run`, so rate limits, faults and latency apply alike) and kept (`store`) for later
 //! turns, polls and stream replays (`stream`).
 
+mod persist;
 mod request;
 mod run;
 mod settings;
@@ -20,6 +21,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Json, Response};
 use serde_json::{Value, json};
 
+pub use persist::Keep;
 pub use store::InteractionStore;
 
 use super::SimState;
@@ -40,12 +42,12 @@ const RETIRED_REVISIONS: &[&str] = &["2026-05-07"];
 /// `POST /{version}/interactions`.
 pub async fn create(State(state): State<Arc<SimState>>, call: Call, body: Bytes) -> Response {
     state.record(|s| s.gemini_requests += 1);
-    state.keep_request(call.uri.path(), &body);
+    let logged = state.keep_request(call.uri.path(), &body);
     if let Some(refusal) = call.refusal(&state) {
         return refusal;
     }
     let version = &call.version;
-    let resp = match start(&state, version, &call.headers, &body).await {
+    let resp = match start(&state, version, &call.headers, &body, logged).await {
         Ok(resp) => resp,
         Err(e) => e.into_response(),
     };
@@ -58,6 +60,7 @@ async fn start(
     version: &str,
     headers: &HeaderMap,
     body: &[u8],
+    logged: Option<u64>,
 ) -> Result<Response, SimError> {
     check_revision(state, headers)?;
     let value = parse_body(body)?;
@@ -74,6 +77,9 @@ async fn start(
             "background=true is not supported for model models/{}.",
             spec.id
         )));
+    }
+    if let Some(previous) = &req.previous {
+        load_chain(state, previous);
     }
     let mut steps = match &req.previous {
         Some(previous) => state.interactions.timeline(previous).ok_or_else(|| {
@@ -95,7 +101,7 @@ async fn start(
     record.stored = req.store;
     record.background = req.background;
     let id = record.id.clone();
-    state.interactions.insert(record);
+    state.note_request(logged, &id);
     let turn = Turn {
         id: id.clone(),
         version: version.to_string(),
@@ -106,18 +112,17 @@ async fn start(
         deadline: deadline(headers),
     };
     if req.background || req.stream {
-        let task_state = state.clone();
-        let task = tokio::spawn(async move {
-            let id = turn.id.clone();
-            match run::drive(task_state.clone(), turn).await {
-                Ok(Finish::Html) => run::fail(&task_state, &id, &SimError::internal()),
-                Ok(_) => {}
-                Err(e) => run::fail(&task_state, &id, &e),
-            }
-        });
-        state
-            .interactions
-            .update(&id, |r| r.abort = Some(task.abort_handle()));
+        if let Some(keep) = state.keep.as_ref().filter(|_| record.stored) {
+            // On disk before anyone hears the id: a later simulator can run it to its end.
+            let saved = persist::SavedTurn {
+                version: version.to_string(),
+                body: gc.clone(),
+                summaries: req.summaries,
+            };
+            keep.save(&record, Some(&saved));
+        }
+        state.interactions.insert(record);
+        spawn_drive(state, turn);
         if req.stream {
             let tail = Tail {
                 id,
@@ -132,20 +137,73 @@ async fn start(
             .unwrap_or_default();
         return Ok(Json(body).into_response());
     }
+    state.interactions.insert(record);
     let finish = run::drive(state.clone(), turn).await;
     let resource = state.interactions.with(|map| {
         let keep = map.get(&id).is_some_and(|r| r.stored) && finish.is_ok();
         let resource = map.get(&id).map(|r| r.resource(false));
-        if !keep || matches!(finish, Ok(Finish::Html)) {
+        if !keep || !persist::is_kept(&finish) {
             map.remove(&id);
         }
         resource
     });
+    if finish.is_err() || !persist::is_kept(&finish) {
+        if let Some(keep) = &state.keep {
+            keep.remove(&id);
+        }
+    }
     let resource = resource.flatten().unwrap_or_default();
     match finish? {
         Finish::Done => Ok(Json(resource).into_response()),
         Finish::Truncated => Ok(truncated(&resource)),
         Finish::Html => Ok(html_bad_gateway()),
+    }
+}
+
+/// Runs `turn` in the background (a background or streamed create, or one taken over from
+/// a simulator that died), failing it when the run fails.
+fn spawn_drive(state: &Arc<SimState>, turn: Turn) {
+    let id = turn.id.clone();
+    let task_state = state.clone();
+    let task = tokio::spawn(async move {
+        let id = turn.id.clone();
+        match run::drive(task_state.clone(), turn).await {
+            Ok(Finish::Html) => run::fail(&task_state, &id, &SimError::internal()),
+            Ok(_) => {}
+            Err(e) => run::fail(&task_state, &id, &e),
+        }
+    });
+    state
+        .interactions
+        .update(&id, |r| r.abort = Some(task.abort_handle()));
+}
+
+/// Writes an interaction that just ended to the keep folder (when the simulator has one).
+pub fn keep_finished(state: &SimState, id: &str) {
+    let Some(keep) = &state.keep else {
+        return;
+    };
+    state.interactions.update(id, |r| {
+        if r.stored && r.finished && !r.foreign {
+            keep.save(r, None);
+        }
+    });
+}
+
+/// Reads back, from the keep folder, `id` and the interactions it continues.
+fn load_chain(state: &Arc<SimState>, id: &str) {
+    let mut next = Some(id.to_string());
+    let mut hops = 0;
+    while let Some(current) = next.take() {
+        persist::load_into(state, &current);
+        next = state
+            .interactions
+            .update(&current, |r| r.previous.clone())
+            .flatten();
+        hops += 1;
+        if hops > 10_000 {
+            return;
+        }
     }
 }
 
@@ -198,6 +256,7 @@ fn read(
             )),
         }
     };
+    persist::load_into(state, id);
     let streaming = flag("stream")?.unwrap_or(false);
     let include_input = flag("include_input")?.unwrap_or(true);
     let last = params.get("last_event_id").map(String::as_str);
@@ -239,6 +298,7 @@ fn read(
 /// `DELETE /{version}/interactions/{id}`.
 pub async fn delete(State(state): State<Arc<SimState>>, call: Gated) -> Response {
     let id = &call.name;
+    persist::load_into(&state, id);
     let removed = state
         .interactions
         .with(|map| match map.get(id) {
@@ -251,6 +311,9 @@ pub async fn delete(State(state): State<Arc<SimState>>, call: Gated) -> Response
             if let Some(abort) = &record.abort {
                 abort.abort();
             }
+            if let Some(keep) = &state.keep {
+                keep.remove(id);
+            }
             Json(json!({})).into_response()
         }
         None => not_found(id).into_response(),
@@ -260,6 +323,7 @@ pub async fn delete(State(state): State<Arc<SimState>>, call: Gated) -> Response
 /// `POST /{version}/interactions/{id}/cancel`.
 pub async fn cancel(State(state): State<Arc<SimState>>, call: Gated) -> Response {
     let id = &call.name;
+    persist::load_into(&state, id);
     let result = state.interactions.update(id, |r| {
         if !r.stored {
             return Err(not_found(&r.id));
@@ -281,6 +345,7 @@ pub async fn cancel(State(state): State<Arc<SimState>>, call: Gated) -> Response
         }
         Ok(r.resource(false))
     });
+    keep_finished(&state, id);
     match result {
         Some(Ok(body)) => Json(body).into_response(),
         Some(Err(e)) => e.into_response(),

@@ -105,6 +105,9 @@ pub async fn drive(state: Arc<SimState>, turn: Turn) -> Result<Finish, SimError>
         r.push(json!({"event_type": "interaction.completed", "interaction": summary}));
         r.finish();
     });
+    if finish != Finish::Html {
+        super::keep_finished(&state, id);
+    }
     Ok(finish)
 }
 
@@ -120,6 +123,7 @@ pub fn fail(state: &SimState, id: &str, err: &SimError) {
         r.push(json!({"event_type": "error", "error": {"code": code, "message": err.message}}));
         r.finish();
     });
+    super::keep_finished(state, id);
 }
 
 /// Pushes the interim draft as a thought summary while the turn still runs.

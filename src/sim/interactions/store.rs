@@ -54,6 +54,8 @@ pub struct Record {
     pub cut: bool,
     /// Stops the background work on cancel.
     pub abort: Option<AbortHandle>,
+    /// Read from another live simulator's file: shown as it was, re-read on every look.
+    pub foreign: bool,
     /// About how many bytes it holds once finished (its input, steps and events).
     weight: usize,
     changed: Arc<watch::Sender<usize>>,
@@ -80,6 +82,7 @@ impl Record {
             finished: false,
             cut: false,
             abort: None,
+            foreign: false,
             weight: 0,
             changed: Arc::new(watch::channel(0).0),
         }
@@ -203,6 +206,22 @@ impl InteractionStore {
         }
         if order.len() > 2 * MAX_KEPT {
             order.retain(|id| map.contains_key(id));
+        }
+    }
+
+    /// Keeps `record`, replacing one with its id (a copy read back from disk).
+    pub fn replace(&self, record: Record) {
+        let replaced = self
+            .with(|map| match map.get_mut(&record.id) {
+                Some(old) => {
+                    *old = record;
+                    None
+                }
+                None => Some(record),
+            })
+            .flatten();
+        if let Some(record) = replaced {
+            self.insert(record);
         }
     }
 

@@ -453,6 +453,10 @@ impl JobsState {
                 job.phase = Phase::Cancelled;
                 job.elapsed = job.queued_at.map(|t| now.saturating_duration_since(t));
             }
+            StudioEvent::HandedOver { .. } => {
+                // Carried on by another peel process: followed through the store from now.
+                job.elsewhere = true;
+            }
         }
         if !job.phase.is_active() {
             job.thinking = Thinking::default();

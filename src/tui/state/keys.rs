@@ -211,10 +211,10 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         },
         RetryJob => match state.jobs.selected_job() {
             Some(job) if job.phase == Phase::Interrupted => {
-                // Its owner is gone, so it can never be sent twice: send it again as it was.
-                act(state, ReusePrompt);
-                state.follow_new = true;
-                return generate(state);
+                // The service may still have it: ask first, send again only if it says so.
+                let id = job.id;
+                state.status.say(Level::Info, strings::asking_service(id));
+                return vec![Effect::Recover(id)];
             }
             Some(job) if matches!(job.phase, Phase::Failed | Phase::Blocked) && !job.past => {
                 state.follow_new = true;
@@ -450,4 +450,16 @@ fn step_turn(state: &mut AppState, back: bool) -> Vec<Effect> {
         state.jobs.select_id(job);
     }
     vec![Effect::SetHead { session, turn }]
+}
+
+/// Sends an interrupted job again as it was (its owner is gone and the service said it
+/// failed, lost it, or never had it).
+pub(super) fn resend(state: &mut AppState, id: crate::studio::JobId) -> Vec<Effect> {
+    state.jobs.select_id(id);
+    if state.jobs.selected_job().is_none_or(|j| j.id != id) {
+        return vec![];
+    }
+    act(state, Action::ReusePrompt);
+    state.follow_new = true;
+    generate(state)
 }

@@ -152,6 +152,24 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.status.say(Level::Ok, line);
             vec![]
         }
+        Msg::Recovered { id, recovery } => {
+            use crate::studio::collect::{Collected, Recovery};
+            let send_again = recovery.as_ref().is_ok_and(Recovery::send_again);
+            let level = match &recovery {
+                Ok(Recovery::Asked(Collected::Saved { .. })) => Level::Ok,
+                Ok(Recovery::Unreachable(_)) | Err(_) => Level::Error,
+                _ if send_again => Level::Warn,
+                _ => Level::Info,
+            };
+            let line = crate::tui::strings::recovered(id, &recovery);
+            let effects = if send_again {
+                super::keys::resend(state, id)
+            } else {
+                vec![]
+            };
+            state.status.say(level, line);
+            effects
+        }
         Msg::Spent(cost_usd) => {
             state.jobs.session_spend += cost_usd;
             vec![]

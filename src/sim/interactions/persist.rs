@@ -1,0 +1,346 @@
+//! Interactions kept in a folder (the embedded simulator's, under peel's data folder), so
+//! they outlive the process that ran them, as the real service's do: a later peel process
+//! reads a finished one back (a session continues, a job is collected), and takes over one
+//! whose simulator died mid-run, running it to its end. One JSON file per interaction,
+//! written whole (temp file, rename); the running process is recorded in it so two
+//! simulators never run one interaction at once.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::run::{Finish, Turn};
+use super::store::Record;
+use crate::sim::SimState;
+use crate::sim::errors::SimError;
+use crate::sim::generate::{find_model, prepare};
+use crate::store::owner::Owner;
+
+/// Finished interactions kept on disk at most (the oldest go first, as the service's
+/// retention drops them).
+pub const MAX_ON_DISK: usize = 500;
+
+/// Bytes of finished interactions kept on disk at most.
+pub const MAX_DISK_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What is needed to run an unfinished turn again in another process.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SavedTurn {
+    /// API version in the path.
+    pub version: String,
+    /// The generateContent body to run.
+    pub body: Value,
+    /// Whether thought summaries are returned.
+    pub summaries: bool,
+}
+
+/// One interaction as kept on disk.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Saved {
+    id: String,
+    model: String,
+    status: String,
+    created: String,
+    updated: String,
+    previous: Option<String>,
+    input: Vec<Value>,
+    steps: Vec<Value>,
+    usage: Option<Value>,
+    errors: Vec<Value>,
+    background: bool,
+    /// Present while it runs: how to run it again.
+    turn: Option<SavedTurn>,
+    /// The process whose simulator runs it (while it runs).
+    owner_pid: Option<u32>,
+    owner_start: Option<u64>,
+}
+
+/// The folder interactions are kept in.
+#[derive(Debug, Clone)]
+pub struct Keep {
+    dir: PathBuf,
+}
+
+impl Keep {
+    /// Keeps interactions under `dir/interactions` (made when first written).
+    pub fn new(dir: &Path) -> Self {
+        Self {
+            dir: dir.join("interactions"),
+        }
+    }
+
+    fn path(&self, id: &str) -> Option<PathBuf> {
+        // Ids come from clients: only our own alphabet names a file.
+        let safe = !id.is_empty()
+            && id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        safe.then(|| self.dir.join(format!("{id}.json")))
+    }
+
+    /// Writes `record` (with `turn` while it runs) as this process's.
+    pub fn save(&self, record: &Record, turn: Option<&SavedTurn>) {
+        let Some(path) = self.path(&record.id) else {
+            return;
+        };
+        let me = Owner::current();
+        let saved = Saved {
+            id: record.id.clone(),
+            model: record.model.clone(),
+            status: record.status.clone(),
+            created: record.created.clone(),
+            updated: record.updated.clone(),
+            previous: record.previous.clone(),
+            input: record.input.clone(),
+            steps: record.steps.clone(),
+            usage: record.usage.clone(),
+            errors: record.errors.clone(),
+            background: record.background,
+            turn: turn.cloned(),
+            owner_pid: turn.is_some().then_some(me.pid),
+            owner_start: turn.is_some().then_some(me.started),
+        };
+        let Ok(bytes) = serde_json::to_vec(&saved) else {
+            return;
+        };
+        if let Err(e) = std::fs::create_dir_all(&self.dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| crate::fsio::write_atomic(&path, &bytes).map_err(|e| e.to_string()))
+        {
+            tracing::warn!("simulator: keeping interaction {}: {e}", record.id);
+        }
+    }
+
+    /// Forgets an interaction (deleted, or dropped by retention).
+    pub fn remove(&self, id: &str) {
+        if let Some(path) = self.path(id) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    fn load(&self, id: &str) -> Option<Saved> {
+        let bytes = std::fs::read(self.path(id)?).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Drops the oldest finished interactions past `MAX_ON_DISK` or `MAX_DISK_BYTES`
+    /// (running ones and their files are kept).
+    pub fn prune(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return;
+        };
+        let mut files: Vec<(std::time::SystemTime, u64, PathBuf)> = entries
+            .flatten()
+            .filter_map(|e| {
+                let meta = e.metadata().ok()?;
+                let path = e.path();
+                let modified = meta.modified().ok()?;
+                (path.extension()? == "json").then_some((modified, meta.len(), path))
+            })
+            .collect();
+        files.sort();
+        let mut count = files.len();
+        let mut bytes: u64 = files.iter().map(|f| f.1).sum();
+        for (_, len, path) in files {
+            if count <= MAX_ON_DISK && bytes <= MAX_DISK_BYTES {
+                break;
+            }
+            let running = std::fs::read(&path)
+                .ok()
+                .and_then(|b| serde_json::from_slice::<Saved>(&b).ok())
+                .is_some_and(|s| s.turn.is_some());
+            if running {
+                continue;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                count -= 1;
+                bytes = bytes.saturating_sub(len);
+            }
+        }
+    }
+}
+
+/// Makes `id` known to this simulator if another one kept it: a finished interaction is
+/// read back; one whose simulator died mid-run is taken over and run to its end here; one
+/// still running elsewhere is read afresh on every look.
+pub fn load_into(state: &Arc<SimState>, id: &str) {
+    let Some(keep) = &state.keep else {
+        return;
+    };
+    let known = state
+        .interactions
+        .with(|map| map.get(id).is_some_and(|r| !r.foreign))
+        .unwrap_or(false);
+    if known {
+        return;
+    }
+    let Some(saved) = keep.load(id) else {
+        return;
+    };
+    let owner = saved.owner_pid.map(|pid| Owner {
+        pid,
+        started: saved.owner_start.unwrap_or(0),
+    });
+    let turn = saved.turn.clone();
+    let mut record = record_of(saved);
+    match turn {
+        None => record.finish(),
+        Some(_) if owner.is_some_and(|o| o.is_alive() && !o.is_me()) => record.foreign = true,
+        Some(turn) => {
+            // Its simulator is gone: run it here, from the start.
+            let id = record.id.clone();
+            keep.save(&record, Some(&turn));
+            state.interactions.replace(record);
+            adopt(state, &id, &turn);
+            return;
+        }
+    }
+    state.interactions.replace(record);
+}
+
+/// Runs a taken-over turn to its end, as its first simulator would have.
+fn adopt(state: &Arc<SimState>, id: &str, saved: &SavedTurn) {
+    let model = state
+        .interactions
+        .update(id, |r| r.model.clone())
+        .unwrap_or_default();
+    let planned = find_model(state, &model, &saved.version, "createInteraction")
+        .and_then(|spec| prepare(state, &saved.version, spec, &saved.body));
+    let planned = match planned {
+        Ok(planned) => planned,
+        Err(e) => {
+            super::run::fail(state, id, &e);
+            return;
+        }
+    };
+    let Ok(body) = serde_json::to_vec(&saved.body) else {
+        super::run::fail(state, id, &SimError::internal());
+        return;
+    };
+    let turn = Turn {
+        id: id.to_string(),
+        version: saved.version.clone(),
+        model,
+        body,
+        planned,
+        summaries: saved.summaries,
+        deadline: None,
+    };
+    tracing::info!("simulator: taking over interaction {id}, whose simulator is gone");
+    super::spawn_drive(state, turn);
+}
+
+fn record_of(saved: Saved) -> Record {
+    let mut record = Record::new(&saved.model, saved.previous, saved.input);
+    record.id = saved.id;
+    record.status = saved.status;
+    record.created = saved.created;
+    record.updated = saved.updated;
+    record.steps = saved.steps;
+    record.usage = saved.usage;
+    record.errors = saved.errors;
+    record.background = saved.background;
+    if record.is_terminal() {
+        for event in replay_events(&record) {
+            record.push(event);
+        }
+    }
+    record
+}
+
+/// The event log of a finished interaction read back: created, its steps, then the end.
+fn replay_events(record: &Record) -> Vec<Value> {
+    let summary = record.summary();
+    let mut events = vec![
+        json!({"event_type": "interaction.created", "interaction": summary}),
+        json!({"event_type": "interaction.status_update", "interaction_id": record.id, "status": "in_progress"}),
+    ];
+    for (index, step) in record.steps.iter().enumerate() {
+        let kind = step["type"].as_str().unwrap_or("model_output");
+        events.push(json!({"event_type": "step.start", "index": index, "step": {"type": kind}}));
+        if let Some(signature) = step["signature"].as_str() {
+            events.push(json!({"event_type": "step.delta", "index": index,
+                "delta": {"type": "thought_signature", "signature": signature}}));
+        }
+        for block in step["content"].as_array().into_iter().flatten() {
+            events.push(json!({"event_type": "step.delta", "index": index, "delta": block}));
+        }
+        events.push(json!({"event_type": "step.stop", "index": index}));
+    }
+    for error in &record.errors {
+        events.push(json!({"event_type": "error", "error": error}));
+    }
+    events.push(json!({"event_type": "interaction.completed", "interaction": summary}));
+    events
+}
+
+/// True when a turn ended in a way that is kept (`Html` answers are not kept).
+pub fn is_kept(finish: &Result<Finish, SimError>) -> bool {
+    !matches!(finish, Ok(Finish::Html))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_ids_name_files() {
+        let keep = Keep::new(Path::new("/tmp/x"));
+        assert!(keep.path("v1_abc-DEF_9").is_some());
+        assert!(keep.path("../../etc/passwd").is_none());
+        assert!(keep.path("").is_none());
+    }
+
+    #[test]
+    fn a_finished_interaction_comes_back_with_its_steps_and_events() {
+        let dir = tempfile::tempdir().unwrap();
+        let keep = Keep::new(dir.path());
+        let mut record = Record::new("m", None, vec![json!({"type": "user_input"})]);
+        record.status = "completed".into();
+        record.steps = vec![
+            json!({"type": "thought", "signature": "sig"}),
+            json!({"type": "model_output", "content": [{"type": "image", "data": "AAAA"}]}),
+        ];
+        keep.save(&record, None);
+        let back = record_of(keep.load(&record.id).unwrap());
+        assert_eq!(back.id, record.id);
+        assert_eq!(back.steps, record.steps);
+        assert!(back.finished);
+        let kinds: Vec<_> = back
+            .events
+            .iter()
+            .map(|e| e["event_type"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(kinds.first().unwrap(), "interaction.created");
+        assert_eq!(kinds.last().unwrap(), "interaction.completed");
+        assert!(back.events.iter().any(|e| e["delta"]["data"] == "AAAA"));
+        keep.remove(&record.id);
+        assert!(keep.load(&record.id).is_none());
+    }
+
+    #[test]
+    fn pruning_keeps_running_interactions() {
+        let dir = tempfile::tempdir().unwrap();
+        let keep = Keep::new(dir.path());
+        let running = Record::new("m", None, vec![]);
+        let turn = SavedTurn {
+            version: "v1beta".into(),
+            body: json!({}),
+            summaries: false,
+        };
+        keep.save(&running, Some(&turn));
+        for _ in 0..MAX_ON_DISK + 3 {
+            let mut done = Record::new("m", None, vec![]);
+            done.status = "completed".into();
+            keep.save(&done, None);
+        }
+        keep.prune();
+        let left = std::fs::read_dir(dir.path().join("interactions"))
+            .unwrap()
+            .count();
+        assert_eq!(left, MAX_ON_DISK);
+        assert!(keep.load(&running.id).is_some(), "a running one stays");
+    }
+}
