@@ -335,6 +335,24 @@ impl Store {
             .map_err(|e| self.error(e))
     }
 
+    /// A run's items marked running, with their jobs: `(index, job id)`.
+    pub fn batch_running_items(&self, run: RunId) -> Result<Vec<(usize, i64)>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(
+                "SELECT idx, job_id FROM batch_items
+                 WHERE run_id = ?1 AND state = 'running' AND job_id IS NOT NULL",
+            )
+            .map_err(|e| self.error(e))?;
+        let rows = stmt
+            .query_map(params![run], |r| {
+                Ok((r.get::<_, i64>(0)?.max(0) as usize, r.get::<_, i64>(1)?))
+            })
+            .map_err(|e| self.error(e))?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.error(e))
+    }
+
     /// A run's highest item index (0 for none).
     pub fn batch_max_index(&self, run: RunId) -> Result<usize, StoreError> {
         self.lock()

@@ -186,7 +186,7 @@ pub fn load_into(state: &Arc<SimState>, id: &str) {
     let turn = saved.turn.clone();
     let mut record = record_of(saved);
     match turn {
-        None => record.finish(),
+        None => {}
         Some(_) if owner.is_some_and(|o| o.is_alive() && !o.is_me()) => record.foreign = true,
         Some(turn) => {
             // Its simulator is gone: run it here, from the start.
@@ -246,6 +246,10 @@ fn record_of(saved: Saved) -> Record {
         for event in replay_events(&record) {
             record.push(event);
         }
+        // Finished when it was kept: its own end time stays.
+        let updated = record.updated.clone();
+        record.finish();
+        record.updated = updated;
     }
     record
 }
@@ -318,6 +322,74 @@ mod tests {
         assert!(back.events.iter().any(|e| e["delta"]["data"] == "AAAA"));
         keep.remove(&record.id);
         assert!(keep.load(&record.id).is_none());
+    }
+
+    async fn sim(dir: &Path, latency_ms: u64) -> crate::sim::SimHandle {
+        let config = crate::sim::SimConfig {
+            latency: crate::sim::Latency::Fixed(std::time::Duration::from_millis(latency_ms)),
+            keep_dir: Some(dir.to_path_buf()),
+            ..crate::sim::SimConfig::default()
+        };
+        let registry = crate::models::Registry::shipped().unwrap();
+        crate::sim::start(config, registry, "127.0.0.1:0".parse().unwrap())
+            .await
+            .unwrap()
+    }
+
+    async fn get(sim: &crate::sim::SimHandle, id: &str) -> Value {
+        reqwest::Client::new()
+            .get(format!("{}/v1beta/interactions/{id}", sim.base_url()))
+            .header("x-goog-api-key", "k")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_interaction_whose_simulator_died_is_run_to_its_end_by_the_next_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = sim(dir.path(), 60_000).await;
+        let created: Value = reqwest::Client::new()
+            .post(format!("{}/v1beta/interactions", first.base_url()))
+            .header("x-goog-api-key", "k")
+            .json(&json!({"model": "gemini-3.1-flash-image", "input": "a fox at dawn",
+                "background": true, "response_format": {"type": "image", "image_size": "512"}}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = created["id"].as_str().unwrap().to_string();
+        // Its process dies: the file names an owner that no longer runs.
+        let keep = Keep::new(dir.path());
+        let mut saved = keep.load(&id).expect("kept before the id was answered");
+        assert!(saved.turn.is_some(), "kept with what running it again needs");
+        let mut gone = std::process::Command::new("true").spawn().unwrap();
+        saved.owner_pid = Some(gone.id());
+        gone.wait().unwrap();
+        std::fs::write(keep.path(&id).unwrap(), serde_json::to_vec(&saved).unwrap()).unwrap();
+
+        let second = sim(dir.path(), 50).await;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        let done = loop {
+            let state = get(&second, &id).await;
+            if state["status"] == "completed" {
+                break state;
+            }
+            assert!(std::time::Instant::now() < deadline, "{state}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        assert!(done["steps"].as_array().unwrap().iter().any(|s| s["type"] == "model_output"));
+        // A third simulator reads the finished one back as it is.
+        let third = sim(dir.path(), 50).await;
+        assert_eq!(get(&third, &id).await["status"], "completed");
+        for s in [first, second, third] {
+            s.shutdown().await;
+        }
     }
 
     #[test]

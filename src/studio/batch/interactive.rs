@@ -155,6 +155,9 @@ pub async fn run(
     };
     let dir = PathBuf::from(&run.out_dir);
     collect_left_items(lane, run_id, &dir).await;
+    // An item whose interaction the service may still have is never sent again: it waits
+    // for a later resume to collect it.
+    let held = held_on_service(store, run_id)?;
     let Reconciled { recovered, .. } = reconcile(store, &run)?;
     let max_index = store.batch_max_index(run_id)?;
     store.set_batch_run_state(run_id, "running", None)?;
@@ -166,7 +169,11 @@ pub async fn run(
     let mut spent = spent_before;
     // Only indexes wait in memory; each item is read from the store when it starts, so a
     // 50,000-item run holds a few hundred KB of queue, not every item.
-    let mut queue: VecDeque<usize> = store.batch_indexes_not_done(run_id)?.into();
+    let mut queue: VecDeque<usize> = store
+        .batch_indexes_not_done(run_id)?
+        .into_iter()
+        .filter(|index| !held.contains(index))
+        .collect();
     write_manifest(store, run_id, &dir);
     on_event(BatchEvent::Started {
         run: run_id,
@@ -339,11 +346,33 @@ pub async fn run(
         store,
         run_id,
         &dir,
-        interrupted,
-        budget_hit,
+        Stopped {
+            interrupted,
+            budget_hit,
+            held: held.len(),
+        },
         retries,
         started,
     )
+}
+
+/// Running items whose job still has an interaction on the service (its owner gone, not
+/// collected yet): their indexes.
+fn held_on_service(store: &Store, run: RunId) -> Result<HashSet<usize>, StudioError> {
+    let mut held = HashSet::new();
+    for (index, job) in store.batch_running_items(run)? {
+        if store.orphan(job)?.is_some() {
+            held.insert(index);
+        }
+    }
+    Ok(held)
+}
+
+/// Why a run stopped before every item was done.
+struct Stopped {
+    interrupted: bool,
+    budget_hit: bool,
+    held: usize,
 }
 
 /// Saves the items whose process died while their background interactions ran (so they
@@ -358,7 +387,9 @@ async fn collect_left_items(lane: &InteractiveLane, run: RunId, dir: &Path) {
     };
     let deadline = Instant::now() + ORPHAN_WAIT;
     loop {
-        let collected = collect::collect_all(&lane.client, &lane.store, &lane.registry, dir).await;
+        let collected =
+            collect::collect_all(&lane.client, &lane.label, &lane.store, &lane.registry, dir)
+                .await;
         let waiting = match collected {
             Ok(collected) => collected
                 .iter()
@@ -465,15 +496,26 @@ fn finish(
     store: &Store,
     run_id: RunId,
     dir: &Path,
-    interrupted: bool,
-    budget_hit: bool,
+    stopped: Stopped,
     retries: u32,
     started: Instant,
 ) -> Result<RunSummary, StudioError> {
+    let Stopped {
+        interrupted,
+        budget_hit,
+        held,
+    } = stopped;
     let (total, done, failed, spent_usd) = store.batch_item_counts(run_id)?;
     let pending = total - done - failed;
     let (state, reason) = if done == total {
         ("done", None)
+    } else if held > 0 {
+        (
+            "incomplete",
+            Some(format!(
+                "{held} item(s) still on the service; `peel batch resume {run_id}` collects them"
+            )),
+        )
     } else if interrupted {
         ("incomplete", Some("interrupted".to_string()))
     } else if budget_hit && pending > 0 {

@@ -29,7 +29,8 @@ use crate::api::interactions::is_terminal;
 use crate::api::outcome;
 use crate::models::{Lane, Registry};
 use crate::store::session_types::StoredContent;
-use crate::store::{JobUpdate, NewTurn, Orphan, Store};
+use crate::store::{JobUpdate, NewTurn, Orphan, SentWith, Store};
+use crate::studio::backend::BackendLabel;
 
 /// The session turn a job adds once answered, kept with its landing so a collector can
 /// record it too.
@@ -338,23 +339,41 @@ fn is_gone(error: &ApiError) -> bool {
     )
 }
 
-/// Collects every orphan of the store over `client` (every job is taken to be on that
-/// service: tests and callers that know it), each claimed while it is collected so two
-/// processes never save one job twice; one still running is left for a later collection.
+/// Collects every orphan of the store that was sent to the service `client` talks to
+/// (`label`), each claimed while it is collected so two processes never save one job
+/// twice; one still running is left for a later collection, and one sent elsewhere is
+/// left for a `Collector` that can reach its service.
 pub async fn collect_all(
     client: &GeminiClient,
+    label: &BackendLabel,
     store: &Store,
     registry: &Registry,
     fallback_dir: &Path,
 ) -> Result<Vec<Collected>, StudioError> {
     let mut done = Vec::new();
     for orphan in store.orphans()? {
+        if !serves(label, client, orphan.sent.as_ref()) {
+            continue;
+        }
         if let Some(collected) = claim_and_collect(client, store, registry, &orphan, fallback_dir).await
         {
             done.push(collected);
         }
     }
     Ok(done)
+}
+
+/// True when `client` (a connection to `label`) is the service a job sent with `sent`
+/// went to; a job recorded before peel kept its service is asked wherever it is now.
+pub fn serves(label: &BackendLabel, client: &GeminiClient, sent: Option<&SentWith>) -> bool {
+    let Some(sent) = sent else {
+        return true;
+    };
+    match sent.backend.as_str() {
+        "simulator" => label.is_simulator(),
+        "gemini" => matches!(label, BackendLabel::Gemini { .. }) && client.base_url() == sent.base_url,
+        other => label.as_str() == other,
+    }
 }
 
 /// Claims `orphan`, collects it and gives the claim back; None when another process

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{Collected, claim_and_collect, summary};
+use super::{Collected, claim_and_collect, serves, summary};
 use crate::api::client::GeminiClient;
 use crate::config::{BackendChoice, Settings};
 use crate::models::Registry;
@@ -220,19 +220,10 @@ impl Collector {
             Some(s) => (s.backend.as_str(), s.base_url.as_str()),
             None => ("", ""),
         };
-        if let Some((client, label)) = &self.current {
-            let same = match backend {
-                // Jobs recorded before peel kept their service: asked where it is now.
-                "" => true,
-                "simulator" => label.is_simulator(),
-                "gemini" => {
-                    matches!(label, BackendLabel::Gemini { .. }) && client.base_url() == base_url
-                }
-                other => label.as_str() == other,
-            };
-            if same {
-                return Ok(client.clone());
-            }
+        if let Some((client, label)) = &self.current
+            && serves(label, client, sent)
+        {
+            return Ok(client.clone());
         }
         let key = (backend.to_string(), base_url.to_string());
         if !self.opened.contains_key(&key) {
