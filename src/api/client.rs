@@ -80,6 +80,19 @@ pub struct GeminiClient {
 /// A client-side requests-per-minute limit shared by clones of a client (governor's own clock).
 pub type RequestLimiter = governor::DefaultDirectRateLimiter;
 
+tokio::task_local! {
+    static ON_WIRE: Arc<dyn Fn() + Send + Sync>;
+}
+
+/// Runs `call`, calling `hook` each time one of its requests has passed the rate limit and
+/// is about to go on the wire (a request still waiting for its turn was never sent).
+pub async fn with_wire_hook<T>(
+    hook: Arc<dyn Fn() + Send + Sync>,
+    call: impl std::future::Future<Output = T>,
+) -> T {
+    ON_WIRE.scope(hook, call).await
+}
+
 /// A limiter that lets one generate request start every `60 / rpm` seconds, with no burst.
 pub fn rpm_limiter(rpm: u32) -> Arc<RequestLimiter> {
     let period = Duration::from_secs_f64(60.0 / rpm.max(1) as f64);
@@ -155,6 +168,8 @@ impl GeminiClient {
         if let Some(limiter) = &self.limiter {
             limiter.until_ready().await;
         }
+        // The request goes on the wire now: whoever runs it may want to know.
+        let _ = ON_WIRE.try_with(|hook| hook());
     }
 
     /// The service this client talks to.

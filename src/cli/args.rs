@@ -95,6 +95,11 @@ pub enum Command {
     Review(super::review_cmd::ReviewArgs),
     /// Serve peel to coding agents over the Model Context Protocol (stdio, or --http on loopback).
     Mcp(super::mcp_cmd::McpArgs),
+    /// Wait until jobs or runs are saved (exit 0), one ended otherwise (1) or time ran out (124).
+    Wait(super::wait::WaitArgs),
+    /// Carry on work handed over by another peel process (started by peel itself).
+    #[command(name = "carry-on", hide = true)]
+    CarryOn,
 }
 
 impl Cli {
@@ -195,6 +200,9 @@ pub struct GenFlags {
     /// Print one JSON object instead of paths.
     #[arg(long)]
     pub json: bool,
+    /// Send, then return: a detached peel process saves the images (`peel wait` waits).
+    #[arg(long)]
+    pub detach: bool,
 }
 
 impl GenFlags {

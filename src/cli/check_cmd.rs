@@ -22,6 +22,9 @@ pub struct CheckArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Plan (and refuse bad input) here, then return: a detached peel process asks.
+    #[arg(long)]
+    pub detach: bool,
 }
 
 /// Plans (with its cost), asks and reports the check.
@@ -35,6 +38,19 @@ pub async fn run(cli: &Cli, args: CheckArgs) -> Result<(), CliError> {
         &args.paths,
         args.with.as_deref(),
     )?;
+    if args.detach {
+        check::usable_on(&backend::label_of(&ctx.settings))?;
+        let mut handoff = ctx.hand_off();
+        handoff.check = Some(crate::studio::detach::CheckWork {
+            paths: args
+                .paths
+                .iter()
+                .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
+                .collect(),
+            with: args.with.clone(),
+        });
+        return super::detach_cmd::hand_over(&store, handoff, &[], None, args.json);
+    }
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     check::usable_on(&conn.label)?;
     if !args.json {

@@ -76,6 +76,14 @@ pub async fn execute(
     if conn.label.is_simulator() {
         eprintln!("peel: {}", backend::OFFLINE_BANNER);
     }
+    if flags.detach {
+        let detached = report::execute_detached(ctx, &conn, store.clone(), jobs).await?;
+        let handoff = ctx.hand_off().with_jobs(detached.handed);
+        // The embedded simulator (offline) is not shut down: what it runs is kept in the
+        // data folder and the detached process's simulator finishes it.
+        std::mem::forget(conn);
+        return super::detach_cmd::hand_over(&store, handoff, &detached.jobs, None, flags.json);
+    }
     let many = jobs.len() > 1;
     let interrupt = async {
         if tokio::signal::ctrl_c().await.is_err() {

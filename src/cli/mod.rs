@@ -5,6 +5,7 @@ pub mod batch;
 mod check_cmd;
 mod config_cmd;
 mod context;
+mod detach_cmd;
 mod doctor;
 mod edit;
 mod generate;
@@ -21,6 +22,7 @@ mod session_cmd;
 mod sim_cmd;
 pub mod story_cmd;
 pub mod view;
+pub mod wait;
 
 use std::process::ExitCode;
 
@@ -107,6 +109,7 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Batch(a) => batch::wants_json(a),
         Command::Story(a) => a.lane.json,
         Command::Check(a) => a.json,
+        Command::Wait(a) => a.json,
         _ => false,
     };
     let result = match command {
@@ -127,6 +130,8 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::View(args) => view::run(&cli, args),
         Command::Review(args) => review_cmd::run(&cli, args).await,
         Command::Mcp(args) => mcp_cmd::run(&cli, args).await,
+        Command::Wait(args) => wait::run(&cli, args).await,
+        Command::CarryOn => return detach_cmd::carry_on().await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

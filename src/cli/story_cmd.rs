@@ -64,6 +64,9 @@ pub async fn run(cli: &Cli, args: StoryArgs) -> Result<(), CliError> {
         }
     };
     drop(story);
+    if args.lane.detach {
+        return super::batch::run::detach_run(&ctx, &store, run_id, options, args.lane.json);
+    }
     let lock = lock_run(&ctx.settings.paths.data_dir.join("locks"), run_id)?;
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     let summary = run_lane(

@@ -164,7 +164,7 @@ impl BackendChoice {
 }
 
 /// What flags change about resolution.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Overrides {
     /// `--offline`: use the simulator whatever is configured.
     pub offline: bool,

@@ -129,16 +129,27 @@ impl PeelServer {
         ))
     }
 
-    /// Past jobs, newest first, as `peel history --json`.
-    pub(super) fn list_history(&self, params: HistoryParams) -> ToolResult {
+    /// Past jobs, newest first, as `peel history --json`: jobs a dead peel process left on
+    /// the service are asked about (and collected) first, never sent again.
+    pub(super) async fn list_history(&self, params: HistoryParams) -> ToolResult {
         let store = self.ws().store().map_err(|e| self.fail(e))?;
+        let settings = &self.ws().settings;
+        let collected =
+            crate::studio::collect::collect_orphans(settings, &self.ws().registry, &store).await;
+        let said = match collected {
+            Ok(report) => report.lines(),
+            Err(e) => vec![format!("jobs left on the service were not collected: {e}")],
+        };
         let jobs = store
             .jobs(&JobFilter {
                 search: params.search,
                 limit: params.limit.unwrap_or(HISTORY_LIMIT),
             })
             .map_err(|e| self.fail(e))?;
-        let summary = format!("{} job(s), newest first", jobs.len());
+        let mut summary = format!("{} job(s), newest first", jobs.len());
+        for line in said {
+            summary.push_str(&format!("; {line}"));
+        }
         Ok(reply::body(
             Some(summary),
             json!({ "jobs": jobs }),

@@ -157,6 +157,6 @@ impl PeelServer {
         &self,
         Parameters(params): Parameters<HistoryParams>,
     ) -> Result<CallToolResult, ErrorData> {
-        answer(self.list_history(params))
+        answer(self.list_history(params).await)
     }
 }

@@ -191,6 +191,25 @@ impl Store {
         .map_err(|e| self.error(e))
     }
 
+    /// Jobs queued or being sent by a live process, oldest first.
+    pub fn unfinished_jobs(&self) -> Result<Vec<i64>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn
+            .prepare(&format!(
+                "{SELECT} WHERE state IN ('queued', 'sending') ORDER BY id"
+            ))
+            .map_err(|e| self.error(e))?;
+        let rows = stmt.query_map([], read_row).map_err(|e| self.error(e))?;
+        let rows = rows
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.error(e))?;
+        Ok(rows
+            .into_iter()
+            .filter(|r| owner::is_in_flight(&r.state))
+            .map(|r| r.id)
+            .collect())
+    }
+
     /// Jobs, newest first, optionally filtered by text.
     pub fn jobs(&self, filter: &JobFilter) -> Result<Vec<JobRow>, StoreError> {
         let conn = self.lock();

@@ -1,6 +1,7 @@
 //! The SQLite store (WAL): jobs, sessions, uploads and the roster.
 
 mod batches;
+mod carriers;
 mod checks;
 mod jobs;
 mod orphans;
@@ -20,6 +21,7 @@ use rusqlite::Connection;
 use thiserror::Error;
 
 pub use batches::{ItemRow, ItemState, ItemUpdate, LANE_STORY, NewRun, RunId, RunRow};
+pub use carriers::Carrier;
 pub use checks::CheckId;
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
 pub use orphans::{Orphan, SentWith};

@@ -87,7 +87,12 @@ impl Store {
     }
 
     /// Records what a job is sent with and where its images go, before it is sent.
-    pub fn set_job_route(&self, job: i64, sent: &SentWith, landing: &str) -> Result<(), StoreError> {
+    pub fn set_job_route(
+        &self,
+        job: i64,
+        sent: &SentWith,
+        landing: &str,
+    ) -> Result<(), StoreError> {
         self.lock()
             .execute(
                 "UPDATE jobs SET sent_backend = ?2, sent_base_url = ?3, sent_transport = ?4,

@@ -29,6 +29,14 @@ impl Owner {
         })
     }
 
+    /// The running process `pid` (None when it does not exist).
+    pub fn of_pid(pid: u32) -> Option<Owner> {
+        Some(Owner {
+            pid,
+            started: start_time(pid)?,
+        })
+    }
+
     /// Rebuilds an owner from its stored columns (None when the row has none).
     pub fn from_columns(pid: Option<i64>, started: Option<i64>) -> Option<Owner> {
         Some(Owner {

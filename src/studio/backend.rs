@@ -188,6 +188,24 @@ pub async fn embedded(
     Ok((client, handle))
 }
 
+/// Which backend the settings choose, without connecting to it.
+pub fn label_of(settings: &Settings) -> BackendLabel {
+    match &settings.backend {
+        BackendChoice::Gemini { base_url, .. } => BackendLabel::Gemini {
+            host: host_of(base_url),
+        },
+        BackendChoice::Vertex(v) => BackendLabel::Vertex {
+            host: host_of(&v.base_url),
+            project: v.project.clone(),
+            location: v.location.clone(),
+        },
+        BackendChoice::OpenAi(gateway) => BackendLabel::OpenAi {
+            host: gateway.base_url.as_deref().map(host_of).unwrap_or_default(),
+        },
+        BackendChoice::EmbeddedSimulator { reason } => BackendLabel::Simulator { reason: *reason },
+    }
+}
+
 /// The host of a base URL, for messages.
 pub fn host(base_url: &str) -> String {
     host_of(base_url)

@@ -7,6 +7,7 @@ pub mod capability;
 pub mod check;
 pub mod collect;
 pub mod compose;
+pub mod detach;
 pub mod doctor;
 pub mod error;
 pub mod events;
@@ -33,6 +34,7 @@ pub mod testkit;
 pub mod thoughts;
 pub mod transport;
 pub mod uploads;
+pub mod wait;
 pub mod workspace;
 
 pub use error::StudioError;

@@ -303,19 +303,28 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let of = ImageOf { job: 7, index: 0 };
         let side = |_: &SavedOutput| serde_json::json!({"job_id": 7, "image": {"index": 0}});
-        let first = save_image_once(dir.path(), "fox", "image/png", &png(), None, of, side).unwrap();
-        let again = save_image_once(dir.path(), "fox", "image/png", &png(), None, of, side).unwrap();
+        let first =
+            save_image_once(dir.path(), "fox", "image/png", &png(), None, of, side).unwrap();
+        let again =
+            save_image_once(dir.path(), "fox", "image/png", &png(), None, of, side).unwrap();
         assert_eq!(first.path, again.path, "kept, not saved twice");
         // Another job with the same bytes gets its own file.
         let other = ImageOf { job: 8, index: 0 };
-        let theirs = save_image_once(dir.path(), "fox", "image/png", &png(), None, other, |_| {
-            serde_json::json!({"job_id": 8})
-        })
+        let theirs = save_image_once(
+            dir.path(),
+            "fox",
+            "image/png",
+            &png(),
+            None,
+            other,
+            |_| serde_json::json!({"job_id": 8}),
+        )
         .unwrap();
         assert_eq!(theirs.path.file_name().unwrap(), "fox-2.png");
         // Killed after the image, before its sidecar: the image gets its sidecar.
         std::fs::remove_file(&first.sidecar).unwrap();
-        let healed = save_image_once(dir.path(), "fox", "image/png", &png(), None, of, side).unwrap();
+        let healed =
+            save_image_once(dir.path(), "fox", "image/png", &png(), None, of, side).unwrap();
         assert_eq!(healed.path, first.path);
         assert!(healed.sidecar.exists());
         let files = std::fs::read_dir(dir.path()).unwrap().count();

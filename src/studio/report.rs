@@ -242,6 +242,69 @@ pub async fn execute(
     Ok(report)
 }
 
+/// What `--detach` leaves behind: each job's state when it was handed over.
+#[derive(Debug)]
+pub struct Detached {
+    /// Each job and its state (`sending`: the service has it; `queued`: sent by the
+    /// detached process; or how it already ended).
+    pub jobs: Vec<(JobId, &'static str)>,
+    /// The jobs handed over.
+    pub handed: Vec<crate::studio::runner::Handed>,
+}
+
+impl Detached {
+    /// The `--detach --json` body: `{"detached": true, "jobs": [{"id", "state"}], "run": …}`.
+    pub fn json(jobs: &[(JobId, &str)], run: Option<i64>) -> Value {
+        let jobs: Vec<Value> = jobs
+            .iter()
+            .map(|(id, state)| json!({"id": id, "state": state}))
+            .collect();
+        json!({"detached": true, "jobs": jobs, "run": run})
+    }
+}
+
+/// Records and sends every job as usual, until the service named each one's interaction
+/// (a job going by generateContent is held back unsent), then hands them over for another
+/// process to finish; returns each job's state at that moment.
+pub async fn execute_detached(
+    ws: &Workspace,
+    conn: &Connection,
+    store: Store,
+    jobs: Vec<PreparedJob>,
+) -> Result<Detached, StudioError> {
+    let (studio, mut events) = Studio::new(
+        conn.client.clone(),
+        ws.registry.clone(),
+        store,
+        conn.label.clone(),
+        jobs.len().max(1),
+    );
+    let studio = studio.with_inline_budget(ws.settings.inline_budget());
+    let mut states: BTreeMap<JobId, &'static str> = BTreeMap::new();
+    for job in jobs {
+        let id = studio.submit(job)?;
+        states.insert(id, "queued");
+    }
+    let handed = studio
+        .hand_off(crate::studio::runner::HandOffMode::SendFirst)
+        .await;
+    while let Ok(event) = events.try_recv() {
+        let state = match event {
+            StudioEvent::Done { .. } => "done",
+            StudioEvent::Failed { .. } => "failed",
+            StudioEvent::Cancelled { .. } => "cancelled",
+            StudioEvent::HandedOver { sent: true, .. } => "sending",
+            StudioEvent::HandedOver { sent: false, .. } => "queued",
+            _ => continue,
+        };
+        states.insert(event.job_id(), state);
+    }
+    Ok(Detached {
+        jobs: states.into_iter().collect(),
+        handed,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

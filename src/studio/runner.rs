@@ -250,9 +250,10 @@ impl Studio {
     /// sent first), one whose request is on the wire without an id, or whose answer is
     /// being saved, is waited for. Returns once no job runs here, with those that left.
     pub async fn hand_off(&self, mode: HandOffMode) -> Vec<Handed> {
-        self.inner
-            .unsent_leave
-            .store(mode == HandOffMode::Now, std::sync::atomic::Ordering::SeqCst);
+        self.inner.unsent_leave.store(
+            mode == HandOffMode::Now,
+            std::sync::atomic::Ordering::SeqCst,
+        );
         self.inner.handing.cancel();
         let mut changed = self.inner.stages.watch();
         while self.active_jobs() > 0 {
@@ -378,6 +379,15 @@ impl Studio {
             std::future::pending::<()>().await
         }
         let mut on_retry = |notice: crate::api::client::RetryNotice| {
+            // A create or post that failed ended: until the next attempt passes the rate
+            // limit, nothing is on the wire. (A retried poll of a created interaction keeps
+            // it created: the service has it.)
+            if matches!(
+                self.inner.stages.get(id),
+                Some(Stage::Sending | Stage::Posting)
+            ) {
+                self.inner.stages.set(id, Stage::Waiting);
+            }
             attempts = notice.failed_attempt + 1;
             let _ = self
                 .inner
@@ -398,7 +408,10 @@ impl Studio {
         let previous = job.session.as_ref().and_then(|link| {
             let turn = link.parent?;
             let store = &self.inner.store;
-            store.turn_interaction(&link.session_id, turn).ok().flatten()
+            store
+                .turn_interaction(&link.session_id, turn)
+                .ok()
+                .flatten()
         });
         let route = transport::Route {
             transport,
@@ -417,13 +430,18 @@ impl Studio {
         self.inner
             .store
             .set_job_route(id, &sent_with(transport), &landing)?;
-        self.inner.stages.set(
-            id,
-            match transport {
-                Transport::Interactions => Stage::Sending,
-                Transport::GenerateContent => Stage::Posting,
-            },
-        );
+        // Until a request passes the rate limit the job was never sent (it may leave).
+        let on_wire: Arc<dyn Fn() + Send + Sync> = {
+            let studio = self.clone();
+            Arc::new(move || {
+                let next = match (transport, studio.inner.stages.get(id)) {
+                    (Transport::GenerateContent, _) => Stage::Posting,
+                    (_, Some(Stage::Posting)) => Stage::Posting,
+                    _ => Stage::Sending,
+                };
+                studio.inner.stages.set(id, next);
+            })
+        };
         let created_with = sent_with(Transport::Interactions);
         let mut on_created = |interaction: &str| {
             // First of all: the id, where the images go and the service it is on, in one
@@ -449,7 +467,8 @@ impl Studio {
             on_created: &mut on_created,
             on_thought: &mut on_thought,
         };
-        let sent = transport::send(&self.inner.client, &mut hooks, route, &request).await?;
+        let sending = transport::send(&self.inner.client, &mut hooks, route, &request);
+        let sent = crate::api::client::with_wire_hook(on_wire, sending).await?;
         self.inner.stages.set(id, Stage::Saving);
         self.emit(StudioEvent::Sent {
             id,
@@ -476,8 +495,7 @@ impl Studio {
                 .await
                 .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))?;
         let finished = finished?;
-        if let (Some(turn), Some(interaction), Some(link)) =
-            (finished.turn, &interaction, job_link)
+        if let (Some(turn), Some(interaction), Some(link)) = (finished.turn, &interaction, job_link)
         {
             self.inner
                 .store

@@ -58,7 +58,7 @@ pub struct GenerateSpec {
 }
 
 /// Settings as resolved for one request, recorded in sidecars and the store.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct ResolvedSettings {
     /// Canonical model id.
     pub model: String,
@@ -80,8 +80,9 @@ pub struct ResolvedSettings {
     pub preset: Option<String>,
 }
 
-/// One request ready to send.
-#[derive(Debug, Clone)]
+/// One request ready to send (serializable, so unsent work can be handed to another
+/// peel process).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct PreparedJob {
     /// The user's prompt.
     pub prompt: String,
@@ -100,7 +101,7 @@ pub struct PreparedJob {
 }
 
 /// Where a job's answer goes in a session tree.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SessionLink {
     /// The session.
     pub session_id: String,

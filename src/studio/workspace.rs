@@ -17,6 +17,10 @@ pub struct Workspace {
     pub registry: Arc<Registry>,
     /// The user's config file (`--config`, else `config.toml` in the config directory).
     pub config_file: PathBuf,
+    /// The `--config` given, if any (passed on as a value to detached processes).
+    pub config_flag: Option<PathBuf>,
+    /// The global flags given (`--offline`, `--backend`, `--transport`).
+    pub overrides: Overrides,
 }
 
 impl Workspace {
@@ -35,7 +39,14 @@ impl Workspace {
             settings,
             registry: Arc::new(registry),
             config_file,
+            config_flag: config.map(Path::to_path_buf),
+            overrides,
         })
+    }
+
+    /// A hand-off to a detached peel process, carrying this command's global flags.
+    pub fn hand_off(&self) -> crate::studio::detach::HandOff {
+        crate::studio::detach::HandOff::new(self.config_flag.clone(), self.overrides)
     }
 
     /// Opens the store in the data directory.

@@ -22,6 +22,16 @@ use crate::studio::batch::{self, Batch};
 use crate::studio::preset::PresetBook;
 use crate::studio::{check, story};
 
+/// How a workbench batch run is stopped, and where it says which run it recorded.
+pub struct Stops {
+    /// Stops it (resumable).
+    pub stop: CancellationToken,
+    /// Hands it to another process.
+    pub hand: CancellationToken,
+    /// Set to the run's id once it is recorded.
+    pub recorded: std::sync::Arc<std::sync::Mutex<Option<i64>>>,
+}
+
 /// What batch runs from the workbench need.
 #[derive(Clone)]
 pub struct BatchSetup {
@@ -79,8 +89,13 @@ impl BatchSetup {
         ))
     }
 
-    /// Runs a batch file to the end (or until `stop`), reporting to `tx`.
-    pub async fn run(&self, file: PathBuf, stop: CancellationToken, tx: UnboundedSender<Outcome>) {
+    /// Runs a batch file to the end (or until stopped or handed over), reporting to `tx`.
+    pub async fn run(&self, file: PathBuf, stops: Stops, tx: UnboundedSender<Outcome>) {
+        let Stops {
+            stop,
+            hand,
+            recorded,
+        } = stops;
         let send = |msg: Msg| {
             let _ = tx.send(Outcome::Msg(msg));
         };
@@ -105,6 +120,7 @@ impl BatchSetup {
             Ok(run) => run,
             Err(e) => return send(Msg::BatchFinished(Err(e.to_string()))),
         };
+        *recorded.lock().unwrap_or_else(|e| e.into_inner()) = Some(run_id);
         let lock = match lock_run(&self.locks, run_id) {
             Ok(lock) => lock,
             Err(e) => return send(Msg::BatchFinished(Err(e.to_string()))),
@@ -121,10 +137,11 @@ impl BatchSetup {
             ..self.lane.clone()
         };
         let progress_tx = tx.clone();
-        let result = interactive::run(&lane, run_id, self.options, stop, |event| {
-            let _ = progress_tx.send(Outcome::Msg(Msg::Batch(event)));
-        })
-        .await;
+        let result =
+            interactive::run_or_hand_off(&lane, run_id, self.options, stop, hand, |event| {
+                let _ = progress_tx.send(Outcome::Msg(Msg::Batch(event)));
+            })
+            .await;
         drop(lane);
         let _ = forwarder.await;
         drop(lock);

@@ -71,6 +71,10 @@ pub struct Effects {
     batch_stop: Option<CancellationToken>,
     /// The batch run's task, awaited on quit so the store and manifest record where it stopped.
     batch_task: Option<tokio::task::JoinHandle<()>>,
+    /// Hands the batch run to another process (the quit answer `b`).
+    batch_hand: Option<CancellationToken>,
+    /// The run the batch task recorded, once it did.
+    batch_run: Arc<Mutex<Option<i64>>>,
     /// Other processes' runs as last reported (only changes are sent).
     other_runs: Arc<Mutex<Vec<OtherRun>>>,
     /// The store's job changes, for the live Jobs pane (None: an in-memory store).
@@ -105,6 +109,8 @@ impl Effects {
             batch: None,
             batch_stop: None,
             batch_task: None,
+            batch_hand: None,
+            batch_run: Arc::default(),
             other_runs: Arc::default(),
             collector: None,
         }
@@ -247,10 +253,18 @@ impl Effects {
             Effect::RunBatch(file) => match self.batch.clone() {
                 Some(setup) => {
                     let stop = CancellationToken::new();
+                    let hand = CancellationToken::new();
                     self.batch_stop = Some(stop.clone());
+                    self.batch_hand = Some(hand.clone());
                     let tx = self.tx.clone();
                     let progress = tx.clone();
-                    let run = tokio::spawn(async move { setup.run(file, stop, progress).await });
+                    let recorded = self.batch_run.clone();
+                    let stops = super::batch_run::Stops {
+                        stop,
+                        hand,
+                        recorded,
+                    };
+                    let run = tokio::spawn(async move { setup.run(file, stops, progress).await });
                     // However the run ends, the workbench hears of it.
                     self.batch_task = Some(tokio::spawn(async move {
                         if let Err(e) = run.await {
@@ -310,6 +324,29 @@ impl Effects {
     /// The batch run's task, if one runs (headless finishing awaits it to its end).
     pub fn take_batch_task(&mut self) -> Option<tokio::task::JoinHandle<()>> {
         self.batch_task.take()
+    }
+
+    /// Hands the batch run (if one is going) to another process: no new item starts, items
+    /// the service has stay running, unsent ones go back to pending. Returns the run and
+    /// its limits once the run task let go of it.
+    pub async fn hand_off_batch(
+        &mut self,
+    ) -> Option<(i64, crate::studio::batch::interactive::LaneOptions)> {
+        let hand = self.batch_hand.take()?;
+        hand.cancel();
+        if let Some(task) = self.batch_task.take() {
+            let _ = task.await;
+        }
+        let run = (*self.batch_run.lock().unwrap_or_else(|e| e.into_inner()))?;
+        let still = self
+            .studio
+            .store()
+            .batch_run(run)
+            .ok()
+            .flatten()
+            .is_some_and(|r| r.state == "running");
+        let options = self.batch.as_ref()?.options;
+        still.then_some((run, options))
     }
 
     /// Stops the batch run, if one is going, and waits (a little) until it has recorded where

@@ -9,6 +9,9 @@ use tokio::signal::unix::{SignalKind, signal};
 use super::app::Inbox;
 use super::effects::{Effects, Outcome};
 use super::msg::Msg;
+use crate::store::owner::Owner;
+use crate::studio::detach::{self, HandOff, HandedRun};
+use crate::studio::runner::HandOffMode;
 use crate::studio::{Studio, StudioEvent};
 
 /// How often the engine is asked whether anything is still running.
@@ -97,6 +100,28 @@ pub async fn finish(studio: &Studio, effects: &mut Effects, inbox: &mut Inbox) -
         }
     );
     result
+}
+
+/// Hands every job in flight and the batch run started here to a detached peel process
+/// (the quit answer `b`): jobs the service has are collected there, unsent ones and the
+/// run's remaining items are sent there. Returns the process and how many jobs and runs
+/// it took (None when nothing was left).
+pub async fn hand_over(
+    studio: &Studio,
+    effects: &mut Effects,
+    handoff: HandOff,
+) -> Result<Option<(Owner, usize, usize)>, String> {
+    let (run, handed) = tokio::join!(effects.hand_off_batch(), studio.hand_off(HandOffMode::Now));
+    let mut handoff = handoff.with_jobs(handed);
+    if let Some((id, options)) = run {
+        handoff.runs.push(HandedRun { id, options });
+    }
+    if handoff.is_empty() {
+        return Ok(None);
+    }
+    let (jobs, runs) = (handoff.jobs().len(), handoff.runs.len());
+    let owner = detach::spawn(handoff, studio.store()).map_err(|e| e.to_string())?;
+    Ok(Some((owner, jobs, runs)))
 }
 
 /// Waits without signal handling (when signals cannot be watched).

@@ -36,9 +36,9 @@ use crate::imaging::graphics::{Decision, Protocol};
 use crate::imaging::probe::{self, Detected};
 use crate::models::Registry;
 use crate::store::{JobFilter, Store};
+use crate::studio::collect::Collector;
 use crate::studio::preset::PresetBook;
 use crate::studio::runner::DEFAULT_CONCURRENCY;
-use crate::studio::collect::Collector;
 use crate::studio::{Roster, Studio, backend};
 
 /// How long quitting waits for a batch run to record where it stopped.
@@ -319,8 +319,28 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
             }
             _ => {
                 drop(guard);
-                let running = state.jobs.active().max(usize::from(state.wants_tick()));
-                println!("{}", strings::background_note(running));
+                // The shell comes back now: the work goes to a detached peel process.
+                let handoff =
+                    crate::studio::detach::HandOff::new(cli.config.clone(), cli.overrides());
+                match headless::hand_over(&studio, &mut effects, handoff).await {
+                    Ok(Some((carrier, jobs, runs))) => {
+                        println!("{}", strings::handed_over_note(jobs, runs, carrier.pid));
+                        // Its simulator (offline) is not waited for: what it runs is kept
+                        // in the data folder, where the detached process's finishes it.
+                        std::mem::forget(conn);
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    Ok(None) => {
+                        std::mem::forget(conn);
+                        return Ok(ExitCode::SUCCESS);
+                    }
+                    Err(e) => {
+                        // No detached process: finish here, as before (the shell waits).
+                        eprintln!("peel: {e}");
+                        let running = state.jobs.active().max(usize::from(state.wants_tick()));
+                        println!("{}", strings::background_note(running));
+                    }
+                }
             }
         }
         let finished = headless::finish(&studio, &mut effects, &mut inbox).await;

@@ -5,7 +5,7 @@ use super::action::Action;
 /// Said when a fresh edit session is asked for.
 /// Why `peel` with no command stops when it has no terminal.
 pub const NO_TERMINAL: &str = "the workbench needs an interactive terminal, and stdin or stdout is not one. \
-In scripts and pipes use the commands instead: peel generate, peel edit, peel batch run, peel history, peel review (see peel --help).";
+In scripts and pipes use the commands instead: peel generate, peel edit, peel batch run, peel history, peel wait (see peel --help).";
 pub const NEW_SESSION: &str = "new edit session: the next generation starts it";
 /// Said when there is no parent turn to step back to.
 pub const NO_PARENT_TURN: &str = "this is the session's first turn";
@@ -233,6 +233,17 @@ pub fn background_note(running: usize) -> String {
         "peel: {jobs} running in the background and will be saved; closing this terminal does not stop them (progress in peel.log, results in `peel history`)"
     )
 }
+/// Said when the quit answer `b` handed the work to a detached peel process.
+pub fn handed_over_note(jobs: usize, runs: usize, pid: u32) -> String {
+    let what = match (jobs, runs) {
+        (j, 0) => format!("{j} job(s)"),
+        (0, r) => format!("{r} batch run(s)"),
+        (j, r) => format!("{j} job(s) and {r} batch run(s)"),
+    };
+    format!(
+        "peel: {what} keep running in the background in detached peel process {pid}, which saves them; closing this terminal does not stop them (`peel wait --all` waits for them, progress in peel.log, results in `peel history`)"
+    )
+}
 /// Marks a job another peel process runs or ran (CLI, batch run, another workbench).
 pub const ELSEWHERE_MARK: &str = "⇄ elsewhere";
 /// The quit question's answers, one a line.
@@ -281,10 +292,7 @@ pub fn asking_service(id: i64) -> String {
 }
 
 /// What asking the service about interrupted job `id` found, and what was done.
-pub fn recovered(
-    id: i64,
-    recovery: &Result<crate::studio::collect::Recovery, String>,
-) -> String {
+pub fn recovered(id: i64, recovery: &Result<crate::studio::collect::Recovery, String>) -> String {
     use crate::studio::collect::{Collected, Recovery};
     match recovery {
         Ok(Recovery::Asked(Collected::Saved { outputs, .. })) => format!(
@@ -297,15 +305,18 @@ pub fn recovered(
         Ok(Recovery::Asked(Collected::Failed { message, .. })) => {
             format!("the service says job #{id} failed ({message}): sent it again as a new job")
         }
-        Ok(Recovery::Asked(Collected::Lost { .. })) => format!(
-            "the service no longer has job #{id}'s interaction: sent it again as a new job"
-        ),
+        Ok(Recovery::Asked(Collected::Lost { .. })) => {
+            format!("the service no longer has job #{id}'s interaction: sent it again as a new job")
+        }
         Ok(Recovery::NeverCreated) => format!(
             "job #{id} never got an interaction from the service: sent it again as a new job"
         ),
         Ok(Recovery::Busy) => {
             format!("job #{id} is being finished by another peel process; nothing sent again")
         }
+        Ok(Recovery::NotSaved(why)) => format!(
+            "job #{id} is on the service but could not be saved ({why}); nothing sent again"
+        ),
         Ok(Recovery::AlreadyResent) => {
             format!("job #{id} was already sent again by another peel process; nothing sent")
         }

@@ -82,6 +82,9 @@ pub struct LaneArgs {
     /// Print one JSON object at the end instead of a progress bar.
     #[arg(long)]
     pub json: bool,
+    /// Record the run, then return: a detached peel process runs it (`peel wait --run`).
+    #[arg(long)]
+    pub detach: bool,
 }
 
 /// `peel batch plan`

@@ -44,6 +44,9 @@ pub async fn run(cli: &Cli, args: RunArgs) -> Result<(), CliError> {
     )?;
     // The store holds the items now; the run reads each when it starts.
     drop(batch);
+    if args.lane.detach {
+        return detach_run(&ctx, &store, run_id, options, args.lane.json);
+    }
     let lock = lock_run(&ctx.settings.paths.data_dir.join("locks"), run_id)?;
     run_to_end(&ctx, store, conn, run_id, lock, options, args.lane.json).await
 }
@@ -69,6 +72,10 @@ pub async fn resume(cli: &Cli, args: ResumeArgs) -> Result<(), CliError> {
     if args.lane.budget.is_some() {
         store.set_batch_budget(run.id, options.budget)?;
     }
+    if args.lane.detach {
+        drop(lock);
+        return detach_run(&ctx, &store, run.id, options, args.lane.json);
+    }
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     run_to_end(&ctx, store, conn, run.id, lock, options, args.lane.json).await
 }
@@ -90,9 +97,28 @@ pub async fn promote(cli: &Cli, args: PromoteArgs) -> Result<(), CliError> {
     };
     let options = options(&ctx, &args.lane, None)?;
     let (run_id, _dir) = promote::create(&store, &ctx.registry, &run, &pick, &args.size)?;
+    if args.lane.detach {
+        return detach_run(&ctx, &store, run_id, options, args.lane.json);
+    }
     let lock = lock_run(&ctx.settings.paths.data_dir.join("locks"), run_id)?;
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     run_to_end(&ctx, store, conn, run_id, lock, options, args.lane.json).await
+}
+
+/// Hands recorded run `run_id` to a detached peel process and says so (`--detach`).
+pub(crate) fn detach_run(
+    ctx: &Context,
+    store: &Store,
+    run_id: i64,
+    options: LaneOptions,
+    json: bool,
+) -> Result<(), CliError> {
+    let mut handoff = ctx.hand_off();
+    handoff.runs.push(crate::studio::detach::HandedRun {
+        id: run_id,
+        options,
+    });
+    super::super::detach_cmd::hand_over(store, handoff, &[], Some(run_id), json)
 }
 
 /// Runs recorded run `run_id` on `conn` until it ends or stops, then reports it; `lock`

@@ -355,8 +355,10 @@ mod tests {
         let created: Value = reqwest::Client::new()
             .post(format!("{}/v1beta/interactions", first.base_url()))
             .header("x-goog-api-key", "k")
-            .json(&json!({"model": "gemini-3.1-flash-image", "input": "a fox at dawn",
-                "background": true, "response_format": {"type": "image", "image_size": "512"}}))
+            .json(
+                &json!({"model": "gemini-3.1-flash-image", "input": "a fox at dawn",
+                "background": true, "response_format": {"type": "image", "image_size": "512"}}),
+            )
             .send()
             .await
             .unwrap()
@@ -367,7 +369,10 @@ mod tests {
         // Its process dies: the file names an owner that no longer runs.
         let keep = Keep::new(dir.path());
         let mut saved = keep.load(&id).expect("kept before the id was answered");
-        assert!(saved.turn.is_some(), "kept with what running it again needs");
+        assert!(
+            saved.turn.is_some(),
+            "kept with what running it again needs"
+        );
         let mut gone = std::process::Command::new("true").spawn().unwrap();
         saved.owner_pid = Some(gone.id());
         gone.wait().unwrap();
@@ -383,7 +388,13 @@ mod tests {
             assert!(std::time::Instant::now() < deadline, "{state}");
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         };
-        assert!(done["steps"].as_array().unwrap().iter().any(|s| s["type"] == "model_output"));
+        assert!(
+            done["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["type"] == "model_output")
+        );
         // A third simulator reads the finished one back as it is.
         let third = sim(dir.path(), 50).await;
         assert_eq!(get(&third, &id).await["status"], "completed");

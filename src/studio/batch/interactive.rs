@@ -46,7 +46,7 @@ pub struct InteractiveLane {
 }
 
 /// Limits for one run.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LaneOptions {
     /// Requests in flight at once.
     pub concurrency: usize,
@@ -138,12 +138,30 @@ struct InFlight {
     estimate: f64,
 }
 
+/// The state a run's summary has when it was handed to another peel process.
+pub const HANDED_OVER: &str = "handed over";
+
 /// Runs every item of `run` that is not done yet; `stop` cancels what is in flight.
 pub async fn run(
     lane: &InteractiveLane,
     run_id: RunId,
     options: LaneOptions,
     stop: CancellationToken,
+    on_event: impl FnMut(BatchEvent),
+) -> Result<RunSummary, StudioError> {
+    let never = CancellationToken::new();
+    run_or_hand_off(lane, run_id, options, stop, never, on_event).await
+}
+
+/// Like `run`; `hand_off` stops it for another process to carry on: no new item starts,
+/// items the service has stay running (the next resume collects them), unsent ones go
+/// back to pending, and the run stays `running` (its summary says `HANDED_OVER`).
+pub async fn run_or_hand_off(
+    lane: &InteractiveLane,
+    run_id: RunId,
+    options: LaneOptions,
+    stop: CancellationToken,
+    hand_off: CancellationToken,
     mut on_event: impl FnMut(BatchEvent),
 ) -> Result<RunSummary, StudioError> {
     let started = Instant::now();
@@ -200,6 +218,7 @@ pub async fn run(
     let mut interrupted = false;
     let mut retries = 0u32;
     let mut dirty = false;
+    let mut handing: Option<tokio::task::JoinHandle<()>> = None;
     let mut tick = tokio::time::interval(MANIFEST_EVERY + Duration::from_millis(total as u64));
     loop {
         while !stopping && in_flight.len() < concurrency {
@@ -262,12 +281,20 @@ pub async fn run(
         }
         let event = tokio::select! {
             event = events.recv() => event,
-            _ = stop.cancelled(), if !interrupted => {
+            _ = stop.cancelled(), if !interrupted && handing.is_none() => {
                 interrupted = true;
                 stopping = true;
                 for job in in_flight.keys() {
                     studio.cancel(*job);
                 }
+                continue;
+            }
+            _ = hand_off.cancelled(), if handing.is_none() && !interrupted => {
+                stopping = true;
+                let studio = studio.clone();
+                handing = Some(tokio::spawn(async move {
+                    studio.hand_off(crate::studio::runner::HandOffMode::Now).await;
+                }));
                 continue;
             }
             _ = tick.tick() => {
@@ -339,8 +366,33 @@ pub async fn run(
                 in_flight.remove(&job);
                 store.update_batch_item(run_id, index, &ItemUpdate::Pending)?;
             }
+            StudioEvent::HandedOver { sent, .. } => {
+                in_flight.remove(&job);
+                if !sent {
+                    // Never sent: the item is sent by whoever resumes the run.
+                    store.update_job(job, &crate::store::JobUpdate::Cancelled)?;
+                    store.update_batch_item(run_id, index, &ItemUpdate::Pending)?;
+                }
+            }
             _ => {}
         }
+    }
+    if handing.is_some() {
+        write_manifest(store, run_id, &dir);
+        let (total, done, failed, spent_usd) = store.batch_item_counts(run_id)?;
+        return Ok(RunSummary {
+            run: run_id,
+            dir,
+            state: HANDED_OVER.into(),
+            stop_reason: None,
+            total,
+            done,
+            failed,
+            pending: total - done - failed,
+            spent_usd,
+            retries,
+            elapsed: started.elapsed(),
+        });
     }
     finish(
         store,
@@ -388,8 +440,7 @@ async fn collect_left_items(lane: &InteractiveLane, run: RunId, dir: &Path) {
     let deadline = Instant::now() + ORPHAN_WAIT;
     loop {
         let collected =
-            collect::collect_all(&lane.client, &lane.label, &lane.store, &lane.registry, dir)
-                .await;
+            collect::collect_all(&lane.client, &lane.label, &lane.store, &lane.registry, dir).await;
         let waiting = match collected {
             Ok(collected) => collected
                 .iter()

@@ -249,7 +249,10 @@ pub async fn collect_job(
     store.update_job(
         id,
         &JobUpdate::Done {
-            outputs: outputs.iter().map(|o| o.path.display().to_string()).collect(),
+            outputs: outputs
+                .iter()
+                .map(|o| o.path.display().to_string())
+                .collect(),
             cost_usd,
             response_id: Some(interaction.to_string()),
             elapsed_ms: clock.elapsed_ms,
@@ -310,7 +313,11 @@ impl Timings {
             .unwrap_or_else(chrono::Utc::now);
         let started = orphan.started_at.as_deref().and_then(parse);
         let elapsed_ms = started
-            .map(|s| (finished - s.with_timezone(&chrono::Utc)).num_milliseconds().max(0) as u64)
+            .map(|s| {
+                (finished - s.with_timezone(&chrono::Utc))
+                    .num_milliseconds()
+                    .max(0) as u64
+            })
             .unwrap_or(0);
         Self {
             started_at: orphan.started_at.clone(),
@@ -355,7 +362,8 @@ pub async fn collect_all(
         if !serves(label, client, orphan.sent.as_ref()) {
             continue;
         }
-        if let Some(collected) = claim_and_collect(client, store, registry, &orphan, fallback_dir).await
+        if let Some(collected) =
+            collect_logged(client, store, registry, &orphan, fallback_dir).await
         {
             done.push(collected);
         }
@@ -371,36 +379,43 @@ pub fn serves(label: &BackendLabel, client: &GeminiClient, sent: Option<&SentWit
     };
     match sent.backend.as_str() {
         "simulator" => label.is_simulator(),
-        "gemini" => matches!(label, BackendLabel::Gemini { .. }) && client.base_url() == sent.base_url,
+        "gemini" => {
+            matches!(label, BackendLabel::Gemini { .. }) && client.base_url() == sent.base_url
+        }
         other => label.as_str() == other,
     }
 }
 
 /// Claims `orphan`, collects it and gives the claim back; None when another process
-/// claimed it first or collecting failed (logged; it stays collectable).
+/// claimed it first. An error (the service unreachable, a full disk) leaves it
+/// collectable.
 async fn claim_and_collect(
     client: &GeminiClient,
     store: &Store,
     registry: &Registry,
     orphan: &Orphan,
     fallback_dir: &Path,
-) -> Option<Collected> {
-    match store.claim_orphan(orphan) {
-        Ok(true) => {}
-        Ok(false) => return None,
-        Err(e) => {
-            tracing::warn!("claiming job {}: {e}", orphan.id);
-            return None;
-        }
+) -> Result<Option<Collected>, StudioError> {
+    if !store.claim_orphan(orphan)? {
+        return Ok(None);
     }
     let collected = collect_job(client, store, registry, orphan, fallback_dir).await;
     // The job keeps its first owner: it was that process's work (and a face watching the
     // store shows it as another process's job).
-    if let Err(e) = store.release_orphan(orphan) {
-        tracing::warn!("releasing job {}: {e}", orphan.id);
-    }
-    match collected {
-        Ok(collected) => Some(collected),
+    store.release_orphan(orphan)?;
+    collected.map(Some)
+}
+
+/// Like `claim_and_collect`, logging an error (the job stays collectable).
+async fn collect_logged(
+    client: &GeminiClient,
+    store: &Store,
+    registry: &Registry,
+    orphan: &Orphan,
+    fallback_dir: &Path,
+) -> Option<Collected> {
+    match claim_and_collect(client, store, registry, orphan, fallback_dir).await {
+        Ok(collected) => collected,
         Err(e) => {
             tracing::warn!("collecting job {} ({}): {e}", orphan.id, orphan.interaction);
             None

@@ -9,12 +9,12 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{Collected, claim_and_collect, serves, summary};
+use super::{Collected, claim_and_collect, collect_logged, serves, summary};
 use crate::api::client::GeminiClient;
 use crate::config::{BackendChoice, Settings};
 use crate::models::Registry;
 use crate::sim::SimHandle;
-use crate::store::{Orphan, SentWith, Store};
+use crate::store::{SentWith, Store};
 use crate::studio::StudioError;
 use crate::studio::backend::{self, BackendLabel};
 
@@ -78,6 +78,8 @@ pub enum Recovery {
     Unreachable(Unreachable),
     /// Another process already sent it again.
     AlreadyResent,
+    /// The service answered but the images could not be saved (it stays collectable).
+    NotSaved(String),
 }
 
 impl Recovery {
@@ -137,7 +139,10 @@ impl Collector {
             let client = match self.client_for(orphan.sent.as_ref()).await {
                 Ok(client) => client,
                 Err(mut unreachable) => {
-                    match missing.iter_mut().find(|m| m.service == unreachable.service) {
+                    match missing
+                        .iter_mut()
+                        .find(|m| m.service == unreachable.service)
+                    {
                         Some(m) => m.jobs += 1,
                         None => {
                             unreachable.jobs = 1;
@@ -147,7 +152,7 @@ impl Collector {
                     continue;
                 }
             };
-            let collected = claim_and_collect(
+            let collected = collect_logged(
                 &client,
                 &self.store,
                 &self.registry,
@@ -164,7 +169,7 @@ impl Collector {
     /// Asks the service about one interrupted job (the `r` key, `peel wait`): collects it
     /// if the service has it; says which of the other cases it is.
     pub async fn recover(&mut self, job: i64) -> Result<Recovery, StudioError> {
-        let recovery = self.ask_about(job).await?;
+        let recovery = self.ask(job).await?;
         // Sending again is decided once across every process sharing the store.
         if recovery.send_again() && !self.store.take_for_resend(job)? {
             return Ok(Recovery::AlreadyResent);
@@ -172,7 +177,9 @@ impl Collector {
         Ok(recovery)
     }
 
-    async fn ask_about(&mut self, job: i64) -> Result<Recovery, StudioError> {
+    /// Asks the service about one job without ever sending it again (`peel wait`, a
+    /// detached process): collects it if the service has it.
+    pub async fn ask(&mut self, job: i64) -> Result<Recovery, StudioError> {
         let Some(orphan) = self.store.orphan(job)? else {
             // Ended meanwhile (collected by another process), or never named an interaction.
             return Ok(match self.store.job(job)? {
@@ -202,16 +209,19 @@ impl Collector {
                 return Ok(Recovery::Unreachable(unreachable));
             }
         };
-        Ok(self.ask(&client, &orphan).await)
-    }
-
-    async fn ask(&self, client: &GeminiClient, orphan: &Orphan) -> Recovery {
-        let collected =
-            claim_and_collect(client, &self.store, &self.registry, orphan, &self.fallback).await;
-        match collected {
-            Some(collected) => Recovery::Asked(collected),
-            None => Recovery::Busy,
-        }
+        let collected = claim_and_collect(
+            &client,
+            &self.store,
+            &self.registry,
+            &orphan,
+            &self.fallback,
+        )
+        .await;
+        Ok(match collected {
+            Ok(Some(collected)) => Recovery::Asked(collected),
+            Ok(None) => Recovery::Busy,
+            Err(e) => Recovery::NotSaved(e.to_string()),
+        })
     }
 
     /// The client for jobs sent with `sent`, or what is missing to reach that service.
@@ -292,7 +302,10 @@ fn unreachable(backend: &str, base_url: &str) -> Unreachable {
             "GOOGLE_GENAI_USE_VERTEXAI=true and GOOGLE_CLOUD_PROJECT (or pass --backend vertex)",
         ),
         "openai" => (
-            format!("the OpenAI-compatible gateway ({})", backend::host(base_url)),
+            format!(
+                "the OpenAI-compatible gateway ({})",
+                backend::host(base_url)
+            ),
             "`api_key` and `base_url` under [openai] in the config",
         ),
         "simulator" => (

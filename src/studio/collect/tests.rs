@@ -88,11 +88,16 @@ async fn saved_within(
 ) -> Vec<Collected> {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let round = collect_all(client, label, store, registry, out).await.unwrap();
+        let round = collect_all(client, label, store, registry, out)
+            .await
+            .unwrap();
         if round.iter().any(|c| matches!(c, Collected::Saved { .. })) {
             return round;
         }
-        assert!(std::time::Instant::now() < deadline, "never saved: {round:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never saved: {round:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -100,8 +105,7 @@ async fn saved_within(
 #[tokio::test]
 async fn a_job_sent_to_another_service_is_left_for_it_not_forgotten() {
     let (registry, sim, client) =
-        crate::studio::testkit::sim_and_client(SimConfig::default(), Transport::Interactions)
-            .await;
+        crate::studio::testkit::sim_and_client(SimConfig::default(), Transport::Interactions).await;
     let store = Store::in_memory().unwrap();
     let job = store
         .insert_job(&JobRecord {
