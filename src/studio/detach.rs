@@ -184,9 +184,10 @@ pub fn spawn(mut handoff: HandOff, store: &Store) -> Result<Owner, StudioError> 
         pid: child.id(),
         started: 0,
     });
-    let unsent: Vec<JobId> = handoff.send.iter().map(|u| u.id).collect();
+    // Ownership moves before it starts: the jobs read as running there (nothing else sends
+    // or collects them meanwhile).
     let given = store
-        .transfer_jobs(&unsent, owner)
+        .transfer_jobs(&handoff.jobs(), owner)
         .and_then(|()| store.add_carrier(owner, &handoff.what()));
     let body = serde_json::to_vec(&handoff).unwrap_or_default();
     let sent = child

@@ -103,6 +103,12 @@ pub fn build_spec(
     count: u32,
     out_dir: PathBuf,
 ) -> Result<GenerateSpec, StudioError> {
+    if count == 0 {
+        return Err(crate::error::ValidationError::Invalid(
+            "--count 0 makes no image: give 1 or more".into(),
+        )
+        .into());
+    }
     let settings = resolve(ws, request)?;
     let mut spec = GenerateSpec {
         prompt: prompt.to_string(),

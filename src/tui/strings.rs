@@ -235,13 +235,22 @@ pub fn background_note(running: usize) -> String {
 }
 /// Said when the quit answer `b` handed the work to a detached peel process.
 pub fn handed_over_note(jobs: usize, runs: usize, pid: u32) -> String {
-    let what = match (jobs, runs) {
-        (j, 0) => format!("{j} job(s)"),
-        (0, r) => format!("{r} batch run(s)"),
-        (j, r) => format!("{j} job(s) and {r} batch run(s)"),
+    let count = |n: usize, one: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {one}s")
+        }
+    };
+    let (what, verb) = match (jobs, runs) {
+        (1, 0) => ("1 job".to_string(), "keeps"),
+        (j, 0) => (count(j, "job"), "keep"),
+        (0, 1) => ("1 batch run".to_string(), "keeps"),
+        (0, r) => (count(r, "batch run"), "keep"),
+        (j, r) => (format!("{} and {}", count(j, "job"), count(r, "batch run")), "keep"),
     };
     format!(
-        "peel: {what} keep running in the background in detached peel process {pid}, which saves them; closing this terminal does not stop them (`peel wait --all` waits for them, progress in peel.log, results in `peel history`)"
+        "peel: {what} {verb} running in the background in detached peel process {pid}, which saves them; closing this terminal does not stop them (`peel wait --all` waits for them, progress in peel.log, results in `peel history`)"
     )
 }
 /// Marks a job another peel process runs or ran (CLI, batch run, another workbench).
