@@ -104,7 +104,12 @@ fn generate_detach_returns_once_sent_and_a_detached_process_saves_the_image() {
     );
 
     let waited = world.run(&["wait", &id.to_string(), "--json"]);
-    assert_eq!(code(&waited), 0, "{}", String::from_utf8_lossy(&waited.stderr));
+    assert_eq!(
+        code(&waited),
+        0,
+        "{}",
+        String::from_utf8_lossy(&waited.stderr)
+    );
     let waited = stdout_json(&waited);
     let outputs = waited["jobs"][0]["outputs"].as_array().unwrap();
     assert_eq!(outputs.len(), 1);
@@ -141,7 +146,12 @@ fn wait_answers_0_1_2_and_124_as_its_contract_says() {
         vec!["wait", "abc"],
     ] {
         let out = world.run(&args);
-        assert_eq!(code(&out), 2, "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            code(&out),
+            2,
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     // --detach refuses bad input as without it.
     let out = world.run(&["generate", "x", "--count", "0", "--detach"]);
@@ -155,10 +165,12 @@ fn wait_answers_0_1_2_and_124_as_its_contract_says() {
     assert!(started.elapsed() < Duration::from_millis(LATENCY_MS));
     let body = stdout_json(&out);
     assert_eq!(body["timed_out"], true);
-    assert!(body["still_running"][0]["target"]
-        .as_str()
-        .unwrap()
-        .contains(&id));
+    assert!(
+        body["still_running"][0]["target"]
+            .as_str()
+            .unwrap()
+            .contains(&id)
+    );
     let out = world.run(&["wait", &id]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
 }
@@ -185,13 +197,7 @@ fn a_detached_batch_run_is_run_by_the_detached_process_and_waited_for_by_run() {
         "[defaults]\nsize = \"512\"\n[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n[[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n[[item]]\nkey = \"elk\"\nprompt = \"an elk\"\n",
     )
     .unwrap();
-    let out = world.run(&[
-        "batch",
-        "run",
-        file.to_str().unwrap(),
-        "--detach",
-        "--json",
-    ]);
+    let out = world.run(&["batch", "run", file.to_str().unwrap(), "--detach", "--json"]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let body = stdout_json(&out);
     assert_eq!(body["detached"], true);

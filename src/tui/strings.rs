@@ -247,7 +247,10 @@ pub fn handed_over_note(jobs: usize, runs: usize, pid: u32) -> String {
         (j, 0) => (count(j, "job"), "keep"),
         (0, 1) => ("1 batch run".to_string(), "keeps"),
         (0, r) => (count(r, "batch run"), "keep"),
-        (j, r) => (format!("{} and {}", count(j, "job"), count(r, "batch run")), "keep"),
+        (j, r) => (
+            format!("{} and {}", count(j, "job"), count(r, "batch run")),
+            "keep",
+        ),
     };
     format!(
         "peel: {what} {verb} running in the background in detached peel process {pid}, which saves them; closing this terminal does not stop them (`peel wait --all` waits for them, progress in peel.log, results in `peel history`)"
