@@ -36,7 +36,20 @@ pub fn detach_stdio() -> io::Result<()> {
         std::fs::create_dir_all(dir)?;
     }
     let log = OpenOptions::new().create(true).append(true).open(&path)?;
-    let null = OpenOptions::new().read(true).open("/dev/null")?;
+    let null = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/null")?;
+    // Whatever is still buffered for the dead terminal (a frame cut short by EIO, escape
+    // sequences) is flushed into /dev/null first, so none of it reaches the log.
+    for fd in [libc::STDOUT_FILENO, libc::STDERR_FILENO] {
+        // SAFETY: as below; /dev/null stays open for the call.
+        if unsafe { libc::dup2(null.as_raw_fd(), fd) } < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    let _ = io::Write::flush(&mut io::stdout());
+    let _ = io::Write::flush(&mut io::stderr());
     for (from, to) in [
         (null.as_raw_fd(), libc::STDIN_FILENO),
         (log.as_raw_fd(), libc::STDOUT_FILENO),

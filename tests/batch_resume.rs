@@ -22,7 +22,9 @@ fn pngs(dir: &Path) -> usize {
         .unwrap_or(0)
 }
 
-/// Waits until the run folder holds at least `n` images, then SIGKILLs the child.
+/// Waits until the run folder holds at least `n` images, then SIGKILLs the child. The
+/// runs are paced (`--rpm 240`: 60 items take at least 15 s however fast the machine), so
+/// the kill always lands mid-run, even with the CPUs busy.
 fn kill_after(mut child: std::process::Child, out: &Path, n: usize) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
@@ -56,7 +58,7 @@ fn kill_9_then_resume_saves_every_item_exactly_once() {
         .cmd()
         .args(["batch", "run", file.to_str().unwrap(), "--out"])
         .arg(home.out())
-        .args(["--rpm", "600", "--concurrency", "4"])
+        .args(["--rpm", "240", "--concurrency", "4"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -69,7 +71,7 @@ fn kill_9_then_resume_saves_every_item_exactly_once() {
     // Resume, and kill the resumed process too.
     let child = home
         .cmd()
-        .args(["batch", "resume", &id, "--rpm", "600", "--concurrency", "4"])
+        .args(["batch", "resume", &id, "--rpm", "240", "--concurrency", "4"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -95,7 +95,10 @@ fn edits_continue_fork_and_persist_across_restarts() {
 
 #[test]
 fn a_tampered_or_missing_signature_is_refused_by_the_service() {
+    // generateContent replays the stored turns, signatures included (the Interactions API
+    // continues from the interaction the simulator keeps in the data folder instead).
     let world = World::new();
+    world.add_config("[api]\ntransport = \"generate-content\"");
     let out = world.out();
     let first = world.json(&["generate", "a red kite", "--out", out.to_str().unwrap()]);
     let session = session_of(&first);

@@ -19,7 +19,7 @@ fn send(stdin: &mut impl Write, message: serde_json::Value) {
 #[test]
 fn a_client_that_hangs_up_mid_generation_loses_nothing() {
     let mut world = World::new();
-    world.set("PEEL_SIM_LATENCY_MS", "1500");
+    world.set("PEEL_SIM_LATENCY_MS", "4000");
     let mut child = world
         .peel()
         .arg("mcp")
@@ -48,8 +48,23 @@ fn a_client_that_hangs_up_mid_generation_loses_nothing() {
         json!({ "jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
         "name": "generate", "arguments": { "prompt": "a lighthouse in fog", "size": "1K" } } }),
     );
-    // Hang up (both pipes) while the simulator is still "rendering" (1.5 s).
-    std::thread::sleep(Duration::from_millis(300));
+    // Hang up (both pipes) once the request is on the wire, while the simulator is still
+    // "rendering" (waiting for that state, not for a guessed time).
+    let store_file = world.root.path().join("data/peel.sqlite3");
+    let started = Instant::now();
+    loop {
+        let sending = peel::store::Store::open(&store_file)
+            .ok()
+            .and_then(|s| s.jobs(&peel::store::JobFilter::default()).ok())
+            .and_then(|jobs| jobs.first().map(|j| j.state.clone()));
+        match sending.as_deref() {
+            Some("sending") => break,
+            Some("done") => panic!("the job ended before the client could hang up"),
+            _ => {}
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "never sent");
+        std::thread::sleep(Duration::from_millis(20));
+    }
     drop(stdin);
     drop(stdout);
     let started = Instant::now();

@@ -28,6 +28,24 @@ fn slow_world() -> (World, Sim) {
     (world, sim)
 }
 
+/// Like `slow_world`, the simulator keeping its requests (`GET /_peel/requests`).
+fn slow_world_recording() -> (World, Sim) {
+    let mut world = World::new();
+    let sim = Sim::start_slow(&world, LATENCY_MS, &["--record", "100"]);
+    world.set("GEMINI_API_KEY", "test-key");
+    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
+    world.add_config(&format!("[output]\ndir = \"{}\"", world.out().display()));
+    (world, sim)
+}
+
+/// How many interactions the simulator was asked to create.
+fn creates(sim: &Sim) -> usize {
+    sim.requests()
+        .iter()
+        .filter(|r| r["path"].as_str().unwrap_or("").ends_with("/interactions"))
+        .count()
+}
+
 /// A shell line running `peel ARGS` in `world` (`exec`ed, so the pane's pid is peel's).
 fn peel_line(world: &World, args: &str, after: &str) -> String {
     let vars: Vec<String> = world
@@ -136,8 +154,17 @@ fn saved(dir: &Path) -> (Vec<PathBuf>, Vec<PathBuf>) {
     (images, sidecars)
 }
 
+/// `peel.log`, which never holds terminal bytes (escape sequences) whatever hung up.
 fn log_text(world: &World) -> String {
-    std::fs::read_to_string(world.root.path().join("state/peel.log")).unwrap_or_default()
+    let log = std::fs::read_to_string(world.root.path().join("state/peel.log")).unwrap_or_default();
+    assert!(
+        !log.contains('\u{1b}'),
+        "terminal bytes in peel.log: {:?}",
+        log.lines()
+            .filter(|l| l.contains('\u{1b}'))
+            .collect::<Vec<_>>()
+    );
+    log
 }
 
 #[test]
@@ -170,36 +197,62 @@ fn killing_the_terminal_mid_request_still_saves_the_image() {
 }
 
 #[test]
-fn quit_with_b_restores_the_terminal_and_finishes_in_the_background() {
-    let (world, _sim) = slow_world();
-    let tmux = workbench(&world, "quitb", "; echo PEEL_EXITED=$?; sleep 60");
+fn quit_with_b_returns_the_shell_at_once_and_a_detached_process_finishes_the_job() {
+    let (world, sim) = slow_world_recording();
+    let tmux = workbench(
+        &world,
+        "quitb",
+        "; echo PEEL_EXITED=$? AT=$(date +%s%N); sleep 60",
+    );
     generate_in(&tmux, "a harbour in fog");
     tmux.send(&["C-q"]);
     tmux.wait_for("the quit question with b", |s| {
         s.contains("1 job is still running")
             && s.contains("b: leave them running in the background")
     });
+    let pressed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
     tmux.send(&["b"]);
-    let screen = tmux.wait_for("the restored terminal with the note", |s| {
-        s.contains("1 job keeps running in the background")
+    let screen = tmux.wait_for("the shell back, with the note", |s| {
+        s.contains("1 job keeps running in the background") && s.contains("PEEL_EXITED=0")
     });
     assert!(
         !screen.contains("Preview"),
         "the workbench is gone:\n{screen}"
     );
+    let exited: u128 = screen
+        .split("AT=")
+        .nth(1)
+        .and_then(|t| t.split_whitespace().next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    let took = Duration::from_nanos((exited.saturating_sub(pressed)) as u64);
+    eprintln!(
+        "figure: the shell prompt came back {} ms after b",
+        took.as_millis()
+    );
+    assert!(
+        took < Duration::from_secs(1),
+        "the shell came back in {took:?}"
+    );
     assert_eq!(
         job_state(&world, "a harbour in fog").as_deref(),
         Some("sending"),
-        "still on its way"
+        "still on its way, owned by the detached process"
     );
-    tmux.wait_for("the process to exit by itself", |s| {
-        s.contains("PEEL_EXITED=0")
+    wait_until("the detached process to save it", || {
+        stored_state(&world, "a harbour in fog").as_deref() == Some("done")
     });
     let (images, sidecars) = saved(&world.out());
     assert_eq!((images.len(), sidecars.len()), (1, 1));
-    assert_eq!(
-        job_state(&world, "a harbour in fog").as_deref(),
-        Some("done")
+    assert_eq!(creates(&sim), 1, "sent once");
+    let log = log_text(&world);
+    assert!(
+        log.contains("detached: done — 1 saved, 0 failed; exiting 0"),
+        "{log}"
     );
 }
 
@@ -445,8 +498,8 @@ fn a_batch_run_started_in_the_workbench_runs_to_its_end_after_a_hangup() {
 }
 
 #[test]
-fn a_headless_workbench_that_cannot_save_records_the_failure_and_exits_non_zero() {
-    let (world, _sim) = slow_world();
+fn a_detached_process_that_cannot_save_records_the_failure_and_leaves_the_job_collectable() {
+    let (world, sim) = slow_world_recording();
     let tmux = workbench(&world, "nosave", "; echo PEEL_EXITED=$?; sleep 60");
     generate_in(&tmux, "a sandcastle");
     tmux.send(&["C-q"]);
@@ -455,25 +508,32 @@ fn a_headless_workbench_that_cannot_save_records_the_failure_and_exits_non_zero(
     std::fs::remove_dir_all(world.out()).unwrap();
     std::fs::write(world.out(), "not a folder").unwrap();
     tmux.send(&["b"]);
-    tmux.wait_for("the process to give up with an error code", |s| {
-        s.contains("PEEL_EXITED=1")
+    tmux.wait_for("the shell back", |s| s.contains("PEEL_EXITED=0"));
+    wait_until("the detached process to give up, non-zero", || {
+        std::fs::read_to_string(world.root.path().join("state/peel.log"))
+            .is_ok_and(|l| l.contains("detached: done — 0 saved, 1 failed; exiting 1"))
     });
-    assert_eq!(job_state(&world, "a sandcastle").as_deref(), Some("failed"));
-    let failed = history(&world)
+    let noted = history(&world)
         .into_iter()
         .find(|j| j["prompt"] == "a sandcastle")
         .unwrap();
     assert!(
-        failed["error_message"]
+        noted["error_message"]
             .as_str()
-            .is_some_and(|m| !m.is_empty())
+            .is_some_and(|m| !m.is_empty()),
+        "the failure is recorded: {noted}"
     );
+    assert_ne!(noted["state"], "failed", "still collectable: {noted}");
     assert_eq!(
         std::fs::read_to_string(world.out()).unwrap(),
         "not a folder"
     );
-    let log = log_text(&world);
-    assert!(log.contains("headless: done — 0 saved, 1 failed"), "{log}");
+    // Room again: the next peel collects it, without sending it again.
+    std::fs::remove_file(world.out()).unwrap();
+    std::fs::create_dir_all(world.out()).unwrap();
+    assert_eq!(job_state(&world, "a sandcastle").as_deref(), Some("done"));
+    assert_eq!(saved(&world.out()).0.len(), 1);
+    assert_eq!(creates(&sim), 1, "sent once");
 }
 
 /// The interaction id the store recorded for the job with `prompt`, once it has one.
@@ -520,8 +580,16 @@ fn a_job_killed_by_sigkill_is_collected_by_the_next_peel_history_not_resent() {
         Some("interrupted"),
         "still running on the service: left for later"
     );
-    std::thread::sleep(Duration::from_millis(LATENCY_MS));
-    let out = world.run(&["history", "--json"]);
+    // Each `peel history` asks the service; the one after it finished collects the job.
+    let start = Instant::now();
+    let out = loop {
+        let out = world.run(&["history", "--json"]);
+        if String::from_utf8_lossy(&out.stderr).contains("collected") {
+            break out;
+        }
+        assert!(start.elapsed() < DEADLINE, "never collected");
+        std::thread::sleep(POLL * 4);
+    };
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("collected 1 job(s)"), "{stderr}");
     let jobs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -550,7 +618,6 @@ fn a_job_killed_by_sigkill_is_collected_by_the_next_peel_history_not_resent() {
 fn the_next_workbench_collects_a_job_killed_by_sigkill() {
     let (world, _sim) = slow_world();
     kill_9_once_sent(&world, &["generate", "a grey heron"], &["a grey heron"]);
-    std::thread::sleep(Duration::from_millis(LATENCY_MS));
     let tmux = workbench(&world, "collect", "");
     let screen = tmux.wait_for("the collected job done in the Jobs pane", |s| {
         s.lines()
@@ -560,6 +627,63 @@ fn the_next_workbench_collects_a_job_killed_by_sigkill() {
     let (images, _) = saved(&world.out());
     assert_eq!(images.len(), 1, "{images:?}");
     assert_eq!(sidecar_of(&images[0])["collected"], true);
+}
+
+#[test]
+fn an_open_workbench_collects_a_job_killed_by_sigkill_live_and_r_asks_the_service_first() {
+    let (world, sim) = slow_world_recording();
+    let tmux = workbench(&world, "livecollect", "");
+    kill_9_once_sent(&world, &["generate", "a white egret"], &["a white egret"]);
+    tmux.wait_for("the killed job, interrupted", |s| {
+        s.lines()
+            .any(|l| l.contains("a white egret") && l.contains("interrupted"))
+    });
+    // r on it while the service still runs it: asked, not sent again.
+    tmux.send(&["Tab"]);
+    tmux.send(&["r"]);
+    let screen = tmux.wait_for("what the service said", |s| {
+        s.contains("still running on the service") || s.contains("collected")
+    });
+    assert!(!screen.contains("sent it again"), "{screen}");
+    // Collected live when the service finishes, without another key.
+    tmux.wait_for("the job done in the Jobs pane", |s| {
+        s.lines()
+            .any(|l| l.contains("a white egret") && l.contains("✓"))
+    });
+    assert_eq!(saved(&world.out()).0.len(), 1);
+    assert_eq!(creates(&sim), 1, "paid once");
+    assert_eq!(job_state(&world, "a white egret").as_deref(), Some("done"));
+}
+
+#[test]
+fn r_sends_again_only_when_the_service_says_the_interaction_is_gone() {
+    let (world, sim) = slow_world_recording();
+    kill_9_once_sent(&world, &["generate", "a lost gull"], &["a lost gull"]);
+    // The service forgets it (deleted there): only now may it be sent again.
+    let file = world.root.path().join("data/peel.sqlite3");
+    let store = peel::store::Store::open(&file).unwrap();
+    let orphan = store.orphans().unwrap().pop().unwrap();
+    let url = format!("{}/v1beta/interactions/{}", sim.url, orphan.interaction);
+    let deleted = std::process::Command::new("curl")
+        .args(["-s", "-X", "DELETE", "-H", "x-goog-api-key: k", &url])
+        .output()
+        .unwrap();
+    assert!(deleted.status.success());
+    let tmux = workbench(&world, "gone", "");
+    tmux.wait_for("the killed job", |s| s.contains("a lost gull"));
+    tmux.send(&["Tab"]);
+    tmux.send(&["r"]);
+    tmux.wait_for("the new request, said so", |s| {
+        s.contains("no longer has job #1") && s.contains("sent it again")
+    });
+    wait_until("the new job saved", || saved(&world.out()).0.len() == 1);
+    assert_eq!(creates(&sim), 2, "the first was gone: sent once more");
+    // A second r on the first job sends nothing more.
+    tmux.send(&["r"]);
+    tmux.wait_for("the refusal", |s| {
+        s.contains("already sent again") || s.contains("not failed") || s.contains("retried")
+    });
+    assert_eq!(creates(&sim), 2);
 }
 
 #[test]

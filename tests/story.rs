@@ -210,6 +210,23 @@ fn reroll_onward_keeps_the_old_frames_as_versions_and_chains_the_new_ones() {
         &b64(&dir.join(format!("02_vault.{ext}")))
     );
     assert_eq!(seen.len(), 5, "3 frames, then 2 re-rolled");
+    // The report says what was sent and what that cost; its totals are story.json's.
+    assert_eq!(again["sent"], serde_json::json!([2, 3]));
+    let sent_usd = again["frames"][1]["cost_usd"].as_f64().unwrap()
+        + again["frames"][2]["cost_usd"].as_f64().unwrap();
+    assert!((again["sent_usd"].as_f64().unwrap() - sent_usd).abs() < 1e-6);
+    let story_json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("story.json")).unwrap()).unwrap();
+    assert_eq!(story_json["spent_usd"], again["spent_usd"]);
+    assert_eq!(story_json["cost_usd"], again["cost_usd"]);
+    let once = world.run(&["story", file.to_str().unwrap(), "--reroll", "1"]);
+    let said = stderr(&once);
+    assert!(
+        said.contains("frame  1")
+            && !said.contains("frame  2")
+            && said.contains("re-rolled 1 frame"),
+        "only the frame sent is listed: {said}"
+    );
 
     let bad = world.run(&["story", file.to_str().unwrap(), "--reroll", "9"]);
     assert_eq!(bad.status.code(), Some(2), "{}", stderr(&bad));

@@ -28,6 +28,11 @@ pub struct ReviewArgs {
 
 /// Opens the review screen on DIR.
 pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {
+    use std::io::IsTerminal;
+    if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        // Refused before anything touches the terminal.
+        return Err(CliError::usage(crate::tui::strings::NO_TERMINAL));
+    }
     let ctx = Context::load(cli)?;
     if !args.dir.is_dir() {
         return Err(CliError::usage(format!(
@@ -90,26 +95,26 @@ pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {
     }
 }
 
-/// Hands over to `peel edit IMAGE INSTRUCTION` with the same global flags.
+/// Hands over to `peel edit IMAGE INSTRUCTION`, the global flags passed on as they were
+/// given (`--config`, `--offline`, `--backend`, `--transport`).
 async fn edit_from(cli: &Cli, image: &Path, instruction: &str) -> Result<(), CliError> {
-    let mut argv = vec!["peel".to_string()];
-    if let Some(config) = &cli.config {
-        argv.push("--config".into());
-        argv.push(config.display().to_string());
-    }
-    if cli.offline {
-        argv.push("--offline".into());
-    }
-    argv.extend([
+    eprintln!("peel: edit from {}: {instruction}", image.display());
+    let args = edit_args(image, instruction)?;
+    super::edit::run(cli, args).await
+}
+
+/// The arguments of `peel edit IMAGE INSTRUCTION` (no flags of its own).
+fn edit_args(image: &Path, instruction: &str) -> Result<super::args::EditArgs, CliError> {
+    let argv = [
+        "peel".to_string(),
         "edit".into(),
+        "--".into(),
         image.display().to_string(),
         instruction.to_string(),
-    ]);
-    eprintln!("peel: edit from {}: {instruction}", image.display());
-    let parsed = Cli::try_parse_from(&argv).map_err(|e| CliError::usage(e.to_string()))?;
-    let mut parsed = parsed;
+    ];
+    let mut parsed = Cli::try_parse_from(argv).map_err(|e| CliError::usage(e.to_string()))?;
     match parsed.command.take() {
-        Some(Command::Edit(args)) => super::edit::run(&parsed, args).await,
+        Some(Command::Edit(args)) => Ok(args),
         _ => Err(CliError::usage("could not start the edit")),
     }
 }
@@ -225,5 +230,17 @@ async fn promote_worker(
         if done.send(result).is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_edit_from_review_takes_the_image_and_instruction_as_values() {
+        let args = edit_args(Path::new("/tmp/a --b.png"), "--make it blue").unwrap();
+        assert_eq!(args.target, "/tmp/a --b.png");
+        assert_eq!(args.instruction, "--make it blue");
     }
 }

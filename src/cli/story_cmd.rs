@@ -41,6 +41,7 @@ pub async fn run(cli: &Cli, args: StoryArgs) -> Result<(), CliError> {
     })?;
     let options = options(&ctx, &args.lane, None)?;
     let store = ctx.store()?;
+    let mut sent: Option<Vec<usize>> = None;
     let run_id = match args.reroll {
         Some(frame) => {
             let reroll = Reroll {
@@ -56,6 +57,7 @@ pub async fn run(cli: &Cli, args: StoryArgs) -> Result<(), CliError> {
                 );
             }
             tracing::info!("re-rolling frames {frames:?} of run {run}");
+            sent = Some(frames);
             run
         }
         None => {
@@ -83,20 +85,32 @@ pub async fn run(cli: &Cli, args: StoryArgs) -> Result<(), CliError> {
         return Err(CliError::usage(format!("run {run_id} left the store")));
     };
     let report = story::report(&store, &row)?;
-    print(&report, args.lane.json);
+    print(&report, sent.as_deref(), args.lane.json);
     match summary.stop_reason {
         None => Ok(()),
         Some(reason) => Err(stopped(&report, &reason, &args.file, args.lane.json)),
     }
 }
 
-fn print(report: &StoryReport, json: bool) {
+/// Prints the story: every frame of a new one, or only the frames a re-roll sent, with
+/// what this command cost and the totals `story.json` holds.
+fn print(report: &StoryReport, sent: Option<&[usize]>, json: bool) {
+    let shown: Vec<_> = report
+        .frames
+        .iter()
+        .filter(|f| sent.is_none_or(|s| s.contains(&f.index)))
+        .collect();
+    let sent_usd = (shown.iter().map(|f| f.cost_usd).sum::<f64>() * 1e6).round() / 1e6;
     if json {
-        println!("{}", serde_json::to_string(report).unwrap_or_default());
+        let mut body = serde_json::to_value(report).unwrap_or_default();
+        let indexes: Vec<usize> = shown.iter().map(|f| f.index).collect();
+        body["sent"] = serde_json::json!(indexes);
+        body["sent_usd"] = serde_json::json!(sent_usd);
+        println!("{body}");
         return;
     }
     println!("{}", report.dir.display());
-    for frame in &report.frames {
+    for frame in &shown {
         let what = match &frame.path {
             Some(path) => path
                 .file_name()
@@ -104,17 +118,31 @@ fn print(report: &StoryReport, json: bool) {
                 .unwrap_or_default(),
             None => format!("({})", frame.state),
         };
+        let kept = match (sent, frame.versions.last()) {
+            (Some(_), Some(old)) => format!(" · the one before kept as {old}"),
+            _ => String::new(),
+        };
         eprintln!(
-            "peel: frame {:>2} {what} · seed {} · ${:.3}",
+            "peel: frame {:>2} {what} · seed {} · ${:.3}{kept}",
             frame.index, frame.seed, frame.cost_usd
         );
     }
-    eprintln!(
-        "peel: story {}: {} frames · ${:.3} · sheet.png and story.json in the folder",
-        report.run,
-        report.frames.len(),
-        report.cost_usd
-    );
+    match sent {
+        Some(_) => eprintln!(
+            "peel: story {}: re-rolled {} frame(s) for ${sent_usd:.3}; its {} frames now cost ${:.3}, ${:.3} spent in all with the kept versions (story.json)",
+            report.run,
+            shown.len(),
+            report.frames.len(),
+            report.cost_usd,
+            report.spent_usd
+        ),
+        None => eprintln!(
+            "peel: story {}: {} frames · ${:.3} · sheet.png and story.json in the folder",
+            report.run,
+            report.frames.len(),
+            report.cost_usd
+        ),
+    }
 }
 
 /// Why the story stopped before its last frame, and how to finish it.

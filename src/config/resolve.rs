@@ -327,11 +327,14 @@ impl Settings {
         (self.config.api.inline_limit_mb.clamp(0.0, 100.0) * 1024.0 * 1024.0) as usize
     }
 
-    /// The output folder: flag, then config, then the platform default.
+    /// The output folder: flag, then config, then the platform default; absolute (against
+    /// the working directory), so every path peel records and prints is absolute.
     pub fn output_dir(&self, flag: Option<&Path>) -> PathBuf {
-        flag.map(Path::to_path_buf)
+        let dir = flag
+            .map(Path::to_path_buf)
             .or_else(|| self.config.output.dir.clone())
-            .unwrap_or_else(|| self.paths.default_output_dir.clone())
+            .unwrap_or_else(|| self.paths.default_output_dir.clone());
+        std::path::absolute(&dir).unwrap_or(dir)
     }
 }
 

@@ -215,6 +215,38 @@ mod tests {
     }
 
     #[test]
+    fn migration_10_numbers_existing_turns_within_their_sessions() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for sql in &MIGRATIONS[..9] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 9).unwrap();
+        conn.execute_batch(
+            "INSERT INTO sessions (id, created_at, title, model) VALUES ('a', 't', 'a', 'm'), ('b', 't', 'b', 'm');
+             INSERT INTO turns (session_id, created_at, instruction, user_json, model_json) VALUES
+               ('a', 't', 'a1', '{}', '{}'), ('b', 't', 'b1', '{}', '{}'),
+               ('a', 't', 'a2', '{}', '{}'), ('b', 't', 'b2', '{}', '{}'), ('b', 't', 'b3', '{}', '{}');",
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT instruction, number FROM turns ORDER BY id")
+            .unwrap();
+        let numbers: Vec<(String, i64)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let want = [("a1", 1), ("b1", 1), ("a2", 2), ("b2", 2), ("b3", 3)];
+        assert_eq!(
+            numbers,
+            want.iter()
+                .map(|(i, n)| (i.to_string(), *n))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
     fn processes_creating_one_new_store_at_once_all_open_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("peel.db");

@@ -319,4 +319,52 @@ mod tests {
         assert!(store.delete_session(&id).unwrap());
         assert!(store.session(&id).unwrap().is_none());
     }
+
+    #[test]
+    fn turns_are_numbered_from_1_within_each_session() {
+        let store = Store::in_memory().unwrap();
+        let content = StoredContent::default();
+        let mut sessions = Vec::new();
+        for title in ["one", "two", "three"] {
+            let id = store.create_session(title, "m").unwrap();
+            let first = store
+                .insert_turn(&NewTurn {
+                    session: &id,
+                    parent: None,
+                    instruction: title,
+                    user: &content,
+                    model: &content,
+                    outputs: &[],
+                    job_id: Some(7),
+                })
+                .unwrap();
+            assert_eq!(first, 1, "every session starts at turn 1");
+            sessions.push(id);
+        }
+        let third = &sessions[2];
+        let second = store
+            .insert_turn(&NewTurn {
+                session: third,
+                parent: Some(1),
+                instruction: "again",
+                user: &content,
+                model: &content,
+                outputs: &[],
+                job_id: None,
+            })
+            .unwrap();
+        assert_eq!(second, 2);
+        let session = store.session(third).unwrap().unwrap();
+        let numbers: Vec<_> = session.turns.iter().map(|t| (t.id, t.parent)).collect();
+        assert_eq!(numbers, vec![(1, None), (2, Some(1))]);
+        assert_eq!(session.head, Some(2));
+        store.set_session_head(third, Some(1)).unwrap();
+        assert_eq!(store.session(third).unwrap().unwrap().head, Some(1));
+        store.set_turn_interaction(third, 2, "v1_x").unwrap();
+        assert_eq!(
+            store.turn_interaction(third, 2).unwrap().as_deref(),
+            Some("v1_x")
+        );
+        assert_eq!(store.turn_interaction(&sessions[0], 2).unwrap(), None);
+    }
 }

@@ -87,6 +87,19 @@ async fn a_stateless_history_needs_its_signatures_verbatim() {
     sim.shutdown().await;
 }
 
+/// Polls an interaction until it is no longer in progress (30 s at most).
+async fn until_ended(sim: &peel::sim::SimHandle, id: &str) -> Value {
+    let started = std::time::Instant::now();
+    loop {
+        let state = call(Method::GET, item_url(sim, id), None).await.1;
+        if state["status"] != "in_progress" {
+            return state;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "{state}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn background_runs_go_in_progress_then_complete_and_cancel_stops_them() {
     let sim = sim(peel::sim::SimConfig {
@@ -103,18 +116,14 @@ async fn background_runs_go_in_progress_then_complete_and_cancel_stops_them() {
     );
     assert!(started.get("steps").is_none());
     let id = started["id"].as_str().unwrap().to_string();
-    let mut done = started;
-    for _ in 0..100 {
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        done = call(Method::GET, item_url(&sim, &id), None).await.1;
-        if done["status"] != "in_progress" {
-            break;
-        }
-    }
+    let done = until_ended(&sim, &id).await;
     assert_eq!(done["status"], "completed");
     assert_eq!(done["steps"][0]["type"], "user_input");
 
-    let (_, running) = call(Method::POST, create_url(&sim), Some(body)).await;
+    // Two runs started together; one is cancelled. Once the other has completed, the
+    // cancelled one would have too: it must still read cancelled.
+    let (_, running) = call(Method::POST, create_url(&sim), Some(body.clone())).await;
+    let (_, control) = call(Method::POST, create_url(&sim), Some(body)).await;
     let id = running["id"].as_str().unwrap();
     let (status, cancelled) =
         call(Method::POST, format!("{}/cancel", item_url(&sim, id)), None).await;
@@ -122,7 +131,8 @@ async fn background_runs_go_in_progress_then_complete_and_cancel_stops_them() {
         (status, cancelled["status"].as_str()),
         (200, Some("cancelled"))
     );
-    tokio::time::sleep(Duration::from_millis(900)).await;
+    let control = until_ended(&sim, control["id"].as_str().unwrap()).await;
+    assert_eq!(control["status"], "completed");
     let (_, later) = call(Method::GET, item_url(&sim, id), None).await;
     assert_eq!(
         later["status"], "cancelled",

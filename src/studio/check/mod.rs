@@ -242,7 +242,10 @@ pub async fn run(
 ) -> Result<CheckReport, StudioError> {
     let mut waiting = plan.targets.iter().enumerate();
     let mut running = FuturesUnordered::new();
-    let mut images: Vec<(usize, ImageCheck)> = Vec::with_capacity(plan.targets.len());
+    let mut images: Vec<ImageCheck> = Vec::with_capacity(plan.targets.len());
+    // Answers come in any order; they are reported in the plan's (frame) order.
+    let mut early: std::collections::BTreeMap<usize, ImageCheck> =
+        std::collections::BTreeMap::new();
     loop {
         while running.len() < CONCURRENCY {
             let Some((n, target)) = waiting.next() else {
@@ -262,11 +265,12 @@ pub async fn run(
                 tracing::warn!("recording the check of {}: {e}", result.path.display());
             }
         }
-        on_image(&result);
-        images.push((n, result));
+        early.insert(n, result);
+        while let Some(next) = early.remove(&images.len()) {
+            on_image(&next);
+            images.push(next);
+        }
     }
-    images.sort_by_key(|(n, _)| *n);
-    let images: Vec<ImageCheck> = images.into_iter().map(|(_, i)| i).collect();
     let cost_usd = images.iter().map(|i| i.cost_usd).sum();
     Ok(CheckReport {
         model: plan.model.id.clone(),

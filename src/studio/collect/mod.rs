@@ -182,6 +182,8 @@ pub async fn collect_job(
         Ok(state) => state,
         Err(e) if is_gone(&e) => {
             store.forget_interaction(id)?;
+            let why = format!("the service no longer has interaction {interaction}");
+            store.note_job_problem(id, LOST, &why)?;
             return Ok(Collected::Lost { job: id });
         }
         Err(e) => return Err(e.into()),
@@ -337,6 +339,9 @@ impl Timings {
         })
     }
 }
+
+/// The error kind of a job whose interaction the service no longer has.
+pub const LOST: &str = "lost";
 
 /// True when the service says the interaction does not exist (expired, or another key).
 fn is_gone(error: &ApiError) -> bool {

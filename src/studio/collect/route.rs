@@ -188,6 +188,9 @@ impl Collector {
                     outputs: row.outputs.iter().map(PathBuf::from).collect(),
                 }),
                 Some(row) if row.error_kind.as_deref() == Some("resent") => Recovery::AlreadyResent,
+                Some(row) if row.error_kind.as_deref() == Some(super::LOST) => {
+                    Recovery::Asked(Collected::Lost { job })
+                }
                 Some(row) if row.state == "failed" => Recovery::Asked(Collected::Failed {
                     job,
                     message: row.error_message.unwrap_or_default(),

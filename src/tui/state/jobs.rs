@@ -123,8 +123,15 @@ impl JobItem {
 
     /// A job from the store; one in flight is marked as running elsewhere.
     pub fn from_row(row: &JobRow) -> Self {
+        Self::from_row_at(row, Instant::now())
+    }
+
+    /// Like `from_row`, with `now` as the present: a job running elsewhere counts its
+    /// elapsed time from when it was recorded.
+    pub fn from_row_at(row: &JobRow, now: Instant) -> Self {
         let phase = phase_of(row);
         let elsewhere = phase.is_active() && row.is_elsewhere();
+        let queued_at = phase.is_active().then(|| recorded_at(row, now));
         Self {
             id: row.id,
             prompt: row.prompt.clone(),
@@ -134,7 +141,7 @@ impl JobItem {
             seed: row.seed,
             pixels: None,
             phase,
-            queued_at: None,
+            queued_at,
             elapsed: row.elapsed_ms.map(Duration::from_millis),
             cost_usd: row.cost_usd,
             outputs: row.outputs.iter().map(PathBuf::from).collect(),
@@ -154,7 +161,7 @@ impl JobItem {
     fn refresh(&mut self, row: &JobRow, now: Instant) {
         let phase = phase_of(row);
         if phase.is_active() && self.queued_at.is_none() {
-            self.queued_at = Some(now);
+            self.queued_at = Some(recorded_at(row, now));
         }
         if !phase.is_active() {
             self.elapsed = row.elapsed_ms.map(Duration::from_millis).or(self.elapsed);
@@ -171,6 +178,16 @@ impl JobItem {
 }
 
 /// A stored state as a phase (the store already settled jobs whose owner is gone).
+/// When the job was recorded, as an instant of this process's clock (`now` if unknown).
+fn recorded_at(row: &JobRow, now: Instant) -> Instant {
+    let Ok(created) = chrono::DateTime::parse_from_rfc3339(&row.created_at) else {
+        return now;
+    };
+    let ago = chrono::Utc::now().signed_duration_since(created.with_timezone(&chrono::Utc));
+    let ago = ago.to_std().unwrap_or_default();
+    now.checked_sub(ago).unwrap_or(now)
+}
+
 fn phase_of(row: &JobRow) -> Phase {
     match row.state.as_str() {
         "done" => Phase::Done,
@@ -291,6 +308,11 @@ impl JobsState {
     }
 
     /// Jobs this process is still running (jobs elsewhere are not ours to wait for).
+    /// Jobs running anywhere (here or in another process): their elapsed time ticks.
+    pub fn running_anywhere(&self) -> usize {
+        self.items.iter().filter(|j| j.phase.is_active()).count()
+    }
+
     pub fn active(&self) -> usize {
         self.items
             .iter()
@@ -311,11 +333,8 @@ impl JobsState {
             match self.index.get(&row.id) {
                 Some(&i) => self.items[i].refresh(row, now),
                 None => {
-                    let mut item = JobItem::from_row(row);
+                    let mut item = JobItem::from_row_at(row, now);
                     item.elsewhere = true;
-                    if item.phase.is_active() {
-                        item.queued_at = Some(now);
-                    }
                     self.push(item);
                     added = true;
                 }

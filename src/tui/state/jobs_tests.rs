@@ -154,3 +154,24 @@ fn selection_stays_on_its_job_when_new_ones_arrive() {
     jobs.move_selection(-10);
     assert_eq!(jobs.selected_job().unwrap().id, 3);
 }
+
+#[test]
+fn a_job_elsewhere_ticks_from_when_it_was_recorded() {
+    use crate::store::owner::Owner;
+    let other = Some(Owner { pid: 1, started: 1 });
+    let t0 = Instant::now();
+    let mut started = row(4, "sending", other);
+    started.created_at = (chrono::Utc::now() - chrono::Duration::seconds(5)).to_rfc3339();
+    let mut jobs = JobsState::default();
+    jobs.merge_rows(&[started], t0);
+    let theirs = jobs.get(4).unwrap();
+    let elapsed = theirs.elapsed_at(t0).unwrap();
+    assert!(
+        (4..=6).contains(&elapsed.as_secs()),
+        "counted from its start: {elapsed:?}"
+    );
+    let later = theirs.elapsed_at(t0 + Duration::from_secs(2)).unwrap();
+    assert!(later > elapsed, "it ticks");
+    assert_eq!(jobs.running_anywhere(), 1);
+    assert_eq!(jobs.active(), 0, "not ours to wait for on quit");
+}

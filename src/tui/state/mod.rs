@@ -254,6 +254,6 @@ impl AppState {
 
     /// True while the loop should tick (jobs running).
     pub fn wants_tick(&self) -> bool {
-        self.jobs.active() > 0 || self.batch.as_ref().is_some_and(|b| b.running())
+        self.jobs.running_anywhere() > 0 || self.batch.as_ref().is_some_and(|b| b.running())
     }
 }
