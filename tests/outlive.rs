@@ -509,10 +509,20 @@ fn a_detached_process_that_cannot_save_records_the_failure_and_leaves_the_job_co
     std::fs::write(world.out(), "not a folder").unwrap();
     tmux.send(&["b"]);
     tmux.wait_for("the shell back", |s| s.contains("PEEL_EXITED=0"));
-    wait_until("the detached process to give up, non-zero", || {
-        std::fs::read_to_string(world.root.path().join("state/peel.log"))
-            .is_ok_and(|l| l.contains("detached: done — 0 saved, 1 failed; exiting 1"))
+    let store_file = world.root.path().join("data/peel.sqlite3");
+    wait_until("the detached process to give up and exit", || {
+        peel::store::Store::open(&store_file)
+            .and_then(|s| s.running_carriers())
+            .is_ok_and(|c| c.is_empty())
     });
+    wait_until("the detached process gone", || {
+        stored_state(&world, "a sandcastle").as_deref() == Some("interrupted")
+    });
+    let log = log_text(&world);
+    assert!(
+        log.contains("detached: done — 0 saved, 1 failed; exiting 1"),
+        "{log}"
+    );
     let noted = history(&world)
         .into_iter()
         .find(|j| j["prompt"] == "a sandcastle")
@@ -633,10 +643,10 @@ fn the_next_workbench_collects_a_job_killed_by_sigkill() {
 fn an_open_workbench_collects_a_job_killed_by_sigkill_live_and_r_asks_the_service_first() {
     let (world, sim) = slow_world_recording();
     let tmux = workbench(&world, "livecollect", "");
-    kill_9_once_sent(&world, &["generate", "a white egret"], &["a white egret"]);
+    kill_9_once_sent(&world, &["generate", "egret"], &["egret"]);
     tmux.wait_for("the killed job, interrupted", |s| {
         s.lines()
-            .any(|l| l.contains("a white egret") && l.contains("interrupted"))
+            .any(|l| l.contains("egret") && l.contains("interrupted"))
     });
     // r on it while the service still runs it: asked, not sent again.
     tmux.send(&["Tab"]);
@@ -647,18 +657,17 @@ fn an_open_workbench_collects_a_job_killed_by_sigkill_live_and_r_asks_the_servic
     assert!(!screen.contains("sent it again"), "{screen}");
     // Collected live when the service finishes, without another key.
     tmux.wait_for("the job done in the Jobs pane", |s| {
-        s.lines()
-            .any(|l| l.contains("a white egret") && l.contains("✓"))
+        s.lines().any(|l| l.contains("egret") && l.contains("✓"))
     });
     assert_eq!(saved(&world.out()).0.len(), 1);
     assert_eq!(creates(&sim), 1, "paid once");
-    assert_eq!(job_state(&world, "a white egret").as_deref(), Some("done"));
+    assert_eq!(job_state(&world, "egret").as_deref(), Some("done"));
 }
 
 #[test]
 fn r_sends_again_only_when_the_service_says_the_interaction_is_gone() {
     let (world, sim) = slow_world_recording();
-    kill_9_once_sent(&world, &["generate", "a lost gull"], &["a lost gull"]);
+    kill_9_once_sent(&world, &["generate", "gull"], &["gull"]);
     // The service forgets it (deleted there): only now may it be sent again.
     let file = world.root.path().join("data/peel.sqlite3");
     let store = peel::store::Store::open(&file).unwrap();
@@ -670,20 +679,143 @@ fn r_sends_again_only_when_the_service_says_the_interaction_is_gone() {
         .unwrap();
     assert!(deleted.status.success());
     let tmux = workbench(&world, "gone", "");
-    tmux.wait_for("the killed job", |s| s.contains("a lost gull"));
+    tmux.wait_for("the killed job", |s| s.contains("gull"));
     tmux.send(&["Tab"]);
     tmux.send(&["r"]);
-    tmux.wait_for("the new request, said so", |s| {
-        s.contains("no longer has job #1") && s.contains("sent it again")
+    tmux.wait_for("the first job marked sent again", |s| {
+        s.lines().any(|l| l.contains("#1") && l.contains("resent"))
     });
     wait_until("the new job saved", || saved(&world.out()).0.len() == 1);
     assert_eq!(creates(&sim), 2, "the first was gone: sent once more");
     // A second r on the first job sends nothing more.
+    tmux.send(&["Tab"]);
+    tmux.send(&["Down"]);
     tmux.send(&["r"]);
     tmux.wait_for("the refusal", |s| {
-        s.contains("already sent again") || s.contains("not failed") || s.contains("retried")
+        s.contains("already sent again") || s.contains("cannot be retried")
     });
     assert_eq!(creates(&sim), 2);
+}
+
+#[test]
+fn quit_with_b_hands_a_running_batch_to_a_detached_process_that_sends_nothing_twice() {
+    let (world, sim) = slow_world_recording();
+    world.add_config("[batch]\nconcurrency = 1\nrpm = 6000");
+    let file = world.root.path().join("shots.toml");
+    std::fs::write(
+        &file,
+        "[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n\n\
+         [[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n\n\
+         [[item]]\nkey = \"hare\"\nprompt = \"a hare\"\n",
+    )
+    .unwrap();
+    let tmux = workbench(&world, "batchb", "; echo PEEL_EXITED=$?; sleep 60");
+    tmux.send(&["C-o"]);
+    tmux.wait_for("the batch form", |s| s.contains("Run a batch file"));
+    tmux.send(&["-l", &file.display().to_string()]);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the plan", |s| s.contains("Enter: run it"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the first item sending", |s| {
+        s.lines()
+            .any(|l| l.contains("[1·fox]") && l.contains("sending"))
+    });
+    tmux.send(&["C-q"]);
+    tmux.wait_for("the quit question", |s| s.contains("leave them running"));
+    tmux.send(&["b"]);
+    tmux.wait_for("the shell back", |s| {
+        s.contains("batch run") && s.contains("PEEL_EXITED=0")
+    });
+    wait_until("the detached process to finish the run", || {
+        ["a fox", "an owl", "a hare"]
+            .iter()
+            .all(|p| stored_state(&world, p).as_deref() == Some("done"))
+    });
+    assert_eq!(images_below(&world.out()).len(), 3);
+    assert_eq!(creates(&sim), 3, "each item sent once");
+    let list = world.json(&["batch", "list"]);
+    assert_eq!(list["runs"][0]["state"], "done", "{list}");
+}
+
+#[test]
+fn offline_quit_with_b_is_finished_by_the_detached_process_s_simulator() {
+    let mut world = World::new();
+    world.set("PEEL_SIM_LATENCY_MS", &LATENCY_MS.to_string());
+    world.add_config(&format!("[output]\ndir = \"{}\"", world.out().display()));
+    let tmux = workbench(&world, "offb", "; echo PEEL_EXITED=$?; sleep 60");
+    generate_in(&tmux, "an offline lantern");
+    tmux.send(&["C-q"]);
+    tmux.wait_for("the quit question", |s| s.contains("leave them running"));
+    tmux.send(&["b"]);
+    tmux.wait_for("the shell back", |s| s.contains("PEEL_EXITED=0"));
+    wait_until("the job saved by the detached process", || {
+        stored_state(&world, "an offline lantern").as_deref() == Some("done")
+    });
+    assert_eq!(saved(&world.out()).0.len(), 1);
+    let log = log_text(&world);
+    assert!(log.contains("taking over interaction"), "{log}");
+}
+
+#[test]
+fn two_workbenches_and_a_killed_detached_process_collect_each_orphan_once() {
+    let (world, sim) = slow_world_recording();
+    let left = workbench(&world, "orphl", "");
+    let right = workbench(&world, "orphr", "");
+    let body: serde_json::Value = serde_json::from_slice(
+        &world
+            .run(&["generate", "sharedowl", "--detach", "--json"])
+            .stdout,
+    )
+    .unwrap();
+    assert_eq!(body["jobs"][0]["state"], "sending", "{body}");
+    // The detached process dies before the service answers: the job is an orphan for all.
+    let store = peel::store::Store::open(&world.root.path().join("data/peel.sqlite3")).unwrap();
+    let carrier = store.running_carriers().unwrap().pop().unwrap();
+    std::process::Command::new("kill")
+        .args(["-9", &carrier.owner.pid.to_string()])
+        .status()
+        .unwrap();
+    for tmux in [&left, &right] {
+        tmux.wait_for("the orphan done in both", |s| {
+            s.lines()
+                .any(|l| l.contains("sharedowl") && l.contains("✓"))
+        });
+    }
+    assert_eq!(saved(&world.out()).0.len(), 1, "collected exactly once");
+    assert_eq!(creates(&sim), 1);
+}
+
+#[test]
+fn history_without_the_key_says_what_to_set_and_forgets_nothing() {
+    let (world, sim) = slow_world_recording();
+    kill_9_once_sent(
+        &world,
+        &["generate", "a patient crane"],
+        &["a patient crane"],
+    );
+    // Another shell, no key: the simulator must not be asked in the service's place.
+    let mut keyless = World::new();
+    keyless.env = world
+        .env
+        .iter()
+        .filter(|(k, _)| k != "GEMINI_API_KEY")
+        .cloned()
+        .collect();
+    let out = keyless.run(&["history", "--json"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("1 job(s) wait on the Gemini API (127.0.0.1")
+            && stderr.contains("set GEMINI_API_KEY"),
+        "{stderr}"
+    );
+    let store = peel::store::Store::open(&world.root.path().join("data/peel.sqlite3")).unwrap();
+    assert_eq!(store.orphans().unwrap().len(), 1, "its interaction is kept");
+    // With the key, it is collected from the service it was sent to.
+    wait_until("collected with the key", || {
+        job_state(&world, "a patient crane").as_deref() == Some("done")
+    });
+    assert_eq!(saved(&world.out()).0.len(), 1);
+    assert_eq!(creates(&sim), 1);
 }
 
 #[test]

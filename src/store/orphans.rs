@@ -244,9 +244,13 @@ impl Store {
 
     /// Gives a claimed orphan back (its interaction still runs: a later process collects it).
     pub fn release_orphan(&self, orphan: &Orphan) -> Result<(), StoreError> {
+        // A change every watcher hears (the row reads as the first owner's again).
         self.lock()
             .execute(
-                "UPDATE jobs SET owner_pid = ?2, owner_start = ?3 WHERE id = ?1",
+                &format!(
+                    "UPDATE jobs SET owner_pid = ?2, owner_start = ?3, rev = {} WHERE id = ?1",
+                    super::jobs::NEXT_REV
+                ),
                 params![orphan.id, orphan.owner.0, orphan.owner.1],
             )
             .map(|_| ())
@@ -329,5 +333,11 @@ mod tests {
         assert_eq!(store.orphans().unwrap().len(), 1);
         store.forget_interaction(theirs).unwrap();
         assert!(store.orphans().unwrap().is_empty());
+        assert!(
+            store.take_for_resend(theirs).unwrap(),
+            "one process sends it again"
+        );
+        assert!(!store.take_for_resend(theirs).unwrap(), "and only one");
+        assert_eq!(store.job(theirs).unwrap().unwrap().state, "failed");
     }
 }

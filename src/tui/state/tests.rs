@@ -534,7 +534,7 @@ fn the_quit_question_reads_right() {
 }
 
 #[test]
-fn r_sends_an_interrupted_job_again_as_it_was() {
+fn r_sends_an_interrupted_job_again_as_it_was_once_the_service_says_it_is_gone() {
     let mut s = state(120, 40);
     let row = crate::store::JobRow {
         id: 77,
@@ -549,11 +549,109 @@ fn r_sends_an_interrupted_job_again_as_it_was() {
     };
     s.jobs.merge_rows(&[row], s.now);
     s.focus = Focus::Jobs;
-    let effects = update(&mut s, key(KeyCode::Char('r')));
+    assert_eq!(
+        update(&mut s, key(KeyCode::Char('r'))),
+        vec![Effect::Recover(77)]
+    );
+    let effects = update(
+        &mut s,
+        Msg::Recovered {
+            id: 77,
+            recovery: Ok(crate::studio::collect::Recovery::NeverCreated),
+        },
+    );
     let [Effect::Generate(spec, _)] = effects.as_slice() else {
         panic!("expected one generation, got {effects:?}");
     };
     assert_eq!(spec.prompt, "a lighthouse at dusk");
     assert_eq!(spec.aspect.as_deref(), Some("16:9"));
     assert_eq!(spec.seed, Some(4242));
+}
+
+#[test]
+fn r_on_an_interrupted_job_asks_the_service_and_sends_again_only_when_told_to() {
+    use crate::store::JobRow;
+    use crate::store::owner::Owner;
+    use crate::studio::collect::{Collected, Recovery};
+    let mut s = state(120, 40);
+    let dead = Owner {
+        pid: 2_147_483_600,
+        started: 1,
+    };
+    let row = JobRow {
+        id: 7,
+        state: "interrupted".into(),
+        prompt: "a kite".into(),
+        model: "gemini-3.1-flash-image".into(),
+        owner: Some(dead),
+        ..JobRow::default()
+    };
+    update(&mut s, Msg::JobsChanged(vec![row]));
+    update(&mut s, key(KeyCode::Tab));
+    assert_eq!(s.jobs.selected_job().map(|j| j.id), Some(7));
+    assert_eq!(
+        update(&mut s, key(KeyCode::Char('r'))),
+        vec![Effect::Recover(7)],
+        "asked first, nothing sent"
+    );
+    let still = Recovery::Asked(Collected::Running { job: 7 });
+    let effects = update(
+        &mut s,
+        Msg::Recovered {
+            id: 7,
+            recovery: Ok(still),
+        },
+    );
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(
+        s.status
+            .message
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("still running on the service")
+    );
+    let gone = Recovery::Asked(Collected::Lost { job: 7 });
+    let effects = update(
+        &mut s,
+        Msg::Recovered {
+            id: 7,
+            recovery: Ok(gone),
+        },
+    );
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Generate(spec, _) if spec.prompt == "a kite")),
+        "sent again as it was: {effects:?}"
+    );
+    assert!(
+        s.status
+            .message
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("no longer has job #7")
+    );
+    let unreachable = Recovery::Unreachable(crate::studio::collect::Unreachable {
+        service: "the Gemini API (x)".into(),
+        set: "GEMINI_API_KEY".into(),
+        jobs: 1,
+    });
+    let effects = update(
+        &mut s,
+        Msg::Recovered {
+            id: 7,
+            recovery: Ok(unreachable),
+        },
+    );
+    assert!(effects.is_empty());
+    assert!(
+        s.status
+            .message
+            .as_ref()
+            .unwrap()
+            .1
+            .contains("set GEMINI_API_KEY")
+    );
 }
