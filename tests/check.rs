@@ -111,6 +111,19 @@ fn a_frame_made_without_the_anchor_is_flagged_and_the_scores_are_kept() {
         "the manifest keeps it"
     );
 
+    // The human report lists the frames in frame order, whichever answer came first.
+    let said = world.run(&["check", dir.to_str().unwrap(), "--with", "Mira"]);
+    let said = stderr(&said);
+    let at = |name: &str| said.find(name).unwrap_or_else(|| panic!("{name}: {said}"));
+    let names: Vec<String> = frames
+        .iter()
+        .map(|f| f.file_name().unwrap().to_string_lossy().to_string())
+        .collect();
+    assert!(
+        at(&names[0]) < at(&names[1]) && at(&names[1]) < at(&names[2]),
+        "{said}"
+    );
+
     // Without --with, each image is checked against the anchors its sidecar names: frame 3
     // has none and is skipped, saying why.
     let again = world.json(&["check", dir.to_str().unwrap()]);

@@ -251,3 +251,114 @@ fn offline_a_detached_generate_is_finished_by_the_detached_process_s_simulator()
     let body = stdout_json(&out);
     assert_eq!(body["jobs"][0]["turn"], 2, "turn 2 of its session");
 }
+
+#[test]
+fn resume_promote_and_check_detach_too_and_wait_covers_them() {
+    let (world, sim) = online(100, &["--record", "50"]);
+    let file = world.root.path().join("pair.toml");
+    std::fs::write(
+        &file,
+        "[defaults]\nsize = \"512\"\n[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n[[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n",
+    )
+    .unwrap();
+    // A run stopped by its budget after the first item, then resumed detached.
+    let out = world.run(&[
+        "batch",
+        "run",
+        file.to_str().unwrap(),
+        "--budget",
+        "0.05",
+        "--json",
+    ]);
+    assert_eq!(code(&out), 3, "stopped at the budget: {}", String::from_utf8_lossy(&out.stderr));
+    let run = stdout_json(&out)["run"].as_i64().unwrap().to_string();
+    let out = world.run(&["wait", "--run", &run, "--json"]);
+    assert_eq!(code(&out), 1, "a run stopped by its budget ends the wait");
+    assert_eq!(stdout_json(&out)["ended"]["state"], "stopped by its budget");
+    let body = stdout_json(&world.run(&[
+        "batch", "resume", &run, "--budget", "10", "--detach", "--json",
+    ]));
+    assert_eq!(body["run"].to_string(), run);
+    let out = world.run(&["wait", "--run", &run]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(sim.requests().len(), 2, "nothing sent twice");
+
+    // Promote detached.
+    let body = stdout_json(&world.run(&[
+        "batch", "promote", &run, "--items", "fox", "--size", "1K", "--detach", "--json",
+    ]));
+    let promoted = body["run"].as_i64().unwrap().to_string();
+    assert_ne!(promoted, run);
+    let out = world.run(&["wait", "--run", &promoted]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+
+    // A check, detached: `wait --all` waits for the detached process.
+    let dir = world.json(&["batch", "list"])["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"].to_string() == run)
+        .unwrap()["dir"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    common::add_two_colour_character(&world, "Mira");
+    let out = world.run(&["check", &dir, "--with", "Mira", "--detach", "--json"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        stdout_json(&out),
+        serde_json::json!({"detached": true, "jobs": [], "run": null})
+    );
+    let bad = world.run(&["check", "/no/such/place", "--detach"]);
+    assert_eq!(code(&bad), 2, "refused as without --detach");
+    wait_all(&world);
+    let sidecars: Vec<Value> = world
+        .files()
+        .into_iter()
+        .filter(|p| p.starts_with(&dir) && p.to_string_lossy().ends_with(".jpg.json"))
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect();
+    assert_eq!(sidecars.len(), 2);
+    assert!(
+        sidecars.iter().all(|s| s["consistency"]["anchors"][0]["name"] == "Mira"),
+        "the detached check wrote its scores"
+    );
+}
+
+#[test]
+fn wait_run_fetches_a_batch_api_run_once_it_succeeded() {
+    let (world, _sim) = online(0, &[]);
+    world.add_config("[batch]\nmax_poll_secs = 1");
+    let file = world.root.path().join("api.toml");
+    std::fs::write(
+        &file,
+        "[defaults]\nsize = \"512\"\n[[item]]\nkey = \"a\"\nprompt = \"a cup\"\n[[item]]\nkey = \"b\"\nprompt = \"a jug\"\n",
+    )
+    .unwrap();
+    let submitted = world.json(&["batch", "submit", file.to_str().unwrap()]);
+    let run = submitted["run"].to_string();
+    let out = world.run(&["wait", "--run", &run, "--json", "--timeout", "120"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let body = stdout_json(&out);
+    assert_eq!(body["runs"][0]["state"], "done", "{body}");
+    assert_eq!(body["runs"][0]["lane"], "batch-api");
+    assert_eq!(images(&world).len(), 2, "fetched and saved");
+}
+
+#[test]
+fn history_shows_absolute_paths_for_a_relative_out() {
+    let world = World::new();
+    let out = world.run(&["generate", "a pear", "--out", "rel/out", "--json"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let path = stdout_json(&out)["outputs"][0]["path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(std::path::Path::new(&path).is_absolute(), "{path}");
+    let history = world.json(&["history"]);
+    let saved = history["jobs"][0]["outputs"][0].as_str().unwrap();
+    assert!(std::path::Path::new(saved).is_absolute(), "{saved}");
+    assert!(saved.ends_with("rel/out/a-pear.jpg"), "{saved}");
+    let human = String::from_utf8_lossy(&world.run(&["history"]).stdout).to_string();
+    assert!(human.contains(saved), "{human}");
+}

@@ -69,3 +69,26 @@ fn walk(dir: &std::path::Path) -> usize {
         })
         .unwrap_or(0)
 }
+
+#[test]
+fn review_without_a_terminal_exits_2_with_the_workbench_s_message_and_draws_nothing() {
+    let home = Home::new();
+    let dir = home.path("imgs");
+    std::fs::create_dir_all(&dir).unwrap();
+    image::RgbImage::from_pixel(8, 8, image::Rgb([1, 2, 3]))
+        .save(dir.join("a.png"))
+        .unwrap();
+    let out = home.run(&["review", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("needs an interactive terminal"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("peel review"),
+        "scripts are not sent to review: {}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty(), "no escape sequences written");
+}

@@ -377,10 +377,11 @@ pub async fn collect_all(
 }
 
 /// True when `client` (a connection to `label`) is the service a job sent with `sent`
-/// went to; a job recorded before peel kept its service is asked wherever it is now.
+/// went to. A job recorded before peel kept its service is asked of the configured
+/// service, never of the embedded simulator (which would call it gone).
 pub fn serves(label: &BackendLabel, client: &GeminiClient, sent: Option<&SentWith>) -> bool {
     let Some(sent) = sent else {
-        return true;
+        return !label.is_simulator();
     };
     match sent.backend.as_str() {
         "simulator" => label.is_simulator(),

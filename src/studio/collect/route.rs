@@ -272,6 +272,9 @@ impl Collector {
                     Err(e) => failed(e),
                 }
             }
+            "" if matches!(settings.backend, BackendChoice::EmbeddedSimulator { .. }) => {
+                Opened::Missing(unreachable("gemini", crate::config::DEFAULT_BASE_URL))
+            }
             "" => match backend::connect(settings, &self.registry).await {
                 Ok(conn) => match conn.simulator {
                     Some(handle) => Opened::Embedded(conn.client, handle),
