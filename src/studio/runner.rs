@@ -65,6 +65,7 @@ struct Inner {
     thoughts: super::thoughts::Thoughts,
     stages: Stages,
     handing: CancellationToken,
+    handing_now: std::sync::atomic::AtomicBool,
     unsent_leave: std::sync::atomic::AtomicBool,
     handed: Mutex<Vec<Handed>>,
 }
@@ -134,6 +135,7 @@ impl Studio {
             thoughts: super::thoughts::Thoughts::default(),
             stages: Stages::default(),
             handing: CancellationToken::new(),
+            handing_now: std::sync::atomic::AtomicBool::new(false),
             unsent_leave: std::sync::atomic::AtomicBool::new(false),
             handed: Mutex::new(Vec::new()),
         };
@@ -239,9 +241,19 @@ impl Studio {
         lock(&self.inner.running).len()
     }
 
-    /// True once `hand_off` was asked for.
+    /// True while `hand_off` is in force.
     pub fn is_handing_off(&self) -> bool {
-        self.inner.handing.is_cancelled()
+        self.inner
+            .handing_now
+            .load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Takes the work back after a hand-off that could not happen (no detached process):
+    /// jobs run here again, and `adopt` sends the unsent ones.
+    pub fn keep_working_here(&self) {
+        self.inner
+            .handing_now
+            .store(false, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Stops this process's part of every job so another process can carry it on: a job
@@ -254,6 +266,9 @@ impl Studio {
             mode == HandOffMode::Now,
             std::sync::atomic::Ordering::SeqCst,
         );
+        self.inner
+            .handing_now
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         self.inner.handing.cancel();
         let mut changed = self.inner.stages.watch();
         while self.active_jobs() > 0 {
@@ -321,6 +336,10 @@ impl Studio {
         self.inner.handing.cancelled().await;
         let mut changed = self.inner.stages.watch();
         loop {
+            if !self.is_handing_off() {
+                // The hand-off was called off: the job finishes here.
+                std::future::pending::<()>().await;
+            }
             let unsent_too = self
                 .inner
                 .unsent_leave

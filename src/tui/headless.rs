@@ -120,8 +120,19 @@ pub async fn hand_over(
         return Ok(None);
     }
     let (jobs, runs) = (handoff.jobs().len(), handoff.runs.len());
-    let owner = detach::spawn(handoff, studio.store()).map_err(|e| e.to_string())?;
-    Ok(Some((owner, jobs, runs)))
+    let unsent = handoff.send.clone();
+    match detach::spawn(handoff, studio.store()) {
+        Ok(owner) => Ok(Some((owner, jobs, runs))),
+        Err(e) => {
+            // Nothing changed hands: the jobs never sent are sent here after all (those the
+            // service has are collected by the next peel, as after any exit).
+            studio.keep_working_here();
+            for job in unsent {
+                studio.adopt(job.id, job.job, job.naming);
+            }
+            Err(e.to_string())
+        }
+    }
 }
 
 /// Waits without signal handling (when signals cannot be watched).
