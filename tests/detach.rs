@@ -270,7 +270,12 @@ fn resume_promote_and_check_detach_too_and_wait_covers_them() {
         "0.05",
         "--json",
     ]);
-    assert_eq!(code(&out), 3, "stopped at the budget: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        code(&out),
+        3,
+        "stopped at the budget: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let run = stdout_json(&out)["run"].as_i64().unwrap().to_string();
     let out = world.run(&["wait", "--run", &run, "--json"]);
     assert_eq!(code(&out), 1, "a run stopped by its budget ends the wait");
@@ -297,7 +302,7 @@ fn resume_promote_and_check_detach_too_and_wait_covers_them() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["id"].to_string() == run)
+        .find(|r| r["id"].as_i64().map(|i| i.to_string()).as_deref() == Some(run.as_str()))
         .unwrap()["dir"]
         .as_str()
         .unwrap()
@@ -320,7 +325,9 @@ fn resume_promote_and_check_detach_too_and_wait_covers_them() {
         .collect();
     assert_eq!(sidecars.len(), 2);
     assert!(
-        sidecars.iter().all(|s| s["consistency"]["anchors"][0]["name"] == "Mira"),
+        sidecars
+            .iter()
+            .all(|s| s["consistency"]["anchors"][0]["name"] == "Mira"),
         "the detached check wrote its scores"
     );
 }

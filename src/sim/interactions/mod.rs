@@ -147,10 +147,10 @@ async fn start(
         }
         resource
     });
-    if finish.is_err() || !persist::is_kept(&finish) {
-        if let Some(keep) = &state.keep {
-            keep.remove(&id);
-        }
+    if (finish.is_err() || !persist::is_kept(&finish))
+        && let Some(keep) = &state.keep
+    {
+        keep.remove(&id);
     }
     let resource = resource.flatten().unwrap_or_default();
     match finish? {
