@@ -64,7 +64,7 @@ pub async fn execute(
     session: Option<String>,
 ) -> Result<(), CliError> {
     if let Some(first) = jobs.first()
-        && let Some(warning) = request::retired_warning(&ctx.registry, &first.settings.model)
+        && let Some(warning) = request::model_notice(&ctx.registry, &first.settings.model)
     {
         eprintln!("peel: warning: {warning}");
     }

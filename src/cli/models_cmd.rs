@@ -77,8 +77,8 @@ pub async fn run(cli: &Cli, args: ModelsArgs) -> Result<(), CliError> {
             "  thinking:  {thinking} · grounding: {grounding} · output: {}",
             m.output_mime
         );
-        if let Some(date) = &m.shutdown {
-            println!("  shutdown:  announced for {date}; the service may answer 404");
+        if let Some(phrase) = m.lifecycle().shutdown_phrase(crate::models::today()) {
+            println!("  shutdown:  {phrase}");
         }
         println!();
     }

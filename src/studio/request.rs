@@ -247,17 +247,11 @@ pub fn title(prompt: &str) -> String {
     line.chars().take(80).collect()
 }
 
-/// A warning when Google announced the model's shutdown for a date that has passed.
-pub fn retired_warning(registry: &Registry, model: &str) -> Option<String> {
-    let spec = registry.resolve(model).ok()?;
-    let date = spec.shutdown.as_ref()?;
-    let passed = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .is_ok_and(|d| d <= chrono::Utc::now().date_naive());
-    passed.then(|| {
-        format!(
-            "Google announced {model} would shut down on {date}; if it answers 404, pick another model (`peel models`)."
-        )
-    })
+/// The one notice a deprecated model earns (naming its successor and the flag to use).
+pub fn model_notice(registry: &Registry, model: &str) -> Option<String> {
+    registry
+        .lifecycle_of(model)?
+        .notice(crate::models::today())
 }
 
 #[cfg(test)]
