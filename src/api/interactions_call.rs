@@ -11,6 +11,7 @@ use super::client::{GeminiClient, RetryNotice};
 use super::error::ApiError;
 use super::interactions::{API_REVISION, CreateInteraction, Interaction, is_terminal};
 use super::interactions_convert::to_response;
+use super::interactions_error;
 use super::interactions_stream::{Assembler, Heard, SseDecoder, Thought};
 use super::wire::GenerateContentResponse;
 
@@ -360,12 +361,20 @@ fn answer_of(
     }
 }
 
-/// The typed error for an RPC status code carried in a 200 (`errors[]` or an SSE `error`).
+/// The typed error for a code carried in a 200 (`errors[]` or an SSE `error`): one of the
+/// Interactions API's string codes, or an RPC status name.
 pub fn error_from_code(
     code: &str,
     message: &str,
     classify: &impl Fn(u16, &[u8]) -> ApiError,
 ) -> ApiError {
+    if interactions_error::is_interactions_code(code) {
+        let body = json!({"error": {"code": code, "message": message}});
+        return classify(
+            interactions_error::documented_status(code),
+            body.to_string().as_bytes(),
+        );
+    }
     let status = code.to_ascii_uppercase();
     let http = match status.as_str() {
         "RESOURCE_EXHAUSTED" => 429,
@@ -404,6 +413,13 @@ mod tests {
         assert!(matches!(err, ApiError::RateLimited { .. }), "{err:?}");
         let err = answer_of(&failed("internal"), "m", classify).unwrap_err();
         assert!(err.is_retryable(), "{err:?}");
+        let err = answer_of(&failed("payment_required"), "m", classify).unwrap_err();
+        assert!(
+            matches!(err, ApiError::PaymentRequired { .. }) && !err.is_retryable(),
+            "{err:?}"
+        );
+        let err = answer_of(&failed("quota_exceeded"), "m", classify).unwrap_err();
+        assert!(matches!(err, ApiError::QuotaExceeded { .. }), "{err:?}");
         let cancelled = Interaction {
             status: "cancelled".into(),
             ..Interaction::default()

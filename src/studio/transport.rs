@@ -40,13 +40,12 @@ pub fn choose(client: &GeminiClient, registry: &Registry, store: &Store, model: 
     }
 }
 
-/// True when the service says the model or a field is not supported on interactions.
+/// True when the service refuses the model or a field on the Interactions API: its
+/// `unimplemented` code, or an `invalid_request` that says the feature is not supported here.
 pub fn is_unsupported_here(error: &ApiError) -> bool {
     let message = match error {
+        ApiError::Unimplemented { .. } => return true,
         ApiError::InvalidArgument { message } | ApiError::FailedPrecondition { message } => message,
-        ApiError::Http {
-            code: 400, message, ..
-        } => message,
         _ => return false,
     };
     let text = message.to_ascii_lowercase();
@@ -54,18 +53,10 @@ pub fn is_unsupported_here(error: &ApiError) -> bool {
 }
 
 /// True when the service no longer has the interaction a turn continues (expired, made
-/// with `store:false`, or under another key).
+/// with `store:false`, or under another key): its `not_found` code. (`model_not_found`
+/// is about the model only.)
 pub fn is_lost_interaction(error: &ApiError) -> bool {
-    let message = match error {
-        ApiError::ModelNotFound { message, .. } => message,
-        ApiError::InvalidArgument { message } => message,
-        ApiError::Http {
-            code: 404, message, ..
-        } => message,
-        _ => return false,
-    };
-    let text = message.to_ascii_lowercase();
-    text.contains("interaction") && (text.contains("not found") || text.contains("not_found"))
+    matches!(error, ApiError::NotFound { .. })
 }
 
 /// Where a request starts from and how it is sent.
@@ -244,5 +235,22 @@ mod tests {
             message: "not supported interaction".into(),
         };
         assert!(!is_unsupported_here(&rate));
+        let unimplemented = ApiError::Unimplemented {
+            message: "image output".into(),
+        };
+        assert!(is_unsupported_here(&unimplemented));
+    }
+
+    #[test]
+    fn only_not_found_means_the_interaction_is_gone() {
+        let gone = ApiError::NotFound {
+            message: "Interaction v1_x was not found.".into(),
+        };
+        assert!(is_lost_interaction(&gone));
+        let model = ApiError::ModelNotFound {
+            model: "m".into(),
+            message: "interaction model m not found".into(),
+        };
+        assert!(!is_lost_interaction(&model));
     }
 }
