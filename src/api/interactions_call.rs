@@ -33,6 +33,8 @@ pub struct InteractionAnswer {
     pub interaction_id: String,
     /// Bytes of the request body of the attempt that succeeded.
     pub request_bytes: usize,
+    /// The tier the interaction says served it.
+    pub service_tier: Option<String>,
 }
 
 impl GeminiClient {
@@ -119,7 +121,7 @@ impl GeminiClient {
             let response = answer_of(&interaction, model, |code, body| {
                 self.classify(code, None, body, model)
             })?;
-            Ok((response, interaction.id))
+            Ok((response, interaction.id, interaction.service_tier))
         };
         let notify = |failed, delay, error: &ApiError| {
             report(RetryNotice {
@@ -128,11 +130,12 @@ impl GeminiClient {
                 error: error.clone(),
             })
         };
-        let (response, interaction_id) = self.with_retries(call, notify).await?;
+        let (response, interaction_id, service_tier) = self.with_retries(call, notify).await?;
         Ok(InteractionAnswer {
             response,
             interaction_id,
             request_bytes,
+            service_tier,
         })
     }
 

@@ -177,12 +177,18 @@ pub struct GenFlags {
     /// Reference image (png, jpeg or webp); repeat for several.
     #[arg(long = "ref", value_name = "FILE")]
     pub refs: Vec<PathBuf>,
-    /// Thinking level.
-    #[arg(long, value_parser = ["minimal", "high"])]
+    /// Thinking level, as the model allows (`peel models`): e.g. minimal, medium, high.
+    #[arg(long, value_name = "LEVEL")]
     pub thinking: Option<String>,
     /// Google Search grounding.
     #[arg(long, value_parser = ["off", "web", "image"])]
     pub grounding: Option<String>,
+    /// Service tier: standard, flex (half price, minutes) or priority (a premium, seconds).
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+    /// Re-send a shed flex request at this tier after its window instead of failing: standard.
+    #[arg(long, value_name = "TIER")]
+    pub fallback: Option<String>,
     /// Put roster anchors in shot: --with Mira,Red-Mug (repeatable).
     #[arg(long = "with", value_name = "NAME[,NAME...]")]
     pub with: Vec<String>,
@@ -208,6 +214,8 @@ impl GenFlags {
             seed_mode: self.seed_mode.clone(),
             thinking: self.thinking.clone(),
             grounding: self.grounding.clone(),
+            tier: self.tier.clone(),
+            fallback: self.fallback.clone(),
             safety: self.safety.clone(),
             with: (!self.with.is_empty()).then(|| crate::studio::shot::parse_with(&self.with)),
         }
@@ -232,12 +240,18 @@ pub struct SettingFlags {
     /// How seeds are chosen: random (no seed), fixed (the same seed) or increment (seed, seed+1, …).
     #[arg(long, value_name = "MODE", value_parser = ["random", "fixed", "increment"])]
     pub seed_mode: Option<String>,
-    /// Thinking level.
-    #[arg(long, value_parser = ["minimal", "high"])]
+    /// Thinking level, as the model allows (`peel models`): e.g. minimal, medium, high.
+    #[arg(long, value_name = "LEVEL")]
     pub thinking: Option<String>,
     /// Google Search grounding.
     #[arg(long, value_parser = ["off", "web", "image"])]
     pub grounding: Option<String>,
+    /// Service tier: standard, flex (half price, minutes) or priority (a premium, seconds).
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+    /// Re-send a shed flex request at this tier after its window instead of failing: standard.
+    #[arg(long, value_name = "TIER")]
+    pub fallback: Option<String>,
     /// Safety threshold, e.g. harassment=block_only_high; repeat for several.
     #[arg(long, value_name = "CATEGORY=THRESHOLD")]
     pub safety: Vec<String>,

@@ -53,14 +53,27 @@ impl CliError {
         }
     }
 
-    /// Exit code 1: something failed while running.
+    /// Exit code 1 (or the code of a run-stopping answer, see `stop_code`): something
+    /// failed while running.
     pub fn failed(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        let kind = kind.into();
         Self {
-            code: 1,
-            kind: kind.into(),
+            code: stop_code(&kind).unwrap_or(1),
+            kind,
             message: message.into(),
             json_printed: false,
         }
+    }
+}
+
+/// The exit codes of answers that stop a command or run (every later request would meet
+/// the same): 4 prepaid credits exhausted, 5 the daily quota spent, 6 the model not found.
+pub fn stop_code(kind: &str) -> Option<u8> {
+    match kind {
+        "payment_required" => Some(4),
+        "quota_exceeded" => Some(5),
+        "model_not_found" => Some(6),
+        _ => None,
     }
 }
 
@@ -69,7 +82,7 @@ impl From<StudioError> for CliError {
         let code = if matches!(e, StudioError::Validation(_)) {
             2
         } else {
-            1
+            stop_code(e.kind()).unwrap_or(1)
         };
         Self {
             code,

@@ -4,6 +4,7 @@ mod batches;
 mod checks;
 mod jobs;
 mod orphans;
+mod pricing;
 pub mod owner;
 mod roster;
 mod schema;

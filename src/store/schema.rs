@@ -128,6 +128,11 @@ const MIGRATIONS: &[&str] = &[
         error TEXT
     );
     CREATE INDEX checks_image ON checks(image);",
+    // 10: how a job was priced and who answered: the tier that served it, whether its cost
+    // is the simulator's notional price, the backend it was sent to
+    "ALTER TABLE jobs ADD COLUMN tier TEXT;
+    ALTER TABLE jobs ADD COLUMN cost_simulated INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN backend TEXT;",
 ];
 
 /// Brings the schema up to date.

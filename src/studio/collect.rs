@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use super::error::StudioError;
 use super::runner::OutputNaming;
 use super::spec::PreparedJob;
-use super::{JobId, backend, output, sidecar};
+use super::{JobId, backend, output, pricing, sidecar};
 use crate::api::client::GeminiClient;
 use crate::api::error::ApiError;
 use crate::api::interactions::is_terminal;
@@ -145,11 +145,19 @@ pub async fn collect_job(
             });
         }
     };
+    let landing = Landing::of_orphan(orphan, fallback_dir);
+    let asked = landing.sidecar["tier"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_default();
+    let served = pricing::served_tier(state.service_tier.as_deref(), asked);
+    let size = landing.sidecar["size"].as_str().unwrap_or_default();
     let cost_usd = registry
         .resolve(model)
-        .map(|spec| spec.cost_from_usage(&outcome.usage, Lane::Interactive))
+        .map(|spec| pricing::cost(spec, &outcome, size, Lane::Interactive, served))
         .unwrap_or(0.0);
-    let landing = Landing::of_orphan(orphan, fallback_dir);
+    let simulated = client.answered_by_simulator();
+    let priced = pricing::sidecar_fields(served, simulated);
     let mut outputs = Vec::new();
     for (index, image) in outcome.images.iter().enumerate() {
         let saved = output::save_image(
@@ -160,12 +168,14 @@ pub async fn collect_job(
             Some(&orphan.prompt),
             |saved| {
                 let answer = sidecar::answered(&outcome, cost_usd, saved, index);
+                let answer = sidecar::merged(&answer, &priced);
                 let more = json!({"interaction": interaction, "collected": true});
                 sidecar::merged(&sidecar::merged(&landing.sidecar, &answer), &more)
             },
         )?;
         outputs.push(saved.path);
     }
+    store.set_job_pricing(id, served.as_str(), simulated)?;
     store.update_job(
         id,
         &JobUpdate::Done {
@@ -183,7 +193,7 @@ pub async fn collect_job(
 fn is_gone(error: &ApiError) -> bool {
     matches!(
         error,
-        ApiError::ModelNotFound { .. } | ApiError::Http { code: 404, .. }
+        ApiError::NotFound { .. } | ApiError::ModelNotFound { .. } | ApiError::Http { code: 404, .. }
     )
 }
 

@@ -14,6 +14,7 @@ pub mod lint;
 pub mod outline;
 pub mod output;
 pub mod preset;
+pub mod pricing;
 pub mod prompt_fields;
 pub mod report;
 pub mod request;
@@ -35,7 +36,7 @@ pub mod uploads;
 pub mod workspace;
 
 pub use error::StudioError;
-pub use events::{JobId, JobInfo, StudioEvent};
+pub use events::{JobId, JobInfo, Priced, StudioEvent};
 pub use roster::{Anchor, AnchorKind, Budget, Roster, RosterError};
 pub use runner::{OutputNaming, Studio};
 pub use spec::{GenerateSpec, Grounding, PreparedJob, ResolvedSettings};

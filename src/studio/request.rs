@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 
 use crate::error::ValidationError;
-use crate::models::Registry;
 use crate::store::{Store, StoreError};
 use crate::studio::capability::{self, PersonGeneration};
 use crate::studio::compose::Subject;
 use crate::studio::preset::SettingsLayer;
+use crate::settings::{parse_fallback, parse_tier};
 use crate::studio::safety::SafetyMap;
 use crate::studio::spec::{Grounding, SeedMode, SessionLink};
 use crate::studio::workspace::Workspace;
@@ -31,6 +31,10 @@ pub struct SettingTexts {
     pub thinking: Option<String>,
     /// off, web or image.
     pub grounding: Option<String>,
+    /// standard, flex or priority.
+    pub tier: Option<String>,
+    /// The tier a shed flex request falls back to (only standard).
+    pub fallback: Option<String>,
     /// `CATEGORY=THRESHOLD` entries.
     pub safety: Vec<String>,
     /// Anchors in shot, by name.
@@ -50,6 +54,8 @@ impl SettingTexts {
                 .as_deref()
                 .map(Grounding::parse)
                 .transpose()?,
+            tier: self.tier.as_deref().map(parse_tier).transpose()?,
+            fallback: self.fallback.as_deref().map(parse_fallback).transpose()?,
             seed_mode: self.seed_mode.as_deref().map(SeedMode::parse).transpose()?,
             seed: self.seed,
             safety: SafetyMap::parse_all(&self.safety)?,
@@ -145,6 +151,7 @@ pub fn apply_backend(
         thinking: request.settings.thinking.is_some(),
         grounding: request.settings.grounding.is_some(),
         safety: !request.settings.safety.is_empty(),
+        tier: request.settings.tier.is_some(),
     };
     let mut notes: Vec<&'static str> = Vec::new();
     for job in jobs.iter_mut() {
@@ -245,13 +252,6 @@ pub fn edit_job(
 pub fn title(prompt: &str) -> String {
     let line = prompt.lines().next().unwrap_or_default().trim();
     line.chars().take(80).collect()
-}
-
-/// The one notice a deprecated model earns (naming its successor and the flag to use).
-pub fn model_notice(registry: &Registry, model: &str) -> Option<String> {
-    registry
-        .lifecycle_of(model)?
-        .notice(crate::models::today())
 }
 
 #[cfg(test)]

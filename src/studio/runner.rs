@@ -18,11 +18,11 @@ use super::session::{self, TurnId};
 use super::spec::{PreparedJob, SessionLink};
 use super::transport;
 use super::uploads;
-use super::{collect, sidecar};
+use super::{collect, pricing, sidecar};
 use crate::api::backend::Capabilities;
 use crate::api::client::GeminiClient;
 use crate::api::outcome::{self, Outcome};
-use crate::models::{Lane, Registry};
+use crate::models::{Lane, Registry, Tier};
 use crate::store::{JobRecord, JobUpdate, NewTurn, Store};
 
 /// Requests in flight at once unless configured otherwise.
@@ -68,6 +68,7 @@ struct Inner {
 struct Finished {
     outputs: Vec<SavedOutput>,
     cost_usd: f64,
+    priced: super::events::Priced,
     text: Vec<String>,
     response_id: Option<String>,
     turn: Option<TurnId>,
@@ -159,6 +160,9 @@ impl Studio {
             seed: Some(job.settings.seed),
             request_json: job.request_summary_json(),
         })?;
+        self.inner
+            .store
+            .set_job_backend(id, self.inner.label.as_str())?;
         self.start(id, job, naming);
         Ok(id)
     }
@@ -278,6 +282,7 @@ impl Studio {
             transport,
             model,
             previous: previous.as_deref(),
+            fallback: job.settings.fallback,
         };
         let landing = collect::Landing::of(id, job, &naming, self.inner.label.as_str()).to_json();
         let mut on_created = |interaction: &str| {
@@ -307,6 +312,7 @@ impl Studio {
             request_bytes: sent.request_bytes,
             interaction: sent.interaction.clone(),
         });
+        let served = pricing::served_tier(sent.served_tier.as_deref(), job.settings.tier);
         let (response, sent_bytes, interaction) =
             (sent.response, sent.request_bytes, sent.interaction);
         let outcome = outcome::interpret(response)?;
@@ -322,7 +328,7 @@ impl Studio {
         let studio = self.clone();
         let job = job.clone();
         let finished =
-            tokio::task::spawn_blocking(move || studio.save(id, &job, &naming, outcome, timings))
+            tokio::task::spawn_blocking(move || studio.save(id, &job, &naming, outcome, timings, served))
                 .await
                 .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))??;
         if let (Some(turn), Some(interaction)) = (finished.turn, &interaction) {
@@ -338,14 +344,21 @@ impl Studio {
         naming: &OutputNaming,
         outcome: Outcome,
         timings: serde_json::Value,
+        served: Tier,
     ) -> Result<Finished, StudioError> {
         let spec = self.inner.registry.resolve(&job.settings.model)?;
-        let cost_usd = if outcome.usage.image_output_tokens > 0 {
-            spec.cost_from_usage(&outcome.usage, Lane::Interactive)
-        } else {
-            spec.image_price(Some(&job.settings.size), Lane::Interactive)
-                * outcome.images.len() as f64
-        };
+        let cost_usd = pricing::cost(
+            spec,
+            &outcome,
+            &job.settings.size,
+            Lane::Interactive,
+            served,
+        );
+        let simulated = self.inner.client.answered_by_simulator();
+        let priced = pricing::sidecar_fields(served, simulated);
+        self.inner
+            .store
+            .set_job_pricing(id, served.as_str(), simulated)?;
         let stem = naming
             .stem
             .clone()
@@ -362,6 +375,7 @@ impl Studio {
             let sidecar = |saved: &SavedOutput| {
                 let answer = sidecar::answered(&outcome, cost_usd, saved, index);
                 let more = json!({"thoughts": outcome.thoughts, "timings": timings});
+                let answer = sidecar::merged(&answer, &priced);
                 sidecar::merged(&sidecar::merged(&asked, &answer), &more)
             };
             let saved = output::save_image(
@@ -390,6 +404,10 @@ impl Studio {
         Ok(Finished {
             outputs,
             cost_usd,
+            priced: super::events::Priced {
+                tier: served,
+                simulated,
+            },
             text: outcome.text,
             response_id: outcome.response_id,
             turn,
@@ -462,6 +480,7 @@ impl Studio {
                     text: done.text,
                     session: job.session.map(|s| s.session_id),
                     turn: done.turn,
+                    priced: done.priced,
                 });
             }
             Some(Err(error)) => {

@@ -15,8 +15,8 @@ use crate::api::wire::{
 };
 use crate::error::ValidationError;
 use crate::imaging;
-use crate::models::{ModelSpec, Registry};
-use crate::settings::SafetyMap;
+use crate::models::{ModelSpec, Registry, Tier};
+use crate::settings::{SafetyMap, check_fallback};
 pub use crate::settings::{Grounding, SeedMode, wrap_seed};
 
 /// Most concurrent requests one `generate` may ask for.
@@ -43,10 +43,14 @@ pub struct GenerateSpec {
     pub preset: Option<String>,
     /// Reference image files.
     pub refs: Vec<PathBuf>,
-    /// Thinking level ("minimal" or "high").
+    /// Thinking level, as the model allows (e.g. "minimal", "medium", "high").
     pub thinking: Option<String>,
     /// Search grounding.
     pub grounding: Grounding,
+    /// Service tier.
+    pub tier: Tier,
+    /// The tier a shed flex request is re-sent at after its window, if any.
+    pub fallback: Option<Tier>,
     /// How many requests to run concurrently.
     pub count: u32,
     /// Where images go.
@@ -72,6 +76,11 @@ pub struct ResolvedSettings {
     pub thinking: Option<String>,
     /// Grounding.
     pub grounding: Grounding,
+    /// Service tier asked for.
+    pub tier: Tier,
+    /// The tier a shed flex request falls back to after its window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<Tier>,
     /// Expected pixel size when the ratio is known.
     pub pixels: Option<(u32, u32)>,
     /// Safety thresholds sent, in category order.
@@ -146,6 +155,8 @@ impl Validated<'_> {
             seed,
             thinking: self.thinking.clone(),
             grounding: spec.grounding,
+            tier: spec.tier,
+            fallback: spec.fallback,
             pixels: spec
                 .aspect
                 .as_deref()
@@ -178,11 +189,14 @@ fn validate<'r>(
         Some(name) => registry.resolve(name)?,
         None => registry.default_spec(),
     };
+    model.lifecycle().check_served(crate::models::today())?;
+    model.check_tier(spec.tier)?;
+    check_fallback(spec.tier, spec.fallback)?;
     if let Some(aspect) = &spec.aspect {
         model.check_aspect(aspect)?;
     }
     let size = match &spec.size {
-        Some(size) => model.size(size)?.name.clone(),
+        Some(size) => model.size(size).map_err(|e| size_refusal(e, size, registry))?.name.clone(),
         None => model.default_size.clone(),
     };
     let thinking = match &spec.thinking {
@@ -218,6 +232,24 @@ fn validate<'r>(
         ref_parts,
         previous_part,
     })
+}
+
+/// A refused size, naming the models that do render it.
+fn size_refusal(error: ValidationError, size: &str, registry: &Registry) -> ValidationError {
+    let others = registry.models_allowing_size(size);
+    match error {
+        ValidationError::Unsupported {
+            what,
+            given,
+            model,
+            allowed,
+        } if !others.is_empty() => ValidationError::Invalid(format!(
+            "{what} '{given}' is not supported by {model}; it renders {}. {size} is rendered by {} (--model).",
+            allowed.join(", "),
+            others.join(", ")
+        )),
+        other => other,
+    }
 }
 
 /// Checks a spec against the registry and builds its requests; refuses before any network use.
@@ -354,6 +386,7 @@ pub fn build_request(
         }),
         tools,
         safety_settings: settings.safety.clone(),
+        service_tier: (settings.tier != Tier::Standard).then(|| settings.tier.as_str().to_string()),
         ..GenerateContentRequest::default()
     }
 }

@@ -75,6 +75,8 @@ pub fn queued(id: i64, prompt: &str, seed: i64) -> StudioEvent {
             seed,
             thinking: None,
             grounding: Grounding::Off,
+            tier: crate::models::Tier::Standard,
+            fallback: None,
             pixels: Some((1376, 768)),
             safety: vec![],
             preset: None,
@@ -99,6 +101,7 @@ pub fn done(id: i64, path: &Path, secs: f64) -> StudioEvent {
         text: vec![],
         session: None,
         turn: None,
+        priced: Default::default(),
     }
 }
 
@@ -120,6 +123,7 @@ pub fn done_turn(id: i64, path: &Path, session: &str, turn: TurnId) -> StudioEve
             text,
             session: Some(session.into()),
             turn: Some(turn),
+            priced: Default::default(),
         },
         other => other,
     }

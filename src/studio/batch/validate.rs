@@ -348,6 +348,16 @@ fn validate_item(
     if let Err(e) = grounding_check {
         ctx.fail("grounding", &source(Field::Grounding), e.to_string());
     }
+    let tier = settings.tier.unwrap_or_default();
+    if let Err(e) = model.check_tier(tier) {
+        ctx.fail("tier", &source(Field::Tier), e.to_string());
+    }
+    if let Err(e) = crate::settings::check_fallback(tier, settings.fallback) {
+        ctx.fail("fallback", &source(Field::Fallback), e.to_string());
+    }
+    if let Err(e) = model.lifecycle().check_served(crate::models::today()) {
+        ctx.fail("model", &source(Field::Model), e.to_string());
+    }
     let seed = match settings.seed {
         Some(s) if !(0..=i32::MAX as i64).contains(&s) => {
             ctx.fail(
@@ -405,6 +415,8 @@ fn validate_item(
         seed,
         thinking,
         grounding,
+        tier,
+        fallback: settings.fallback,
         with,
         refs,
         safety: settings.safety.to_settings(),

@@ -65,6 +65,7 @@ fn done_turn(id: i64, turn: TurnId) -> Msg {
         text,
         session: Some("s1".into()),
         turn: Some(turn),
+        priced: Default::default(),
     })
 }
 
@@ -261,6 +262,9 @@ fn past_job(id: i64) -> crate::store::JobRow {
         error_message: None,
         response_id: None,
         elapsed_ms: None,
+        tier: None,
+        cost_simulated: false,
+        backend: None,
         owner: None,
         rev: 0,
     }

@@ -83,7 +83,11 @@ fn items(state: &AppState) -> Vec<Item> {
     let thinking = if spec.thinking_levels.is_empty() {
         "n/a".to_string()
     } else {
-        s.thinking.clone().unwrap_or_else(|| "auto".into())
+        s.thinking.clone().unwrap_or_else(|| {
+            spec.default_thinking
+                .as_ref()
+                .map_or_else(|| "auto".into(), |d| format!("auto ({d})"))
+        })
     };
     let grounding = if spec.grounding.is_empty() {
         "n/a".to_string()
@@ -172,6 +176,16 @@ fn items(state: &AppState) -> Vec<Item> {
             } else {
                 grounding
             },
+            warn: false,
+            departs: false,
+        },
+        Item {
+            action: Some(Action::CycleTier),
+            field: Some(Field::Tier),
+            label: "tier",
+            short_label: "tier",
+            value: s.tier.as_str().to_string(),
+            short: s.tier.as_str().to_string(),
             warn: false,
             departs: false,
         },
