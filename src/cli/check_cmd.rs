@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Cli, CliError, Context};
-use crate::studio::backend;
+use crate::settings::parse_tier;
+use crate::studio::{backend, report};
 use crate::studio::check::{self, CheckReport, ImageCheck};
 
 /// `peel check`
@@ -19,6 +20,9 @@ pub struct CheckArgs {
     /// Anchors to check every image against (default: those its sidecar names).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub with: Option<Vec<String>>,
+    /// Service tier of the questions: standard, flex (half price) or priority.
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -35,6 +39,16 @@ pub async fn run(cli: &Cli, args: CheckArgs) -> Result<(), CliError> {
         &args.paths,
         args.with.as_deref(),
     )?;
+    let plan = match args.tier.as_deref().map(parse_tier).transpose()? {
+        Some(tier) => plan.at_tier(tier)?,
+        None => plan,
+    };
+    let notices = report::model_notices(&ctx.registry, [plan.model.id.as_str()]);
+    if !args.json {
+        for notice in &notices {
+            eprintln!("peel: notice: {notice}");
+        }
+    }
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     check::usable_on(&conn.label)?;
     if !args.json {
@@ -64,7 +78,7 @@ pub async fn run(cli: &Cli, args: CheckArgs) -> Result<(), CliError> {
         sim.shutdown().await;
     }
     let report = report?;
-    print(&report, args.json);
+    print(&report, args.json, &notices);
     let failed: Vec<&ImageCheck> = report.images.iter().filter(|i| i.error.is_some()).collect();
     if let Some(first) = failed.first() {
         return Err(CliError {
@@ -107,9 +121,11 @@ fn line(image: &ImageCheck, warn_below: u8) -> String {
     format!("  {flag} {name}: {}{error}", scores.join("; "))
 }
 
-fn print(report: &CheckReport, json: bool) {
+fn print(report: &CheckReport, json: bool, notices: &[String]) {
     if json {
-        println!("{}", report.json());
+        let mut body = report.json();
+        body["notices"] = serde_json::json!(notices);
+        println!("{body}");
         return;
     }
     let drifted = report.drifted();

@@ -210,6 +210,8 @@ async fn promote_worker(
     let mut connected = None;
     let batch = &ctx.settings.config.batch;
     let options = LaneOptions {
+        tier: None,
+        fallback: None,
         concurrency: batch.concurrency.max(1),
         rpm: batch.rpm.max(1),
         budget: None,

@@ -42,6 +42,8 @@ impl PeelServer {
                 forward: None,
             };
             let options = LaneOptions {
+                tier: None,
+                fallback: None,
                 concurrency: 1,
                 rpm: shared.ws.settings.config.batch.rpm.max(1),
                 budget: None,

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::lifecycle::{Lifecycle, Origin, Status};
+use super::tier::Tier;
+use crate::error::ValidationError;
 
 /// A Gemini text model: what `peel check` asks, and what it costs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -39,6 +41,9 @@ pub struct TextModelSpec {
     /// Where the prices come from.
     #[serde(default)]
     pub price_source: Option<String>,
+    /// Service tiers the model takes ("standard", "flex", "priority").
+    #[serde(default = "standard_only")]
+    pub tiers: Vec<String>,
     /// Which file the entry came from (filled when the registry is read).
     #[serde(default, skip_deserializing)]
     pub origin: Origin,
@@ -54,7 +59,24 @@ pub struct TextPrices {
     pub output_per_million: f64,
 }
 
+fn standard_only() -> Vec<String> {
+    vec![Tier::Standard.as_str().to_string()]
+}
+
 impl TextModelSpec {
+    /// Checks that the model takes `tier`, naming the tiers it does take.
+    pub fn check_tier(&self, tier: Tier) -> Result<(), ValidationError> {
+        if self.tiers.iter().any(|t| t == tier.as_str()) {
+            return Ok(());
+        }
+        Err(ValidationError::Unsupported {
+            what: "service tier",
+            given: tier.as_str().to_string(),
+            model: self.id.clone(),
+            allowed: self.tiers.clone(),
+        })
+    }
+
     /// The model's lifecycle fields.
     pub fn lifecycle(&self) -> Lifecycle<'_> {
         Lifecycle {

@@ -274,6 +274,8 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
         out_parent: settings.output_dir(None),
         locks: settings.paths.data_dir.join("locks"),
         options: crate::studio::batch::interactive::LaneOptions {
+            tier: None,
+            fallback: None,
             concurrency: settings.config.batch.concurrency.max(1),
             rpm: settings.config.batch.rpm.max(1),
             budget: None,

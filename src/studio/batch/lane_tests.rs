@@ -43,6 +43,8 @@ async fn items_reach_the_jobs_channel_and_the_budget_holds() {
         forward: Some(forward),
     };
     let options = LaneOptions {
+        tier: None,
+        fallback: None,
         concurrency: 2,
         rpm: 6000,
         budget: Some(0.1),

@@ -152,6 +152,8 @@ pub struct AppState {
     pub batch_file: String,
     /// Batch runs other peel processes are working on, for the Jobs pane's title.
     pub other_runs: Vec<batch::OtherRun>,
+    /// Models whose deprecation notice was already shown (once per workbench).
+    pub noticed_models: std::collections::BTreeSet<String>,
     /// What the request preview was asked for; a preview of anything else is stale.
     pub requested: Option<RequestKey>,
     /// `images: PROTOCOL (why)`, for the help overlay.
@@ -214,6 +216,7 @@ impl AppState {
             batch: None,
             batch_file: String::new(),
             other_runs: Vec::new(),
+            noticed_models: std::collections::BTreeSet::new(),
             requested: None,
             images_line: String::new(),
         }
