@@ -8,8 +8,8 @@ use clap::Args;
 
 use super::{Cli, CliError, Context};
 use crate::settings::parse_tier;
-use crate::studio::{backend, report};
 use crate::studio::check::{self, CheckReport, ImageCheck};
+use crate::studio::{backend, report};
 
 /// `peel check`
 #[derive(Debug, Args)]

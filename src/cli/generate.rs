@@ -63,7 +63,10 @@ pub async fn execute(
     flags: &GenFlags,
     session: Option<String>,
 ) -> Result<(), CliError> {
-    let notices = report::model_notices(&ctx.registry, jobs.iter().map(|j| j.settings.model.as_str()));
+    let notices = report::model_notices(
+        &ctx.registry,
+        jobs.iter().map(|j| j.settings.model.as_str()),
+    );
     for notice in &notices {
         eprintln!("peel: notice: {notice}");
     }

@@ -36,6 +36,8 @@ pub struct Registry {
     pub text_models: BTreeMap<String, TextModelSpec>,
     /// The text model used when none is configured.
     pub default_text_model: String,
+    /// The MIME type of images on the Interactions API, whatever the model.
+    pub interactions_output_mime: String,
     /// What was wrong with the user's file, when it was set aside (faces show these once).
     #[serde(skip)]
     pub warnings: Vec<String>,
@@ -54,6 +56,8 @@ struct RegistryFile {
     default_text_model: Option<String>,
     #[serde(default)]
     text_models: BTreeMap<String, TextModelSpec>,
+    #[serde(default)]
+    interactions_output_mime: Option<String>,
 }
 
 impl Registry {
@@ -96,6 +100,7 @@ impl Registry {
         let mut default_model = None;
         let mut text_models = BTreeMap::new();
         let mut default_text_model = None;
+        let mut interactions_output_mime = None;
         for (index, (name, text)) in sources.iter().enumerate() {
             let file: RegistryFile = toml::from_str(text).map_err(|e| ValidationError::Config {
                 message: format!("{name}{}: {}", line_of(&e, text), toml_message(&e, text)),
@@ -116,6 +121,7 @@ impl Registry {
                 (id, spec)
             }));
             default_text_model = file.default_text_model.or(default_text_model);
+            interactions_output_mime = file.interactions_output_mime.or(interactions_output_mime);
         }
         for (id, spec) in text_models.iter_mut() {
             spec.id = id.clone();
@@ -175,6 +181,8 @@ impl Registry {
             models,
             text_models,
             default_text_model,
+            interactions_output_mime: interactions_output_mime
+                .unwrap_or_else(|| "image/jpeg".into()),
             warnings: Vec::new(),
         })
     }
@@ -260,7 +268,6 @@ impl Registry {
             .collect()
     }
 }
-
 
 /// " (line N)" for a TOML error with a position in `text`.
 fn line_of(error: &toml::de::Error, text: &str) -> String {

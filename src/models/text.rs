@@ -96,4 +96,3 @@ impl TextModelSpec {
             / 1e6
     }
 }
-

@@ -261,8 +261,6 @@ mod tests {
         );
         assert!(inherited.request.service_tier.is_none());
         let standard = job(base());
-        assert!(
-            serde_json::to_value(&standard.request).unwrap()["serviceTier"].is_null()
-        );
+        assert!(serde_json::to_value(&standard.request).unwrap()["serviceTier"].is_null());
     }
 }

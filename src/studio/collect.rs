@@ -193,7 +193,9 @@ pub async fn collect_job(
 fn is_gone(error: &ApiError) -> bool {
     matches!(
         error,
-        ApiError::NotFound { .. } | ApiError::ModelNotFound { .. } | ApiError::Http { code: 404, .. }
+        ApiError::NotFound { .. }
+            | ApiError::ModelNotFound { .. }
+            | ApiError::Http { code: 404, .. }
     )
 }
 

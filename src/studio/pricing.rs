@@ -46,7 +46,10 @@ mod tests {
 
     #[test]
     fn the_echo_wins_over_what_was_asked() {
-        assert_eq!(served_tier(Some("standard"), Tier::Priority), Tier::Standard);
+        assert_eq!(
+            served_tier(Some("standard"), Tier::Priority),
+            Tier::Standard
+        );
         assert_eq!(served_tier(None, Tier::Flex), Tier::Flex);
         assert_eq!(served_tier(Some("deferred"), Tier::Flex), Tier::Flex);
     }
@@ -56,6 +59,10 @@ mod tests {
         assert_eq!(show(0.0675, true), "$0.068 (simulated)");
         assert_eq!(show(0.0675, false), "$0.068");
         assert_eq!(sidecar_fields(Tier::Flex, true)["cost_simulated"], true);
-        assert!(sidecar_fields(Tier::Flex, false).get("cost_simulated").is_none());
+        assert!(
+            sidecar_fields(Tier::Flex, false)
+                .get("cost_simulated")
+                .is_none()
+        );
     }
 }

@@ -11,7 +11,7 @@ use crate::store::Store;
 use crate::studio::backend::Connection;
 use crate::studio::output::SavedOutput;
 use crate::studio::workspace::Workspace;
-use crate::studio::{JobId, Priced, PreparedJob, Studio, StudioError, StudioEvent};
+use crate::studio::{JobId, PreparedJob, Priced, Studio, StudioError, StudioEvent};
 
 /// What one job ended with.
 #[derive(Debug, Default)]

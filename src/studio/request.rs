@@ -4,11 +4,11 @@
 use std::path::PathBuf;
 
 use crate::error::ValidationError;
+use crate::settings::{parse_fallback, parse_tier};
 use crate::store::{Store, StoreError};
 use crate::studio::capability::{self, PersonGeneration};
 use crate::studio::compose::Subject;
 use crate::studio::preset::SettingsLayer;
-use crate::settings::{parse_fallback, parse_tier};
 use crate::studio::safety::SafetyMap;
 use crate::studio::spec::{Grounding, SeedMode, SessionLink};
 use crate::studio::workspace::Workspace;

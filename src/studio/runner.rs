@@ -327,10 +327,11 @@ impl Studio {
         });
         let studio = self.clone();
         let job = job.clone();
-        let finished =
-            tokio::task::spawn_blocking(move || studio.save(id, &job, &naming, outcome, timings, served))
-                .await
-                .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))??;
+        let finished = tokio::task::spawn_blocking(move || {
+            studio.save(id, &job, &naming, outcome, timings, served)
+        })
+        .await
+        .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))??;
         if let (Some(turn), Some(interaction)) = (finished.turn, &interaction) {
             self.inner.store.set_turn_interaction(turn, interaction)?;
         }

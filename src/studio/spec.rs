@@ -16,8 +16,8 @@ use crate::api::wire::{
 use crate::error::ValidationError;
 use crate::imaging;
 use crate::models::{ModelSpec, Registry, Tier};
-use crate::settings::{SafetyMap, check_fallback};
 pub use crate::settings::{Grounding, SeedMode, wrap_seed};
+use crate::settings::{SafetyMap, check_fallback};
 
 /// Most concurrent requests one `generate` may ask for.
 pub const MAX_COUNT: u32 = 16;
@@ -196,7 +196,11 @@ fn validate<'r>(
         model.check_aspect(aspect)?;
     }
     let size = match &spec.size {
-        Some(size) => model.size(size).map_err(|e| size_refusal(e, size, registry))?.name.clone(),
+        Some(size) => model
+            .size(size)
+            .map_err(|e| size_refusal(e, size, registry))?
+            .name
+            .clone(),
         None => model.default_size.clone(),
     };
     let thinking = match &spec.thinking {
@@ -235,7 +239,7 @@ fn validate<'r>(
 }
 
 /// A refused size, naming the models that do render it.
-fn size_refusal(error: ValidationError, size: &str, registry: &Registry) -> ValidationError {
+pub fn size_refusal(error: ValidationError, size: &str, registry: &Registry) -> ValidationError {
     let others = registry.models_allowing_size(size);
     match error {
         ValidationError::Unsupported {

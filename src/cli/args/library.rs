@@ -130,13 +130,39 @@ pub enum SessionAction {
 
 /// `peel models`
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ModelsArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Ask the backend which models it serves instead of printing the registry.
+    /// Ask the backend which models it serves, beside the registry.
     #[arg(long)]
     pub remote: bool,
+    /// Add or remove a model of your own.
+    #[command(subcommand)]
+    pub action: Option<ModelsAction>,
+}
+
+/// `peel models add|rm`
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// Add a model the service released after this peel: its capabilities and prices are
+    /// copied from a known model into your models.toml (prices marked unverified).
+    Add {
+        /// The model id, as `peel models --remote` lists it.
+        id: String,
+        /// The known model to copy (id or alias).
+        #[arg(long, value_name = "KNOWN")]
+        like: String,
+        /// A display name (default: the id).
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
+    },
+    /// Remove a model you added (models shipped with peel cannot be removed).
+    Rm {
+        /// The model id.
+        id: String,
+    },
 }
 
 /// `peel history`

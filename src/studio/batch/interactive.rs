@@ -240,7 +240,8 @@ pub async fn run(
             };
             let item = options.over(item);
             if models_seen.insert(item.model.clone()) {
-                let said = crate::studio::report::model_notices(&lane.registry, [item.model.as_str()]);
+                let said =
+                    crate::studio::report::model_notices(&lane.registry, [item.model.as_str()]);
                 for message in said {
                     on_event(BatchEvent::Notice {
                         message: message.clone(),

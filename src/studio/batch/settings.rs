@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 
 use super::file::RawItem;
-use crate::studio::preset::{Field, PresetBook, SettingsLayer};
 use crate::error::ValidationError;
 use crate::settings::{Tier, parse_fallback, parse_tier};
+use crate::studio::preset::{Field, PresetBook, SettingsLayer};
 use crate::studio::spec::Grounding;
 
 /// Where a setting came from.
@@ -140,7 +140,9 @@ fn raw_layer(fields: &RawItem, source: Source, issues: &mut Vec<SettingIssue>) -
         }
         None => None,
     };
-    let mut parsed = |field: &'static str, text: &Option<String>, parse: fn(&str) -> Result<Tier, ValidationError>| {
+    let mut parsed = |field: &'static str,
+                      text: &Option<String>,
+                      parse: fn(&str) -> Result<Tier, ValidationError>| {
         match text.as_deref().map(parse) {
             Some(Ok(t)) => Some(t),
             Some(Err(e)) => {

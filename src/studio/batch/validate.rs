@@ -327,6 +327,7 @@ fn validate_item(
         Some(s) => match model.size(s) {
             Ok(spec) => spec.name.clone(),
             Err(e) => {
+                let e = crate::studio::spec::size_refusal(e, s, checks.registry);
                 ctx.fail("size", &source(Field::Size), e.to_string());
                 s.clone()
             }

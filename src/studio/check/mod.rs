@@ -262,7 +262,13 @@ pub async fn run(
             let Some((n, target)) = waiting.next() else {
                 break;
             };
-            running.push(check_nth(client, store, (&plan.model, plan.tier), n, target));
+            running.push(check_nth(
+                client,
+                store,
+                (&plan.model, plan.tier),
+                n,
+                target,
+            ));
         }
         let Some((n, result)) = running.next().await else {
             break;

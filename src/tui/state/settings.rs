@@ -283,11 +283,7 @@ impl SettingsState {
 
     /// Next service tier the model takes; false when it takes only one.
     pub fn cycle_tier(&mut self, model: &ModelSpec) -> bool {
-        let options: Vec<Tier> = model
-            .tiers
-            .iter()
-            .filter_map(|t| t.parse().ok())
-            .collect();
+        let options: Vec<Tier> = model.tiers.iter().filter_map(|t| t.parse().ok()).collect();
         if options.len() < 2 {
             return false;
         }
