@@ -35,7 +35,9 @@ mod batches;
 mod call;
 mod canvas;
 mod capabilities;
+mod codes;
 mod errors;
+mod fault_errors;
 mod faults;
 mod files;
 mod generate;
@@ -45,6 +47,7 @@ mod judge;
 mod messages;
 mod oauth;
 mod openai;
+mod pipeline;
 mod ratelimit;
 mod render;
 mod request;
@@ -53,6 +56,7 @@ mod routes;
 mod schema;
 mod signature;
 mod text_model;
+mod tiers;
 mod uploads;
 mod vertex;
 
@@ -66,9 +70,14 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use codes::{ALL_CODES, ApiCode};
 pub use faults::{Fault, FaultKind, FaultSpec, Trigger};
 
-use crate::models::Registry;
+use crate::models::{ModelSpec, Registry, TextModelSpec, Status};
+
+/// How much longer a `flex` request takes than a standard one by default (the service
+/// takes minutes; the simulator stays quick so tests do not wait).
+pub const DEFAULT_FLEX_LATENCY: Duration = Duration::from_millis(400);
 
 /// The only Vertex AI location serving the image models.
 const VERTEX_LOCATION: &str = "global";
@@ -137,6 +146,11 @@ pub struct SimConfig {
     /// How many of the latest generation requests to keep whole for `GET /_peel/requests`
     /// (0: none), so tests can read exactly what a client sent.
     pub record: usize,
+    /// Extra time a request served at the `flex` tier takes.
+    pub flex_latency: Duration,
+    /// The day models' lifecycle dates are compared with (a model past its `shutdown_on`
+    /// is answered as not found); `None`: today on this machine.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 impl Default for SimConfig {
@@ -152,6 +166,8 @@ impl Default for SimConfig {
             token_lifetime: Duration::from_secs(3600),
             project: None,
             record: 0,
+            flex_latency: DEFAULT_FLEX_LATENCY,
+            today: None,
         }
     }
 }
@@ -168,6 +184,8 @@ impl fmt::Debug for SimConfig {
             .field("client_email", &self.client_email)
             .field("token_lifetime", &self.token_lifetime)
             .field("project", &self.project)
+            .field("flex_latency", &self.flex_latency)
+            .field("today", &self.today)
             .finish()
     }
 }
@@ -208,6 +226,24 @@ impl SimState {
             .lock()
             .map(|r| r.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The image model `name` names, unless it is unknown or shut down today.
+    fn served_model(&self, name: &str) -> Option<&ModelSpec> {
+        let spec = self.registry.resolve(name).ok()?;
+        self.is_served(spec.lifecycle()).then_some(spec)
+    }
+
+    /// The text model `name` names, unless it is unknown or shut down today.
+    fn served_text_model(&self, name: &str) -> Option<&TextModelSpec> {
+        let spec = self.registry.resolve_text(name).ok()?;
+        self.is_served(spec.lifecycle()).then_some(spec)
+    }
+
+    /// False for a model shut down by the simulator's today.
+    fn is_served(&self, lifecycle: crate::models::Lifecycle<'_>) -> bool {
+        let today = self.config.today.unwrap_or_else(crate::models::today);
+        lifecycle.status_on(today) != Status::ShutDown
     }
 
     /// Updates the counters.
