@@ -312,4 +312,3 @@ pub struct UsageCounts {
     /// Text and thinking output tokens.
     pub text_output_tokens: u64,
 }
-

@@ -74,4 +74,3 @@ impl TextModelSpec {
             / 1e6
     }
 }
-

@@ -12,8 +12,8 @@ use super::batches::{BatchState, Item};
 use super::errors::SimError;
 use super::files::{Content, lower_hex};
 use super::generate::{prepare, render};
-use super::{response, tiers};
 use super::schema::get;
+use super::{response, tiers};
 
 /// Reads the requests of a JSONL input file (`{"key":…,"request":{…}}` per line).
 pub fn items_from_file(state: &SimState, file_name: &str) -> Result<Vec<Item>, SimError> {

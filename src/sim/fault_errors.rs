@@ -213,10 +213,12 @@ mod tests {
         let at = site(false, &gemini);
         let daily = error_for(FaultKind::Api(ApiCode::QuotaExceeded), &at).unwrap();
         assert_eq!((daily.code, daily.status), (429, "RESOURCE_EXHAUSTED"));
-        assert!(daily.body()["error"]["details"][0]["violations"][0]["quotaId"]
-            .as_str()
-            .unwrap()
-            .contains("PerDay"));
+        assert!(
+            daily.body()["error"]["details"][0]["violations"][0]["quotaId"]
+                .as_str()
+                .unwrap()
+                .contains("PerDay")
+        );
         let range = error_for(FaultKind::Api(ApiCode::OutOfRange), &at).unwrap();
         assert_eq!((range.code, range.status), (400, "OUT_OF_RANGE"));
         let vertex = Dialect::Vertex {

@@ -112,7 +112,6 @@ impl FaultKind {
             .map(|(_, k)| *k)
             .or_else(|| ApiCode::parse(name).map(Self::Api))
     }
-
 }
 
 /// What a request is, for deciding which faults apply to it.
@@ -348,7 +347,9 @@ mod tests {
     #[test]
     fn first_n_faults_run_in_sequence() {
         let mut state = FaultState::new(FaultSpec::parse("503:2,500:1").unwrap());
-        let kinds: Vec<_> = (0..4).map(|_| state.next(Draw::default(), || 0.0).fault).collect();
+        let kinds: Vec<_> = (0..4)
+            .map(|_| state.next(Draw::default(), || 0.0).fault)
+            .collect();
         assert_eq!(
             kinds,
             vec![

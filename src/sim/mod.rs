@@ -73,7 +73,7 @@ use tokio::task::JoinHandle;
 pub use codes::{ALL_CODES, ApiCode};
 pub use faults::{Fault, FaultKind, FaultSpec, Trigger};
 
-use crate::models::{ModelSpec, Registry, TextModelSpec, Status};
+use crate::models::{ModelSpec, Registry, Status, TextModelSpec};
 
 /// How much longer a `flex` request takes than a standard one by default (the service
 /// takes minutes; the simulator stays quick so tests do not wait).

@@ -134,7 +134,9 @@ mod tests {
         assert!(upper.is_err(), "the wire values are lowercase");
         let refused = of_generate(&json!({"serviceTier": "priority"}), old).unwrap_err();
         assert!(
-            refused.message.contains("Supported service tiers: standard"),
+            refused
+                .message
+                .contains("Supported service tiers: standard"),
             "{}",
             refused.message
         );
@@ -144,10 +146,7 @@ mod tests {
     fn deferred_is_in_the_enum_but_no_model_takes_it() {
         let registry = Registry::shipped().unwrap();
         let current = registry.resolve("gemini-nano-banana-2.1").unwrap();
-        assert_eq!(
-            of_interaction("priority", current).unwrap(),
-            Tier::Priority
-        );
+        assert_eq!(of_interaction("priority", current).unwrap(), Tier::Priority);
         let deferred = of_interaction("deferred", current).unwrap_err();
         assert!(
             deferred.message.contains("standard, flex, priority"),

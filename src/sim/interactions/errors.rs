@@ -75,12 +75,17 @@ mod tests {
     #[test]
     fn every_code_reads_back_as_the_client_reads_it() {
         for code in ALL_CODES {
-            let err = SimError::new(500, "INTERNAL", format!("m {}", code.as_str())).with_code(code);
+            let err =
+                SimError::new(500, "INTERNAL", format!("m {}", code.as_str())).with_code(code);
             let text = body(&err).to_string();
-            let read = interactions_error::parse(text.as_bytes()).expect("an Interactions envelope");
+            let read =
+                interactions_error::parse(text.as_bytes()).expect("an Interactions envelope");
             assert_eq!(read.code, code.as_str());
             assert_eq!(read.message, format!("m {}", code.as_str()));
-            assert_eq!(interactions_error::documented_status(&read.code), code.http());
+            assert_eq!(
+                interactions_error::documented_status(&read.code),
+                code.http()
+            );
         }
         let paid = SimError::new(402, "X", "credits").with_code(ApiCode::PaymentRequired);
         let read = ApiError::from_response(402, None, body(&paid).to_string().as_bytes(), "m");
@@ -96,6 +101,10 @@ mod tests {
         let model = SimError::model_not_found("x", "v1beta", "createInteraction");
         assert_eq!(body(&model)["error"]["code"], "model_not_found");
         let resp = Refusal(SimError::missing_key()).into_response();
-        assert_eq!(resp.status().as_u16(), 401, "a missing key is authentication");
+        assert_eq!(
+            resp.status().as_u16(),
+            401,
+            "a missing key is authentication"
+        );
     }
 }

@@ -182,7 +182,11 @@ pub(super) fn check_for_model(
                 ),
             ));
         }
-        if !model.thinking_levels.iter().any(|l| l.eq_ignore_ascii_case(&level)) {
+        if !model
+            .thinking_levels
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(&level))
+        {
             return Err(SimError::bad_field(
                 "generation_config.thinking_level",
                 format!(
