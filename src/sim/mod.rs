@@ -23,11 +23,15 @@
 //! | POST | `/v1/images/generations` (JSON), `/v1/images/edits` (multipart); GET `/v1/models` (Bearer key) | `openai` |
 //! | GET | `/_peel/stats` (token grants and requests per API, for tests) | `routes` |
 //!
-//! A generate request goes: key → model (404) → rate limit (429) → JSON and strict schema
-//! (`schema`, `messages`) → model capabilities (`capabilities`, `request`) → thought
-//! signatures of model turns (`signature`) → faults (`faults`) → latency → images
-//! (`render`, `canvas`, `backdrop`) → response (`response`). Anything else gets Google's
-//! HTML 404 page.
+//! A generate request goes (`pipeline`): key → model (404, also for a model shut down on
+//! the simulator's today) → rate limit (429) → JSON and strict schema (`schema`,
+//! `messages`) → model capabilities (`capabilities`, `request`) → thought signatures of
+//! model turns (`signature`) → service tier (`tiers`) → faults at the door (`faults`,
+//! `fault_errors`) — that is admission; then flex latency → faults during the run →
+//! latency → images (`render`, `canvas`, `backdrop`) → response (`response`). The
+//! Interactions API answers its errors in its own envelope (`interactions/errors.rs`,
+//! codes in `codes`); everything else in Google's RPC envelope (`errors`). Every answer
+//! carries `x-peel-simulator: 1`. Anything else gets Google's HTML 404 page.
 
 mod backdrop;
 mod batch_worker;
