@@ -80,11 +80,13 @@ pub fn classify(
             retry_after: retry_after_header.and_then(parse_retry_after),
             message,
         },
-        "service_unavailable" | "api_error" | "deadline_exceeded" | "aborted" => ApiError::Server {
-            code: http,
-            status: code.to_string(),
-            message,
-        },
+        "service_unavailable" | "api_error" | "deadline_exceeded" | "aborted" => {
+            ApiError::Server {
+                code: http,
+                status: code.to_string(),
+                message,
+            }
+        }
         "authentication" => ApiError::InvalidKey { message },
         "permission_denied" => ApiError::PermissionDenied { message },
         "unimplemented" => ApiError::Unimplemented { message },
@@ -194,8 +196,7 @@ mod tests {
 
     #[test]
     fn a_generate_content_envelope_is_still_read_as_before() {
-        let body =
-            br#"{"error":{"code":404,"message":"models/x is not found","status":"NOT_FOUND"}}"#;
+        let body = br#"{"error":{"code":404,"message":"models/x is not found","status":"NOT_FOUND"}}"#;
         let err = ApiError::from_response(404, None, body, "x");
         assert!(matches!(err, ApiError::ModelNotFound { .. }), "{err:?}");
         assert!(parse(body).is_none());

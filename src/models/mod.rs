@@ -261,6 +261,7 @@ impl Registry {
     }
 }
 
+
 /// " (line N)" for a TOML error with a position in `text`.
 fn line_of(error: &toml::de::Error, text: &str) -> String {
     error

@@ -312,3 +312,4 @@ pub struct UsageCounts {
     /// Text and thinking output tokens.
     pub text_output_tokens: u64,
 }
+

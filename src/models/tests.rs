@@ -122,10 +122,7 @@ fn nano_banana_2_1_is_the_default_and_renders_no_512() {
     let nb21 = r.default_spec();
     assert_eq!(nb21.aspect_ratios.len(), 14);
     assert!(nb21.size("512").is_err());
-    assert_eq!(
-        r.models_allowing_size("512"),
-        vec!["gemini-3.1-flash-image"]
-    );
+    assert_eq!(r.models_allowing_size("512"), vec!["gemini-3.1-flash-image"]);
     assert!(nb21.check_thinking("medium").is_ok());
     assert_eq!(nb21.default_thinking.as_deref(), Some("medium"));
     assert!(nb21.check_tier(Tier::Flex).is_ok());
@@ -140,11 +137,7 @@ fn every_model_records_where_its_price_comes_from_and_its_successor_exists() {
     for m in r.models.values() {
         assert!(m.price_source.is_some(), "{} has no price_source", m.id);
         if let Some(next) = &m.successor {
-            assert!(
-                r.resolve(next).is_ok(),
-                "{}: successor {next} unknown",
-                m.id
-            );
+            assert!(r.resolve(next).is_ok(), "{}: successor {next} unknown", m.id);
         }
         for tier in &m.tiers {
             assert!(tier.parse::<Tier>().is_ok(), "{}: tier {tier}", m.id);
@@ -152,27 +145,22 @@ fn every_model_records_where_its_price_comes_from_and_its_successor_exists() {
     }
     for m in r.text_models.values() {
         if let Some(next) = &m.successor {
-            assert!(
-                r.resolve_text(next).is_ok(),
-                "{}: successor {next} unknown",
-                m.id
-            );
+            assert!(r.resolve_text(next).is_ok(), "{}: successor {next} unknown", m.id);
         }
     }
     let judge = r.default_text_spec();
     assert_eq!(judge.status, Status::Ga);
-    assert_eq!(r.text_models["gemini-3.5-flash"].status, Status::Deprecated);
+    assert_eq!(
+        r.text_models["gemini-3.5-flash"].status,
+        Status::Deprecated
+    );
 }
 
 #[test]
 fn a_broken_user_file_names_file_line_and_field_and_the_shipped_registry_starts() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("models.toml");
-    std::fs::write(
-        &path,
-        "# mine\n\n[models.\"x\"]\ndisplay_name = \"X\"\ncolour = 1\n",
-    )
-    .unwrap();
+    std::fs::write(&path, "# mine\n\n[models.\"x\"]\ndisplay_name = \"X\"\ncolour = 1\n").unwrap();
     let r = Registry::load(Some(&path)).unwrap();
     assert_eq!(r.default_model, "gemini-nano-banana-2.1");
     assert!(r.resolve("x").is_err());

@@ -74,3 +74,4 @@ impl TextModelSpec {
             / 1e6
     }
 }
+

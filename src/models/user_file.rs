@@ -207,28 +207,15 @@ mod tests {
         assert_eq!(copy.pixels("16:9", "2K"), known.pixels("16:9", "2K"));
         assert!(copy.aliases.is_empty() && copy.successor.is_none());
 
-        let again = add_like(
-            &path,
-            &loaded,
-            "gemini-nano-banana-3",
-            "nano-banana-2.1",
-            None,
-        )
-        .unwrap_err()
-        .to_string();
+        let again = add_like(&path, &loaded, "gemini-nano-banana-3", "nano-banana-2.1", None)
+            .unwrap_err()
+            .to_string();
         assert!(again.contains("already exists"), "{again}");
         let shipped_rm = remove(&path, &loaded, "gemini-3-pro-image")
             .unwrap_err()
             .to_string();
         assert!(shipped_rm.contains("ships with peel"), "{shipped_rm}");
-        add_like(
-            &path,
-            &loaded,
-            "gemini-nano-banana-3-pro",
-            "nano-banana-pro",
-            None,
-        )
-        .unwrap();
+        add_like(&path, &loaded, "gemini-nano-banana-3-pro", "nano-banana-pro", None).unwrap();
         let both = Registry::load(Some(&path)).unwrap();
         assert_eq!(
             remove(&path, &both, "gemini-nano-banana-3-pro").unwrap(),
@@ -249,10 +236,7 @@ mod tests {
         let err = add_like(&path, &shipped, "new-one", "gemini-9", None)
             .unwrap_err()
             .to_string();
-        assert!(
-            err.contains("gemini-9") && err.contains("gemini-3-pro-image"),
-            "{err}"
-        );
+        assert!(err.contains("gemini-9") && err.contains("gemini-3-pro-image"), "{err}");
         assert!(add_like(&path, &shipped, "bad id!", "nano-banana-2.1", None).is_err());
         assert!(!path.exists());
     }

@@ -249,7 +249,9 @@ pub fn title(prompt: &str) -> String {
 
 /// The one notice a deprecated model earns (naming its successor and the flag to use).
 pub fn model_notice(registry: &Registry, model: &str) -> Option<String> {
-    registry.lifecycle_of(model)?.notice(crate::models::today())
+    registry
+        .lifecycle_of(model)?
+        .notice(crate::models::today())
 }
 
 #[cfg(test)]
