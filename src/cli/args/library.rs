@@ -179,37 +179,8 @@ pub struct HistoryArgs {
     pub json: bool,
 }
 
-/// `peel sim`
-#[derive(Debug, Args)]
-pub struct SimArgs {
-    /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 8089)]
-    pub port: u16,
-    /// Accept only this key (default: any non-empty key).
-    #[arg(long)]
-    pub key: Option<String>,
-    /// Fixed latency in milliseconds (default: realistic, 1–7 s by size).
-    #[arg(long)]
-    pub latency_ms: Option<u64>,
-    /// Requests per minute before answering 429.
-    #[arg(long)]
-    pub rpm: Option<u32>,
-    /// Faults to inject, e.g. "503:2,429@0.1" (kinds: 429, 429-free-tier, 500, 503, truncated, html, slow, image-safety, prompt-blocked, no-image; standing: no-background, no-interactions).
-    #[arg(long)]
-    pub faults: Option<String>,
-    /// Service-account email the token endpoint (/token) accepts (default: any).
-    #[arg(long, value_name = "EMAIL")]
-    pub client_email: Option<String>,
-    /// Lifetime of access tokens from /token, in seconds.
-    #[arg(long, default_value_t = 3600, value_name = "SECS")]
-    pub token_lifetime_secs: u64,
-    /// The only Vertex AI project served (default: any).
-    #[arg(long, value_name = "PROJECT")]
-    pub project: Option<String>,
-    /// Keep the latest N generation requests whole, served at GET /_peel/requests (for tests).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub record: usize,
-}
+/// `peel sim` (its flags live beside the command).
+pub use crate::cli::sim_cmd::SimArgs;
 
 /// `peel config`
 #[derive(Debug, Args)]

@@ -3,8 +3,10 @@
 //! and delete. A turn is checked strictly (`request`), chained onto the stored timeline of
 //! its `previous_interaction_id`, run through the same generate path as generateContent
 //! (`run`, so rate limits, faults and latency apply alike) and kept (`store`) for later
-//! turns, polls and stream replays (`stream`).
+//! turns, polls and stream replays (`stream`). Its errors use the Interactions API's own
+//! envelope and string codes (`errors`), not generateContent's.
 
+mod errors;
 mod request;
 mod run;
 mod settings;
@@ -23,10 +25,13 @@ use serde_json::{Value, json};
 pub use store::InteractionStore;
 
 use super::SimState;
-use super::call::{Call, Gated};
+use super::call::Call;
 use super::errors::{SimError, html_bad_gateway};
 use super::faults::FaultKind;
-use super::generate::{deadline, find_model, parse_body, prepare, truncated};
+use super::generate::{Dialect, deadline, find_model, parse_body, truncated};
+use super::pipeline::{Job, admit};
+use super::tiers;
+use errors::{Refusal, gate};
 use run::{Finish, Turn};
 use store::Record;
 use stream::Tail;
@@ -41,13 +46,13 @@ const RETIRED_REVISIONS: &[&str] = &["2026-05-07"];
 pub async fn create(State(state): State<Arc<SimState>>, call: Call, body: Bytes) -> Response {
     state.record(|s| s.gemini_requests += 1);
     state.keep_request(call.uri.path(), &body);
-    if let Some(refusal) = call.refusal(&state) {
+    if let Some(refusal) = gate(&state, &call) {
         return refusal;
     }
     let version = &call.version;
     let resp = match start(&state, version, &call.headers, &body).await {
         Ok(resp) => resp,
-        Err(e) => e.into_response(),
+        Err(e) => Refusal(e).into_response(),
     };
     tracing::info!("POST /{version}/interactions -> {}", resp.status().as_u16());
     resp
@@ -85,25 +90,36 @@ async fn start(
     };
     steps.extend(req.input_steps.iter().cloned());
     let mut gc = req.settings.clone();
+    settings::check_for_model(&gc, spec)?;
+    if let Some(asked) = &req.tier {
+        let tier = tiers::of_interaction(asked, spec)?;
+        gc.insert("serviceTier".into(), json!(tier.as_str()));
+    }
     gc.insert(
         "contents".into(),
         Value::Array(request::contents_of(&steps)?),
     );
-    let gc = Value::Object(gc);
-    let planned = prepare(state, version, spec, &gc)?;
+    let gc = serde_json::to_vec(&Value::Object(gc)).map_err(|_| SimError::internal())?;
+    let job = Job {
+        dialect: &Dialect::Gemini,
+        version,
+        model: &req.model,
+        method: "createInteraction",
+        image_count: None,
+        deadline: deadline(headers),
+        interactions: true,
+    };
+    let admitted = admit(state, &job, &gc, Some(run::OUTPUT_MIME)).await?;
     let mut record = Record::new(&req.model, req.previous.clone(), req.input_steps.clone());
     record.stored = req.store;
     record.background = req.background;
+    record.tier = admitted.tier.as_str().to_string();
     let id = record.id.clone();
     state.interactions.insert(record);
     let turn = Turn {
         id: id.clone(),
-        version: version.to_string(),
-        model: req.model.clone(),
-        body: serde_json::to_vec(&gc).map_err(|_| SimError::internal())?,
-        planned,
+        admitted,
         summaries: req.summaries,
-        deadline: deadline(headers),
     };
     if req.background || req.stream {
         let task_state = state.clone();
@@ -175,9 +191,12 @@ fn not_found(id: &str) -> SimError {
 }
 
 /// `GET /{version}/interactions/{id}` (`?stream=true[&last_event_id=…]` for events).
-pub async fn get(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+pub async fn get(State(state): State<Arc<SimState>>, call: Call) -> Response {
+    if let Some(refusal) = gate(&state, &call) {
+        return refusal;
+    }
     let id = &call.name;
-    read(&state, id, &call.params, &call.headers).unwrap_or_else(IntoResponse::into_response)
+    read(&state, id, &call.params, &call.headers).unwrap_or_else(|e| Refusal(e).into_response())
 }
 
 fn read(
@@ -237,7 +256,10 @@ fn read(
 }
 
 /// `DELETE /{version}/interactions/{id}`.
-pub async fn delete(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+pub async fn delete(State(state): State<Arc<SimState>>, call: Call) -> Response {
+    if let Some(refusal) = gate(&state, &call) {
+        return refusal;
+    }
     let id = &call.name;
     let removed = state
         .interactions
@@ -253,12 +275,15 @@ pub async fn delete(State(state): State<Arc<SimState>>, call: Gated) -> Response
             }
             Json(json!({})).into_response()
         }
-        None => not_found(id).into_response(),
+        None => Refusal(not_found(id)).into_response(),
     }
 }
 
 /// `POST /{version}/interactions/{id}/cancel`.
-pub async fn cancel(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+pub async fn cancel(State(state): State<Arc<SimState>>, call: Call) -> Response {
+    if let Some(refusal) = gate(&state, &call) {
+        return refusal;
+    }
     let id = &call.name;
     let result = state.interactions.update(id, |r| {
         if !r.stored {
@@ -283,7 +308,7 @@ pub async fn cancel(State(state): State<Arc<SimState>>, call: Gated) -> Response
     });
     match result {
         Some(Ok(body)) => Json(body).into_response(),
-        Some(Err(e)) => e.into_response(),
-        None => not_found(id).into_response(),
+        Some(Err(e)) => Refusal(e).into_response(),
+        None => Refusal(not_found(id)).into_response(),
     }
 }

@@ -54,6 +54,8 @@ pub struct Record {
     pub cut: bool,
     /// Stops the background work on cancel.
     pub abort: Option<AbortHandle>,
+    /// The service tier serving it, echoed as `service_tier`.
+    pub tier: String,
     /// About how many bytes it holds once finished (its input, steps and events).
     weight: usize,
     changed: Arc<watch::Sender<usize>>,
@@ -80,6 +82,7 @@ impl Record {
             finished: false,
             cut: false,
             abort: None,
+            tier: "standard".into(),
             weight: 0,
             changed: Arc::new(watch::channel(0).0),
         }
@@ -99,7 +102,7 @@ impl Record {
             "model": self.model,
             "created": self.created,
             "updated": self.updated,
-            "service_tier": "standard",
+            "service_tier": self.tier,
         });
         let mut steps = Vec::new();
         if timeline {
