@@ -199,13 +199,11 @@ impl ApiError {
             Self::NotFound { .. } => "not_found",
             Self::Unimplemented { .. } => "unimplemented",
             Self::Cancelled { .. } => "cancelled",
-            Self::Refused { code, .. } => match interactions_error::CODES
+            Self::Refused { code, .. } => interactions_error::CODES
                 .iter()
-                .find(|c| **c == code.as_str())
-            {
-                Some(known) => *known,
-                None => "refused",
-            },
+                .copied()
+                .find(|c| *c == code.as_str())
+                .unwrap_or("refused"),
             Self::BadSignature { .. } => "bad_signature",
             Self::InvalidArgument { .. } => "invalid_argument",
             Self::FailedPrecondition { .. } => "failed_precondition",

@@ -88,6 +88,12 @@ pub fn classify(
         "authentication" => ApiError::InvalidKey { message },
         "permission_denied" => ApiError::PermissionDenied { message },
         "unimplemented" => ApiError::Unimplemented { message },
+        "failed_precondition" if message.to_ascii_lowercase().contains("billing") => {
+            ApiError::BillingRequired {
+                model: model.to_string(),
+                fix: super::error::GEMINI_BILLING_FIX.to_string(),
+            }
+        }
         "failed_precondition" => ApiError::FailedPrecondition { message },
         "invalid_request" if is_signature_message(&message) => ApiError::BadSignature { message },
         "invalid_request" => ApiError::InvalidArgument { message },
