@@ -156,6 +156,8 @@ pub struct AppState {
     pub requested: Option<RequestKey>,
     /// `images: PROTOCOL (why)`, for the help overlay.
     pub images_line: String,
+    /// `theme: NAME (why)`, for the help overlay.
+    pub theme_line: String,
 }
 
 /// Everything a request preview depends on: the prompt, the settings line, the anchors in
@@ -216,6 +218,7 @@ impl AppState {
             other_runs: Vec::new(),
             requested: None,
             images_line: String::new(),
+            theme_line: String::new(),
         }
     }
 

@@ -9,7 +9,6 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
@@ -127,13 +126,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 theme.muted(),
             ),
         ]);
-        if !anchor.in_shot {
-            line = line.patch_style(ratatui::style::Style::new().add_modifier(Modifier::DIM));
-        }
         if i == state.anchors.selected && focused {
-            let pad = width.saturating_sub(line.width());
-            line.push_span(Span::raw(" ".repeat(pad)));
-            line = line.patch_style(theme.selection());
+            line = theme.select_line(line, width, true);
         }
         lines.push(line);
     }

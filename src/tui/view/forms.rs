@@ -235,9 +235,7 @@ pub(super) fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &
             ),
         ]);
         if i == picker.selected {
-            let pad = width.saturating_sub(line.width());
-            line.push_span(Span::raw(" ".repeat(pad)));
-            line = line.patch_style(theme.selection());
+            line = theme.select_line(line, width, true);
         }
         lines.push(line);
     }

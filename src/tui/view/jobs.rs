@@ -205,18 +205,9 @@ fn job_line<'a>(
         truncate(&prompt, width.saturating_sub(used + 1)),
         theme.text(),
     ));
-    let mut line = Line::from(spans);
+    let line = Line::from(spans);
     if selected {
-        let pad = width.saturating_sub(line.width());
-        line.push_span(Span::raw(" ".repeat(pad)));
-        let style = if focused {
-            theme.selection()
-        } else {
-            theme
-                .selection()
-                .remove_modifier(ratatui::style::Modifier::BOLD)
-        };
-        line = line.patch_style(style);
+        return theme.select_line(line, width, focused);
     }
     line
 }

@@ -107,10 +107,16 @@ pub(super) fn popup(
 
 fn help_sections(state: &AppState, theme: &Theme) -> Vec<Vec<Line<'static>>> {
     let mut sections = Vec::new();
-    if !state.images_line.is_empty() {
+    let about: Vec<&str> = [state.images_line.as_str(), state.theme_line.as_str()]
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect();
+    if !about.is_empty() {
         let mut terminal = vec![Line::styled(strings::title::TERMINAL, theme.title(false))];
-        for row in wrap_words(&state.images_line, HELP_COL_W as usize - 4) {
-            terminal.push(Line::styled(format!("  {row}"), theme.text()));
+        for line in about {
+            for row in wrap_words(line, HELP_COL_W as usize - 4) {
+                terminal.push(Line::styled(format!("  {row}"), theme.text()));
+            }
         }
         terminal.push(Line::raw(""));
         sections.push(terminal);
@@ -412,9 +418,7 @@ fn history(frame: &mut Frame, area: Rect, state: &AppState, search: &HistorySear
             theme.text(),
         );
         if i == search.selected {
-            let pad = width.saturating_sub(line.width());
-            line.push_span(Span::raw(" ".repeat(pad)));
-            line = line.patch_style(theme.selection());
+            line = theme.select_line(line, width, true);
         }
         lines.push(line);
     }
