@@ -165,3 +165,63 @@ fn cell_from_window() -> Option<(u16, u16)> {
         .then(|| (ws.width / ws.columns, ws.height / ws.rows))
         .filter(|(w, h)| *w > 0 && *h > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use ratatui::layout::Size;
+    use ratatui_image::Resize;
+
+    use super::*;
+
+    /// The pixel size a 1:1 image is drawn at in a 60×20-cell area, with cells of `cell`.
+    fn drawn_square(kind: ProtocolType, cell: (u16, u16)) -> (f64, f64) {
+        let picker = picker_with_cell(kind, cell);
+        let image = image::DynamicImage::new_rgb8(1024, 1024);
+        let protocol = picker.new_resize_protocol(image);
+        let cells = protocol.size_for(Resize::Fit(None), Size::new(60, 20));
+        (
+            f64::from(cells.width) * f64::from(cell.0),
+            f64::from(cells.height) * f64::from(cell.1),
+        )
+    }
+
+    #[test]
+    fn a_square_image_is_drawn_square_at_the_real_cell_size() {
+        // kitty's 9×20 cells, xterm's 6×13, a 1:2 cell, and tmux's unknown (assumed 1:2).
+        for cell in [(9, 20), (6, 13), (10, 20), (8, 17)] {
+            for kind in [
+                ProtocolType::Halfblocks,
+                ProtocolType::Sixel,
+                ProtocolType::Kitty,
+            ] {
+                let (w, h) = drawn_square(kind, cell);
+                let off = (w / h - 1.0).abs();
+                assert!(
+                    off <= 0.03,
+                    "{kind:?} with {cell:?} cells draws {w}×{h} px ({:.1} % off)",
+                    off * 100.0
+                );
+            }
+        }
+        // The old fixed 10×20 halfblocks picker in kitty's 9×20 cells: 11 % too tall.
+        let (cells_w, cells_h) = {
+            let picker = Picker::halfblocks();
+            let p = picker.new_resize_protocol(image::DynamicImage::new_rgb8(1024, 1024));
+            let s = p.size_for(Resize::Fit(None), Size::new(60, 20));
+            (f64::from(s.width), f64::from(s.height))
+        };
+        assert!((cells_h * 20.0) / (cells_w * 9.0) > 1.08);
+    }
+
+    #[test]
+    fn without_a_known_cell_pixel_protocols_fall_back_and_halfblocks_assume_1_to_2() {
+        let picker = picker_with_cell(ProtocolType::Halfblocks, ASSUMED_CELL);
+        assert_eq!(picker.protocol_type(), ProtocolType::Halfblocks);
+        assert_eq!(
+            (picker.font_size().width, picker.font_size().height),
+            ASSUMED_CELL
+        );
+        let sixel = picker_with_cell(ProtocolType::Sixel, (9, 20));
+        assert_eq!(sixel.protocol_type(), ProtocolType::Sixel);
+    }
+}

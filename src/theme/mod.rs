@@ -214,6 +214,11 @@ impl Theme {
         }
     }
 
+    /// The muted colour itself (for patching drawn cells).
+    pub fn muted_color(&self) -> Color {
+        self.muted
+    }
+
     /// Ordinary text.
     pub fn text(&self) -> Style {
         self.fg(self.text)

@@ -68,6 +68,16 @@ pub async fn run(
     runs_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut jobs_poll = tokio::time::interval(JOBS_POLL);
     jobs_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // The first selection's image (and anything else the start asks for) is wanted now,
+    // not at the first key.
+    handle(
+        Input::Msg(Msg::Started),
+        state,
+        slot,
+        effects,
+        &resized_tx,
+        &mut Vec::new(),
+    );
     let mut dirty = true;
     loop {
         if dirty {

@@ -22,6 +22,8 @@ pub enum Msg {
     Resize { width: u16, height: u16 },
     /// Time passed while jobs run.
     Tick,
+    /// The loop started: the selected job's image is asked for before any key.
+    Started,
     /// The engine reported on a job.
     Studio(StudioEvent),
     /// A generation was refused before sending (the reason says what to do).

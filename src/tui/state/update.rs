@@ -26,7 +26,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.area = ratatui::layout::Rect::new(0, 0, width, height);
             vec![]
         }
-        Msg::Tick => vec![],
+        Msg::Tick | Msg::Started => vec![],
         Msg::Studio(event) => {
             if let StudioEvent::Queued(info) = &event {
                 state.settings.note_seed(info.settings.seed);

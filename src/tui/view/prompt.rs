@@ -128,6 +128,13 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         }
     }
     frame.render_widget(&state.prompt.editor, editor_area);
+    if state.prompt.editor.is_empty() && theme.color {
+        // The placeholder is a hint: the theme's muted colour, not the editor's grey.
+        frame.buffer_mut().set_style(
+            editor_area,
+            ratatui::style::Style::new().fg(theme.muted_color()),
+        );
+    }
 }
 
 /// "42 chars"; with the limit once the prompt nears it ("471,900 / 524,288"), and a
