@@ -105,7 +105,7 @@ pub enum RosterOp {
     /// Remove an anchor.
     Remove { name: String },
     /// Put an anchor in or out of the shot.
-    SetInShot { name: String, in_shot: bool },
+    SetPinned { name: String, pinned: bool },
     /// Put exactly these anchors in shot (a preset's `with`), the rest out.
     ShotExactly { names: Vec<String> },
 }

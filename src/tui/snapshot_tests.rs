@@ -168,7 +168,7 @@ fn roster(s: &mut AppState, _: &Path) {
         refs: (0..refs)
             .map(|i| format!("/refs/{name}-{i}.png").into())
             .collect(),
-        in_shot,
+        pinned: in_shot,
     };
     s.anchors.replace(
         vec![
@@ -234,6 +234,7 @@ fn edit_session(s: &mut AppState, dir: &Path) {
 
 fn help(s: &mut AppState, _: &Path) {
     s.images_line = "images: halfblocks (the terminal did not answer the graphics query; set --image-protocol or [tui] image_protocol)".into();
+    s.theme_line = "theme: light (auto: the terminal's background is #ffffff)".into();
     update(s, key(KeyCode::F(1)));
 }
 

@@ -102,7 +102,7 @@ pub fn describe(action: Action) -> &'static str {
         AddObject => "add an object",
         EditAnchor => "edit",
         RemoveAnchor => "remove",
-        ToggleInShot => "in shot / out of shot",
+        ToggleInShot => "pin in every shot / unpin",
     }
 }
 
@@ -189,6 +189,22 @@ pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
         ],
     ),
 ];
+
+/// What F1 says about the roster under its keys.
+pub fn anchors_help() -> [String; 2] {
+    [
+        "In shot (●): pinned, or named in the prompt; only those are sent.".into(),
+        format!(
+            "The roster keeps at most {} characters (the most any model takes); the line under the pane's title counts what is in shot against the selected model's limits.",
+            crate::studio::roster::MAX_CHARACTERS
+        ),
+    ]
+}
+
+/// Marks an anchor in shot (pinned, or named in the prompt).
+pub const IN_SHOT_MARK: &str = "●";
+/// Marks an anchor out of shot.
+pub const OUT_OF_SHOT_MARK: &str = "○";
 
 /// Editor keys that come from the text area itself (not remappable).
 pub const EDITOR_KEYS: &[(&str, &str)] = &[

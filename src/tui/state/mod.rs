@@ -236,7 +236,7 @@ impl AppState {
     pub fn preset_departures(&self) -> Option<(&str, Vec<Field>)> {
         let name = self.settings.preset.as_deref()?;
         let preset = self.presets.iter().find(|p| p.name == name)?;
-        let current = self.settings.as_layer(self.anchors.in_shot());
+        let current = self.settings.as_layer(self.anchors.pinned());
         Some((name, departures(&preset.settings, &current, &self.registry)))
     }
 
@@ -250,7 +250,7 @@ impl AppState {
         RequestKey {
             prompt: self.prompt.text(),
             settings,
-            in_shot: self.anchors.in_shot(),
+            in_shot: self.anchors.in_shot(&self.prompt.text()),
             continues: self.session.continue_from(),
         }
     }

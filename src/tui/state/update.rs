@@ -230,7 +230,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
 fn relint(state: &mut AppState) {
     let limit = state.prompt_limit();
     let roster = state.anchors.names();
-    let in_shot = state.anchors.in_shot();
+    let in_shot = state.anchors.in_shot(&state.prompt.text());
     state.prompt.relint(limit, &roster, &in_shot);
 }
 

@@ -142,7 +142,7 @@ pub(super) fn fields_form(
         theme.text(),
     ));
     let roster = state.anchors.names();
-    let in_shot = state.anchors.in_shot();
+    let in_shot = state.anchors.in_shot(&prompt);
     let notes = if prompt.trim().is_empty() {
         vec![]
     } else {

@@ -132,6 +132,13 @@ fn help_sections(state: &AppState, theme: &Theme) -> Vec<Vec<Line<'static>>> {
                 Span::styled(strings::describe(*action), theme.text()),
             ]));
         }
+        if *heading == strings::title::ANCHORS {
+            for note in strings::anchors_help() {
+                for row in wrap_words(&note, HELP_COL_W as usize - 4) {
+                    lines.push(Line::styled(format!("  {row}"), theme.muted()));
+                }
+            }
+        }
         lines.push(Line::raw(""));
         sections.push(lines);
     }
@@ -202,9 +209,13 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, scroll: 
         let half = body.width / 2;
         let l = Rect::new(body.x, body.y, half, body.height);
         let r = Rect::new(body.x + half, body.y, body.width - half, body.height);
+        // A column's rows end a column short of the next one, cut with an ellipsis.
+        let left = fitted(left, l.width.saturating_sub(1));
+        let right = fitted(right, r.width.saturating_sub(1));
         frame.render_widget(Paragraph::new(left).scroll((scroll, 0)), l);
         frame.render_widget(Paragraph::new(right).scroll((scroll, 0)), r);
     } else {
+        let left = fitted(left, body.width);
         frame.render_widget(Paragraph::new(left).scroll((scroll, 0)), body);
     }
     let footer = if max_scroll > 0 {
@@ -217,6 +228,14 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, scroll: 
         Paragraph::new(Line::styled(footer, theme.muted()).alignment(Alignment::Right)),
         foot,
     );
+}
+
+/// Every line cut to `width` columns with an ellipsis where it was cut.
+fn fitted(lines: Vec<Line<'_>>, width: u16) -> Vec<Line<'_>> {
+    lines
+        .into_iter()
+        .map(|l| crate::theme::fit_line(l, width as usize))
+        .collect()
 }
 
 /// A question box; `words` is its title and the line of answers under the text.
