@@ -54,7 +54,7 @@ pub mod title {
 pub fn describe(action: Action) -> &'static str {
     use Action::*;
     match action {
-        Generate => "generate (continues the session)",
+        Generate => "generate (new or chosen session)",
         ShowRequest => "show the request before sending",
         NewSession => "start a fresh edit session",
         TurnBack => "step back to the parent turn (undo)",

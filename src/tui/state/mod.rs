@@ -86,7 +86,8 @@ pub struct Init {
     pub past_jobs: Vec<crate::store::JobRow>,
     /// The roster.
     pub anchors: Vec<crate::studio::Anchor>,
-    /// The most recent edit session, reopened as the current one.
+    /// The most recent edit session: its jobs are linked to their turns; it is continued only
+    /// once the user chooses it.
     pub session: Option<crate::studio::session::Session>,
     /// The terminal size.
     pub area: Rect,
@@ -178,11 +179,10 @@ impl AppState {
         let mut status = status::StatusState::new(init.backend, init.offline);
         status.say(status::Level::Info, super::strings::WELCOME);
         let mut jobs = jobs::JobsState::with_past(&init.past_jobs);
-        let mut settings = settings::SettingsState::new(&init.registry, &init.defaults);
+        let settings = settings::SettingsState::new(&init.registry, &init.defaults);
         let defaults = init.defaults.clone();
         if let Some(session) = &init.session {
             jobs.link_turns(session);
-            settings.use_model(&init.registry, &session.model);
         }
         let first_selected = jobs.selected_job().map(|j| j.id);
         Self {
@@ -198,7 +198,7 @@ impl AppState {
                 job: first_selected,
                 ..Default::default()
             },
-            session: session::SessionState::reopen(init.session),
+            session: session::SessionState::known(init.session),
             status,
             overlay: None,
             keymap: init.keymap,

@@ -126,8 +126,28 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot
         ],
         theme,
     );
+    // The title names the job shown and its own session; the right side says what Ctrl+G
+    // will do (continue the chosen session, or start a new one).
+    let badge = job.map(|j| {
+        let text = match &j.turn {
+            Some((session, turn)) => {
+                format!("#{} · {}", j.id, state.session.describe(session, *turn))
+            }
+            None => format!("#{}", j.id),
+        };
+        Span::styled(text, theme.muted())
+    });
+    let next = format!(
+        "{}: {}",
+        keys.hint(Action::Generate),
+        state.session.next_words()
+    );
+    let title_room = (area.width as usize).saturating_sub(
+        strings::title::PREVIEW.chars().count() + badge.as_ref().map_or(0, |b| b.width() + 1) + 8,
+    );
     let pane = Pane {
-        badge: job.map(|j| Span::styled(format!("#{}", j.id), theme.muted())),
+        badge,
+        right: (next.chars().count() <= title_room).then(|| Span::styled(next, theme.info())),
         hint: Some(hint),
         ..Pane::new(strings::title::PREVIEW, focused)
     };

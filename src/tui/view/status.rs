@@ -59,6 +59,18 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     } else {
         (format!(" {} ", state.status.backend), theme.ok())
     };
+    // What Ctrl+G does next, when it leaves the message some room.
+    let next = format!(
+        " {}: {} ",
+        state.keymap.hint(Action::Generate),
+        state.session.next_words()
+    );
+    let next = if backend.chars().count() + fixed + next.chars().count() + 30 <= width {
+        next
+    } else {
+        String::new()
+    };
+    let fixed = fixed + next.chars().count();
     let room = width.saturating_sub(backend.chars().count() + fixed + 1);
     let (message, message_style) = match &state.status.message {
         Some((level, text)) => {
@@ -77,6 +89,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Span::styled(backend, backend_style),
         Span::styled(spend, theme.text()),
         Span::styled(rate, rate_style),
+        Span::styled(next, theme.text()),
         Span::raw(" "),
         Span::styled(message, message_style),
         Span::raw(" ".repeat(pad)),
