@@ -301,7 +301,10 @@ fn config_show_without_a_file_says_so_and_names_config_init() {
         first.contains("does not exist") && first.contains("peel config init"),
         "{text}"
     );
-    assert!(text.contains("theme = \"auto\""), "the defaults follow: {text}");
+    assert!(
+        text.contains("theme = \"auto\""),
+        "the defaults follow: {text}"
+    );
     assert!(world.run(&["config", "init"]).status.success());
     let out = world.run(&["config", "show"]);
     let text = String::from_utf8_lossy(&out.stdout);

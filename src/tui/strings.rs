@@ -201,6 +201,11 @@ pub fn anchors_help() -> [String; 2] {
     ]
 }
 
+/// Before warnings and errors ("!": ⚠ is an empty box in xterm's default font).
+pub const WARN_MARK: &str = "! ";
+/// Before the prompt checker's notes (✎ is an empty box in xterm's default font).
+pub const NOTE_MARK: &str = "› ";
+
 /// Marks an anchor in shot (pinned, or named in the prompt).
 pub const IN_SHOT_MARK: &str = "●";
 /// Marks an anchor out of shot.

@@ -37,7 +37,7 @@ pub(super) fn batch_form(frame: &mut Frame, area: Rect, form: &BatchForm, theme:
     let mut wrapped = 0;
     if let Some(error) = &form.error {
         for (i, text) in error.lines().enumerate() {
-            let mark = if i == 0 { "⚠ " } else { "  " };
+            let mark = if i == 0 { strings::WARN_MARK } else { "  " };
             wrapped += text.chars().count() / width.max(1);
             lines.push(Line::styled(format!("{mark}{text}"), theme.error()));
         }
@@ -158,7 +158,7 @@ pub(super) fn fields_form(
     }
     for note in notes.iter().take(3) {
         lines.push(Line::from(vec![
-            Span::styled("✎ ", theme.warn()),
+            Span::styled(strings::NOTE_MARK, theme.warn()),
             Span::styled(note.message.clone(), theme.muted()),
         ]));
     }
@@ -245,7 +245,7 @@ pub(super) fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &
     frame.render_widget(Paragraph::new(lines), body);
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
     let foot_line = match &picker.error {
-        Some(e) => Line::styled(format!("⚠ {e}"), theme.error()),
+        Some(e) => Line::styled(format!("{}{e}", strings::WARN_MARK), theme.error()),
         None => Line::styled(hint, theme.muted()).alignment(Alignment::Right),
     };
     frame.render_widget(Paragraph::new(foot_line), foot);

@@ -395,7 +395,10 @@ fn anchor_form(frame: &mut Frame, area: Rect, form: &AnchorForm, theme: &Theme) 
     ));
     lines.push(Line::raw(""));
     if let Some(error) = &form.error {
-        lines.push(Line::styled(format!("⚠ {error}"), theme.error()));
+        lines.push(Line::styled(
+            format!("{}{error}", strings::WARN_MARK),
+            theme.error(),
+        ));
     } else {
         lines.push(Line::raw(""));
     }

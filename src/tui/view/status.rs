@@ -1,7 +1,7 @@
 //! The status bar: backend (loud when it is the offline simulator), session spend,
 //! rate-limit state, the last message, and where help is.
 //!
-//!  ⚠ offline simulator — set GEMINI_API_KEY for real images  spend $0.134  rate ok  job #3 done in 2.1 s   F1 help
+//!  ! offline simulator — set GEMINI_API_KEY for real images  spend $0.134  rate ok  job #3 done in 2.1 s   F1 help
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -49,11 +49,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     };
     let fixed = spend.chars().count() + rate.chars().count() + help.chars().count();
     let (backend, backend_style) = if state.status.offline {
-        let long = format!(" ⚠ {OFFLINE_BANNER} ");
+        let long = format!(" {}{OFFLINE_BANNER} ", strings::WARN_MARK);
         let text = if long.chars().count() + fixed + 20 <= width {
             long
         } else {
-            format!(" ⚠ {OFFLINE_SHORT} ")
+            format!(" {}{OFFLINE_SHORT} ", strings::WARN_MARK)
         };
         (text, theme.offline())
     } else {
