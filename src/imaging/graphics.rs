@@ -32,10 +32,12 @@ impl Wants {
 }
 
 /// The probe to write for `wants`, in order: kitty graphics query, cell size, XTVERSION,
-/// background colour, DA1 (the fence, always last).
-pub fn probe_for(wants: Wants) -> String {
+/// background colour, DA1 (the fence, always last). Inside tmux the kitty query goes only
+/// through passthrough (`passthrough_probe`): tmux has no kitty graphics and would take the
+/// bare query for a pane title.
+pub fn probe_for(wants: Wants, around: &Surroundings) -> String {
     let mut out = String::new();
-    if wants.graphics {
+    if wants.graphics && !around.tmux {
         out.push_str(KITTY_QUERY);
     }
     out.push_str(CELL_QUERY);
@@ -50,9 +52,20 @@ pub fn probe_for(wants: Wants) -> String {
 }
 
 /// The part of the probe sent on to the outer terminal through tmux's passthrough (only
-/// when `allow-passthrough` is on): kitty graphics query, XTVERSION and a second DA1.
-pub fn passthrough_probe() -> String {
-    let inner = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[>0q\x1b[c";
+/// when `allow-passthrough` is on): kitty graphics query, the cell size (tmux 3.3 does not
+/// answer it), XTVERSION, the background colour (when wanted: tmux 3.3 answers it only for a
+/// pane with its own `window-style`) and a second DA1.
+pub fn passthrough_probe(wants: Wants) -> String {
+    let mut inner = String::new();
+    inner.push_str(CELL_QUERY);
+    if wants.graphics {
+        inner.push_str(KITTY_QUERY);
+        inner.push_str(VERSION_QUERY);
+    }
+    if wants.background {
+        inner.push_str(BACKGROUND_QUERY);
+    }
+    inner.push_str(FENCE);
     format!("\x1bPtmux;{}\x1b\\", inner.replace('\x1b', "\x1b\x1b"))
 }
 

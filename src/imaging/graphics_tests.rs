@@ -139,7 +139,18 @@ fn through_tmux_passthrough_only_a_modern_kitty_gets_kitty() {
             .reason
             .contains("did not answer the kitty")
     );
-    assert!(passthrough_probe().starts_with("\x1bPtmux;\x1b\x1b_Gi=31"));
+    let both = Wants {
+        graphics: true,
+        background: true,
+    };
+    let through = passthrough_probe(both);
+    assert!(
+        through.starts_with("\x1bPtmux;\x1b\x1b[16t\x1b\x1b_Gi=31"),
+        "{through:?}"
+    );
+    assert!(through.contains("\x1b\x1b]11;?"), "{through:?}");
+    // Inside tmux the bare kitty query is not sent: tmux would take it for a pane title.
+    assert!(!probe_for(both, &around).contains("_Gi=31"));
 }
 
 #[test]
@@ -162,22 +173,32 @@ fn the_background_answer_is_read_in_every_form_terminals_send() {
 
 #[test]
 fn the_probe_asks_only_what_is_wanted_and_always_ends_with_da1() {
-    let both = probe_for(Wants {
-        graphics: true,
-        background: true,
-    });
+    let outside = Surroundings::default();
+    let both = probe_for(
+        Wants {
+            graphics: true,
+            background: true,
+        },
+        &outside,
+    );
     assert!(both.starts_with("\x1b_Gi=31"), "{both:?}");
     assert!(both.contains("\x1b[16t") && both.contains("\x1b[>0q"));
     assert!(both.ends_with("\x1b]11;?\x1b\\\x1b[c"), "{both:?}");
-    let forced = probe_for(Wants {
-        graphics: false,
-        background: true,
-    });
+    let forced = probe_for(
+        Wants {
+            graphics: false,
+            background: true,
+        },
+        &outside,
+    );
     assert_eq!(forced, "\x1b[16t\x1b]11;?\x1b\\\x1b[c");
-    let named = probe_for(Wants {
-        graphics: true,
-        background: false,
-    });
+    let named = probe_for(
+        Wants {
+            graphics: true,
+            background: false,
+        },
+        &outside,
+    );
     assert!(!named.contains("]11;"), "{named:?}");
     assert!(
         !Wants {

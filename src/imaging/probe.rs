@@ -21,9 +21,9 @@ pub const PROBE_CAP: Duration = Duration::from_secs(1);
 /// or the cap.
 pub fn probe(around: &Surroundings, wants: Wants) -> std::io::Result<Answers> {
     let mut out = std::io::stdout();
-    out.write_all(probe_for(wants).as_bytes())?;
-    let fences = if around.passthrough && wants.graphics {
-        out.write_all(passthrough_probe().as_bytes())?;
+    out.write_all(probe_for(wants, around).as_bytes())?;
+    let fences = if around.passthrough {
+        out.write_all(passthrough_probe(wants).as_bytes())?;
         2
     } else {
         1
@@ -93,7 +93,7 @@ pub fn detect(drawing: Drawing, background: bool) -> Detected {
     let tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     let around = Surroundings {
         tmux,
-        passthrough: wants.graphics && tmux && tmux_passes_through(),
+        passthrough: wants.any() && tmux && tmux_passes_through(),
     };
     let answers = if wants.any() {
         probe(&around, wants).unwrap_or_else(|e| {

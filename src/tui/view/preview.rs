@@ -37,9 +37,15 @@ const TALL_FROM: u16 = 12;
 /// From this inner height the pane gives its top row to the edit session line.
 const SESSION_LINE_FROM: u16 = 5;
 
-/// `session <id> · turn <n>` and the turn strip while an edit session is current: two
-/// rows when `roomy`, else one.
+/// `session <id> · turn <n>` and the turn strip of the shown job's session, when that is
+/// the current one (the one Ctrl+G continues): two rows when `roomy`, else one. A job of
+/// no session, or of another, shows none (its title names its session).
 pub fn session_lines(state: &AppState, roomy: bool) -> Vec<String> {
+    let shown = state.jobs.selected_job().and_then(|j| j.turn.as_ref());
+    let current = state.session.id.as_deref();
+    if shown.is_none_or(|(id, _)| Some(id.as_str()) != current) {
+        return vec![];
+    }
     let Some(caption) = state.session.caption() else {
         return vec![];
     };
