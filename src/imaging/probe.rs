@@ -158,6 +158,36 @@ pub fn picker_with_cell(kind: ProtocolType, (width, height): (u16, u16)) -> Pick
     picker
 }
 
+/// `image` fitted into `area` (cells) and encoded for `picker`'s protocol exactly as the
+/// workbench's Preview does (the resizing protocol, encoded once for the fitted size), as
+/// a fixed protocol for views that draw a finished image: the review grid's previews.
+pub fn fitted(
+    picker: &Picker,
+    image: image::DynamicImage,
+    area: ratatui::layout::Size,
+) -> Option<ratatui_image::protocol::Protocol> {
+    use ratatui_image::protocol::{Protocol as Drawn, StatefulProtocolType as Kind};
+    use ratatui_image::{Resize, ResizeEncodeRender};
+    if area.width == 0 || area.height == 0 {
+        return None;
+    }
+    let resize = Resize::Fit(None);
+    if picker.protocol_type() == ProtocolType::Kitty {
+        // kitty's resizing protocol is a different type; its fixed one encodes the same pixels.
+        return picker.new_protocol(image, area, resize).ok();
+    }
+    let mut stateful = picker.new_resize_protocol(image);
+    let size = stateful.size_for(resize.clone(), area);
+    stateful.resize_encode(&resize, size);
+    stateful.last_encoding_result()?.ok()?;
+    match stateful.protocol_type_owned() {
+        Kind::Halfblocks(h) => Some(Drawn::Halfblocks(h)),
+        Kind::Sixel(s) => Some(Drawn::Sixel(s)),
+        Kind::ITerm2(i) => Some(Drawn::ITerm2(i)),
+        Kind::Kitty(_) => None,
+    }
+}
+
 /// The cell size from the window's pixel size (TIOCGWINSZ), when the terminal fills it in.
 fn cell_from_window() -> Option<(u16, u16)> {
     let ws = crossterm::terminal::window_size().ok()?;
@@ -223,5 +253,34 @@ mod tests {
         );
         let sixel = picker_with_cell(ProtocolType::Sixel, (9, 20));
         assert_eq!(sixel.protocol_type(), ProtocolType::Sixel);
+    }
+}
+
+#[cfg(test)]
+mod fitted_tests {
+    use ratatui::layout::Size;
+    use ratatui_image::protocol::Protocol as Drawn;
+
+    use super::*;
+
+    #[test]
+    fn a_review_preview_is_encoded_for_the_picker_within_its_area() {
+        let image = image::DynamicImage::new_rgb8(1024, 1024);
+        let area = Size::new(60, 30);
+        let sixel = fitted(
+            &picker_with_cell(ProtocolType::Sixel, (9, 20)),
+            image.clone(),
+            area,
+        );
+        let Some(Drawn::Sixel(_)) = sixel else {
+            panic!("a sixel picker gives sixel");
+        };
+        let halfblocks = fitted(
+            &picker_with_cell(ProtocolType::Halfblocks, (9, 20)),
+            image.clone(),
+            area,
+        );
+        assert!(matches!(halfblocks, Some(Drawn::Halfblocks(_))));
+        assert!(fitted(&Picker::halfblocks(), image, Size::new(0, 5)).is_none());
     }
 }
