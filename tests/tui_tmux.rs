@@ -119,9 +119,11 @@ fn doctor_names_the_image_protocol_of_its_terminal() {
         root.path().display(),
         env!("CARGO_BIN_EXE_peel"),
     );
+    let command = format!("tmux set -w window-style 'bg=#f0f0f0,fg=#000000'; {command}");
     let tmux = Tmux::start("doctor", &command);
-    tmux.wait_for("the images line", |s| {
-        s.contains("images: halfblocks (inside tmux") || s.contains("images: sixel (detected)")
+    tmux.wait_for("the images and theme lines", |s| {
+        (s.contains("images: halfblocks (inside tmux") || s.contains("images: sixel (detected)"))
+            && s.contains("theme: light (auto: the terminal's background is #f0f0f0)")
     });
 }
 
