@@ -322,6 +322,10 @@ fn draw_keys(frame: &mut Frame, area: Rect, theme: &Theme) {
     };
     frame.render_widget(Clear, popup);
     let block = themed_block(strings::KEYS_TITLE, theme);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| crate::theme::fit_line(l, popup.width.saturating_sub(2) as usize))
+        .collect();
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 

@@ -394,3 +394,16 @@ fn request_overlay() {
 fn batch_items_in_the_jobs_pane() {
     snapshot("batch_running", 120, 40, batch_running);
 }
+
+/// F1 at 160 columns (two help columns, each a little narrow): rows that do not fit end in
+/// an ellipsis instead of being cut mid-word.
+#[test]
+fn help_rows_cut_at_160_columns_end_in_an_ellipsis() {
+    let terminal = screen(160, 50, &help, &crate::theme::Theme::dark());
+    let text = terminal.backend().to_string();
+    assert!(
+        text.contains("an image path attaches…"),
+        "the cut row ends in …:\n{text}"
+    );
+    assert!(!text.contains("attaches i┃"), "{text}");
+}

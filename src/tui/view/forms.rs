@@ -93,7 +93,10 @@ pub(super) fn batch_form(frame: &mut Frame, area: Rect, form: &BatchForm, theme:
     };
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
     frame.render_widget(
-        Paragraph::new(Line::styled(hint, theme.muted()).alignment(Alignment::Right)),
+        Paragraph::new(crate::theme::fit_line(
+            Line::styled(hint, theme.muted()).alignment(Alignment::Right),
+            foot.width as usize,
+        )),
         foot,
     );
 }
@@ -168,9 +171,10 @@ pub(super) fn fields_form(
     );
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
     frame.render_widget(
-        Paragraph::new(
+        Paragraph::new(crate::theme::fit_line(
             Line::styled(strings::FIELDS_HINT, theme.muted()).alignment(Alignment::Right),
-        ),
+            foot.width as usize,
+        )),
         foot,
     );
 }
@@ -242,13 +246,20 @@ pub(super) fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &
     if rows.is_empty() {
         lines.push(Line::styled("  nothing matches", theme.muted()));
     }
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| crate::theme::fit_line(l, body.width as usize))
+        .collect();
     frame.render_widget(Paragraph::new(lines), body);
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
     let foot_line = match &picker.error {
         Some(e) => Line::styled(format!("{}{e}", strings::WARN_MARK), theme.error()),
         None => Line::styled(hint, theme.muted()).alignment(Alignment::Right),
     };
-    frame.render_widget(Paragraph::new(foot_line), foot);
+    frame.render_widget(
+        Paragraph::new(crate::theme::fit_line(foot_line, foot.width as usize)),
+        foot,
+    );
 }
 
 pub(super) fn request(
@@ -334,7 +345,10 @@ pub(super) fn request(
     };
     let foot = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
     frame.render_widget(
-        Paragraph::new(Line::styled(hint, theme.muted()).alignment(Alignment::Right)),
+        Paragraph::new(crate::theme::fit_line(
+            Line::styled(hint, theme.muted()).alignment(Alignment::Right),
+            foot.width as usize,
+        )),
         foot,
     );
 }

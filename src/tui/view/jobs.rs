@@ -114,7 +114,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .filter_map(|row| {
             let job = jobs.row(row)?;
             let selected = row == jobs.selected;
-            Some(job_line(job, state, theme, width, selected, focused))
+            let line = job_line(job, state, theme, width, selected, focused);
+            Some(crate::theme::fit_line(line, width))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);

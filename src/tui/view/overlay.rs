@@ -225,7 +225,10 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, scroll: 
     };
     let foot = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
     frame.render_widget(
-        Paragraph::new(Line::styled(footer, theme.muted()).alignment(Alignment::Right)),
+        Paragraph::new(crate::theme::fit_line(
+            Line::styled(footer, theme.muted()).alignment(Alignment::Right),
+            foot.width as usize,
+        )),
         foot,
     );
 }
@@ -444,12 +447,13 @@ fn history(frame: &mut Frame, area: Rect, state: &AppState, search: &HistorySear
         }
         lines.push(line);
     }
-    frame.render_widget(Paragraph::new(lines), body);
+    frame.render_widget(Paragraph::new(fitted(lines, body.width)), body);
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
     frame.render_widget(
-        Paragraph::new(
+        Paragraph::new(crate::theme::fit_line(
             Line::styled(strings::HISTORY_HINT, theme.muted()).alignment(Alignment::Right),
-        ),
+            foot.width as usize,
+        )),
         foot,
     );
 }

@@ -218,6 +218,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot
             let image_area = Rect::new(inner.x, inner.y, inner.width, inner.height - rows);
             let caption = Rect::new(inner.x, image_area.bottom(), inner.width, rows);
             draw_interim(frame, image_area, state, theme, slot);
+            let lines: Vec<Line> = lines
+                .into_iter()
+                .map(|l| crate::theme::fit_line(l, caption.width as usize))
+                .collect();
             frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), caption);
         }
     }
@@ -299,7 +303,10 @@ fn draw_done(
             let mut label = |area: Rect, text: String| {
                 let row = Rect::new(area.x, area.y, area.width, 1);
                 frame.render_widget(
-                    Paragraph::new(Line::styled(text, theme.accent()).alignment(Alignment::Center)),
+                    Paragraph::new(crate::theme::fit_line(
+                        Line::styled(text, theme.accent()).alignment(Alignment::Center),
+                        row.width as usize,
+                    )),
                     row,
                 );
                 Rect::new(
