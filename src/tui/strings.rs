@@ -225,7 +225,9 @@ pub const EDITOR_KEYS: &[(&str, &str)] = &[
 ];
 
 /// The first status message.
-pub const WELCOME: &str = "write a prompt, Ctrl+G to generate, F1 for every key";
+/// (A fresh workbench always starts a new session: one is continued only once chosen.)
+pub const WELCOME: &str =
+    "Ctrl+G starts a new session with the prompt you write · F1 for every key";
 /// Shown in the empty editor.
 pub const PROMPT_PLACEHOLDER: &str = "Describe the image… (Ctrl+G to generate, F1 for keys)";
 /// Shown in the empty Jobs pane.

@@ -151,9 +151,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot
     let title_room = (area.width as usize).saturating_sub(
         strings::title::PREVIEW.chars().count() + badge.as_ref().map_or(0, |b| b.width() + 1) + 8,
     );
+    let in_title = next.chars().count() <= title_room;
     let pane = Pane {
         badge,
-        right: (next.chars().count() <= title_room).then(|| Span::styled(next, theme.info())),
+        right: in_title.then(|| Span::styled(next.clone(), theme.info())),
         hint: Some(hint),
         ..Pane::new(strings::title::PREVIEW, focused)
     };
@@ -163,10 +164,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot
     }
     if inner.height >= SESSION_LINE_FROM {
         let width = inner.width as usize;
-        let lines: Vec<Line> = session_lines(state, inner.height >= TALL_FROM)
+        let mut lines: Vec<Line> = session_lines(state, inner.height >= TALL_FROM)
             .into_iter()
             .map(|text| Line::styled(truncate(&text, width), theme.muted()))
             .collect();
+        if !in_title && inner.height >= TALL_FROM {
+            // No room in the title: what Ctrl+G will do takes a row of its own.
+            lines.push(Line::styled(truncate(&next, width), theme.info()));
+        }
         let rows = lines.len() as u16;
         frame.render_widget(
             Paragraph::new(lines),

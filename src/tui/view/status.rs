@@ -59,7 +59,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     } else {
         (format!(" {} ", state.status.backend), theme.ok())
     };
-    // What Ctrl+G does next, when it leaves the message some room.
+    // What Ctrl+G does next, when it leaves the message some room (the Preview always says it).
     let next = format!(
         " {}: {} ",
         state.keymap.hint(Action::Generate),
