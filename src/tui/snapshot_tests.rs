@@ -50,12 +50,15 @@ fn screen(
     terminal
 }
 
+/// Builds a screen's state.
+type Build = fn(&mut AppState, &Path);
+
 /// Every character of every screen below reads at WCAG AA in every shipped theme (text
 /// 4.5:1, muted hints 3:1), on the terminal's default backgrounds for the theme's kind:
 /// selected rows, the status bar, dialogs and F1 included.
 #[test]
 fn every_screen_reads_in_every_theme() {
-    let screens: [(&str, fn(&mut AppState, &Path)); 10] = [
+    let screens: [(&str, Build); 10] = [
         ("empty", |_, _| {}),
         ("typing", typing),
         ("running", running),
