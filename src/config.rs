@@ -238,7 +238,7 @@ pub struct SimSection {
 pub struct TuiSection {
     /// auto, kitty, sixel, iterm2 or halfblocks.
     pub image_protocol: String,
-    /// Theme name.
+    /// `auto` (light or dark from the terminal's background), or a theme name.
     pub theme: String,
     /// Key overrides: action name to key chord, e.g. `generate = "ctrl-g"`.
     pub keys: std::collections::BTreeMap<String, String>,
@@ -250,7 +250,7 @@ impl Default for TuiSection {
     fn default() -> Self {
         Self {
             image_protocol: "auto".into(),
-            theme: "dark".into(),
+            theme: "auto".into(),
             keys: Default::default(),
             osc52_tmux_passthrough: false,
         }

@@ -32,7 +32,7 @@ pub struct Cli {
     /// How interactive jobs reach the Gemini API: interactions (default) or generate-content.
     #[arg(long, global = true, value_enum, value_name = "TRANSPORT", help_heading = GLOBAL_HEADING)]
     pub transport: Option<Transport>,
-    /// Workbench theme: dark, light, high-contrast, or one from the config dir.
+    /// Theme: auto (light or dark from the terminal's background), dark, light, high-contrast, or one from the config dir.
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
     /// How the workbench draws images.

@@ -109,7 +109,7 @@ fn line(image: &ImageCheck, warn_below: u8) -> String {
         .collect();
     let lowest = image.anchors.iter().map(|a| a.score).min();
     let flag = match lowest {
-        Some(s) if s < warn_below => "⚠ drifted",
+        Some(s) if s < warn_below => "! drifted",
         Some(_) => "✓",
         None => "✗",
     };

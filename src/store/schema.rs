@@ -133,6 +133,10 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE jobs ADD COLUMN tier TEXT;
     ALTER TABLE jobs ADD COLUMN cost_simulated INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE jobs ADD COLUMN backend TEXT;",
+    // 11 (anchors in shot by name): `in_shot` now means pinned by the user; adding an anchor
+    // used to set it on every row, so every existing anchor starts unpinned (in shot only
+    // where a prompt names it).
+    "UPDATE anchors SET in_shot = 0;",
 ];
 
 /// Brings the schema up to date.
@@ -198,6 +202,40 @@ mod tests {
             "SELECT COUNT(*) FROM batch_items WHERE run_id = 1 AND state = 'done'",
         );
         assert!(done.contains("batch_items_state"), "{done}");
+    }
+
+    #[test]
+    fn anchors_stored_before_pinning_existed_migrate_unpinned() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let pinning = MIGRATIONS
+            .iter()
+            .position(|m| m.starts_with("UPDATE anchors SET in_shot = 0"))
+            .unwrap();
+        for sql in &MIGRATIONS[..pinning] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", pinning as i64)
+            .unwrap();
+        conn.execute(
+            "INSERT INTO anchors (name, kind, description, refs_json, in_shot, created_at)
+             VALUES ('Mira', 'character', '', '[]', 1, '2026-01-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let pinned: bool = conn
+            .query_row("SELECT in_shot FROM anchors WHERE name = 'Mira'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(!pinned, "an anchor added before pinning is unpinned");
+        // Pinning afterwards holds: the migration ran once.
+        conn.execute("UPDATE anchors SET in_shot = 1", []).unwrap();
+        migrate(&mut conn).unwrap();
+        let pinned: bool = conn
+            .query_row("SELECT in_shot FROM anchors", [], |r| r.get(0))
+            .unwrap();
+        assert!(pinned);
     }
 
     #[test]

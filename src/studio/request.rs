@@ -119,12 +119,21 @@ pub fn build_spec(
         ..GenerateSpec::default()
     };
     settings.apply_to(&mut spec);
-    spec.subjects = anchors_in_shot(ws, settings.with.as_deref().unwrap_or_default())?;
+    spec.subjects = anchors_in_shot(ws, settings.with.as_deref(), prompt)?;
     Ok(spec)
 }
 
-/// Loads the named anchors from the roster.
-fn anchors_in_shot(ws: &Workspace, with: &[String]) -> Result<Vec<Subject>, StudioError> {
+/// The anchors `with` names (`--with`, a preset's `with`); without one, the anchors in shot
+/// for `prompt`: pinned, or named by it.
+fn anchors_in_shot(
+    ws: &Workspace,
+    with: Option<&[String]>,
+    prompt: &str,
+) -> Result<Vec<Subject>, StudioError> {
+    let Some(with) = with else {
+        let roster = Roster::new(ws.store()?);
+        return Ok(shot::subjects_in_shot(&roster, prompt)?);
+    };
     let names = shot::parse_with(with);
     if names.is_empty() {
         return Ok(Vec::new());

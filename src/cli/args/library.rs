@@ -293,6 +293,22 @@ pub enum RosterAction {
         #[arg(long)]
         json: bool,
     },
+    /// Pin an anchor in shot: sent with every generation, named in the prompt or not.
+    Pin {
+        /// Anchor name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unpin an anchor: in shot only where a prompt names it.
+    Unpin {
+        /// Anchor name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the roster to a TOML file.
     Export {
         /// Destination file.
@@ -313,6 +329,8 @@ impl RosterAction {
             | Self::List { json }
             | Self::Show { json, .. }
             | Self::Rm { json, .. }
+            | Self::Pin { json, .. }
+            | Self::Unpin { json, .. }
             | Self::Promote { json, .. } => *json,
             Self::Export { .. } | Self::Import { .. } => false,
         }

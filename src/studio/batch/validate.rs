@@ -371,7 +371,14 @@ fn validate_item(
         Some(s) => s,
         None => rand::random_range(0..i32::MAX as i64),
     };
-    let with = settings.with.clone().unwrap_or_default();
+    // Nothing said (`with` absent): the anchors in shot for this prompt, pinned or named;
+    // `with = []` says none.
+    let with = settings.with.clone().unwrap_or_else(|| {
+        checks
+            .anchors
+            .map(|roster| crate::studio::shot::names_in_shot(roster, prompt))
+            .unwrap_or_default()
+    });
     let with_source = source(Field::With);
     check_anchors(&with, &with_source, ctx);
     let in_shot = roster_anchors(&with, &with_source, checks.anchors, ctx);

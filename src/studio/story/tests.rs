@@ -15,7 +15,7 @@ fn anchor(name: &str, refs: usize) -> Anchor {
         refs: (0..refs)
             .map(|i| PathBuf::from(format!("/r/{i}.png")))
             .collect(),
-        in_shot: false,
+        pinned: false,
     }
 }
 

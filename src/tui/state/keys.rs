@@ -278,9 +278,9 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         ToggleInShot => {
             if let Some(anchor) = state.anchors.selected_anchor() {
-                return vec![Effect::Roster(RosterOp::SetInShot {
+                return vec![Effect::Roster(RosterOp::SetPinned {
                     name: anchor.name.clone(),
-                    in_shot: !anchor.in_shot,
+                    pinned: !anchor.pinned,
                 })];
             }
         }

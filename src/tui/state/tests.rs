@@ -557,3 +557,28 @@ fn r_sends_an_interrupted_job_again_as_it_was() {
     assert_eq!(spec.aspect.as_deref(), Some("16:9"));
     assert_eq!(spec.seed, Some(4242));
 }
+
+#[test]
+fn the_start_asks_for_the_selected_jobs_image_before_any_key() {
+    let past = crate::store::JobRow {
+        id: 4,
+        state: "done".into(),
+        prompt: "a lighthouse".into(),
+        model: "gemini-3.1-flash-image".into(),
+        outputs: vec!["/o/4.png".into()],
+        attempts: 1,
+        ..Default::default()
+    };
+    let mut s = crate::tui::testkit::state_with_past(120, 40, vec![past]);
+    assert_eq!(s.jobs.selected_job().map(|j| j.id), Some(4));
+    let effects = update(&mut s, Msg::Started);
+    assert!(
+        effects.contains(&Effect::LoadPreview(Some("/o/4.png".into()))),
+        "{effects:?}"
+    );
+    assert_eq!(s.preview.status, super::preview::PreviewStatus::Loading);
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::SetHead { .. })),
+        "the first selection is no choice of turn"
+    );
+}

@@ -40,7 +40,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.area = ratatui::layout::Rect::new(0, 0, width, height);
             vec![]
         }
-        Msg::Tick => vec![],
+        Msg::Tick | Msg::Started => vec![],
         Msg::Studio(event) => {
             if let StudioEvent::Queued(info) = &event {
                 state.settings.note_seed(info.settings.seed);
@@ -245,7 +245,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
 fn relint(state: &mut AppState) {
     let limit = state.prompt_limit();
     let roster = state.anchors.names();
-    let in_shot = state.anchors.in_shot();
+    let in_shot = state.anchors.in_shot(&state.prompt.text());
     state.prompt.relint(limit, &roster, &in_shot);
 }
 

@@ -114,7 +114,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .filter_map(|row| {
             let job = jobs.row(row)?;
             let selected = row == jobs.selected;
-            Some(job_line(job, state, theme, width, selected, focused))
+            let line = job_line(job, state, theme, width, selected, focused);
+            Some(crate::theme::fit_line(line, width))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -205,18 +206,9 @@ fn job_line<'a>(
         truncate(&prompt, width.saturating_sub(used + 1)),
         theme.text(),
     ));
-    let mut line = Line::from(spans);
+    let line = Line::from(spans);
     if selected {
-        let pad = width.saturating_sub(line.width());
-        line.push_span(Span::raw(" ".repeat(pad)));
-        let style = if focused {
-            theme.selection()
-        } else {
-            theme
-                .selection()
-                .remove_modifier(ratatui::style::Modifier::BOLD)
-        };
-        line = line.patch_style(style);
+        return theme.select_line(line, width, focused);
     }
     line
 }

@@ -62,7 +62,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     for (i, variant) in variants.iter().enumerate() {
         let line = render(&items, state, theme, variant);
         if line.width() <= width || i + 1 == variants.len() {
-            frame.render_widget(Paragraph::new(line), area);
+            frame.render_widget(Paragraph::new(crate::theme::fit_line(line, width)), area);
             return;
         }
     }
