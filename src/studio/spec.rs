@@ -413,8 +413,9 @@ mod tests {
         let registry = Registry::shipped().unwrap();
         let jobs = prepare(&spec("a fox"), &registry).unwrap();
         let job = &jobs[0];
-        assert_eq!(job.settings.model, "gemini-3.1-flash-image");
+        assert_eq!(job.settings.model, "gemini-nano-banana-2.1");
         assert_eq!(job.settings.size, "1K");
+        assert!(json_has_no_tier(&job.request));
         let json = serde_json::to_value(&job.request).unwrap();
         assert_eq!(json["generationConfig"]["imageConfig"]["imageSize"], "1K");
         assert_eq!(json["contents"][0]["parts"][0]["text"], "a fox");
@@ -423,6 +424,57 @@ mod tests {
                 .get("aspectRatio")
                 .is_none()
         );
+    }
+
+    fn json_has_no_tier(request: &GenerateContentRequest) -> bool {
+        serde_json::to_value(request).unwrap().get("serviceTier").is_none()
+    }
+
+    #[test]
+    fn a_shut_down_model_or_a_tier_the_model_lacks_is_refused() {
+        let registry = Registry::shipped().unwrap();
+        let bad = |s: GenerateSpec| prepare(&s, &registry).unwrap_err().to_string();
+        let gone = bad(GenerateSpec {
+            model: Some("nano-banana".into()),
+            ..spec("x")
+        });
+        assert!(gone.contains("shut down") && gone.contains("--model gemini-nano-banana-2.1"), "{gone}");
+        let mut registry = Registry::shipped().unwrap();
+        if let Some(m) = registry.models.get_mut("gemini-nano-banana-2.1") {
+            m.tiers = vec!["standard".into()];
+        }
+        let flex = prepare(
+            &GenerateSpec {
+                tier: Tier::Flex,
+                ..spec("x")
+            },
+            &registry,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(flex.contains("service tier 'flex'") && flex.contains("Allowed: standard"), "{flex}");
+        let fallback = prepare(
+            &GenerateSpec {
+                fallback: Some(Tier::Standard),
+                ..spec("x")
+            },
+            &Registry::shipped().unwrap(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(fallback.contains("--tier flex"), "{fallback}");
+        let medium = prepare(
+            &GenerateSpec {
+                thinking: Some("medium".into()),
+                tier: Tier::Priority,
+                ..spec("x")
+            },
+            &Registry::shipped().unwrap(),
+        )
+        .unwrap();
+        let json = serde_json::to_value(&medium[0].request).unwrap();
+        assert_eq!(json["serviceTier"], "priority");
+        assert_eq!(json["generationConfig"]["thinkingConfig"]["thinkingLevel"], "MEDIUM");
     }
 
     #[test]
@@ -459,7 +511,7 @@ mod tests {
                 size: Some("4k".into()),
                 ..spec("x")
             })
-            .contains("Allowed: 512, 1K, 2K, 4K")
+            .contains("Allowed: 1K, 2K, 4K")
         );
         let pro = Some("nano-banana-pro".to_string());
         assert!(
@@ -511,6 +563,11 @@ mod tests {
             json["tools"][0]["googleSearch"]["searchTypes"]["imageSearch"],
             serde_json::json!({})
         );
+        // a fixed-size model, as if it were still served
+        let mut registry = registry;
+        if let Some(m) = registry.models.get_mut("gemini-2.5-flash-image") {
+            m.shutdown_on = None;
+        }
         let old = GenerateSpec {
             model: Some("gemini-2.5-flash-image".into()),
             ..spec("x")

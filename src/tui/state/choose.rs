@@ -279,7 +279,7 @@ mod tests {
         update(&mut s, key(KeyCode::Down));
         update(&mut s, key(KeyCode::Enter));
         assert_eq!(s.settings.preset, None);
-        assert_eq!(s.settings.model, "gemini-3.1-flash-image");
+        assert_eq!(s.settings.model, "gemini-nano-banana-2.1");
         assert_eq!(s.settings.refs, vec![PathBuf::from("/a.png")]);
     }
 

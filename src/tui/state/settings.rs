@@ -357,8 +357,11 @@ mod tests {
     fn cycling_stays_within_what_the_model_allows() {
         let r = registry();
         let mut s = SettingsState::new(&r, &DefaultsSection::default());
-        assert_eq!(s.model, "gemini-3.1-flash-image");
+        assert_eq!(s.model, "gemini-nano-banana-2.1");
         let flash = s.spec(&r).clone();
+        assert_eq!(s.tier, Tier::Standard);
+        assert!(s.cycle_tier(&flash));
+        assert_eq!(s.tier, Tier::Flex);
         assert!(s.cycle_aspect(&flash));
         assert_eq!(s.aspect.as_deref(), Some("1:1"));
         assert!(s.cycle_size(&flash));
@@ -376,8 +379,25 @@ mod tests {
         assert_eq!(s.thinking, None);
         assert_eq!(s.grounding, Grounding::Off);
         assert!(!s.cycle_thinking(pro));
+        assert_eq!(s.tier, Tier::Flex, "Pro takes flex too");
         let old = r.resolve("gemini-2.5-flash-image").unwrap();
         assert!(!s.cycle_size(old));
+        s.clamp(old);
+        assert_eq!(s.tier, Tier::Standard, "the old model takes only standard");
+        assert!(!s.cycle_tier(old));
+    }
+
+    #[test]
+    fn cycling_models_skips_those_shut_down() {
+        let r = registry();
+        let mut s = SettingsState::new(&r, &DefaultsSection::default());
+        let mut seen = Vec::new();
+        for _ in 0..r.models.len() * 2 {
+            s.cycle_model(&r);
+            seen.push(s.model.clone());
+        }
+        assert!(!seen.iter().any(|m| m == "gemini-2.5-flash-image"), "{seen:?}");
+        assert!(seen.iter().any(|m| m == "gemini-3-pro-image"), "{seen:?}");
     }
 
     #[test]

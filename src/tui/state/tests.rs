@@ -23,7 +23,7 @@ fn typing_then_ctrl_g_asks_to_generate_with_the_settings() {
         panic!("{effects:?}");
     };
     assert_eq!(spec.prompt, "a red fox?");
-    assert_eq!(spec.model.as_deref(), Some("gemini-3.1-flash-image"));
+    assert_eq!(spec.model.as_deref(), Some("gemini-nano-banana-2.1"));
     assert_eq!(spec.aspect.as_deref(), Some("1:1"));
     assert_eq!((spec.seed, spec.count), (None, 1));
     assert_eq!(s.prompt.history, vec!["a red fox?"]);
