@@ -75,7 +75,7 @@ pub fn describe(action: Action) -> &'static str {
         RerollSeed => "new seed",
         CycleThinking => "next thinking level",
         CycleGrounding => "next search grounding",
-        CycleTier => "service tier: standard / flex (half price, minutes) / priority",
+        CycleTier => "next service tier (flex: half price)",
         PickPreset => "pick or save a preset",
         RunBatch => "run a batch file (into Jobs)",
         Undo => "undo",
