@@ -115,7 +115,7 @@ fn with_names_are_checked_against_the_roster_and_sent_as_anchors() {
     );
     let good = home.write(
         "g.toml",
-        "[[item]]\nprompt = \"at the beach\"\nsize = \"512\"\nwith = [\"mira\"]\n",
+        "[[item]]\nprompt = \"at the beach\"\nmodel = \"nano-banana-2\"\nsize = \"512\"\nwith = [\"mira\"]\n",
     );
     assert!(
         home.run(&["batch", "plan", good.to_str().unwrap()])

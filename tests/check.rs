@@ -14,6 +14,7 @@ use serde_json::Value;
 /// Frame 3 leaves Mira out: it is the one that drifts.
 const STORY: &str = r#"[defaults]
 with = ["Mira"]
+model = "nano-banana-2"
 size = "512"
 
 [[frame]]

@@ -297,6 +297,7 @@ async fn two_requests(lifetime: Duration) -> u64 {
     let conn = backend::connect(&settings, &registry).await.unwrap();
     let spec = GenerateSpec {
         prompt: "a fox".into(),
+        model: Some("nano-banana-2".into()),
         size: Some("512".into()),
         count: 1,
         ..GenerateSpec::default()

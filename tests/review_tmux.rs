@@ -228,7 +228,7 @@ fn finished_story(home: &Home) -> std::path::PathBuf {
     assert!(added.status.success(), "{}", stderr(&added));
     let file = home.write(
         "heist.toml",
-        "[defaults]\nwith = [\"Mira\"]\nsize = \"512\"\n\
+        "[defaults]\nwith = [\"Mira\"]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n\
          [[frame]]\nkey = \"door\"\nprompt = \"Mira at the door\"\n\
          [[frame]]\nkey = \"vault\"\nprompt = \"Mira in the vault\"\n\
          [[frame]]\nkey = \"empty\"\nprompt = \"an empty alley\"\nwith = []\n",

@@ -437,7 +437,7 @@ fn a_story_file_runs_from_the_workbench_and_opens_as_a_strip() {
     let file = root.path().join("walk.toml");
     std::fs::write(
         &file,
-        "[defaults]\nsize = \"512\"\n\n[[frame]]\nkey = \"gate\"\nprompt = \"a fox at the garden gate\"\n\n\
+        "[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n\n[[frame]]\nkey = \"gate\"\nprompt = \"a fox at the garden gate\"\n\n\
          [[frame]]\nkey = \"path\"\nprompt = \"the fox on the garden path\"\n",
     )
     .expect("story file");
