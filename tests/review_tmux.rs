@@ -266,7 +266,7 @@ fn a_story_opens_as_a_strip_and_checked_frames_show_their_badges() {
         })
     });
     assert!(
-        checked.contains("consistency (gemini-3.5-flash)"),
+        checked.contains("consistency (gemini-3.6-flash)"),
         "{checked}"
     );
     tmux.send(&["q"]);

@@ -84,6 +84,8 @@ pub struct JobItem {
     pub elapsed: Option<Duration>,
     /// Cost in USD.
     pub cost_usd: f64,
+    /// True when the cost is the simulator's notional price.
+    pub cost_simulated: bool,
     /// Saved images.
     pub outputs: Vec<PathBuf>,
     /// Why it failed.
@@ -137,6 +139,7 @@ impl JobItem {
             queued_at: None,
             elapsed: row.elapsed_ms.map(Duration::from_millis),
             cost_usd: row.cost_usd,
+            cost_simulated: row.cost_simulated,
             outputs: row.outputs.iter().map(PathBuf::from).collect(),
             failure: row.error_message.clone().map(|message| Failure {
                 kind: row.error_kind.clone().unwrap_or_else(|| "error".into()),
@@ -161,6 +164,7 @@ impl JobItem {
         }
         self.phase = phase;
         self.cost_usd = row.cost_usd;
+        self.cost_simulated = row.cost_simulated;
         self.outputs = row.outputs.iter().map(PathBuf::from).collect();
         self.failure = row.error_message.clone().map(|message| Failure {
             kind: row.error_kind.clone().unwrap_or_else(|| "error".into()),
@@ -198,6 +202,8 @@ pub struct JobsState {
     pub selected: usize,
     /// Cost of this session's jobs.
     pub session_spend: f64,
+    /// True once a job's cost was the simulator's notional price.
+    pub spend_simulated: bool,
     /// Batch item tags that arrived before their job did.
     tags: HashMap<JobId, String>,
 }
@@ -382,6 +388,7 @@ impl JobsState {
                 queued_at: Some(now),
                 elapsed: None,
                 cost_usd: 0.0,
+                cost_simulated: false,
                 outputs: Vec::new(),
                 failure: None,
                 past: false,
@@ -428,12 +435,15 @@ impl JobsState {
                 elapsed,
                 session,
                 turn,
+                priced,
                 ..
             } => {
                 job.phase = Phase::Done;
                 job.turn = session.zip(turn);
                 job.elapsed = Some(elapsed);
                 job.cost_usd = cost_usd;
+                job.cost_simulated = priced.simulated;
+                self.spend_simulated |= priced.simulated;
                 if let Some(last) = outputs.last() {
                     job.pixels = Some((last.width, last.height));
                 }

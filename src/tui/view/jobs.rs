@@ -156,7 +156,10 @@ fn job_line<'a>(
     ];
     let mut used = 1 + 1 + 6 + state_w + 6;
     if width >= COST_FROM {
-        let cost = if job.cost_usd > 0.0 {
+        // a simulated (notional) price reads "~$0.068": the status bar says "(simulated)"
+        let cost = if job.cost_usd > 0.0 && job.cost_simulated {
+            format!("~${:.3}", job.cost_usd)
+        } else if job.cost_usd > 0.0 {
             format!("${:.3}", job.cost_usd)
         } else {
             String::new()

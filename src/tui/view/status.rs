@@ -26,7 +26,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
     let width = area.width as usize;
     let help = format!(" {} help ", state.keymap.hint(Action::Help));
-    let spend = format!(" spend ${:.3} ", state.jobs.session_spend);
+    let spend = if state.jobs.spend_simulated {
+        format!(" spend ${:.3} (simulated) ", state.jobs.session_spend)
+    } else {
+        format!(" spend ${:.3} ", state.jobs.session_spend)
+    };
     let (rate, rate_style) = match state.jobs.next_retry() {
         Some((until, reason)) if reason.contains("rate") || reason.contains("429") => {
             let secs = until
