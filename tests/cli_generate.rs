@@ -274,7 +274,7 @@ fn invalid_settings_are_refused_before_any_request() {
         ),
         (
             &["--model", "gemini-2.5-flash-image", "--size", "2K"],
-            "fixed size",
+            "shut down on 2026-10-02",
         ),
     ];
     for (flags, expected) in cases {
@@ -497,7 +497,11 @@ sizes = [{ name = "1K", scale = 1.0, image_tokens = 10, usd = 0.5, batch_usd = 0
     world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
     world.set("GEMINI_API_KEY", "k");
     let out = world.run(&["generate", "a fox", "--model", "gemini-9-image", "--json"]);
-    assert_eq!(out.status.code(), Some(6), "model_not_found has its own exit code");
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "model_not_found has its own exit code"
+    );
     let err = stderr(&out);
     assert!(
         err.contains("gemini-9-image") && err.contains("peel models"),

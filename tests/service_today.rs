@@ -117,7 +117,9 @@ fn unimplemented_on_interactions_falls_back_to_generate_content() {
 fn small_batch(world: &World, n: usize) -> std::path::PathBuf {
     let mut text = String::from("[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n");
     for i in 0..n {
-        text.push_str(&format!("[[item]]\nkey = \"k{i}\"\nprompt = \"item {i}\"\n"));
+        text.push_str(&format!(
+            "[[item]]\nkey = \"k{i}\"\nprompt = \"item {i}\"\n"
+        ));
     }
     let path = world.root.path().join("b.toml");
     std::fs::write(&path, text).unwrap();
@@ -159,14 +161,14 @@ fn a_batch_stopped_by_payment_required_resumes_to_exactly_three_images() {
     let resumed = world.run(&["batch", "resume", &id, "--json"]);
     assert!(resumed.status.success(), "{}", stderr(&resumed));
     let body = json_of(&resumed);
-    assert_eq!(body["done"], 3, "{body}");
+    assert_eq!(body["done"], 3, "{body} {}", stderr(&resumed));
     let dir = std::path::PathBuf::from(body["dir"].as_str().unwrap());
     let images = std::fs::read_dir(&dir)
         .unwrap()
         .flatten()
-        .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
+        .filter(|e| e.path().extension().is_some_and(|x| x == "jpg"))
         .count();
-    assert_eq!(images, 3);
+    assert_eq!(images, 3, "{body}");
     assert_eq!(sent(&sim), 4, "one refused, then three sent");
 }
 
@@ -212,8 +214,25 @@ fn tiers_reach_the_wire_on_both_transports_and_price_the_image() {
             "{transport}: flex is half of {standard_cost}: {cost}"
         );
         assert_eq!(sidecar(&body)["tier"], "flex");
-        assert!(stderr(&out).contains("(simulated)"), "{}", stderr(&out));
     }
+    let out_dir = world.out();
+    let plain = world.run(&[
+        "generate",
+        "a fox",
+        "--tier",
+        "flex",
+        "--out",
+        out_dir.to_str().unwrap(),
+    ]);
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&plain.stdout),
+        stderr(&plain)
+    );
+    assert!(
+        said.contains("(simulated)") && said.contains("flex"),
+        "{said}"
+    );
     let requests = sim.requests();
     let wire: Vec<String> = requests
         .iter()
@@ -226,10 +245,14 @@ fn tiers_reach_the_wire_on_both_transports_and_price_the_image() {
                 .to_string()
         })
         .collect();
+    assert_eq!(wire, ["standard", "flex", "flex", "flex"]);
     assert_eq!(
-        wire.iter().filter(|t| *t == "flex").count(),
-        2,
-        "service_tier on interactions, serviceTier on generateContent: {wire:?}"
+        (
+            requests[1]["body"]["service_tier"].as_str(),
+            requests[2]["body"]["serviceTier"].as_str()
+        ),
+        (Some("flex"), Some("flex")),
+        "service_tier on interactions, serviceTier on generateContent"
     );
 }
 
@@ -241,7 +264,10 @@ fn a_priority_request_served_at_standard_is_priced_at_standard() {
     let out = generate(&world, &["--tier", "priority"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let body = json_of(&out);
-    assert_eq!(body["outputs"][0]["tier"], "standard", "the echo wins: {body}");
+    assert_eq!(
+        body["outputs"][0]["tier"], "standard",
+        "the echo wins: {body}"
+    );
     let history = world.json(&["history"]);
     assert_eq!(history["jobs"][0]["tier"], "standard", "{history}");
     assert_eq!(history["jobs"][0]["backend"], "gemini", "{history}");
@@ -300,7 +326,11 @@ fn bad_tiers_are_refused_before_anything_is_sent() {
         stderr(&small)
     );
     let file = world.root.path().join("flex.toml");
-    std::fs::write(&file, "[defaults]\ntier = \"flex\"\n[[item]]\nprompt = \"a\"\n").unwrap();
+    std::fs::write(
+        &file,
+        "[defaults]\ntier = \"flex\"\n[[item]]\nprompt = \"a\"\n",
+    )
+    .unwrap();
     let submit = world.run(&["batch", "submit", file.to_str().unwrap()]);
     assert_eq!(submit.status.code(), Some(2), "{}", stderr(&submit));
     assert!(stderr(&submit).contains("takes only standard"));
@@ -341,7 +371,13 @@ fn a_model_added_by_the_user_is_usable_at_once_and_removable() {
         .clone();
     assert_eq!(entry["user"], true);
     assert_eq!(entry["price_unverified"], true);
-    let again = world.run(&["models", "add", "gemini-nano-banana-3", "--like", "nano-banana-2.1"]);
+    let again = world.run(&[
+        "models",
+        "add",
+        "gemini-nano-banana-3",
+        "--like",
+        "nano-banana-2.1",
+    ]);
     assert_eq!(again.status.code(), Some(2));
     let unknown = world.run(&["models", "add", "x-1", "--like", "gemini-9"]);
     assert_eq!(unknown.status.code(), Some(2));
@@ -386,7 +422,10 @@ fn peel_models_shows_lifecycle_and_a_broken_user_file_leaves_the_shipped_registr
     let broken = world.run(&["models"]);
     assert!(broken.status.success());
     let said = stderr(&broken);
-    assert!(said.contains("models.toml:3") && said.contains("colour"), "{said}");
+    assert!(
+        said.contains("models.toml:3") && said.contains("colour"),
+        "{said}"
+    );
 }
 
 #[test]

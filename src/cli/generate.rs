@@ -103,7 +103,18 @@ fn finish(args: &GenFlags, report: &RunReport) -> Result<(), CliError> {
         }
         let images = report.outputs().count();
         let simulated = report.jobs.values().any(|j| j.priced.simulated);
-        let total_cost = pricing::show(report.cost_usd(), simulated);
+        let mut total_cost = pricing::show(report.cost_usd(), simulated);
+        let tiers: std::collections::BTreeSet<_> = report
+            .jobs
+            .values()
+            .map(|j| j.priced.tier)
+            .filter(|t| *t != crate::models::Tier::Standard)
+            .map(|t| t.as_str())
+            .collect();
+        if !tiers.is_empty() {
+            let tiers: Vec<_> = tiers.into_iter().collect();
+            total_cost = format!("{total_cost} at {}", tiers.join("/"));
+        }
         match report.session_turns() {
             Some((id, turns)) => eprintln!(
                 "peel: {images} image(s), {total_cost} · session {id} turn {turns} — continue with `peel edit {id} \"...\"`"

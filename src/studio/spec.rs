@@ -427,7 +427,10 @@ mod tests {
     }
 
     fn json_has_no_tier(request: &GenerateContentRequest) -> bool {
-        serde_json::to_value(request).unwrap().get("serviceTier").is_none()
+        serde_json::to_value(request)
+            .unwrap()
+            .get("serviceTier")
+            .is_none()
     }
 
     #[test]
@@ -438,7 +441,10 @@ mod tests {
             model: Some("nano-banana".into()),
             ..spec("x")
         });
-        assert!(gone.contains("shut down") && gone.contains("--model gemini-nano-banana-2.1"), "{gone}");
+        assert!(
+            gone.contains("shut down") && gone.contains("--model gemini-nano-banana-2.1"),
+            "{gone}"
+        );
         let mut registry = Registry::shipped().unwrap();
         if let Some(m) = registry.models.get_mut("gemini-nano-banana-2.1") {
             m.tiers = vec!["standard".into()];
@@ -452,7 +458,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(flex.contains("service tier 'flex'") && flex.contains("Allowed: standard"), "{flex}");
+        assert!(
+            flex.contains("service tier 'flex'") && flex.contains("Allowed: standard"),
+            "{flex}"
+        );
         let fallback = prepare(
             &GenerateSpec {
                 fallback: Some(Tier::Standard),
@@ -474,7 +483,10 @@ mod tests {
         .unwrap();
         let json = serde_json::to_value(&medium[0].request).unwrap();
         assert_eq!(json["serviceTier"], "priority");
-        assert_eq!(json["generationConfig"]["thinkingConfig"]["thinkingLevel"], "MEDIUM");
+        assert_eq!(
+            json["generationConfig"]["thinkingConfig"]["thinkingLevel"],
+            "MEDIUM"
+        );
     }
 
     #[test]

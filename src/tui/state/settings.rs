@@ -396,7 +396,10 @@ mod tests {
             s.cycle_model(&r);
             seen.push(s.model.clone());
         }
-        assert!(!seen.iter().any(|m| m == "gemini-2.5-flash-image"), "{seen:?}");
+        assert!(
+            !seen.iter().any(|m| m == "gemini-2.5-flash-image"),
+            "{seen:?}"
+        );
         assert!(seen.iter().any(|m| m == "gemini-3-pro-image"), "{seen:?}");
     }
 
