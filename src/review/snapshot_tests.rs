@@ -22,7 +22,7 @@ fn tiles() -> Vec<Tile> {
             index: i,
             key: format!("fox-{i}"),
             prompt: format!("a red fox number {i} in fresh snow, watercolor"),
-            settings: "gemini-3.1-flash-image · 1:1 · 1K · seed 7".into(),
+            settings: "gemini-nano-banana-2.1 · 1:1 · 1K · seed 7".into(),
             mark: match i {
                 1 => Some(Mark::Star),
                 2 => Some(Mark::Reject),
@@ -30,6 +30,7 @@ fn tiles() -> Vec<Tile> {
                 _ => None,
             },
             consistency: None,
+            outcome: std::cell::OnceCell::from(format!("flex · {i}.5 s · $0.017 (simulated)")),
         })
         .collect()
 }

@@ -225,8 +225,14 @@ fn details(state: &ReviewState, tile: usize, theme: &Theme) -> Vec<Line<'static>
             Span::styled(format!("{symbol} {mark}"), style),
         ]),
         Line::from(Span::styled(t.settings.clone(), theme.muted())),
-        Line::from(Span::styled(t.prompt.clone(), theme.text())),
     ];
+    if !t.outcome().is_empty() {
+        lines.push(Line::from(Span::styled(
+            t.outcome().to_string(),
+            theme.muted(),
+        )));
+    }
+    lines.push(Line::from(Span::styled(t.prompt.clone(), theme.text())));
     if let Some(consistency) = &t.consistency {
         lines.push(Line::from(Span::styled(
             format!("consistency ({})", consistency.model),
@@ -244,6 +250,10 @@ fn details(state: &ReviewState, tile: usize, theme: &Theme) -> Vec<Line<'static>
     }
     lines
 }
+
+/// Rows under each image of the compare view: its model, tier, time and cost, then its
+/// prompt, two rows each at most.
+const COMPARE_CAPTION_ROWS: u16 = 4;
 
 fn draw_compare(
     frame: &mut Frame,
@@ -269,7 +279,7 @@ fn draw_compare(
         let inner = block.inner(rect);
         frame.render_widget(block, rect);
         let image_area = Rect {
-            height: inner.height.saturating_sub(2),
+            height: inner.height.saturating_sub(COMPARE_CAPTION_ROWS),
             ..inner
         };
         if let Some(protocol) = ctx.previews.get(n) {
@@ -277,12 +287,21 @@ fn draw_compare(
         }
         let caption = Rect {
             y: inner.y + image_area.height,
-            height: inner.height.min(2),
+            height: inner.height.min(COMPARE_CAPTION_ROWS),
             ..inner
         };
+        let model = t.settings.split(" · ").next().unwrap_or_default();
+        let facts = [model, t.outcome()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
         frame.render_widget(
-            Paragraph::new(Line::styled(t.prompt.clone(), ctx.theme.text()))
-                .wrap(Wrap { trim: true }),
+            Paragraph::new(vec![
+                Line::styled(facts, ctx.theme.muted()),
+                Line::styled(t.prompt.clone(), ctx.theme.text()),
+            ])
+            .wrap(Wrap { trim: true }),
             caption,
         );
     }
