@@ -259,6 +259,15 @@ impl Theme {
     }
 }
 
+/// Every theme's name: the shipped ones, then the user's in `<config_dir>/themes`.
+pub fn names(config_dir: &Path) -> Vec<String> {
+    let shipped = SHIPPED.iter().map(|(name, _)| name.to_string());
+    let user = user_themes(config_dir).into_keys();
+    let mut names: Vec<String> = shipped.collect();
+    names.extend(user.filter(|name| !SHIPPED.iter().any(|(s, _)| s == name)));
+    names
+}
+
 /// `<config_dir>/themes/*.toml`, by file stem.
 fn user_themes(config_dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
