@@ -18,7 +18,7 @@ const GLOBAL_HEADING: &str = "Global options";
 /// Run with no command to open the workbench. Without an API key, peel uses its
 /// offline simulator; set GEMINI_API_KEY for real images.
 #[derive(Debug, Parser)]
-#[command(name = "peel", version, about, long_about)]
+#[command(name = "peel", version = super::VERSION, about, long_about)]
 pub struct Cli {
     /// Use this config file instead of the one in the config directory.
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL_HEADING)]
@@ -95,6 +95,10 @@ pub enum Command {
     Review(super::review_cmd::ReviewArgs),
     /// Serve peel to coding agents over the Model Context Protocol (stdio, or --http on loopback).
     Mcp(super::mcp_cmd::McpArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish or powershell).
+    Completions(super::completions::CompletionsArgs),
+    /// Print the man page, or write one page per command into a folder with --dir.
+    Man(super::man_cmd::ManArgs),
 }
 
 impl Cli {

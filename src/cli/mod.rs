@@ -3,6 +3,8 @@
 pub mod args;
 pub mod batch;
 mod check_cmd;
+mod completers;
+pub mod completions;
 mod config_cmd;
 mod context;
 mod doctor;
@@ -11,6 +13,7 @@ mod generate;
 mod history;
 mod layers;
 mod lint_cmd;
+mod man_cmd;
 pub mod mcp_cmd;
 mod models_cmd;
 mod preset_cmd;
@@ -28,6 +31,10 @@ pub use args::{Cli, Command};
 pub use context::Context;
 
 use crate::studio::StudioError;
+
+/// What `peel --version` prints after the name: the package version, and the commit in
+/// parentheses when built from a git checkout (set by `build.rs`).
+pub const VERSION: &str = env!("PEEL_VERSION");
 
 /// A failure to report at the edge, with its exit code.
 #[derive(Debug)]
@@ -140,6 +147,8 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::View(args) => view::run(&cli, args),
         Command::Review(args) => review_cmd::run(&cli, args).await,
         Command::Mcp(args) => mcp_cmd::run(&cli, args).await,
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

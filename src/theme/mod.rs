@@ -514,6 +514,14 @@ impl Candidates {
     }
 }
 
+/// Every theme's name: the shipped ones, then the user's in `<config_dir>/themes`.
+pub fn names(config_dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = SHIPPED.iter().map(|(name, _)| name.to_string()).collect();
+    let user = user_themes(config_dir).into_keys();
+    names.extend(user.filter(|name| !SHIPPED.iter().any(|(s, _)| s == name)));
+    names
+}
+
 /// `<config_dir>/themes/*.toml`, by file stem.
 fn user_themes(config_dir: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
