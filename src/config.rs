@@ -171,6 +171,9 @@ pub struct RetrySection {
     pub base_delay_ms: u64,
     /// Longest backoff delay in milliseconds.
     pub max_delay_ms: u64,
+    /// How long a shed flex request is retried, from its first send, before it fails (or
+    /// falls back to standard with `--fallback standard`).
+    pub flex_window_secs: u64,
 }
 
 impl Default for RetrySection {
@@ -179,6 +182,7 @@ impl Default for RetrySection {
             attempts: 5,
             base_delay_ms: 1000,
             max_delay_ms: 60_000,
+            flex_window_secs: 900,
         }
     }
 }
@@ -197,6 +201,10 @@ pub struct DefaultsSection {
     pub thinking: Option<String>,
     /// Grounding: off, web or image.
     pub grounding: Option<String>,
+    /// Service tier: standard, flex or priority.
+    pub tier: Option<String>,
+    /// The tier a shed flex request is re-sent at after its window: standard.
+    pub fallback: Option<String>,
     /// Seed mode: random, fixed or increment.
     pub seed_mode: Option<SeedMode>,
     /// Safety thresholds, e.g. `{ harassment = "block_only_high" }`.
@@ -230,7 +238,7 @@ pub struct SimSection {
 pub struct TuiSection {
     /// auto, kitty, sixel, iterm2 or halfblocks.
     pub image_protocol: String,
-    /// Theme name.
+    /// `auto` (light or dark from the terminal's background), or a theme name.
     pub theme: String,
     /// Key overrides: action name to key chord, e.g. `generate = "ctrl-g"`.
     pub keys: std::collections::BTreeMap<String, String>,
@@ -242,7 +250,7 @@ impl Default for TuiSection {
     fn default() -> Self {
         Self {
             image_protocol: "auto".into(),
-            theme: "dark".into(),
+            theme: "auto".into(),
             keys: Default::default(),
             osc52_tmux_passthrough: false,
         }

@@ -78,6 +78,10 @@ fn unquoted_string_fix(text: &str, span: std::ops::Range<usize>) -> Option<Strin
     }
     let line_start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
     let before = &text[line_start..span.start];
+    if before.trim().is_empty() {
+        // the word is a key (an unknown field, say), not a value missing its quotes
+        return None;
+    }
     match before.split_once('=') {
         Some((key, rest)) if rest.trim().is_empty() => Some(format!("{} = \"{word}\"", key.trim())),
         _ => Some(format!("\"{word}\"")),
@@ -89,6 +93,7 @@ mod toml_tests {
     use super::toml_message;
 
     #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
     struct File {
         key: Option<String>,
         n: Option<i64>,
@@ -131,5 +136,10 @@ mod toml_tests {
                 .trim()
         );
         assert!(!message("key = [1").contains("strings need quotes"));
+        let unknown = message("colour = 1");
+        assert!(
+            unknown.contains("colour") && !unknown.contains("strings need quotes"),
+            "{unknown}"
+        );
     }
 }

@@ -16,4 +16,5 @@ pub mod sim;
 pub mod store;
 pub mod studio;
 pub mod text;
+pub mod theme;
 pub mod tui;

@@ -8,6 +8,8 @@ use peel::cli::{self, Cli};
 use peel::config::{Env, Paths};
 
 fn main() -> ExitCode {
+    // A shell asking for completions (`COMPLETE=bash peel -- …`) is answered and exits here.
+    cli::completions::complete_from_env();
     let cli = Cli::parse();
     let _log = init_logging();
     let runtime = match tokio::runtime::Builder::new_multi_thread()

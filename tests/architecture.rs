@@ -23,6 +23,8 @@ const RULES: &[(&str, &[&str])] = &[
     ("settings", ABOVE_THE_FLOORS),
     // display text helpers shared by every face
     ("text", ABOVE_THE_FLOORS),
+    // colours for the faces that draw (workbench, review): themes, contrast, auto choice
+    ("theme", ABOVE_THE_FLOORS),
     ("models", ABOVE_THE_FLOORS),
     ("config", ABOVE_THE_FLOORS),
     ("store", ABOVE_THE_FLOORS),

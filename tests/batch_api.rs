@@ -235,7 +235,9 @@ fn requests_over_the_inline_limit_go_through_the_files_api_in_chunks() {
         image::Rgb([seed as u8, (seed >> 8) as u8, (seed >> 16) as u8])
     });
     noisy.save(home.path("ref.png")).unwrap();
-    let mut text = String::from("[defaults]\nsize = \"512\"\nrefs = [\"ref.png\"]\n");
+    let mut text = String::from(
+        "[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\nrefs = [\"ref.png\"]\n",
+    );
     for i in 0..4 {
         text.push_str(&format!(
             "[[item]]\nprompt = \"variation {i} of the reference\"\n"
@@ -316,7 +318,7 @@ fn fifty_thousand_requests_round_trip_with_bounded_memory() {
     let home = Home::new();
     home.config("[batch]\nmax_poll_secs = 2\n");
     let sim = sim(&home);
-    let mut text = String::from("[defaults]\nsize = \"512\"\n");
+    let mut text = String::from("[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n");
     for i in 0..N {
         text.push_str(&format!(
             "[[item]]\nkey = \"k{i}\"\nprompt = \"item number {i}\"\n"

@@ -16,11 +16,11 @@ fn plan_reports_items_cost_on_each_lane_and_time_at_the_rate() {
     assert_eq!(plan["images"], 200);
     assert_eq!(plan["rpm"], 600);
     assert!(
-        (plan["interactive_usd"].as_f64().unwrap() - 13.4).abs() < 1e-6,
+        (plan["interactive_usd"].as_f64().unwrap() - 6.8).abs() < 1e-6,
         "{plan}"
     );
     assert!(
-        (plan["batch_usd"].as_f64().unwrap() - 6.8).abs() < 1e-6,
+        (plan["batch_usd"].as_f64().unwrap() - 3.4).abs() < 1e-6,
         "{plan}"
     );
     assert!((plan["estimated_seconds"].as_f64().unwrap() - 19.9).abs() < 1e-6);
@@ -115,7 +115,7 @@ fn with_names_are_checked_against_the_roster_and_sent_as_anchors() {
     );
     let good = home.write(
         "g.toml",
-        "[[item]]\nprompt = \"at the beach\"\nsize = \"512\"\nwith = [\"mira\"]\n",
+        "[[item]]\nprompt = \"at the beach\"\nmodel = \"nano-banana-2\"\nsize = \"512\"\nwith = [\"mira\"]\n",
     );
     assert!(
         home.run(&["batch", "plan", good.to_str().unwrap()])

@@ -20,7 +20,7 @@ fn drafts(home: &Home) -> PathBuf {
     image::RgbImage::from_pixel(64, 64, image::Rgb([200, 30, 30]))
         .save(&reference)
         .unwrap();
-    let text = "[defaults]\nsize = \"512\"\nrefs = [\"ref.png\"]\n\
+    let text = "[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\nrefs = [\"ref.png\"]\n\
         [[item]]\nkey = \"hero\"\nprompt = \"a fox, hero shot\"\n\
         [[item]]\nkey = \"wide\"\nprompt = \"a fox, wide shot\"\nseed = 77\n\
         [[item]]\nkey = \"close\"\nprompt = \"a fox, close-up\"\n\

@@ -93,7 +93,7 @@ fn budget_stops_new_items_and_resume_finishes_each_exactly_once() {
         "--out",
         home.out().to_str().unwrap(),
         "--budget",
-        "0.2",
+        "0.08",
         "--concurrency",
         "1",
         "--rpm",
@@ -105,10 +105,10 @@ fn budget_stops_new_items_and_resume_finishes_each_exactly_once() {
     assert_eq!(report["stop_reason"], "budget");
     assert_eq!(
         report["done"], 2,
-        "two 1K images fit in $0.20, a third would not: {report}"
+        "two 1K images ($0.034 each) fit in $0.08, a third would not: {report}"
     );
     assert_eq!(report["pending"], 3);
-    assert!(report["spent_usd"].as_f64().unwrap() <= 0.2);
+    assert!(report["spent_usd"].as_f64().unwrap() <= 0.08);
     assert!(stderr(&out).contains("--budget"), "{}", stderr(&out));
     let dir = std::path::PathBuf::from(report["dir"].as_str().unwrap());
     assert_eq!(

@@ -14,6 +14,7 @@ use serde_json::Value;
 /// Frame 3 leaves Mira out: it is the one that drifts.
 const STORY: &str = r#"[defaults]
 with = ["Mira"]
+model = "nano-banana-2"
 size = "512"
 
 [[frame]]
@@ -100,7 +101,7 @@ fn a_frame_made_without_the_anchor_is_flagged_and_the_scores_are_kept() {
 
     for (n, frame) in frames.iter().enumerate() {
         let kept = &sidecar(frame)["consistency"];
-        assert_eq!(kept["model"], "gemini-3.5-flash");
+        assert_eq!(kept["model"], "gemini-3.6-flash");
         assert_eq!(kept["anchors"][0]["score"].as_u64(), Some(score(n)));
     }
     let manifest: Value =
@@ -162,7 +163,7 @@ fn the_question_goes_to_the_text_model_with_the_references_then_the_image() {
         last["path"]
             .as_str()
             .unwrap()
-            .ends_with("/models/gemini-3.5-flash:generateContent"),
+            .ends_with("/models/gemini-3.6-flash:generateContent"),
         "{}",
         last["path"]
     );

@@ -285,3 +285,31 @@ fn doctor_prints_marks_and_fixes_for_people() {
     assert!(text.contains("all checks passed"), "{text}");
     assert!(text.contains("images: not a terminal"), "{text}");
 }
+
+/// `peel config show` without a config file says so and names `peel config init`; with one,
+/// it names the file.
+#[test]
+fn config_show_without_a_file_says_so_and_names_config_init() {
+    let world = World::new();
+    let file = world.root.path().join("config/config.toml");
+    std::fs::remove_file(&file).unwrap();
+    let out = world.run(&["config", "show"]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("does not exist") && first.contains("peel config init"),
+        "{text}"
+    );
+    assert!(
+        text.contains("theme = \"auto\""),
+        "the defaults follow: {text}"
+    );
+    assert!(world.run(&["config", "init"]).status.success());
+    let out = world.run(&["config", "show"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        text.lines().next().unwrap_or_default(),
+        format!("# {}", file.display())
+    );
+}

@@ -137,7 +137,7 @@ fn outputs_never_overwrite_and_carry_sidecars_and_png_text() {
         serde_json::from_slice(&std::fs::read(out.join("a-red-fox.png.json")).unwrap()).unwrap();
     assert_eq!(sidecar["prompt"], "A red fox!");
     assert_eq!(sidecar["seed"], 5);
-    assert_eq!(sidecar["model"], "gemini-3.1-flash-image");
+    assert_eq!(sidecar["model"], "gemini-nano-banana-2.1");
     assert_eq!(
         sidecar["generation_config"]["imageConfig"]["imageSize"],
         "1K"
@@ -265,7 +265,7 @@ fn invalid_settings_are_refused_before_any_request() {
     world.set("GOOGLE_GEMINI_BASE_URL", "http://127.0.0.1:9");
     let cases: [(&[&str], &str); 6] = [
         (&["--aspect", "7:3"], "7:3"),
-        (&["--size", "1k"], "Allowed: 512, 1K, 2K, 4K"),
+        (&["--size", "1k"], "Allowed: 1K, 2K, 4K"),
         (&["--model", "nano-banana-pro", "--size", "512"], "512"),
         (&["--model", "gemini-9-ultra"], "peel models"),
         (
@@ -274,7 +274,7 @@ fn invalid_settings_are_refused_before_any_request() {
         ),
         (
             &["--model", "gemini-2.5-flash-image", "--size", "2K"],
-            "fixed size",
+            "shut down on 2026-10-02",
         ),
     ];
     for (flags, expected) in cases {
@@ -430,7 +430,7 @@ fn models_and_history_list_what_they_should() {
     ] {
         assert!(ids.contains(&id), "{id} missing from {ids:?}");
     }
-    assert_eq!(models["default"], "gemini-3.1-flash-image");
+    assert_eq!(models["default"], "gemini-nano-banana-2.1");
     let remote = world.json(&["models", "--remote"]);
     assert!(
         remote["models"]
@@ -497,7 +497,11 @@ sizes = [{ name = "1K", scale = 1.0, image_tokens = 10, usd = 0.5, batch_usd = 0
     world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
     world.set("GEMINI_API_KEY", "k");
     let out = world.run(&["generate", "a fox", "--model", "gemini-9-image", "--json"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "model_not_found has its own exit code"
+    );
     let err = stderr(&out);
     assert!(
         err.contains("gemini-9-image") && err.contains("peel models"),

@@ -111,7 +111,16 @@ fn a_lost_interaction_is_replaced_by_the_stored_history_once() {
     world.set("GEMINI_API_KEY", "k");
     let out = world.out();
     let out = out.to_str().unwrap();
-    let first = world.json(&["generate", "a red kite", "--size", "512", "--out", out]);
+    let first = world.json(&[
+        "generate",
+        "a red kite",
+        "--model",
+        "nano-banana-2",
+        "--size",
+        "512",
+        "--out",
+        out,
+    ]);
     let session = session_of(&first);
     drop(first_sim);
     // A new server that never saw the interaction (as after expiry or with another key).
@@ -152,7 +161,17 @@ fn a_model_the_service_refuses_on_interactions_moves_to_generate_content_for_goo
     world.set("GEMINI_API_KEY", "k");
     let out = world.out();
     let out = out.to_str().unwrap();
-    let first = world.run(&["generate", "a fox", "--size", "512", "--json", "--out", out]);
+    let first = world.run(&[
+        "generate",
+        "a fox",
+        "--model",
+        "nano-banana-2",
+        "--size",
+        "512",
+        "--json",
+        "--out",
+        out,
+    ]);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(
         stderr(&first).contains("goes by generate-content"),
@@ -162,7 +181,17 @@ fn a_model_the_service_refuses_on_interactions_moves_to_generate_content_for_goo
     let body: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
     assert!(body["interaction"].is_null(), "{body}");
     let before = sim.stats()["interactions_requests"].as_u64().unwrap();
-    let second = world.run(&["generate", "a fox", "--size", "512", "--json", "--out", out]);
+    let second = world.run(&[
+        "generate",
+        "a fox",
+        "--model",
+        "nano-banana-2",
+        "--size",
+        "512",
+        "--json",
+        "--out",
+        out,
+    ]);
     assert!(second.status.success(), "{}", stderr(&second));
     assert!(!stderr(&second).contains("goes by"), "{}", stderr(&second));
     assert_eq!(
@@ -181,7 +210,17 @@ fn jobs_run_in_the_background_with_their_id_recorded_and_a_refusal_is_remembered
     world.set("GEMINI_API_KEY", "k");
     let out = world.out();
     let out = out.to_str().unwrap();
-    let first = world.run(&["generate", "a fox", "--size", "512", "--json", "--out", out]);
+    let first = world.run(&[
+        "generate",
+        "a fox",
+        "--model",
+        "nano-banana-2",
+        "--size",
+        "512",
+        "--json",
+        "--out",
+        out,
+    ]);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(
         stderr(&first).contains("runs in the foreground from now on"),
@@ -191,7 +230,15 @@ fn jobs_run_in_the_background_with_their_id_recorded_and_a_refusal_is_remembered
     let body: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
     let id = body["interaction"].as_str().unwrap().to_string();
     let second = world.run(&[
-        "generate", "an owl", "--size", "512", "--json", "--out", out,
+        "generate",
+        "an owl",
+        "--model",
+        "nano-banana-2",
+        "--size",
+        "512",
+        "--json",
+        "--out",
+        out,
     ]);
     assert!(second.status.success(), "{}", stderr(&second));
     assert!(
@@ -230,7 +277,15 @@ fn ctrl_c_on_a_running_background_job_cancels_it_on_the_server() {
     let out = world.out();
     let mut child = world
         .peel()
-        .args(["generate", "a slow fox", "--size", "512", "--out"])
+        .args([
+            "generate",
+            "a slow fox",
+            "--model",
+            "nano-banana-2",
+            "--size",
+            "512",
+            "--out",
+        ])
         .arg(&out)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())

@@ -160,7 +160,7 @@ fn gateway_errors_become_peel_errors() {
     );
 
     let unknown = gateway_world(&sim, KEY);
-    unknown.add_config("[openai.models]\n\"gemini-3.1-flash-image\" = \"vendor/not-served\"");
+    unknown.add_config("[openai.models]\n\"gemini-nano-banana-2.1\" = \"vendor/not-served\"");
     let out = unknown.run(&["generate", "a fox", "--json"]);
     assert_eq!(failure(&out)["error"]["kind"], "model_not_found");
 

@@ -252,7 +252,7 @@ fn a_region_other_than_global_is_warned_about_and_answers_not_found() {
     let mut world = vertex_world(&sim);
     world.set("GOOGLE_CLOUD_LOCATION", "us-central1");
     let out = world.run(&["generate", "a fox"]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(6), "the model is not found there");
     let text = stderr(&out);
     assert!(text.contains("`global` location only"), "{text}");
     assert!(text.contains("not found"), "{text}");
@@ -297,6 +297,7 @@ async fn two_requests(lifetime: Duration) -> u64 {
     let conn = backend::connect(&settings, &registry).await.unwrap();
     let spec = GenerateSpec {
         prompt: "a fox".into(),
+        model: Some("nano-banana-2".into()),
         size: Some("512".into()),
         count: 1,
         ..GenerateSpec::default()

@@ -308,7 +308,7 @@ async fn an_agent_makes_a_story_and_checks_it() {
     assert!(added.status.success(), "{}", common::stderr(&added));
     std::fs::write(
         world.root.path().join("walk.toml"),
-        "[defaults]\nsize = \"512\"\nwith = [\"Mira\"]\n[[frame]]\nkey = \"gate\"\nprompt = \"Mira at the gate\"\n[[frame]]\nkey = \"path\"\nprompt = \"Mira on the path\"\n",
+        "[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\nwith = [\"Mira\"]\n[[frame]]\nkey = \"gate\"\nprompt = \"Mira at the gate\"\n[[frame]]\nkey = \"path\"\nprompt = \"Mira on the path\"\n",
     )
     .unwrap();
     let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_peel"));

@@ -55,6 +55,58 @@ fn review_command(home: &Home, dir: &Path) -> String {
     )
 }
 
+/// The mark drawn two columns left of `name` on the screen ('?' when `name` is not shown).
+fn mark_before(screen: &str, name: &str) -> char {
+    screen
+        .lines()
+        .find_map(|line| {
+            let at = line.find(name)?;
+            let before: Vec<char> = line[..at].chars().collect();
+            (before.len() >= 2 && before[before.len() - 1] == ' ').then(|| before[before.len() - 2])
+        })
+        .unwrap_or('?')
+}
+
+/// Items 1, 2 and 3 marked star, reject and keep: each mark is read right before its own
+/// caption on the real screen, at a narrow and a wide width.
+#[test]
+fn each_mark_sits_by_its_own_thumbnail_in_the_real_terminal() {
+    let home = Home::new();
+    home.config("");
+    let dir = finished_run(&home, 4);
+    let command = review_command(&home, &dir);
+    let tmux = Tmux::start("review-marks", &command);
+    tmux.wait_for_all(&["001_k0.jpg", "002_k1.jpg", "003_k2.jpg"]);
+    tmux.send(&["s", "l", "n", "l", "y"]);
+    tmux.wait_for_all(&["★1 ✓1 ✗1"]);
+    for width in [120usize, 80] {
+        tmux.run(&["resize-window", "-t", "peel", "-x", &width.to_string()]);
+        // The grid's frame spans the whole width once the resize is drawn.
+        let screen = tmux.wait_for(&format!("the grid at {width} columns"), |s| {
+            s.lines().last().is_some_and(|l| l.contains("★1 ✓1 ✗1"))
+                && s.lines().all(|l| l.chars().count() <= width)
+                && s.lines()
+                    .any(|l| l.starts_with('┌') && l.chars().count() >= width - 1)
+                && s.contains("001_k0")
+        });
+        for (mark, name) in [('★', "001_k0"), ('✗', "002_k1"), ('✓', "003_k2")] {
+            if screen.contains(name) {
+                assert_eq!(
+                    mark_before(&screen, name),
+                    mark,
+                    "{name} at {width}:\n{screen}"
+                );
+            }
+        }
+        assert_eq!(
+            mark_before(&screen, "004_k3"),
+            ' ',
+            "item 4 is unmarked:\n{screen}"
+        );
+    }
+    tmux.send(&["q"]);
+}
+
 #[test]
 fn review_grid_navigates_marks_filters_and_compares() {
     let home = Home::new();
@@ -176,7 +228,7 @@ fn finished_story(home: &Home) -> std::path::PathBuf {
     assert!(added.status.success(), "{}", stderr(&added));
     let file = home.write(
         "heist.toml",
-        "[defaults]\nwith = [\"Mira\"]\nsize = \"512\"\n\
+        "[defaults]\nwith = [\"Mira\"]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n\
          [[frame]]\nkey = \"door\"\nprompt = \"Mira at the door\"\n\
          [[frame]]\nkey = \"vault\"\nprompt = \"Mira in the vault\"\n\
          [[frame]]\nkey = \"empty\"\nprompt = \"an empty alley\"\nwith = []\n",
@@ -214,7 +266,7 @@ fn a_story_opens_as_a_strip_and_checked_frames_show_their_badges() {
         })
     });
     assert!(
-        checked.contains("consistency (gemini-3.5-flash)"),
+        checked.contains("consistency (gemini-3.6-flash)"),
         "{checked}"
     );
     tmux.send(&["q"]);

@@ -1,6 +1,7 @@
 //! Runs Google's official Python SDK, unchanged, against the simulator.
-//! Covers generateContent, files and batches (`sdk_smoke.py`) and the Interactions API
-//! (`sdk_interactions.py`). Ignored unless asked for (`-- --ignored`): it needs
+//! Covers generateContent, files, batches and service tiers (`sdk_smoke.py`), the
+//! Interactions API (`sdk_interactions.py`) and its own errors met through faults
+//! (`sdk_errors.py`). Ignored unless asked for (`-- --ignored`): it needs
 //! `pip install google-genai`.
 
 use std::net::SocketAddr;
@@ -8,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use peel::models::Registry;
-use peel::sim::{Latency, SimConfig, start};
+use peel::sim::{FaultSpec, Latency, SimConfig, start};
 
 /// Ignored in a plain `cargo test`, so a machine without the SDK reports it as ignored
 /// instead of passing it; CI installs the SDK and runs it with `--ignored`.
@@ -43,6 +44,32 @@ async fn the_official_python_sdk_works_unchanged() {
     )
     .await;
     assert!(out.path().join("ix_first.jpg").exists());
+    sim.shutdown().await;
+
+    let faulty = SimConfig {
+        key: Some("sdk-test-key".into()),
+        latency: Latency::Fixed(Duration::ZERO),
+        faults: FaultSpec::parse(
+            "payment_required:1,quota_exceeded:1,service_unavailable:1,shed:1",
+        )
+        .unwrap(),
+        ..SimConfig::default()
+    };
+    let sim = start(faulty, Registry::shipped().unwrap(), addr)
+        .await
+        .unwrap();
+    run_script(
+        "sdk_errors.py",
+        "SDK ERRORS OK",
+        &sim.base_url(),
+        out.path(),
+    )
+    .await;
+    let stats = sim.stats();
+    assert_eq!(
+        stats.gemini_requests, 5,
+        "five creates, none retried by the SDK"
+    );
     sim.shutdown().await;
 }
 

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 const STORY: &str = r#"[defaults]
 with = ["Mira"]
+model = "nano-banana-2"
 size = "512"
 
 [[frame]]

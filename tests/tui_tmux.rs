@@ -119,9 +119,11 @@ fn doctor_names_the_image_protocol_of_its_terminal() {
         root.path().display(),
         env!("CARGO_BIN_EXE_peel"),
     );
+    let command = format!("tmux set -w window-style 'bg=#f0f0f0,fg=#000000'; {command}");
     let tmux = Tmux::start("doctor", &command);
-    tmux.wait_for("the images line", |s| {
-        s.contains("images: halfblocks (inside tmux") || s.contains("images: sixel (detected)")
+    tmux.wait_for("the images and theme lines", |s| {
+        (s.contains("images: halfblocks (inside tmux") || s.contains("images: sixel (detected)"))
+            && s.contains("theme: light (auto: the terminal's background is #f0f0f0)")
     });
 }
 
@@ -207,9 +209,18 @@ fn two_ctrl_g_make_a_two_turn_edit_session() {
     assert_eq!(turns[1]["instruction"], "make the sky stormy", "{show}");
     drop(tmux);
 
+    // A fresh workbench names the shown job's session but starts a new one until the user
+    // chooses that session (selecting its job).
     let again = launch("session-again", root.path());
-    again.wait_for("the reopened session", |s| {
-        s.contains(&format!("session {id} · turn 2")) && s.contains("turns: 1 › [2]")
+    again.wait_for("the shown job's session, and a new session next", |s| {
+        s.contains(&format!("#2 · session {id} · turn 2"))
+            && s.contains("Ctrl+G: new session")
+            && !s.contains("turns: 1 › [2]")
+    });
+    again.send(&["Tab", "Down", "Up"]);
+    again.wait_for("the session chosen", |s| {
+        s.contains(&format!("Ctrl+G: continues session {id} · turn 3"))
+            && s.contains("turns: 1 › [2]")
     });
 }
 
@@ -426,7 +437,7 @@ fn a_story_file_runs_from_the_workbench_and_opens_as_a_strip() {
     let file = root.path().join("walk.toml");
     std::fs::write(
         &file,
-        "[defaults]\nsize = \"512\"\n\n[[frame]]\nkey = \"gate\"\nprompt = \"a fox at the garden gate\"\n\n\
+        "[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n\n[[frame]]\nkey = \"gate\"\nprompt = \"a fox at the garden gate\"\n\n\
          [[frame]]\nkey = \"path\"\nprompt = \"the fox on the garden path\"\n",
     )
     .expect("story file");

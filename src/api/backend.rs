@@ -66,6 +66,8 @@ pub enum Feature {
     PersonGeneration,
     /// Per-category safety thresholds.
     SafetySettings,
+    /// Service tiers other than standard (`flex`, `priority`).
+    ServiceTiers,
 }
 
 /// What one backend supports; a face disables the rest with `reason`.
@@ -87,6 +89,8 @@ pub struct Capabilities {
     pub supports_person_generation: bool,
     /// Safety settings.
     pub supports_safety_settings: bool,
+    /// Service tiers other than standard.
+    pub supports_service_tiers: bool,
 }
 
 impl Capabilities {
@@ -102,6 +106,7 @@ impl Capabilities {
             supports_files_api: backend == BackendKind::Gemini,
             supports_person_generation: backend == BackendKind::Vertex,
             supports_safety_settings: google,
+            supports_service_tiers: google,
         }
     }
 
@@ -115,6 +120,7 @@ impl Capabilities {
             Feature::FilesApi => self.supports_files_api,
             Feature::PersonGeneration => self.supports_person_generation,
             Feature::SafetySettings => self.supports_safety_settings,
+            Feature::ServiceTiers => self.supports_service_tiers,
         }
     }
 
@@ -151,6 +157,9 @@ impl Capabilities {
             }
             Feature::SafetySettings => {
                 "safety settings need the Gemini API or Vertex AI: the OpenAI-compatible gateway does not take them"
+            }
+            Feature::ServiceTiers => {
+                "service tiers (flex, priority) need the Gemini API or Vertex AI: the OpenAI-compatible gateway takes only standard; drop --tier or use --tier standard"
             }
         })
     }
@@ -190,6 +199,7 @@ mod tests {
             Feature::Grounding,
             Feature::BatchApi,
             Feature::PersonGeneration,
+            Feature::ServiceTiers,
         ] {
             let reason = openai.reason(feature).unwrap();
             assert!(!reason.contains('\n'), "one line: {reason}");

@@ -3,6 +3,7 @@
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
@@ -24,6 +25,8 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Longest backoff delay (also caps a server-requested delay).
     pub max_delay: Duration,
+    /// How long a shed flex request is retried, counted from its first send.
+    pub flex_window: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -32,9 +35,13 @@ impl Default for RetryPolicy {
             attempts: 5,
             base_delay: Duration::from_secs(1),
             max_delay: Duration::from_secs(60),
+            flex_window: Duration::from_secs(900),
         }
     }
 }
+
+/// The header peel's simulator puts on every answer, so its prices read as notional.
+pub const SIMULATOR_HEADER: &str = "x-peel-simulator";
 
 /// Everything needed to build a client.
 #[derive(Debug, Clone)]
@@ -75,6 +82,7 @@ pub struct GeminiClient {
     options: ClientOptions,
     backend: Backend,
     limiter: Option<Arc<RequestLimiter>>,
+    simulator_seen: Arc<AtomicBool>,
 }
 
 /// A client-side requests-per-minute limit shared by clones of a client (governor's own clock).
@@ -155,6 +163,7 @@ impl GeminiClient {
             options,
             backend,
             limiter: None,
+            simulator_seen: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -170,6 +179,16 @@ impl GeminiClient {
         }
         // The request goes on the wire now: whoever runs it may want to know.
         let _ = ON_WIRE.try_with(|hook| hook());
+    }
+
+    /// True once an answer carried the simulator's header: every price is then notional.
+    pub fn answered_by_simulator(&self) -> bool {
+        self.simulator_seen.load(Ordering::Relaxed)
+    }
+
+    /// The retry policy in force.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.options.retry
     }
 
     /// The service this client talks to.
@@ -256,9 +275,14 @@ impl GeminiClient {
             message: format!("cannot encode the request: {e}"),
         })?;
         let url = format!("{}:generateContent", self.model_url(model));
+        // a flex answer may take minutes (Google's target is up to 15): wait that long for it
+        let timeout = match request.service_tier.as_deref() {
+            Some("flex") => self.options.timeout.max(self.options.retry.flex_window),
+            _ => self.options.timeout,
+        };
         let call = || async {
             self.wait_for_rate_limit().await;
-            let bytes = self.post_json(&url, body.clone(), model).await?;
+            let bytes = self.post_json(&url, body.clone(), model, timeout).await?;
             parse_response(&bytes)
         };
         self.with_retries(call, notify).await
@@ -391,10 +415,12 @@ impl GeminiClient {
         url: &str,
         body: Vec<u8>,
         model: &str,
+        timeout: Duration,
     ) -> Result<bytes::Bytes, ApiError> {
         let mut builder = self
             .http
             .post(url)
+            .timeout(timeout)
             .header(CONTENT_TYPE, "application/json")
             .body(body);
         if let Some(auth) = self.authorization().await? {
@@ -439,6 +465,9 @@ impl GeminiClient {
         model: &str,
     ) -> Result<reqwest::Response, ApiError> {
         let response = sent.map_err(|e| self.transport_error(e))?;
+        if response.headers().contains_key(SIMULATOR_HEADER) {
+            self.simulator_seen.store(true, Ordering::Relaxed);
+        }
         let status = response.status().as_u16();
         if (200..300).contains(&status) {
             return Ok(response);

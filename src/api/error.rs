@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use super::interactions_error;
 use super::wire::{ErrorBody, ErrorEnvelope};
 
 /// A failed call to the service.
@@ -11,7 +12,7 @@ use super::wire::{ErrorBody, ErrorEnvelope};
 pub enum ApiError {
     /// The key was rejected.
     #[error(
-        "the API key was rejected ({message}). Check GEMINI_API_KEY / GOOGLE_API_KEY or `api_key` in `peel config path`; create a key at https://aistudio.google.com/apikey."
+        "the API key was rejected ({message}). Check GEMINI_API_KEY / GOOGLE_API_KEY or `api_key` in `peel config path` (`peel doctor` checks it); create a key at https://aistudio.google.com/apikey."
     )]
     InvalidKey { message: String },
 
@@ -23,9 +24,45 @@ pub enum ApiError {
 
     /// The key may not use this model or method.
     #[error(
-        "permission denied: {message}. Check that the key's project has the Gemini API enabled and may use this model."
+        "permission denied: {message}. Check that the key's project has the Gemini API enabled and may use this model (`peel doctor` checks the backend)."
     )]
     PermissionDenied { message: String },
+
+    /// Prepaid credits are exhausted (Interactions API `payment_required`): nothing runs
+    /// until credits are added, so retrying only repeats the refusal.
+    #[error(
+        "the service refused to run the request: prepaid credits are exhausted ({message}). Add credits at https://aistudio.google.com/ (Settings → Billing), then run again (a stopped batch or story resumes with `peel batch resume RUN`)."
+    )]
+    PaymentRequired { message: String },
+
+    /// The daily quota is spent (Interactions API `quota_exceeded`): fast retries only burn
+    /// requests.
+    #[error(
+        "the daily quota is spent ({message}): the service refuses requests until the daily quota resets. Try again then (a stopped batch or story resumes with `peel batch resume RUN`), or raise the quota for the key's project."
+    )]
+    QuotaExceeded { message: String },
+
+    /// The resource named (an interaction, a file, a batch) does not exist (any more).
+    #[error("the service has no such resource: {message}")]
+    NotFound { message: String },
+
+    /// The service does not implement what was asked on this API (Interactions API
+    /// `unimplemented`); the generateContent fallback takes over where it can.
+    #[error("the service does not support this here: {message}")]
+    Unimplemented { message: String },
+
+    /// The request was cancelled (the client went away, or a cancel was asked for).
+    #[error("the request was cancelled: {message}")]
+    Cancelled { message: String },
+
+    /// A refusal with its own API code (`parameter_unknown`, `out_of_range`, …): fix the
+    /// request; retrying will not help.
+    #[error("the service refused the request ({code}): {message}")]
+    Refused {
+        code: String,
+        http: u16,
+        message: String,
+    },
 
     /// A quota of zero (or billing disabled): image models need billing.
     #[error(
@@ -56,7 +93,7 @@ pub enum ApiError {
 
     /// The model does not exist or was retired.
     #[error(
-        "model '{model}' was not found: it may be retired or misspelled. Run `peel models` to see the models peel knows, and pick one with --model."
+        "model '{model}' was not found by the service: it may be shut down or misspelled. `peel models --remote` lists what the service serves; pick one with --model."
     )]
     ModelNotFound { model: String, message: String },
 
@@ -123,10 +160,19 @@ impl ApiError {
             | Self::Timeout(_)
             | Self::Network { .. }
             | Self::BadResponse { .. } => true,
-            Self::Server { code, .. } => matches!(code, 500 | 502 | 503 | 504),
+            Self::Server { code, .. } => matches!(code, 409 | 500 | 502 | 503 | 504),
             Self::Http { code, .. } => *code == 408,
             _ => false,
         }
+    }
+
+    /// True when every later request of a run would meet the same answer, so a batch or
+    /// story stops (resumable) instead of trying each item.
+    pub fn stops_a_run(&self) -> bool {
+        matches!(
+            self,
+            Self::PaymentRequired { .. } | Self::QuotaExceeded { .. } | Self::ModelNotFound { .. }
+        )
     }
 
     /// The delay the service asked for, if any.
@@ -148,6 +194,16 @@ impl ApiError {
             Self::Credentials { .. } => "credentials",
             Self::RateLimited { .. } => "rate_limited",
             Self::ModelNotFound { .. } => "model_not_found",
+            Self::PaymentRequired { .. } => "payment_required",
+            Self::QuotaExceeded { .. } => "quota_exceeded",
+            Self::NotFound { .. } => "not_found",
+            Self::Unimplemented { .. } => "unimplemented",
+            Self::Cancelled { .. } => "cancelled",
+            Self::Refused { code, .. } => interactions_error::CODES
+                .iter()
+                .copied()
+                .find(|c| *c == code.as_str())
+                .unwrap_or("refused"),
             Self::BadSignature { .. } => "bad_signature",
             Self::InvalidArgument { .. } => "invalid_argument",
             Self::FailedPrecondition { .. } => "failed_precondition",
@@ -166,6 +222,15 @@ impl ApiError {
         body: &[u8],
         model: &str,
     ) -> Self {
+        if let Some(error) = interactions_error::parse(body) {
+            return interactions_error::classify(
+                &error.code,
+                Some(status),
+                &error.message,
+                retry_after_header,
+                model,
+            );
+        }
         let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(body) else {
             return Self::unparsed(status, body);
         };

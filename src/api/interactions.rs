@@ -44,6 +44,9 @@ pub struct CreateInteraction {
     /// System instruction text.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub system_instruction: Option<String>,
+    /// Service tier: `standard`, `flex` or `priority` (left out means standard).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_tier: Option<String>,
 }
 
 /// A turn's input.
@@ -179,6 +182,9 @@ pub struct Interaction {
     /// Model id.
     #[serde(default)]
     pub model: Option<String>,
+    /// The tier that served it (a priority request above the cap is served at standard).
+    #[serde(default)]
+    pub service_tier: Option<String>,
     /// The timeline (model steps only on create; with `user_input` on get).
     #[serde(default)]
     pub steps: Vec<Step>,

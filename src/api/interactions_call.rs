@@ -11,6 +11,7 @@ use super::client::{GeminiClient, RetryNotice};
 use super::error::ApiError;
 use super::interactions::{API_REVISION, CreateInteraction, Interaction, is_terminal};
 use super::interactions_convert::to_response;
+use super::interactions_error;
 use super::interactions_stream::{Assembler, Heard, SseDecoder, Thought};
 use super::wire::GenerateContentResponse;
 
@@ -32,6 +33,8 @@ pub struct InteractionAnswer {
     pub interaction_id: String,
     /// Bytes of the request body of the attempt that succeeded.
     pub request_bytes: usize,
+    /// The tier the interaction says served it.
+    pub service_tier: Option<String>,
 }
 
 impl GeminiClient {
@@ -118,7 +121,7 @@ impl GeminiClient {
             let response = answer_of(&interaction, model, |code, body| {
                 self.classify(code, None, body, model)
             })?;
-            Ok((response, interaction.id))
+            Ok((response, interaction.id, interaction.service_tier))
         };
         let notify = |failed, delay, error: &ApiError| {
             report(RetryNotice {
@@ -127,11 +130,12 @@ impl GeminiClient {
                 error: error.clone(),
             })
         };
-        let (response, interaction_id) = self.with_retries(call, notify).await?;
+        let (response, interaction_id, service_tier) = self.with_retries(call, notify).await?;
         Ok(InteractionAnswer {
             response,
             interaction_id,
             request_bytes,
+            service_tier,
         })
     }
 
@@ -360,12 +364,20 @@ fn answer_of(
     }
 }
 
-/// The typed error for an RPC status code carried in a 200 (`errors[]` or an SSE `error`).
+/// The typed error for a code carried in a 200 (`errors[]` or an SSE `error`): one of the
+/// Interactions API's string codes, or an RPC status name.
 pub fn error_from_code(
     code: &str,
     message: &str,
     classify: &impl Fn(u16, &[u8]) -> ApiError,
 ) -> ApiError {
+    if interactions_error::is_interactions_code(code) {
+        let body = json!({"error": {"code": code, "message": message}});
+        return classify(
+            interactions_error::documented_status(code),
+            body.to_string().as_bytes(),
+        );
+    }
     let status = code.to_ascii_uppercase();
     let http = match status.as_str() {
         "RESOURCE_EXHAUSTED" => 429,
@@ -404,6 +416,13 @@ mod tests {
         assert!(matches!(err, ApiError::RateLimited { .. }), "{err:?}");
         let err = answer_of(&failed("internal"), "m", classify).unwrap_err();
         assert!(err.is_retryable(), "{err:?}");
+        let err = answer_of(&failed("payment_required"), "m", classify).unwrap_err();
+        assert!(
+            matches!(err, ApiError::PaymentRequired { .. }) && !err.is_retryable(),
+            "{err:?}"
+        );
+        let err = answer_of(&failed("quota_exceeded"), "m", classify).unwrap_err();
+        assert!(matches!(err, ApiError::QuotaExceeded { .. }), "{err:?}");
         let cancelled = Interaction {
             status: "cancelled".into(),
             ..Interaction::default()

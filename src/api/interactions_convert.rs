@@ -39,6 +39,7 @@ pub fn to_create(
         model: model.to_string(),
         input: input_of(contents)?,
         previous_interaction_id: previous.map(str::to_string),
+        service_tier: request.service_tier.clone(),
         ..CreateInteraction::default()
     };
     if let Some(config) = &request.generation_config {

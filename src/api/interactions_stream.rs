@@ -107,6 +107,7 @@ pub struct Assembler {
     id: String,
     status: String,
     model: Option<String>,
+    service_tier: Option<String>,
     steps: Vec<Value>,
     usage: Value,
     errors: Vec<Value>,
@@ -206,6 +207,7 @@ impl Assembler {
             "id": self.id,
             "status": self.status,
             "model": self.model,
+            "service_tier": self.service_tier,
             "steps": steps,
             "usage": self.usage,
             "errors": self.errors,
@@ -226,6 +228,9 @@ impl Assembler {
         }
         if let Some(model) = interaction["model"].as_str() {
             self.model = Some(model.to_string());
+        }
+        if let Some(tier) = interaction["service_tier"].as_str() {
+            self.service_tier = Some(tier.to_string());
         }
         if interaction["usage"].is_object() {
             self.usage = interaction["usage"].clone();

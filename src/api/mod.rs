@@ -10,6 +10,7 @@ pub mod files;
 pub mod interactions;
 pub mod interactions_call;
 pub mod interactions_convert;
+pub mod interactions_error;
 pub mod interactions_stream;
 pub mod openai;
 pub mod outcome;

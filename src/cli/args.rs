@@ -18,7 +18,7 @@ const GLOBAL_HEADING: &str = "Global options";
 /// Run with no command to open the workbench. Without an API key, peel uses its
 /// offline simulator; set GEMINI_API_KEY for real images.
 #[derive(Debug, Parser)]
-#[command(name = "peel", version, about, long_about)]
+#[command(name = "peel", version = super::VERSION, about, long_about)]
 pub struct Cli {
     /// Use this config file instead of the one in the config directory.
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL_HEADING)]
@@ -32,7 +32,7 @@ pub struct Cli {
     /// How interactive jobs reach the Gemini API: interactions (default) or generate-content.
     #[arg(long, global = true, value_enum, value_name = "TRANSPORT", help_heading = GLOBAL_HEADING)]
     pub transport: Option<Transport>,
-    /// Workbench theme: dark, light, high-contrast, or one from the config dir.
+    /// Theme: auto (light or dark from the terminal's background), dark, light, high-contrast, or one from the config dir.
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
     /// How the workbench draws images.
@@ -100,6 +100,10 @@ pub enum Command {
     /// Carry on work handed over by another peel process (started by peel itself).
     #[command(name = "carry-on", hide = true)]
     CarryOn,
+    /// Print the shell completion script (bash, zsh, fish, elvish or powershell).
+    Completions(super::completions::CompletionsArgs),
+    /// Print the man page, or write one page per command into a folder with --dir.
+    Man(super::man_cmd::ManArgs),
 }
 
 impl Cli {
@@ -182,12 +186,18 @@ pub struct GenFlags {
     /// Reference image (png, jpeg or webp); repeat for several.
     #[arg(long = "ref", value_name = "FILE")]
     pub refs: Vec<PathBuf>,
-    /// Thinking level.
-    #[arg(long, value_parser = ["minimal", "high"])]
+    /// Thinking level, as the model allows (`peel models`): e.g. minimal, medium, high.
+    #[arg(long, value_name = "LEVEL")]
     pub thinking: Option<String>,
     /// Google Search grounding.
     #[arg(long, value_parser = ["off", "web", "image"])]
     pub grounding: Option<String>,
+    /// Service tier: standard, flex (half price, minutes) or priority (a premium, seconds).
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+    /// Re-send a shed flex request at this tier after its window instead of failing: standard.
+    #[arg(long, value_name = "TIER")]
+    pub fallback: Option<String>,
     /// Put roster anchors in shot: --with Mira,Red-Mug (repeatable).
     #[arg(long = "with", value_name = "NAME[,NAME...]")]
     pub with: Vec<String>,
@@ -216,6 +226,8 @@ impl GenFlags {
             seed_mode: self.seed_mode.clone(),
             thinking: self.thinking.clone(),
             grounding: self.grounding.clone(),
+            tier: self.tier.clone(),
+            fallback: self.fallback.clone(),
             safety: self.safety.clone(),
             with: (!self.with.is_empty()).then(|| crate::studio::shot::parse_with(&self.with)),
         }
@@ -240,12 +252,18 @@ pub struct SettingFlags {
     /// How seeds are chosen: random (no seed), fixed (the same seed) or increment (seed, seed+1, …).
     #[arg(long, value_name = "MODE", value_parser = ["random", "fixed", "increment"])]
     pub seed_mode: Option<String>,
-    /// Thinking level.
-    #[arg(long, value_parser = ["minimal", "high"])]
+    /// Thinking level, as the model allows (`peel models`): e.g. minimal, medium, high.
+    #[arg(long, value_name = "LEVEL")]
     pub thinking: Option<String>,
     /// Google Search grounding.
     #[arg(long, value_parser = ["off", "web", "image"])]
     pub grounding: Option<String>,
+    /// Service tier: standard, flex (half price, minutes) or priority (a premium, seconds).
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+    /// Re-send a shed flex request at this tier after its window instead of failing: standard.
+    #[arg(long, value_name = "TIER")]
+    pub fallback: Option<String>,
     /// Safety threshold, e.g. harassment=block_only_high; repeat for several.
     #[arg(long, value_name = "CATEGORY=THRESHOLD")]
     pub safety: Vec<String>,

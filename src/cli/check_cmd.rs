@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Cli, CliError, Context};
-use crate::studio::backend;
+use crate::settings::parse_tier;
 use crate::studio::check::{self, CheckReport, ImageCheck};
+use crate::studio::{backend, report};
 
 /// `peel check`
 #[derive(Debug, Args)]
@@ -19,6 +20,9 @@ pub struct CheckArgs {
     /// Anchors to check every image against (default: those its sidecar names).
     #[arg(long, value_delimiter = ',', value_name = "NAMES")]
     pub with: Option<Vec<String>>,
+    /// Service tier of the questions: standard, flex (half price) or priority.
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
@@ -38,6 +42,11 @@ pub async fn run(cli: &Cli, args: CheckArgs) -> Result<(), CliError> {
         &args.paths,
         args.with.as_deref(),
     )?;
+    let tier = args.tier.as_deref().map(parse_tier).transpose()?;
+    let plan = match tier {
+        Some(tier) => plan.at_tier(tier)?,
+        None => plan,
+    };
     if args.detach {
         check::usable_on(&backend::label_of(&ctx.settings))?;
         let mut handoff = ctx.hand_off();
@@ -48,8 +57,15 @@ pub async fn run(cli: &Cli, args: CheckArgs) -> Result<(), CliError> {
                 .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone()))
                 .collect(),
             with: args.with.clone(),
+            tier,
         });
         return super::detach_cmd::hand_over(&store, handoff, &[], None, args.json);
+    }
+    let notices = report::model_notices(&ctx.registry, [plan.model.id.as_str()]);
+    if !args.json {
+        for notice in &notices {
+            eprintln!("peel: notice: {notice}");
+        }
     }
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     check::usable_on(&conn.label)?;
@@ -80,7 +96,7 @@ pub async fn run(cli: &Cli, args: CheckArgs) -> Result<(), CliError> {
         sim.shutdown().await;
     }
     let report = report?;
-    print(&report, args.json);
+    print(&report, args.json, &notices);
     let failed: Vec<&ImageCheck> = report.images.iter().filter(|i| i.error.is_some()).collect();
     if let Some(first) = failed.first() {
         return Err(CliError {
@@ -111,7 +127,7 @@ fn line(image: &ImageCheck, warn_below: u8) -> String {
         .collect();
     let lowest = image.anchors.iter().map(|a| a.score).min();
     let flag = match lowest {
-        Some(s) if s < warn_below => "⚠ drifted",
+        Some(s) if s < warn_below => "! drifted",
         Some(_) => "✓",
         None => "✗",
     };
@@ -123,9 +139,11 @@ fn line(image: &ImageCheck, warn_below: u8) -> String {
     format!("  {flag} {name}: {}{error}", scores.join("; "))
 }
 
-fn print(report: &CheckReport, json: bool) {
+fn print(report: &CheckReport, json: bool, notices: &[String]) {
     if json {
-        println!("{}", report.json());
+        let mut body = report.json();
+        body["notices"] = serde_json::json!(notices);
+        println!("{body}");
         return;
     }
     let drifted = report.drifted();

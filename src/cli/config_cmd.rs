@@ -17,7 +17,14 @@ pub fn run(cli: &Cli, args: ConfigArgs) -> Result<(), CliError> {
             let shown = settings.config.redacted();
             let text = toml::to_string_pretty(&shown)
                 .map_err(|e| CliError::failed("config", format!("cannot show the config: {e}")))?;
-            println!("# {}\n{text}", file.display());
+            if file.exists() {
+                println!("# {}\n{text}", file.display());
+            } else {
+                println!(
+                    "# {} does not exist: these are the built-in defaults. `peel config init` writes a commented starter file there.\n{text}",
+                    file.display()
+                );
+            }
         }
         ConfigAction::Init { force } => {
             if file.exists() && !force {

@@ -7,10 +7,10 @@ pub use crate::studio::workspace::Workspace as Context;
 impl Context {
     /// Loads config and registry for a command; refuses with the file named when either is malformed.
     pub fn load(cli: &Cli) -> Result<Self, CliError> {
-        Ok(Self::open(
-            Env::from_process(),
-            cli.config.as_deref(),
-            cli.overrides(),
-        )?)
+        let ctx = Self::open(Env::from_process(), cli.config.as_deref(), cli.overrides())?;
+        for warning in &ctx.registry.warnings {
+            eprintln!("peel: warning: {warning}");
+        }
+        Ok(ctx)
     }
 }

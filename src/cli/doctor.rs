@@ -20,7 +20,9 @@ pub async fn run(cli: &Cli, args: DoctorArgs) -> Result<(), CliError> {
         println!("{body}");
     } else {
         print!("{}", render(&report));
-        println!("  {}", images_line());
+        for line in terminal_lines(cli, &ctx) {
+            println!("  {line}");
+        }
     }
     if report.ok() {
         return Ok(());
@@ -44,18 +46,33 @@ pub async fn run(cli: &Cli, args: DoctorArgs) -> Result<(), CliError> {
     Err(error)
 }
 
-/// The `images:` line the workbench's F1 shows, for the terminal doctor runs in.
-fn images_line() -> String {
+/// The `images:` and `theme:` lines the workbench's F1 shows, for the terminal doctor
+/// runs in (one probe asks both).
+fn terminal_lines(cli: &Cli, ctx: &Context) -> Vec<String> {
+    use crate::theme::{Candidates, choice::ThemeChoice};
     use std::io::IsTerminal;
+    let settings = &ctx.settings;
+    let choice = ThemeChoice::from_flag_or_config(cli.theme.as_deref(), &settings.config.tui.theme);
+    let themes = match Candidates::load(choice, &settings.paths.config_dir, settings.env.no_color) {
+        Ok(themes) => themes,
+        Err(e) => return vec![format!("theme: {e}")],
+    };
     if !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-        return "images: not a terminal (run peel doctor in the terminal you use peel in)".into();
+        return vec![
+            "images: not a terminal (run peel doctor in the terminal you use peel in)".into(),
+            themes.pick(None, settings.env.colorfgbg.as_deref()).1,
+        ];
     }
     if crossterm::terminal::enable_raw_mode().is_err() {
-        return "images: unknown (the terminal refused raw mode)".into();
+        return vec!["images: unknown (the terminal refused raw mode)".into()];
     }
-    let detected = crate::imaging::probe::detect();
+    let detected = crate::imaging::probe::detect(
+        crate::imaging::probe::Drawing::Detect,
+        themes.asks_terminal(),
+    );
     let _ = crossterm::terminal::disable_raw_mode();
-    detected.decision.line()
+    let (_, theme) = themes.pick(detected.background, settings.env.colorfgbg.as_deref());
+    vec![detected.decision.line(), theme]
 }
 
 /// The report as text: one line per check, a `fix:` line under each failure.

@@ -5,7 +5,7 @@ use super::progress::JobProgress;
 use super::{Cli, CliError, Context, layers};
 use crate::store::Store;
 use crate::studio::report::{self, RunReport};
-use crate::studio::{GenerateSpec, PreparedJob, StudioEvent, backend, request, spec};
+use crate::studio::{GenerateSpec, PreparedJob, StudioEvent, backend, pricing, request, spec};
 
 /// Validates, starts a session, runs every request concurrently, prints paths (or JSON).
 pub async fn run(cli: &Cli, args: GenerateArgs) -> Result<(), CliError> {
@@ -63,10 +63,12 @@ pub async fn execute(
     flags: &GenFlags,
     session: Option<String>,
 ) -> Result<(), CliError> {
-    if let Some(first) = jobs.first()
-        && let Some(warning) = request::retired_warning(&ctx.registry, &first.settings.model)
-    {
-        eprintln!("peel: warning: {warning}");
+    let notices = report::model_notices(
+        &ctx.registry,
+        jobs.iter().map(|j| j.settings.model.as_str()),
+    );
+    for notice in &notices {
+        eprintln!("peel: notice: {notice}");
     }
     if let Some(warning) = backend::location_warning(&ctx.settings) {
         eprintln!("peel: warning: {warning}");
@@ -108,12 +110,24 @@ fn finish(args: &GenFlags, report: &RunReport) -> Result<(), CliError> {
             println!("{}", output.path.display());
         }
         let images = report.outputs().count();
-        let total_cost = report.cost_usd();
+        let simulated = report.jobs.values().any(|j| j.priced.simulated);
+        let mut total_cost = pricing::show(report.cost_usd(), simulated);
+        let tiers: std::collections::BTreeSet<_> = report
+            .jobs
+            .values()
+            .map(|j| j.priced.tier)
+            .filter(|t| *t != crate::models::Tier::Standard)
+            .map(|t| t.as_str())
+            .collect();
+        if !tiers.is_empty() {
+            let tiers: Vec<_> = tiers.into_iter().collect();
+            total_cost = format!("{total_cost} at {}", tiers.join("/"));
+        }
         match report.session_turns() {
             Some((id, turns)) => eprintln!(
-                "peel: {images} image(s), ${total_cost:.3} · session {id} turn {turns} — continue with `peel edit {id} \"...\"`"
+                "peel: {images} image(s), {total_cost} · session {id} turn {turns} — continue with `peel edit {id} \"...\"`"
             ),
-            None => eprintln!("peel: {images} image(s), ${total_cost:.3}"),
+            None => eprintln!("peel: {images} image(s), {total_cost}"),
         }
     }
     let Some(failure) = report.failure() else {

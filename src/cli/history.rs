@@ -43,12 +43,17 @@ pub async fn run(cli: &Cli, args: HistoryArgs) -> Result<(), CliError> {
             (None, Some(path)) => path.clone(),
             (None, None) => String::new(),
         };
+        let cost = crate::studio::pricing::show(job.cost_usd, job.cost_simulated);
+        let tier = match job.tier.as_deref() {
+            Some(tier) if tier != "standard" => format!(" {tier}"),
+            _ => String::new(),
+        };
         println!(
-            "{:>5}  {when}  {:<9} {:<24} ${:<6.3} {}  {}",
+            "{:>5}  {when}  {:<9} {:<10} {:<24} {cost:<8}{tier} {}  {}",
             job.id,
             job.state,
+            job.backend.as_deref().unwrap_or("?"),
             job.model,
-            job.cost_usd,
             truncate(&job.prompt, 40),
             detail
         );

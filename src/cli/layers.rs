@@ -20,6 +20,8 @@ fn texts(flags: &SettingFlags) -> SettingTexts {
         seed_mode: flags.seed_mode.clone(),
         thinking: flags.thinking.clone(),
         grounding: flags.grounding.clone(),
+        tier: flags.tier.clone(),
+        fallback: flags.fallback.clone(),
         safety: flags.safety.clone(),
         with: flags.with.clone(),
     }

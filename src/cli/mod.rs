@@ -3,6 +3,8 @@
 pub mod args;
 pub mod batch;
 mod check_cmd;
+mod completers;
+pub mod completions;
 mod config_cmd;
 mod context;
 mod detach_cmd;
@@ -12,6 +14,7 @@ mod generate;
 mod history;
 mod layers;
 mod lint_cmd;
+mod man_cmd;
 pub mod mcp_cmd;
 mod models_cmd;
 mod preset_cmd;
@@ -30,6 +33,10 @@ pub use args::{Cli, Command};
 pub use context::Context;
 
 use crate::studio::StudioError;
+
+/// What `peel --version` prints after the name: the package version, and the commit in
+/// parentheses when built from a git checkout (set by `build.rs`).
+pub const VERSION: &str = env!("PEEL_VERSION");
 
 /// A failure to report at the edge, with its exit code.
 #[derive(Debug)]
@@ -55,14 +62,27 @@ impl CliError {
         }
     }
 
-    /// Exit code 1: something failed while running.
+    /// Exit code 1 (or the code of a run-stopping answer, see `stop_code`): something
+    /// failed while running.
     pub fn failed(kind: impl Into<String>, message: impl Into<String>) -> Self {
+        let kind = kind.into();
         Self {
-            code: 1,
-            kind: kind.into(),
+            code: stop_code(&kind).unwrap_or(1),
+            kind,
             message: message.into(),
             json_printed: false,
         }
+    }
+}
+
+/// The exit codes of answers that stop a command or run (every later request would meet
+/// the same): 4 prepaid credits exhausted, 5 the daily quota spent, 6 the model not found.
+pub fn stop_code(kind: &str) -> Option<u8> {
+    match kind {
+        "payment_required" => Some(4),
+        "quota_exceeded" => Some(5),
+        "model_not_found" => Some(6),
+        _ => None,
     }
 }
 
@@ -71,7 +91,7 @@ impl From<StudioError> for CliError {
         let code = if matches!(e, StudioError::Validation(_)) {
             2
         } else {
-            1
+            stop_code(e.kind()).unwrap_or(1)
         };
         Self {
             code,
@@ -132,6 +152,8 @@ pub async fn run(cli: Cli, command: Command) -> ExitCode {
         Command::Mcp(args) => mcp_cmd::run(&cli, args).await,
         Command::Wait(args) => wait::run(&cli, args).await,
         Command::CarryOn => return detach_cmd::carry_on().await,
+        Command::Completions(args) => completions::run(args),
+        Command::Man(args) => man_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

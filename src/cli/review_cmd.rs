@@ -74,16 +74,31 @@ pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {
     ));
     let worker =
         run.map(|run| tokio::spawn(rerun_worker(ctx_clone(&ctx), store, run, jobs_rx, done_tx)));
-    let exit = review::run(ReviewOptions {
-        dir: args.dir.clone(),
-        thumbs_dir: ctx.settings.paths.data_dir.join("thumbs"),
-        image_protocol: protocol,
-        roster: Some(crate::studio::roster::Roster::new(store_for_roster)),
-        reruns: worker.as_ref().map(|_| (jobs_tx, done_rx)),
-        promotions: promoter.as_ref().map(|_| (picks_tx, promoted_rx)),
-        checks: Some((check_tx, checked_rx)),
-        warn_below: ctx.settings.config.check.warn_below,
-    })
+    let look = review::Look {
+        themes: crate::theme::Candidates::load(
+            crate::theme::choice::ThemeChoice::from_flag_or_config(
+                cli.theme.as_deref(),
+                &ctx.settings.config.tui.theme,
+            ),
+            &ctx.settings.paths.config_dir,
+            ctx.settings.env.no_color,
+        )
+        .map_err(CliError::usage)?,
+        colorfgbg: ctx.settings.env.colorfgbg.clone(),
+    };
+    let exit = review::run(
+        ReviewOptions {
+            dir: args.dir.clone(),
+            thumbs_dir: ctx.settings.paths.data_dir.join("thumbs"),
+            image_protocol: protocol,
+            roster: Some(crate::studio::roster::Roster::new(store_for_roster)),
+            reruns: worker.as_ref().map(|_| (jobs_tx, done_rx)),
+            promotions: promoter.as_ref().map(|_| (picks_tx, promoted_rx)),
+            checks: Some((check_tx, checked_rx)),
+            warn_below: ctx.settings.config.check.warn_below,
+        },
+        look,
+    )
     .await
     .map_err(|e| CliError::failed("review", e))?;
     for task in [worker, promoter, Some(checker)].into_iter().flatten() {
@@ -215,6 +230,8 @@ async fn promote_worker(
     let mut connected = None;
     let batch = &ctx.settings.config.batch;
     let options = LaneOptions {
+        tier: None,
+        fallback: None,
         concurrency: batch.concurrency.max(1),
         rpm: batch.rpm.max(1),
         budget: None,

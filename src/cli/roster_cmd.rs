@@ -28,6 +28,12 @@ pub fn run(cli: &Cli, args: RosterArgs) -> Result<(), CliError> {
             let refs = checked_refs(&refs)?;
             let anchor = roster.add(kind, &name, &desc, refs).map_err(refused)?;
             report(&anchor, json, "added");
+            if !json {
+                println!(
+                    "  in shot where a prompt names {0}; `peel roster pin {0}` sends it with every generation",
+                    anchor.name
+                );
+            }
         }
         RosterAction::List { json } => list(&roster, json)?,
         RosterAction::Show { name, json } => {
@@ -64,6 +70,14 @@ pub fn run(cli: &Cli, args: RosterArgs) -> Result<(), CliError> {
                 }
             };
             report(&anchor, json, "promoted into");
+        }
+        RosterAction::Pin { name, json } => {
+            let anchor = roster.set_pinned(&name, true).map_err(refused)?;
+            report(&anchor, json, "pinned");
+        }
+        RosterAction::Unpin { name, json } => {
+            let anchor = roster.set_pinned(&name, false).map_err(refused)?;
+            report(&anchor, json, "unpinned");
         }
         RosterAction::Export { file } => export(&roster, &file)?,
         RosterAction::Import { file } => import(&roster, &file)?,
@@ -120,7 +134,7 @@ fn list(roster: &Roster, json: bool) -> Result<(), CliError> {
         );
     }
     for a in anchors {
-        let shot = if a.in_shot { "in shot" } else { "" };
+        let shot = if a.pinned { "pinned" } else { "" };
         println!(
             "{:<10} {:<20} {:>2} ref(s)  {:<8} {}",
             a.kind.as_str(),
@@ -143,13 +157,24 @@ fn print_anchor(a: &Anchor) {
             &a.description
         }
     );
-    println!("  in shot:     {}", if a.in_shot { "yes" } else { "no" });
+    if a.pinned {
+        println!(
+            "  in shot:     yes, pinned (`peel roster unpin {}` leaves it to the prompt)",
+            a.name
+        );
+    } else {
+        println!(
+            "  in shot:     where a prompt names {} (`peel roster pin {}` sends it always)",
+            a.name, a.name
+        );
+    }
     for r in &a.refs {
         println!("  reference:   {}", r.display());
     }
 }
 
-/// The roster file format: `[[anchor]] name, kind, description, refs, in_shot`.
+/// The roster file format: `[[anchor]] name, kind, description, refs, pinned` (`in_shot`, the
+/// old name, is read as `pinned`).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RosterFile {
@@ -166,12 +191,8 @@ struct AnchorEntry {
     description: String,
     #[serde(default)]
     refs: Vec<PathBuf>,
-    #[serde(default = "yes")]
-    in_shot: bool,
-}
-
-fn yes() -> bool {
-    true
+    #[serde(default, alias = "in_shot")]
+    pinned: bool,
 }
 
 fn export(roster: &Roster, file: &Path) -> Result<(), CliError> {
@@ -184,7 +205,7 @@ fn export(roster: &Roster, file: &Path) -> Result<(), CliError> {
                 kind: a.kind.as_str().into(),
                 description: a.description.clone(),
                 refs: a.refs.clone(),
-                in_shot: a.in_shot,
+                pinned: a.pinned,
             })
             .collect(),
     };
@@ -257,7 +278,7 @@ fn import(roster: &Roster, file: &Path) -> Result<(), CliError> {
             }
         };
         roster
-            .set_in_shot(&anchor.name, entry.in_shot)
+            .set_pinned(&anchor.name, entry.pinned)
             .map_err(refused)?;
     }
     println!(

@@ -86,6 +86,17 @@ pub async fn run(cli: &Cli, args: StoryArgs) -> Result<(), CliError> {
     };
     let report = story::report(&store, &row)?;
     print(&report, sent.as_deref(), args.lane.json);
+    if let Some(stop) = &summary.stopped_by {
+        let mut error = CliError::failed(
+            stop.kind(),
+            format!(
+                "{stop} The story stopped before its last frame; `peel batch resume {}` finishes it.",
+                report.run
+            ),
+        );
+        error.json_printed = args.lane.json;
+        return Err(error);
+    }
     match summary.stop_reason {
         None => Ok(()),
         Some(reason) => Err(stopped(&report, &reason, &args.file, args.lane.json)),

@@ -34,6 +34,8 @@ pub struct Env {
     pub over_ssh: bool,
     /// `TMUX` is set.
     pub in_tmux: bool,
+    /// `COLORFGBG` (`fg;bg` colour indexes some terminals set), for `theme = "auto"`.
+    pub colorfgbg: Option<String>,
     /// The working directory, where the search for a project `peel.toml` starts.
     pub cwd: Option<PathBuf>,
     /// `GOOGLE_GENAI_USE_VERTEXAI` is true.
@@ -68,6 +70,7 @@ impl Env {
                 .iter()
                 .any(|v| var(v).is_some()),
             in_tmux: var("TMUX").is_some(),
+            colorfgbg: var("COLORFGBG"),
             cwd: std::env::current_dir().ok(),
             use_vertexai: var("GOOGLE_GENAI_USE_VERTEXAI").is_some_and(|v| services::truthy(&v)),
             cloud_project: var("GOOGLE_CLOUD_PROJECT"),

@@ -1,15 +1,71 @@
 //! Which image protocol a terminal can draw, decided from its answers to a probe (pure: the
 //! bytes are read elsewhere). The probe asks for kitty graphics, the cell size in pixels,
-//! the terminal's name and version (XTVERSION) and, last, the primary device attributes
-//! (DA1), which every terminal answers, so DA1 is the fence that ends the probe.
+//! the terminal's name and version (XTVERSION), its background colour (OSC 11) and, last,
+//! the primary device attributes (DA1), which every terminal answers, so DA1 is the fence
+//! that ends the probe.
 
-/// The probe, in the order it is written: kitty graphics query, cell size, XTVERSION, DA1.
-pub const PROBE: &str = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[16t\x1b[>0q\x1b[c";
+/// The kitty graphics query (answered `OK` by terminals that draw kitty images).
+const KITTY_QUERY: &str = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\";
+/// The cell size in pixels (CSI 16 t), asked whenever the probe runs.
+const CELL_QUERY: &str = "\x1b[16t";
+/// The terminal's name and version (XTVERSION).
+const VERSION_QUERY: &str = "\x1b[>0q";
+/// The background colour (OSC 11).
+const BACKGROUND_QUERY: &str = "\x1b]11;?\x1b\\";
+/// Primary device attributes: every terminal answers, so it ends the probe.
+const FENCE: &str = "\x1b[c";
+
+/// What a probe asks besides the cell size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Wants {
+    /// Which graphics protocol the terminal draws (not asked when one is forced).
+    pub graphics: bool,
+    /// The background colour, for `theme = "auto"`.
+    pub background: bool,
+}
+
+impl Wants {
+    /// True when there is anything to ask at all.
+    pub fn any(self) -> bool {
+        self.graphics || self.background
+    }
+}
+
+/// The probe to write for `wants`, in order: kitty graphics query, cell size, XTVERSION,
+/// background colour, DA1 (the fence, always last). Inside tmux the kitty query goes only
+/// through passthrough (`passthrough_probe`): tmux has no kitty graphics and would take the
+/// bare query for a pane title.
+pub fn probe_for(wants: Wants, around: &Surroundings) -> String {
+    let mut out = String::new();
+    if wants.graphics && !around.tmux {
+        out.push_str(KITTY_QUERY);
+    }
+    out.push_str(CELL_QUERY);
+    if wants.graphics {
+        out.push_str(VERSION_QUERY);
+    }
+    if wants.background {
+        out.push_str(BACKGROUND_QUERY);
+    }
+    out.push_str(FENCE);
+    out
+}
 
 /// The part of the probe sent on to the outer terminal through tmux's passthrough (only
-/// when `allow-passthrough` is on): kitty graphics query, XTVERSION and a second DA1.
-pub fn passthrough_probe() -> String {
-    let inner = "\x1b_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\x1b\\\x1b[>0q\x1b[c";
+/// when `allow-passthrough` is on): kitty graphics query, the cell size (tmux 3.3 does not
+/// answer it), XTVERSION, the background colour (when wanted: tmux 3.3 answers it only for a
+/// pane with its own `window-style`) and a second DA1.
+pub fn passthrough_probe(wants: Wants) -> String {
+    let mut inner = String::new();
+    inner.push_str(CELL_QUERY);
+    if wants.graphics {
+        inner.push_str(KITTY_QUERY);
+        inner.push_str(VERSION_QUERY);
+    }
+    if wants.background {
+        inner.push_str(BACKGROUND_QUERY);
+    }
+    inner.push_str(FENCE);
     format!("\x1bPtmux;{}\x1b\\", inner.replace('\x1b', "\x1b\x1b"))
 }
 
@@ -29,6 +85,8 @@ pub struct Answers {
     pub fences: usize,
     /// Cell size in pixels (width, height).
     pub cell: Option<(u16, u16)>,
+    /// The background colour (OSC 11), as 8-bit sRGB.
+    pub background: Option<(u8, u8, u8)>,
     /// Bytes read that were not part of any answer, in order.
     pub typed: Vec<u8>,
 }
@@ -105,6 +163,7 @@ enum Answer {
     Version(String),
     DeviceAttributes(Vec<u32>),
     Cell(u16, u16),
+    Background(Option<(u8, u8, u8)>),
 }
 
 impl Answer {
@@ -125,7 +184,8 @@ impl Answer {
                 answers.fences += 1;
                 answers.device_attributes.get_or_insert(a);
             }
-            Answer::Cell(h, w) => answers.cell = Some((w, h)),
+            Answer::Cell(h, w) => answers.cell = Some((w, h)).filter(|(w, h)| *w > 0 && *h > 0),
+            Answer::Background(rgb) => answers.background = answers.background.or(rgb),
         }
     }
 }
@@ -153,6 +213,21 @@ fn answer_at(bytes: &[u8]) -> Option<(usize, Answer)> {
         let params = numbers(&body[..end]);
         return Some((3 + end + 1, Answer::DeviceAttributes(params)));
     }
+    if let Some(body) = bytes.strip_prefix(b"\x1b]11;") {
+        // Ended by ST (ESC \\) or BEL.
+        let end = body.iter().position(|b| *b == 0x07 || *b == 0x1b)?;
+        let len = if body[end] == 0x07 {
+            1
+        } else if body.get(end + 1) == Some(&b'\\') {
+            2
+        } else if end + 1 == body.len() {
+            return None;
+        } else {
+            1
+        };
+        let colour = parse_colour(&String::from_utf8_lossy(&body[..end]));
+        return Some((5 + end + len, Answer::Background(colour)));
+    }
     if let Some(body) = bytes.strip_prefix(b"\x1b[6;") {
         let end = body
             .iter()
@@ -165,6 +240,23 @@ fn answer_at(bytes: &[u8]) -> Option<(usize, Answer)> {
         }
     }
     None
+}
+
+/// `rgb:RRRR/GGGG/BBBB` (1 to 4 hex digits a channel; `rgba:` too) as 8-bit channels.
+fn parse_colour(text: &str) -> Option<(u8, u8, u8)> {
+    let body = text
+        .strip_prefix("rgb:")
+        .or_else(|| text.strip_prefix("rgba:"))?;
+    let mut channels = body.split('/').map(|part| {
+        let digits = part.len();
+        let value = u32::from_str_radix(part, 16).ok()?;
+        if !(1..=4).contains(&digits) {
+            return None;
+        }
+        let max = (1u32 << (4 * digits)) - 1;
+        Some(((value * 255 + max / 2) / max) as u8)
+    });
+    Some((channels.next()??, channels.next()??, channels.next()??))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

@@ -139,5 +139,72 @@ fn through_tmux_passthrough_only_a_modern_kitty_gets_kitty() {
             .reason
             .contains("did not answer the kitty")
     );
-    assert!(passthrough_probe().starts_with("\x1bPtmux;\x1b\x1b_Gi=31"));
+    let both = Wants {
+        graphics: true,
+        background: true,
+    };
+    let through = passthrough_probe(both);
+    assert!(
+        through.starts_with("\x1bPtmux;\x1b\x1b[16t\x1b\x1b_Gi=31"),
+        "{through:?}"
+    );
+    assert!(through.contains("\x1b\x1b]11;?"), "{through:?}");
+    // Inside tmux the bare kitty query is not sent: tmux would take it for a pane title.
+    assert!(!probe_for(both, &around).contains("_Gi=31"));
+}
+
+#[test]
+fn the_background_answer_is_read_in_every_form_terminals_send() {
+    // xterm and kitty end with ST and send four hex digits a channel; tmux ends with BEL.
+    let xterm = answers(&["\x1b]11;rgb:ffff/ffff/ffff\x1b\\", "\x1b[?64;1c"]);
+    assert_eq!(xterm.background, Some((255, 255, 255)));
+    let tmux = answers(&["\x1b]11;rgb:1e1e/1e1e/1e1e\x07", "\x1b[?1;2c"]);
+    assert_eq!(tmux.background, Some((0x1e, 0x1e, 0x1e)));
+    let short = answers(&["\x1b]11;rgb:f/0/8\x1b\\"]);
+    assert_eq!(short.background, Some((255, 0, 136)));
+    let two = answers(&["\x1b]11;rgba:fd/f6/e3/ff\x1b\\"]);
+    assert_eq!(two.background, Some((0xfd, 0xf6, 0xe3)));
+    // A colour peel cannot read is no answer, and keys around it are kept.
+    let odd = answers(&["a\x1b]11;cmyk:0/0/0/0\x07b", "\x1b[?1c"]);
+    assert_eq!(odd.background, None);
+    assert_eq!(odd.typed, b"ab");
+    assert_eq!(odd.fences, 1);
+}
+
+#[test]
+fn the_probe_asks_only_what_is_wanted_and_always_ends_with_da1() {
+    let outside = Surroundings::default();
+    let both = probe_for(
+        Wants {
+            graphics: true,
+            background: true,
+        },
+        &outside,
+    );
+    assert!(both.starts_with("\x1b_Gi=31"), "{both:?}");
+    assert!(both.contains("\x1b[16t") && both.contains("\x1b[>0q"));
+    assert!(both.ends_with("\x1b]11;?\x1b\\\x1b[c"), "{both:?}");
+    let forced = probe_for(
+        Wants {
+            graphics: false,
+            background: true,
+        },
+        &outside,
+    );
+    assert_eq!(forced, "\x1b[16t\x1b]11;?\x1b\\\x1b[c");
+    let named = probe_for(
+        Wants {
+            graphics: true,
+            background: false,
+        },
+        &outside,
+    );
+    assert!(!named.contains("]11;"), "{named:?}");
+    assert!(
+        !Wants {
+            graphics: false,
+            background: false
+        }
+        .any()
+    );
 }

@@ -26,6 +26,12 @@ impl PeelServer {
             .store()
             .map_err(|e| reply::refusal(e.to_string(), offline))?;
         let parent = self.out_dir(params.out.as_deref());
+        let tier = params
+            .tier
+            .as_deref()
+            .map(crate::settings::parse_tier)
+            .transpose()
+            .map_err(|e| reply::refusal(e.to_string(), offline))?;
         let (run, _) =
             story::create(&store, &loaded, &parent).map_err(|e| reply::failed(&e, offline))?;
         drop(loaded);
@@ -42,6 +48,8 @@ impl PeelServer {
                 forward: None,
             };
             let options = LaneOptions {
+                tier,
+                fallback: None,
                 concurrency: 1,
                 rpm: shared.ws.settings.config.batch.rpm.max(1),
                 budget: None,
@@ -86,6 +94,13 @@ impl PeelServer {
             params.with.as_deref(),
         )
         .map_err(|e| reply::failed(&e, offline))?;
+        let plan = match params.tier.as_deref() {
+            Some(text) => crate::settings::parse_tier(text)
+                .map_err(StudioError::from)
+                .and_then(|tier| plan.at_tier(tier))
+                .map_err(|e| reply::failed(&e, offline))?,
+            None => plan,
+        };
         let shared = self.shared.clone();
         let guard = shared.in_flight.clone().read_owned().await;
         let task = tokio::spawn(async move {

@@ -15,7 +15,7 @@ pub struct GenSettings {
     pub model: Option<String>,
     /// Aspect ratio, e.g. "16:9", as the model allows.
     pub aspect: Option<String>,
-    /// Image size: "512", "1K", "2K" or "4K", as the model allows.
+    /// Image size: "512", "1K", "2K" or "4K", as the model allows (the `models` tool says which).
     pub size: Option<String>,
     /// Seed; with count > 1 each request uses seed+1, seed+2, …
     pub seed: Option<i64>,
@@ -27,10 +27,17 @@ pub struct GenSettings {
     pub with: Vec<String>,
     /// A named preset to start from; settings given here override it.
     pub preset: Option<String>,
-    /// Thinking level: "minimal" or "high".
+    /// Thinking level, as the model allows (the `models` tool lists each model's levels,
+    /// e.g. "minimal", "medium", "high").
     pub thinking: Option<String>,
     /// Google Search grounding: "off", "web" or "image".
     pub grounding: Option<String>,
+    /// Service tier: "standard", "flex" (half price, minutes of latency) or "priority"
+    /// (a premium, seconds).
+    pub tier: Option<String>,
+    /// With tier "flex": "standard" re-sends a request the service shed after its window
+    /// instead of failing.
+    pub fallback: Option<String>,
     /// Output folder. Default: peel-out/ in the server's working directory.
     pub out: Option<String>,
 }
@@ -46,6 +53,8 @@ impl GenSettings {
                 seed: self.seed,
                 thinking: self.thinking.clone(),
                 grounding: self.grounding.clone(),
+                tier: self.tier.clone(),
+                fallback: self.fallback.clone(),
                 with: (!self.with.is_empty()).then(|| shot::parse_with(&self.with)),
                 ..SettingTexts::default()
             },
@@ -171,6 +180,8 @@ pub struct StoryParams {
     pub file: String,
     /// Folder the story's folder is made in (default: peel-out/).
     pub out: Option<String>,
+    /// Service tier for every frame (over the file's): "standard", "flex" or "priority".
+    pub tier: Option<String>,
 }
 
 /// `check`
@@ -180,4 +191,6 @@ pub struct CheckParams {
     pub paths: Vec<String>,
     /// Anchors to check every image against (default: those each image's sidecar names).
     pub with: Option<Vec<String>>,
+    /// Service tier of the questions: "standard", "flex" or "priority".
+    pub tier: Option<String>,
 }

@@ -54,12 +54,19 @@ pub async fn generated(report: &RunReport, offline: bool, notes: &[&str]) -> Cal
             "note: a default from the config or preset is not sent: {note}"
         ));
     }
+    for notice in &report.notices {
+        lines.push(format!("notice: {notice}"));
+    }
     let failure = report.failure();
     if let Some(failure) = &failure {
         lines.push(format!("error: {}", failure.message));
     }
     let images = report.outputs().count();
-    let mut head = format!("{images} image(s), ${:.3}", report.cost_usd());
+    let simulated = report.jobs.values().any(|j| j.priced.simulated);
+    let mut head = format!(
+        "{images} image(s), {}",
+        crate::studio::pricing::show(report.cost_usd(), simulated)
+    );
     if let Some((id, turns)) = report.session_turns() {
         head.push_str(&format!(
             " · session {id} turn {turns} — continue with the edit tool (session \"{id}\")"

@@ -17,18 +17,23 @@ use super::loader::{Loaded, Loader};
 use super::state::{Effect, ReviewState};
 use super::tiles::Folder;
 use super::view::{ViewCtx, draw};
-use super::{RerunDone, ReviewExit, ReviewOptions, strings};
+use super::{Look, RerunDone, ReviewExit, ReviewOptions, strings};
 use crate::imaging::graphics::Protocol as Drawing;
 use crate::imaging::probe;
 use crate::imaging::thumbs::ThumbCache;
 use crate::studio::check::{CheckReport, Consistency};
+use crate::theme::Theme;
 
 /// Runs the review screen until the user leaves, taking the terminal and giving it back.
-pub async fn run(opts: ReviewOptions) -> Result<ReviewExit, String> {
+pub async fn run(opts: ReviewOptions, look: Look) -> Result<ReviewExit, String> {
     Folder::open(&opts.dir)?;
     let mut terminal = ratatui::init();
-    let picker = choose_picker(&opts.image_protocol);
-    let result = run_on(&mut terminal, picker, opts).await;
+    // Keys typed during the probe have no prompt to go to here.
+    let detected = probe::detect(drawing(&opts.image_protocol), look.themes.asks_terminal());
+    let (theme, _) = look
+        .themes
+        .pick(detected.background, look.colorfgbg.as_deref());
+    let result = run_on(&mut terminal, detected.picker, &theme, opts).await;
     ratatui::restore();
     result
 }
@@ -38,6 +43,7 @@ pub async fn run(opts: ReviewOptions) -> Result<ReviewExit, String> {
 pub async fn run_on(
     terminal: &mut ratatui::DefaultTerminal,
     picker: Picker,
+    theme: &Theme,
     opts: ReviewOptions,
 ) -> Result<ReviewExit, String> {
     let mut folder = Folder::open(&opts.dir)?;
@@ -78,6 +84,7 @@ pub async fn run_on(
                 loader: &loader,
                 previews: &previews,
                 layout: &layout,
+                theme,
             };
             let mut out = std::io::stdout();
             let _ = crossterm::execute!(out, crossterm::terminal::BeginSynchronizedUpdate);
@@ -327,15 +334,14 @@ fn sync(
     }
 }
 
-/// The picker for `choice` (auto, kitty, sixel, iterm2, halfblocks); auto asks the terminal.
-fn choose_picker(choice: &str) -> Picker {
+/// How to draw for `choice` (auto, kitty, sixel, iterm2, halfblocks); auto asks the terminal.
+fn drawing(choice: &str) -> probe::Drawing {
     let forced = match choice {
         "halfblocks" => Drawing::Halfblocks,
         "kitty" => Drawing::Kitty,
         "sixel" => Drawing::Sixel,
         "iterm2" => Drawing::Iterm2,
-        // Keys typed during the probe have no prompt to go to here.
-        _ => return probe::detect().picker,
+        _ => return probe::Drawing::Detect,
     };
-    probe::picker_for(forced, None)
+    probe::Drawing::Forced(forced, "--image-protocol or [tui] image_protocol")
 }

@@ -73,16 +73,26 @@ pub enum ReviewExit {
     Edit { path: PathBuf, instruction: String },
 }
 
-/// Runs the review screen.
-pub async fn run(opts: ReviewOptions) -> Result<ReviewExit, String> {
-    app::run(opts).await
+/// The themes `peel review` may draw with, picked once the terminal has answered.
+pub struct Look {
+    /// The named theme, or dark and light for `auto`.
+    pub themes: crate::theme::Candidates,
+    /// `COLORFGBG`, the fallback when the terminal does not say its background.
+    pub colorfgbg: Option<String>,
 }
 
-/// Runs the review screen inside another app's terminal (the workbench's), with its picker.
+/// Runs the review screen.
+pub async fn run(opts: ReviewOptions, look: Look) -> Result<ReviewExit, String> {
+    app::run(opts, look).await
+}
+
+/// Runs the review screen inside another app's terminal (the workbench's), with its picker
+/// and theme.
 pub async fn run_on(
     terminal: &mut ratatui::DefaultTerminal,
     picker: ratatui_image::picker::Picker,
+    theme: &crate::theme::Theme,
     opts: ReviewOptions,
 ) -> Result<ReviewExit, String> {
-    app::run_on(terminal, picker, opts).await
+    app::run_on(terminal, picker, theme, opts).await
 }

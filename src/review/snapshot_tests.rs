@@ -22,7 +22,7 @@ fn tiles() -> Vec<Tile> {
             index: i,
             key: format!("fox-{i}"),
             prompt: format!("a red fox number {i} in fresh snow, watercolor"),
-            settings: "gemini-3.1-flash-image · 1:1 · 1K · seed 7".into(),
+            settings: "gemini-nano-banana-2.1 · 1:1 · 1K · seed 7".into(),
             mark: match i {
                 1 => Some(Mark::Star),
                 2 => Some(Mark::Reject),
@@ -30,6 +30,7 @@ fn tiles() -> Vec<Tile> {
                 _ => None,
             },
             consistency: None,
+            outcome: std::cell::OnceCell::from(format!("flex · {i}.5 s · $0.017 (simulated)")),
         })
         .collect()
 }
@@ -39,6 +40,18 @@ fn screen(state: &mut ReviewState, width: u16, height: u16) -> String {
 }
 
 fn screen_of(state: &mut ReviewState, width: u16, height: u16, strip: bool) -> String {
+    drawn(state, (width, height), strip, &crate::theme::Theme::dark())
+        .backend()
+        .to_string()
+}
+
+/// The screen drawn in `theme`, as a terminal to read text and colours from.
+fn drawn(
+    state: &mut ReviewState,
+    (width, height): (u16, u16),
+    strip: bool,
+    theme: &crate::theme::Theme,
+) -> Terminal<TestBackend> {
     let (tx, _rx) = mpsc::unbounded_channel();
     let dir = tempfile::tempdir().unwrap();
     let loader = Loader::start(Picker::halfblocks(), ThumbCache::new(dir.path()), tx);
@@ -52,9 +65,101 @@ fn screen_of(state: &mut ReviewState, width: u16, height: u16, strip: bool) -> S
         title: "batch_20261121_101548",
         loader: &loader,
         previews: &[],
+        theme,
     };
     terminal.draw(|f| draw(f, state, &ctx)).unwrap();
-    terminal.backend().to_string()
+    terminal
+}
+
+/// The mark drawn just before `name` on the screen's rows ('?' when the name is not shown).
+fn mark_before(screen: &str, name: &str) -> char {
+    screen
+        .lines()
+        .find_map(|line| {
+            let at = line.find(name)?;
+            let before: Vec<char> = line[..at].chars().collect();
+            // "<mark> <name>": the mark sits two columns left of its own name.
+            (before.len() >= 2 && before[before.len() - 1] == ' ').then(|| before[before.len() - 2])
+        })
+        .unwrap_or('?')
+}
+
+/// Items 1, 2 and 3 marked star, reject and keep: each mark is read right before its own
+/// caption, in the grid and in a story's strip, at every terminal width.
+#[test]
+fn every_mark_sits_on_its_own_thumbnail_at_every_width() {
+    let marked = || -> Vec<Tile> {
+        tiles()
+            .into_iter()
+            .map(|mut t| {
+                t.mark = match t.index {
+                    1 => Some(Mark::Star),
+                    2 => Some(Mark::Reject),
+                    3 => Some(Mark::Keep),
+                    _ => None,
+                };
+                t
+            })
+            .collect()
+    };
+    let expected = [('★', "001_fox-1"), ('✗', "002_fox-2"), ('✓', "003_fox-3")];
+    for strip in [false, true] {
+        for width in (24..=200).step_by(7) {
+            let mut state = ReviewState::new(marked());
+            let screen = screen_of(&mut state, width, 40, strip);
+            let (columns, _) =
+                ReviewLayout::for_folder(ratatui::layout::Rect::new(0, 0, width, 40), strip)
+                    .grid_shape();
+            for (i, (mark, name)) in expected.iter().enumerate() {
+                if i >= columns {
+                    break;
+                }
+                assert_eq!(
+                    mark_before(&screen, name),
+                    *mark,
+                    "{name} at width {width} (strip: {strip}):\n{screen}"
+                );
+            }
+            let unmarked = mark_before(&screen, "004_fox-4");
+            assert!(
+                unmarked == ' ' || unmarked == '?',
+                "item 4 is unmarked at width {width}: {unmarked:?}\n{screen}"
+            );
+        }
+    }
+}
+
+/// Every character the review screen draws reads at WCAG AA in every shipped theme:
+/// captions, marks, score badges, details, the key list and the status line.
+#[test]
+fn the_review_screen_reads_in_every_theme() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, _) in crate::theme::SHIPPED {
+        let theme = crate::theme::Theme::load(name, dir.path(), false).unwrap();
+        let mut tiles = tiles();
+        tiles[2].consistency = Some(Consistency {
+            model: "gemini-3.5-flash".into(),
+            anchors: vec![AnchorScore {
+                name: "Mira".into(),
+                score: 41,
+                note: "drifted".into(),
+            }],
+        });
+        let mut state = ReviewState::new(tiles);
+        state.set_grid(3, 2);
+        state.update(Action::Right);
+        state.update(Action::Right);
+        let grid = drawn(&mut state, (100, 24), false, &theme);
+        let bad = theme.unreadable(grid.backend().buffer(), &[]);
+        assert!(bad.is_empty(), "{name}, grid: {bad:?}");
+        let strip = drawn(&mut state, (120, 30), true, &theme);
+        let bad = theme.unreadable(strip.backend().buffer(), &[]);
+        assert!(bad.is_empty(), "{name}, strip: {bad:?}");
+        state.update(Action::Keys);
+        let keys = drawn(&mut state, (80, 24), false, &theme);
+        let bad = theme.unreadable(keys.backend().buffer(), &[]);
+        assert!(bad.is_empty(), "{name}, keys: {bad:?}");
+    }
 }
 
 #[test]

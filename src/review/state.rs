@@ -460,6 +460,7 @@ mod tests {
                 settings: String::new(),
                 mark: None,
                 consistency: None,
+                outcome: Default::default(),
             })
             .collect()
     }

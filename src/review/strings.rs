@@ -53,3 +53,11 @@ pub const NO_ROSTER: &str = "promote to anchor needs the roster, which could not
 pub const NO_CHECK: &str = "the consistency check is not available here";
 /// Re-running needs the run in the store.
 pub const NO_RUN: &str = "re-run works on batch folders whose run is in this store";
+/// The star mark.
+pub const STAR: &str = "★";
+/// The keep mark.
+pub const KEEP: &str = "✓";
+/// The reject mark.
+pub const REJECT: &str = "✗";
+/// The image pinned for compare.
+pub const PIN: &str = "◆";

@@ -1,12 +1,16 @@
 //! The folder under review as one list of tiles (one per image), read from `manifest.json`
 //! (or from the images alone for a plain folder), and marks written back to the manifest.
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
+
+use serde_json::Value;
 
 use crate::imaging::thumbs::images_in;
 use crate::store::LANE_STORY;
 use crate::studio::batch::manifest::{MANIFEST, Manifest, ManifestItem, Mark};
 use crate::studio::check::Consistency;
+use crate::studio::pricing;
 
 /// One image in the grid.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,6 +31,38 @@ pub struct Tile {
     pub mark: Option<Mark>,
     /// The consistency check's scores, once `peel check` (or `C`) has run on it.
     pub consistency: Option<Consistency>,
+    /// What the service made of it ("flex · 7.2 s · $0.017"), read from the sidecar the
+    /// first time it is shown, so opening 50,000 items reads no sidecar.
+    pub outcome: OnceCell<String>,
+}
+
+impl Tile {
+    /// The tier that served the image, how long it took and what it cost.
+    pub fn outcome(&self) -> &str {
+        self.outcome.get_or_init(|| {
+            std::fs::read(format!("{}.json", self.path.display()))
+                .ok()
+                .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                .map(|sidecar| outcome_line(&sidecar))
+                .unwrap_or_default()
+        })
+    }
+}
+
+/// A sidecar's tier, elapsed time and cost on one line; missing fields are left out.
+pub fn outcome_line(sidecar: &Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(tier) = sidecar["tier"].as_str() {
+        parts.push(tier.to_string());
+    }
+    if let Some(ms) = sidecar["timings"]["elapsed_ms"].as_u64() {
+        parts.push(format!("{:.1} s", ms as f64 / 1000.0));
+    }
+    if let Some(cost) = sidecar["cost_usd"].as_f64() {
+        let simulated = sidecar["cost_simulated"].as_bool() == Some(true);
+        parts.push(pricing::show(cost, simulated));
+    }
+    parts.join(" · ")
 }
 
 /// A folder under review.
@@ -113,6 +149,7 @@ impl Folder {
         tile.file = file.to_string();
         tile.path = self.dir.join(file);
         tile.mark = None;
+        tile.outcome = OnceCell::new();
         self.tiles.insert(last + 1, tile);
     }
 
@@ -185,6 +222,7 @@ fn tiles_of(dir: &Path, item: &ManifestItem, manifest: &Manifest) -> Vec<Tile> {
                 .consistency
                 .clone()
                 .filter(|_| item.file.as_ref() == Some(file)),
+            outcome: OnceCell::new(),
         })
         .collect()
 }
@@ -225,12 +263,47 @@ fn plain_tile(index: usize, path: PathBuf) -> Tile {
             .as_ref()
             .and_then(|s| s.get("consistency"))
             .and_then(|c| serde_json::from_value(c.clone()).ok()),
+        outcome: sidecar
+            .as_ref()
+            .map(|s| OnceCell::from(outcome_line(s)))
+            .unwrap_or_default(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_outcome_line_names_tier_time_and_cost_and_marks_simulated_prices() {
+        let sidecar = serde_json::json!({
+            "tier": "flex",
+            "timings": {"elapsed_ms": 7250},
+            "cost_usd": 0.017,
+            "cost_simulated": true,
+        });
+        assert_eq!(outcome_line(&sidecar), "flex · 7.2 s · $0.017 (simulated)");
+        let real = serde_json::json!({"tier": "priority", "cost_usd": 0.068});
+        assert_eq!(outcome_line(&real), "priority · $0.068");
+        assert_eq!(outcome_line(&serde_json::json!({})), "");
+    }
+
+    #[test]
+    fn a_manifest_tile_reads_its_sidecar_only_when_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut manifest = run_manifest();
+        manifest.items.truncate(1);
+        manifest.write(dir.path()).unwrap();
+        let folder = Folder::open(dir.path()).unwrap();
+        let tile = &folder.tiles[0];
+        assert!(tile.outcome.get().is_none(), "nothing read at open");
+        std::fs::write(
+            dir.path().join("001_k1.png.json"),
+            r#"{"tier":"standard","timings":{"elapsed_ms":1500},"cost_usd":0.034}"#,
+        )
+        .unwrap();
+        assert_eq!(tile.outcome(), "standard · 1.5 s · $0.034");
+    }
 
     const RACE_ITEMS: usize = 40;
 

@@ -12,7 +12,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 use ratatui_image::Image;
@@ -26,6 +26,7 @@ use super::strings;
 use super::tiles::Tile;
 use crate::studio::batch::manifest::Mark;
 use crate::text::truncate;
+use crate::theme::Theme;
 
 /// What the view needs besides the state.
 pub struct ViewCtx<'a> {
@@ -37,31 +38,69 @@ pub struct ViewCtx<'a> {
     pub previews: &'a [Protocol],
     /// Where everything goes (the grid, or a story's strip).
     pub layout: &'a ReviewLayout,
+    /// Colours.
+    pub theme: &'a Theme,
 }
 
-/// A mark as a symbol and colour.
-fn badge(mark: Option<Mark>) -> (&'static str, Color) {
+/// A mark as a symbol and style.
+fn badge(mark: Option<Mark>, theme: &Theme) -> (&'static str, Style) {
     match mark {
-        Some(Mark::Star) => ("★", Color::Yellow),
-        Some(Mark::Keep) => ("✓", Color::Green),
-        Some(Mark::Reject) => ("✗", Color::Red),
-        None => (" ", Color::Reset),
+        Some(Mark::Star) => (strings::STAR, theme.warn().add_modifier(Modifier::BOLD)),
+        Some(Mark::Keep) => (strings::KEEP, theme.ok().add_modifier(Modifier::BOLD)),
+        Some(Mark::Reject) => (strings::REJECT, theme.error().add_modifier(Modifier::BOLD)),
+        None => (" ", theme.text()),
     }
 }
 
-/// A check's lowest score as a coloured badge: green when consistent, red when drifted.
-fn score_badge(tile: &Tile, warn_below: u8) -> Option<Span<'static>> {
+/// A score's style: ok when consistent, error when drifted.
+fn score_style(score: u8, warn_below: u8, theme: &Theme) -> Style {
+    let style = if score < warn_below {
+        theme.error()
+    } else {
+        theme.ok()
+    };
+    style.add_modifier(Modifier::BOLD)
+}
+
+/// A check's lowest score as a coloured badge.
+fn score_badge(tile: &Tile, warn_below: u8, theme: &Theme) -> Option<Span<'static>> {
     let consistency = tile.consistency.as_ref()?;
     let lowest = consistency.lowest()?;
-    let colour = if lowest < warn_below {
-        Color::Red
-    } else {
-        Color::Green
-    };
     Some(Span::styled(
-        format!("{lowest:>3}"),
-        Style::default().fg(colour).add_modifier(Modifier::BOLD),
+        format!(" {lowest:>3}"),
+        score_style(lowest, warn_below, theme),
     ))
+}
+
+/// A tile's caption: its mark first, then the file name, the check's score and the pin,
+/// all inside the tile's own columns, so a mark can never sit by a neighbour's name.
+pub fn caption<'a>(
+    tile: &Tile,
+    (selected, pinned): (bool, bool),
+    warn_below: u8,
+    width: usize,
+    theme: &Theme,
+) -> Line<'a> {
+    let (symbol, mark_style) = badge(tile.mark, theme);
+    let score = score_badge(tile, warn_below, theme);
+    let pin = if pinned { strings::PIN } else { "" };
+    let tail = score.as_ref().map_or(0, |s| s.width()) + pin.width();
+    let room = width.saturating_sub(2 + tail);
+    let name_style = if selected {
+        theme.selection()
+    } else {
+        theme.text()
+    };
+    let mut spans = vec![
+        Span::styled(symbol, mark_style),
+        Span::raw(" "),
+        Span::styled(truncate(&tile.file, room), name_style),
+    ];
+    spans.extend(score);
+    if pinned {
+        spans.push(Span::styled(pin, theme.info()));
+    }
+    Line::from(spans)
 }
 
 /// Draws the whole screen.
@@ -78,9 +117,9 @@ pub fn draw(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx) {
             draw_preview(frame, state, ctx, layout);
         }
     }
-    draw_status(frame, state, layout.status);
+    draw_status(frame, state, layout.status, ctx.theme);
     if state.showing_keys {
-        draw_keys(frame, area);
+        draw_keys(frame, area, ctx.theme);
     }
 }
 
@@ -94,10 +133,7 @@ fn draw_grid(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx, layout: &Rev
         state.shown.len(),
         state.filter.as_str()
     );
-    frame.render_widget(
-        Block::default().borders(Borders::ALL).title(title),
-        layout.grid,
-    );
+    frame.render_widget(themed_block(&title, ctx.theme), layout.grid);
     if state.shown.is_empty() {
         let inner = Rect {
             x: layout.grid.x + 2,
@@ -105,7 +141,10 @@ fn draw_grid(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx, layout: &Rev
             width: layout.grid.width.saturating_sub(4),
             height: 1,
         };
-        frame.render_widget(Paragraph::new(strings::EMPTY), inner);
+        frame.render_widget(
+            Paragraph::new(Line::styled(strings::EMPTY, ctx.theme.muted())),
+            inner,
+        );
         return;
     }
     let (columns, rows) = layout.grid_shape();
@@ -122,41 +161,27 @@ fn draw_grid(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx, layout: &Rev
             };
             match ctx.loader.thumb(tile) {
                 Some(protocol) => frame.render_widget(Image::new(protocol), image_area),
-                None => frame.render_widget(Paragraph::new(strings::LOADING), image_area),
+                None => frame.render_widget(
+                    Paragraph::new(Line::styled(strings::LOADING, ctx.theme.muted())),
+                    image_area,
+                ),
             }
             let t = &state.tiles[tile];
-            let (symbol, colour) = badge(t.mark);
             let selected = pos == state.cursor;
             let pinned = state.pinned == Some(tile);
-            let name_style = if selected {
-                Style::default().add_modifier(Modifier::REVERSED | Modifier::BOLD)
-            } else {
-                Style::default()
-            };
-            // The name starts under the thumbnail's left edge; the check's score, the pin and
-            // the mark close the line.
-            let score = score_badge(t, state.warn_below);
-            let room = (cell.width as usize).saturating_sub(if score.is_some() { 6 } else { 3 });
-            let mut spans = vec![Span::styled(
-                format!("{:<room$}", truncate(&t.file, room)),
-                name_style,
-            )];
-            spans.extend(score);
-            spans.extend([
-                Span::raw(" "),
-                Span::styled(
-                    if pinned { "◆" } else { " " },
-                    Style::default().fg(Color::Cyan),
-                ),
-                Span::styled(symbol, Style::default().fg(colour)),
-            ]);
-            let caption = Line::from(spans);
+            let line = caption(
+                t,
+                (selected, pinned),
+                state.warn_below,
+                cell.width as usize,
+                ctx.theme,
+            );
             let caption_area = Rect {
                 y: cell.y + cell.height.saturating_sub(1),
                 height: 1,
                 ..cell
             };
-            frame.render_widget(Paragraph::new(caption), caption_area);
+            frame.render_widget(Paragraph::new(line), caption_area);
         }
     }
 }
@@ -165,67 +190,70 @@ fn draw_preview(frame: &mut Frame, state: &ReviewState, ctx: &ViewCtx, layout: &
     if layout.preview.width == 0 {
         return;
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(format!(" {} ", strings::PREVIEW));
+    let block = themed_block(&format!(" {} ", strings::PREVIEW), ctx.theme);
     let inner = block.inner(layout.preview);
     frame.render_widget(block, layout.preview);
     if let Some(protocol) = ctx.previews.first() {
         frame.render_widget(Image::new(protocol), inner);
     }
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(format!(" {} ", strings::DETAILS));
+    let block = themed_block(&format!(" {} ", strings::DETAILS), ctx.theme);
     let inner = block.inner(layout.details);
     frame.render_widget(block, layout.details);
     let Some(tile) = state.selected() else { return };
     frame.render_widget(
-        Paragraph::new(details(state, tile)).wrap(Wrap { trim: true }),
+        Paragraph::new(details(state, tile, ctx.theme)).wrap(Wrap { trim: true }),
         inner,
     );
 }
 
-fn details(state: &ReviewState, tile: usize) -> Vec<Line<'static>> {
+/// A bordered box with a title, in the theme's colours.
+fn themed_block<'a>(title: &str, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(false))
+        .title(Span::styled(title.to_string(), theme.title(false)))
+}
+
+fn details(state: &ReviewState, tile: usize, theme: &Theme) -> Vec<Line<'static>> {
     let t = &state.tiles[tile];
-    let (symbol, colour) = badge(t.mark);
+    let (symbol, style) = badge(t.mark, theme);
     let mark = t.mark.map_or("unmarked", Mark::as_str);
     let mut lines = vec![
         Line::from(vec![
-            Span::styled(
-                t.file.clone(),
-                Style::default().add_modifier(Modifier::BOLD),
-            ),
+            Span::styled(t.file.clone(), theme.text().add_modifier(Modifier::BOLD)),
             Span::raw("  "),
-            Span::styled(format!("{symbol} {mark}"), Style::default().fg(colour)),
+            Span::styled(format!("{symbol} {mark}"), style),
         ]),
-        Line::from(Span::styled(
-            t.settings.clone(),
-            Style::default().fg(Color::DarkGray),
-        )),
-        Line::from(t.prompt.clone()),
+        Line::from(Span::styled(t.settings.clone(), theme.muted())),
     ];
+    if !t.outcome().is_empty() {
+        lines.push(Line::from(Span::styled(
+            t.outcome().to_string(),
+            theme.muted(),
+        )));
+    }
+    lines.push(Line::from(Span::styled(t.prompt.clone(), theme.text())));
     if let Some(consistency) = &t.consistency {
         lines.push(Line::from(Span::styled(
             format!("consistency ({})", consistency.model),
-            Style::default().fg(Color::DarkGray),
+            theme.muted(),
         )));
         for anchor in &consistency.anchors {
-            let colour = if anchor.score < state.warn_below {
-                Color::Red
-            } else {
-                Color::Green
-            };
             lines.push(Line::from(vec![
                 Span::styled(
                     format!("{} {:>3} ", anchor.name, anchor.score),
-                    Style::default().fg(colour).add_modifier(Modifier::BOLD),
+                    score_style(anchor.score, state.warn_below, theme),
                 ),
-                Span::raw(anchor.note.clone()),
+                Span::styled(anchor.note.clone(), theme.text()),
             ]));
         }
     }
     lines
 }
+
+/// Rows under each image of the compare view: its model, tier, time and cost, then its
+/// prompt, two rows each at most.
+const COMPARE_CAPTION_ROWS: u16 = 4;
 
 fn draw_compare(
     frame: &mut Frame,
@@ -246,14 +274,12 @@ fn draw_compare(
             ..body
         };
         let t = &state.tiles[tile];
-        let (symbol, _) = badge(t.mark);
-        let block = Block::default()
-            .borders(Borders::ALL)
-            .title(format!(" {} {symbol} ", t.file));
+        let (symbol, _) = badge(t.mark, ctx.theme);
+        let block = themed_block(&format!(" {symbol} {} ", t.file), ctx.theme);
         let inner = block.inner(rect);
         frame.render_widget(block, rect);
         let image_area = Rect {
-            height: inner.height.saturating_sub(2),
+            height: inner.height.saturating_sub(COMPARE_CAPTION_ROWS),
             ..inner
         };
         if let Some(protocol) = ctx.previews.get(n) {
@@ -261,11 +287,21 @@ fn draw_compare(
         }
         let caption = Rect {
             y: inner.y + image_area.height,
-            height: inner.height.min(2),
+            height: inner.height.min(COMPARE_CAPTION_ROWS),
             ..inner
         };
+        let model = t.settings.split(" · ").next().unwrap_or_default();
+        let facts = [model, t.outcome()]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" · ");
         frame.render_widget(
-            Paragraph::new(t.prompt.clone()).wrap(Wrap { trim: true }),
+            Paragraph::new(vec![
+                Line::styled(facts, ctx.theme.muted()),
+                Line::styled(t.prompt.clone(), ctx.theme.text()),
+            ])
+            .wrap(Wrap { trim: true }),
             caption,
         );
     }
@@ -285,13 +321,13 @@ fn fit_hints(width: usize) -> String {
 }
 
 /// Every key with what it does, over the middle of the screen.
-fn draw_keys(frame: &mut Frame, area: Rect) {
+fn draw_keys(frame: &mut Frame, area: Rect, theme: &Theme) {
     let lines: Vec<Line> = strings::KEYS
         .iter()
         .map(|(key, word)| {
             Line::from(vec![
-                Span::styled(format!(" {key:>14} "), Style::default().fg(Color::Cyan)),
-                Span::raw(*word),
+                Span::styled(format!(" {key:>14} "), theme.accent()),
+                Span::styled(*word, theme.text()),
             ])
         })
         .collect();
@@ -304,13 +340,15 @@ fn draw_keys(frame: &mut Frame, area: Rect) {
         height,
     };
     frame.render_widget(Clear, popup);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .title(strings::KEYS_TITLE);
+    let block = themed_block(strings::KEYS_TITLE, theme);
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| crate::theme::fit_line(l, popup.width.saturating_sub(2) as usize))
+        .collect();
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
 
-fn draw_status(frame: &mut Frame, state: &ReviewState, area: Rect) {
+fn draw_status(frame: &mut Frame, state: &ReviewState, area: Rect, theme: &Theme) {
     let line = match &state.input {
         Some((kind, text)) => {
             let prompt = match kind {
@@ -319,13 +357,18 @@ fn draw_status(frame: &mut Frame, state: &ReviewState, area: Rect) {
                 Prompting::Size => strings::SIZE_PROMPT,
             };
             Line::from(vec![
-                Span::styled(prompt, Style::default().fg(Color::Cyan)),
-                Span::raw(format!("{text}▏")),
+                Span::styled(prompt, theme.info()),
+                Span::styled(format!("{text}▏"), theme.text()),
             ])
         }
         None => {
             let (stars, keeps, rejects) = state.tally();
-            let tally = format!("★{stars} ✓{keeps} ✗{rejects} ");
+            let tally = format!(
+                "{}{stars} {}{keeps} {}{rejects} ",
+                strings::STAR,
+                strings::KEEP,
+                strings::REJECT
+            );
             let news = if state.status.is_empty() {
                 String::new()
             } else {
@@ -338,11 +381,11 @@ fn draw_status(frame: &mut Frame, state: &ReviewState, area: Rect) {
                 fit_hints(room)
             };
             let spans = vec![
-                Span::styled(tally, Style::default().add_modifier(Modifier::BOLD)),
-                Span::styled(news, Style::default().fg(Color::Cyan)),
-                Span::styled(hints, Style::default().fg(Color::DarkGray)),
+                Span::styled(tally, theme.text().add_modifier(Modifier::BOLD)),
+                Span::styled(news, theme.info()),
+                Span::styled(hints, theme.muted()),
             ];
-            Line::from(spans)
+            crate::theme::fit_line(Line::from(spans), area.width as usize)
         }
     };
     frame.render_widget(Paragraph::new(line), area);

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Grounding, SafetyMap, SeedMode};
-use crate::models::Registry;
+use crate::models::{Registry, Tier};
 
 /// One layer of generation settings; `None` (or an empty `safety`) leaves a setting to the
 /// layers below. The same shape is a `[presets.NAME]` table.
@@ -26,6 +26,12 @@ pub struct SettingsLayer {
     /// Search grounding.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grounding: Option<Grounding>,
+    /// Service tier: standard, flex or priority.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tier: Option<Tier>,
+    /// The tier a shed flex request is re-sent at after its window (only `standard`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<Tier>,
     /// How seeds are chosen.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seed_mode: Option<SeedMode>,
@@ -54,6 +60,10 @@ pub enum Field {
     Thinking,
     /// `grounding`
     Grounding,
+    /// `tier`
+    Tier,
+    /// `fallback`
+    Fallback,
     /// `seed_mode`
     SeedMode,
     /// `seed`
@@ -66,12 +76,14 @@ pub enum Field {
 
 impl Field {
     /// Every field, in display order.
-    pub const ALL: [Field; 9] = [
+    pub const ALL: [Field; 11] = [
         Field::Model,
         Field::Aspect,
         Field::Size,
         Field::Thinking,
         Field::Grounding,
+        Field::Tier,
+        Field::Fallback,
         Field::SeedMode,
         Field::Seed,
         Field::Safety,
@@ -86,6 +98,8 @@ impl Field {
             Self::Size => "size",
             Self::Thinking => "thinking",
             Self::Grounding => "grounding",
+            Self::Tier => "tier",
+            Self::Fallback => "fallback",
             Self::SeedMode => "seed_mode",
             Self::Seed => "seed",
             Self::Safety => "safety",
@@ -108,6 +122,8 @@ impl SettingsLayer {
             Field::Size => self.size.is_some(),
             Field::Thinking => self.thinking.is_some(),
             Field::Grounding => self.grounding.is_some(),
+            Field::Tier => self.tier.is_some(),
+            Field::Fallback => self.fallback.is_some(),
             Field::SeedMode => self.seed_mode.is_some(),
             Field::Seed => self.seed.is_some(),
             Field::Safety => !self.safety.is_empty(),
@@ -134,6 +150,8 @@ impl SettingsLayer {
             size: self.size.clone().or_else(|| lower.size.clone()),
             thinking: self.thinking.clone().or_else(|| lower.thinking.clone()),
             grounding: self.grounding.or(lower.grounding),
+            tier: self.tier.or(lower.tier),
+            fallback: self.fallback.or(lower.fallback),
             seed_mode,
             seed,
             safety: self.safety.over(&lower.safety),
@@ -161,6 +179,8 @@ impl SettingsLayer {
                     Field::Size => self.size.clone(),
                     Field::Thinking => self.thinking.clone(),
                     Field::Grounding => self.grounding.map(|g| g.as_str().to_string()),
+                    Field::Tier => self.tier.map(|t| t.as_str().to_string()),
+                    Field::Fallback => self.fallback.map(|t| t.as_str().to_string()),
                     Field::SeedMode => self.seed_mode.map(|m| m.as_str().to_string()),
                     Field::Seed => self.seed.map(|s| s.to_string()),
                     Field::Safety => (!self.safety.is_empty()).then(|| {
@@ -232,6 +252,8 @@ pub fn departures(
             Field::Grounding => {
                 preset.grounding.unwrap_or_default() != current.grounding.unwrap_or_default()
             }
+            Field::Tier => preset.tier.unwrap_or_default() != current.tier.unwrap_or_default(),
+            Field::Fallback => preset.fallback != current.fallback,
             Field::SeedMode => {
                 preset.seed_mode.unwrap_or_default() != current.seed_mode.unwrap_or_default()
             }

@@ -6,8 +6,10 @@ mod grounding;
 mod layer;
 pub mod safety;
 mod seed;
+mod tier;
 
 pub use grounding::Grounding;
 pub use layer::{Field, SettingsLayer, departures};
 pub use safety::SafetyMap;
 pub use seed::{SeedMode, wrap_seed};
+pub use tier::{ALL_TIERS, Tier, check_fallback, parse_fallback, parse_tier};

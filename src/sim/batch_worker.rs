@@ -12,8 +12,8 @@ use super::batches::{BatchState, Item};
 use super::errors::SimError;
 use super::files::{Content, lower_hex};
 use super::generate::{prepare, render};
-use super::response;
 use super::schema::get;
+use super::{response, tiers};
 
 /// Reads the requests of a JSONL input file (`{"key":…,"request":{…}}` per line).
 pub fn items_from_file(state: &SimState, file_name: &str) -> Result<Vec<Item>, SimError> {
@@ -46,6 +46,8 @@ fn items_from_text(text: Arc<String>, file_name: &str) -> Result<Vec<Item>, SimE
                 n + 1
             ))
         })?;
+        let request = get(&entry, "request").unwrap_or(&Value::Null);
+        tiers::check_batch_request(request, &format!("Input file {file_name}, line {}", n + 1))?;
         items.push(Item {
             request: Value::Null,
             line: Some((Arc::clone(&text), range)),

@@ -17,7 +17,7 @@ use super::files::{new_id, timestamp};
 use super::generate::{find_model, parse_body};
 use super::routes::{page_body, page_params};
 use super::schema::{self, get};
-use super::{batch_worker, messages};
+use super::{batch_worker, messages, tiers};
 
 /// A batch's lifecycle state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,6 +163,13 @@ pub fn create(
         return Err(SimError::invalid(
             "* BatchGenerateContentRequest.batch.input_config: the batch has no requests (give input_config.requests.requests or input_config.file_name).\n",
         ));
+    }
+    if !from_file {
+        // A file's lines were checked as they were read.
+        for (i, item) in items.iter().enumerate() {
+            let at = format!("input_config.requests.requests[{i}].request");
+            tiers::check_batch_request(&item.request, &at)?;
+        }
     }
     let id = new_id(16);
     let now = Utc::now();

@@ -4,6 +4,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::codes::ApiCode;
+
 /// One failing answer: HTTP status, RPC status name, message, typed details and headers.
 #[derive(Debug, Clone)]
 pub struct SimError {
@@ -17,6 +19,10 @@ pub struct SimError {
     pub details: Vec<Value>,
     /// Seconds for a `Retry-After` header, if any.
     pub retry_after: Option<u64>,
+    /// The Interactions API's code for this error when its RPC status alone does not say
+    /// it (`model_not_found`, `parameter_unknown`, `authentication`, …); the Interactions
+    /// endpoints answer with it, generateContent ignores it.
+    pub api_code: Option<ApiCode>,
 }
 
 const HELP_URL: &str = "https://ai.google.dev/gemini-api/docs/rate-limits";
@@ -30,7 +36,20 @@ impl SimError {
             message: message.into(),
             details: Vec::new(),
             retry_after: None,
+            api_code: None,
         }
+    }
+
+    /// The same error, marked with the Interactions API's `code`.
+    pub fn with_code(mut self, code: ApiCode) -> Self {
+        self.api_code = Some(code);
+        self
+    }
+
+    /// The Interactions API's code for this error.
+    pub fn interactions_code(&self) -> ApiCode {
+        self.api_code
+            .unwrap_or_else(|| ApiCode::from_rpc(self.status))
     }
 
     /// 400 INVALID_ARGUMENT with a plain message.
@@ -70,7 +89,7 @@ impl SimError {
                 "message": message,
             }),
         ];
-        err
+        err.with_code(ApiCode::Authentication)
     }
 
     /// 403 for a call that carries no key at all.
@@ -80,6 +99,7 @@ impl SimError {
             "PERMISSION_DENIED",
             "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
         )
+        .with_code(ApiCode::Authentication)
     }
 
     /// 404 for a model the service does not serve.
@@ -96,6 +116,7 @@ impl SimError {
                 "{name} is not found for API version {version}, or is not supported for {method}. Call ListModels to see the list of available models and their supported methods."
             ),
         )
+        .with_code(ApiCode::ModelNotFound)
     }
 
     /// 404 for any other missing resource (file, batch).

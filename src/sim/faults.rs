@@ -1,15 +1,43 @@
-//! Injected faults for generateContent: error answers, broken bodies, slowness and
-//! content outcomes, parsed from a spec such as `503:2,slow@0.3,image-safety`.
+//! Injected faults: error answers, broken bodies, slowness and content outcomes, parsed
+//! from a spec such as `503:2,slow@0.3,payment_required:1`.
 //!
 //! Grammar: comma-separated tokens, each `KIND` (every request), `KIND:N` (only the first
-//! N requests that reach it) or `KIND@P` (with probability P, 0 < P ≤ 1). Kinds: `429`,
-//! `429-free-tier`, `500`, `503`, `truncated`, `html`, `slow`, `image-safety`,
-//! `prompt-blocked`, `no-image`, and the standing `no-background` / `no-interactions` (the
-//! Interactions API refuses background runs / every model). Tokens are tried in order and the first that fires decides
-//! the answer, so `503:2,500:1` gives 503, 503, 500, then success; `slow` only adds delay
-//! and combines with whatever else fires.
+//! N requests that reach it) or `KIND@P` (with probability P, 0 < P ≤ 1). Tokens are tried
+//! in order and the first that fires decides the answer, so `503:2,500:1` gives 503, 503,
+//! 500, then success. A fault that does not apply to a request (see below) lets it pass
+//! without counting it.
+//!
+//! Kinds:
+//! - `429`, `429-free-tier`, `500`, `503`: generateContent's classic answers (Google's RPC
+//!   envelope); on the Interactions API they answer `rate_limit_exceeded`,
+//!   `failed_precondition` (billing is not enabled: its documented example), `api_error`
+//!   and `service_unavailable`.
+//! - Each Interactions API code (service-2026-12.md §3): `invalid_request`,
+//!   `failed_precondition`, `parameter_unknown`, `out_of_range`, `authentication`,
+//!   `payment_required`, `permission_denied`, `not_found`, `model_not_found`,
+//!   `already_exists`, `aborted`, `rate_limit_exceeded`, `too_many_requests`,
+//!   `quota_exceeded`, `cancelled`, `api_error`, `unimplemented`, `service_unavailable`,
+//!   `deadline_exceeded`. On the Interactions API each answers `{"error":{"code",
+//!   "message"}}` with its documented HTTP status; on generateContent (Gemini API and
+//!   Vertex AI) the same refusal in Google's RPC envelope (`fault_errors.rs`), except
+//!   `payment_required`, which has no generateContent equivalent and applies to the
+//!   Interactions API only. Refusals at the door (everything but `api_error`,
+//!   `service_unavailable`, `deadline_exceeded`, `aborted`, `500`, `503`) answer a
+//!   background or streamed create as an HTTP error; the others end the run `failed` with
+//!   the code in `errors[]` (or a stream's `error` event).
+//! - `shed`: a `flex` request is shed (503 `service_unavailable` / `UNAVAILABLE`); applies
+//!   to flex requests only. `priority-downgrade`: a `priority` request is served at
+//!   `standard` (the interaction echoes `standard`; Vertex AI's `trafficType` says
+//!   `ON_DEMAND`); applies to priority requests only and combines with other faults.
+//! - `truncated`, `html`, `slow` (extra delay; combines), `image-safety`,
+//!   `prompt-blocked`, `no-image`.
+//! - Standing: `no-background` / `no-interactions` (the Interactions API refuses
+//!   background runs / every model).
 
 use std::fmt;
+
+use super::codes::{ALL_CODES, ApiCode};
+use crate::models::Tier;
 
 /// One kind of fault.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +66,12 @@ pub enum FaultKind {
     NoBackground,
     /// Standing: the Interactions API refuses every model ("not supported on interactions").
     NoInteractions,
+    /// A flex request is shed (503).
+    Shed,
+    /// A priority request is served at standard (combines with other faults).
+    PriorityDowngrade,
+    /// The Interactions API's answer with this code (or generateContent's equivalent).
+    Api(ApiCode),
 }
 
 const KINDS: &[(&str, FaultKind)] = &[
@@ -53,16 +87,52 @@ const KINDS: &[(&str, FaultKind)] = &[
     ("no-image", FaultKind::NoImage),
     ("no-background", FaultKind::NoBackground),
     ("no-interactions", FaultKind::NoInteractions),
+    ("shed", FaultKind::Shed),
+    ("priority-downgrade", FaultKind::PriorityDowngrade),
 ];
 
 impl FaultKind {
     /// The spec token for this kind.
     pub fn as_str(self) -> &'static str {
+        if let Self::Api(code) = self {
+            return code.as_str();
+        }
         KINDS
             .iter()
             .find(|(_, k)| *k == self)
             .map(|(name, _)| *name)
             .unwrap_or("?")
+    }
+
+    /// The kind a spec token names.
+    fn parse(name: &str) -> Option<Self> {
+        KINDS
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, k)| *k)
+            .or_else(|| ApiCode::parse(name).map(Self::Api))
+    }
+}
+
+/// What a request is, for deciding which faults apply to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Draw {
+    /// It came in on the Interactions API (not generateContent).
+    pub interactions: bool,
+    /// The service tier it asked for.
+    pub tier: Tier,
+}
+
+impl Draw {
+    /// Whether a fault of `kind` can fire on this request.
+    fn applies(self, kind: FaultKind) -> bool {
+        match kind {
+            FaultKind::NoBackground | FaultKind::NoInteractions => false,
+            FaultKind::Shed => self.tier == Tier::Flex,
+            FaultKind::PriorityDowngrade => self.tier == Tier::Priority,
+            FaultKind::Api(ApiCode::PaymentRequired) => self.interactions,
+            _ => true,
+        }
     }
 }
 
@@ -114,13 +184,9 @@ impl FaultSpec {
     }
 }
 
-/// Faults that describe the service rather than fire on one request.
-fn is_standing(kind: FaultKind) -> bool {
-    matches!(kind, FaultKind::NoBackground | FaultKind::NoInteractions)
-}
-
 fn valid_kinds() -> String {
-    let names: Vec<&str> = KINDS.iter().map(|(n, _)| *n).collect();
+    let mut names: Vec<&str> = KINDS.iter().map(|(n, _)| *n).collect();
+    names.extend(ALL_CODES.iter().map(|c| c.as_str()));
     format!(
         "valid kinds: {} (each as KIND, KIND:N for the first N requests, or KIND@P with probability 0<P<=1)",
         names.join(", ")
@@ -154,16 +220,12 @@ fn parse_token(token: &str) -> Result<Fault, String> {
         (token, Trigger::Always)
     };
     let name = name.trim();
-    let kind = KINDS
-        .iter()
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, k)| *k)
-        .ok_or_else(|| {
-            format!(
-                "unknown fault kind '{name}' in '{token}'; {}",
-                valid_kinds()
-            )
-        })?;
+    let kind = FaultKind::parse(name).ok_or_else(|| {
+        format!(
+            "unknown fault kind '{name}' in '{token}'; {}",
+            valid_kinds()
+        )
+    })?;
     Ok(Fault { kind, trigger })
 }
 
@@ -189,6 +251,8 @@ pub struct FaultOutcome {
     pub fault: Option<FaultKind>,
     /// Whether to add the slow delay.
     pub slow: bool,
+    /// Whether a priority request is served at standard.
+    pub downgrade: bool,
 }
 
 /// Per-server fault counters.
@@ -205,17 +269,20 @@ impl FaultState {
         Self { spec, reached }
     }
 
-    /// Decides the faults for the next generate request; `roll` draws a number in [0, 1).
-    pub fn next(&mut self, mut roll: impl FnMut() -> f64) -> FaultOutcome {
+    /// Decides the faults for the next generate request `draw` describes; `roll` draws a
+    /// number in [0, 1). Faults that do not apply to it are passed over uncounted.
+    pub fn next(&mut self, draw: Draw, mut roll: impl FnMut() -> f64) -> FaultOutcome {
         let mut outcome = FaultOutcome::default();
         for (fault, reached) in self.spec.faults.iter().zip(self.reached.iter_mut()) {
-            if is_standing(fault.kind) {
+            if !draw.applies(fault.kind) {
                 continue;
             }
-            if outcome.fault.is_some() && fault.kind != FaultKind::Slow {
-                continue;
-            }
-            if fault.kind == FaultKind::Slow && outcome.slow {
+            let settled = match fault.kind {
+                FaultKind::Slow => outcome.slow,
+                FaultKind::PriorityDowngrade => outcome.downgrade,
+                _ => outcome.fault.is_some(),
+            };
+            if settled {
                 continue;
             }
             *reached = reached.saturating_add(1);
@@ -227,10 +294,10 @@ impl FaultState {
             if !fires {
                 continue;
             }
-            if fault.kind == FaultKind::Slow {
-                outcome.slow = true;
-            } else {
-                outcome.fault = Some(fault.kind);
+            match fault.kind {
+                FaultKind::Slow => outcome.slow = true,
+                FaultKind::PriorityDowngrade => outcome.downgrade = true,
+                kind => outcome.fault = Some(kind),
             }
         }
         outcome
@@ -280,7 +347,9 @@ mod tests {
     #[test]
     fn first_n_faults_run_in_sequence() {
         let mut state = FaultState::new(FaultSpec::parse("503:2,500:1").unwrap());
-        let kinds: Vec<_> = (0..4).map(|_| state.next(|| 0.0).fault).collect();
+        let kinds: Vec<_> = (0..4)
+            .map(|_| state.next(Draw::default(), || 0.0).fault)
+            .collect();
         assert_eq!(
             kinds,
             vec![
@@ -295,16 +364,81 @@ mod tests {
     #[test]
     fn chance_and_slow_combine() {
         let mut state = FaultState::new(FaultSpec::parse("slow,html@0.5").unwrap());
-        let hit = state.next(|| 0.2);
+        let hit = state.next(Draw::default(), || 0.2);
         assert_eq!(
             hit,
             FaultOutcome {
                 fault: Some(FaultKind::Html),
-                slow: true
+                slow: true,
+                downgrade: false,
             }
         );
-        let miss = state.next(|| 0.9);
+        let miss = state.next(Draw::default(), || 0.9);
         assert_eq!(miss.fault, None);
         assert!(miss.slow);
+    }
+
+    #[test]
+    fn the_interactions_codes_are_fault_kinds_by_their_own_names() {
+        let spec =
+            FaultSpec::parse("payment_required,quota_exceeded:1,rate_limit_exceeded@0.5,shed")
+                .unwrap();
+        assert_eq!(
+            spec.faults[0].kind,
+            FaultKind::Api(ApiCode::PaymentRequired)
+        );
+        assert_eq!(spec.faults[1].trigger, Trigger::First(1));
+        assert_eq!(
+            spec.to_string(),
+            "payment_required,quota_exceeded:1,rate_limit_exceeded@0.5,shed"
+        );
+        let err = FaultSpec::parse("payment_needed").unwrap_err();
+        assert!(
+            err.contains("payment_required") && err.contains("priority-downgrade"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn faults_that_do_not_apply_let_a_request_pass_uncounted() {
+        let interactions = Draw {
+            interactions: true,
+            tier: Tier::Standard,
+        };
+        let mut state = FaultState::new(FaultSpec::parse("payment_required:1").unwrap());
+        assert_eq!(
+            state.next(Draw::default(), || 0.0).fault,
+            None,
+            "generateContent has no payment_required"
+        );
+        assert_eq!(
+            state.next(interactions, || 0.0).fault,
+            Some(FaultKind::Api(ApiCode::PaymentRequired)),
+            "the first interactions request meets it"
+        );
+        assert_eq!(state.next(interactions, || 0.0).fault, None);
+
+        let flex = Draw {
+            interactions: false,
+            tier: Tier::Flex,
+        };
+        let mut state = FaultState::new(FaultSpec::parse("shed:1").unwrap());
+        assert_eq!(state.next(Draw::default(), || 0.0).fault, None);
+        assert_eq!(state.next(flex, || 0.0).fault, Some(FaultKind::Shed));
+        assert_eq!(state.next(flex, || 0.0).fault, None);
+    }
+
+    #[test]
+    fn a_priority_downgrade_combines_with_an_answer() {
+        let priority = Draw {
+            interactions: true,
+            tier: Tier::Priority,
+        };
+        let mut state = FaultState::new(FaultSpec::parse("priority-downgrade,500:1").unwrap());
+        let first = state.next(priority, || 0.0);
+        assert!(first.downgrade);
+        assert_eq!(first.fault, Some(FaultKind::Internal));
+        let standard = state.next(Draw::default(), || 0.0);
+        assert!(!standard.downgrade, "only priority requests are downgraded");
     }
 }

@@ -2,7 +2,7 @@
 //! with rate limits, faults and latency in front of the renderer.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -12,11 +12,12 @@ use serde_json::{Value, json};
 
 use super::call::Call;
 use super::errors::{SimError, html_bad_gateway, html_not_found};
-use super::faults::FaultKind;
 use super::request::{self, GenRequest};
 use super::response::{self, Rendered};
 use super::schema::{self, get};
-use super::{Latency, SimState, batches, messages, signature, text_model};
+use super::{SimState, batches, messages, signature, text_model};
+
+pub use super::pipeline::{Generated, Job, run};
 use crate::models::ModelSpec;
 
 /// Dispatches `POST /{version}/models/{model}:{action}`.
@@ -39,7 +40,7 @@ pub async fn model_action(State(state): State<Arc<SimState>>, call: Call, body: 
         ..
     } = &call;
     let deadline = deadline(headers);
-    let text_model = state.registry.resolve_text(model).ok();
+    let text_model = state.served_text_model(model);
     let result = match (action, text_model) {
         ("generateContent" | "streamGenerateContent", Some(spec)) => text_model::generate(
             &state,
@@ -94,17 +95,6 @@ pub enum Dialect {
         /// The project in the path.
         project: String,
     },
-}
-
-/// What a generate request produced, before it is framed for the wire.
-#[derive(Debug)]
-pub enum Generated {
-    /// A whole generateContent answer.
-    Answer(Value),
-    /// The `html` fault: a 502 HTML page.
-    Html,
-    /// The `truncated` fault: this answer, cut off midway.
-    Truncated(Value),
 }
 
 /// How a generate answer is framed.
@@ -169,7 +159,8 @@ impl ClassifyName for serde_json::Error {
     }
 }
 
-/// Finds a model the way the service does, or the 404 it answers with.
+/// Finds a model the way the service does, or the 404 it answers with (also for a model
+/// shut down today: the service no longer serves it).
 pub fn find_model<'a>(
     state: &'a SimState,
     model: &str,
@@ -177,9 +168,8 @@ pub fn find_model<'a>(
     method: &str,
 ) -> Result<&'a ModelSpec, SimError> {
     state
-        .registry
-        .resolve(model)
-        .map_err(|_| SimError::model_not_found(model, version, method))
+        .served_model(model)
+        .ok_or_else(|| SimError::model_not_found(model, version, method))
 }
 
 /// Validates a generateContent body for `model`: schema, semantics, signatures.
@@ -246,6 +236,7 @@ pub async fn generate(
         method,
         image_count: None,
         deadline,
+        interactions: false,
     };
     let answer = match run(state, &job, body).await? {
         Generated::Html => return Ok(html_bad_gateway()),
@@ -277,165 +268,6 @@ pub fn truncated(answer: &Value) -> Response {
         bytes,
     )
         .into_response()
-}
-
-/// One generate request as `run` takes it.
-#[derive(Debug, Clone)]
-pub struct Job<'a> {
-    /// The API it came in on.
-    pub dialect: &'a Dialect,
-    /// API version in the path.
-    pub version: &'a str,
-    /// Model id or alias.
-    pub model: &'a str,
-    /// Method name for 404 messages.
-    pub method: &'a str,
-    /// How many images to make, instead of what the prompt asks for.
-    pub image_count: Option<u32>,
-    /// The client's `X-Server-Timeout`: answer 504 when the work would take longer.
-    pub deadline: Option<Duration>,
-}
-
-/// Runs one generate request through rate limits, validation, faults, latency and the
-/// renderer.
-pub async fn run(state: &SimState, job: &Job<'_>, body: &[u8]) -> Result<Generated, SimError> {
-    run_as(state, job, body, None).await
-}
-
-/// Like `run`, rendering `output_mime` instead of the model's own type when given (the
-/// Interactions API answers JPEG).
-pub async fn run_as(
-    state: &SimState,
-    job: &Job<'_>,
-    body: &[u8],
-    output_mime: Option<&str>,
-) -> Result<Generated, SimError> {
-    let Job {
-        dialect,
-        version,
-        model,
-        method,
-        image_count,
-        deadline,
-    } = job.clone();
-    let started = Instant::now();
-    let mut spec = find_model(state, model, version, method)?;
-    let retyped;
-    if let Some(mime) = output_mime {
-        retyped = ModelSpec {
-            output_mime: mime.to_string(),
-            ..spec.clone()
-        };
-        spec = &retyped;
-    }
-    if let Some(limiter) = &state.limiter {
-        let verdict = limiter
-            .lock()
-            .map_err(|_| SimError::internal())?
-            .admit(Instant::now());
-        if let Err(wait) = verdict {
-            let limit = state.config.rpm.unwrap_or(0);
-            return Err(SimError::rate_limited(&spec.id, limit, wait.as_secs_f64()));
-        }
-    }
-    let value = parse_body(body)?;
-    let mut req = prepare_in(state, dialect, version, spec, &value)?;
-    if let Some(count) = image_count {
-        req.image_count = count;
-    }
-    let outcome = state
-        .faults
-        .lock()
-        .map_err(|_| SimError::internal())?
-        .next(rand::random::<f64>);
-    let mut delay = match state.config.latency {
-        Latency::Fixed(d) => d,
-        Latency::Realistic if outcome.fault.is_some_and(is_error_fault) => {
-            Duration::from_millis(rand::random_range(100..400))
-        }
-        Latency::Realistic if req.think_hard => realistic(req.width, req.height).mul_f64(1.5),
-        Latency::Realistic => realistic(req.width, req.height),
-    };
-    if outcome.slow {
-        delay += state.config.slow_delay;
-    }
-    if let Some(deadline) = deadline
-        && delay > deadline
-    {
-        sleep_until(started, deadline).await;
-        return Err(SimError::new(
-            504,
-            "DEADLINE_EXCEEDED",
-            "Deadline expired before operation could complete.",
-        ));
-    }
-    let error = match outcome.fault {
-        Some(FaultKind::RateLimit) => Some(SimError::rate_limited(&spec.id, 10, 2.0)),
-        Some(FaultKind::FreeTier) => Some(match dialect {
-            Dialect::Gemini => SimError::free_tier(&spec.id),
-            Dialect::Vertex { project } => SimError::billing_disabled(project),
-        }),
-        Some(FaultKind::Internal) => Some(SimError::internal()),
-        Some(FaultKind::Unavailable) => Some(SimError::overloaded()),
-        _ => None,
-    };
-    if let Some(error) = error {
-        sleep_until(started, delay).await;
-        return Err(error);
-    }
-    if outcome.fault == Some(FaultKind::Html) {
-        sleep_until(started, delay).await;
-        return Ok(Generated::Html);
-    }
-    let content_fault = outcome.fault.filter(|k| {
-        matches!(
-            k,
-            FaultKind::ImageSafety | FaultKind::PromptBlocked | FaultKind::NoImage
-        )
-    });
-    let rendered = match content_fault {
-        Some(_) => None,
-        None => Some(render(&req, spec).await?),
-    };
-    let answer = response::build(&req, spec, rendered.as_ref(), content_fault);
-    sleep_until(started, delay).await;
-    if outcome.fault == Some(FaultKind::Truncated) {
-        return Ok(Generated::Truncated(answer));
-    }
-    Ok(Generated::Answer(answer))
-}
-
-fn is_error_fault(kind: FaultKind) -> bool {
-    matches!(
-        kind,
-        FaultKind::RateLimit
-            | FaultKind::FreeTier
-            | FaultKind::Internal
-            | FaultKind::Unavailable
-            | FaultKind::Html
-    )
-}
-
-async fn sleep_until(started: Instant, delay: Duration) {
-    let left = delay.saturating_sub(started.elapsed());
-    if !left.is_zero() {
-        tokio::time::sleep(left).await;
-    }
-}
-
-/// A realistic answer time for an image of this many pixels.
-fn realistic(width: u32, height: u32) -> Duration {
-    let megapixels = width as f64 * height as f64 / 1e6;
-    let (lo, hi) = if megapixels <= 0.4 {
-        (0.5, 1.5)
-    } else if megapixels <= 1.8 {
-        (1.0, 3.0)
-    } else if megapixels <= 6.0 {
-        (2.0, 5.0)
-    } else {
-        (3.0, 7.0)
-    };
-    Duration::from_secs_f64(lo + (hi - lo) * rand::random::<f64>())
 }
 
 /// Splits a full answer into stream chunks: thoughts first, then the rest with the finish.

@@ -1,6 +1,7 @@
 //! Tests: the simulated generateContent.
 
 use super::*;
+use crate::sim::pipeline::realistic;
 
 #[test]
 fn bodies_must_be_json_objects() {

@@ -23,11 +23,15 @@
 //! | POST | `/v1/images/generations` (JSON), `/v1/images/edits` (multipart); GET `/v1/models` (Bearer key) | `openai` |
 //! | GET | `/_peel/stats` (token grants and requests per API, for tests) | `routes` |
 //!
-//! A generate request goes: key → model (404) → rate limit (429) → JSON and strict schema
-//! (`schema`, `messages`) → model capabilities (`capabilities`, `request`) → thought
-//! signatures of model turns (`signature`) → faults (`faults`) → latency → images
-//! (`render`, `canvas`, `backdrop`) → response (`response`). Anything else gets Google's
-//! HTML 404 page.
+//! A generate request goes (`pipeline`): key → model (404, also for a model shut down on
+//! the simulator's today) → rate limit (429) → JSON and strict schema (`schema`,
+//! `messages`) → model capabilities (`capabilities`, `request`) → thought signatures of
+//! model turns (`signature`) → service tier (`tiers`) → faults at the door (`faults`,
+//! `fault_errors`) — that is admission; then flex latency → faults during the run →
+//! latency → images (`render`, `canvas`, `backdrop`) → response (`response`). The
+//! Interactions API answers its errors in its own envelope (`interactions/errors.rs`,
+//! codes in `codes`); everything else in Google's RPC envelope (`errors`). Every answer
+//! carries `x-peel-simulator: 1`. Anything else gets Google's HTML 404 page.
 
 mod backdrop;
 mod batch_worker;
@@ -35,7 +39,9 @@ mod batches;
 mod call;
 mod canvas;
 mod capabilities;
+mod codes;
 mod errors;
+mod fault_errors;
 mod faults;
 mod files;
 mod generate;
@@ -45,6 +51,7 @@ mod judge;
 mod messages;
 mod oauth;
 mod openai;
+mod pipeline;
 mod ratelimit;
 mod render;
 mod request;
@@ -53,6 +60,7 @@ mod routes;
 mod schema;
 mod signature;
 mod text_model;
+mod tiers;
 mod uploads;
 mod vertex;
 
@@ -66,9 +74,14 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use codes::{ALL_CODES, ApiCode};
 pub use faults::{Fault, FaultKind, FaultSpec, Trigger};
 
-use crate::models::Registry;
+use crate::models::{ModelSpec, Registry, Status, TextModelSpec};
+
+/// How much longer a `flex` request takes than a standard one by default (the service
+/// takes minutes; the simulator stays quick so tests do not wait).
+pub const DEFAULT_FLEX_LATENCY: Duration = Duration::from_millis(400);
 
 /// The only Vertex AI location serving the image models.
 const VERTEX_LOCATION: &str = "global";
@@ -140,6 +153,11 @@ pub struct SimConfig {
     /// Where interactions are kept so they outlive this process (the embedded simulator
     /// keeps them in peel's data folder); None keeps them in memory only.
     pub keep_dir: Option<std::path::PathBuf>,
+    /// Extra time a request served at the `flex` tier takes.
+    pub flex_latency: Duration,
+    /// The day models' lifecycle dates are compared with (a model past its `shutdown_on`
+    /// is answered as not found); `None`: today on this machine.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 impl Default for SimConfig {
@@ -156,6 +174,8 @@ impl Default for SimConfig {
             project: None,
             record: 0,
             keep_dir: None,
+            flex_latency: DEFAULT_FLEX_LATENCY,
+            today: None,
         }
     }
 }
@@ -173,6 +193,8 @@ impl fmt::Debug for SimConfig {
             .field("token_lifetime", &self.token_lifetime)
             .field("project", &self.project)
             .field("keep_dir", &self.keep_dir)
+            .field("flex_latency", &self.flex_latency)
+            .field("today", &self.today)
             .finish()
     }
 }
@@ -235,6 +257,24 @@ impl SimState {
             .lock()
             .map(|r| r.iter().cloned().collect())
             .unwrap_or_default()
+    }
+
+    /// The image model `name` names, unless it is unknown or shut down today.
+    fn served_model(&self, name: &str) -> Option<&ModelSpec> {
+        let spec = self.registry.resolve(name).ok()?;
+        self.is_served(spec.lifecycle()).then_some(spec)
+    }
+
+    /// The text model `name` names, unless it is unknown or shut down today.
+    fn served_text_model(&self, name: &str) -> Option<&TextModelSpec> {
+        let spec = self.registry.resolve_text(name).ok()?;
+        self.is_served(spec.lifecycle()).then_some(spec)
+    }
+
+    /// False for a model shut down by the simulator's today.
+    fn is_served(&self, lifecycle: crate::models::Lifecycle<'_>) -> bool {
+        let today = self.config.today.unwrap_or_else(crate::models::today);
+        lifecycle.status_on(today) != Status::ShutDown
     }
 
     /// Updates the counters.

@@ -279,6 +279,7 @@ async fn answer(state: &SimState, ask: Ask) -> Response {
         method: "generateContent",
         image_count: Some(ask.n),
         deadline: None,
+        interactions: false,
     };
     let generated = generate::run(state, &job, &bytes).await;
     match generated {

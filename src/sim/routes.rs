@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, OriginalUri, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use base64::Engine as _;
@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use super::call::Call;
 use super::errors::{SimError, html_not_found};
 use super::{SimState, batches, files, generate, interactions, oauth, openai, uploads, vertex};
-use crate::models::ModelSpec;
+use crate::models::{ModelSpec, TextModelSpec};
 
 /// Largest request body accepted (the service allows 100 MB inline, plus base64 overhead).
 const BODY_LIMIT: usize = 140 * 1024 * 1024;
@@ -74,7 +74,18 @@ pub fn router(state: Arc<SimState>) -> Router {
         )
         .fallback(fallback)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::map_response(mark_simulated))
         .with_state(state)
+}
+
+/// The header every simulator answer carries, so a client can tell (and price) simulated
+/// answers.
+pub const SIMULATOR_HEADER: &str = "x-peel-simulator";
+
+async fn mark_simulated(mut resp: Response) -> Response {
+    resp.headers_mut()
+        .insert(SIMULATOR_HEADER, HeaderValue::from_static("1"));
+    resp
 }
 
 async fn fallback(OriginalUri(uri): OriginalUri) -> Response {
@@ -224,6 +235,27 @@ pub fn model_info(spec: &ModelSpec) -> Value {
     })
 }
 
+/// The service's description of one text model.
+pub fn text_model_info(spec: &TextModelSpec) -> Value {
+    json!({
+        "name": format!("models/{}", spec.id),
+        "version": "001",
+        "displayName": spec.display_name,
+        "description": format!(
+            "{} ({}): text and multimodal understanding. Simulated by peel.",
+            spec.display_name, spec.id
+        ),
+        "inputTokenLimit": spec.input_token_limit,
+        "outputTokenLimit": 65536,
+        "supportedGenerationMethods": ["generateContent", "countTokens"],
+        "temperature": 1.0,
+        "topP": 0.95,
+        "topK": 64,
+        "maxTemperature": 2.0,
+        "thinking": true,
+    })
+}
+
 async fn list_models(State(state): State<Arc<SimState>>, call: Call) -> Response {
     if call.version == "v1" && openai::is_openai_call(&call.headers) {
         return openai::list(&state, &call.headers);
@@ -235,8 +267,21 @@ async fn list_models(State(state): State<Arc<SimState>>, call: Call) -> Response
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let all: Vec<&ModelSpec> = state.registry.models.values().collect();
-    let body = page_body("models", &all, (size, offset), true, |m| model_info(m));
+    // Image models, then text models; a model shut down today is no longer listed.
+    let images = state
+        .registry
+        .models
+        .values()
+        .filter(|m| state.served_model(&m.id).is_some())
+        .map(model_info);
+    let texts = state
+        .registry
+        .text_models
+        .values()
+        .filter(|m| state.served_text_model(&m.id).is_some())
+        .map(text_model_info);
+    let all: Vec<Value> = images.chain(texts).collect();
+    let body = page_body("models", &all, (size, offset), true, Value::clone);
     Json(body).into_response()
 }
 
@@ -247,9 +292,12 @@ async fn get_model(State(state): State<Arc<SimState>>, call: Call) -> Response {
     if let Some(refusal) = call.refusal(&state) {
         return refusal;
     }
-    match state.registry.resolve(&call.name) {
-        Ok(spec) => Json(model_info(spec)).into_response(),
-        Err(_) => SimError::model_not_found(&call.name, &call.version, "getModel").into_response(),
+    if let Some(spec) = state.served_model(&call.name) {
+        return Json(model_info(spec)).into_response();
+    }
+    match state.served_text_model(&call.name) {
+        Some(spec) => Json(text_model_info(spec)).into_response(),
+        None => SimError::model_not_found(&call.name, &call.version, "getModel").into_response(),
     }
 }
 

@@ -1,7 +1,10 @@
 //! Text models (`[text_models]` in the registry, e.g. `gemini-3.5-flash`) on
 //! `models/{model}:generateContent`: strict about what a text model does — no image
 //! output, no image settings, JSON only when asked and then shaped by the schema — and
-//! answering with the deterministic consistency judgement of `judge.rs`.
+//! answering with the deterministic consistency judgement of `judge.rs`. A text model takes
+//! every service tier (`[text_models]` entries list none). A deprecated text model with a
+//! successor is served as routed to it (Google routes `gemini-3.5-flash` to
+//! `gemini-3.6-flash`): its answers' `modelVersion` names the successor.
 
 use axum::http::header;
 use axum::response::{IntoResponse, Json, Response};
@@ -12,8 +15,8 @@ use super::generate::{Mode, parse_body};
 use super::inputs::part_image;
 use super::judge;
 use super::schema::{self, get};
-use super::{SimState, messages};
-use crate::models::TextModelSpec;
+use super::{SimState, messages, tiers};
+use crate::models::{Status, TextModelSpec};
 
 /// Answers a generateContent call to a text model (on a Vertex AI path when `vertex`).
 pub fn generate(
@@ -25,6 +28,7 @@ pub fn generate(
 ) -> Result<Response, SimError> {
     let body = parse_body(body)?;
     schema::validate_in(&body, &messages::GENERATE_CONTENT_REQUEST, version, vertex)?;
+    let tier = tiers::requested(&body)?;
     let config = get(&body, "generation_config")
         .cloned()
         .unwrap_or(json!({}));
@@ -84,7 +88,7 @@ pub fn generate(
         + images.len() as u64 * model.image_input_tokens as u64;
     let answer_tokens = (text.chars().count() as u64).div_ceil(4).max(1);
     let thought_tokens = 64;
-    let answer = json!({
+    let mut answer = json!({
         "candidates": [{
             "content": { "role": "model", "parts": [{ "text": text }] },
             "finishReason": "STOP",
@@ -100,9 +104,12 @@ pub fn generate(
                 { "modality": "IMAGE", "tokenCount": images.len() as u64 * model.image_input_tokens as u64 },
             ],
         },
-        "modelVersion": model.id,
+        "modelVersion": served_as(state, model),
         "responseId": format!("sim-text-{:x}", rand::random::<u64>()),
     });
+    if vertex {
+        answer["usageMetadata"]["trafficType"] = tiers::traffic_type(tier).into();
+    }
     Ok(match mode {
         Mode::Json => Json(answer).into_response(),
         Mode::Array => Json(json!([answer])).into_response(),
@@ -112,6 +119,16 @@ pub fn generate(
         )
             .into_response(),
     })
+}
+
+/// The model that answers for `model`: its successor when it is deprecated and the
+/// successor is a text model the simulator serves, else itself.
+fn served_as<'a>(state: &'a SimState, model: &'a TextModelSpec) -> &'a str {
+    let routed = (model.status == Status::Deprecated)
+        .then_some(model.successor.as_deref())
+        .flatten()
+        .and_then(|next| state.served_text_model(next));
+    routed.map_or(model.id.as_str(), |next| next.id.as_str())
 }
 
 /// A text model makes no images: IMAGE output and image settings are refused.

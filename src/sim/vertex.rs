@@ -151,13 +151,13 @@ async fn serve(
         )
         .into_response();
     }
-    if let Ok(text) = state.registry.resolve_text(model) {
+    if let Some(text) = state.served_text_model(model) {
         state.record(|s| s.vertex_requests += 1);
         let mode = Mode::for_action(action, params);
         return text_model::generate(state, version, text, body, (mode, true))
             .unwrap_or_else(IntoResponse::into_response);
     }
-    if state.registry.resolve(model).is_err() {
+    if state.served_model(model).is_none() {
         return SimError::publisher_model_not_found(&resource).into_response();
     }
     let person = match person_generation(body) {
@@ -229,9 +229,9 @@ pub async fn get_publisher_model(
     if let Err(e) = either_credential(&state, &headers, &params) {
         return e.into_response();
     }
-    match state.registry.resolve(&name) {
-        Ok(spec) => Json(publisher_model(spec)).into_response(),
-        Err(_) => SimError::publisher_model_not_found(&format!("publishers/google/models/{name}"))
+    match state.served_model(&name) {
+        Some(spec) => Json(publisher_model(spec)).into_response(),
+        None => SimError::publisher_model_not_found(&format!("publishers/google/models/{name}"))
             .into_response(),
     }
 }
@@ -254,6 +254,7 @@ pub async fn list_publisher_models(
         .registry
         .models
         .values()
+        .filter(|m| state.served_model(&m.id).is_some())
         .map(publisher_model)
         .collect();
     Json(json!({ "publisherModels": models })).into_response()

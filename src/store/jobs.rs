@@ -7,7 +7,7 @@ use super::owner::{self, Lease, Owner};
 use super::{Store, StoreError};
 
 /// A new job to record.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct JobRecord {
     /// The user's prompt.
     pub prompt: String,
@@ -80,6 +80,12 @@ pub struct JobRow {
     pub response_id: Option<String>,
     /// Wall time in milliseconds.
     pub elapsed_ms: Option<u64>,
+    /// The service tier that served the job (standard, flex, priority).
+    pub tier: Option<String>,
+    /// True when `cost_usd` is the simulator's notional price.
+    pub cost_simulated: bool,
+    /// The backend the job was sent to.
+    pub backend: Option<String>,
     /// The process that last claimed the job (not in JSON output).
     #[serde(skip)]
     pub owner: Option<Owner>,
@@ -242,7 +248,7 @@ pub(super) const NEXT_REV: &str = "(SELECT COALESCE(MAX(rev), 0) + 1 FROM jobs)"
 pub(super) const SELECT: &str =
     "SELECT id, created_at, finished_at, state, prompt, model, aspect, size, seed,
     outputs_json, cost_usd, attempts, error_kind, error_message, response_id, elapsed_ms,
-    owner_pid, owner_start, rev FROM jobs";
+    owner_pid, owner_start, rev, tier, cost_simulated, backend FROM jobs";
 
 /// Reads a row selected with `SELECT`, its state settled by its owner's liveness.
 pub(super) fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
@@ -276,6 +282,9 @@ pub(super) fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<JobRow> {
         elapsed_ms: row.get::<_, Option<i64>>(15)?.map(|v| v.max(0) as u64),
         owner,
         rev: row.get(18)?,
+        tier: row.get(19)?,
+        cost_simulated: row.get::<_, Option<bool>>(20)?.unwrap_or(false),
+        backend: row.get(21)?,
     })
 }
 

@@ -6,6 +6,7 @@ mod checks;
 mod jobs;
 mod orphans;
 pub mod owner;
+mod pricing;
 mod roster;
 mod schema;
 pub mod session_types;

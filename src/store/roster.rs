@@ -17,8 +17,9 @@ pub struct AnchorRecord {
     pub description: String,
     /// Reference image files.
     pub refs: Vec<PathBuf>,
-    /// Whether the anchor takes part in the next shot.
-    pub in_shot: bool,
+    /// Pinned in shot by the user (column `in_shot`, kept for older peel versions); an
+    /// unpinned anchor is in shot only where a prompt names it.
+    pub pinned: bool,
 }
 
 /// An anchor as read back, with its row id.
@@ -76,7 +77,7 @@ impl Store {
                 record.kind,
                 record.description,
                 refs_json(&record.refs),
-                record.in_shot,
+                record.pinned,
                 chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             ],
         )
@@ -97,7 +98,7 @@ impl Store {
                     record.kind,
                     record.description,
                     refs_json(&record.refs),
-                    record.in_shot
+                    record.pinned
                 ],
             )
             .map_err(|e| self.write_error(e))?;
@@ -140,7 +141,7 @@ fn read_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<AnchorRow> {
             kind: row.get(2)?,
             description: row.get(3)?,
             refs: serde_json::from_str(&refs).unwrap_or_default(),
-            in_shot: row.get(5)?,
+            pinned: row.get(5)?,
         },
     })
 }
@@ -155,7 +156,7 @@ mod tests {
             kind: "character".into(),
             description: "red scarf".into(),
             refs: vec!["/r/a.png".into()],
-            in_shot: true,
+            pinned: true,
         }
     }
 
@@ -170,7 +171,7 @@ mod tests {
         let row = store.anchor("MIRA").unwrap().unwrap();
         assert_eq!((row.id, row.record.clone()), (id, record("Mira")));
         let mut changed = record("Mira");
-        changed.in_shot = false;
+        changed.pinned = false;
         changed.refs.clear();
         assert!(store.update_anchor(id, &changed).unwrap());
         assert_eq!(store.anchors().unwrap()[0].record, changed);

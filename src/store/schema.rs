@@ -128,7 +128,16 @@ const MIGRATIONS: &[&str] = &[
         error TEXT
     );
     CREATE INDEX checks_image ON checks(image);",
-    // 10: durable hand-offs. What a job was sent with (backend, base URL, transport), so
+    // 10: how a job was priced and who answered: the tier that served it, whether its cost
+    // is the simulator's notional price, the backend it was sent to
+    "ALTER TABLE jobs ADD COLUMN tier TEXT;
+    ALTER TABLE jobs ADD COLUMN cost_simulated INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE jobs ADD COLUMN backend TEXT;",
+    // 11 (anchors in shot by name): `in_shot` now means pinned by the user; adding an anchor
+    // used to set it on every row, so every existing anchor starts unpinned (in shot only
+    // where a prompt names it).
+    "UPDATE anchors SET in_shot = 0;",
+    // 12: durable hand-offs. What a job was sent with (backend, base URL, transport), so
     // collection asks that service; turns numbered from 1 within their session; detached
     // peel processes carrying work after their parent returned the shell.
     "ALTER TABLE jobs ADD COLUMN sent_backend TEXT;
@@ -215,12 +224,12 @@ mod tests {
     }
 
     #[test]
-    fn migration_10_numbers_existing_turns_within_their_sessions() {
+    fn migration_12_numbers_existing_turns_within_their_sessions() {
         let mut conn = Connection::open_in_memory().unwrap();
-        for sql in &MIGRATIONS[..9] {
+        for sql in &MIGRATIONS[..11] {
             conn.execute_batch(sql).unwrap();
         }
-        conn.pragma_update(None, "user_version", 9).unwrap();
+        conn.pragma_update(None, "user_version", 11).unwrap();
         conn.execute_batch(
             "INSERT INTO sessions (id, created_at, title, model) VALUES ('a', 't', 'a', 'm'), ('b', 't', 'b', 'm');
              INSERT INTO turns (session_id, created_at, instruction, user_json, model_json) VALUES
@@ -244,6 +253,40 @@ mod tests {
                 .map(|(i, n)| (i.to_string(), *n))
                 .collect::<Vec<_>>()
         );
+    }
+
+    #[test]
+    fn anchors_stored_before_pinning_existed_migrate_unpinned() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        let pinning = MIGRATIONS
+            .iter()
+            .position(|m| m.starts_with("UPDATE anchors SET in_shot = 0"))
+            .unwrap();
+        for sql in &MIGRATIONS[..pinning] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", pinning as i64)
+            .unwrap();
+        conn.execute(
+            "INSERT INTO anchors (name, kind, description, refs_json, in_shot, created_at)
+             VALUES ('Mira', 'character', '', '[]', 1, '2026-01-01T00:00:00Z')",
+            [],
+        )
+        .unwrap();
+        migrate(&mut conn).unwrap();
+        let pinned: bool = conn
+            .query_row("SELECT in_shot FROM anchors WHERE name = 'Mira'", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert!(!pinned, "an anchor added before pinning is unpinned");
+        // Pinning afterwards holds: the migration ran once.
+        conn.execute("UPDATE anchors SET in_shot = 1", []).unwrap();
+        migrate(&mut conn).unwrap();
+        let pinned: bool = conn
+            .query_row("SELECT in_shot FROM anchors", [], |r| r.get(0))
+            .unwrap();
+        assert!(pinned);
     }
 
     #[test]

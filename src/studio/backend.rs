@@ -124,6 +124,7 @@ pub fn retry_policy(settings: &Settings) -> RetryPolicy {
         attempts: r.attempts.max(1),
         base_delay: Duration::from_millis(r.base_delay_ms),
         max_delay: Duration::from_millis(r.max_delay_ms.max(r.base_delay_ms)),
+        flex_window: Duration::from_secs(r.flex_window_secs),
     }
 }
 

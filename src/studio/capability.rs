@@ -5,6 +5,7 @@ use super::spec::PreparedJob;
 use crate::api::backend::{Capabilities, Feature};
 use crate::api::wire::{GenerationConfig, ImageConfig};
 use crate::error::ValidationError;
+use crate::models::Tier;
 
 /// Who may appear in generated images (Vertex AI's `imageConfig.personGeneration`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,6 +63,8 @@ pub struct Explicit {
     pub grounding: bool,
     /// Safety settings were given.
     pub safety: bool,
+    /// A service tier was given.
+    pub tier: bool,
 }
 
 /// Drops inherited settings the backend lacks (a `[defaults]` thinking level on a gateway,
@@ -103,6 +106,15 @@ pub fn drop_inherited(
         job.request.safety_settings.clear();
         notes.push(reason);
     }
+    if !explicit.tier
+        && job.settings.tier != Tier::Standard
+        && let Some(reason) = caps.reason(Feature::ServiceTiers)
+    {
+        job.settings.tier = Tier::Standard;
+        job.settings.fallback = None;
+        job.request.service_tier = None;
+        notes.push(reason);
+    }
     notes
 }
 
@@ -121,6 +133,9 @@ pub fn check_job(job: &PreparedJob, caps: &Capabilities) -> Result<(), Validatio
     }
     if !request.safety_settings.is_empty() {
         caps.require(Feature::SafetySettings)?;
+    }
+    if job.settings.tier != Tier::Standard {
+        caps.require(Feature::ServiceTiers)?;
     }
     let person = request
         .generation_config
@@ -188,6 +203,7 @@ mod tests {
             thinking: true,
             grounding: true,
             safety: true,
+            tier: true,
         };
         assert!(drop_inherited(&mut explicit, &openai, all).is_empty());
         assert!(check_job(&explicit, &openai).is_err());
@@ -222,5 +238,29 @@ mod tests {
         });
         assert!(check_job(&grounded, &openai).is_err());
         assert!(check_job(&grounded, &Capabilities::of(BackendKind::Vertex)).is_ok());
+    }
+
+    #[test]
+    fn the_gateway_takes_only_the_standard_tier() {
+        let openai = Capabilities::of(BackendKind::OpenAi);
+        let flex = job(GenerateSpec {
+            tier: Tier::Flex,
+            ..base()
+        });
+        assert_eq!(
+            serde_json::to_value(&flex.request).unwrap()["serviceTier"],
+            "flex"
+        );
+        let refused = check_job(&flex, &openai).unwrap_err().to_string();
+        assert!(refused.contains("standard"), "{refused}");
+        assert!(check_job(&flex, &Capabilities::of(BackendKind::Vertex)).is_ok());
+        let mut inherited = flex.clone();
+        assert_eq!(
+            drop_inherited(&mut inherited, &openai, Explicit::default()).len(),
+            1
+        );
+        assert!(inherited.request.service_tier.is_none());
+        let standard = job(base());
+        assert!(serde_json::to_value(&standard.request).unwrap()["serviceTier"].is_null());
     }
 }

@@ -72,6 +72,9 @@ pub struct CheckWork {
     pub paths: Vec<PathBuf>,
     /// Anchors to check against (default: each sidecar's).
     pub with: Option<Vec<String>>,
+    /// The service tier the text model is asked at (default: standard).
+    #[serde(default)]
+    pub tier: Option<crate::models::Tier>,
 }
 
 /// Everything handed to a detached process.
@@ -498,6 +501,14 @@ async fn run_check(
             return 1;
         }
     };
+    let plan = match work.tier.map(|tier| plan.clone().at_tier(tier)) {
+        None => plan,
+        Some(Ok(plan)) => plan,
+        Some(Err(e)) => {
+            tracing::error!("detached: the check: {e}");
+            return 1;
+        }
+    };
     match check::run(client, store, &plan, |_| {}).await {
         Ok(report) => {
             let failed = report.images.iter().filter(|i| i.error.is_some()).count();
@@ -532,11 +543,18 @@ mod tests {
                 concurrency: 1,
                 rpm: 10,
                 budget: None,
+                tier: Some(crate::models::Tier::Flex),
+                fallback: None,
             },
         });
         assert_eq!(handoff.jobs(), vec![2, 5]);
         assert_eq!(handoff.what()["runs"], json!([9]));
         let back: HandOff = serde_json::from_slice(&serde_json::to_vec(&handoff).unwrap()).unwrap();
         assert_eq!(back.collect, vec![5, 2]);
+        assert_eq!(
+            back.runs[0].options.tier,
+            Some(crate::models::Tier::Flex),
+            "the run's tier goes with it"
+        );
     }
 }

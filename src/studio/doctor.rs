@@ -315,10 +315,12 @@ async fn quota(conn: &Connection, registry: &Registry, model: &str, report: &mut
     match transport_check(conn, &spec.id, &job.request).await {
         Ok((response, interaction)) => match outcome::interpret(response) {
             Ok(_) => {
+                let price =
+                    crate::studio::pricing::show(price, conn.client.answered_by_simulator());
                 report.pass(
                     "quota",
                     format!(
-                        "a {} test image was generated (about ${price:.3})",
+                        "a {} test image was generated (about {price})",
                         job.settings.size
                     ),
                 );

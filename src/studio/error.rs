@@ -35,6 +35,12 @@ pub enum StudioError {
 }
 
 impl StudioError {
+    /// True when every later request of a run would meet the same answer (prepaid credits
+    /// exhausted, the daily quota spent, the model not found): the run stops, resumable.
+    pub fn stops_a_run(&self) -> bool {
+        matches!(self, Self::Api(e) if e.stops_a_run())
+    }
+
     /// A short label for lists, sidecars and `--json`.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -7,6 +7,16 @@ use super::output::SavedOutput;
 use super::session::TurnId;
 use super::spec::ResolvedSettings;
 
+/// How a finished job's cost was priced: the tier that served it, and whether the price
+/// is the simulator's notional one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Priced {
+    /// The tier that served the job.
+    pub tier: crate::models::Tier,
+    /// True when the answer came from peel's simulator.
+    pub simulated: bool,
+}
+
 /// A job's id (its row in the store).
 pub type JobId = i64;
 
@@ -44,6 +54,8 @@ pub enum StudioEvent {
         text: Vec<String>,
         session: Option<String>,
         turn: Option<TurnId>,
+        /// How `cost_usd` was priced.
+        priced: Priced,
     },
     /// Failed for good.
     Failed {

@@ -15,6 +15,7 @@ pub mod lint;
 pub mod outline;
 pub mod output;
 pub mod preset;
+pub mod pricing;
 pub mod prompt_fields;
 pub mod report;
 pub mod request;
@@ -38,7 +39,7 @@ pub mod wait;
 pub mod workspace;
 
 pub use error::StudioError;
-pub use events::{JobId, JobInfo, StudioEvent};
+pub use events::{JobId, JobInfo, Priced, StudioEvent};
 pub use roster::{Anchor, AnchorKind, Budget, Roster, RosterError};
 pub use runner::{OutputNaming, Studio};
 pub use spec::{GenerateSpec, Grounding, PreparedJob, ResolvedSettings};

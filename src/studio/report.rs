@@ -6,11 +6,12 @@ use std::future::Future;
 
 use serde_json::{Value, json};
 
+use crate::models::Registry;
 use crate::store::Store;
 use crate::studio::backend::Connection;
 use crate::studio::output::SavedOutput;
 use crate::studio::workspace::Workspace;
-use crate::studio::{JobId, PreparedJob, Studio, StudioError, StudioEvent};
+use crate::studio::{JobId, PreparedJob, Priced, Studio, StudioError, StudioEvent};
 
 /// What one job ended with.
 #[derive(Debug, Default)]
@@ -33,6 +34,8 @@ pub struct JobReport {
     pub request_bytes: Option<usize>,
     /// The interaction id, when it went by the Interactions API.
     pub interaction: Option<String>,
+    /// The tier that served it and whether its price is simulated.
+    pub priced: Priced,
 }
 
 impl JobReport {
@@ -44,12 +47,14 @@ impl JobReport {
                 cost_usd,
                 text,
                 turn,
+                priced,
                 ..
             } => {
                 self.outputs = outputs;
                 self.cost_usd = cost_usd;
                 self.text = text;
                 self.turn = turn;
+                self.priced = priced;
             }
             StudioEvent::Failed { error, .. } => self.error = Some(error),
             StudioEvent::Cancelled { .. } => self.cancelled = true,
@@ -75,6 +80,8 @@ pub struct RunReport {
     pub session: Option<String>,
     /// Each job by id.
     pub jobs: BTreeMap<JobId, JobReport>,
+    /// What the user should hear once about the run (a deprecated model, say).
+    pub notices: Vec<String>,
 }
 
 /// Why a run did not fully succeed.
@@ -123,7 +130,8 @@ impl RunReport {
                     json!({
                         "path": o.path, "sidecar": o.sidecar, "width": o.width, "height": o.height,
                         "mime": o.mime, "bytes": o.bytes, "cost_usd": share, "job_id": id, "seed": job.seed,
-                        "session": session, "turn": job.turn,
+                        "session": session, "turn": job.turn, "tier": job.priced.tier,
+                        "cost_simulated": job.priced.simulated,
                         "request_bytes": job.request_bytes, "interaction": job.interaction,
                     })
                 })
@@ -136,12 +144,14 @@ impl RunReport {
                 let state = if job.cancelled { "cancelled" } else if job.error.is_some() { "failed" } else { "done" };
                 let error = job.error.as_ref().map(|e| json!({ "kind": e.kind(), "message": e.to_string() }));
                 json!({ "id": id, "state": state, "seed": job.seed, "turn": job.turn, "text": job.text, "error": error,
-                    "request_bytes": job.request_bytes, "interaction": job.interaction })
+                    "tier": job.priced.tier, "request_bytes": job.request_bytes, "interaction": job.interaction })
             })
             .collect();
         let first = self.jobs.values().next();
+        let simulated = self.jobs.values().any(|j| j.priced.simulated);
         let mut body = json!({
             "outputs": outputs, "jobs": jobs, "cost_usd": self.cost_usd(), "backend": self.backend,
+            "cost_simulated": simulated, "notices": self.notices,
             "session": session,
             "request_bytes": first.and_then(|j| j.request_bytes),
             "interaction": first.and_then(|j| j.interaction.clone()),
@@ -181,6 +191,28 @@ impl RunReport {
     }
 }
 
+/// One notice per deprecated model among `models` (a run says it once, not per item).
+pub fn model_notices<'a>(
+    registry: &Registry,
+    models: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    let mut seen: Vec<&str> = Vec::new();
+    let mut notices = Vec::new();
+    for model in models {
+        if seen.contains(&model) {
+            continue;
+        }
+        seen.push(model);
+        if let Some(notice) = registry
+            .lifecycle_of(model)
+            .and_then(|l| l.notice(crate::models::today()))
+        {
+            notices.push(notice);
+        }
+    }
+    notices
+}
+
 /// Submits every job, reports each event to `on_event`, cancels them all when `interrupt`
 /// completes, and returns once every job has ended.
 pub async fn execute(
@@ -204,6 +236,7 @@ pub async fn execute(
         backend: studio.backend().as_str(),
         session,
         jobs: BTreeMap::new(),
+        notices: model_notices(&ws.registry, jobs.iter().map(|j| j.settings.model.as_str())),
     };
     for job in jobs {
         let seed = job.settings.seed;
@@ -313,6 +346,7 @@ mod tests {
     fn report(jobs: Vec<JobReport>) -> RunReport {
         RunReport {
             backend: "simulator",
+            notices: Vec::new(),
             session: Some("s1".into()),
             jobs: jobs
                 .into_iter()

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use crate::error::ValidationError;
-use crate::models::Registry;
+use crate::settings::{parse_fallback, parse_tier};
 use crate::store::{Store, StoreError};
 use crate::studio::capability::{self, PersonGeneration};
 use crate::studio::compose::Subject;
@@ -31,6 +31,10 @@ pub struct SettingTexts {
     pub thinking: Option<String>,
     /// off, web or image.
     pub grounding: Option<String>,
+    /// standard, flex or priority.
+    pub tier: Option<String>,
+    /// The tier a shed flex request falls back to (only standard).
+    pub fallback: Option<String>,
     /// `CATEGORY=THRESHOLD` entries.
     pub safety: Vec<String>,
     /// Anchors in shot, by name.
@@ -50,6 +54,8 @@ impl SettingTexts {
                 .as_deref()
                 .map(Grounding::parse)
                 .transpose()?,
+            tier: self.tier.as_deref().map(parse_tier).transpose()?,
+            fallback: self.fallback.as_deref().map(parse_fallback).transpose()?,
             seed_mode: self.seed_mode.as_deref().map(SeedMode::parse).transpose()?,
             seed: self.seed,
             safety: SafetyMap::parse_all(&self.safety)?,
@@ -119,12 +125,21 @@ pub fn build_spec(
         ..GenerateSpec::default()
     };
     settings.apply_to(&mut spec);
-    spec.subjects = anchors_in_shot(ws, settings.with.as_deref().unwrap_or_default())?;
+    spec.subjects = anchors_in_shot(ws, settings.with.as_deref(), prompt)?;
     Ok(spec)
 }
 
-/// Loads the named anchors from the roster.
-fn anchors_in_shot(ws: &Workspace, with: &[String]) -> Result<Vec<Subject>, StudioError> {
+/// The anchors `with` names (`--with`, a preset's `with`); without one, the anchors in shot
+/// for `prompt`: pinned, or named by it.
+fn anchors_in_shot(
+    ws: &Workspace,
+    with: Option<&[String]>,
+    prompt: &str,
+) -> Result<Vec<Subject>, StudioError> {
+    let Some(with) = with else {
+        let roster = Roster::new(ws.store()?);
+        return Ok(shot::subjects_in_shot(&roster, prompt)?);
+    };
     let names = shot::parse_with(with);
     if names.is_empty() {
         return Ok(Vec::new());
@@ -151,6 +166,7 @@ pub fn apply_backend(
         thinking: request.settings.thinking.is_some(),
         grounding: request.settings.grounding.is_some(),
         safety: !request.settings.safety.is_empty(),
+        tier: request.settings.tier.is_some(),
     };
     let mut notes: Vec<&'static str> = Vec::new();
     for job in jobs.iter_mut() {
@@ -251,19 +267,6 @@ pub fn edit_job(
 pub fn title(prompt: &str) -> String {
     let line = prompt.lines().next().unwrap_or_default().trim();
     line.chars().take(80).collect()
-}
-
-/// A warning when Google announced the model's shutdown for a date that has passed.
-pub fn retired_warning(registry: &Registry, model: &str) -> Option<String> {
-    let spec = registry.resolve(model).ok()?;
-    let date = spec.shutdown.as_ref()?;
-    let passed = chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d")
-        .is_ok_and(|d| d <= chrono::Utc::now().date_naive());
-    passed.then(|| {
-        format!(
-            "Google announced {model} would shut down on {date}; if it answers 404, pick another model (`peel models`)."
-        )
-    })
 }
 
 #[cfg(test)]

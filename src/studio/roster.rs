@@ -64,8 +64,9 @@ pub struct Anchor {
     pub description: String,
     /// Reference image files.
     pub refs: Vec<PathBuf>,
-    /// Whether the anchor takes part in the next shot.
-    pub in_shot: bool,
+    /// Pinned in shot by the user: in every shot, named or not. An unpinned anchor is in
+    /// shot where the prompt names it (`shot::in_shot`).
+    pub pinned: bool,
 }
 
 /// Fields to change on an anchor; `None` keeps the current value.
@@ -125,7 +126,7 @@ impl Roster {
         Ok(self.store.anchor(name.trim())?.map(from_row))
     }
 
-    /// Adds an anchor (in shot); a sixth character is refused.
+    /// Adds an anchor, unpinned (in shot where a prompt names it); a sixth character is refused.
     pub fn add(
         &self,
         kind: AnchorKind,
@@ -145,7 +146,7 @@ impl Roster {
             kind: kind.as_str().into(),
             description: description.trim().into(),
             refs,
-            in_shot: true,
+            pinned: false,
         };
         let id = self
             .store
@@ -179,7 +180,7 @@ impl Roster {
                 .map(|d| d.trim().to_string())
                 .unwrap_or(current.description),
             refs: changes.refs.unwrap_or(current.refs),
-            in_shot: current.in_shot,
+            pinned: current.pinned,
         };
         let found = self
             .store
@@ -218,10 +219,10 @@ impl Roster {
         Ok(anchor)
     }
 
-    /// Puts an anchor in or out of the next shot.
-    pub fn set_in_shot(&self, name: &str, in_shot: bool) -> Result<Anchor, RosterError> {
+    /// Pins an anchor in shot (every shot), or unpins it (in shot where a prompt names it).
+    pub fn set_pinned(&self, name: &str, pinned: bool) -> Result<Anchor, RosterError> {
         let mut anchor = self.require(name)?;
-        anchor.in_shot = in_shot;
+        anchor.pinned = pinned;
         let record = to_record(&anchor);
         self.store
             .update_anchor(anchor.id, &record)
@@ -243,7 +244,7 @@ impl Roster {
     }
 }
 
-/// How much of a model's reference budget the in-shot anchors use: (used, cap) each.
+/// How much of a model's reference budget the anchors in shot use: (used, cap) each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Budget {
     /// In-shot characters against the model's character cap.
@@ -278,9 +279,8 @@ impl fmt::Display for Budget {
     }
 }
 
-/// The budget the in-shot anchors of `anchors` use on `model`.
-pub fn budget(anchors: &[Anchor], model: &ModelSpec) -> Budget {
-    let in_shot = anchors.iter().filter(|a| a.in_shot);
+/// The budget the anchors in shot (`in_shot`) use on `model`.
+pub fn budget(in_shot: &[&Anchor], model: &ModelSpec) -> Budget {
     let (mut characters, mut objects, mut images) = (0u32, 0u32, 0u32);
     for anchor in in_shot {
         match anchor.kind {
@@ -319,7 +319,7 @@ fn to_record(anchor: &Anchor) -> AnchorRecord {
         kind: anchor.kind.as_str().into(),
         description: anchor.description.clone(),
         refs: anchor.refs.clone(),
-        in_shot: anchor.in_shot,
+        pinned: anchor.pinned,
     }
 }
 
@@ -331,7 +331,7 @@ fn from_row(row: AnchorRow) -> Anchor {
         kind: AnchorKind::parse(&record.kind).unwrap_or(AnchorKind::Object),
         description: record.description,
         refs: record.refs,
-        in_shot: record.in_shot,
+        pinned: record.pinned,
     }
 }
 
@@ -386,7 +386,7 @@ mod tests {
             (mira.name.as_str(), mira.description.as_str()),
             ("Mira", "red scarf")
         );
-        assert!(mira.in_shot);
+        assert!(!mira.pinned, "a new anchor starts unpinned");
         assert_eq!(
             r.add(AnchorKind::Object, "MIRA", "", vec![]).unwrap_err(),
             RosterError::DuplicateName("MIRA".into())
@@ -407,8 +407,10 @@ mod tests {
             .unwrap();
         assert_eq!(edited.refs.len(), 2);
         assert_eq!(r.get("mira vale").unwrap().unwrap(), edited);
-        assert!(!r.set_in_shot("Mira Vale", false).unwrap().in_shot);
-        assert!(!r.get("Mira Vale").unwrap().unwrap().in_shot);
+        assert!(r.set_pinned("Mira Vale", true).unwrap().pinned);
+        assert!(r.get("Mira Vale").unwrap().unwrap().pinned);
+        assert!(!r.set_pinned("Mira Vale", false).unwrap().pinned);
+        assert!(!r.get("Mira Vale").unwrap().unwrap().pinned);
         assert_eq!(r.remove("mira vale").unwrap().id, mira.id);
         assert_eq!(
             r.remove("Mira Vale").unwrap_err(),
@@ -425,15 +427,16 @@ mod tests {
         r.add(AnchorKind::Character, "B", "", refs(2)).unwrap();
         r.add(AnchorKind::Character, "C", "", refs(1)).unwrap();
         r.add(AnchorKind::Character, "D", "", refs(4)).unwrap();
-        r.set_in_shot("D", false).unwrap();
         r.add(AnchorKind::Object, "Lamp", "", refs(1)).unwrap();
         r.add(AnchorKind::Object, "Cup", "", vec![]).unwrap();
-        let b = budget(&r.list().unwrap(), flash);
+        let all = r.list().unwrap();
+        let without_d: Vec<&Anchor> = all.iter().filter(|a| a.name != "D").collect();
+        let b = budget(&without_d, flash);
         assert_eq!(b.to_string(), "characters 3/4 · objects 2/10 · images 7/14");
         assert!(!b.is_over());
-        r.set_in_shot("D", true).unwrap();
         r.add(AnchorKind::Character, "E", "", vec![]).unwrap();
-        let b = budget(&r.list().unwrap(), flash);
+        let all = r.list().unwrap();
+        let b = budget(&all.iter().collect::<Vec<_>>(), flash);
         assert_eq!(b.characters, (5, 4));
         assert!(b.is_over());
     }

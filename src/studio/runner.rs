@@ -19,12 +19,12 @@ use super::spec::{PreparedJob, SessionLink};
 use super::stage::{Stage, Stages};
 use super::transport;
 use super::uploads;
-use super::{collect, sidecar};
+use super::{collect, pricing, sidecar};
 use crate::api::backend::Capabilities;
 use crate::api::client::GeminiClient;
 use crate::api::outcome::{self, Outcome};
 use crate::config::Transport;
-use crate::models::{Lane, Registry};
+use crate::models::{Lane, Registry, Tier};
 use crate::store::{JobRecord, JobUpdate, NewTurn, SentWith, Store};
 
 /// Requests in flight at once unless configured otherwise.
@@ -106,6 +106,7 @@ enum Ending {
 struct Finished {
     outputs: Vec<SavedOutput>,
     cost_usd: f64,
+    priced: super::events::Priced,
     text: Vec<String>,
     response_id: Option<String>,
     turn: Option<TurnId>,
@@ -202,6 +203,9 @@ impl Studio {
             seed: Some(job.settings.seed),
             request_json: job.request_summary_json(),
         })?;
+        self.inner
+            .store
+            .set_job_backend(id, self.inner.label.as_str())?;
         self.start(id, job, naming);
         Ok(id)
     }
@@ -436,6 +440,7 @@ impl Studio {
             transport,
             model,
             previous: previous.as_deref(),
+            fallback: job.settings.fallback,
         };
         let pending_turn = collect::PendingTurn::of(job, &self.blobs())?;
         let landing = collect::Landing::of(id, job, &naming, self.inner.label.as_str())
@@ -494,6 +499,7 @@ impl Studio {
             request_bytes: sent.request_bytes,
             interaction: sent.interaction.clone(),
         });
+        let served = pricing::served_tier(sent.served_tier.as_deref(), job.settings.tier);
         let (response, sent_bytes, interaction) =
             (sent.response, sent.request_bytes, sent.interaction);
         let outcome = outcome::interpret(response)?;
@@ -509,11 +515,11 @@ impl Studio {
         let studio = self.clone();
         let job_link = job.session.clone();
         let job = job.clone();
-        let finished =
-            tokio::task::spawn_blocking(move || studio.save(id, &job, &naming, outcome, timings))
-                .await
-                .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))?;
-        let finished = finished?;
+        let finished = tokio::task::spawn_blocking(move || {
+            studio.save(id, &job, &naming, outcome, timings, served)
+        })
+        .await
+        .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))??;
         if let (Some(turn), Some(interaction), Some(link)) = (finished.turn, &interaction, job_link)
         {
             self.inner
@@ -530,14 +536,21 @@ impl Studio {
         naming: &OutputNaming,
         outcome: Outcome,
         timings: serde_json::Value,
+        served: Tier,
     ) -> Result<Finished, StudioError> {
         let spec = self.inner.registry.resolve(&job.settings.model)?;
-        let cost_usd = if outcome.usage.image_output_tokens > 0 {
-            spec.cost_from_usage(&outcome.usage, Lane::Interactive)
-        } else {
-            spec.image_price(Some(&job.settings.size), Lane::Interactive)
-                * outcome.images.len() as f64
-        };
+        let cost_usd = pricing::cost(
+            spec,
+            &outcome,
+            &job.settings.size,
+            Lane::Interactive,
+            served,
+        );
+        let simulated = self.inner.client.answered_by_simulator();
+        let priced = pricing::sidecar_fields(served, simulated);
+        self.inner
+            .store
+            .set_job_pricing(id, served.as_str(), simulated)?;
         let stem = naming
             .stem
             .clone()
@@ -554,6 +567,7 @@ impl Studio {
             let sidecar = |saved: &SavedOutput| {
                 let answer = sidecar::answered(&outcome, cost_usd, saved, index);
                 let more = json!({"thoughts": outcome.thoughts, "timings": timings});
+                let answer = sidecar::merged(&answer, &priced);
                 sidecar::merged(&sidecar::merged(&asked, &answer), &more)
             };
             let saved = output::save_image_once(
@@ -583,6 +597,10 @@ impl Studio {
         Ok(Finished {
             outputs,
             cost_usd,
+            priced: super::events::Priced {
+                tier: served,
+                simulated,
+            },
             text: outcome.text,
             response_id: outcome.response_id,
             turn,
@@ -655,6 +673,7 @@ impl Studio {
                     text: done.text,
                     session: job.session.map(|s| s.session_id),
                     turn: done.turn,
+                    priced: done.priced,
                 });
             }
             Some(Err(error)) => {

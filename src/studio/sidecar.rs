@@ -23,6 +23,7 @@ pub fn asked(id: JobId, job: &PreparedJob, backend: &str, extra: Option<&Value>)
         "seed": job.settings.seed,
         "thinking": job.settings.thinking,
         "grounding": job.settings.grounding,
+        "tier": job.settings.tier,
         "references": job.refs,
         "anchors": job.anchors,
         "generation_config": job.request.generation_config,

@@ -15,9 +15,9 @@ use crate::api::wire::{
 };
 use crate::error::ValidationError;
 use crate::imaging;
-use crate::models::{ModelSpec, Registry};
-use crate::settings::SafetyMap;
+use crate::models::{ModelSpec, Registry, Tier};
 pub use crate::settings::{Grounding, SeedMode, wrap_seed};
+use crate::settings::{SafetyMap, check_fallback};
 
 /// Most concurrent requests one `generate` may ask for.
 pub const MAX_COUNT: u32 = 16;
@@ -43,10 +43,14 @@ pub struct GenerateSpec {
     pub preset: Option<String>,
     /// Reference image files.
     pub refs: Vec<PathBuf>,
-    /// Thinking level ("minimal" or "high").
+    /// Thinking level, as the model allows (e.g. "minimal", "medium", "high").
     pub thinking: Option<String>,
     /// Search grounding.
     pub grounding: Grounding,
+    /// Service tier.
+    pub tier: Tier,
+    /// The tier a shed flex request is re-sent at after its window, if any.
+    pub fallback: Option<Tier>,
     /// How many requests to run concurrently.
     pub count: u32,
     /// Where images go.
@@ -72,6 +76,11 @@ pub struct ResolvedSettings {
     pub thinking: Option<String>,
     /// Grounding.
     pub grounding: Grounding,
+    /// Service tier asked for.
+    pub tier: Tier,
+    /// The tier a shed flex request falls back to after its window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<Tier>,
     /// Expected pixel size when the ratio is known.
     pub pixels: Option<(u32, u32)>,
     /// Safety thresholds sent, in category order.
@@ -147,6 +156,8 @@ impl Validated<'_> {
             seed,
             thinking: self.thinking.clone(),
             grounding: spec.grounding,
+            tier: spec.tier,
+            fallback: spec.fallback,
             pixels: spec
                 .aspect
                 .as_deref()
@@ -179,11 +190,18 @@ fn validate<'r>(
         Some(name) => registry.resolve(name)?,
         None => registry.default_spec(),
     };
+    model.lifecycle().check_served(crate::models::today())?;
+    model.check_tier(spec.tier)?;
+    check_fallback(spec.tier, spec.fallback)?;
     if let Some(aspect) = &spec.aspect {
         model.check_aspect(aspect)?;
     }
     let size = match &spec.size {
-        Some(size) => model.size(size)?.name.clone(),
+        Some(size) => model
+            .size(size)
+            .map_err(|e| size_refusal(e, size, registry))?
+            .name
+            .clone(),
         None => model.default_size.clone(),
     };
     let thinking = match &spec.thinking {
@@ -219,6 +237,24 @@ fn validate<'r>(
         ref_parts,
         previous_part,
     })
+}
+
+/// A refused size, naming the models that do render it.
+pub fn size_refusal(error: ValidationError, size: &str, registry: &Registry) -> ValidationError {
+    let others = registry.models_allowing_size(size);
+    match error {
+        ValidationError::Unsupported {
+            what,
+            given,
+            model,
+            allowed,
+        } if !others.is_empty() => ValidationError::Invalid(format!(
+            "{what} '{given}' is not supported by {model}; it renders {}. {size} is rendered by {} (--model).",
+            allowed.join(", "),
+            others.join(", ")
+        )),
+        other => other,
+    }
 }
 
 /// Checks a spec against the registry and builds its requests; refuses before any network use.
@@ -355,6 +391,7 @@ pub fn build_request(
         }),
         tools,
         safety_settings: settings.safety.clone(),
+        service_tier: (settings.tier != Tier::Standard).then(|| settings.tier.as_str().to_string()),
         ..GenerateContentRequest::default()
     }
 }
@@ -377,8 +414,9 @@ mod tests {
         let registry = Registry::shipped().unwrap();
         let jobs = prepare(&spec("a fox"), &registry).unwrap();
         let job = &jobs[0];
-        assert_eq!(job.settings.model, "gemini-3.1-flash-image");
+        assert_eq!(job.settings.model, "gemini-nano-banana-2.1");
         assert_eq!(job.settings.size, "1K");
+        assert!(json_has_no_tier(&job.request));
         let json = serde_json::to_value(&job.request).unwrap();
         assert_eq!(json["generationConfig"]["imageConfig"]["imageSize"], "1K");
         assert_eq!(json["contents"][0]["parts"][0]["text"], "a fox");
@@ -386,6 +424,69 @@ mod tests {
             json["generationConfig"]["imageConfig"]
                 .get("aspectRatio")
                 .is_none()
+        );
+    }
+
+    fn json_has_no_tier(request: &GenerateContentRequest) -> bool {
+        serde_json::to_value(request)
+            .unwrap()
+            .get("serviceTier")
+            .is_none()
+    }
+
+    #[test]
+    fn a_shut_down_model_or_a_tier_the_model_lacks_is_refused() {
+        let registry = Registry::shipped().unwrap();
+        let bad = |s: GenerateSpec| prepare(&s, &registry).unwrap_err().to_string();
+        let gone = bad(GenerateSpec {
+            model: Some("nano-banana".into()),
+            ..spec("x")
+        });
+        assert!(
+            gone.contains("shut down") && gone.contains("--model gemini-nano-banana-2.1"),
+            "{gone}"
+        );
+        let mut registry = Registry::shipped().unwrap();
+        if let Some(m) = registry.models.get_mut("gemini-nano-banana-2.1") {
+            m.tiers = vec!["standard".into()];
+        }
+        let flex = prepare(
+            &GenerateSpec {
+                tier: Tier::Flex,
+                ..spec("x")
+            },
+            &registry,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            flex.contains("service tier 'flex'") && flex.contains("Allowed: standard"),
+            "{flex}"
+        );
+        let fallback = prepare(
+            &GenerateSpec {
+                fallback: Some(Tier::Standard),
+                ..spec("x")
+            },
+            &Registry::shipped().unwrap(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(fallback.contains("--tier flex"), "{fallback}");
+        let medium = prepare(
+            &GenerateSpec {
+                thinking: Some("medium".into()),
+                tier: Tier::Priority,
+                ..spec("x")
+            },
+            &Registry::shipped().unwrap(),
+        )
+        .unwrap();
+        let json = serde_json::to_value(&medium[0].request).unwrap();
+        assert_eq!(json["serviceTier"], "priority");
+        assert_eq!(
+            json["generationConfig"]["thinkingConfig"]["thinkingLevel"],
+            "MEDIUM"
         );
     }
 
@@ -423,7 +524,7 @@ mod tests {
                 size: Some("4k".into()),
                 ..spec("x")
             })
-            .contains("Allowed: 512, 1K, 2K, 4K")
+            .contains("Allowed: 1K, 2K, 4K")
         );
         let pro = Some("nano-banana-pro".to_string());
         assert!(
@@ -475,6 +576,11 @@ mod tests {
             json["tools"][0]["googleSearch"]["searchTypes"]["imageSearch"],
             serde_json::json!({})
         );
+        // a fixed-size model, as if it were still served
+        let mut registry = registry;
+        if let Some(m) = registry.models.get_mut("gemini-2.5-flash-image") {
+            m.shutdown_on = None;
+        }
         let old = GenerateSpec {
             model: Some("gemini-2.5-flash-image".into()),
             ..spec("x")

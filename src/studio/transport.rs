@@ -1,7 +1,10 @@
 //! Which API a job goes by, and the fallbacks that keep the default transport from ever
 //! failing where generateContent would not: a request interactions cannot carry goes by
 //! generateContent (said once), and a model the service refuses on interactions is switched
-//! to generateContent, remembered in the store, and the job retried there.
+//! to generateContent, remembered in the store, and the job retried there. A shed flex
+//! request is retried within its window and may fall back to standard.
+
+use std::time::Instant;
 
 use crate::api::client::{GeminiClient, RetryNotice};
 use crate::api::error::ApiError;
@@ -9,7 +12,7 @@ use crate::api::interactions_convert::{Unsupported, to_create};
 use crate::api::interactions_stream::Thought;
 use crate::api::wire::{GenerateContentRequest, GenerateContentResponse};
 use crate::config::Transport;
-use crate::models::Registry;
+use crate::models::{Registry, Tier};
 use crate::store::Store;
 
 /// What a sent request gave.
@@ -21,6 +24,8 @@ pub struct SentRequest {
     pub request_bytes: usize,
     /// The interaction id (None on generateContent).
     pub interaction: Option<String>,
+    /// The tier the service says served the request (the interaction's echo), if it said.
+    pub served_tier: Option<String>,
 }
 
 /// The transport to use for `model`: the client's, unless the registry says interactions
@@ -40,13 +45,12 @@ pub fn choose(client: &GeminiClient, registry: &Registry, store: &Store, model: 
     }
 }
 
-/// True when the service says the model or a field is not supported on interactions.
+/// True when the service refuses the model or a field on the Interactions API: its
+/// `unimplemented` code, or an `invalid_request` that says the feature is not supported here.
 pub fn is_unsupported_here(error: &ApiError) -> bool {
     let message = match error {
+        ApiError::Unimplemented { .. } => return true,
         ApiError::InvalidArgument { message } | ApiError::FailedPrecondition { message } => message,
-        ApiError::Http {
-            code: 400, message, ..
-        } => message,
         _ => return false,
     };
     let text = message.to_ascii_lowercase();
@@ -54,18 +58,10 @@ pub fn is_unsupported_here(error: &ApiError) -> bool {
 }
 
 /// True when the service no longer has the interaction a turn continues (expired, made
-/// with `store:false`, or under another key).
+/// with `store:false`, or under another key): its `not_found` code. (`model_not_found`
+/// is about the model only.)
 pub fn is_lost_interaction(error: &ApiError) -> bool {
-    let message = match error {
-        ApiError::ModelNotFound { message, .. } => message,
-        ApiError::InvalidArgument { message } => message,
-        ApiError::Http {
-            code: 404, message, ..
-        } => message,
-        _ => return false,
-    };
-    let text = message.to_ascii_lowercase();
-    text.contains("interaction") && (text.contains("not found") || text.contains("not_found"))
+    matches!(error, ApiError::NotFound { .. })
 }
 
 /// Where a request starts from and how it is sent.
@@ -77,6 +73,8 @@ pub struct Route<'a> {
     pub model: &'a str,
     /// The interaction the parent turn got, if any: only the new turn is then sent.
     pub previous: Option<&'a str>,
+    /// The tier a shed flex request is re-sent at after its window, if any.
+    pub fallback: Option<Tier>,
 }
 
 /// The store and the callbacks a send reports through.
@@ -93,11 +91,108 @@ pub struct Hooks<'a> {
     pub on_thought: &'a mut (dyn FnMut(Thought) + Send),
 }
 
-/// Sends `request` by `route`, falling back as the module docs say; a lost `previous`
-/// interaction is replaced by the stored history, sent statelessly once. Interactions run in
-/// the background unless the service refused that for the model (then in the foreground,
-/// remembered).
+/// Sends `request` by `route`. A flex request the service sheds (503) is retried with
+/// backoff within the window from its first send; with a fallback, it is re-sent at standard
+/// after the window, once any flex interaction it left is cancelled and confirmed unfinished
+/// (a finished one is collected instead), so nothing is paid twice.
 pub async fn send(
+    client: &GeminiClient,
+    hooks: &mut Hooks<'_>,
+    route: Route<'_>,
+    request: &GenerateContentRequest,
+) -> Result<SentRequest, ApiError> {
+    if request.service_tier.as_deref() != Some(Tier::Flex.as_str()) {
+        return send_once(client, hooks, route, request).await;
+    }
+    let policy = client.retry_policy();
+    let first_sent = Instant::now();
+    let mut delay = policy.base_delay;
+    let mut shed = 0u32;
+    loop {
+        let mut left: Option<String> = None;
+        let result = {
+            let heard = &mut *hooks.on_created;
+            let mut track = |id: &str| {
+                left = Some(id.to_string());
+                heard(id)
+            };
+            let mut tracked = Hooks {
+                store: hooks.store,
+                on_retry: &mut *hooks.on_retry,
+                notice: &mut *hooks.notice,
+                on_created: &mut track,
+                on_thought: &mut *hooks.on_thought,
+            };
+            send_once(client, &mut tracked, route, request).await
+        };
+        let error = match result {
+            Err(error) if is_shed(&error) => error,
+            other => return other,
+        };
+        shed += 1;
+        if first_sent.elapsed() + delay < policy.flex_window {
+            (hooks.on_retry)(RetryNotice {
+                failed_attempt: shed,
+                delay,
+                error,
+            });
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(policy.max_delay);
+            continue;
+        }
+        let window = policy.flex_window.as_secs();
+        if route.fallback.is_none() {
+            return Err(ApiError::Server {
+                code: 503,
+                status: "shed".into(),
+                message: format!(
+                    "the service shed this flex request for {window} s ({error}); try later, use --tier standard, or add --fallback standard"
+                ),
+            });
+        }
+        if let Some(id) = left
+            && let Some(finished) = settle_flex(client, &id, route.model).await
+        {
+            return Ok(finished);
+        }
+        (hooks.notice)(format!(
+            "the service shed flex requests for {window} s: re-sent at standard (--fallback standard)"
+        ));
+        let mut standard = request.clone();
+        standard.service_tier = None;
+        return send_once(client, hooks, route, &standard).await;
+    }
+}
+
+/// True when the service shed a request (flex is sheddable: a 503 means shed).
+fn is_shed(error: &ApiError) -> bool {
+    matches!(error, ApiError::Server { code: 503, .. })
+}
+
+/// Cancels a flex interaction left behind and reads it back: its answer when it finished
+/// after all (so it is kept, not paid for twice), else `None`.
+async fn settle_flex(client: &GeminiClient, id: &str, model: &str) -> Option<SentRequest> {
+    if let Err(e) = client.cancel_interaction(id, model).await {
+        tracing::info!("cancelling shed flex interaction {id}: {e}");
+    }
+    let state = client.get_interaction(id, model).await.ok()?;
+    if state.status != "completed" {
+        return None;
+    }
+    let response = client.finished_answer(&state, model).ok()?;
+    Some(SentRequest {
+        response,
+        request_bytes: 0,
+        interaction: Some(state.id.clone()),
+        served_tier: state.service_tier.clone(),
+    })
+}
+
+/// Sends `request` by `route` once (with the client's own retries), falling back as the
+/// module docs say; a lost `previous` interaction is replaced by the stored history, sent
+/// statelessly once. Interactions run in the background unless the service refused that
+/// for the model (then in the foreground, remembered).
+async fn send_once(
     client: &GeminiClient,
     hooks: &mut Hooks<'_>,
     route: Route<'_>,
@@ -108,6 +203,7 @@ pub async fn send(
         transport,
         model,
         previous,
+        ..
     } = route;
     if transport == Transport::Interactions {
         if let Some(previous) = previous {
@@ -201,6 +297,7 @@ async fn send_interaction(
         response: answer.response,
         request_bytes: answer.request_bytes,
         interaction: Some(answer.interaction_id),
+        served_tier: answer.service_tier,
     }))
 }
 
@@ -216,6 +313,7 @@ async fn generate_content(
         response,
         request_bytes,
         interaction: None,
+        served_tier: None,
     })
 }
 
@@ -244,5 +342,22 @@ mod tests {
             message: "not supported interaction".into(),
         };
         assert!(!is_unsupported_here(&rate));
+        let unimplemented = ApiError::Unimplemented {
+            message: "image output".into(),
+        };
+        assert!(is_unsupported_here(&unimplemented));
+    }
+
+    #[test]
+    fn only_not_found_means_the_interaction_is_gone() {
+        let gone = ApiError::NotFound {
+            message: "Interaction v1_x was not found.".into(),
+        };
+        assert!(is_lost_interaction(&gone));
+        let model = ApiError::ModelNotFound {
+            model: "m".into(),
+            message: "interaction model m not found".into(),
+        };
+        assert!(!is_lost_interaction(&model));
     }
 }

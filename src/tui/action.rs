@@ -63,6 +63,8 @@ pub enum Action {
     CycleThinking,
     /// Next grounding the model allows.
     CycleGrounding,
+    /// Next service tier the model takes: standard, flex, priority.
+    CycleTier,
     /// Pick a preset for the settings line (or save the settings as one).
     PickPreset,
     /// Run a batch file; its items appear in the Jobs pane.
@@ -129,7 +131,7 @@ impl Action {
             Generate | ShowRequest | NewSession | TurnBack | TurnForward | FocusNext
             | FocusPrev | Help | Quit | Close | CopyPrompt | CopyPath | PasteImage | ClearRefs
             | CycleModel | CycleAspect | CycleSize | CycleSeed | RerollSeed | CycleThinking
-            | CycleGrounding | PickPreset | RunBatch => Scope::Global,
+            | CycleGrounding | CycleTier | PickPreset | RunBatch => Scope::Global,
             Undo | Redo | HistoryPrev | HistoryNext | HistorySearch | ClearPrompt
             | PromptFields => Scope::Prompt,
             Up | PageUp | PageDown | First | Last | Down | Confirm => Scope::List,
@@ -188,6 +190,7 @@ impl Action {
         Action::RerollSeed,
         Action::CycleThinking,
         Action::CycleGrounding,
+        Action::CycleTier,
         Action::PickPreset,
         Action::RunBatch,
         Action::Undo,

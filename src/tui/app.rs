@@ -68,6 +68,16 @@ pub async fn run(
     runs_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut jobs_poll = tokio::time::interval(JOBS_POLL);
     jobs_poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // The first selection's image (and anything else the start asks for) is wanted now,
+    // not at the first key.
+    handle(
+        Input::Msg(Msg::Started),
+        state,
+        slot,
+        effects,
+        &resized_tx,
+        &mut Vec::new(),
+    );
     let mut dirty = true;
     loop {
         if dirty {
@@ -142,7 +152,7 @@ pub async fn run(
         for dir in reviews {
             // Images painted over cells (sixel, iTerm2) must not show through the grid.
             wipe(terminal)?;
-            let result = review_here(terminal, effects, &dir).await;
+            let result = review_here(terminal, effects, theme, &dir).await;
             wipe(terminal)?;
             slot.clear();
             state.preview = state::preview::PreviewState::default();
@@ -185,6 +195,7 @@ fn wipe(terminal: &mut DefaultTerminal) -> io::Result<()> {
 async fn review_here(
     terminal: &mut DefaultTerminal,
     effects: &Effects,
+    theme: &Theme,
     dir: &std::path::Path,
 ) -> Result<crate::review::ReviewExit, String> {
     let Some(setup) = &effects.batch else {
@@ -194,7 +205,7 @@ async fn review_here(
         return Err(format!("{} is not a folder", dir.display()));
     }
     let options = setup.review_options(dir, "auto", effects.tx.clone());
-    crate::review::run_on(terminal, effects.picker.clone(), options).await
+    crate::review::run_on(terminal, effects.picker.clone(), theme, options).await
 }
 
 enum Input {

@@ -485,18 +485,22 @@ pub fn roster_op(roster: &Roster, op: RosterOp) -> RosterResult {
             let result = roster.list().and_then(|anchors| {
                 for anchor in anchors {
                     let wanted = names.iter().any(|n| n.eq_ignore_ascii_case(&anchor.name));
-                    if wanted != anchor.in_shot {
-                        roster.set_in_shot(&anchor.name, wanted)?;
+                    if wanted != anchor.pinned {
+                        roster.set_pinned(&anchor.name, wanted)?;
                     }
                 }
                 Ok(String::new())
             });
             (result, None, String::new())
         }
-        RosterOp::SetInShot { name, in_shot } => {
-            let r = roster.set_in_shot(&name, in_shot).map(|a| a.name);
-            let word = if in_shot { "in shot" } else { "out of shot" };
-            (r, Some(name.clone()), format!("'{name}' is {word}"))
+        RosterOp::SetPinned { name, pinned } => {
+            let r = roster.set_pinned(&name, pinned).map(|a| a.name);
+            let text = if pinned {
+                format!("'{name}' is pinned: in every shot")
+            } else {
+                format!("'{name}' is unpinned: in shot where the prompt names it")
+            };
+            (r, Some(name.clone()), text)
         }
     };
     let result = result

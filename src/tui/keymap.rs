@@ -242,6 +242,7 @@ pub fn default_keys(action: Action) -> &'static [&'static str] {
         CycleSeed => &["f5"],
         CycleThinking => &["f6"],
         CycleGrounding => &["f7"],
+        CycleTier => &["f12", "alt-t"],
         RerollSeed => &["f8"],
         PickPreset => &["f10", "alt-s"],
         RunBatch => &["ctrl-o"],

@@ -14,7 +14,7 @@ pub mod state;
 pub mod strings;
 mod terminal;
 pub mod testkit;
-pub mod theme;
+pub use crate::theme;
 pub mod view;
 
 #[cfg(test)]
@@ -32,7 +32,7 @@ use tokio::sync::mpsc;
 use crate::cli::Cli;
 use crate::cli::args::ImageProtocolArg;
 use crate::config::{Env, Settings};
-use crate::imaging::graphics::{Decision, Protocol};
+use crate::imaging::graphics::Protocol;
 use crate::imaging::probe::{self, Detected};
 use crate::models::Registry;
 use crate::store::{JobFilter, Store};
@@ -98,12 +98,11 @@ fn protocol_choice(cli: &Cli, settings: &Settings) -> Result<ImageProtocol, Stri
     }
 }
 
-/// Builds the picker and its `images:` line: probes the terminal for `Auto` (raw mode must
-/// be on and no event reader started yet); a forced protocol never probes. `source` names
-/// where a forced choice came from.
-fn picker(choice: ImageProtocol, source: &str) -> Detected {
+/// How the probe is to treat images: ask the terminal for `Auto`; a forced protocol is
+/// not asked about (`source` names where it was forced).
+pub fn drawing(choice: ImageProtocol, source: &'static str) -> probe::Drawing {
     let ImageProtocol::Forced(kind) = choice else {
-        return probe::detect();
+        return probe::Drawing::Detect;
     };
     let protocol = match kind {
         ProtocolType::Kitty => Protocol::Kitty,
@@ -111,14 +110,7 @@ fn picker(choice: ImageProtocol, source: &str) -> Detected {
         ProtocolType::Iterm2 => Protocol::Iterm2,
         ProtocolType::Halfblocks => Protocol::Halfblocks,
     };
-    Detected {
-        picker: probe::picker_for(protocol, None),
-        decision: Decision {
-            protocol,
-            reason: format!("forced by {source}"),
-        },
-        typed: Vec::new(),
-    }
+    probe::Drawing::Forced(protocol, source)
 }
 
 /// Keys typed while the terminal was probed, as text for the prompt: printable characters
@@ -153,11 +145,14 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
         .map_err(|e| e.to_string())?;
     let registry =
         Arc::new(Registry::load(Some(&settings.paths.models_file())).map_err(|e| e.to_string())?);
-    let theme_name = cli
-        .theme
-        .clone()
-        .unwrap_or_else(|| settings.config.tui.theme.clone());
-    let theme = theme::Theme::load(&theme_name, &settings.paths.config_dir, env.no_color)?;
+    let themes = theme::Candidates::load(
+        theme::choice::ThemeChoice::from_flag_or_config(
+            cli.theme.as_deref(),
+            &settings.config.tui.theme,
+        ),
+        &settings.paths.config_dir,
+        env.no_color,
+    )?;
     let keymap = keymap::Keymap::with_overrides(&settings.config.tui.keys)?;
     let protocol = protocol_choice(cli, &settings)?;
     let store = Store::open(&settings.paths.store_file()).map_err(|e| e.to_string())?;
@@ -206,11 +201,15 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
     } else {
         "[tui] image_protocol"
     };
+    // One probe, before anything reads the terminal: graphics (unless forced), the cell
+    // size and, for `theme = "auto"`, the background.
     let Detected {
         picker,
         decision,
+        background,
         typed,
-    } = picker(protocol, source);
+    } = probe::detect(drawing(protocol, source), themes.asks_terminal());
+    let (theme, theme_line) = themes.pick(background, env.colorfgbg.as_deref());
     let probe_notice = decision
         .reason
         .starts_with("the terminal did not answer")
@@ -242,6 +241,7 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
         state.status.say(state::status::Level::Warn, notice);
     }
     state.images_line = decision.line();
+    state.theme_line = theme_line;
     let typed = typed_text(&typed);
     if !typed.is_empty() {
         state.prompt.editor.insert_str(&typed);
@@ -282,6 +282,8 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
         out_parent: settings.output_dir(None),
         locks: settings.paths.data_dir.join("locks"),
         options: crate::studio::batch::interactive::LaneOptions {
+            tier: None,
+            fallback: None,
             concurrency: settings.config.batch.concurrency.max(1),
             rpm: settings.config.batch.rpm.max(1),
             budget: None,

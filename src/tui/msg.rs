@@ -22,6 +22,8 @@ pub enum Msg {
     Resize { width: u16, height: u16 },
     /// Time passed while jobs run.
     Tick,
+    /// The loop started: the selected job's image is asked for before any key.
+    Started,
     /// The engine reported on a job.
     Studio(StudioEvent),
     /// A generation was refused before sending (the reason says what to do).
@@ -110,7 +112,7 @@ pub enum RosterOp {
     /// Remove an anchor.
     Remove { name: String },
     /// Put an anchor in or out of the shot.
-    SetInShot { name: String, in_shot: bool },
+    SetPinned { name: String, pinned: bool },
     /// Put exactly these anchors in shot (a preset's `with`), the rest out.
     ShotExactly { names: Vec<String> },
 }

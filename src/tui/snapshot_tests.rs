@@ -16,6 +16,20 @@ use crate::studio::{StudioError, StudioEvent};
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
 
 fn snapshot(name: &str, width: u16, height: u16, build: impl Fn(&mut AppState, &Path)) {
+    let terminal = screen(width, height, &build, &crate::theme::Theme::dark());
+    let mut settings = insta::Settings::clone_current();
+    settings.add_filter(r"…?[/\w.\-]*/sun\.png", "[tmp]/sun.png");
+    settings.set_snapshot_suffix(format!("{width}x{height}"));
+    settings.bind(|| insta::assert_snapshot!(name, terminal.backend()));
+}
+
+/// The app built by `build`, drawn in `theme`.
+fn screen(
+    width: u16,
+    height: u16,
+    build: &dyn Fn(&mut AppState, &Path),
+    theme: &crate::theme::Theme,
+) -> Terminal<TestBackend> {
     let dir = tempfile::tempdir().unwrap();
     let mut state = testkit::state(width, height);
     build(&mut state, dir.path());
@@ -32,11 +46,47 @@ fn snapshot(name: &str, width: u16, height: u16, build: impl Fn(&mut AppState, &
         );
     }
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    testkit::draw(&mut terminal, &state, &mut slot, &mut resizes);
-    let mut settings = insta::Settings::clone_current();
-    settings.add_filter(r"…?[/\w.\-]*/sun\.png", "[tmp]/sun.png");
-    settings.set_snapshot_suffix(format!("{width}x{height}"));
-    settings.bind(|| insta::assert_snapshot!(name, terminal.backend()));
+    testkit::draw_in(&mut terminal, &state, &mut slot, &mut resizes, theme);
+    terminal
+}
+
+/// Builds a screen's state.
+type Build = fn(&mut AppState, &Path);
+
+/// Every character of every screen below reads at WCAG AA in every shipped theme (text
+/// 4.5:1, muted hints 3:1), on the terminal's default backgrounds for the theme's kind:
+/// selected rows, the status bar, dialogs and F1 included.
+#[test]
+fn every_screen_reads_in_every_theme() {
+    let screens: [(&str, Build); 10] = [
+        ("empty", |_, _| {}),
+        ("typing", typing),
+        ("running", running),
+        ("failed", failed),
+        ("roster", roster),
+        ("edit session", edit_session),
+        ("help", help),
+        ("preset", preset_departing),
+        ("request", request_shown),
+        ("batch", batch_running),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (theme_name, _) in crate::theme::SHIPPED {
+        let theme = crate::theme::Theme::load(theme_name, dir.path(), false).unwrap();
+        for (name, build) in screens {
+            for (w, h) in [(80, 24), (120, 40)] {
+                let terminal = screen(w, h, &build, &theme);
+                let bad = theme.unreadable(terminal.backend().buffer(), &[]);
+                assert!(
+                    bad.is_empty(),
+                    "{theme_name}: {name} at {w}x{h}: {} cells below AA, first {:?}\n{}",
+                    bad.len(),
+                    &bad[..bad.len().min(8)],
+                    terminal.backend()
+                );
+            }
+        }
+    }
 }
 
 fn typing(s: &mut AppState, _: &Path) {
@@ -121,7 +171,7 @@ fn roster(s: &mut AppState, _: &Path) {
         refs: (0..refs)
             .map(|i| format!("/refs/{name}-{i}.png").into())
             .collect(),
-        in_shot,
+        pinned: in_shot,
     };
     s.anchors.replace(
         vec![
@@ -187,6 +237,7 @@ fn edit_session(s: &mut AppState, dir: &Path) {
 
 fn help(s: &mut AppState, _: &Path) {
     s.images_line = "images: halfblocks (the terminal did not answer the graphics query; set --image-protocol or [tui] image_protocol)".into();
+    s.theme_line = "theme: light (auto: the terminal's background is #ffffff)".into();
     update(s, key(KeyCode::F(1)));
 }
 
@@ -345,4 +396,17 @@ fn request_overlay() {
 #[test]
 fn batch_items_in_the_jobs_pane() {
     snapshot("batch_running", 120, 40, batch_running);
+}
+
+/// F1 at 160 columns (two help columns, each a little narrow): rows that do not fit end in
+/// an ellipsis instead of being cut mid-word.
+#[test]
+fn help_rows_cut_at_160_columns_end_in_an_ellipsis() {
+    let terminal = screen(160, 50, &help, &crate::theme::Theme::dark());
+    let text = terminal.backend().to_string();
+    assert!(
+        text.contains("an image path attaches…"),
+        "the cut row ends in …:\n{text}"
+    );
+    assert!(!text.contains("attaches i┃"), "{text}");
 }

@@ -54,7 +54,7 @@ pub mod title {
 pub fn describe(action: Action) -> &'static str {
     use Action::*;
     match action {
-        Generate => "generate (continues the session)",
+        Generate => "generate (new or chosen session)",
         ShowRequest => "show the request before sending",
         NewSession => "start a fresh edit session",
         TurnBack => "step back to the parent turn (undo)",
@@ -75,6 +75,7 @@ pub fn describe(action: Action) -> &'static str {
         RerollSeed => "new seed",
         CycleThinking => "next thinking level",
         CycleGrounding => "next search grounding",
+        CycleTier => "next service tier (flex: half price)",
         PickPreset => "pick or save a preset",
         RunBatch => "run a batch file (into Jobs)",
         Undo => "undo",
@@ -102,7 +103,7 @@ pub fn describe(action: Action) -> &'static str {
         AddObject => "add an object",
         EditAnchor => "edit",
         RemoveAnchor => "remove",
-        ToggleInShot => "in shot / out of shot",
+        ToggleInShot => "pin in every shot / unpin",
     }
 }
 
@@ -138,6 +139,7 @@ pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
             Action::CycleSeed,
             Action::CycleThinking,
             Action::CycleGrounding,
+            Action::CycleTier,
             Action::RerollSeed,
             Action::PickPreset,
         ],
@@ -190,6 +192,27 @@ pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
     ),
 ];
 
+/// What F1 says about the roster under its keys.
+pub fn anchors_help() -> [String; 2] {
+    [
+        "In shot (●): pinned, or named in the prompt; only those are sent.".into(),
+        format!(
+            "The roster keeps at most {} characters (the most any model takes); the line under the pane's title counts what is in shot against the selected model's limits.",
+            crate::studio::roster::MAX_CHARACTERS
+        ),
+    ]
+}
+
+/// Before warnings and errors ("!": ⚠ is an empty box in xterm's default font).
+pub const WARN_MARK: &str = "! ";
+/// Before the prompt checker's notes (✎ is an empty box in xterm's default font).
+pub const NOTE_MARK: &str = "› ";
+
+/// Marks an anchor in shot (pinned, or named in the prompt).
+pub const IN_SHOT_MARK: &str = "●";
+/// Marks an anchor out of shot.
+pub const OUT_OF_SHOT_MARK: &str = "○";
+
 /// Editor keys that come from the text area itself (not remappable).
 pub const EDITOR_KEYS: &[(&str, &str)] = &[
     ("Ctrl+← / Alt+B", "word back"),
@@ -204,7 +227,9 @@ pub const EDITOR_KEYS: &[(&str, &str)] = &[
 ];
 
 /// The first status message.
-pub const WELCOME: &str = "write a prompt, Ctrl+G to generate, F1 for every key";
+/// (A fresh workbench always starts a new session: one is continued only once chosen.)
+pub const WELCOME: &str =
+    "Ctrl+G starts a new session with the prompt you write · F1 for every key";
 /// Shown in the empty editor.
 pub const PROMPT_PLACEHOLDER: &str = "Describe the image… (Ctrl+G to generate, F1 for keys)";
 /// Shown in the empty Jobs pane.

@@ -27,6 +27,11 @@ use crate::studio::{Grounding, JobInfo, ResolvedSettings, StudioEvent};
 
 /// A workbench state of `width`×`height` with nothing in it, offline.
 pub fn state(width: u16, height: u16) -> AppState {
+    state_with_past(width, height, vec![])
+}
+
+/// Like `state`, opened over `past_jobs` from the store (newest first).
+pub fn state_with_past(width: u16, height: u16, past_jobs: Vec<crate::store::JobRow>) -> AppState {
     let registry = Arc::new(Registry::shipped().unwrap_or_else(|e| panic!("registry: {e}")));
     AppState::new(Init {
         registry,
@@ -36,7 +41,7 @@ pub fn state(width: u16, height: u16) -> AppState {
         backend: crate::studio::backend::OFFLINE_BANNER.into(),
         offline: true,
         history: vec![],
-        past_jobs: vec![],
+        past_jobs,
         anchors: vec![],
         session: None,
         area: Rect::new(0, 0, width, height),
@@ -75,6 +80,8 @@ pub fn queued(id: i64, prompt: &str, seed: i64) -> StudioEvent {
             seed,
             thinking: None,
             grounding: Grounding::Off,
+            tier: crate::models::Tier::Standard,
+            fallback: None,
             pixels: Some((1376, 768)),
             safety: vec![],
             preset: None,
@@ -99,6 +106,7 @@ pub fn done(id: i64, path: &Path, secs: f64) -> StudioEvent {
         text: vec![],
         session: None,
         turn: None,
+        priced: Default::default(),
     }
 }
 
@@ -120,6 +128,7 @@ pub fn done_turn(id: i64, path: &Path, session: &str, turn: TurnId) -> StudioEve
             text,
             session: Some(session.into()),
             turn: Some(turn),
+            priced: Default::default(),
         },
         other => other,
     }
@@ -199,10 +208,20 @@ pub fn draw(
     slot: &mut ImageSlot,
     resizes: &mut UnboundedReceiver<ResizeRequest>,
 ) {
-    let theme = Theme::dark();
+    draw_in(terminal, state, slot, resizes, &Theme::dark());
+}
+
+/// Like `draw`, in `theme`.
+pub fn draw_in(
+    terminal: &mut Terminal<TestBackend>,
+    state: &AppState,
+    slot: &mut ImageSlot,
+    resizes: &mut UnboundedReceiver<ResizeRequest>,
+    theme: &Theme,
+) {
     let mut render = |slot: &mut ImageSlot| {
         terminal
-            .draw(|f| view::draw(f, state, &theme, slot))
+            .draw(|f| view::draw(f, state, theme, slot))
             .map(|_| ())
             .unwrap_or_else(|e| panic!("draw: {e}"));
     };

@@ -74,7 +74,14 @@ pub fn json(o: &Output) -> serde_json::Value {
 
 /// A batch file of `n` simple items.
 pub fn simple_batch(n: usize, size: &str) -> String {
-    let mut text = format!("[defaults]\nsize = \"{size}\"\naspect = \"1:1\"\nseed = 5\n");
+    // 512 px is the smallest size; Nano Banana 2 (deprecated, still served) renders it
+    let model = if size == "512" {
+        "nano-banana-2"
+    } else {
+        "nano-banana-2.1"
+    };
+    let mut text =
+        format!("[defaults]\nmodel = \"{model}\"\nsize = \"{size}\"\naspect = \"1:1\"\nseed = 5\n");
     for i in 0..n {
         text.push_str(&format!(
             "[[item]]\nkey = \"k{i}\"\nprompt = \"item number {i}, a small red square\"\n"

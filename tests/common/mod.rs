@@ -2,6 +2,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod gcp;
+pub mod sgr;
 pub mod tmux;
 
 use std::io::{BufRead, BufReader};

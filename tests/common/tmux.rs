@@ -20,6 +20,11 @@ pub struct Tmux {
 impl Tmux {
     /// Runs `command` (a shell line) in a fresh tmux server named after `tag`.
     pub fn start(tag: &str, command: &str) -> Self {
+        Self::start_sized(tag, command, (120, 40))
+    }
+
+    /// Like `start`, in a `width`×`height` terminal.
+    pub fn start_sized(tag: &str, command: &str, (width, height): (u16, u16)) -> Self {
         assert!(
             Command::new("tmux")
                 .arg("-V")
@@ -30,21 +35,27 @@ impl Tmux {
         let tmux = Tmux {
             socket: format!("peel-{tag}-{}", std::process::id()),
         };
-        tmux.open(command);
+        tmux.open_sized(command, (width, height));
         tmux
     }
 
     /// Opens the session again on this server (after the previous one ended).
     pub fn open(&self, command: &str) {
+        self.open_sized(command, (120, 40));
+    }
+
+    /// Like `open`, `width`×`height`.
+    pub fn open_sized(&self, command: &str, (width, height): (u16, u16)) {
+        let (width, height) = (width.to_string(), height.to_string());
         let started = self.run(&[
             "new-session",
             "-d",
             "-s",
             SESSION,
             "-x",
-            "120",
+            &width,
             "-y",
-            "40",
+            &height,
             command,
         ]);
         assert!(started.status.success(), "tmux new-session: {started:?}");
@@ -63,6 +74,16 @@ impl Tmux {
     pub fn screen(&self) -> String {
         String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", SESSION]).stdout)
             .into_owned()
+    }
+
+    /// The screen with its colours and attributes as SGR escapes (`capture-pane -e`).
+    pub fn screen_with_colours(&self) -> String {
+        String::from_utf8_lossy(
+            &self
+                .run(&["capture-pane", "-p", "-e", "-t", SESSION])
+                .stdout,
+        )
+        .into_owned()
     }
 
     /// Sends keys (tmux key names, or `-l` then literal text).

@@ -16,6 +16,7 @@ max_delay_ms = 100
 
 [defaults]
 aspect = "1:1"   # square unless told otherwise
+model = "nano-banana-2"
 size = "512"
 safety = { hate-speech = "block_only_high" }
 

@@ -5,7 +5,7 @@ Usage: python3 sdk_interactions.py OUTPUT_DIR
 
 Covers: create, a second turn by previous_interaction_id, background + get (polling), get of
 a stored interaction (full timeline), streaming with thought summaries, and resuming a
-stream with last_event_id. Checked with google-genai 3.3.0 and the latest release.
+stream with last_event_id. Checked with google-genai 3.6.1 (the version .ci/run pins).
 """
 
 import base64
@@ -14,6 +14,7 @@ import sys
 import time
 
 from google import genai
+from google.genai import _interactions_errors as ix_errors
 
 MODEL = "gemini-3.1-flash-image"
 FORMAT = {"type": "image", "aspect_ratio": "16:9", "image_size": "1K"}
@@ -85,14 +86,15 @@ def main() -> None:
     assert second.previous_interaction_id == first.id
     assert len(images_of(second)) == 1
 
-    # An unknown previous id is a 404 in Google's error shape.
+    # An unknown previous id is a 404 in the Interactions API's own envelope, which the SDK
+    # raises as its interactions NotFoundError with the body parsed.
     try:
         ix.create(model=MODEL, previous_interaction_id="v1_unknown", input="x", response_format=FORMAT)
         raise AssertionError("unknown previous_interaction_id was accepted")
-    except Exception as e:  # the SDK's interactions errors are not google.genai.errors.APIError
-        status = getattr(e, "status_code", None) or getattr(e, "code", None)
-        assert status == 404, (type(e), e)
+    except ix_errors.NotFoundError as e:
+        assert e.status_code == 404, (type(e), e)
         assert "v1_unknown" in str(e), e
+        assert e.body["error"]["code"] == "not_found", e.body
 
     # 3. Get of a stored interaction: the full timeline with the user's input first.
     got = ix.get(first.id)
@@ -145,6 +147,43 @@ def main() -> None:
     # Resuming the stream after the third event replays the rest.
     replay = [e.event_type for e in ix.get(created_id, stream=True, last_event_id=ids[2])]
     assert replay == seen[3:], (replay, seen[3:])
+
+    # 6. Service tiers: the interaction echoes the tier that served it.
+    for tier in ("flex", "priority", "standard"):
+        tiered = ix.create(model="nano-banana-2.1", input="A kite", service_tier=tier,
+                           response_format={"type": "image", "aspect_ratio": "1:1", "image_size": "1K"},
+                           generation_config={"thinking_level": "medium"})
+        assert tiered.status == "completed", tiered.status
+        assert tiered.service_tier == tier, (tier, tiered.service_tier)
+        assert ix.get(tiered.id).service_tier == tier
+
+    # 7. Refusals come back as the SDK's typed errors carrying the API's string code.
+    refusals = [
+        (dict(model="gemini-nano-banana-2.1", input="x",
+              response_format={"type": "image", "image_size": "512"}),
+         ix_errors.BadRequestError, 400, "invalid_request"),
+        (dict(model=MODEL, input="x", service_tier="deferred"),
+         ix_errors.BadRequestError, 400, "invalid_request"),
+        (dict(model="gemini-2.5-flash-image", input="x"),
+         ix_errors.NotFoundError, 404, "model_not_found"),
+        (dict(model="gemini-9-imaginary", input="x"),
+         ix_errors.NotFoundError, 404, "model_not_found"),
+    ]
+    for kwargs, kind, status, code in refusals:
+        try:
+            ix.create(**kwargs)
+            raise AssertionError(f"{kwargs} was accepted")
+        except ix_errors.APIStatusError as e:
+            assert isinstance(e, kind), (type(e), e)
+            assert e.status_code == status, (e.status_code, e)
+            assert e.body["error"]["code"] == code, e.body
+            assert e.body["error"]["message"], e.body
+    stranger = genai.Client(api_key="not-the-key")  # kept: the SDK closes a dropped client
+    try:
+        stranger.interactions.get(first.id)
+        raise AssertionError("a wrong key was accepted")
+    except ix_errors.AuthenticationError as e:
+        assert e.status_code == 401 and e.body["error"]["code"] == "authentication", e.body
 
     print("SDK INTERACTIONS OK")
 

@@ -250,6 +250,57 @@ def main() -> None:
         raise AssertionError("a text model made an image")
     print("text model: ok")
 
+    # 10. Today's service: service tiers through the config (the SDK moves service_tier to
+    # the request's top-level serviceTier), Nano Banana 2.1's sizes, a shut-down model, the
+    # deprecated text model routed to its successor, the simulator's header.
+    for tier in ("flex", "priority", "standard"):
+        response = client.models.generate_content(
+            model=MODEL,
+            contents="A kite",
+            config=types.GenerateContentConfig(
+                image_config=types.ImageConfig(image_size="512"), service_tier=tier
+            ),
+        )
+        assert final_images(response), tier
+        assert response.usage_metadata.traffic_type is None, "the Gemini API echoes no tier"
+    headers = {k.lower(): v for k, v in (response.sdk_http_response.headers or {}).items()}
+    assert headers.get("x-peel-simulator") == "1", headers
+    response = client.models.generate_content(
+        model="nano-banana-2.1",
+        contents="A kite",
+        config=types.GenerateContentConfig(
+            image_config=types.ImageConfig(image_size="1K", aspect_ratio="8:1"),
+            thinking_config=types.ThinkingConfig(thinking_level="MEDIUM"),
+            service_tier=types.ServiceTier.FLEX,
+        ),
+    )
+    assert png_size(final_images(response)[0]) == (3072, 384)
+    assert response.model_version == "gemini-nano-banana-2.1", response.model_version
+    try:
+        client.models.generate_content(
+            model="gemini-nano-banana-2.1",
+            contents="x",
+            config=types.GenerateContentConfig(image_config=types.ImageConfig(image_size="512")),
+        )
+    except errors.ClientError as err:
+        assert err.code == 400 and "512" in str(err) and err.status == "INVALID_ARGUMENT", err
+    else:
+        raise AssertionError("512 was accepted on Nano Banana 2.1")
+    try:
+        client.models.generate_content(model="gemini-2.5-flash-image", contents="x")
+    except errors.ClientError as err:
+        assert err.code == 404 and err.status == "NOT_FOUND", err
+    else:
+        raise AssertionError("a shut-down model answered")
+    assert "models/gemini-2.5-flash-image" not in [m.name for m in client.models.list()]
+    routed = client.models.generate_content(
+        model="gemini-3.5-flash",
+        contents="Is this a fox?",
+        config=types.GenerateContentConfig(service_tier="flex"),
+    )
+    assert routed.model_version == "gemini-3.6-flash", routed.model_version
+    print("today's service: ok")
+
     print("SDK SMOKE OK")
 
 

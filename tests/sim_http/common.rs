@@ -22,6 +22,14 @@ pub fn config() -> SimConfig {
     }
 }
 
+/// A config with no latency whose "today" (for models' shutdown dates) is `day`.
+pub fn config_on(day: &str) -> SimConfig {
+    SimConfig {
+        today: Some(peel::models::parse_date(day).unwrap()),
+        ..config()
+    }
+}
+
 /// Starts a simulator on a free port.
 pub async fn sim(config: SimConfig) -> SimHandle {
     let addr: SocketAddr = "127.0.0.1:0".parse().unwrap();
@@ -56,6 +64,23 @@ impl Answer {
         (
             v["error"]["code"].as_u64().unwrap() as u16,
             v["error"]["status"].as_str().unwrap().to_string(),
+            v["error"]["message"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// An Interactions API error envelope: HTTP status, string code, message (and checks
+    /// that nothing else is in it).
+    pub fn ix_error(&self) -> (u16, String, String) {
+        let v = self.json();
+        let error = v["error"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{}", self.text));
+        let mut keys: Vec<&str> = error.keys().map(String::as_str).collect();
+        keys.sort();
+        assert_eq!(keys, ["code", "message"], "{}", self.text);
+        (
+            self.status,
+            v["error"]["code"].as_str().unwrap().to_string(),
             v["error"]["message"].as_str().unwrap().to_string(),
         )
     }

@@ -41,8 +41,8 @@ async fn turns_chain_by_id_and_store_false_is_never_retrievable() {
     let id = unstored["id"].as_str().unwrap();
     let (status, err) = call(Method::GET, item_url(&sim, id), None).await;
     assert_eq!(
-        (status, err["error"]["status"].as_str()),
-        (404, Some("NOT_FOUND"))
+        (status, err["error"]["code"].as_str()),
+        (404, Some("not_found"))
     );
     let mut chained = turn("again");
     chained["previous_interaction_id"] = json!(id);

@@ -178,7 +178,8 @@ async fn unknown_fields_bad_enums_and_bad_json_are_refused() {
 
 #[tokio::test]
 async fn settings_the_model_does_not_take_are_refused() {
-    let sim = sim(config()).await;
+    // A day when Nano Banana (2.5, the fixed-size model) was still served.
+    let sim = sim(config_on("2026-09-01")).await;
     let cases = [
         (
             FLASH,

@@ -36,6 +36,14 @@ pub struct GenerateContentRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub system_instruction: Option<Content>,
+    /// Service tier (`flex`, `priority`; left out means standard), a top-level field of the
+    /// request on the Gemini API and Vertex AI alike.
+    #[serde(
+        default,
+        alias = "service_tier",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub service_tier: Option<String>,
 }
 
 /// Output settings.

@@ -130,13 +130,39 @@ pub enum SessionAction {
 
 /// `peel models`
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct ModelsArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-    /// Ask the backend which models it serves instead of printing the registry.
+    /// Ask the backend which models it serves, beside the registry.
     #[arg(long)]
     pub remote: bool,
+    /// Add or remove a model of your own.
+    #[command(subcommand)]
+    pub action: Option<ModelsAction>,
+}
+
+/// `peel models add|rm`
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// Add a model the service released after this peel: its capabilities and prices are
+    /// copied from a known model into your models.toml (prices marked unverified).
+    Add {
+        /// The model id, as `peel models --remote` lists it.
+        id: String,
+        /// The known model to copy (id or alias).
+        #[arg(long, value_name = "KNOWN")]
+        like: String,
+        /// A display name (default: the id).
+        #[arg(long, value_name = "TEXT")]
+        name: Option<String>,
+    },
+    /// Remove a model you added (models shipped with peel cannot be removed).
+    Rm {
+        /// The model id.
+        id: String,
+    },
 }
 
 /// `peel history`
@@ -153,37 +179,8 @@ pub struct HistoryArgs {
     pub json: bool,
 }
 
-/// `peel sim`
-#[derive(Debug, Args)]
-pub struct SimArgs {
-    /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 8089)]
-    pub port: u16,
-    /// Accept only this key (default: any non-empty key).
-    #[arg(long)]
-    pub key: Option<String>,
-    /// Fixed latency in milliseconds (default: realistic, 1–7 s by size).
-    #[arg(long)]
-    pub latency_ms: Option<u64>,
-    /// Requests per minute before answering 429.
-    #[arg(long)]
-    pub rpm: Option<u32>,
-    /// Faults to inject, e.g. "503:2,429@0.1" (kinds: 429, 429-free-tier, 500, 503, truncated, html, slow, image-safety, prompt-blocked, no-image; standing: no-background, no-interactions).
-    #[arg(long)]
-    pub faults: Option<String>,
-    /// Service-account email the token endpoint (/token) accepts (default: any).
-    #[arg(long, value_name = "EMAIL")]
-    pub client_email: Option<String>,
-    /// Lifetime of access tokens from /token, in seconds.
-    #[arg(long, default_value_t = 3600, value_name = "SECS")]
-    pub token_lifetime_secs: u64,
-    /// The only Vertex AI project served (default: any).
-    #[arg(long, value_name = "PROJECT")]
-    pub project: Option<String>,
-    /// Keep the latest N generation requests whole, served at GET /_peel/requests (for tests).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub record: usize,
-}
+/// `peel sim` (its flags live beside the command).
+pub use crate::cli::sim_cmd::SimArgs;
 
 /// `peel config`
 #[derive(Debug, Args)]
@@ -296,6 +293,22 @@ pub enum RosterAction {
         #[arg(long)]
         json: bool,
     },
+    /// Pin an anchor in shot: sent with every generation, named in the prompt or not.
+    Pin {
+        /// Anchor name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unpin an anchor: in shot only where a prompt names it.
+    Unpin {
+        /// Anchor name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the roster to a TOML file.
     Export {
         /// Destination file.
@@ -316,6 +329,8 @@ impl RosterAction {
             | Self::List { json }
             | Self::Show { json, .. }
             | Self::Rm { json, .. }
+            | Self::Pin { json, .. }
+            | Self::Unpin { json, .. }
             | Self::Promote { json, .. } => *json,
             Self::Export { .. } | Self::Import { .. } => false,
         }

@@ -79,6 +79,12 @@ pub struct LaneArgs {
     /// Stop starting new items once this much (USD) would be spent.
     #[arg(long, value_name = "USD")]
     pub budget: Option<f64>,
+    /// Service tier for every item (over the file's `tier`): standard, flex or priority.
+    #[arg(long, value_name = "TIER")]
+    pub tier: Option<String>,
+    /// Re-send a shed flex item at this tier after its window instead of failing: standard.
+    #[arg(long, value_name = "TIER")]
+    pub fallback: Option<String>,
     /// Print one JSON object at the end instead of a progress bar.
     #[arg(long)]
     pub json: bool,

@@ -4,7 +4,9 @@ use super::args::PlanArgs;
 use super::{Cli, CliError, Context, load};
 use std::io::Write;
 
+use crate::models::Tier;
 use crate::studio::batch::plan::{BatchPlan, PlanWithItems, human_duration, plan};
+use crate::studio::{backend, pricing};
 
 /// Validates the file and prints its plan.
 pub fn run(cli: &Cli, args: PlanArgs) -> Result<(), CliError> {
@@ -18,24 +20,35 @@ pub fn run(cli: &Cli, args: PlanArgs) -> Result<(), CliError> {
             "--rpm and --concurrency must be at least 1",
         ));
     }
-    let p = plan(&batch, &ctx.registry, rpm, concurrency);
+    let mut p = plan(&batch, &ctx.registry, rpm, concurrency);
+    let caps = backend::capabilities(&ctx.settings);
+    p.ways.retain(|w| match w.lane {
+        "batch-api" => caps.supports_batch_api,
+        _ => w.tier == Tier::Standard || caps.supports_service_tiers,
+    });
+    let simulated = matches!(
+        ctx.settings.backend,
+        crate::config::BackendChoice::EmbeddedSimulator { .. }
+    );
     if args.json {
         let body = PlanWithItems {
             plan: &p,
             item_settings: &batch.items,
+            cost_simulated: simulated,
         };
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         serde_json::to_writer(&mut out, &body)
             .map_err(|e| CliError::failed("internal", e.to_string()))?;
         writeln!(out).map_err(|e| CliError::failed("output", e.to_string()))?;
     } else {
-        print!("{}", render(&p));
+        print!("{}", render(&p, simulated));
     }
     Ok(())
 }
 
 /// The plan as a few human lines.
-fn render(p: &BatchPlan) -> String {
+fn render(p: &BatchPlan, simulated: bool) -> String {
+    let usd = |v: f64| pricing::show(v, simulated);
     let mut out = format!("{}: {} items, {} images\n", p.file, p.items, p.images);
     for g in &p.groups {
         out.push_str(&format!(
@@ -43,9 +56,20 @@ fn render(p: &BatchPlan) -> String {
             g.model, g.size, g.items, g.interactive_usd, g.batch_usd
         ));
     }
+    out.push_str("ways to run it:\n");
+    for w in &p.ways {
+        out.push_str(&format!(
+            "  {:<10} {:>18}  {}  ({})\n",
+            w.way,
+            usd(w.cost_usd),
+            w.latency,
+            w.how
+        ));
+    }
     out.push_str(&format!(
-        "cost: ${:.3} interactive · ${:.3} on the Batch API (half price, results within 24 h)\n",
-        p.interactive_usd, p.batch_usd
+        "cost: {} interactive as the file asks · {} on the Batch API (half price, results within 24 h)\n",
+        usd(p.interactive_usd),
+        usd(p.batch_usd)
     ));
     let models: std::collections::BTreeSet<&str> =
         p.groups.iter().map(|g| g.model.as_str()).collect();

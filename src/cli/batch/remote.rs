@@ -19,6 +19,7 @@ pub async fn submit(cli: &Cli, args: SubmitArgs) -> Result<(), CliError> {
     let ctx = Context::load(cli)?;
     backend::capabilities(&ctx.settings).require(crate::api::backend::Feature::BatchApi)?;
     let batch = load(&ctx, &args.file)?;
+    remote::standard_tier_only(&batch)?;
     let store = ctx.store()?;
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     if conn.label.is_simulator() && !args.wait {

@@ -11,6 +11,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::args::{LaneArgs, MarkArg, PromoteArgs, ResumeArgs, RunArgs};
 use super::{Cli, CliError, Context, load};
+use crate::api::backend::Feature;
+use crate::settings::{Tier, check_fallback, parse_fallback, parse_tier};
 use crate::store::Store;
 use crate::studio::backend;
 use crate::studio::batch::interactive::{
@@ -176,7 +178,15 @@ pub(crate) fn options(
         concurrency: args.concurrency.unwrap_or(cfg.concurrency),
         rpm: args.rpm.unwrap_or(cfg.rpm),
         budget: args.budget.or(budget),
+        tier: args.tier.as_deref().map(parse_tier).transpose()?,
+        fallback: args.fallback.as_deref().map(parse_fallback).transpose()?,
     };
+    if let Some(tier) = options.tier {
+        check_fallback(tier, options.fallback)?;
+    }
+    if options.tier.is_some_and(|t| t != Tier::Standard) {
+        backend::capabilities(&ctx.settings).require(Feature::ServiceTiers)?;
+    }
     if options.concurrency == 0 || options.rpm == 0 {
         return Err(CliError::usage(
             "--concurrency and --rpm must be at least 1",
@@ -325,6 +335,13 @@ impl ProgressView {
                     "budget ${budget_usd:.2} reached (${spent_usd:.3} spent); no new items start"
                 ));
             }
+            BatchEvent::Stopped { index, key, error } => {
+                self.retrying.remove(&index);
+                self.say(format!(
+                    "{index} {key}: {error} — no new items start (the item stays pending)"
+                ));
+            }
+            BatchEvent::Notice { message } => self.say(format!("notice: {message}")),
             BatchEvent::ItemStarted { .. } => {}
         }
         let minutes = self.started.elapsed().as_secs_f64() / 60.0;
@@ -385,6 +402,7 @@ fn report(summary: RunSummary, backend: &str, json: bool) -> Result<(), CliError
             "failed": summary.failed, "pending": summary.pending,
             "spent_usd": (summary.spent_usd * 1e6).round() / 1e6, "retries": summary.retries,
             "elapsed_s": summary.elapsed.as_secs_f64(), "backend": backend,
+            "notices": summary.notices,
         });
         println!("{body}");
     } else {
@@ -401,6 +419,17 @@ fn report(summary: RunSummary, backend: &str, json: bool) -> Result<(), CliError
         );
     }
     let resume = format!("`peel batch resume {}`", summary.run);
+    if let Some(stop) = &summary.stopped_by {
+        let mut error = CliError::failed(
+            stop.kind(),
+            format!(
+                "{stop} The run stopped with {} item(s) not done (every later item would meet the same answer); {resume} continues it.",
+                summary.pending
+            ),
+        );
+        error.json_printed = json;
+        return Err(error);
+    }
     let error = match summary.stop_reason.as_deref() {
         None => return Ok(()),
         Some("budget") => CliError {

@@ -3,8 +3,10 @@
 //! and delete. A turn is checked strictly (`request`), chained onto the stored timeline of
 //! its `previous_interaction_id`, run through the same generate path as generateContent
 //! (`run`, so rate limits, faults and latency apply alike) and kept (`store`) for later
-//! turns, polls and stream replays (`stream`).
+//! turns, polls and stream replays (`stream`). Its errors use the Interactions API's own
+//! envelope and string codes (`errors`), not generateContent's.
 
+mod errors;
 mod persist;
 mod request;
 mod run;
@@ -25,10 +27,13 @@ pub use persist::Keep;
 pub use store::InteractionStore;
 
 use super::SimState;
-use super::call::{Call, Gated};
+use super::call::Call;
 use super::errors::{SimError, html_bad_gateway};
 use super::faults::FaultKind;
-use super::generate::{deadline, find_model, parse_body, prepare, truncated};
+use super::generate::{Dialect, deadline, find_model, parse_body, truncated};
+use super::pipeline::{Job, admit};
+use super::tiers;
+use errors::{Refusal, gate};
 use run::{Finish, Turn};
 use store::Record;
 use stream::Tail;
@@ -43,13 +48,13 @@ const RETIRED_REVISIONS: &[&str] = &["2026-05-07"];
 pub async fn create(State(state): State<Arc<SimState>>, call: Call, body: Bytes) -> Response {
     state.record(|s| s.gemini_requests += 1);
     let logged = state.keep_request(call.uri.path(), &body);
-    if let Some(refusal) = call.refusal(&state) {
+    if let Some(refusal) = gate(&state, &call) {
         return refusal;
     }
     let version = &call.version;
     let resp = match start(&state, version, &call.headers, &body, logged).await {
         Ok(resp) => resp,
-        Err(e) => e.into_response(),
+        Err(e) => Refusal(e).into_response(),
     };
     tracing::info!("POST /{version}/interactions -> {}", resp.status().as_u16());
     resp
@@ -91,32 +96,43 @@ async fn start(
     };
     steps.extend(req.input_steps.iter().cloned());
     let mut gc = req.settings.clone();
+    settings::check_for_model(&gc, spec)?;
+    if let Some(asked) = &req.tier {
+        let tier = tiers::of_interaction(asked, spec)?;
+        gc.insert("serviceTier".into(), json!(tier.as_str()));
+    }
     gc.insert(
         "contents".into(),
         Value::Array(request::contents_of(&steps)?),
     );
-    let gc = Value::Object(gc);
-    let planned = prepare(state, version, spec, &gc)?;
+    let gc = serde_json::to_vec(&Value::Object(gc)).map_err(|_| SimError::internal())?;
+    let job = Job {
+        dialect: &Dialect::Gemini,
+        version,
+        model: &req.model,
+        method: "createInteraction",
+        image_count: None,
+        deadline: deadline(headers),
+        interactions: true,
+    };
+    let admitted = admit(state, &job, &gc, Some(run::OUTPUT_MIME)).await?;
     let mut record = Record::new(&req.model, req.previous.clone(), req.input_steps.clone());
     record.stored = req.store;
     record.background = req.background;
+    record.tier = admitted.tier.as_str().to_string();
     let id = record.id.clone();
     state.note_request(logged, &id);
     let turn = Turn {
         id: id.clone(),
-        version: version.to_string(),
-        model: req.model.clone(),
-        body: serde_json::to_vec(&gc).map_err(|_| SimError::internal())?,
-        planned,
+        admitted,
         summaries: req.summaries,
-        deadline: deadline(headers),
     };
     if req.background || req.stream {
         if let Some(keep) = state.keep.as_ref().filter(|_| record.stored) {
             // On disk before anyone hears the id: a later simulator can run it to its end.
             let saved = persist::SavedTurn {
                 version: version.to_string(),
-                body: gc.clone(),
+                body: serde_json::from_slice(&gc).unwrap_or_default(),
                 summaries: req.summaries,
             };
             keep.save(&record, Some(&saved));
@@ -233,9 +249,12 @@ fn not_found(id: &str) -> SimError {
 }
 
 /// `GET /{version}/interactions/{id}` (`?stream=true[&last_event_id=…]` for events).
-pub async fn get(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+pub async fn get(State(state): State<Arc<SimState>>, call: Call) -> Response {
+    if let Some(refusal) = gate(&state, &call) {
+        return refusal;
+    }
     let id = &call.name;
-    read(&state, id, &call.params, &call.headers).unwrap_or_else(IntoResponse::into_response)
+    read(&state, id, &call.params, &call.headers).unwrap_or_else(|e| Refusal(e).into_response())
 }
 
 fn read(
@@ -296,7 +315,10 @@ fn read(
 }
 
 /// `DELETE /{version}/interactions/{id}`.
-pub async fn delete(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+pub async fn delete(State(state): State<Arc<SimState>>, call: Call) -> Response {
+    if let Some(refusal) = gate(&state, &call) {
+        return refusal;
+    }
     let id = &call.name;
     persist::load_into(&state, id);
     let removed = state
@@ -316,12 +338,15 @@ pub async fn delete(State(state): State<Arc<SimState>>, call: Gated) -> Response
             }
             Json(json!({})).into_response()
         }
-        None => not_found(id).into_response(),
+        None => Refusal(not_found(id)).into_response(),
     }
 }
 
 /// `POST /{version}/interactions/{id}/cancel`.
-pub async fn cancel(State(state): State<Arc<SimState>>, call: Gated) -> Response {
+pub async fn cancel(State(state): State<Arc<SimState>>, call: Call) -> Response {
+    if let Some(refusal) = gate(&state, &call) {
+        return refusal;
+    }
     let id = &call.name;
     persist::load_into(&state, id);
     let result = state.interactions.update(id, |r| {
@@ -348,7 +373,7 @@ pub async fn cancel(State(state): State<Arc<SimState>>, call: Gated) -> Response
     keep_finished(&state, id);
     match result {
         Some(Ok(body)) => Json(body).into_response(),
-        Some(Err(e)) => e.into_response(),
-        None => not_found(id).into_response(),
+        Some(Err(e)) => Refusal(e).into_response(),
+        None => Refusal(not_found(id)).into_response(),
     }
 }

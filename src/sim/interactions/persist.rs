@@ -15,7 +15,8 @@ use super::run::{Finish, Turn};
 use super::store::Record;
 use crate::sim::SimState;
 use crate::sim::errors::SimError;
-use crate::sim::generate::{find_model, prepare};
+use crate::sim::generate::Dialect;
+use crate::sim::pipeline::{Job, admit};
 use crate::store::owner::Owner;
 
 /// Finished interactions kept on disk at most (the oldest go first, as the service's
@@ -200,36 +201,46 @@ pub fn load_into(state: &Arc<SimState>, id: &str) {
     state.interactions.replace(record);
 }
 
-/// Runs a taken-over turn to its end, as its first simulator would have.
+/// Runs a taken-over turn to its end, as its first simulator would have: admitted again
+/// (the model, the plan, the tier) and driven.
 fn adopt(state: &Arc<SimState>, id: &str, saved: &SavedTurn) {
     let model = state
         .interactions
         .update(id, |r| r.model.clone())
         .unwrap_or_default();
-    let planned = find_model(state, &model, &saved.version, "createInteraction")
-        .and_then(|spec| prepare(state, &saved.version, spec, &saved.body));
-    let planned = match planned {
-        Ok(planned) => planned,
-        Err(e) => {
-            super::run::fail(state, id, &e);
-            return;
-        }
-    };
     let Ok(body) = serde_json::to_vec(&saved.body) else {
         super::run::fail(state, id, &SimError::internal());
         return;
     };
-    let turn = Turn {
-        id: id.to_string(),
-        version: saved.version.clone(),
-        model,
-        body,
-        planned,
-        summaries: saved.summaries,
-        deadline: None,
-    };
+    let (state, id, version, summaries) = (
+        state.clone(),
+        id.to_string(),
+        saved.version.clone(),
+        saved.summaries,
+    );
     tracing::info!("simulator: taking over interaction {id}, whose simulator is gone");
-    super::spawn_drive(state, turn);
+    tokio::spawn(async move {
+        let job = Job {
+            dialect: &Dialect::Gemini,
+            version: &version,
+            model: &model,
+            method: "createInteraction",
+            image_count: None,
+            deadline: None,
+            interactions: true,
+        };
+        match admit(&state, &job, &body, Some(super::run::OUTPUT_MIME)).await {
+            Ok(admitted) => super::spawn_drive(
+                &state,
+                Turn {
+                    id,
+                    admitted,
+                    summaries,
+                },
+            ),
+            Err(e) => super::run::fail(&state, &id, &e),
+        }
+    });
 }
 
 fn record_of(saved: Saved) -> Record {

@@ -8,9 +8,11 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
 
 use super::settings::{generation_config, response_format, safety_settings, tools};
+use crate::sim::codes::ApiCode;
 use crate::sim::errors::SimError;
 use crate::sim::schema::decode_base64;
 use crate::sim::signature::{Signed, sign, verify};
+use crate::sim::tiers::INTERACTIONS_VALUES;
 
 /// Top-level fields of `CreateModelInteraction`; anything else is refused.
 const TOP_FIELDS: &[&str] = &[
@@ -35,7 +37,6 @@ const TOP_FIELDS: &[&str] = &[
 
 const TEXT_BLOCK_FIELDS: &[&str] = &["type", "text", "annotations"];
 const IMAGE_BLOCK_FIELDS: &[&str] = &["type", "data", "uri", "mime_type", "resolution"];
-const SERVICE_TIERS: &[&str] = &["flex", "standard", "priority", "deferred"];
 const IMAGE_MIMES: &[&str] = &[
     "image/png",
     "image/jpeg",
@@ -64,6 +65,9 @@ pub struct CreateRequest {
     pub stream: bool,
     /// Whether thought summaries were asked for (`thinking_summaries: "auto"`).
     pub summaries: bool,
+    /// The `service_tier` asked for (one of the enum's values; checked against the model
+    /// once it is known).
+    pub tier: Option<String>,
     /// The generateContent fields (everything but `contents`).
     pub settings: Map<String, Value>,
 }
@@ -108,9 +112,10 @@ pub fn check(body: &Value) -> Result<CreateRequest, SimError> {
             "continuation_token does not name a pending continuation of this interaction.",
         ));
     }
-    if let Some(tier) = obj.get("service_tier") {
-        one_of(tier, SERVICE_TIERS, "service_tier")?;
-    }
+    let tier = match obj.get("service_tier") {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(one_of(value, INTERACTIONS_VALUES, "service_tier")?.to_string()),
+    };
     let input_steps = match obj.get("input") {
         None | Some(Value::Null) => {
             return Err(SimError::bad_field("input", "input is required."));
@@ -164,6 +169,7 @@ pub fn check(body: &Value) -> Result<CreateRequest, SimError> {
         background,
         stream,
         summaries,
+        tier,
         settings,
     })
 }
@@ -473,7 +479,8 @@ pub(super) fn only_fields(
                 format!(
                     "Invalid JSON payload received. Unknown name \"{unknown}\"{where_}: Cannot find field."
                 ),
-            ))
+            )
+            .with_code(ApiCode::ParameterUnknown))
         }
     }
 }

@@ -9,33 +9,24 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
+use super::errors::error_object;
 use super::request::turn_signature;
-use crate::models::ModelSpec;
 use crate::sim::errors::SimError;
-use crate::sim::generate::{Dialect, Generated, Job, find_model, run_as};
-use crate::sim::request::GenRequest;
+use crate::sim::pipeline::{Admitted, Generated, serve};
 use crate::sim::{Latency, SimState, response};
 
 /// The MIME type every Interactions API image comes back in.
 pub const OUTPUT_MIME: &str = "image/jpeg";
 
-/// One turn, checked and translated, ready to run.
+/// One turn, checked, translated and admitted, ready to run.
 #[derive(Debug, Clone)]
 pub struct Turn {
     /// The interaction being driven.
     pub id: String,
-    /// API version in the path.
-    pub version: String,
-    /// Model id as sent.
-    pub model: String,
-    /// The generateContent body to run.
-    pub body: Vec<u8>,
-    /// The request as the renderer reads it (for the early thought headline).
-    pub planned: GenRequest,
+    /// The request as the service took it in (model, rendering plan, tier, faults).
+    pub admitted: Admitted,
     /// Whether thought summaries are returned.
     pub summaries: bool,
-    /// The client's `X-Server-Timeout`.
-    pub deadline: Option<Duration>,
 }
 
 /// How a turn ended when it did not fail.
@@ -59,7 +50,7 @@ pub async fn drive(state: Arc<SimState>, turn: Turn) -> Result<Finish, SimError>
     });
     let early = async {
         tokio::time::sleep(first_thought_after(state.config.latency)).await;
-        let headline = response::thought_text(&turn.planned);
+        let headline = response::thought_text(&turn.admitted.req);
         state.interactions.update(id, |r| {
             if r.is_terminal() {
                 return;
@@ -75,15 +66,7 @@ pub async fn drive(state: Arc<SimState>, turn: Turn) -> Result<Finish, SimError>
             push_draft(&state, &turn).await;
         }
     };
-    let job = Job {
-        dialect: &Dialect::Gemini,
-        version: &turn.version,
-        model: &turn.model,
-        method: "createInteraction",
-        image_count: None,
-        deadline: turn.deadline,
-    };
-    let (_, generated) = tokio::join!(early, run_as(&state, &job, &turn.body, Some(OUTPUT_MIME)));
+    let (_, generated) = tokio::join!(early, serve(turn.admitted.clone()));
     let (answer, finish) = match generated? {
         Generated::Html => return Ok(Finish::Html),
         Generated::Truncated(answer) => (answer, Finish::Truncated),
@@ -117,10 +100,10 @@ pub fn fail(state: &SimState, id: &str, err: &SimError) {
         if r.is_terminal() {
             return;
         }
-        let code = err.status.to_ascii_lowercase();
+        let error = error_object(err);
         r.status = "failed".into();
-        r.errors = vec![json!({"code": code, "message": err.message})];
-        r.push(json!({"event_type": "error", "error": {"code": code, "message": err.message}}));
+        r.errors = vec![error.clone()];
+        r.push(json!({"event_type": "error", "error": error}));
         r.finish();
     });
     super::keep_finished(state, id);
@@ -128,14 +111,8 @@ pub fn fail(state: &SimState, id: &str, err: &SimError) {
 
 /// Pushes the interim draft as a thought summary while the turn still runs.
 async fn push_draft(state: &Arc<SimState>, turn: &Turn) {
-    let Ok(spec) = find_model(state, &turn.model, &turn.version, "createInteraction") else {
-        return;
-    };
-    let spec = ModelSpec {
-        output_mime: OUTPUT_MIME.to_string(),
-        ..spec.clone()
-    };
-    let planned = turn.planned.clone();
+    let spec = turn.admitted.spec.clone();
+    let planned = turn.admitted.req.clone();
     let drawn = tokio::task::spawn_blocking(move || response::render_draft(&planned, &spec)).await;
     let Ok(Ok(draft)) = drawn else {
         return;

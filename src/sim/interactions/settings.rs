@@ -5,6 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::request::{one_of, only_fields};
+use crate::models::ModelSpec;
 use crate::sim::errors::SimError;
 
 const GENERATION_FIELDS: &[&str] = &[
@@ -121,6 +122,82 @@ pub(super) fn response_format(
             "A response format needs a type.",
         )),
     }
+}
+
+/// Checks the image size, aspect ratio and thinking level a create asks for against the
+/// model, worded as the Interactions API refuses a value (`settings` is what `check` built).
+pub(super) fn check_for_model(
+    settings: &Map<String, Value>,
+    model: &ModelSpec,
+) -> Result<(), SimError> {
+    let config = settings.get("generationConfig");
+    let at = |path: &[&str]| {
+        path.iter()
+            .try_fold(config?, |v, key| v.get(*key))
+            .and_then(Value::as_str)
+    };
+    let list = |items: &[String]| items.join(", ");
+    if let Some(size) = at(&["imageConfig", "imageSize"]) {
+        if model.fixed_size {
+            return Err(SimError::bad_field(
+                "response_format.image_size",
+                format!(
+                    "image_size is not supported by model {}: it renders one fixed size ({}). Leave image_size out.",
+                    model.id, model.default_size
+                ),
+            ));
+        }
+        if !model.sizes.iter().any(|s| s.name == size) {
+            let sizes: Vec<String> = model.sizes.iter().map(|s| s.name.clone()).collect();
+            return Err(SimError::bad_field(
+                "response_format.image_size",
+                format!(
+                    "image_size \"{size}\" is not supported by model {}; it renders: {}.",
+                    model.id,
+                    list(&sizes)
+                ),
+            ));
+        }
+    }
+    if let Some(ratio) = at(&["imageConfig", "aspectRatio"])
+        && !model.aspect_ratios.iter().any(|r| r == ratio)
+    {
+        return Err(SimError::bad_field(
+            "response_format.aspect_ratio",
+            format!(
+                "aspect_ratio \"{ratio}\" is not supported by model {}; it takes: {}.",
+                model.id,
+                list(&model.aspect_ratios)
+            ),
+        ));
+    }
+    if let Some(level) = at(&["thinkingConfig", "thinkingLevel"]) {
+        let level = level.to_ascii_lowercase();
+        if model.thinking_levels.is_empty() {
+            return Err(SimError::bad_field(
+                "generation_config.thinking_level",
+                format!(
+                    "thinking_level is not supported by model {}: it chooses how much to think itself. Leave thinking_level out.",
+                    model.id
+                ),
+            ));
+        }
+        if !model
+            .thinking_levels
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(&level))
+        {
+            return Err(SimError::bad_field(
+                "generation_config.thinking_level",
+                format!(
+                    "thinking_level \"{level}\" is not supported by model {}; it takes: {}.",
+                    model.id,
+                    list(&model.thinking_levels)
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 pub(super) fn safety_settings(list: &Value) -> Result<Value, SimError> {

@@ -56,6 +56,8 @@ pub struct Record {
     pub abort: Option<AbortHandle>,
     /// Read from another live simulator's file: shown as it was, re-read on every look.
     pub foreign: bool,
+    /// The service tier serving it, echoed as `service_tier`.
+    pub tier: String,
     /// About how many bytes it holds once finished (its input, steps and events).
     weight: usize,
     changed: Arc<watch::Sender<usize>>,
@@ -83,6 +85,7 @@ impl Record {
             cut: false,
             abort: None,
             foreign: false,
+            tier: "standard".into(),
             weight: 0,
             changed: Arc::new(watch::channel(0).0),
         }
@@ -102,7 +105,7 @@ impl Record {
             "model": self.model,
             "created": self.created,
             "updated": self.updated,
-            "service_tier": "standard",
+            "service_tier": self.tier,
         });
         let mut steps = Vec::new();
         if timeline {

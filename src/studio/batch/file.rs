@@ -36,6 +36,10 @@ pub struct RawItem {
     pub thinking: Option<String>,
     /// Grounding: off, web or image.
     pub grounding: Option<String>,
+    /// Service tier: standard, flex or priority.
+    pub tier: Option<String>,
+    /// The tier a shed flex request is re-sent at after its window: standard.
+    pub fallback: Option<String>,
     /// Anchor names from the roster.
     pub with: Option<Vec<String>>,
     /// Reference images, relative to the batch file.
@@ -50,7 +54,9 @@ pub struct RawMatrix {
     pub prompt: String,
     /// Key template; defaults to the values joined with `-`.
     pub key: Option<String>,
-    /// Variable name to its values.
+    /// Variable name to its values; a variable named like a setting (`model`, `size`,
+    /// `aspect`, `thinking`, `tier`, `seed`) sets that setting for each combination.
+    #[serde(deserialize_with = "scalar_lists")]
     pub vars: BTreeMap<String, Vec<String>>,
     /// A named preset for every item of the matrix.
     pub preset: Option<String>,
@@ -66,10 +72,41 @@ pub struct RawMatrix {
     pub thinking: Option<String>,
     /// Grounding.
     pub grounding: Option<String>,
+    /// Service tier.
+    pub tier: Option<String>,
+    /// The tier a shed flex request falls back to.
+    pub fallback: Option<String>,
     /// Anchor names.
     pub with: Option<Vec<String>>,
     /// Reference images.
     pub refs: Option<Vec<String>>,
+}
+
+/// A matrix variable's values as text: strings, or numbers (`seed = [1, 2]`).
+fn scalar_lists<'de, D>(deserializer: D) -> Result<BTreeMap<String, Vec<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Number(i64),
+    }
+    let raw = BTreeMap::<String, Vec<Scalar>>::deserialize(deserializer)?;
+    Ok(raw
+        .into_iter()
+        .map(|(name, values)| {
+            let values = values
+                .into_iter()
+                .map(|v| match v {
+                    Scalar::Text(t) => t,
+                    Scalar::Number(n) => n.to_string(),
+                })
+                .collect();
+            (name, values)
+        })
+        .collect())
 }
 
 /// The line of each field an item or `[defaults]` sets, by field name.

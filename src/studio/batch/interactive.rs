@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::queue::{Reconciled, reconcile};
 use super::validate::{BatchItem, run_index_width};
 use crate::api::client::{GeminiClient, rpm_limiter};
-use crate::models::{Lane, Registry};
+use crate::models::{Lane, Registry, Tier};
 use crate::store::{ItemUpdate, RunId, RunRow, Store};
 use crate::studio::backend::BackendLabel;
 use crate::studio::collect::{self, Collected};
@@ -54,6 +54,23 @@ pub struct LaneOptions {
     pub rpm: u32,
     /// Stop starting items once this much would be spent (USD, whole run).
     pub budget: Option<f64>,
+    /// A service tier for every item, over each item's own.
+    pub tier: Option<Tier>,
+    /// A fallback for shed flex items, over each item's own.
+    pub fallback: Option<Tier>,
+}
+
+impl LaneOptions {
+    /// `item` with this run's tier and fallback over its own.
+    fn over(&self, mut item: BatchItem) -> BatchItem {
+        if let Some(tier) = self.tier {
+            item.tier = tier;
+        }
+        if let Some(fallback) = self.fallback {
+            item.fallback = Some(fallback);
+        }
+        item
+    }
 }
 
 /// Progress of a run, for progress bars and the Jobs pane.
@@ -103,6 +120,16 @@ pub enum BatchEvent {
     },
     /// No new items start: the next would exceed the budget.
     BudgetReached { spent_usd: f64, budget_usd: f64 },
+    /// Something to say once for the whole run (a deprecated model, say).
+    Notice { message: String },
+    /// No new items start: the service gave an answer every later item would meet too
+    /// (prepaid credits exhausted, the daily quota spent, the model not found). The item
+    /// stays pending, so `peel batch resume` sends it again.
+    Stopped {
+        index: usize,
+        key: String,
+        error: StudioError,
+    },
 }
 
 /// How a run ended.
@@ -114,8 +141,13 @@ pub struct RunSummary {
     pub dir: PathBuf,
     /// `done` or `incomplete`.
     pub state: String,
-    /// Why it is incomplete: `budget`, `interrupted`, `N items failed`.
+    /// Why it is incomplete: `budget`, `interrupted`, `N items failed`, or the API's code
+    /// of a run-stopping answer (`payment_required`, `quota_exceeded`, `model_not_found`).
     pub stop_reason: Option<String>,
+    /// The run-stopping answer, when one stopped the run.
+    pub stopped_by: Option<StudioError>,
+    /// What was said once for the run (deprecated models).
+    pub notices: Vec<String>,
     /// Items in the run.
     pub total: usize,
     /// Items saved.
@@ -216,6 +248,9 @@ pub async fn run_or_hand_off(
     let mut stopping = false;
     let mut budget_hit = false;
     let mut interrupted = false;
+    let mut stopped_by: Option<StudioError> = None;
+    let mut models_seen: HashSet<String> = HashSet::new();
+    let mut notices: Vec<String> = Vec::new();
     let mut retries = 0u32;
     let mut dirty = false;
     let mut handing: Option<tokio::task::JoinHandle<()>> = None;
@@ -229,6 +264,17 @@ pub async fn run_or_hand_off(
                 dirty = true;
                 continue;
             };
+            let item = options.over(item);
+            if models_seen.insert(item.model.clone()) {
+                let said =
+                    crate::studio::report::model_notices(&lane.registry, [item.model.as_str()]);
+                for message in said {
+                    on_event(BatchEvent::Notice {
+                        message: message.clone(),
+                    });
+                    notices.push(message);
+                }
+            }
             let estimate = item.price(&lane.registry, Lane::Interactive);
             if let Some(budget) = options.budget {
                 let committed: f64 = in_flight.values().map(|f| f.estimate).sum();
@@ -355,6 +401,16 @@ pub async fn run_or_hand_off(
                     cost_usd,
                 });
             }
+            StudioEvent::Failed { error, .. } if error.stops_a_run() => {
+                in_flight.remove(&job);
+                store.update_batch_item(run_id, index, &ItemUpdate::Pending)?;
+                dirty = true;
+                stopping = true;
+                if stopped_by.is_none() {
+                    stopped_by = Some(error.clone());
+                    on_event(BatchEvent::Stopped { index, key, error });
+                }
+            }
             StudioEvent::Failed { error, .. } => {
                 in_flight.remove(&job);
                 fail_item(store, run_id, index, &error)?;
@@ -385,6 +441,8 @@ pub async fn run_or_hand_off(
             dir,
             state: HANDED_OVER.into(),
             stop_reason: None,
+            stopped_by: None,
+            notices,
             total,
             done,
             failed,
@@ -398,10 +456,12 @@ pub async fn run_or_hand_off(
         store,
         run_id,
         &dir,
-        Stopped {
+        Ending {
             interrupted,
             budget_hit,
             held: held.len(),
+            stopped_by,
+            notices,
         },
         retries,
         started,
@@ -420,11 +480,14 @@ fn held_on_service(store: &Store, run: RunId) -> Result<HashSet<usize>, StudioEr
     Ok(held)
 }
 
-/// Why a run stopped before every item was done.
-struct Stopped {
+/// Why the loop ended early, if it did.
+struct Ending {
     interrupted: bool,
     budget_hit: bool,
+    /// Items still on the service (their owner gone, not collected yet).
     held: usize,
+    stopped_by: Option<StudioError>,
+    notices: Vec<String>,
 }
 
 /// Saves the items whose process died while their background interactions ran (so they
@@ -547,19 +610,23 @@ fn finish(
     store: &Store,
     run_id: RunId,
     dir: &Path,
-    stopped: Stopped,
+    ending: Ending,
     retries: u32,
     started: Instant,
 ) -> Result<RunSummary, StudioError> {
-    let Stopped {
+    let Ending {
         interrupted,
         budget_hit,
         held,
-    } = stopped;
+        stopped_by,
+        notices,
+    } = ending;
     let (total, done, failed, spent_usd) = store.batch_item_counts(run_id)?;
     let pending = total - done - failed;
     let (state, reason) = if done == total {
         ("done", None)
+    } else if let Some(error) = &stopped_by {
+        ("incomplete", Some(error.kind().to_string()))
     } else if held > 0 {
         (
             "incomplete",
@@ -586,6 +653,8 @@ fn finish(
         dir: dir.to_path_buf(),
         state: state.into(),
         stop_reason: reason,
+        stopped_by,
+        notices,
         total,
         done,
         failed,

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::api::wire::SafetySetting;
-use crate::models::{Lane, Registry};
+use crate::models::{Lane, Registry, Tier};
 use crate::store::Store;
 use crate::studio::StudioError;
 use crate::studio::compose::Subject;
@@ -35,6 +35,12 @@ pub struct BatchItem {
     pub thinking: Option<String>,
     /// Grounding.
     pub grounding: Grounding,
+    /// Service tier.
+    #[serde(default)]
+    pub tier: Tier,
+    /// The tier a shed flex request falls back to after its window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fallback: Option<Tier>,
     /// Anchor names from the roster, put in shot with their reference images.
     #[serde(default)]
     pub with: Vec<String>,
@@ -79,6 +85,8 @@ impl BatchItem {
             refs: self.refs.clone(),
             thinking: self.thinking.clone(),
             grounding: self.grounding,
+            tier: self.tier,
+            fallback: self.fallback,
             count: 1,
             out_dir: out_dir.to_path_buf(),
             subjects,
@@ -126,11 +134,16 @@ impl BatchItem {
         Ok(spec)
     }
 
-    /// List price of this item's image on `lane`.
+    /// Estimated price of this item's image on `lane`, at its tier on the interactive lane.
     pub fn price(&self, registry: &Registry, lane: Lane) -> f64 {
+        self.price_at(registry, lane, self.tier)
+    }
+
+    /// Estimated price of this item's image on `lane` at `tier` (for plans that compare).
+    pub fn price_at(&self, registry: &Registry, lane: Lane, tier: Tier) -> f64 {
         registry
             .resolve(&self.model)
-            .map(|m| m.image_price(Some(&self.size), lane))
+            .map(|m| m.image_price_at(Some(&self.size), lane, tier))
             .unwrap_or(0.0)
     }
 }

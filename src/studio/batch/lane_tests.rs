@@ -26,7 +26,7 @@ async fn items_reach_the_jobs_channel_and_the_budget_holds() {
     let (registry, handle, client) =
         crate::studio::testkit::sim_and_client(config, crate::config::Transport::default()).await;
     let out = tempfile::tempdir().unwrap();
-    let text = "[defaults]\nsize = \"512\"\n[[item]]\nprompt = \"a\"\n[[item]]\nprompt = \"b\"\n[[item]]\nprompt = \"c\"\n[[item]]\nprompt = \"d\"\n";
+    let text = "[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n[[item]]\nprompt = \"a\"\n[[item]]\nprompt = \"b\"\n[[item]]\nprompt = \"c\"\n[[item]]\nprompt = \"d\"\n";
     let raw = parse(Path::new("b.toml"), text, Format::Toml).unwrap();
     let batch = validate_plain(raw, &registry, &DefaultsSection::default()).unwrap();
     let store = Store::in_memory().unwrap();
@@ -43,6 +43,8 @@ async fn items_reach_the_jobs_channel_and_the_budget_holds() {
         forward: Some(forward),
     };
     let options = LaneOptions {
+        tier: None,
+        fallback: None,
         concurrency: 2,
         rpm: 6000,
         budget: Some(0.1),

@@ -1,5 +1,8 @@
 //! Matrix expansion: a prompt template × every combination of its variables.
-//! Variables vary in the order they first appear in the template, the first slowest.
+//! Variables vary in the order they first appear in the template, the first slowest; then
+//! the variables named like a setting (`model`, `size`, `aspect`, `thinking`, `tier`,
+//! `seed`) that the template does not use, in that order. A setting variable sets that
+//! setting for each combination, whether or not the template names it.
 
 use super::file::{RawItem, RawMatrix};
 
@@ -75,6 +78,41 @@ fn render(pieces: &[Piece], values: &[(&str, &str)]) -> String {
         .collect()
 }
 
+/// Matrix variables that set the setting of the same name.
+pub const SETTING_VARS: [&str; 6] = ["model", "size", "aspect", "thinking", "tier", "seed"];
+
+/// The matrix's own value of a setting variable's field, if it sets one.
+fn fixed_setting(matrix: &RawMatrix, name: &str) -> bool {
+    match name {
+        "model" => matrix.model.is_some(),
+        "size" => matrix.size.is_some(),
+        "aspect" => matrix.aspect.is_some(),
+        "thinking" => matrix.thinking.is_some(),
+        "tier" => matrix.tier.is_some(),
+        "seed" => matrix.seed.is_some(),
+        _ => false,
+    }
+}
+
+/// Sets the setting `name` of `item` to `value`.
+fn set_setting(item: &mut RawItem, name: &str, value: &str) -> Result<(), String> {
+    let text = Some(value.to_string());
+    match name {
+        "model" => item.model = text,
+        "size" => item.size = text,
+        "aspect" => item.aspect = text,
+        "thinking" => item.thinking = text,
+        "tier" => item.tier = text,
+        "seed" => {
+            item.seed = Some(value.trim().parse().map_err(|_| {
+                format!("variable seed has the value '{value}', which is not a whole number")
+            })?)
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Expands a matrix into items, each with a description of its combination.
 pub fn expand(matrix: &RawMatrix) -> Result<Vec<(RawItem, String)>, String> {
     let prompt = pieces(&matrix.prompt)?;
@@ -87,8 +125,21 @@ pub fn expand(matrix: &RawMatrix) -> Result<Vec<(RawItem, String)>, String> {
             order.push(name);
         }
     }
+    for name in SETTING_VARS {
+        if matrix.vars.contains_key(name) && !order.contains(&name) {
+            order.push(name);
+        }
+    }
+    if let Some(both) = SETTING_VARS
+        .iter()
+        .find(|name| matrix.vars.contains_key(**name) && fixed_setting(matrix, name))
+    {
+        return Err(format!(
+            "{both} is set both by the matrix and by [matrix.vars]; keep one (a variable named {both} sets it for each combination)"
+        ));
+    }
     if order.is_empty() {
-        return Err("the template has no {placeholders}; a matrix needs at least one".into());
+        return Err("the template has no {placeholders} and no variable names a setting (model, size, aspect, thinking, tier, seed); a matrix needs at least one".into());
     }
     for name in &order {
         match matrix.vars.get(*name) {
@@ -105,7 +156,8 @@ pub fn expand(matrix: &RawMatrix) -> Result<Vec<(RawItem, String)>, String> {
     }
     if let Some(unused) = matrix.vars.keys().find(|k| !order.contains(&k.as_str())) {
         return Err(format!(
-            "variable {unused} is defined but the template never uses {{{unused}}}"
+            "variable {unused} is defined but the template never uses {{{unused}}} (only variables named like a setting — {} — work without a placeholder)",
+            SETTING_VARS.join(", ")
         ));
     }
     let lists: Vec<&Vec<String>> = order.iter().map(|n| &matrix.vars[*n]).collect();
@@ -140,7 +192,7 @@ pub fn expand(matrix: &RawMatrix) -> Result<Vec<(RawItem, String)>, String> {
                 .collect::<Vec<_>>()
                 .join("-"),
         };
-        let item = RawItem {
+        let mut item = RawItem {
             prompt: Some(render(&prompt, &values)),
             key: Some(key),
             preset: matrix.preset.clone(),
@@ -150,9 +202,16 @@ pub fn expand(matrix: &RawMatrix) -> Result<Vec<(RawItem, String)>, String> {
             seed: matrix.seed,
             thinking: matrix.thinking.clone(),
             grounding: matrix.grounding.clone(),
+            tier: matrix.tier.clone(),
+            fallback: matrix.fallback.clone(),
             with: matrix.with.clone(),
             refs: matrix.refs.clone(),
         };
+        for (name, value) in &values {
+            if SETTING_VARS.contains(name) {
+                set_setting(&mut item, name, value)?;
+            }
+        }
         out.push((item, combination));
     }
     Ok(out)
@@ -171,6 +230,42 @@ mod tests {
                 .collect(),
             ..RawMatrix::default()
         }
+    }
+
+    #[test]
+    fn a_variable_named_like_a_setting_sets_it_without_a_placeholder() {
+        let m = matrix(
+            "a lighthouse at dusk",
+            &[
+                ("model", &["nano-banana-2.1", "nano-banana-pro"]),
+                ("seed", &["7", "8"]),
+            ],
+        );
+        let items = expand(&m).unwrap();
+        assert_eq!(items.len(), 4);
+        let (first, combination) = &items[0];
+        assert_eq!(first.model.as_deref(), Some("nano-banana-2.1"));
+        assert_eq!(first.seed, Some(7));
+        assert_eq!(first.prompt.as_deref(), Some("a lighthouse at dusk"));
+        assert_eq!(combination, "model=nano-banana-2.1, seed=7");
+        assert_eq!(items[3].0.model.as_deref(), Some("nano-banana-pro"));
+        assert_eq!(items[3].0.key.as_deref(), Some("nano-banana-pro-8"));
+        let named = matrix("a {tier} fox", &[("tier", &["flex", "standard"])]);
+        let items = expand(&named).unwrap();
+        assert_eq!(items[0].0.prompt.as_deref(), Some("a flex fox"));
+        assert_eq!(items[0].0.tier.as_deref(), Some("flex"));
+    }
+
+    #[test]
+    fn a_setting_given_twice_or_a_bad_seed_is_refused() {
+        let mut m = matrix("a fox", &[("model", &["nano-banana-pro"])]);
+        m.model = Some("nano-banana-2.1".into());
+        assert!(expand(&m).unwrap_err().contains("both"));
+        let seed = matrix("a fox", &[("seed", &["seven"])]);
+        assert!(expand(&seed).unwrap_err().contains("whole number"));
+        let unused = matrix("a fox", &[("style", &["ink"])]);
+        let err = expand(&unused).unwrap_err();
+        assert!(err.contains("no {placeholders}"), "{err}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use super::validate::{Batch, BatchItem};
-use crate::models::{Lane, Registry};
+use crate::models::{ALL_TIERS, Lane, Registry, Tier};
 
 /// Items of one model and size.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -44,6 +44,26 @@ pub struct BatchPlan {
     pub estimated_seconds: f64,
     /// Breakdown by model and size.
     pub groups: Vec<PlanGroup>,
+    /// The ways to run the file, side by side: the interactive lane at each tier every
+    /// item's model takes, and the Batch API lane.
+    pub ways: Vec<Way>,
+}
+
+/// One way to run a file, with what it costs and how long it takes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Way {
+    /// `standard`, `flex`, `priority` or `batch-api`.
+    pub way: String,
+    /// `interactive` or `batch-api`.
+    pub lane: &'static str,
+    /// The service tier (the Batch API lane runs at its own price).
+    pub tier: Tier,
+    /// Estimated cost in USD (priority at its ceiling, twice standard).
+    pub cost_usd: f64,
+    /// Expected latency, in words.
+    pub latency: String,
+    /// How to ask for it.
+    pub how: String,
 }
 
 /// A plan with every item's resolved settings, as `peel batch plan --json` prints it;
@@ -55,6 +75,8 @@ pub struct PlanWithItems<'a> {
     pub plan: &'a BatchPlan,
     /// Every item with its settings resolved, as it will be sent.
     pub item_settings: &'a [BatchItem],
+    /// True when the prices are the simulator's notional ones (offline).
+    pub cost_simulated: bool,
 }
 
 /// Plans `batch` at `rpm` requests per minute with `concurrency` in flight.
@@ -83,6 +105,7 @@ pub fn plan(batch: &Batch, registry: &Registry, rpm: u32, concurrency: usize) ->
         })
         .collect();
     let rpm = rpm.max(1);
+    let ways = ways(batch, registry, rpm);
     BatchPlan {
         file: batch.path.display().to_string(),
         items: batch.items.len(),
@@ -93,7 +116,51 @@ pub fn plan(batch: &Batch, registry: &Registry, rpm: u32, concurrency: usize) ->
         concurrency: concurrency.max(1),
         estimated_seconds: rate_bound(batch.items.len(), rpm).as_secs_f64(),
         groups,
+        ways,
     }
+}
+
+/// The interactive lane at each tier every item's model takes, then the Batch API lane.
+fn ways(batch: &Batch, registry: &Registry, rpm: u32) -> Vec<Way> {
+    let floor = human_duration(rate_bound(batch.items.len(), rpm));
+    let mut out = Vec::new();
+    for tier in ALL_TIERS {
+        let taken = batch.items.iter().all(|item| {
+            registry
+                .resolve(&item.model)
+                .is_ok_and(|m| m.check_tier(tier).is_ok())
+        });
+        if !taken {
+            continue;
+        }
+        let cost: f64 = batch
+            .items
+            .iter()
+            .map(|i| i.price_at(registry, Lane::Interactive, tier))
+            .sum();
+        out.push(Way {
+            way: tier.as_str().to_string(),
+            lane: "interactive",
+            tier,
+            cost_usd: round_usd(cost),
+            latency: format!("{} per image; ≥ {floor} at {rpm}/min", tier.latency()),
+            how: format!("peel batch run FILE --tier {tier}"),
+        });
+    }
+    let batch_cost: f64 = batch
+        .items
+        .iter()
+        .map(|i| i.price(registry, Lane::Batch))
+        .sum();
+    out.push(Way {
+        way: "batch-api".into(),
+        lane: "batch-api",
+        tier: Tier::Standard,
+        cost_usd: round_usd(batch_cost),
+        latency: "up to 24 h for the whole file".into(),
+        how: "peel batch submit FILE".into(),
+    });
+    out
 }
 
 /// Rounds to a millionth of a dollar, so sums print cleanly.

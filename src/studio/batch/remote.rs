@@ -16,7 +16,7 @@ use crate::api::batch_wire::{
 };
 use crate::api::client::GeminiClient;
 use crate::error::ValidationError;
-use crate::models::Registry;
+use crate::models::{Registry, Tier};
 use crate::store::{RunId, RunRow, Store};
 use crate::studio::output::OutputError;
 use crate::studio::{StudioError, spec};
@@ -86,6 +86,7 @@ pub async fn submit(
     via_file: bool,
 ) -> Result<Submitted, StudioError> {
     let model = single_model(batch)?;
+    standard_tier_only(batch)?;
     let (run, dir) = create_run(store, batch, parent, "batch-api", "submitting", None)?;
     let jsonl = dir.join(format!(".peel-{}.tmp", uuid::Uuid::now_v7().simple()));
     let outbox = Outbox {
@@ -124,6 +125,19 @@ pub async fn submit(
         bytes,
         state,
     })
+}
+
+/// The Batch API lane runs at its own (batch) price: an item asking for another tier is
+/// refused before anything is sent.
+pub fn standard_tier_only(batch: &Batch) -> Result<(), StudioError> {
+    let Some(item) = batch.items.iter().find(|i| i.tier != Tier::Standard) else {
+        return Ok(());
+    };
+    Err(ValidationError::Invalid(format!(
+        "item {} ({}) asks for the {} tier, but the Batch API lane takes only standard (it is billed at the batch price). Drop `tier`, or run the file on the interactive lane: `peel batch run FILE --tier flex` costs what the Batch API costs, with results in minutes.",
+        item.index, item.key, item.tier
+    ))
+    .into())
 }
 
 /// The Batch API takes one model per job.

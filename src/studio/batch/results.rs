@@ -340,6 +340,8 @@ mod tests {
             seed: 1,
             thinking: None,
             grounding: Default::default(),
+            tier: Default::default(),
+            fallback: None,
             with: vec![],
             refs: vec![],
             safety: vec![],

@@ -6,6 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::file::RawItem;
+use crate::error::ValidationError;
+use crate::settings::{Tier, parse_fallback, parse_tier};
 use crate::studio::preset::{Field, PresetBook, SettingsLayer};
 use crate::studio::spec::Grounding;
 
@@ -131,19 +133,39 @@ fn raw_layer(fields: &RawItem, source: Source, issues: &mut Vec<SettingIssue>) -
         Some(Err(e)) => {
             issues.push(SettingIssue {
                 field: "grounding",
-                source,
+                source: source.clone(),
                 message: e.to_string(),
             });
             None
         }
         None => None,
     };
+    let mut parsed = |field: &'static str,
+                      text: &Option<String>,
+                      parse: fn(&str) -> Result<Tier, ValidationError>| {
+        match text.as_deref().map(parse) {
+            Some(Ok(t)) => Some(t),
+            Some(Err(e)) => {
+                issues.push(SettingIssue {
+                    field,
+                    source: source.clone(),
+                    message: e.to_string(),
+                });
+                None
+            }
+            None => None,
+        }
+    };
+    let tier = parsed("tier", &fields.tier, parse_tier);
+    let fallback = parsed("fallback", &fields.fallback, parse_fallback);
     SettingsLayer {
         model: fields.model.clone(),
         aspect: fields.aspect.clone(),
         size: fields.size.clone(),
         thinking: fields.thinking.clone(),
         grounding,
+        tier,
+        fallback,
         seed: fields.seed,
         with: fields.with.clone(),
         ..SettingsLayer::default()

@@ -99,7 +99,12 @@ model = "gemini-2.5-flash-image"
     )
     .unwrap_err();
     let text = err.to_string();
-    assert_eq!(err.issues.len(), 5, "{text}");
+    // item 5's model was shut down (today is past its shutdown date), and it renders one size
+    assert_eq!(err.issues.len(), 6, "{text}");
+    assert!(
+        text.contains("item 5 (z), field `model`") && text.contains("shut down on 2026-10-02"),
+        "{text}"
+    );
     assert!(
         text.contains("b.toml:9: item 2 (bad ratio), field `key`"),
         "{text}"
@@ -151,7 +156,7 @@ prompt = "cover"
 
 [matrix]
 prompt = "a {style} cat, {angle} view"
-size = "512"
+size = "1K"
 [matrix.vars]
 style = ["ink", "oil"]
 angle = ["front", "side", "back"]
@@ -161,7 +166,7 @@ angle = ["front", "side", "back"]
     assert_eq!(batch.items.len(), 7);
     assert_eq!(batch.items[1].prompt, "a ink cat, front view");
     assert_eq!(batch.items[6].key, "oil-back");
-    assert_eq!(batch.items[6].size, "512");
+    assert_eq!(batch.items[6].size, "1K");
     let err =
         check("[matrix]\nprompt = \"{s}\"\naspect = \"9:9\"\n[matrix.vars]\ns = [\"a\", \"b\"]\n")
             .unwrap_err();
@@ -242,7 +247,7 @@ fn config_defaults_come_last_and_plans_price_both_lanes() {
     assert_eq!(batch.items[0].size, "4K");
     let p = plan(&batch, &registry, 600, 4);
     assert_eq!((p.items, p.images, p.groups.len()), (3, 3, 3));
-    let expected = 0.151 + 0.067 + 0.134;
+    let expected = 0.076 + 0.034 + 0.134;
     assert!(
         (p.interactive_usd - expected).abs() < 1e-9,
         "{}",

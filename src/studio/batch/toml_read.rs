@@ -71,6 +71,8 @@ pub(super) struct FieldSpans {
     seed: Option<Spanned<IgnoredAny>>,
     thinking: Option<Spanned<IgnoredAny>>,
     grounding: Option<Spanned<IgnoredAny>>,
+    tier: Option<Spanned<IgnoredAny>>,
+    fallback: Option<Spanned<IgnoredAny>>,
     with: Option<Spanned<IgnoredAny>>,
     refs: Option<Spanned<IgnoredAny>>,
 }
@@ -87,6 +89,8 @@ impl FieldSpans {
             ("seed", &self.seed),
             ("thinking", &self.thinking),
             ("grounding", &self.grounding),
+            ("tier", &self.tier),
+            ("fallback", &self.fallback),
             ("with", &self.with),
             ("refs", &self.refs),
         ];

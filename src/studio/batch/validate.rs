@@ -327,6 +327,7 @@ fn validate_item(
         Some(s) => match model.size(s) {
             Ok(spec) => spec.name.clone(),
             Err(e) => {
+                let e = crate::studio::spec::size_refusal(e, s, checks.registry);
                 ctx.fail("size", &source(Field::Size), e.to_string());
                 s.clone()
             }
@@ -348,6 +349,16 @@ fn validate_item(
     if let Err(e) = grounding_check {
         ctx.fail("grounding", &source(Field::Grounding), e.to_string());
     }
+    let tier = settings.tier.unwrap_or_default();
+    if let Err(e) = model.check_tier(tier) {
+        ctx.fail("tier", &source(Field::Tier), e.to_string());
+    }
+    if let Err(e) = crate::settings::check_fallback(tier, settings.fallback) {
+        ctx.fail("fallback", &source(Field::Fallback), e.to_string());
+    }
+    if let Err(e) = model.lifecycle().check_served(crate::models::today()) {
+        ctx.fail("model", &source(Field::Model), e.to_string());
+    }
     let seed = match settings.seed {
         Some(s) if !(0..=i32::MAX as i64).contains(&s) => {
             ctx.fail(
@@ -360,7 +371,14 @@ fn validate_item(
         Some(s) => s,
         None => rand::random_range(0..i32::MAX as i64),
     };
-    let with = settings.with.clone().unwrap_or_default();
+    // Nothing said (`with` absent): the anchors in shot for this prompt, pinned or named;
+    // `with = []` says none.
+    let with = settings.with.clone().unwrap_or_else(|| {
+        checks
+            .anchors
+            .map(|roster| crate::studio::shot::names_in_shot(roster, prompt))
+            .unwrap_or_default()
+    });
     let with_source = source(Field::With);
     check_anchors(&with, &with_source, ctx);
     let in_shot = roster_anchors(&with, &with_source, checks.anchors, ctx);
@@ -405,6 +423,8 @@ fn validate_item(
         seed,
         thinking,
         grounding,
+        tier,
+        fallback: settings.fallback,
         with,
         refs,
         safety: settings.safety.to_settings(),

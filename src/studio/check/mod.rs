@@ -19,7 +19,7 @@ use crate::api::client::GeminiClient;
 use crate::config::CheckSection;
 use crate::error::ValidationError;
 use crate::imaging;
-use crate::models::{Registry, TextModelSpec};
+use crate::models::{Registry, TextModelSpec, Tier};
 use crate::store::Store;
 use crate::studio::StudioError;
 use crate::studio::batch::queue::is_kept_version;
@@ -94,6 +94,8 @@ pub struct CheckPlan {
     pub estimate_usd: f64,
     /// Scores below this are drifted.
     pub warn_below: u8,
+    /// The service tier the questions are asked at.
+    pub tier: Tier,
 }
 
 /// One image's result.
@@ -218,7 +220,19 @@ pub fn plan(
         questions,
         estimate_usd,
         warn_below: config.warn_below,
+        tier: Tier::Standard,
     })
+}
+
+impl CheckPlan {
+    /// The plan with its questions asked at `tier` (refused when the text model does not
+    /// take it), its estimate priced at that tier.
+    pub fn at_tier(mut self, tier: Tier) -> Result<Self, StudioError> {
+        self.model.check_tier(tier)?;
+        self.estimate_usd *= tier.estimate_factor() / self.tier.estimate_factor();
+        self.tier = tier;
+        Ok(self)
+    }
 }
 
 /// The check asks a Gemini text model: an OpenAI-compatible gateway (images only) cannot.
@@ -251,7 +265,13 @@ pub async fn run(
             let Some((n, target)) = waiting.next() else {
                 break;
             };
-            running.push(check_nth(client, store, &plan.model, n, target));
+            running.push(check_nth(
+                client,
+                store,
+                (&plan.model, plan.tier),
+                n,
+                target,
+            ));
         }
         let Some((n, result)) = running.next().await else {
             break;
@@ -295,21 +315,24 @@ pub async fn check_files(
     run(client, store, &plan, |_| {}).await
 }
 
+/// The text model asked, and the tier it is asked at.
+type Judge<'a> = (&'a TextModelSpec, Tier);
+
 async fn check_nth(
     client: &GeminiClient,
     store: &Store,
-    model: &TextModelSpec,
+    judge: Judge<'_>,
     n: usize,
     target: &Target,
 ) -> (usize, ImageCheck) {
-    (n, check_image(client, store, model, target).await)
+    (n, check_image(client, store, judge, target).await)
 }
 
 /// Asks about each anchor of one image in turn.
 async fn check_image(
     client: &GeminiClient,
     store: &Store,
-    model: &TextModelSpec,
+    judge: Judge<'_>,
     target: &Target,
 ) -> ImageCheck {
     let mut result = ImageCheck {
@@ -326,7 +349,7 @@ async fn check_image(
         }
     };
     for anchor in &target.anchors {
-        match ask_one(client, store, model, anchor, &target.image, image.clone()).await {
+        match ask_one(client, store, judge, anchor, &target.image, image.clone()).await {
             Ok((score, note, cost)) => {
                 result.cost_usd += cost;
                 result.anchors.push(AnchorScore {
@@ -344,7 +367,7 @@ async fn check_image(
 async fn ask_one(
     client: &GeminiClient,
     store: &Store,
-    model: &TextModelSpec,
+    (model, tier): Judge<'_>,
     anchor: &Anchor,
     path: &Path,
     image: (String, Vec<u8>),
@@ -355,7 +378,8 @@ async fn ask_one(
             .map_err(|why| format!("reference {}: {why}", reference.display()))?;
         references.push((loaded.mime.to_string(), loaded.bytes));
     }
-    let request = ask::request(anchor, &references, image);
+    let mut request = ask::request(anchor, &references, image);
+    request.service_tier = (tier != Tier::Standard).then(|| tier.as_str().to_string());
     let id = store
         .start_check(&path.display().to_string(), &anchor.name, &model.id)
         .map_err(|e| e.to_string())?;
@@ -363,7 +387,8 @@ async fn ask_one(
         .generate_content(&model.id, &request, |_| {})
         .await
         .map_err(|e| e.to_string())
-        .and_then(|answer| ask::read_answer(&answer, model));
+        .and_then(|answer| ask::read_answer(&answer, model))
+        .map(|(score, note, cost)| (score, note, cost * tier.charge_factor()));
     match answer {
         Ok((score, note, cost)) => {
             store

@@ -22,7 +22,7 @@ use super::error::StudioError;
 use super::runner::OutputNaming;
 use super::session::{self, TurnId};
 use super::spec::PreparedJob;
-use super::{JobId, output, sidecar};
+use super::{JobId, output, pricing, sidecar};
 use crate::api::client::GeminiClient;
 use crate::api::error::ApiError;
 use crate::api::interactions::is_terminal;
@@ -213,11 +213,19 @@ pub async fn collect_job(
             });
         }
     };
+    let landing = Landing::of_orphan(orphan, fallback_dir);
+    let asked = landing.sidecar["tier"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_default();
+    let served = pricing::served_tier(state.service_tier.as_deref(), asked);
+    let size = landing.sidecar["size"].as_str().unwrap_or_default();
     let cost_usd = registry
         .resolve(model)
-        .map(|spec| spec.cost_from_usage(&outcome.usage, Lane::Interactive))
+        .map(|spec| pricing::cost(spec, &outcome, size, Lane::Interactive, served))
         .unwrap_or(0.0);
-    let landing = Landing::of_orphan(orphan, fallback_dir);
+    let simulated = client.answered_by_simulator();
+    let priced = pricing::sidecar_fields(served, simulated);
     let timings = clock.json(orphan.attempts, interaction);
     let mut outputs = Vec::new();
     for (index, image) in outcome.images.iter().enumerate() {
@@ -230,6 +238,7 @@ pub async fn collect_job(
             output::ImageOf { job: id, index },
             |saved| {
                 let answer = sidecar::answered(&outcome, cost_usd, saved, index);
+                let answer = sidecar::merged(&answer, &priced);
                 let more = json!({"interaction": interaction, "collected": true,
                     "thoughts": outcome.thoughts, "timings": timings});
                 sidecar::merged(&sidecar::merged(&landing.sidecar, &answer), &more)
@@ -245,6 +254,7 @@ pub async fn collect_job(
             }
         }
     }
+    store.set_job_pricing(id, served.as_str(), simulated)?;
     if let Some(turn) = &landing.turn {
         record_turn(store, id, turn, &outcome, &outputs, interaction)?;
     }
@@ -347,7 +357,9 @@ pub const LOST: &str = "lost";
 fn is_gone(error: &ApiError) -> bool {
     matches!(
         error,
-        ApiError::ModelNotFound { .. } | ApiError::Http { code: 404, .. }
+        ApiError::NotFound { .. }
+            | ApiError::ModelNotFound { .. }
+            | ApiError::Http { code: 404, .. }
     )
 }
 

@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 
 use super::{LintInput, LintNote, lint};
 use crate::error::ValidationError;
-use crate::studio::Roster;
 use crate::studio::batch::file::{self, Format};
 use crate::studio::batch::settings::Source;
 use crate::studio::batch::validate::resolve_settings;
 use crate::studio::batch::{BatchError, Checks};
 use crate::studio::preset::Field;
 use crate::studio::workspace::Workspace;
+use crate::studio::{Roster, shot};
 
 /// File extensions that mark an argument as a file rather than a prompt.
 const FILE_EXTENSIONS: [&str; 5] = ["toml", "jsonl", "txt", "md", "prompt"];
@@ -91,15 +91,17 @@ pub fn entries_of(ws: &Workspace, input: Input) -> Result<Vec<Entry>, Validation
     }
 }
 
-/// Lints each entry: anchors in shot are the entry's own `with`, else `with`; the model is
-/// the entry's, else `model`, else `[defaults]`, else the registry's default.
+/// Lints each entry: anchors in shot are the entry's own `with`, else `with`, else (nothing
+/// said) the roster's anchors in shot for its prompt, pinned or named; the model is the
+/// entry's, else `model`, else `[defaults]`, else the registry's default.
 pub fn lint_entries(
     ws: &Workspace,
     entries: Vec<Entry>,
     with: &[String],
     model: Option<&str>,
 ) -> Vec<(Entry, Vec<LintNote>)> {
-    let mut roster: Vec<String> = roster_names(ws);
+    let anchors = roster_anchors(ws);
+    let mut roster: Vec<String> = anchors.iter().map(|a| a.name.clone()).collect();
     roster.extend(with.iter().cloned());
     for entry in &entries {
         roster.extend(entry.with.iter().flatten().cloned());
@@ -107,7 +109,11 @@ pub fn lint_entries(
     entries
         .into_iter()
         .map(|entry| {
-            let in_shot = entry.with.clone().unwrap_or_else(|| with.to_vec());
+            let in_shot = match (&entry.with, with.is_empty()) {
+                (Some(own), _) => own.clone(),
+                (None, false) => with.to_vec(),
+                (None, true) => shot::names_in_shot(&anchors, &entry.prompt),
+            };
             let model = entry
                 .model
                 .clone()
@@ -127,15 +133,12 @@ pub fn lint_entries(
         .collect()
 }
 
-/// Every anchor name in the roster; a store that cannot be read gives none (lint is advice).
-fn roster_names(ws: &Workspace) -> Vec<String> {
+/// The roster; a store that cannot be read gives none (lint is advice).
+fn roster_anchors(ws: &Workspace) -> Vec<crate::studio::Anchor> {
     let Ok(store) = ws.store() else {
         return Vec::new();
     };
-    Roster::new(store)
-        .list()
-        .map(|anchors| anchors.into_iter().map(|a| a.name).collect())
-        .unwrap_or_default()
+    Roster::new(store).list().unwrap_or_default()
 }
 
 /// A refusal naming what could not be read and why.

@@ -146,6 +146,18 @@ fn length(prompt: &str, limit: Option<usize>) -> Option<LintNote> {
     })
 }
 
+/// The names in `roster` that `prompt` names, as the checker finds them: whole words,
+/// ignoring case, except that a capitalised name must be written capitalised (so "Bolt"
+/// is not named by "a lightning bolt"). In roster order.
+pub fn named<'a>(prompt: &str, roster: &'a [String]) -> Vec<&'a str> {
+    let words = words(prompt);
+    roster
+        .iter()
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty() && scan::find_name(&words, n, true).is_some())
+        .collect()
+}
+
 fn anchors(words: &[Word], roster: &[String], in_shot: &[String]) -> Vec<LintNote> {
     let same = |a: &str, b: &str| a.trim().eq_ignore_ascii_case(b.trim());
     let mut notes = Vec::new();

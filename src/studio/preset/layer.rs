@@ -4,7 +4,7 @@
 use crate::config::DefaultsSection;
 use crate::error::ValidationError;
 pub use crate::settings::{Field, SettingsLayer, departures};
-use crate::settings::{SafetyMap, SeedMode};
+use crate::settings::{SafetyMap, SeedMode, parse_fallback, parse_tier};
 use crate::studio::spec::{GenerateSpec, Grounding};
 
 impl SettingsLayer {
@@ -18,12 +18,29 @@ impl SettingsLayer {
             .map_err(|e| ValidationError::Config {
                 message: format!("[defaults] grounding: {e}"),
             })?;
+        let config_error = |field: &str, e: ValidationError| ValidationError::Config {
+            message: format!("[defaults] {field}: {e}"),
+        };
+        let tier = defaults
+            .tier
+            .as_deref()
+            .map(parse_tier)
+            .transpose()
+            .map_err(|e| config_error("tier", e))?;
+        let fallback = defaults
+            .fallback
+            .as_deref()
+            .map(parse_fallback)
+            .transpose()
+            .map_err(|e| config_error("fallback", e))?;
         Ok(Self {
             model: defaults.model.clone(),
             aspect: defaults.aspect.clone(),
             size: defaults.size.clone(),
             thinking: defaults.thinking.clone(),
             grounding,
+            tier,
+            fallback,
             seed_mode: defaults.seed_mode,
             seed: None,
             safety: defaults.safety.clone(),
@@ -40,6 +57,8 @@ impl SettingsLayer {
             size: spec.size.clone(),
             thinking: spec.thinking.clone(),
             grounding: Some(spec.grounding),
+            tier: Some(spec.tier),
+            fallback: spec.fallback,
             seed_mode: Some(spec.seed_mode),
             seed: spec.seed,
             safety: SafetyMap::from_settings(&spec.safety)?,
@@ -61,6 +80,12 @@ impl SettingsLayer {
         set(&mut spec.thinking, &self.thinking);
         if let Some(grounding) = self.grounding {
             spec.grounding = grounding;
+        }
+        if let Some(tier) = self.tier {
+            spec.tier = tier;
+        }
+        if self.fallback.is_some() {
+            spec.fallback = self.fallback;
         }
         if let Some(mode) = self.seed_mode {
             spec.seed_mode = mode;

@@ -15,7 +15,7 @@ fn anchor(name: &str, refs: usize) -> Anchor {
         refs: (0..refs)
             .map(|i| PathBuf::from(format!("/r/{i}.png")))
             .collect(),
-        in_shot: false,
+        pinned: false,
     }
 }
 
@@ -38,7 +38,7 @@ fn load(text: &str, roster: &[Anchor]) -> Result<crate::studio::batch::Batch, St
 #[test]
 fn frames_keep_their_order_and_each_carries_the_one_before() {
     let story = load(
-        "[defaults]\nwith = [\"Mira\"]\nsize = \"512\"\n\n[[frame]]\nkey = \"door\"\nprompt = \"Mira at the door\"\n\n[[frame]]\nprompt = \"Mira opens the vault\"\n\n[[frame]]\nkey = \"run\"\nprompt = \"Mira runs\"\naspect = \"16:9\"\n",
+        "[defaults]\nwith = [\"Mira\"]\nsize = \"1K\"\n\n[[frame]]\nkey = \"door\"\nprompt = \"Mira at the door\"\n\n[[frame]]\nprompt = \"Mira opens the vault\"\n\n[[frame]]\nkey = \"run\"\nprompt = \"Mira runs\"\naspect = \"16:9\"\n",
         &[anchor("Mira", 2)],
     )
     .unwrap();
@@ -79,10 +79,10 @@ fn an_empty_story_and_batch_tables_are_refused() {
 
 #[test]
 fn the_previous_frame_counts_against_the_image_budget() {
-    // gemini-2.5-flash-image takes 3 images: 3 anchor images fit frame 1, not frame 2.
+    // Nano Banana 2.1 takes 14 images: 14 anchor images fit frame 1, not frame 2.
     let err = load(
-        "[defaults]\nmodel = \"gemini-2.5-flash-image\"\nwith = [\"Mira\"]\n[[frame]]\nprompt = \"one\"\n[[frame]]\nprompt = \"two\"\n",
-        &[anchor("Mira", 3)],
+        "[defaults]\nmodel = \"nano-banana-2.1\"\nwith = [\"Mira\"]\n[[frame]]\nprompt = \"one\"\n[[frame]]\nprompt = \"two\"\n",
+        &[anchor("Mira", 14)],
     )
     .unwrap_err();
     assert!(err.contains("heist.toml:6: frame 2"), "{err}");

@@ -140,7 +140,7 @@ impl Effects {
 
 /// Loads the roster's anchors in shot into the spec (the workbench's `--with`).
 fn put_in_shot(roster: &Roster, spec: &mut spec::GenerateSpec) -> Result<(), String> {
-    spec.subjects = shot::subjects_in_shot(roster).map_err(|e| e.to_string())?;
+    spec.subjects = shot::subjects_in_shot(roster, &spec.prompt).map_err(|e| e.to_string())?;
     Ok(())
 }
 

@@ -25,13 +25,18 @@ impl AnchorsState {
         self.anchors.iter().map(|a| a.name.clone()).collect()
     }
 
-    /// Names of the anchors in shot.
-    pub fn in_shot(&self) -> Vec<String> {
+    /// Names of the anchors pinned in shot.
+    pub fn pinned(&self) -> Vec<String> {
         self.anchors
             .iter()
-            .filter(|a| a.in_shot)
+            .filter(|a| a.pinned)
             .map(|a| a.name.clone())
             .collect()
+    }
+
+    /// Names of the anchors in shot for `prompt`: pinned, or named by it.
+    pub fn in_shot(&self, prompt: &str) -> Vec<String> {
+        crate::studio::shot::names_in_shot(&self.anchors, prompt)
     }
 
     /// The selected anchor.

@@ -119,7 +119,10 @@ impl BatchProgress {
                 self.spent_usd += cost_usd;
             }
             BatchEvent::ItemFailed { .. } => self.failed += 1,
-            BatchEvent::ItemRetrying { .. } | BatchEvent::BudgetReached { .. } => {}
+            BatchEvent::ItemRetrying { .. }
+            | BatchEvent::BudgetReached { .. }
+            | BatchEvent::Stopped { .. }
+            | BatchEvent::Notice { .. } => {}
         }
         None
     }

@@ -135,7 +135,7 @@ fn pick(state: &mut AppState, purpose: PickerPurpose, choice: Choice) -> Vec<Eff
                 }
                 return vec![];
             }
-            let layer = state.settings.as_layer(state.anchors.in_shot());
+            let layer = state.settings.as_layer(state.anchors.pinned());
             vec![Effect::SavePreset {
                 name: existing.map_or(name, |p| p.name.clone()),
                 layer,
@@ -231,7 +231,7 @@ mod tests {
             kind: AnchorKind::Character,
             description: String::new(),
             refs: vec![],
-            in_shot,
+            pinned: in_shot,
             id: 0,
         }
     }
@@ -279,7 +279,7 @@ mod tests {
         update(&mut s, key(KeyCode::Down));
         update(&mut s, key(KeyCode::Enter));
         assert_eq!(s.settings.preset, None);
-        assert_eq!(s.settings.model, "gemini-3.1-flash-image");
+        assert_eq!(s.settings.model, "gemini-nano-banana-2.1");
         assert_eq!(s.settings.refs, vec![PathBuf::from("/a.png")]);
     }
 

@@ -84,6 +84,8 @@ pub struct JobItem {
     pub elapsed: Option<Duration>,
     /// Cost in USD.
     pub cost_usd: f64,
+    /// True when the cost is the simulator's notional price.
+    pub cost_simulated: bool,
     /// Saved images.
     pub outputs: Vec<PathBuf>,
     /// Why it failed.
@@ -144,6 +146,7 @@ impl JobItem {
             queued_at,
             elapsed: row.elapsed_ms.map(Duration::from_millis),
             cost_usd: row.cost_usd,
+            cost_simulated: row.cost_simulated,
             outputs: row.outputs.iter().map(PathBuf::from).collect(),
             failure: row.error_message.clone().map(|message| Failure {
                 kind: row.error_kind.clone().unwrap_or_else(|| "error".into()),
@@ -168,6 +171,7 @@ impl JobItem {
         }
         self.phase = phase;
         self.cost_usd = row.cost_usd;
+        self.cost_simulated = row.cost_simulated;
         self.outputs = row.outputs.iter().map(PathBuf::from).collect();
         self.failure = row.error_message.clone().map(|message| Failure {
             kind: row.error_kind.clone().unwrap_or_else(|| "error".into()),
@@ -215,6 +219,8 @@ pub struct JobsState {
     pub selected: usize,
     /// Cost of this session's jobs.
     pub session_spend: f64,
+    /// True once a job's cost was the simulator's notional price.
+    pub spend_simulated: bool,
     /// Batch item tags that arrived before their job did.
     tags: HashMap<JobId, String>,
 }
@@ -401,6 +407,7 @@ impl JobsState {
                 queued_at: Some(now),
                 elapsed: None,
                 cost_usd: 0.0,
+                cost_simulated: false,
                 outputs: Vec::new(),
                 failure: None,
                 past: false,
@@ -447,12 +454,15 @@ impl JobsState {
                 elapsed,
                 session,
                 turn,
+                priced,
                 ..
             } => {
                 job.phase = Phase::Done;
                 job.turn = session.zip(turn);
                 job.elapsed = Some(elapsed);
                 job.cost_usd = cost_usd;
+                job.cost_simulated = priced.simulated;
+                self.spend_simulated |= priced.simulated;
                 if let Some(last) = outputs.last() {
                     job.pixels = Some((last.width, last.height));
                 }

@@ -16,6 +16,8 @@ pub(crate) fn queued(id: JobId, prompt: &str) -> StudioEvent {
             seed: 7,
             thinking: None,
             grounding: Grounding::Off,
+            tier: Default::default(),
+            fallback: None,
             pixels: None,
             safety: vec![],
             preset: None,
@@ -58,6 +60,7 @@ fn events_move_a_job_through_its_states() {
             text: vec![],
             session: None,
             turn: None,
+            priced: Default::default(),
         },
         t0,
     );

@@ -139,6 +139,10 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
             "thinking level",
             |s| s.settings.cycle_thinking(&model),
         ),
+        CycleTier if unsupported(state, Feature::ServiceTiers) => {}
+        CycleTier => refuse_if(state, model.tiers.len() < 2, "service tier", |s| {
+            s.settings.cycle_tier(&model)
+        }),
         CycleGrounding if unsupported(state, Feature::Grounding) => {}
         CycleGrounding => refuse_if(state, model.grounding.is_empty(), "search grounding", |s| {
             s.settings.cycle_grounding(&model)
@@ -274,9 +278,9 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         ToggleInShot => {
             if let Some(anchor) = state.anchors.selected_anchor() {
-                return vec![Effect::Roster(RosterOp::SetInShot {
+                return vec![Effect::Roster(RosterOp::SetPinned {
                     name: anchor.name.clone(),
-                    in_shot: !anchor.in_shot,
+                    pinned: !anchor.pinned,
                 })];
             }
         }
@@ -374,6 +378,8 @@ fn next_spec(state: &AppState, prompt: String, seed: Option<i64>) -> GenerateSpe
         refs: s.refs.clone(),
         thinking: s.thinking.clone(),
         grounding: s.grounding,
+        tier: s.tier,
+        fallback: None,
         safety: s.safety.clone(),
         preset: s.preset.clone(),
         count: 1,

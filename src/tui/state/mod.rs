@@ -86,7 +86,8 @@ pub struct Init {
     pub past_jobs: Vec<crate::store::JobRow>,
     /// The roster.
     pub anchors: Vec<crate::studio::Anchor>,
-    /// The most recent edit session, reopened as the current one.
+    /// The most recent edit session: its jobs are linked to their turns; it is continued only
+    /// once the user chooses it.
     pub session: Option<crate::studio::session::Session>,
     /// The terminal size.
     pub area: Rect,
@@ -152,10 +153,14 @@ pub struct AppState {
     pub batch_file: String,
     /// Batch runs other peel processes are working on, for the Jobs pane's title.
     pub other_runs: Vec<batch::OtherRun>,
+    /// Models whose deprecation notice was already shown (once per workbench).
+    pub noticed_models: std::collections::BTreeSet<String>,
     /// What the request preview was asked for; a preview of anything else is stale.
     pub requested: Option<RequestKey>,
     /// `images: PROTOCOL (why)`, for the help overlay.
     pub images_line: String,
+    /// `theme: NAME (why)`, for the help overlay.
+    pub theme_line: String,
 }
 
 /// Everything a request preview depends on: the prompt, the settings line, the anchors in
@@ -176,11 +181,10 @@ impl AppState {
         let mut status = status::StatusState::new(init.backend, init.offline);
         status.say(status::Level::Info, super::strings::WELCOME);
         let mut jobs = jobs::JobsState::with_past(&init.past_jobs);
-        let mut settings = settings::SettingsState::new(&init.registry, &init.defaults);
+        let settings = settings::SettingsState::new(&init.registry, &init.defaults);
         let defaults = init.defaults.clone();
         if let Some(session) = &init.session {
             jobs.link_turns(session);
-            settings.use_model(&init.registry, &session.model);
         }
         let first_selected = jobs.selected_job().map(|j| j.id);
         Self {
@@ -196,7 +200,7 @@ impl AppState {
                 job: first_selected,
                 ..Default::default()
             },
-            session: session::SessionState::reopen(init.session),
+            session: session::SessionState::known(init.session),
             status,
             overlay: None,
             keymap: init.keymap,
@@ -214,8 +218,10 @@ impl AppState {
             batch: None,
             batch_file: String::new(),
             other_runs: Vec::new(),
+            noticed_models: std::collections::BTreeSet::new(),
             requested: None,
             images_line: String::new(),
+            theme_line: String::new(),
         }
     }
 
@@ -233,7 +239,7 @@ impl AppState {
     pub fn preset_departures(&self) -> Option<(&str, Vec<Field>)> {
         let name = self.settings.preset.as_deref()?;
         let preset = self.presets.iter().find(|p| p.name == name)?;
-        let current = self.settings.as_layer(self.anchors.in_shot());
+        let current = self.settings.as_layer(self.anchors.pinned());
         Some((name, departures(&preset.settings, &current, &self.registry)))
     }
 
@@ -247,7 +253,7 @@ impl AppState {
         RequestKey {
             prompt: self.prompt.text(),
             settings,
-            in_shot: self.anchors.in_shot(),
+            in_shot: self.anchors.in_shot(&self.prompt.text()),
             continues: self.session.continue_from(),
         }
     }

@@ -93,6 +93,9 @@ pub fn progress(state: &mut AppState, event: BatchEvent) {
             ),
         );
     }
+    if let BatchEvent::Notice { message } = &event {
+        state.status.say(Level::Warn, message.clone());
+    }
     let run = state.batch.get_or_insert_with(BatchProgress::starting);
     if let Some((job, tag)) = run.apply(&event) {
         state.jobs.tag(job, tag);

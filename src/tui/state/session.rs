@@ -24,7 +24,18 @@ pub struct SessionState {
 }
 
 impl SessionState {
-    /// Starts on a session read from the store, at its head.
+    /// A fresh workbench: the most recent session (made here or by the CLI) is known, so
+    /// its jobs can say which turn they are, but it is not continued: a prompt typed into
+    /// the empty editor starts a new session unless the user chooses one (by selecting one
+    /// of its jobs, or stepping its turns).
+    pub fn known(session: Option<Session>) -> Self {
+        Self {
+            loaded: session,
+            ..Self::default()
+        }
+    }
+
+    /// Starts on a session read from the store, at its head (continued by Ctrl+G).
     pub fn reopen(session: Option<Session>) -> Self {
         match session {
             Some(s) => Self {
@@ -120,6 +131,35 @@ impl SessionState {
         self.loaded
             .as_ref()
             .filter(|s| Some(s.id.as_str()) == self.id.as_deref())
+    }
+
+    /// `session <id> · turn <n>` for turn `turn` of session `id` (the turn's number when that
+    /// session has been read).
+    pub fn describe(&self, id: &str, turn: TurnId) -> String {
+        let depth = self
+            .loaded
+            .as_ref()
+            .filter(|s| s.id == id)
+            .map(|s| s.depth(turn))
+            .filter(|d| *d > 0);
+        match depth {
+            Some(n) => format!("session {id} · turn {n}"),
+            None => format!("session {id}"),
+        }
+    }
+
+    /// What the next generation does, in words: `new session`, or `continues session <id>
+    /// · turn <n>` (the turn it will make).
+    pub fn next_words(&self) -> String {
+        match (&self.id, self.turn) {
+            (Some(id), Some(_)) => match self.depth() {
+                Some(n) => format!("continues session {id} · turn {}", n + 1),
+                None => format!("continues session {id}"),
+            },
+            (Some(id), None) => format!("joins session {id}"),
+            // A first turn still pending is the new session the next one joins.
+            (None, _) => "new session".into(),
+        }
     }
 
     /// `session <id> · turn <n>` for the Preview caption.

@@ -65,6 +65,7 @@ fn done_turn(id: i64, turn: TurnId) -> Msg {
         text,
         session: Some("s1".into()),
         turn: Some(turn),
+        priced: Default::default(),
     })
 }
 
@@ -261,13 +262,18 @@ fn past_job(id: i64) -> crate::store::JobRow {
         error_message: None,
         response_id: None,
         elapsed_ms: None,
+        tier: None,
+        cost_simulated: false,
+        backend: None,
         owner: None,
         rev: 0,
     }
 }
 
+/// A fresh workbench over a store whose latest session came from the CLI: a typed prompt
+/// starts a new session (and says so) until the user picks one of that session's jobs.
 #[test]
-fn a_reopened_session_stays_at_its_head_with_its_model() {
+fn a_fresh_workbench_starts_a_new_session_until_one_is_chosen() {
     let fresh = state(120, 40);
     let mut session = crate::tui::testkit::session("s7", &[(1, None), (2, Some(1))]);
     session.head = Some(1);
@@ -288,14 +294,31 @@ fn a_reopened_session_stays_at_its_head_with_its_model() {
         capabilities: fresh.capabilities,
         presets: vec![],
     });
-    assert_eq!(s.settings.model, "gemini-3-pro-image");
-    update(&mut s, Msg::Tick);
+    assert_eq!(
+        s.settings.model, fresh.settings.model,
+        "the config's model, not the old session's"
+    );
+    update(&mut s, Msg::Started);
     assert_eq!(s.jobs.selected_job().map(|j| j.id), Some(2));
-    assert_eq!(s.session.continue_from(), Some(("s7".into(), 1)));
+    assert_eq!(s.session.continue_from(), None, "nothing chosen yet");
+    assert_eq!(s.session.next_words(), "new session");
+    assert_eq!(
+        s.session.describe("s7", 2),
+        "session s7 · turn 2",
+        "the selected job still names its own session"
+    );
+    crate::tui::testkit::type_text(&mut s, "a lighthouse at dusk");
+    let effects = update(&mut s, ctrl('g'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Generate(..)]),
+        "a new session, not turn 3 of s7: {effects:?}"
+    );
+    // Choosing a job of s7 chooses s7.
     update(&mut s, key(KeyCode::Tab));
     update(&mut s, key(KeyCode::Down));
     update(&mut s, key(KeyCode::Up));
     assert_eq!(s.session.continue_from(), Some(("s7".into(), 2)));
+    assert_eq!(s.session.next_words(), "continues session s7 · turn 3");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use crate::api::wire::SafetySetting;
 use crate::config::DefaultsSection;
-use crate::models::{ModelSpec, Registry};
+use crate::models::{ModelSpec, Registry, Tier};
 use crate::studio::Grounding;
 use crate::studio::preset::SettingsLayer;
 use crate::studio::safety::SafetyMap;
@@ -51,6 +51,8 @@ pub struct SettingsState {
     pub thinking: Option<String>,
     /// Search grounding.
     pub grounding: Grounding,
+    /// Service tier.
+    pub tier: Tier,
     /// Reference images attached to the next generation.
     pub refs: Vec<PathBuf>,
     /// Safety thresholds from `[defaults] safety`.
@@ -83,6 +85,11 @@ impl SettingsState {
                 .as_deref()
                 .and_then(|g| Grounding::parse(g).ok())
                 .unwrap_or_default(),
+            tier: defaults
+                .tier
+                .as_deref()
+                .and_then(|t| t.parse().ok())
+                .unwrap_or_default(),
             refs: Vec::new(),
             safety: defaults.safety.to_settings(),
             preset: None,
@@ -107,6 +114,7 @@ impl SettingsState {
         }
         s.thinking = layer.thinking.clone();
         s.grounding = layer.grounding.unwrap_or_default();
+        s.tier = layer.tier.unwrap_or_default();
         s.seed_mode = match layer.seed_mode {
             Some(SpecSeedMode::Fixed) => SeedMode::Fixed,
             Some(SpecSeedMode::Increment) => SeedMode::Increment,
@@ -136,6 +144,8 @@ impl SettingsState {
             size: Some(self.size.clone()),
             thinking: self.thinking.clone(),
             grounding: Some(self.grounding),
+            tier: Some(self.tier),
+            fallback: None,
             seed_mode: Some(seed_mode),
             seed: (self.seed_mode != SeedMode::Random).then_some(self.seed),
             safety: SafetyMap::from_settings(&self.safety).unwrap_or_default(),
@@ -185,11 +195,21 @@ impl SettingsState {
         if !allowed {
             self.grounding = Grounding::Off;
         }
+        if model.check_tier(self.tier).is_err() {
+            self.tier = Tier::Standard;
+        }
     }
 
-    /// Next model in the registry; other settings follow what it allows.
+    /// Next model in the registry that the service still serves; other settings follow
+    /// what it allows.
     pub fn cycle_model(&mut self, registry: &Registry) {
-        let ids: Vec<&String> = registry.models.keys().collect();
+        let today = crate::models::today();
+        let ids: Vec<&String> = registry
+            .models
+            .values()
+            .filter(|m| m.lifecycle().check_served(today).is_ok() || m.id == self.model)
+            .map(|m| &m.id)
+            .collect();
         let pos = ids.iter().position(|id| **id == self.model).unwrap_or(0);
         let next = ids[(pos + 1) % ids.len()].clone();
         self.model = next;
@@ -244,6 +264,9 @@ impl SettingsState {
         if !caps.supports_grounding {
             self.grounding = Grounding::Off;
         }
+        if !caps.supports_service_tiers {
+            self.tier = Tier::Standard;
+        }
         self
     }
 
@@ -255,6 +278,16 @@ impl SettingsState {
         let mut options: Vec<Option<String>> = vec![None];
         options.extend(model.thinking_levels.iter().cloned().map(Some));
         self.thinking = next(&options, &self.thinking);
+        true
+    }
+
+    /// Next service tier the model takes; false when it takes only one.
+    pub fn cycle_tier(&mut self, model: &ModelSpec) -> bool {
+        let options: Vec<Tier> = model.tiers.iter().filter_map(|t| t.parse().ok()).collect();
+        if options.len() < 2 {
+            return false;
+        }
+        self.tier = next(&options, &self.tier);
         true
     }
 
@@ -324,8 +357,11 @@ mod tests {
     fn cycling_stays_within_what_the_model_allows() {
         let r = registry();
         let mut s = SettingsState::new(&r, &DefaultsSection::default());
-        assert_eq!(s.model, "gemini-3.1-flash-image");
+        assert_eq!(s.model, "gemini-nano-banana-2.1");
         let flash = s.spec(&r).clone();
+        assert_eq!(s.tier, Tier::Standard);
+        assert!(s.cycle_tier(&flash));
+        assert_eq!(s.tier, Tier::Flex);
         assert!(s.cycle_aspect(&flash));
         assert_eq!(s.aspect.as_deref(), Some("1:1"));
         assert!(s.cycle_size(&flash));
@@ -343,8 +379,28 @@ mod tests {
         assert_eq!(s.thinking, None);
         assert_eq!(s.grounding, Grounding::Off);
         assert!(!s.cycle_thinking(pro));
+        assert_eq!(s.tier, Tier::Flex, "Pro takes flex too");
         let old = r.resolve("gemini-2.5-flash-image").unwrap();
         assert!(!s.cycle_size(old));
+        s.clamp(old);
+        assert_eq!(s.tier, Tier::Standard, "the old model takes only standard");
+        assert!(!s.cycle_tier(old));
+    }
+
+    #[test]
+    fn cycling_models_skips_those_shut_down() {
+        let r = registry();
+        let mut s = SettingsState::new(&r, &DefaultsSection::default());
+        let mut seen = Vec::new();
+        for _ in 0..r.models.len() * 2 {
+            s.cycle_model(&r);
+            seen.push(s.model.clone());
+        }
+        assert!(
+            !seen.iter().any(|m| m == "gemini-2.5-flash-image"),
+            "{seen:?}"
+        );
+        assert!(seen.iter().any(|m| m == "gemini-3-pro-image"), "{seen:?}");
     }
 
     #[test]

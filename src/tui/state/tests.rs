@@ -23,7 +23,7 @@ fn typing_then_ctrl_g_asks_to_generate_with_the_settings() {
         panic!("{effects:?}");
     };
     assert_eq!(spec.prompt, "a red fox?");
-    assert_eq!(spec.model.as_deref(), Some("gemini-3.1-flash-image"));
+    assert_eq!(spec.model.as_deref(), Some("gemini-nano-banana-2.1"));
     assert_eq!(spec.aspect.as_deref(), Some("1:1"));
     assert_eq!((spec.seed, spec.count), (None, 1));
     assert_eq!(s.prompt.history, vec!["a red fox?"]);
@@ -653,5 +653,30 @@ fn r_on_an_interrupted_job_asks_the_service_and_sends_again_only_when_told_to() 
             .unwrap()
             .1
             .contains("set GEMINI_API_KEY")
+    );
+}
+
+#[test]
+fn the_start_asks_for_the_selected_jobs_image_before_any_key() {
+    let past = crate::store::JobRow {
+        id: 4,
+        state: "done".into(),
+        prompt: "a lighthouse".into(),
+        model: "gemini-3.1-flash-image".into(),
+        outputs: vec!["/o/4.png".into()],
+        attempts: 1,
+        ..Default::default()
+    };
+    let mut s = crate::tui::testkit::state_with_past(120, 40, vec![past]);
+    assert_eq!(s.jobs.selected_job().map(|j| j.id), Some(4));
+    let effects = update(&mut s, Msg::Started);
+    assert!(
+        effects.contains(&Effect::LoadPreview(Some("/o/4.png".into()))),
+        "{effects:?}"
+    );
+    assert_eq!(s.preview.status, super::preview::PreviewStatus::Loading);
+    assert!(
+        !effects.iter().any(|e| matches!(e, Effect::SetHead { .. })),
+        "the first selection is no choice of turn"
     );
 }

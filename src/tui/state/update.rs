@@ -16,6 +16,20 @@ use crate::tui::msg::{Effect, Msg};
 /// Rows the mouse wheel moves a list.
 const WHEEL_ROWS: isize = 3;
 
+/// Says once per workbench that a model in use is deprecated, naming its successor.
+fn notice_model_once(state: &mut AppState, model: &str) {
+    if !state.noticed_models.insert(model.to_string()) {
+        return;
+    }
+    if let Some(notice) = state
+        .registry
+        .lifecycle_of(model)
+        .and_then(|l| l.notice(crate::models::today()))
+    {
+        state.status.say(Level::Warn, notice);
+    }
+}
+
 /// Applies `msg` to `state` and returns the work to do.
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let mut effects = match msg {
@@ -26,10 +40,11 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             state.area = ratatui::layout::Rect::new(0, 0, width, height);
             vec![]
         }
-        Msg::Tick => vec![],
+        Msg::Tick | Msg::Started => vec![],
         Msg::Studio(event) => {
             if let StudioEvent::Queued(info) = &event {
                 state.settings.note_seed(info.settings.seed);
+                notice_model_once(state, &info.settings.model);
             }
             let id = state.jobs.apply(event, state.now);
             let mut effects = vec![];
@@ -248,7 +263,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
 fn relint(state: &mut AppState) {
     let limit = state.prompt_limit();
     let roster = state.anchors.names();
-    let in_shot = state.anchors.in_shot();
+    let in_shot = state.anchors.in_shot(&state.prompt.text());
     state.prompt.relint(limit, &roster, &in_shot);
 }
 

@@ -1,21 +1,23 @@
-//! The Anchors pane: the roster with kind, in-shot mark, name, reference count and
-//! looks, under a budget line for the selected model.
+//! The Anchors pane: the roster with kind, in-shot mark and why (pinned, or named by the
+//! prompt), name, reference count and looks, under the selected model's budget for the
+//! anchors in shot (one limit per kind; the roster's own cap is explained in F1).
 //!
-//! ┌ Anchors 3 ──────────────────────────────────────┐
-//! │ characters 2/4 · objects 1/10 · images 5/14     │
-//! │ ● char  Mira      3 img  red scarf, freckles    │
-//! │ ○ obj   Lamp      1 img  brass, green shade     │
-//! └─────────────────────────────────────────────────┘
+//! ┌ Anchors 3 ───────────────────────────────────────────┐
+//! │ characters 2/4 · objects 1/10 · images 5/14          │
+//! │ ● char  Mira      3 img  pinned  red scarf, freckles │
+//! │ ● char  Tomas     2 img  named   tall, round glasses │
+//! │ ○ obj   Lamp      1 img          brass, green shade  │
+//! └──────────────────────────────────────────────────────┘
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::frame::{Pane, draw_pane, hint_line, truncate};
 use crate::studio::AnchorKind;
-use crate::studio::roster::{self, MAX_CHARACTERS};
+use crate::studio::roster;
+use crate::studio::shot;
 use crate::tui::action::Action;
 use crate::tui::state::{AppState, Focus};
 use crate::tui::strings;
@@ -28,23 +30,16 @@ const NAME_W: usize = 14;
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let focused = state.focus == Focus::Anchors;
     let list = &state.anchors.anchors;
-    let characters = list
-        .iter()
-        .filter(|a| a.kind == AnchorKind::Character)
-        .count();
-    let badge = (!list.is_empty()).then(|| {
-        Span::styled(
-            format!("{} · {characters}/{MAX_CHARACTERS} characters", list.len()),
-            theme.muted(),
-        )
-    });
+    let prompt = state.prompt.text();
+    let in_shot = shot::in_shot(list, &prompt);
+    let badge = (!list.is_empty()).then(|| Span::styled(list.len().to_string(), theme.muted()));
     let keys = &state.keymap;
     let hint = hint_line(
         &[
             (keys.hint(Action::AddCharacter), "character"),
             (keys.hint(Action::AddObject), "object"),
             (keys.hint(Action::EditAnchor), "edit"),
-            (keys.hint(Action::ToggleInShot), "in shot"),
+            (keys.hint(Action::ToggleInShot), "pin"),
             (keys.hint(Action::RemoveAnchor), "remove"),
         ],
         theme,
@@ -59,7 +54,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         return;
     }
     let spec = state.settings.spec(&state.registry);
-    let budget = roster::budget(list, spec);
+    let shot_list: Vec<&crate::studio::Anchor> = in_shot.iter().map(|(a, _)| *a).collect();
+    let budget = roster::budget(&shot_list, spec);
     let budget_style = if budget.is_over() {
         theme.error()
     } else {
@@ -102,17 +98,21 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .clamp(4, NAME_W);
     let offset = state.anchors_offset.min(list.len().saturating_sub(1));
     for (i, anchor) in list.iter().enumerate().skip(offset).take(rows) {
-        let (mark, mark_style) = if anchor.in_shot {
-            ("●", theme.ok())
-        } else {
-            ("○", theme.muted())
+        let why = in_shot
+            .iter()
+            .find(|(a, _)| a.id == anchor.id && a.name == anchor.name)
+            .map(|(_, why)| *why);
+        let (mark, mark_style) = match why {
+            Some(_) => (strings::IN_SHOT_MARK, theme.ok()),
+            None => (strings::OUT_OF_SHOT_MARK, theme.muted()),
         };
+        let reason = why.map_or("", |w| w.as_str());
         let kind = match anchor.kind {
             AnchorKind::Character => "char",
             AnchorKind::Object => "obj ",
         };
         let refs = format!("{} img", anchor.refs.len());
-        let used = 1 + 2 + 5 + name_w + 1 + 6 + 2;
+        let used = 1 + 2 + 5 + name_w + 1 + 6 + 2 + 8;
         let mut line = Line::from(vec![
             Span::raw(" "),
             Span::styled(format!("{mark} "), mark_style),
@@ -122,18 +122,15 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 theme.text(),
             ),
             Span::styled(format!("{refs:>6}  "), theme.muted()),
+            Span::styled(format!("{reason:<8}"), theme.accent()),
             Span::styled(
                 truncate(&anchor.description, width.saturating_sub(used + 1)),
                 theme.muted(),
             ),
         ]);
-        if !anchor.in_shot {
-            line = line.patch_style(ratatui::style::Style::new().add_modifier(Modifier::DIM));
-        }
+        line = crate::theme::fit_line(line, width);
         if i == state.anchors.selected && focused {
-            let pad = width.saturating_sub(line.width());
-            line.push_span(Span::raw(" ".repeat(pad)));
-            line = line.patch_style(theme.selection());
+            line = theme.select_line(line, width, true);
         }
         lines.push(line);
     }

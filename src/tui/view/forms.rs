@@ -37,7 +37,7 @@ pub(super) fn batch_form(frame: &mut Frame, area: Rect, form: &BatchForm, theme:
     let mut wrapped = 0;
     if let Some(error) = &form.error {
         for (i, text) in error.lines().enumerate() {
-            let mark = if i == 0 { "⚠ " } else { "  " };
+            let mark = if i == 0 { strings::WARN_MARK } else { "  " };
             wrapped += text.chars().count() / width.max(1);
             lines.push(Line::styled(format!("{mark}{text}"), theme.error()));
         }
@@ -93,7 +93,10 @@ pub(super) fn batch_form(frame: &mut Frame, area: Rect, form: &BatchForm, theme:
     };
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
     frame.render_widget(
-        Paragraph::new(Line::styled(hint, theme.muted()).alignment(Alignment::Right)),
+        Paragraph::new(crate::theme::fit_line(
+            Line::styled(hint, theme.muted()).alignment(Alignment::Right),
+            foot.width as usize,
+        )),
         foot,
     );
 }
@@ -142,7 +145,7 @@ pub(super) fn fields_form(
         theme.text(),
     ));
     let roster = state.anchors.names();
-    let in_shot = state.anchors.in_shot();
+    let in_shot = state.anchors.in_shot(&prompt);
     let notes = if prompt.trim().is_empty() {
         vec![]
     } else {
@@ -158,7 +161,7 @@ pub(super) fn fields_form(
     }
     for note in notes.iter().take(3) {
         lines.push(Line::from(vec![
-            Span::styled("✎ ", theme.warn()),
+            Span::styled(strings::NOTE_MARK, theme.warn()),
             Span::styled(note.message.clone(), theme.muted()),
         ]));
     }
@@ -168,9 +171,10 @@ pub(super) fn fields_form(
     );
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
     frame.render_widget(
-        Paragraph::new(
+        Paragraph::new(crate::theme::fit_line(
             Line::styled(strings::FIELDS_HINT, theme.muted()).alignment(Alignment::Right),
-        ),
+            foot.width as usize,
+        )),
         foot,
     );
 }
@@ -235,22 +239,27 @@ pub(super) fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &
             ),
         ]);
         if i == picker.selected {
-            let pad = width.saturating_sub(line.width());
-            line.push_span(Span::raw(" ".repeat(pad)));
-            line = line.patch_style(theme.selection());
+            line = theme.select_line(line, width, true);
         }
         lines.push(line);
     }
     if rows.is_empty() {
         lines.push(Line::styled("  nothing matches", theme.muted()));
     }
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|l| crate::theme::fit_line(l, body.width as usize))
+        .collect();
     frame.render_widget(Paragraph::new(lines), body);
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
     let foot_line = match &picker.error {
-        Some(e) => Line::styled(format!("⚠ {e}"), theme.error()),
+        Some(e) => Line::styled(format!("{}{e}", strings::WARN_MARK), theme.error()),
         None => Line::styled(hint, theme.muted()).alignment(Alignment::Right),
     };
-    frame.render_widget(Paragraph::new(foot_line), foot);
+    frame.render_widget(
+        Paragraph::new(crate::theme::fit_line(foot_line, foot.width as usize)),
+        foot,
+    );
 }
 
 pub(super) fn request(
@@ -336,7 +345,10 @@ pub(super) fn request(
     };
     let foot = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
     frame.render_widget(
-        Paragraph::new(Line::styled(hint, theme.muted()).alignment(Alignment::Right)),
+        Paragraph::new(crate::theme::fit_line(
+            Line::styled(hint, theme.muted()).alignment(Alignment::Right),
+            foot.width as usize,
+        )),
         foot,
     );
 }

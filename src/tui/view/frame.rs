@@ -50,6 +50,10 @@ pub fn draw_pane(frame: &mut Frame, area: Rect, pane: Pane<'_>, theme: &Theme) -
         title.push(badge);
         title.push(Span::raw(" "));
     }
+    // A title longer than the border is cut with an ellipsis, one column before the corner.
+    let right_w = pane.right.as_ref().map_or(0, |r| r.width() + 2);
+    let room = (area.width as usize).saturating_sub(3 + right_w);
+    let title = crate::theme::fit_line(Line::from(title), room);
     let border_type = if pane.focused {
         BorderType::Thick
     } else {
@@ -59,7 +63,7 @@ pub fn draw_pane(frame: &mut Frame, area: Rect, pane: Pane<'_>, theme: &Theme) -
         .borders(Borders::ALL)
         .border_type(border_type)
         .border_style(theme.border(pane.focused))
-        .title(Line::from(title));
+        .title(title);
     if let Some(right) = pane.right {
         block = block.title(
             Line::from(vec![Span::raw(" "), right, Span::raw(" ")]).alignment(Alignment::Right),

@@ -114,7 +114,8 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         .filter_map(|row| {
             let job = jobs.row(row)?;
             let selected = row == jobs.selected;
-            Some(job_line(job, state, theme, width, selected, focused))
+            let line = job_line(job, state, theme, width, selected, focused);
+            Some(crate::theme::fit_line(line, width))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);
@@ -155,7 +156,10 @@ fn job_line<'a>(
     ];
     let mut used = 1 + 1 + 6 + state_w + 6;
     if width >= COST_FROM {
-        let cost = if job.cost_usd > 0.0 {
+        // a simulated (notional) price reads "~$0.068": the status bar says "(simulated)"
+        let cost = if job.cost_usd > 0.0 && job.cost_simulated {
+            format!("~${:.3}", job.cost_usd)
+        } else if job.cost_usd > 0.0 {
             format!("${:.3}", job.cost_usd)
         } else {
             String::new()
@@ -205,18 +209,9 @@ fn job_line<'a>(
         truncate(&prompt, width.saturating_sub(used + 1)),
         theme.text(),
     ));
-    let mut line = Line::from(spans);
+    let line = Line::from(spans);
     if selected {
-        let pad = width.saturating_sub(line.width());
-        line.push_span(Span::raw(" ".repeat(pad)));
-        let style = if focused {
-            theme.selection()
-        } else {
-            theme
-                .selection()
-                .remove_modifier(ratatui::style::Modifier::BOLD)
-        };
-        line = line.patch_style(style);
+        return theme.select_line(line, width, focused);
     }
     line
 }

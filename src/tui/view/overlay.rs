@@ -107,10 +107,16 @@ pub(super) fn popup(
 
 fn help_sections(state: &AppState, theme: &Theme) -> Vec<Vec<Line<'static>>> {
     let mut sections = Vec::new();
-    if !state.images_line.is_empty() {
+    let about: Vec<&str> = [state.images_line.as_str(), state.theme_line.as_str()]
+        .into_iter()
+        .filter(|l| !l.is_empty())
+        .collect();
+    if !about.is_empty() {
         let mut terminal = vec![Line::styled(strings::title::TERMINAL, theme.title(false))];
-        for row in wrap_words(&state.images_line, HELP_COL_W as usize - 4) {
-            terminal.push(Line::styled(format!("  {row}"), theme.text()));
+        for line in about {
+            for row in wrap_words(line, HELP_COL_W as usize - 4) {
+                terminal.push(Line::styled(format!("  {row}"), theme.text()));
+            }
         }
         terminal.push(Line::raw(""));
         sections.push(terminal);
@@ -125,6 +131,13 @@ fn help_sections(state: &AppState, theme: &Theme) -> Vec<Vec<Line<'static>>> {
                 ),
                 Span::styled(strings::describe(*action), theme.text()),
             ]));
+        }
+        if *heading == strings::title::ANCHORS {
+            for note in strings::anchors_help() {
+                for row in wrap_words(&note, HELP_COL_W as usize - 4) {
+                    lines.push(Line::styled(format!("  {row}"), theme.muted()));
+                }
+            }
         }
         lines.push(Line::raw(""));
         sections.push(lines);
@@ -196,9 +209,13 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, scroll: 
         let half = body.width / 2;
         let l = Rect::new(body.x, body.y, half, body.height);
         let r = Rect::new(body.x + half, body.y, body.width - half, body.height);
+        // A column's rows end a column short of the next one, cut with an ellipsis.
+        let left = fitted(left, l.width.saturating_sub(1));
+        let right = fitted(right, r.width.saturating_sub(1));
         frame.render_widget(Paragraph::new(left).scroll((scroll, 0)), l);
         frame.render_widget(Paragraph::new(right).scroll((scroll, 0)), r);
     } else {
+        let left = fitted(left, body.width);
         frame.render_widget(Paragraph::new(left).scroll((scroll, 0)), body);
     }
     let footer = if max_scroll > 0 {
@@ -208,9 +225,20 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, scroll: 
     };
     let foot = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
     frame.render_widget(
-        Paragraph::new(Line::styled(footer, theme.muted()).alignment(Alignment::Right)),
+        Paragraph::new(crate::theme::fit_line(
+            Line::styled(footer, theme.muted()).alignment(Alignment::Right),
+            foot.width as usize,
+        )),
         foot,
     );
+}
+
+/// Every line cut to `width` columns with an ellipsis where it was cut.
+fn fitted(lines: Vec<Line<'_>>, width: u16) -> Vec<Line<'_>> {
+    lines
+        .into_iter()
+        .map(|l| crate::theme::fit_line(l, width as usize))
+        .collect()
 }
 
 /// A question box; `words` is its title and the line of answers under the text.
@@ -370,7 +398,10 @@ fn anchor_form(frame: &mut Frame, area: Rect, form: &AnchorForm, theme: &Theme) 
     ));
     lines.push(Line::raw(""));
     if let Some(error) = &form.error {
-        lines.push(Line::styled(format!("⚠ {error}"), theme.error()));
+        lines.push(Line::styled(
+            format!("{}{error}", strings::WARN_MARK),
+            theme.error(),
+        ));
     } else {
         lines.push(Line::raw(""));
     }
@@ -412,18 +443,17 @@ fn history(frame: &mut Frame, area: Rect, state: &AppState, search: &HistorySear
             theme.text(),
         );
         if i == search.selected {
-            let pad = width.saturating_sub(line.width());
-            line.push_span(Span::raw(" ".repeat(pad)));
-            line = line.patch_style(theme.selection());
+            line = theme.select_line(line, width, true);
         }
         lines.push(line);
     }
-    frame.render_widget(Paragraph::new(lines), body);
+    frame.render_widget(Paragraph::new(fitted(lines, body.width)), body);
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
     frame.render_widget(
-        Paragraph::new(
+        Paragraph::new(crate::theme::fit_line(
             Line::styled(strings::HISTORY_HINT, theme.muted()).alignment(Alignment::Right),
-        ),
+            foot.width as usize,
+        )),
         foot,
     );
 }

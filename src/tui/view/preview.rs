@@ -37,9 +37,15 @@ const TALL_FROM: u16 = 12;
 /// From this inner height the pane gives its top row to the edit session line.
 const SESSION_LINE_FROM: u16 = 5;
 
-/// `session <id> · turn <n>` and the turn strip while an edit session is current: two
-/// rows when `roomy`, else one.
+/// `session <id> · turn <n>` and the turn strip of the shown job's session, when that is
+/// the current one (the one Ctrl+G continues): two rows when `roomy`, else one. A job of
+/// no session, or of another, shows none (its title names its session).
 pub fn session_lines(state: &AppState, roomy: bool) -> Vec<String> {
+    let shown = state.jobs.selected_job().and_then(|j| j.turn.as_ref());
+    let current = state.session.id.as_deref();
+    if shown.is_none_or(|(id, _)| Some(id.as_str()) != current) {
+        return vec![];
+    }
     let Some(caption) = state.session.caption() else {
         return vec![];
     };
@@ -126,8 +132,29 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot
         ],
         theme,
     );
+    // The title names the job shown and its own session; the right side says what Ctrl+G
+    // will do (continue the chosen session, or start a new one).
+    let badge = job.map(|j| {
+        let text = match &j.turn {
+            Some((session, turn)) => {
+                format!("#{} · {}", j.id, state.session.describe(session, *turn))
+            }
+            None => format!("#{}", j.id),
+        };
+        Span::styled(text, theme.muted())
+    });
+    let next = format!(
+        "{}: {}",
+        keys.hint(Action::Generate),
+        state.session.next_words()
+    );
+    let title_room = (area.width as usize).saturating_sub(
+        strings::title::PREVIEW.chars().count() + badge.as_ref().map_or(0, |b| b.width() + 1) + 8,
+    );
+    let in_title = next.chars().count() <= title_room;
     let pane = Pane {
-        badge: job.map(|j| Span::styled(format!("#{}", j.id), theme.muted())),
+        badge,
+        right: in_title.then(|| Span::styled(next.clone(), theme.info())),
         hint: Some(hint),
         ..Pane::new(strings::title::PREVIEW, focused)
     };
@@ -137,10 +164,14 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot
     }
     if inner.height >= SESSION_LINE_FROM {
         let width = inner.width as usize;
-        let lines: Vec<Line> = session_lines(state, inner.height >= TALL_FROM)
+        let mut lines: Vec<Line> = session_lines(state, inner.height >= TALL_FROM)
             .into_iter()
             .map(|text| Line::styled(truncate(&text, width), theme.muted()))
             .collect();
+        if !in_title && inner.height >= TALL_FROM {
+            // No room in the title: what Ctrl+G will do takes a row of its own.
+            lines.push(Line::styled(truncate(&next, width), theme.info()));
+        }
         let rows = lines.len() as u16;
         frame.render_widget(
             Paragraph::new(lines),
@@ -192,6 +223,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot
             let image_area = Rect::new(inner.x, inner.y, inner.width, inner.height - rows);
             let caption = Rect::new(inner.x, image_area.bottom(), inner.width, rows);
             draw_interim(frame, image_area, state, theme, slot);
+            let lines: Vec<Line> = lines
+                .into_iter()
+                .map(|l| crate::theme::fit_line(l, caption.width as usize))
+                .collect();
             frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), caption);
         }
     }
@@ -273,7 +308,10 @@ fn draw_done(
             let mut label = |area: Rect, text: String| {
                 let row = Rect::new(area.x, area.y, area.width, 1);
                 frame.render_widget(
-                    Paragraph::new(Line::styled(text, theme.accent()).alignment(Alignment::Center)),
+                    Paragraph::new(crate::theme::fit_line(
+                        Line::styled(text, theme.accent()).alignment(Alignment::Center),
+                        row.width as usize,
+                    )),
                     row,
                 );
                 Rect::new(

@@ -4,7 +4,7 @@
 //!
 //! ┏▍Prompt ━━━━━━━━━━━━━━━━━━━━━━━━━━ 42 chars ┓
 //! ┃a red fox in fresh snow, golden hour        ┃
-//! ┃⚠ the prompt is empty; say what…            ┃
+//! ┃! the prompt is empty; say what…            ┃
 //! ┗━━━━━━━━━━━━ Ctrl+G generate · Ctrl+R history┛
 
 use ratatui::Frame;
@@ -61,8 +61,9 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     if state.prompt.message.is_none() && !notes.is_empty() && inner.height >= 4 {
         let budget = if inner.height >= 8 { 3 } else { 1 };
         let width = inner.width as usize;
-        let rows_of =
-            |marker: &str, message: &str| wrapped_rows(&format!("✎ {marker}{message}"), width);
+        let rows_of = |marker: &str, message: &str| {
+            wrapped_rows(&format!("{}{marker}{message}", strings::NOTE_MARK), width)
+        };
         let (mut shown, mut rows) = (0, 0);
         for note in notes {
             let needed = rows_of("", &note.message);
@@ -101,7 +102,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                     truncate(message, room)
                 };
                 Line::from(vec![
-                    Span::styled("✎ ", theme.warn()),
+                    Span::styled(strings::NOTE_MARK, theme.warn()),
                     Span::styled(marker, theme.warn()),
                     Span::styled(message, theme.muted()),
                 ])
@@ -121,13 +122,20 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             editor_area.height -= lines;
             let msg_area = Rect::new(inner.x, editor_area.bottom(), inner.width, lines);
             let text = Line::from(vec![
-                Span::styled("⚠ ", theme.error()),
+                Span::styled(strings::WARN_MARK, theme.error()),
                 Span::styled(message.as_str(), theme.error()),
             ]);
             frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: true }), msg_area);
         }
     }
     frame.render_widget(&state.prompt.editor, editor_area);
+    if state.prompt.editor.is_empty() && theme.color {
+        // The placeholder is a hint: the theme's muted colour, not the editor's grey.
+        frame.buffer_mut().set_style(
+            editor_area,
+            ratatui::style::Style::new().fg(theme.muted_color()),
+        );
+    }
 }
 
 /// "42 chars"; with the limit once the prompt nears it ("471,900 / 524,288"), and a

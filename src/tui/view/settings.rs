@@ -11,6 +11,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use crate::models::Tier;
 use crate::studio::Grounding;
 use crate::studio::preset::Field;
 use crate::tui::action::Action;
@@ -28,6 +29,8 @@ struct Item {
     warn: bool,
     /// Departs from the active preset (marked `*`).
     departs: bool,
+    /// Left out before the line gives up its keys (a setting at its default).
+    optional: bool,
 }
 
 /// Draws the settings line.
@@ -59,10 +62,16 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             long: false,
         },
     ];
-    for (i, variant) in variants.iter().enumerate() {
-        let line = render(&items, state, theme, variant);
-        if line.width() <= width || i + 1 == variants.len() {
-            frame.render_widget(Paragraph::new(line), area);
+    let essential: Vec<&Item> = items.iter().filter(|i| !i.optional).collect();
+    let all: Vec<&Item> = items.iter().collect();
+    let tries = variants
+        .iter()
+        .flat_map(|v| [(v, all.as_slice()), (v, essential.as_slice())]);
+    let count = variants.len() * 2;
+    for (i, (variant, items)) in tries.enumerate() {
+        let line = render(items, state, theme, variant);
+        if line.width() <= width || i + 1 == count {
+            frame.render_widget(Paragraph::new(crate::theme::fit_line(line, width)), area);
             return;
         }
     }
@@ -108,6 +117,7 @@ fn items(state: &AppState) -> Vec<Item> {
             short: format!("{name}{}", if fields.is_empty() { "" } else { "*" }),
             warn: false,
             departs: !fields.is_empty(),
+            optional: false,
         });
     }
     items.extend(vec![
@@ -120,6 +130,7 @@ fn items(state: &AppState) -> Vec<Item> {
             short: short_model_name(spec),
             warn: false,
             departs: false,
+            optional: false,
         },
         Item {
             action: Some(Action::CycleAspect),
@@ -130,6 +141,7 @@ fn items(state: &AppState) -> Vec<Item> {
             short: s.aspect.clone().unwrap_or_else(|| "auto".into()),
             warn: false,
             departs: false,
+            optional: false,
         },
         Item {
             action: Some(Action::CycleSize),
@@ -140,6 +152,7 @@ fn items(state: &AppState) -> Vec<Item> {
             short: s.size.clone(),
             warn: false,
             departs: false,
+            optional: false,
         },
         Item {
             action: Some(Action::CycleSeed),
@@ -150,6 +163,7 @@ fn items(state: &AppState) -> Vec<Item> {
             short: seed_short,
             warn: false,
             departs: false,
+            optional: false,
         },
         Item {
             action: Some(Action::CycleThinking),
@@ -160,6 +174,7 @@ fn items(state: &AppState) -> Vec<Item> {
             short: thinking,
             warn: false,
             departs: false,
+            optional: false,
         },
         Item {
             action: Some(Action::CycleGrounding),
@@ -174,6 +189,18 @@ fn items(state: &AppState) -> Vec<Item> {
             },
             warn: false,
             departs: false,
+            optional: false,
+        },
+        Item {
+            action: Some(Action::CycleTier),
+            field: Some(Field::Tier),
+            label: "tier",
+            short_label: "tier",
+            value: s.tier.as_str().to_string(),
+            short: s.tier.as_str().to_string(),
+            warn: false,
+            departs: false,
+            optional: s.tier == Tier::Standard,
         },
     ]);
     if let Some((_, fields)) = &departed {
@@ -198,6 +225,7 @@ fn items(state: &AppState) -> Vec<Item> {
             short: s.refs.len().to_string(),
             warn: s.refs.len() > refs_cap,
             departs: false,
+            optional: false,
         });
     }
     items
@@ -217,7 +245,7 @@ struct Variant {
     long: bool,
 }
 
-fn render<'a>(items: &[Item], state: &AppState, theme: &Theme, v: &Variant) -> Line<'a> {
+fn render<'a>(items: &[&Item], state: &AppState, theme: &Theme, v: &Variant) -> Line<'a> {
     let Variant { keys, labels, long } = *v;
     let mut spans = vec![Span::raw(" ")];
     for (i, item) in items.iter().enumerate() {

@@ -1,7 +1,7 @@
 //! The status bar: backend (loud when it is the offline simulator), session spend,
 //! rate-limit state, the last message, and where help is.
 //!
-//!  ⚠ offline simulator — set GEMINI_API_KEY for real images  spend $0.134  rate ok  job #3 done in 2.1 s   F1 help
+//!  ! offline simulator — set GEMINI_API_KEY for real images  spend $0.134  rate ok  job #3 done in 2.1 s   F1 help
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -26,7 +26,11 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     }
     let width = area.width as usize;
     let help = format!(" {} help ", state.keymap.hint(Action::Help));
-    let spend = format!(" spend ${:.3} ", state.jobs.session_spend);
+    let spend = if state.jobs.spend_simulated {
+        format!(" spend ${:.3} (simulated) ", state.jobs.session_spend)
+    } else {
+        format!(" spend ${:.3} ", state.jobs.session_spend)
+    };
     let (rate, rate_style) = match state.jobs.next_retry() {
         Some((until, reason)) if reason.contains("rate") || reason.contains("429") => {
             let secs = until
@@ -49,16 +53,28 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     };
     let fixed = spend.chars().count() + rate.chars().count() + help.chars().count();
     let (backend, backend_style) = if state.status.offline {
-        let long = format!(" ⚠ {OFFLINE_BANNER} ");
+        let long = format!(" {}{OFFLINE_BANNER} ", strings::WARN_MARK);
         let text = if long.chars().count() + fixed + 20 <= width {
             long
         } else {
-            format!(" ⚠ {OFFLINE_SHORT} ")
+            format!(" {}{OFFLINE_SHORT} ", strings::WARN_MARK)
         };
         (text, theme.offline())
     } else {
         (format!(" {} ", state.status.backend), theme.ok())
     };
+    // What Ctrl+G does next, when it leaves the message some room (the Preview always says it).
+    let next = format!(
+        " {}: {} ",
+        state.keymap.hint(Action::Generate),
+        state.session.next_words()
+    );
+    let next = if backend.chars().count() + fixed + next.chars().count() + 30 <= width {
+        next
+    } else {
+        String::new()
+    };
+    let fixed = fixed + next.chars().count();
     let room = width.saturating_sub(backend.chars().count() + fixed + 1);
     let (message, message_style) = match &state.status.message {
         Some((level, text)) => {
@@ -77,6 +93,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         Span::styled(backend, backend_style),
         Span::styled(spend, theme.text()),
         Span::styled(rate, rate_style),
+        Span::styled(next, theme.text()),
         Span::raw(" "),
         Span::styled(message, message_style),
         Span::raw(" ".repeat(pad)),
