@@ -225,7 +225,7 @@ fn store_values_come_from_the_store_and_no_store_is_made_for_them() {
             kind: "character".into(),
             description: "orange puffer jacket".into(),
             refs: Vec::new(),
-            in_shot: false,
+            pinned: false,
         })
         .unwrap();
     let session = store
