@@ -174,23 +174,55 @@ fn http_binds_loopback_only_and_answers_initialize() {
         .enable_all()
         .build()
         .unwrap();
-    let body = runtime.block_on(async {
-        let initialize = json!({
-            "jsonrpc": "2.0", "id": 1, "method": "initialize",
-            "params": { "protocolVersion": "2025-06-18", "capabilities": {},
-                        "clientInfo": { "name": "peel-test", "version": "0" } }
-        });
-        reqwest::Client::new()
-            .post(&url)
-            .header("accept", "application/json, text/event-stream")
-            .json(&initialize)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+    let initialize = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": { "protocolVersion": "2025-06-18", "capabilities": {},
+                    "clientInfo": { "name": "peel-test", "version": "0" } }
     });
+    let post = |headers: &[(&str, &str)], body: String| {
+        let client = reqwest::Client::new();
+        let mut request = client
+            .post(&url)
+            .header("accept", "application/json, text/event-stream");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request.body(body);
+        runtime.block_on(async {
+            let answer = request.send().await.unwrap();
+            (answer.status().as_u16(), answer.text().await.unwrap())
+        })
+    };
+    let json_type = ("content-type", "application/json");
+    // A web page elsewhere: its cross-site POST (a "simple" text/plain one, which a browser
+    // sends without asking first) and a JSON one carrying its Origin are both refused.
+    let foreign = ("origin", "https://evil.example");
+    let (status, _) = post(
+        &[foreign, ("content-type", "text/plain")],
+        initialize.to_string(),
+    );
+    assert!(
+        status >= 400,
+        "a cross-site text/plain POST was answered {status}"
+    );
+    let (status, said) = post(&[foreign, json_type], initialize.to_string());
+    assert_eq!(status, 403, "{said}");
+    // DNS rebinding: the page's own name in Host, resolved to 127.0.0.1.
+    let (status, said) = post(
+        &[("host", "evil.example"), json_type],
+        initialize.to_string(),
+    );
+    assert_eq!(status, 403, "{said}");
+    // A local page and a program without Origin are served.
+    let port = url
+        .split(':')
+        .nth(2)
+        .and_then(|p| p.split('/').next())
+        .unwrap();
+    let local = format!("http://localhost:{port}");
+    let (status, said) = post(&[("origin", &local), json_type], initialize.to_string());
+    assert_eq!(status, 200, "{said}");
+    let (_, body) = post(&[json_type], initialize.to_string());
     // Ctrl-C stops the server, which exits cleanly.
     let interrupted = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])

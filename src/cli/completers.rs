@@ -239,7 +239,7 @@ fn sizes(registry: &Registry, model: Option<&str>) -> Vec<Candidate> {
 }
 
 /// The values `of` gives for any model, the default model's first; a value not every
-/// such model takes says which do.
+/// such model takes says which do, or which do not when those are fewer.
 fn union(
     registry: &Registry,
     of: impl Fn(&crate::models::ModelSpec) -> Vec<String>,
@@ -265,10 +265,18 @@ fn union(
                 .filter(|(_, values)| values.contains(&value))
                 .map(|(spec, _)| spec.id.as_str())
                 .collect();
-            let help = if takers.len() == specs.len() {
+            let others: Vec<&str> = specs
+                .iter()
+                .map(|(spec, _)| spec.id.as_str())
+                .filter(|id| !takers.contains(id))
+                .collect();
+            // Name the shorter list: the few models that take it, or the few that do not.
+            let help = if others.is_empty() {
                 String::new()
-            } else {
+            } else if takers.len() <= others.len() {
                 format!("only {}", takers.join(", "))
+            } else {
+                format!("not {}", others.join(", "))
             };
             Candidate::new(value, help)
         })

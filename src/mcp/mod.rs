@@ -147,6 +147,14 @@ pub fn check_loopback(addr: SocketAddr) -> Result<(), String> {
 }
 
 /// Serves MCP over streamable HTTP at `http://ADDR/mcp`; `addr` must be a loopback address.
+/// The only `Host` values `--http` answers: a page that rebinds its own name to 127.0.0.1
+/// still sends its own name.
+const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
+/// The only browser origins `--http` answers (a request without `Origin`, from a program,
+/// passes): a web page elsewhere cannot drive the server with a cross-site request.
+const LOOPBACK_ORIGINS: [&str; 3] = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"];
+
 pub async fn serve_http(
     server: PeelServer,
     addr: SocketAddr,
@@ -162,7 +170,11 @@ pub async fn serve_http(
     let service = StreamableHttpService::new(
         move || Ok(factory.clone()),
         Arc::new(LocalSessionManager::default()),
-        StreamableHttpServerConfig::default().with_cancellation_token(stop.child_token()),
+        StreamableHttpServerConfig::default()
+            .with_allowed_hosts(LOOPBACK_HOSTS)
+            .with_allowed_origins(LOOPBACK_ORIGINS)
+            .enforce_origin_validation()
+            .with_cancellation_token(stop.child_token()),
     );
     let app = axum::Router::new().route_service("/mcp", service);
     ready(bound);

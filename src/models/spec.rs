@@ -73,7 +73,7 @@ pub struct ModelSpec {
     #[serde(default)]
     pub price_source: Option<String>,
     /// Which file the entry came from (filled when the registry is read).
-    #[serde(default, skip_deserializing)]
+    #[serde(skip)]
     pub origin: Origin,
     /// How many reference images of each kind the model takes.
     pub references: ReferenceCaps,

@@ -45,7 +45,7 @@ pub struct TextModelSpec {
     #[serde(default = "standard_only")]
     pub tiers: Vec<String>,
     /// Which file the entry came from (filled when the registry is read).
-    #[serde(default, skip_deserializing)]
+    #[serde(skip)]
     pub origin: Origin,
 }
 
