@@ -194,7 +194,7 @@ fn a_detached_batch_run_is_run_by_the_detached_process_and_waited_for_by_run() {
     let file = world.root.path().join("three.toml");
     std::fs::write(
         &file,
-        "[defaults]\nsize = \"512\"\n[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n[[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n[[item]]\nkey = \"elk\"\nprompt = \"an elk\"\n",
+        "[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n[[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n[[item]]\nkey = \"elk\"\nprompt = \"an elk\"\n",
     )
     .unwrap();
     let out = world.run(&["batch", "run", file.to_str().unwrap(), "--detach", "--json"]);
@@ -216,7 +216,7 @@ fn a_detached_batch_run_is_run_by_the_detached_process_and_waited_for_by_run() {
     let story = world.root.path().join("story.toml");
     std::fs::write(
         &story,
-        "[defaults]\nsize = \"512\"\n[[frame]]\nkey = \"a\"\nprompt = \"a door\"\n[[frame]]\nkey = \"b\"\nprompt = \"the door opens\"\n",
+        "[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n[[frame]]\nkey = \"a\"\nprompt = \"a door\"\n[[frame]]\nkey = \"b\"\nprompt = \"the door opens\"\n",
     )
     .unwrap();
     let body = stdout_json(&world.run(&["story", story.to_str().unwrap(), "--detach", "--json"]));
@@ -258,7 +258,7 @@ fn resume_promote_and_check_detach_too_and_wait_covers_them() {
     let file = world.root.path().join("pair.toml");
     std::fs::write(
         &file,
-        "[defaults]\nsize = \"512\"\n[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n[[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n",
+        "[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n[[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n",
     )
     .unwrap();
     // A run stopped by its budget after the first item, then resumed detached.
@@ -339,7 +339,7 @@ fn wait_run_fetches_a_batch_api_run_once_it_succeeded() {
     let file = world.root.path().join("api.toml");
     std::fs::write(
         &file,
-        "[defaults]\nsize = \"512\"\n[[item]]\nkey = \"a\"\nprompt = \"a cup\"\n[[item]]\nkey = \"b\"\nprompt = \"a jug\"\n",
+        "[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n[[item]]\nkey = \"a\"\nprompt = \"a cup\"\n[[item]]\nkey = \"b\"\nprompt = \"a jug\"\n",
     )
     .unwrap();
     let submitted = world.json(&["batch", "submit", file.to_str().unwrap()]);

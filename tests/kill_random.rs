@@ -73,7 +73,7 @@ impl Campaign {
         world.set("GEMINI_API_KEY", "test-key");
         world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
         world.add_config(&format!(
-            "[output]\ndir = \"{}\"\n[defaults]\nsize = \"512\"",
+            "[output]\ndir = \"{}\"\n[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"",
             world.out().display()
         ));
         Self {
@@ -225,7 +225,11 @@ fn batch_file(dir: &Path, n: usize) -> String {
         .iter()
         .map(|k| format!("[[item]]\nkey = \"{k}\"\nprompt = \"a {k}, take {n}\"\n"))
         .collect();
-    std::fs::write(&file, format!("[defaults]\nsize = \"512\"\n{items}")).unwrap();
+    std::fs::write(
+        &file,
+        format!("[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n{items}"),
+    )
+    .unwrap();
     file.display().to_string()
 }
 
