@@ -5,9 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use rmcp::model::CallToolResult;
-use tokio_util::sync::CancellationToken;
 
 use super::PeelServer;
+use super::call::{Call, Tally};
 use super::params::{CheckParams, StoryParams};
 use super::reply::{self, ToolResult};
 use crate::studio::StudioError;
@@ -17,7 +17,7 @@ use crate::studio::{check, story};
 
 impl PeelServer {
     /// Runs a story file frame by frame; answers with `peel story --json`'s body.
-    pub(super) async fn make_story(&self, params: StoryParams) -> ToolResult {
+    pub(super) async fn make_story(&self, params: StoryParams, call: &Call) -> ToolResult {
         let ws = self.ws();
         let offline = self.offline();
         let loaded = lookup::load_story_checked(ws, Path::new(&params.file))
@@ -37,6 +37,8 @@ impl PeelServer {
         drop(loaded);
         let shared = self.shared.clone();
         let guard = shared.in_flight.clone().read_owned().await;
+        let progress = call.progress();
+        let cancelled = call.cancelled.clone();
         let task = tokio::spawn(async move {
             let _guard = guard;
             let conn = shared.connection().await?;
@@ -54,13 +56,18 @@ impl PeelServer {
                 rpm: shared.ws.settings.config.batch.rpm.max(1),
                 budget: None,
             };
-            interactive::run(&lane, run, options, CancellationToken::new(), |_| {}).await?;
+            let mut tally = Tally::default();
+            interactive::run_keeping_paid_work(&lane, run, options, cancelled, |event| {
+                progress.batch_event(&mut tally, &event)
+            })
+            .await?;
             let row = store
                 .batch_run(run)?
                 .ok_or_else(|| StudioError::Busy(format!("run {run} left the store")))?;
             story::report(&store, &row)
         });
         let report = joined(task.await, offline)?;
+        call.progress().finish("story finished").await;
         let summary = format!(
             "story {}: {} of {} frames done · ${:.3} · {} (story.json, sheet.png)",
             report.run,
@@ -79,7 +86,7 @@ impl PeelServer {
     }
 
     /// Scores images against their anchors; answers with `peel check --json`'s body.
-    pub(super) async fn check_images(&self, params: CheckParams) -> ToolResult {
+    pub(super) async fn check_images(&self, params: CheckParams, call: &Call) -> ToolResult {
         let ws = self.ws();
         let offline = self.offline();
         let paths: Vec<PathBuf> = params.paths.iter().map(|p| self.out_dir(Some(p))).collect();
@@ -103,13 +110,25 @@ impl PeelServer {
         };
         let shared = self.shared.clone();
         let guard = shared.in_flight.clone().read_owned().await;
+        let progress = call.progress();
         let task = tokio::spawn(async move {
             let _guard = guard;
             let conn = shared.connection().await?;
             check::usable_on(&conn.label)?;
-            check::run(&conn.client, &store, &plan, |_| {}).await
+            let total = plan.targets.len() as f64;
+            let mut checked = 0.0;
+            check::run(&conn.client, &store, &plan, |image| {
+                checked += 1.0;
+                progress.say_at(
+                    format!("{checked} of {total} checked: {}", image.path.display()),
+                    checked,
+                    total,
+                );
+            })
+            .await
         });
         let report = joined(task.await, offline)?;
+        call.progress().finish("check finished").await;
         let summary = format!(
             "{} checked, {} drifted (below {}) · ${:.4}",
             report.images.len(),

@@ -2,11 +2,13 @@
 //! CLI. Tools are routed in `tools.rs`; each group of tools does its work in its own file.
 
 mod batch;
+mod call;
 mod consistency;
 mod library;
 mod make;
 mod params;
 mod reply;
+mod resources;
 mod tools;
 
 use std::net::SocketAddr;
@@ -14,9 +16,14 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use rmcp::handler::server::router::tool::ToolRouter;
-use rmcp::model::{Implementation, ServerCapabilities, ServerConfig};
+use rmcp::model::{
+    CancelledNotificationParam, Implementation, ListResourcesResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::{NotificationContext, RequestContext};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use rmcp::{ErrorData, RoleServer};
 use rmcp::{ServerHandler, ServiceExt, tool_handler};
 use tokio::sync::{OnceCell, RwLock};
 use tokio_util::sync::CancellationToken;
@@ -34,6 +41,8 @@ pub const DEFAULT_OUT_DIR: &str = "peel-out";
 #[derive(Clone)]
 pub struct PeelServer {
     shared: Arc<Shared>,
+    /// This MCP session's calls that a `notifications/cancelled` can stop.
+    cancels: call::Cancels,
     tool_router: ToolRouter<PeelServer>,
 }
 
@@ -56,7 +65,16 @@ impl PeelServer {
                 conn: OnceCell::new(),
                 in_flight: Arc::new(RwLock::new(())),
             }),
+            cancels: call::Cancels::default(),
             tool_router: Self::tool_router(),
+        }
+    }
+
+    /// The same server for another MCP session (its own cancellable calls).
+    fn for_session(&self) -> Self {
+        Self {
+            cancels: call::Cancels::default(),
+            ..self.clone()
         }
     }
 
@@ -118,9 +136,40 @@ impl Shared {
 #[tool_handler(router = self.tool_router)]
 impl ServerHandler for PeelServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
-            .with_server_info(Implementation::new("peel", env!("CARGO_PKG_VERSION")))
-            .with_instructions(self.instructions())
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .build(),
+        )
+        .with_server_info(Implementation::new("peel", env!("CARGO_PKG_VERSION")))
+        .with_instructions(self.instructions())
+    }
+
+    async fn list_resources(
+        &self,
+        request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        self.list_outputs(request.as_ref().and_then(|r| r.cursor.as_deref()))
+    }
+
+    async fn on_cancelled(
+        &self,
+        notification: CancelledNotificationParam,
+        _context: NotificationContext<RoleServer>,
+    ) {
+        if let Some(id) = &notification.request_id {
+            self.cancels.cancel(id);
+        }
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        self.read_output(&request.uri).await.map(Into::into)
     }
 }
 
@@ -168,7 +217,7 @@ pub async fn serve_http(
     let factory = server.clone();
     let stop = CancellationToken::new();
     let service = StreamableHttpService::new(
-        move || Ok(factory.clone()),
+        move || Ok(factory.for_session()),
         Arc::new(LocalSessionManager::default()),
         StreamableHttpServerConfig::default()
             .with_allowed_hosts(LOOPBACK_HOSTS)

@@ -17,8 +17,18 @@ pub struct GenSettings {
     pub aspect: Option<String>,
     /// Image size: "512", "1K", "2K" or "4K", as the model allows (the `models` tool says which).
     pub size: Option<String>,
-    /// Seed; with count > 1 each request uses seed+1, seed+2, …
+    /// Seed; with count > 1 each request uses seed+1, seed+2, … (see `seed_mode`).
     pub seed: Option<i64>,
+    /// How seeds go across `count` requests: "random" (no seed), "fixed" (all use `seed`) or
+    /// "increment" (seed, seed+1, …; the default).
+    pub seed_mode: Option<String>,
+    /// Safety thresholds as "CATEGORY=THRESHOLD", e.g. "harassment=block_only_high" or
+    /// "HARM_CATEGORY_HATE_SPEECH=OFF"; a bad one is refused with the allowed values.
+    #[serde(default)]
+    pub safety: Vec<String>,
+    /// Who may appear in images: "allow_all", "allow_adult" or "allow_none" (Vertex AI only;
+    /// refused on other backends).
+    pub person_generation: Option<String>,
     /// Reference image files (png, jpeg or webp).
     #[serde(default)]
     pub refs: Vec<String>,
@@ -51,16 +61,17 @@ impl GenSettings {
                 aspect: self.aspect.clone(),
                 size: self.size.clone(),
                 seed: self.seed,
+                seed_mode: self.seed_mode.clone(),
+                safety: self.safety.clone(),
                 thinking: self.thinking.clone(),
                 grounding: self.grounding.clone(),
                 tier: self.tier.clone(),
                 fallback: self.fallback.clone(),
                 with: (!self.with.is_empty()).then(|| shot::parse_with(&self.with)),
-                ..SettingTexts::default()
             },
             preset: self.preset.clone(),
             refs: self.refs.iter().map(PathBuf::from).collect(),
-            person_generation: None,
+            person_generation: self.person_generation.clone(),
         }
     }
 }
@@ -80,8 +91,12 @@ pub struct GenerateParams {
 /// `edit`
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 pub struct EditParams {
-    /// The session id (or a unique prefix) from `generate` or `history`.
-    pub session: String,
+    /// The session id (or a unique prefix) from `generate` or `history`. Give this or
+    /// `image_path`.
+    pub session: Option<String>,
+    /// An image file to start a new session from: the instruction is applied to it (as
+    /// `peel edit IMAGE_PATH` does). Give this or `session`.
+    pub image_path: Option<String>,
     /// What to change, e.g. "make the sky more orange".
     pub instruction: String,
     /// Continue from this turn instead of the latest (forks a new branch).

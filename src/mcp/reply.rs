@@ -4,6 +4,7 @@ use base64::Engine;
 use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::Value;
 
+use super::resources;
 use crate::imaging::preview::{PREVIEW_MAX_SIDE, jpeg_preview};
 use crate::studio::StudioError;
 use crate::studio::backend::OFFLINE_BANNER;
@@ -41,8 +42,8 @@ pub fn body(summary: Option<String>, body: Value, offline: bool) -> CallToolResu
     result
 }
 
-/// The answer to `generate` and `edit`: a summary, the `peel generate --json` body, and one
-/// JPEG preview (longest side ≤ 768 px) per saved image. A run that failed is a tool error
+/// The answer to `generate` and `edit`: a summary, the `peel generate --json` body, one
+/// JPEG preview (longest side ≤ 768 px) per saved image and a `resource_link` to each original. A run that failed is a tool error
 /// that still carries whatever was saved.
 pub async fn generated(report: &RunReport, offline: bool, notes: &[&str]) -> CallToolResult {
     let mut lines = Vec::new();
@@ -74,6 +75,16 @@ pub async fn generated(report: &RunReport, offline: bool, notes: &[&str]) -> Cal
     }
     lines.push(head);
     let mut previews = Vec::new();
+    let mut links = Vec::new();
+    for (job, ran) in &report.jobs {
+        for (index, saved) in ran.outputs.iter().enumerate() {
+            links.push(ContentBlock::resource_link(resources::saved_link(
+                *job,
+                index + 1,
+                saved,
+            )));
+        }
+    }
     for output in report.outputs() {
         lines.push(format!(
             "{} ({}×{}, {})",
@@ -98,6 +109,7 @@ pub async fn generated(report: &RunReport, offline: bool, notes: &[&str]) -> Cal
     }
     let mut content = vec![ContentBlock::text(lines.join("\n"))];
     content.extend(previews);
+    content.extend(links);
     let mut result = if failure.is_some() {
         CallToolResult::error(content)
     } else {

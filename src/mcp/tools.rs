@@ -3,9 +3,11 @@
 
 use rmcp::handler::server::wrapper::Parameters;
 use rmcp::model::CallToolResult;
-use rmcp::{ErrorData, tool, tool_router};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, tool, tool_router};
 
 use super::PeelServer;
+use super::call::Call;
 use super::params::{
     BatchFetchParams, BatchNameParams, BatchPlanParams, BatchSubmitParams, CheckParams, EditParams,
     GenerateParams, HistoryParams, LintParams, RosterAddParams, SessionParams, StoryParams,
@@ -25,8 +27,10 @@ impl PeelServer {
     async fn generate(
         &self,
         Parameters(params): Parameters<GenerateParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        answer(self.generate_images(params).await)
+        let call = Call::begin(&self.cancels, &context);
+        answer(self.generate_images(params, &call).await)
     }
 
     #[tool(
@@ -35,8 +39,10 @@ impl PeelServer {
     async fn edit(
         &self,
         Parameters(params): Parameters<EditParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        answer(self.edit_image(params).await)
+        let call = Call::begin(&self.cancels, &context);
+        answer(self.edit_image(params, &call).await)
     }
 
     #[tool(
@@ -45,8 +51,10 @@ impl PeelServer {
     async fn story(
         &self,
         Parameters(params): Parameters<StoryParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        answer(self.make_story(params).await)
+        let call = Call::begin(&self.cancels, &context);
+        answer(self.make_story(params, &call).await)
     }
 
     #[tool(
@@ -55,8 +63,10 @@ impl PeelServer {
     async fn check(
         &self,
         Parameters(params): Parameters<CheckParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        answer(self.check_images(params).await)
+        let call = Call::begin(&self.cancels, &context);
+        answer(self.check_images(params, &call).await)
     }
 
     #[tool(

@@ -213,6 +213,19 @@ pub fn model_notices<'a>(
     notices
 }
 
+/// What an interrupt does to the jobs still running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnInterrupt {
+    /// Cancel every job at once (Ctrl-C).
+    CancelAll,
+    /// Cancel what can be cancelled without losing paid work and let a request already on
+    /// the wire with nothing to cancel finish and be saved (`Studio::stop`); an MCP cancel.
+    KeepPaidWork,
+}
+
+/// How often a polite stop looks again at jobs whose request is on the wire.
+const STOP_RECHECK: std::time::Duration = std::time::Duration::from_millis(200);
+
 /// Submits every job, reports each event to `on_event`, cancels them all when `interrupt`
 /// completes, and returns once every job has ended.
 pub async fn execute(
@@ -221,8 +234,33 @@ pub async fn execute(
     store: Store,
     jobs: Vec<PreparedJob>,
     session: Option<String>,
+    on_event: impl FnMut(&StudioEvent),
+    interrupt: impl Future<Output = ()>,
+) -> Result<RunReport, StudioError> {
+    execute_with(
+        ws,
+        conn,
+        store,
+        jobs,
+        session,
+        on_event,
+        interrupt,
+        OnInterrupt::CancelAll,
+    )
+    .await
+}
+
+/// `execute`, with what `interrupt` does chosen by `on_interrupt`.
+#[allow(clippy::too_many_arguments)]
+pub async fn execute_with(
+    ws: &Workspace,
+    conn: &Connection,
+    store: Store,
+    jobs: Vec<PreparedJob>,
+    session: Option<String>,
     mut on_event: impl FnMut(&StudioEvent),
     interrupt: impl Future<Output = ()>,
+    on_interrupt: OnInterrupt,
 ) -> Result<RunReport, StudioError> {
     let (studio, mut events) = Studio::new(
         conn.client.clone(),
@@ -251,15 +289,29 @@ pub async fn execute(
     }
     let mut remaining = report.jobs.len();
     let mut interrupted = false;
+    let mut unstopped: Vec<JobId> = Vec::new();
+    let mut recheck = tokio::time::interval(STOP_RECHECK);
     tokio::pin!(interrupt);
     while remaining > 0 {
         let event = tokio::select! {
             event = events.recv() => event,
             () = &mut interrupt, if !interrupted => {
                 interrupted = true;
-                for id in report.jobs.keys() {
-                    studio.cancel(*id);
+                match on_interrupt {
+                    OnInterrupt::CancelAll => {
+                        for id in report.jobs.keys() {
+                            studio.cancel(*id);
+                        }
+                    }
+                    OnInterrupt::KeepPaidWork => {
+                        unstopped = report.jobs.keys().copied().collect();
+                        unstopped.retain(|id| !studio.stop(*id));
+                    }
                 }
+                continue;
+            }
+            _ = recheck.tick(), if !unstopped.is_empty() => {
+                unstopped.retain(|id| !studio.stop(*id));
                 continue;
             }
         };

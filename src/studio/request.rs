@@ -263,6 +263,14 @@ pub fn edit_job(
     )
 }
 
+/// The request for a new session started from `image`: the image leads the references
+/// (`peel edit IMAGE_PATH`, MCP `edit` with `image_path`).
+pub fn reroot(request: &GenRequest, image: PathBuf) -> GenRequest {
+    let mut rerooted = request.clone();
+    rerooted.refs.insert(0, image);
+    rerooted
+}
+
 /// A session title from the first line of a prompt.
 pub fn title(prompt: &str) -> String {
     let line = prompt.lines().next().unwrap_or_default().trim();

@@ -59,6 +59,8 @@ struct Inner {
     events: mpsc::UnboundedSender<StudioEvent>,
     slots: Arc<Semaphore>,
     running: Mutex<HashMap<JobId, CancellationToken>>,
+    /// Jobs past their slot: their request may be on the wire (see `stop`).
+    sending: Mutex<std::collections::HashSet<JobId>>,
     retryable: Mutex<HashMap<JobId, PreparedJob>>,
     inline_budget: usize,
     said: Mutex<std::collections::HashSet<String>>,
@@ -130,6 +132,7 @@ impl Studio {
             events,
             slots: Arc::new(Semaphore::new(concurrency.max(1))),
             running: Mutex::new(HashMap::new()),
+            sending: Mutex::new(std::collections::HashSet::new()),
             retryable: Mutex::new(HashMap::new()),
             inline_budget: uploads::DEFAULT_INLINE_BUDGET,
             said: Mutex::new(std::collections::HashSet::new()),
@@ -233,6 +236,25 @@ impl Studio {
         }
     }
 
+    /// Stops a job without throwing away paid work: one not yet sent is cancelled, one whose
+    /// interaction the service named is cancelled there; one whose request is on the wire
+    /// with nothing to cancel (generateContent, or before the interaction is named) is left
+    /// to finish and be saved. Returns true when the job was cancelled or has ended.
+    pub fn stop(&self, id: JobId) -> bool {
+        let running = lock(&self.inner.running);
+        let Some(token) = running.get(&id) else {
+            return true;
+        };
+        let sending = lock(&self.inner.sending);
+        let named =
+            sending.contains(&id) && matches!(self.inner.store.job_interaction(id), Ok(Some(_)));
+        if !sending.contains(&id) || named {
+            token.cancel();
+            return true;
+        }
+        false
+    }
+
     /// Cancels every queued or running job.
     pub fn cancel_all(&self) {
         for token in lock(&self.inner.running).values() {
@@ -315,6 +337,7 @@ impl Studio {
                         naming,
                     });
                     lock(&studio.inner.running).remove(&id);
+                    lock(&studio.inner.sending).remove(&id);
                     studio.inner.stages.remove(id);
                     studio.inner.thoughts.forget(id);
                     studio.emit(StudioEvent::HandedOver { id, sent });
@@ -327,6 +350,7 @@ impl Studio {
                 studio.cancel_on_server(id, &job.settings.model).await;
             }
             lock(&studio.inner.running).remove(&id);
+            lock(&studio.inner.sending).remove(&id);
             let elapsed = started.elapsed();
             studio.finish(id, job, result, elapsed);
             studio.inner.stages.remove(id);
@@ -374,6 +398,14 @@ impl Studio {
             .acquire()
             .await
             .map_err(|_| StudioError::Simulator("engine stopped".into()))?;
+        {
+            // `stop` decides under these locks, so a request is never dropped on the wire.
+            let running = lock(&self.inner.running);
+            if running.get(&id).is_none_or(CancellationToken::is_cancelled) {
+                return Err(StudioError::Busy("cancelled before it was sent".into()));
+            }
+            lock(&self.inner.sending).insert(id);
+        }
         let started_at = chrono::Utc::now();
         let clock = Instant::now();
         self.inner

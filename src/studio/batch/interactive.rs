@@ -194,8 +194,63 @@ pub async fn run_or_hand_off(
     options: LaneOptions,
     stop: CancellationToken,
     hand_off: CancellationToken,
+    on_event: impl FnMut(BatchEvent),
+) -> Result<RunSummary, StudioError> {
+    drive(
+        lane,
+        run_id,
+        options,
+        Stops {
+            stop,
+            hand_off,
+            keep_paid_work: false,
+        },
+        on_event,
+    )
+    .await
+}
+
+/// Like `run`, but `stop` only stops what costs nothing to stop: no new item starts, an
+/// item whose interaction the service named is cancelled there, and a request on the wire
+/// with nothing to cancel finishes and is saved (an MCP client's cancel).
+pub async fn run_keeping_paid_work(
+    lane: &InteractiveLane,
+    run_id: RunId,
+    options: LaneOptions,
+    stop: CancellationToken,
+    on_event: impl FnMut(BatchEvent),
+) -> Result<RunSummary, StudioError> {
+    let stops = Stops {
+        stop,
+        hand_off: CancellationToken::new(),
+        keep_paid_work: true,
+    };
+    drive(lane, run_id, options, stops, on_event).await
+}
+
+/// What can end a run early.
+struct Stops {
+    stop: CancellationToken,
+    hand_off: CancellationToken,
+    /// `stop` leaves paid requests on the wire to finish (`Studio::stop`).
+    keep_paid_work: bool,
+}
+
+/// How often a stop that keeps paid work looks again at requests on the wire.
+const STOP_RECHECK: Duration = Duration::from_millis(200);
+
+async fn drive(
+    lane: &InteractiveLane,
+    run_id: RunId,
+    options: LaneOptions,
+    stops: Stops,
     mut on_event: impl FnMut(BatchEvent),
 ) -> Result<RunSummary, StudioError> {
+    let Stops {
+        stop,
+        hand_off,
+        keep_paid_work,
+    } = stops;
     let started = Instant::now();
     let store = &lane.store;
     let Some(run) = store.batch_run(run_id)? else {
@@ -255,6 +310,8 @@ pub async fn run_or_hand_off(
     let mut dirty = false;
     let mut handing: Option<tokio::task::JoinHandle<()>> = None;
     let mut tick = tokio::time::interval(MANIFEST_EVERY + Duration::from_millis(total as u64));
+    let mut unstopped: Vec<JobId> = Vec::new();
+    let mut recheck = tokio::time::interval(STOP_RECHECK);
     loop {
         while !stopping && in_flight.len() < concurrency {
             let Some(index) = queue.pop_front() else {
@@ -330,9 +387,17 @@ pub async fn run_or_hand_off(
             _ = stop.cancelled(), if !interrupted && handing.is_none() => {
                 interrupted = true;
                 stopping = true;
-                for job in in_flight.keys() {
-                    studio.cancel(*job);
+                if keep_paid_work {
+                    unstopped = in_flight.keys().copied().filter(|j| !studio.stop(*j)).collect();
+                } else {
+                    for job in in_flight.keys() {
+                        studio.cancel(*job);
+                    }
                 }
+                continue;
+            }
+            _ = recheck.tick(), if !unstopped.is_empty() => {
+                unstopped.retain(|j| !studio.stop(*j));
                 continue;
             }
             _ = hand_off.cancelled(), if handing.is_none() && !interrupted => {
