@@ -57,7 +57,7 @@ fn the_official_mcp_python_sdk_drives_peel_mcp() {
         })
         .count();
     assert_eq!(
-        images, 3,
-        "generate, edit and generate-with-Mira each saved one image"
+        images, 4,
+        "generate, edit, generate-with-Mira and the Pro generate each saved one image"
     );
 }

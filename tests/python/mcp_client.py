@@ -90,6 +90,34 @@ def check_images(result, label):
     return body
 
 
+async def progress_and_originals(session):
+    """A Pro 2K image reports progress before its result; its original reads back whole."""
+    heard = []
+
+    async def on_progress(progress, total, message):
+        heard.append((progress, message))
+
+    pro = await session.call_tool(
+        "generate", {"prompt": "a lighthouse in a storm", "model": "gemini-3-pro-image", "size": "2K"},
+        progress_callback=on_progress)
+    heard_before_result = list(heard)
+    body = check_images(pro, "pro generate")
+    assert len(heard_before_result) >= 2, f"progress before the result: {heard_before_result}"
+    values = [p for p, _ in heard_before_result]
+    assert values == sorted(values) and len(set(values)) == len(values), values
+    links = [c for c in pro.content if c.type == "resource_link"]
+    assert len(links) == len(body["outputs"]) == 1, pro.content
+    uri = str(links[0].uri)
+    assert uri.startswith("peel://output/"), uri
+    original = await session.read_resource(uri)
+    blob = base64.b64decode(original.contents[0].blob)
+    with open(body["outputs"][0]["path"], "rb") as f:
+        assert blob == f.read(), "the resource is the original, byte for byte"
+    assert attr(links[0], "mime_type") == body["outputs"][0]["mime"], links[0]
+    listed = await session.list_resources()
+    assert str(listed.resources[0].uri) == uri, "newest first"
+
+
 async def main():
     peel, sim_url, workdir = sys.argv[1:4]
     params = StdioServerParameters(command=peel, args=["mcp"], env=dict(os.environ), cwd=workdir)
@@ -191,6 +219,8 @@ async def main():
             notes = await session.call_tool("lint", {"prompt": "a poster 16:9 saying hello world"})
             assert not attr(notes, "is_error"), text_of(notes)
             assert attr(notes, "structured_content")["notes"] >= 1, text_of(notes)
+
+            await progress_and_originals(session)
     print("MCP CLIENT OK")
 
 
