@@ -15,6 +15,7 @@ use rmcp::service::{Peer, RequestContext};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::store::Store;
 use crate::studio::StudioEvent;
 use crate::studio::batch::interactive::BatchEvent;
 
@@ -65,10 +66,18 @@ impl Call {
     /// Starts tracking the call `context` describes.
     pub fn begin(cancels: &Cancels, context: &RequestContext<RoleServer>) -> Self {
         let id = context.id.clone();
-        let cancelled = cancels.register(id.clone());
-        let progress = match context.meta.get_progress_token() {
-            Some(token) => Progress::to(context.peer.clone(), token),
-            None => Progress::none(),
+        let (cancelled, progress) = if let Some(task) = context.extensions.get::<TaskSink>() {
+            // A task's own token stops it; its progress goes to the task, not the client.
+            (
+                task.cancel.clone(),
+                Progress::to(Target::Task(task.clone())),
+            )
+        } else {
+            let progress = match context.meta.get_progress_token() {
+                Some(token) => Progress::to(Target::Client(context.peer.clone(), token)),
+                None => Progress::none(),
+            };
+            (cancels.register(id.clone()), progress)
         };
         Self {
             id,
@@ -101,6 +110,46 @@ struct Step {
     sent: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+/// Where a call's progress goes.
+enum Target {
+    /// `notifications/progress` to the client, under its token.
+    Client(Peer<RoleServer>, ProgressToken),
+    /// The status message of a task (`tasks/get` shows it).
+    Task(TaskSink),
+}
+
+impl Target {
+    /// Sends one step; false once the other end is gone.
+    async fn deliver(&self, progress: f64, step: Step) -> bool {
+        match self {
+            Self::Client(peer, token) => {
+                let mut param = ProgressNotificationParam::new(token.clone(), progress);
+                param.total = step.total;
+                param.message = Some(step.message);
+                peer.notify_progress(param).await.is_ok()
+            }
+            Self::Task(sink) => {
+                if let Err(e) = sink.store.set_task_message(&sink.id, &step.message) {
+                    tracing::warn!("task {}: {e}", sink.id);
+                }
+                true
+            }
+        }
+    }
+}
+
+/// What a tool run as a task carries in its request's extensions: the task's row (its
+/// progress becomes the status message) and the token `tasks/cancel` fires.
+#[derive(Clone)]
+pub struct TaskSink {
+    /// The store holding the task.
+    pub store: Store,
+    /// The task id.
+    pub id: String,
+    /// Fired by `tasks/cancel`.
+    pub cancel: CancellationToken,
+}
+
 /// How long the result waits for the last progress notification to go out.
 const FLUSH_WAIT: Duration = Duration::from_secs(2);
 
@@ -116,7 +165,7 @@ impl Progress {
         Self { steps: None }
     }
 
-    fn to(peer: Peer<RoleServer>, token: ProgressToken) -> Self {
+    fn to(target: Target) -> Self {
         let (steps, mut received) = mpsc::unbounded_channel::<Step>();
         tokio::spawn(async move {
             let mut last_progress = 0.0f64;
@@ -146,10 +195,7 @@ impl Progress {
                     continue;
                 }
                 last_progress = progress;
-                let mut param = ProgressNotificationParam::new(token.clone(), progress);
-                param.total = step.total;
-                param.message = Some(step.message);
-                let delivered = peer.notify_progress(param).await.is_ok();
+                let delivered = target.deliver(progress, step).await;
                 if let Some(done) = done {
                     let _ = done.send(());
                 }

@@ -9,6 +9,7 @@ mod make;
 mod params;
 mod reply;
 mod resources;
+mod tasks;
 mod tools;
 
 use std::net::SocketAddr;
@@ -17,7 +18,8 @@ use std::sync::Arc;
 
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::model::{
-    CancelledNotificationParam, Implementation, ListResourcesResult, PaginatedRequestParams,
+    CallToolRequestParams, CallToolResponse, CancelTaskParams, CancelledNotificationParam,
+    GetTaskParams, GetTaskResult, Implementation, ListResourcesResult, PaginatedRequestParams,
     ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::{NotificationContext, RequestContext};
@@ -53,6 +55,8 @@ struct Shared {
     /// Each running generation holds a read guard; shutdown takes the write lock, so the
     /// process waits for paid-for work to be saved before it exits.
     in_flight: Arc<RwLock<()>>,
+    /// Tasks this process runs, for `tasks/cancel`.
+    tasks: tasks::Running,
 }
 
 impl PeelServer {
@@ -64,6 +68,7 @@ impl PeelServer {
                 cwd,
                 conn: OnceCell::new(),
                 in_flight: Arc::new(RwLock::new(())),
+                tasks: tasks::Running::default(),
             }),
             cancels: call::Cancels::default(),
             tool_router: Self::tool_router(),
@@ -140,6 +145,7 @@ impl ServerHandler for PeelServer {
             ServerCapabilities::builder()
                 .enable_tools()
                 .enable_resources()
+                .enable_tasks()
                 .build(),
         )
         .with_server_info(Implementation::new("peel", env!("CARGO_PKG_VERSION")))
@@ -152,6 +158,30 @@ impl ServerHandler for PeelServer {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
         self.list_outputs(request.as_ref().and_then(|r| r.cursor.as_deref()))
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        self.call_or_task(request, context).await
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, ErrorData> {
+        self.get_stored_task(&request.task_id)
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.cancel_stored_task(&request.task_id)
     }
 
     async fn on_cancelled(

@@ -4,6 +4,7 @@ mod batches;
 mod carriers;
 mod checks;
 mod jobs;
+mod mcp_tasks;
 mod orphans;
 mod outputs;
 pub mod owner;
@@ -26,6 +27,7 @@ pub use batches::{ItemRow, ItemState, ItemUpdate, LANE_STORY, NewRun, RunId, Run
 pub use carriers::Carrier;
 pub use checks::CheckId;
 pub use jobs::{JobFilter, JobRecord, JobRow, JobUpdate};
+pub use mcp_tasks::{TaskEnd, TaskRow};
 pub use orphans::{Orphan, SentWith};
 pub use outputs::{OutputCursor, OutputPage, OutputRef};
 pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};

@@ -156,6 +156,19 @@ const MIGRATIONS: &[&str] = &[
         finished_at TEXT,
         exit_code INTEGER
     );",
+    // 13: MCP tasks (long tool calls a client polls), kept so they outlive the client's
+    // connection and the server.
+    "CREATE TABLE mcp_tasks (
+        id TEXT PRIMARY KEY,
+        tool TEXT NOT NULL,
+        status TEXT NOT NULL,
+        status_message TEXT,
+        payload_json TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        owner_pid INTEGER,
+        owner_start INTEGER
+    );",
 ];
 
 /// Brings the schema up to date.
