@@ -4,43 +4,21 @@
 //! editing an image file).
 
 mod common;
+mod mcp_clients;
 
 use std::path::Path;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use common::{Sim, World};
+use mcp_clients::Recorder;
+use rmcp::RoleClient;
 use rmcp::model::{
-    CallToolRequest, CallToolRequestParams, ClientRequest, ContentBlock, ProgressNotificationParam,
-    ReadResourceRequestParams, ResourceContents, ServerResult,
+    CallToolRequest, CallToolRequestParams, ClientRequest, ContentBlock, ReadResourceRequestParams,
+    ResourceContents, ServerResult,
 };
-use rmcp::service::{NotificationContext, PeerRequestOptions, RunningService};
-use rmcp::transport::TokioChildProcess;
-use rmcp::{ClientHandler, RoleClient, ServiceExt};
+use rmcp::service::{PeerRequestOptions, RunningService};
 use serde_json::{Value, json};
-
-/// A client that keeps every progress notification it is sent.
-#[derive(Clone, Default)]
-struct Recorder {
-    progress: Arc<Mutex<Vec<ProgressNotificationParam>>>,
-}
-
-impl ClientHandler for Recorder {
-    async fn on_progress(
-        &self,
-        params: ProgressNotificationParam,
-        _context: NotificationContext<RoleClient>,
-    ) {
-        self.progress.lock().unwrap().push(params);
-    }
-}
-
-impl Recorder {
-    fn seen(&self) -> Vec<ProgressNotificationParam> {
-        self.progress.lock().unwrap().clone()
-    }
-}
 
 fn args(value: Value) -> serde_json::Map<String, Value> {
     value.as_object().unwrap().clone()
@@ -57,23 +35,8 @@ fn texts(content: &[ContentBlock]) -> String {
         .join("\n")
 }
 
-/// `peel mcp` in `world`, offline unless `world` names a service.
 async fn connect(world: &World, recorder: Recorder) -> RunningService<RoleClient, Recorder> {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_peel"));
-    command
-        .arg("mcp")
-        .env_remove("GEMINI_API_KEY")
-        .env_remove("GOOGLE_API_KEY")
-        .env_remove("GOOGLE_GEMINI_BASE_URL")
-        .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
-        .current_dir(world.root.path());
-    for (k, v) in &world.env {
-        command.env(k, v);
-    }
-    recorder
-        .serve(TokioChildProcess::new(command).unwrap())
-        .await
-        .unwrap()
+    mcp_clients::over_stdio(world, recorder).await
 }
 
 async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {

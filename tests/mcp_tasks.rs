@@ -4,51 +4,24 @@
 //! the work on the service.
 
 mod common;
+mod mcp_clients;
 
 use std::time::{Duration, Instant};
 
 use common::{Sim, World};
+use mcp_clients::TaskClient;
+use rmcp::RoleClient;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CancelTaskParams, CancelTaskRequest,
-    ClientCapabilities, ClientConfig, ClientRequest, GetTaskParams, GetTaskRequest, GetTaskResult,
-    Implementation, ServerResult, TaskPayload, TaskStatus,
+    CallToolRequestParams, CallToolResponse, CancelTaskParams, CancelTaskRequest, ClientRequest,
+    GetTaskParams, GetTaskRequest, GetTaskResult, ServerResult, TaskPayload, TaskStatus,
 };
 use rmcp::service::RunningService;
-use rmcp::transport::TokioChildProcess;
-use rmcp::{ClientHandler, RoleClient, ServiceExt};
 use serde_json::{Value, json};
-
-/// A client that declares the Tasks extension.
-#[derive(Clone, Default)]
-struct TaskClient;
-
-impl ClientHandler for TaskClient {
-    fn get_info(&self) -> ClientConfig {
-        ClientConfig::new(
-            ClientCapabilities::builder().enable_tasks().build(),
-            Implementation::new("peel-tasks-test", "1"),
-        )
-    }
-}
 
 type Client = RunningService<RoleClient, TaskClient>;
 
 async fn connect(world: &World) -> Client {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_peel"));
-    command
-        .arg("mcp")
-        .env_remove("GEMINI_API_KEY")
-        .env_remove("GOOGLE_API_KEY")
-        .env_remove("GOOGLE_GEMINI_BASE_URL")
-        .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
-        .current_dir(world.root.path());
-    for (k, v) in &world.env {
-        command.env(k, v);
-    }
-    TaskClient
-        .serve(TokioChildProcess::new(command).unwrap())
-        .await
-        .unwrap()
+    mcp_clients::over_stdio(world, TaskClient).await
 }
 
 /// Calls `tool` and returns the id of the task it answered with.
