@@ -6,9 +6,12 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::process::Stdio;
 
+use base64::Engine;
 use common::World;
 use rmcp::ServiceExt;
-use rmcp::model::{CallToolRequestParams, ContentBlock};
+use rmcp::model::{
+    CallToolRequestParams, ContentBlock, ReadResourceRequestParams, ResourceContents,
+};
 use rmcp::transport::TokioChildProcess;
 use serde_json::{Value, json};
 
@@ -316,6 +319,30 @@ async fn the_batch_api_lane_submits_polls_and_fetches_across_calls() {
         .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
         .count();
     assert_eq!(pngs, 2);
+    // Batch API results have no job: each links as an item of its run, and reads back whole.
+    let links: Vec<_> = fetched
+        .content
+        .iter()
+        .filter_map(ContentBlock::as_resource_link)
+        .collect();
+    assert_eq!(links.len(), 2, "one link per saved image");
+    assert!(
+        links[0].uri.starts_with("peel://output/run"),
+        "{}",
+        links[0].uri
+    );
+    let read = client
+        .read_resource(ReadResourceRequestParams::new(links[1].uri.clone()))
+        .await
+        .unwrap();
+    let ResourceContents::BlobResourceContents { blob, .. } = &read.contents[0] else {
+        panic!("{:?}", read.contents);
+    };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(blob)
+        .unwrap();
+    assert_eq!(Some(bytes.len() as u64), links[1].size);
+    assert_eq!(bytes, std::fs::read(dir.join(&links[1].name)).unwrap());
     let again = call("batch_fetch", json!({ "name": run })).await;
     assert_eq!(again.structured_content.unwrap()["already"], 2);
     client.cancel().await.unwrap();
@@ -368,6 +395,13 @@ async fn an_agent_makes_a_story_and_checks_it() {
     let frames = body["frames"].as_array().unwrap();
     assert_eq!(frames.len(), 2);
     assert_eq!(frames[1]["previous_frame"], "01_gate.jpg", "{body}");
+    let linked: Vec<String> = story
+        .content
+        .iter()
+        .filter_map(ContentBlock::as_resource_link)
+        .map(|l| l.name.clone())
+        .collect();
+    assert_eq!(linked, ["01_gate.jpg", "02_path.jpg"], "a link per frame");
     let dir = body["dir"].as_str().unwrap().to_string();
     assert!(std::path::Path::new(&dir).join("sheet.png").is_file());
 

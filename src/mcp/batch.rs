@@ -5,9 +5,10 @@ use std::path::Path;
 
 use rmcp::model::CallToolResult;
 
-use super::PeelServer;
+use super::call::Call;
 use super::params::{BatchFetchParams, BatchNameParams, BatchPlanParams, BatchSubmitParams};
 use super::reply::{self, ToolResult};
+use super::{PeelServer, resources};
 use crate::api::backend::Feature;
 use crate::store::{RunRow, Store};
 use crate::studio::backend::{self, Connection};
@@ -44,7 +45,7 @@ impl PeelServer {
     }
 
     /// Sends a batch file to the Batch API (half price, results within 24 h).
-    pub(super) async fn submit_batch(&self, params: BatchSubmitParams) -> ToolResult {
+    pub(super) async fn submit_batch(&self, params: BatchSubmitParams, call: &Call) -> ToolResult {
         let ws = self.ws();
         let offline = self.offline();
         backend::capabilities(&ws.settings)
@@ -57,6 +58,13 @@ impl PeelServer {
             .map_err(|e| reply::refusal(e.to_string(), offline))?;
         let conn = self.batch_connection().await?;
         let parent = self.out_dir(params.out.as_deref());
+        call.progress().say(
+            format!(
+                "{} requests checked; uploading them to the Batch API",
+                batch.items.len()
+            ),
+            None,
+        );
         let sent = remote::submit(
             &conn.client,
             &ws.registry,
@@ -67,6 +75,9 @@ impl PeelServer {
         )
         .await
         .map_err(|e| reply::failed(&e, offline))?;
+        call.progress()
+            .finish(format!("{} created ({})", sent.name, sent.state))
+            .await;
         let summary = format!(
             "submitted {} as run {}: {} requests, {} — check with batch_status, then batch_fetch (name \"{}\")",
             sent.name, sent.run, sent.requests, sent.state, sent.run
@@ -95,7 +106,7 @@ impl PeelServer {
     }
 
     /// Saves a finished job's images, sidecars and manifest into its run folder.
-    pub(super) async fn fetch_batch(&self, params: BatchFetchParams) -> ToolResult {
+    pub(super) async fn fetch_batch(&self, params: BatchFetchParams, call: &Call) -> ToolResult {
         let offline = self.offline();
         let (store, run, name) = self.find(&params.name)?;
         let Some(run) = run else {
@@ -110,9 +121,19 @@ impl PeelServer {
         let op = remote::refresh(&conn.client, &store, Some(&run), &name)
             .await
             .map_err(|e| reply::failed(&e, offline))?;
+        call.progress().say(
+            format!("{}: {}; saving the results", op.name, op.progress()),
+            None,
+        );
         let fetched = results::fetch(&conn.client, &self.ws().registry, &store, &run, &op)
             .await
             .map_err(|e| reply::failed(&e, offline))?;
+        call.progress()
+            .finish(format!(
+                "{} saved, {} already saved, {} failed · ${:.3}",
+                fetched.saved, fetched.already, fetched.failed, fetched.cost_usd
+            ))
+            .await;
         let summary = format!(
             "{}: {} saved, {} already saved, {} failed · ${:.3} at Batch API prices · {}",
             op.name,
@@ -124,6 +145,7 @@ impl PeelServer {
         );
         let body = lookup::fetched_json(&run, &op, &fetched);
         let mut result = reply::body(Some(summary), body, offline);
+        reply::add_links(&mut result, resources::run_links(&store, run.id));
         if fetched.failed > 0 {
             result.is_error = Some(true);
         }

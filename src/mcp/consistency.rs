@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use rmcp::model::CallToolResult;
 
-use super::PeelServer;
 use super::call::{Call, Tally};
 use super::params::{CheckParams, StoryParams};
 use super::reply::{self, ToolResult};
+use super::{PeelServer, resources};
 use crate::studio::StudioError;
 use crate::studio::batch::interactive::{self, InteractiveLane, LaneOptions};
 use crate::studio::batch::lookup;
@@ -34,6 +34,7 @@ impl PeelServer {
             .map_err(|e| reply::refusal(e.to_string(), offline))?;
         let (run, _) =
             story::create(&store, &loaded, &parent).map_err(|e| reply::failed(&e, offline))?;
+        let store_for_links = store.clone();
         drop(loaded);
         let shared = self.shared.clone();
         let guard = shared.in_flight.clone().read_owned().await;
@@ -79,6 +80,10 @@ impl PeelServer {
         let body =
             serde_json::to_value(&report).map_err(|e| reply::refusal(e.to_string(), offline))?;
         let mut result = reply::body(Some(summary), body, offline);
+        reply::add_links(
+            &mut result,
+            resources::run_links(&store_for_links, report.run),
+        );
         if report.state != "done" {
             result.is_error = Some(true);
         }

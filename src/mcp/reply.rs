@@ -42,6 +42,13 @@ pub fn body(summary: Option<String>, body: Value, offline: bool) -> CallToolResu
     result
 }
 
+/// Appends a `resource_link` per original to a result.
+pub fn add_links(result: &mut CallToolResult, links: Vec<rmcp::model::Resource>) {
+    result
+        .content
+        .extend(links.into_iter().map(ContentBlock::resource_link));
+}
+
 /// The answer to `generate` and `edit`: a summary, the `peel generate --json` body, one
 /// JPEG preview (longest side ≤ 768 px) per saved image and a `resource_link` to each original. A run that failed is a tool error
 /// that still carries whatever was saved.

@@ -3,7 +3,7 @@
 //! that cannot read the server's disk (over `--http`) still gets the originals.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use rmcp::ErrorData;
@@ -11,7 +11,8 @@ use rmcp::model::{ListResourcesResult, ReadResourceResult, Resource, ResourceCon
 use serde_json::json;
 
 use super::PeelServer;
-use crate::store::{OutputCursor, OutputRef};
+use crate::imaging::thumbs::is_image;
+use crate::store::{OutputCursor, OutputRef, RunId, Store};
 use crate::studio::output::SavedOutput;
 
 /// Every output resource's URI starts with this.
@@ -25,11 +26,57 @@ pub fn output_uri(job: i64, n: usize) -> String {
     format!("{OUTPUT_URI_PREFIX}{job}/{n}")
 }
 
-/// The job and output number a `peel://output/…` URI names.
-pub fn parse_output_uri(uri: &str) -> Option<(i64, usize)> {
-    let (job, n) = uri.strip_prefix(OUTPUT_URI_PREFIX)?.split_once('/')?;
+/// The URI of the `n`th image of item `index` of batch or story run `run`.
+pub fn item_uri(run: RunId, index: usize, n: usize) -> String {
+    format!("{OUTPUT_URI_PREFIX}run{run}.{index}/{n}")
+}
+
+/// What made an output: a job, or an item of a batch or story run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Maker {
+    /// A job (`peel://output/<job>/<n>`).
+    Job(i64),
+    /// An item of a run (`peel://output/run<run>.<index>/<n>`): Batch API results have no job.
+    Item(RunId, usize),
+}
+
+/// What made the output a `peel://output/…` URI names, and its number from 1.
+pub fn parse_output_uri(uri: &str) -> Option<(Maker, usize)> {
+    let (maker, n) = uri.strip_prefix(OUTPUT_URI_PREFIX)?.split_once('/')?;
     let n: usize = n.parse().ok().filter(|n| *n >= 1)?;
-    Some((job.parse().ok()?, n))
+    let maker = match maker.strip_prefix("run") {
+        Some(item) => {
+            let (run, index) = item.split_once('.')?;
+            Maker::Item(run.parse().ok()?, index.parse().ok()?)
+        }
+        None => Maker::Job(maker.parse().ok()?),
+    };
+    Some((maker, n))
+}
+
+/// The image files among a run item's files, in order.
+fn images_of(files: &[String]) -> impl Iterator<Item = &String> {
+    files.iter().filter(|f| is_image(Path::new(f)))
+}
+
+/// Links to every saved image of run `run` (a story's frames, a fetched batch).
+pub fn run_links(store: &Store, run: RunId) -> Vec<Resource> {
+    let Ok(Some(row)) = store.batch_run(run) else {
+        return Vec::new();
+    };
+    let Ok(items) = store.batch_items(run) else {
+        return Vec::new();
+    };
+    let dir = Path::new(&row.out_dir);
+    let mut links = Vec::new();
+    for item in &items {
+        for (i, file) in images_of(&item.files).enumerate() {
+            let mut resource = link_at(&dir.join(file), &item_uri(run, item.index, i + 1));
+            resource.description = Some(format!("item {} ({})", item.index, item.key));
+            links.push(resource);
+        }
+    }
+    links
 }
 
 /// The MIME type of the image at `path`, from its first bytes.
@@ -40,16 +87,15 @@ fn sniff_file(path: &Path) -> Option<&'static str> {
     crate::imaging::sniff_mime(&head[..read])
 }
 
-/// A `resource_link` for output `n` of job `job` saved at `path`: its name, MIME type and size.
-pub fn link(job: i64, n: usize, path: &Path, description: Option<String>) -> Resource {
-    let name = path.file_name().map_or_else(
-        || format!("output {job}/{n}"),
-        |f| f.to_string_lossy().into_owned(),
-    );
-    let mut resource = Resource::new(output_uri(job, n), name);
+/// A resource for the image at `path` (its URI `uri`), named after its file, with its MIME
+/// type and size read from disk.
+fn link_at(path: &Path, uri: &str) -> Resource {
+    let name = path
+        .file_name()
+        .map_or_else(|| uri.to_string(), |f| f.to_string_lossy().into_owned());
+    let mut resource = Resource::new(uri, name);
     resource.mime_type = sniff_file(path).map(str::to_string);
     resource.size = std::fs::metadata(path).ok().map(|m| m.len());
-    resource.description = description;
     resource
 }
 
@@ -68,15 +114,12 @@ pub fn saved_link(job: i64, n: usize, saved: &SavedOutput) -> Resource {
 
 fn listed(output: &OutputRef) -> Resource {
     let prompt: String = output.prompt.chars().take(120).collect();
-    link(
-        output.job,
-        output.n,
-        Path::new(&output.path),
-        Some(format!(
-            "job {} · {} · {prompt}",
-            output.job, output.created_at
-        )),
-    )
+    let mut resource = link_at(Path::new(&output.path), &output_uri(output.job, output.n));
+    resource.description = Some(format!(
+        "job {} · {} · {prompt}",
+        output.job, output.created_at
+    ));
+    resource
 }
 
 impl PeelServer {
@@ -106,20 +149,26 @@ impl PeelServer {
     pub(super) async fn read_output(&self, uri: &str) -> Result<ReadResourceResult, ErrorData> {
         let not_found =
             |why: String| ErrorData::resource_not_found(why, Some(json!({ "uri": uri })));
-        let Some((job, n)) = parse_output_uri(uri) else {
+        let Some((maker, n)) = parse_output_uri(uri) else {
             return Err(not_found(format!(
                 "{uri} is not a peel output; output URIs look like {OUTPUT_URI_PREFIX}<job>/<n> (see resources/list)"
             )));
         };
         let store = self.ws().store().map_err(internal)?;
-        let Some(output) = store.output(job, n).map_err(internal)? else {
-            return Err(not_found(format!("job {job} has no output {n}")));
+        let path = match maker {
+            Maker::Job(job) => store
+                .output(job, n)
+                .map_err(internal)?
+                .map(|o| PathBuf::from(o.path))
+                .ok_or_else(|| not_found(format!("job {job} has no output {n}")))?,
+            Maker::Item(run, index) => item_path(&store, run, index, n)
+                .ok_or_else(|| not_found(format!("item {index} of run {run} has no image {n}")))?,
         };
-        let path = output.path.clone();
+        let shown = path.display().to_string();
         let bytes = tokio::task::spawn_blocking(move || std::fs::read(&path))
             .await
             .map_err(|e| internal(e.to_string()))?
-            .map_err(|e| not_found(format!("{} cannot be read: {e}", output.path)))?;
+            .map_err(|e| not_found(format!("{shown} cannot be read: {e}")))?;
         let mime = crate::imaging::sniff_mime(&bytes).unwrap_or("application/octet-stream");
         let blob = base64::engine::general_purpose::STANDARD.encode(&bytes);
         Ok(ReadResourceResult::new(vec![
@@ -133,6 +182,14 @@ impl PeelServer {
     }
 }
 
+/// Where the `n`th image of item `index` of run `run` is.
+fn item_path(store: &Store, run: RunId, index: usize, n: usize) -> Option<PathBuf> {
+    let row = store.batch_run(run).ok()??;
+    let item = store.batch_item(run, index).ok()??;
+    let file = images_of(&item.files).nth(n.checked_sub(1)?)?;
+    Some(Path::new(&row.out_dir).join(file))
+}
+
 fn internal(error: impl ToString) -> ErrorData {
     ErrorData::internal_error(error.to_string(), None)
 }
@@ -144,7 +201,16 @@ mod tests {
     #[test]
     fn uris_name_a_job_and_an_output_from_one() {
         assert_eq!(output_uri(12, 3), "peel://output/12/3");
-        assert_eq!(parse_output_uri("peel://output/12/3"), Some((12, 3)));
+        assert_eq!(
+            parse_output_uri("peel://output/12/3"),
+            Some((Maker::Job(12), 3))
+        );
+        assert_eq!(item_uri(4, 7, 1), "peel://output/run4.7/1");
+        assert_eq!(
+            parse_output_uri("peel://output/run4.7/1"),
+            Some((Maker::Item(4, 7), 1))
+        );
+        assert_eq!(parse_output_uri("peel://output/run4/1"), None);
         assert_eq!(parse_output_uri("peel://output/12/0"), None);
         assert_eq!(parse_output_uri("peel://output/12"), None);
         assert_eq!(parse_output_uri("file:///etc/passwd"), None);

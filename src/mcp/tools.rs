@@ -134,8 +134,10 @@ impl PeelServer {
     async fn batch_submit(
         &self,
         Parameters(params): Parameters<BatchSubmitParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        answer(self.submit_batch(params).await)
+        let call = Call::begin(&self.cancels, &context);
+        answer(self.submit_batch(params, &call).await)
     }
 
     #[tool(
@@ -155,8 +157,10 @@ impl PeelServer {
     async fn batch_fetch(
         &self,
         Parameters(params): Parameters<BatchFetchParams>,
+        context: RequestContext<RoleServer>,
     ) -> Result<CallToolResult, ErrorData> {
-        answer(self.fetch_batch(params).await)
+        let call = Call::begin(&self.cancels, &context);
+        answer(self.fetch_batch(params, &call).await)
     }
 
     #[tool(
