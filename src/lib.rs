@@ -15,6 +15,6 @@ pub mod settings;
 pub mod sim;
 pub mod store;
 pub mod studio;
+pub mod terminal;
 pub mod text;
-pub mod theme;
 pub mod tui;

@@ -6,8 +6,14 @@
 //! anywhere in code, and `super::` chains that climb out of the top-level module. Comments,
 //! strings and char literals are skipped.
 
+mod architecture_support;
+
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use architecture_support::{
+    code_only, ident_at, is_ident, module_path, references, rust_files, src_dir,
+};
 
 /// The engine and the faces: no floor may reach up into them.
 const ABOVE_THE_FLOORS: &[&str] = &["studio", "cli", "tui", "review", "mcp"];
@@ -23,8 +29,8 @@ const RULES: &[(&str, &[&str])] = &[
     ("settings", ABOVE_THE_FLOORS),
     // display text helpers shared by every face
     ("text", ABOVE_THE_FLOORS),
-    // colours for the faces that draw (workbench, review): themes, contrast, auto choice
-    ("theme", ABOVE_THE_FLOORS),
+    // the terminal the faces draw on: its image protocol (probe) and the colours (theme/)
+    ("terminal", ABOVE_THE_FLOORS),
     ("models", ABOVE_THE_FLOORS),
     ("config", ABOVE_THE_FLOORS),
     ("store", ABOVE_THE_FLOORS),
@@ -41,6 +47,15 @@ const RULES: &[(&str, &[&str])] = &[
     // the MCP server is headless: it never draws
     ("mcp", &["tui", "review"]),
 ];
+
+/// The crates that draw on or talk to the terminal, and the only top-level modules that
+/// may use them: the faces that draw or set the terminal up, and the terminal floor.
+const TERMINAL_CRATES: &[&str] = &["ratatui", "crossterm", "ratatui_image"];
+const MAY_USE_THE_TERMINAL: &[&str] = &["tui", "review", "cli", "terminal"];
+
+/// Reading the process environment (variables) is `config::Env`'s job alone.
+const READS_THE_ENVIRONMENT: &[&str] = &["var", "var_os", "vars", "vars_os"];
+const MAY_READ_THE_ENVIRONMENT: &[&str] = &["config"];
 
 /// Files at the crate root that belong to no floor (the binary and the module list).
 const ROOT_FILES: &[&str] = &["lib.rs", "main.rs"];
@@ -71,215 +86,6 @@ fn forbidden_for(module: &str) -> Option<&'static [&'static str]> {
         .map(|(_, forbidden)| *forbidden)
 }
 
-/// The module path of a file under `src/`: `store/jobs.rs` → `[store, jobs]`,
-/// `store/mod.rs` → `[store]`, `config.rs` → `[config]`.
-fn module_path(relative: &Path) -> Vec<String> {
-    let mut parts: Vec<String> = relative
-        .iter()
-        .map(|p| p.to_string_lossy().into_owned())
-        .collect();
-    if let Some(last) = parts.pop() {
-        let stem = last.trim_end_matches(".rs").to_string();
-        if stem != "mod" {
-            parts.push(stem);
-        }
-    }
-    parts
-}
-
-/// The source with comments, string and char literals blanked (line breaks kept).
-fn code_only(source: &str) -> String {
-    let chars: Vec<char> = source.chars().collect();
-    let mut out = String::with_capacity(source.len());
-    let blank = |c: char| if c == '\n' { '\n' } else { ' ' };
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        let next = chars.get(i + 1).copied();
-        if c == '/' && next == Some('/') {
-            while i < chars.len() && chars[i] != '\n' {
-                out.push(' ');
-                i += 1;
-            }
-        } else if c == '/' && next == Some('*') {
-            let mut depth = 0;
-            while i < chars.len() {
-                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
-                    depth += 1;
-                    out.push_str("  ");
-                    i += 2;
-                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
-                    depth -= 1;
-                    out.push_str("  ");
-                    i += 2;
-                    if depth == 0 {
-                        break;
-                    }
-                } else {
-                    out.push(blank(chars[i]));
-                    i += 1;
-                }
-            }
-        } else if c == 'r' && (next == Some('"') || next == Some('#')) && is_raw_start(&chars, i) {
-            let hashes = chars[i + 1..].iter().take_while(|&&h| h == '#').count();
-            let body = i + 1 + hashes + 1;
-            let mut j = body;
-            while j < chars.len() {
-                if chars[j] == '"' && chars[j + 1..].iter().take(hashes).all(|&h| h == '#') {
-                    j += 1 + hashes;
-                    break;
-                }
-                j += 1;
-            }
-            chars[i..j.min(chars.len())]
-                .iter()
-                .for_each(|&x| out.push(blank(x)));
-            i = j;
-        } else if c == '"' {
-            out.push(' ');
-            i += 1;
-            while i < chars.len() && chars[i] != '"' {
-                if chars[i] == '\\' {
-                    out.push(' ');
-                    i += 1;
-                }
-                if let Some(&x) = chars.get(i) {
-                    out.push(blank(x));
-                }
-                i += 1;
-            }
-            out.push(' ');
-            i += 1;
-        } else if c == '\'' && next == Some('\\') {
-            let end = chars
-                .get(i + 3..)
-                .and_then(|rest| rest.iter().position(|&x| x == '\''))
-                .map_or(chars.len(), |p| i + 4 + p);
-            chars[i..end].iter().for_each(|&x| out.push(blank(x)));
-            i = end;
-        } else if c == '\'' && chars.get(i + 2) == Some(&'\'') {
-            out.push_str("   ");
-            i += 3;
-        } else {
-            out.push(c);
-            i += 1;
-        }
-    }
-    out
-}
-
-fn is_raw_start(chars: &[char], i: usize) -> bool {
-    let before_is_ident = i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_');
-    let hashes = chars[i + 1..].iter().take_while(|&&h| h == '#').count();
-    !before_is_ident && chars.get(i + 1 + hashes) == Some(&'"')
-}
-
-fn is_ident(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
-
-/// The identifier starting at `at` (after skipping spaces), and where it ends.
-fn ident_at(code: &[char], mut at: usize) -> (String, usize) {
-    while at < code.len() && code[at].is_whitespace() {
-        at += 1;
-    }
-    let start = at;
-    while at < code.len() && is_ident(code[at]) {
-        at += 1;
-    }
-    (code[start..at].iter().collect(), at)
-}
-
-/// The first identifier of each top-level item of a `{a, b::c, d as e}` group opening at `open`.
-fn group_heads(code: &[char], open: usize) -> Vec<String> {
-    let mut heads = Vec::new();
-    let mut depth = 0;
-    let mut expecting = true;
-    let mut i = open;
-    while i < code.len() {
-        match code[i] {
-            '{' => {
-                depth += 1;
-                if depth == 1 {
-                    expecting = true;
-                }
-                i += 1;
-            }
-            '}' => {
-                depth -= 1;
-                i += 1;
-                if depth == 0 {
-                    break;
-                }
-            }
-            ',' if depth == 1 => {
-                expecting = true;
-                i += 1;
-            }
-            c if depth == 1 && expecting && is_ident(c) => {
-                let (name, end) = ident_at(code, i);
-                heads.push(name);
-                expecting = false;
-                i = end;
-            }
-            c => {
-                if depth == 1 && !c.is_whitespace() {
-                    expecting = false;
-                }
-                i += 1;
-            }
-        }
-    }
-    heads
-}
-
-/// Top-level modules a file's code refers to, each with its 1-based line.
-fn references(code: &str, module: &[String]) -> Vec<(usize, String)> {
-    let chars: Vec<char> = code.chars().collect();
-    let line_of = |at: usize| chars[..at].iter().filter(|&&c| c == '\n').count() + 1;
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let word_start = i == 0 || !(is_ident(chars[i - 1]) || chars[i - 1] == '$');
-        let rest = || chars[i..].iter().take(7).collect::<String>();
-        if word_start && rest() == "crate::" {
-            let after = i + 7;
-            let (name, _) = ident_at(&chars, after);
-            if name.is_empty() {
-                let open = (after..chars.len()).find(|&j| !chars[j].is_whitespace());
-                if let Some(open) = open.filter(|&j| chars[j] == '{') {
-                    group_heads(&chars, open)
-                        .into_iter()
-                        .for_each(|head| found.push((line_of(i), head)));
-                }
-            } else {
-                found.push((line_of(i), name));
-            }
-            i = after;
-        } else if word_start && rest().starts_with("super::") {
-            let mut ups = 0;
-            let mut j = i;
-            while chars[j..].iter().take(7).collect::<String>() == "super::" {
-                ups += 1;
-                j += 7;
-                while j < chars.len() && chars[j].is_whitespace() {
-                    j += 1;
-                }
-            }
-            if ups >= module.len() {
-                let (name, _) = ident_at(&chars, j);
-                let climbed_to = &module[..module.len().saturating_sub(ups)];
-                let target = climbed_to.first().cloned().unwrap_or(name);
-                found.push((line_of(i), target));
-            }
-            i = j;
-        } else {
-            i += 1;
-        }
-    }
-    found
-}
-
 /// The forbidden references in one file's source, given its path under `src/`.
 fn check_source(relative: &Path, source: &str) -> Vec<Violation> {
     let module = module_path(relative);
@@ -297,24 +103,6 @@ fn check_source(relative: &Path, source: &str) -> Vec<Violation> {
             to,
         })
         .collect()
-}
-
-fn rust_files(dir: &Path, into: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            rust_files(&path, into);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            into.push(path);
-        }
-    }
-}
-
-fn src_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
 }
 
 #[test]
@@ -338,6 +126,114 @@ fn floors_only_lean_down() {
         violations.is_empty(),
         "a lower floor reaches up (see RULES in tests/architecture.rs and ARCHITECTURE.md):\n{}",
         violations.join("\n")
+    );
+}
+
+/// Paths into `crates` a file's code names (`ratatui::…`, `use crossterm::…`), by line.
+fn crate_uses(code: &str, crates: &[&str]) -> Vec<(usize, String)> {
+    let chars: Vec<char> = code.chars().collect();
+    let line_of = |at: usize| chars[..at].iter().filter(|&&c| c == '\n').count() + 1;
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let starts = i == 0 || !(is_ident(chars[i - 1]) || chars[i - 1] == ':');
+        if starts && is_ident(chars[i]) {
+            let (name, end) = ident_at(&chars, i);
+            if crates.contains(&name.as_str()) && chars[end..].starts_with(&[':', ':']) {
+                found.push((line_of(i), name));
+            }
+            i = end.max(i + 1);
+        } else {
+            i += 1;
+        }
+    }
+    found
+}
+
+/// Reads of the environment (`std::env::var…`, or `env::var…` after `use std::env`), by line.
+fn environment_reads(code: &str) -> Vec<(usize, String)> {
+    let chars: Vec<char> = code.chars().collect();
+    let line_of = |at: usize| chars[..at].iter().filter(|&&c| c == '\n').count() + 1;
+    let mut found = Vec::new();
+    for (at, _) in code.match_indices("env::") {
+        let before = code[..at].chars().last();
+        if before.is_some_and(is_ident) {
+            continue;
+        }
+        let start = code[..at].chars().count() + 5;
+        let (name, _) = ident_at(&chars, start);
+        if READS_THE_ENVIRONMENT.contains(&name.as_str()) {
+            found.push((line_of(start), format!("env::{name}")));
+        }
+    }
+    found
+}
+
+/// Every file of `src/` outside `allowed` top-level modules where `find` finds something.
+fn outside(allowed: &[&str], find: impl Fn(&str) -> Vec<(usize, String)>) -> Vec<String> {
+    let src = src_dir();
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut found = Vec::new();
+    for path in &files {
+        let Ok(relative) = path.strip_prefix(&src) else {
+            continue;
+        };
+        let top = module_path(relative).first().cloned().unwrap_or_default();
+        if allowed.contains(&top.as_str()) {
+            continue;
+        }
+        let Ok(source) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        for (line, what) in find(&code_only(&source)) {
+            found.push(format!("{}:{line}: {what}", relative.display()));
+        }
+    }
+    found
+}
+
+#[test]
+fn only_the_faces_and_the_terminal_floor_use_the_terminal_crates() {
+    let found = outside(MAY_USE_THE_TERMINAL, |code| {
+        crate_uses(code, TERMINAL_CRATES)
+    });
+    assert!(
+        found.is_empty(),
+        "ratatui, crossterm and ratatui-image belong to {MAY_USE_THE_TERMINAL:?} (STYLE.md rule 1):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn only_config_env_reads_the_environment() {
+    let found = outside(MAY_READ_THE_ENVIRONMENT, environment_reads);
+    assert!(
+        found.is_empty(),
+        "only config::Env reads environment variables; hand the value in (STYLE.md rule 21):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn terminal_crates_and_environment_reads_are_found_in_code_only() {
+    let code = code_only(
+        "use ratatui::style::Color;\nfn f() { crossterm::terminal::size(); }\n\
+         // ratatui::x in a comment\nconst S: &str = \"crossterm::y\";\nuse my_ratatui::Z;\n\
+         fn g() { ratatui_image::picker::Picker::new(); }",
+    );
+    let uses = crate_uses(&code, TERMINAL_CRATES);
+    let names: Vec<&str> = uses.iter().map(|(_, n)| n.as_str()).collect();
+    assert_eq!(names, ["ratatui", "crossterm", "ratatui_image"]);
+    assert_eq!(uses[2].0, 6);
+    let reads = environment_reads(&code_only(
+        "let a = std::env::var(\"HOME\");\nlet b = env::var_os(\"TMUX\");\n\
+         let c = std::env::current_exe();\nlet d = myenv::var(1);\n// std::env::var(\"X\")",
+    ));
+    assert_eq!(
+        reads,
+        [(1, "env::var".to_string()), (2, "env::var_os".to_string())]
     );
 }
 

@@ -370,7 +370,7 @@ impl Local {
     }
 
     fn themes(&self) -> Vec<Candidate> {
-        crate::theme::names(&self.paths.config_dir)
+        crate::terminal::theme::names(&self.paths.config_dir)
             .into_iter()
             .map(|name| Candidate::new(name, ""))
             .collect()

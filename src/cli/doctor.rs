@@ -49,7 +49,7 @@ pub async fn run(cli: &Cli, args: DoctorArgs) -> Result<(), CliError> {
 /// The `images:` and `theme:` lines the workbench's F1 shows, for the terminal doctor
 /// runs in (one probe asks both).
 fn terminal_lines(cli: &Cli, ctx: &Context) -> Vec<String> {
-    use crate::theme::{Candidates, choice::ThemeChoice};
+    use crate::terminal::theme::{Candidates, choice::ThemeChoice};
     use std::io::IsTerminal;
     let settings = &ctx.settings;
     let choice = ThemeChoice::from_flag_or_config(cli.theme.as_deref(), &settings.config.tui.theme);
@@ -66,9 +66,10 @@ fn terminal_lines(cli: &Cli, ctx: &Context) -> Vec<String> {
     if crossterm::terminal::enable_raw_mode().is_err() {
         return vec!["images: unknown (the terminal refused raw mode)".into()];
     }
-    let detected = crate::imaging::probe::detect(
-        crate::imaging::probe::Drawing::Detect,
+    let detected = crate::terminal::probe::detect(
+        crate::terminal::probe::Drawing::Detect,
         themes.asks_terminal(),
+        settings.env.in_tmux,
     );
     let _ = crossterm::terminal::disable_raw_mode();
     let (_, theme) = themes.pick(detected.background, settings.env.colorfgbg.as_deref());

@@ -75,8 +75,8 @@ pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {
     let worker =
         run.map(|run| tokio::spawn(rerun_worker(ctx_clone(&ctx), store, run, jobs_rx, done_tx)));
     let look = review::Look {
-        themes: crate::theme::Candidates::load(
-            crate::theme::choice::ThemeChoice::from_flag_or_config(
+        themes: crate::terminal::theme::Candidates::load(
+            crate::terminal::theme::choice::ThemeChoice::from_flag_or_config(
                 cli.theme.as_deref(),
                 &ctx.settings.config.tui.theme,
             ),
@@ -85,6 +85,7 @@ pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {
         )
         .map_err(CliError::usage)?,
         colorfgbg: ctx.settings.env.colorfgbg.clone(),
+        in_tmux: ctx.settings.env.in_tmux,
     };
     let exit = review::run(
         ReviewOptions {

@@ -34,6 +34,8 @@ pub struct Env {
     pub over_ssh: bool,
     /// `TMUX` is set.
     pub in_tmux: bool,
+    /// `HOME`, for `~/` in paths typed into the workbench.
+    pub home: Option<PathBuf>,
     /// `COLORFGBG` (`fg;bg` colour indexes some terminals set), for `theme = "auto"`.
     pub colorfgbg: Option<String>,
     /// The working directory, where the search for a project `peel.toml` starts.
@@ -70,6 +72,7 @@ impl Env {
                 .iter()
                 .any(|v| var(v).is_some()),
             in_tmux: var("TMUX").is_some(),
+            home: var("HOME").map(PathBuf::from),
             colorfgbg: var("COLORFGBG"),
             cwd: std::env::current_dir().ok(),
             use_vertexai: var("GOOGLE_GENAI_USE_VERTEXAI").is_some_and(|v| services::truthy(&v)),

@@ -1,9 +1,7 @@
 //! Image facts without full decodes: formats, dimensions, PNG text chunks, reference checks.
 
-pub mod graphics;
 mod png_text;
 pub mod preview;
-pub mod probe;
 mod sheet;
 pub mod thumbs;
 

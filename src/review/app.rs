@@ -18,18 +18,22 @@ use super::state::{Effect, ReviewState};
 use super::tiles::Folder;
 use super::view::{ViewCtx, draw};
 use super::{Look, RerunDone, ReviewExit, ReviewOptions, strings};
-use crate::imaging::graphics::Protocol as Drawing;
-use crate::imaging::probe;
 use crate::imaging::thumbs::ThumbCache;
 use crate::studio::check::{CheckReport, Consistency};
-use crate::theme::Theme;
+use crate::terminal::graphics::Protocol as Drawing;
+use crate::terminal::probe;
+use crate::terminal::theme::Theme;
 
 /// Runs the review screen until the user leaves, taking the terminal and giving it back.
 pub async fn run(opts: ReviewOptions, look: Look) -> Result<ReviewExit, String> {
     Folder::open(&opts.dir)?;
     let mut terminal = ratatui::init();
     // Keys typed during the probe have no prompt to go to here.
-    let detected = probe::detect(drawing(&opts.image_protocol), look.themes.asks_terminal());
+    let detected = probe::detect(
+        drawing(&opts.image_protocol),
+        look.themes.asks_terminal(),
+        look.in_tmux,
+    );
     let (theme, _) = look
         .themes
         .pick(detected.background, look.colorfgbg.as_deref());

@@ -192,7 +192,7 @@ fn preview_worker(
             .iter()
             .filter_map(|p| {
                 let img = image::open(p).ok()?;
-                crate::imaging::probe::fitted(&picker, img, want.size)
+                crate::terminal::probe::fitted(&picker, img, want.size)
             })
             .collect::<Vec<_>>();
         let msg = Loaded::Preview {

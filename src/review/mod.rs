@@ -76,9 +76,11 @@ pub enum ReviewExit {
 /// The themes `peel review` may draw with, picked once the terminal has answered.
 pub struct Look {
     /// The named theme, or dark and light for `auto`.
-    pub themes: crate::theme::Candidates,
+    pub themes: crate::terminal::theme::Candidates,
     /// `COLORFGBG`, the fallback when the terminal does not say its background.
     pub colorfgbg: Option<String>,
+    /// The terminal is reached through tmux.
+    pub in_tmux: bool,
 }
 
 /// Runs the review screen.
@@ -91,7 +93,7 @@ pub async fn run(opts: ReviewOptions, look: Look) -> Result<ReviewExit, String> 
 pub async fn run_on(
     terminal: &mut ratatui::DefaultTerminal,
     picker: ratatui_image::picker::Picker,
-    theme: &crate::theme::Theme,
+    theme: &crate::terminal::theme::Theme,
     opts: ReviewOptions,
 ) -> Result<ReviewExit, String> {
     app::run_on(terminal, picker, theme, opts).await

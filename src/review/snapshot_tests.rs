@@ -40,9 +40,14 @@ fn screen(state: &mut ReviewState, width: u16, height: u16) -> String {
 }
 
 fn screen_of(state: &mut ReviewState, width: u16, height: u16, strip: bool) -> String {
-    drawn(state, (width, height), strip, &crate::theme::Theme::dark())
-        .backend()
-        .to_string()
+    drawn(
+        state,
+        (width, height),
+        strip,
+        &crate::terminal::theme::Theme::dark(),
+    )
+    .backend()
+    .to_string()
 }
 
 /// The screen drawn in `theme`, as a terminal to read text and colours from.
@@ -50,7 +55,7 @@ fn drawn(
     state: &mut ReviewState,
     (width, height): (u16, u16),
     strip: bool,
-    theme: &crate::theme::Theme,
+    theme: &crate::terminal::theme::Theme,
 ) -> Terminal<TestBackend> {
     let (tx, _rx) = mpsc::unbounded_channel();
     let dir = tempfile::tempdir().unwrap();
@@ -134,8 +139,8 @@ fn every_mark_sits_on_its_own_thumbnail_at_every_width() {
 #[test]
 fn the_review_screen_reads_in_every_theme() {
     let dir = tempfile::tempdir().unwrap();
-    for (name, _) in crate::theme::SHIPPED {
-        let theme = crate::theme::Theme::load(name, dir.path(), false).unwrap();
+    for (name, _) in crate::terminal::theme::SHIPPED {
+        let theme = crate::terminal::theme::Theme::load(name, dir.path(), false).unwrap();
         let mut tiles = tiles();
         tiles[2].consistency = Some(Consistency {
             model: "gemini-3.5-flash".into(),

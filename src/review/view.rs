@@ -25,8 +25,8 @@ use super::state::{Prompting, ReviewState};
 use super::strings;
 use super::tiles::Tile;
 use crate::studio::batch::manifest::Mark;
+use crate::terminal::theme::Theme;
 use crate::text::truncate;
-use crate::theme::Theme;
 
 /// What the view needs besides the state.
 pub struct ViewCtx<'a> {
@@ -343,7 +343,7 @@ fn draw_keys(frame: &mut Frame, area: Rect, theme: &Theme) {
     let block = themed_block(strings::KEYS_TITLE, theme);
     let lines: Vec<Line> = lines
         .into_iter()
-        .map(|l| crate::theme::fit_line(l, popup.width.saturating_sub(2) as usize))
+        .map(|l| crate::terminal::theme::fit_line(l, popup.width.saturating_sub(2) as usize))
         .collect();
     frame.render_widget(Paragraph::new(lines).block(block), popup);
 }
@@ -385,7 +385,7 @@ fn draw_status(frame: &mut Frame, state: &ReviewState, area: Rect, theme: &Theme
                 Span::styled(news, theme.info()),
                 Span::styled(hints, theme.muted()),
             ];
-            crate::theme::fit_line(Line::from(spans), area.width as usize)
+            crate::terminal::theme::fit_line(Line::from(spans), area.width as usize)
         }
     };
     frame.render_widget(Paragraph::new(line), area);

@@ -14,7 +14,7 @@ pub mod state;
 pub mod strings;
 mod terminal;
 pub mod testkit;
-pub use crate::theme;
+pub use crate::terminal::theme;
 pub mod view;
 
 #[cfg(test)]
@@ -32,14 +32,14 @@ use tokio::sync::mpsc;
 use crate::cli::Cli;
 use crate::cli::args::ImageProtocolArg;
 use crate::config::{Env, Settings};
-use crate::imaging::graphics::Protocol;
-use crate::imaging::probe::{self, Detected};
 use crate::models::Registry;
 use crate::store::{JobFilter, Store};
 use crate::studio::collect::Collector;
 use crate::studio::preset::PresetBook;
 use crate::studio::runner::DEFAULT_CONCURRENCY;
 use crate::studio::{Roster, Studio, backend};
+use crate::terminal::graphics::Protocol;
+use crate::terminal::probe::{self, Detected};
 
 /// How long quitting waits for a batch run to record where it stopped.
 const BATCH_STOP_PATIENCE: Duration = Duration::from_secs(5);
@@ -208,7 +208,11 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
         decision,
         background,
         typed,
-    } = probe::detect(drawing(protocol, source), themes.asks_terminal());
+    } = probe::detect(
+        drawing(protocol, source),
+        themes.asks_terminal(),
+        env.in_tmux,
+    );
     let (theme, theme_line) = themes.pick(background, env.colorfgbg.as_deref());
     let probe_notice = decision
         .reason
@@ -220,6 +224,7 @@ async fn start(cli: &Cli) -> Result<ExitCode, String> {
         keymap,
         defaults: settings.config.defaults.clone(),
         out_dir: settings.output_dir(None),
+        home: env.home.clone(),
         backend: conn.label.describe(),
         offline: conn.label.is_simulator(),
         history,

@@ -16,7 +16,12 @@ use crate::studio::{StudioError, StudioEvent};
 const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
 
 fn snapshot(name: &str, width: u16, height: u16, build: impl Fn(&mut AppState, &Path)) {
-    let terminal = screen(width, height, &build, &crate::theme::Theme::dark());
+    let terminal = screen(
+        width,
+        height,
+        &build,
+        &crate::terminal::theme::Theme::dark(),
+    );
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(r"…?[/\w.\-]*/sun\.png", "[tmp]/sun.png");
     settings.set_snapshot_suffix(format!("{width}x{height}"));
@@ -28,7 +33,7 @@ fn screen(
     width: u16,
     height: u16,
     build: &dyn Fn(&mut AppState, &Path),
-    theme: &crate::theme::Theme,
+    theme: &crate::terminal::theme::Theme,
 ) -> Terminal<TestBackend> {
     let dir = tempfile::tempdir().unwrap();
     let mut state = testkit::state(width, height);
@@ -71,8 +76,8 @@ fn every_screen_reads_in_every_theme() {
         ("batch", batch_running),
     ];
     let dir = tempfile::tempdir().unwrap();
-    for (theme_name, _) in crate::theme::SHIPPED {
-        let theme = crate::theme::Theme::load(theme_name, dir.path(), false).unwrap();
+    for (theme_name, _) in crate::terminal::theme::SHIPPED {
+        let theme = crate::terminal::theme::Theme::load(theme_name, dir.path(), false).unwrap();
         for (name, build) in screens {
             for (w, h) in [(80, 24), (120, 40)] {
                 let terminal = screen(w, h, &build, &theme);
@@ -402,7 +407,7 @@ fn batch_items_in_the_jobs_pane() {
 /// an ellipsis instead of being cut mid-word.
 #[test]
 fn help_rows_cut_at_160_columns_end_in_an_ellipsis() {
-    let terminal = screen(160, 50, &help, &crate::theme::Theme::dark());
+    let terminal = screen(160, 50, &help, &crate::terminal::theme::Theme::dark());
     let text = terminal.backend().to_string();
     assert!(
         text.contains("an image path attaches…"),

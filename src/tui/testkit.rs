@@ -38,6 +38,7 @@ pub fn state_with_past(width: u16, height: u16, past_jobs: Vec<crate::store::Job
         keymap: Keymap::defaults(),
         defaults: Default::default(),
         out_dir: PathBuf::from("/out"),
+        home: Some(PathBuf::from("/home/test")),
         backend: crate::studio::backend::OFFLINE_BANNER.into(),
         offline: true,
         history: vec![],

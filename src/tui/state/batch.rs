@@ -18,13 +18,16 @@ pub struct BatchForm {
     pub error: Option<String>,
     /// Waiting for the check.
     pub checking: bool,
+    /// The user's home folder, for `~/`.
+    pub home: Option<PathBuf>,
 }
 
 impl BatchForm {
     /// A form holding `path`.
-    pub fn new(path: &str) -> Self {
+    pub fn new(path: &str, home: Option<PathBuf>) -> Self {
         Self {
             path: LineInput::new(path),
+            home,
             ..Self::default()
         }
     }
@@ -32,8 +35,8 @@ impl BatchForm {
     /// The path typed, with `~/` expanded.
     pub fn file(&self) -> PathBuf {
         let text = self.path.text().trim();
-        match (text.strip_prefix("~/"), std::env::var_os("HOME")) {
-            (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        match (text.strip_prefix("~/"), &self.home) {
+            (Some(rest), Some(home)) => home.join(rest),
             _ => PathBuf::from(text),
         }
     }
@@ -156,6 +159,16 @@ impl BatchProgress {
 mod tests {
     use super::*;
     use crate::studio::StudioError;
+
+    #[test]
+    fn a_typed_path_expands_the_home_handed_in() {
+        let form = BatchForm::new("~/runs/b.toml", Some(PathBuf::from("/home/mira")));
+        assert_eq!(form.file(), PathBuf::from("/home/mira/runs/b.toml"));
+        let homeless = BatchForm::new("~/runs/b.toml", None);
+        assert_eq!(homeless.file(), PathBuf::from("~/runs/b.toml"));
+        let plain = BatchForm::new(" b.toml ", Some(PathBuf::from("/home/mira")));
+        assert_eq!(plain.file(), PathBuf::from("b.toml"));
+    }
 
     #[test]
     fn progress_counts_items_and_tags_jobs() {

@@ -76,6 +76,8 @@ pub struct Init {
     pub defaults: crate::config::DefaultsSection,
     /// Where images go.
     pub out_dir: PathBuf,
+    /// The user's home folder, for `~/` in typed paths.
+    pub home: Option<PathBuf>,
     /// The backend in words.
     pub backend: String,
     /// True when the offline simulator answers.
@@ -129,6 +131,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     /// Where images go.
     pub out_dir: PathBuf,
+    /// The user's home folder, for `~/` in typed paths.
+    pub home: Option<PathBuf>,
     /// The terminal size.
     pub area: Rect,
     /// The time views measure against.
@@ -206,6 +210,7 @@ impl AppState {
             keymap: init.keymap,
             registry: init.registry,
             out_dir: init.out_dir,
+            home: init.home,
             area: init.area,
             now: init.now,
             follow_new: false,

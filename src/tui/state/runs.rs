@@ -24,7 +24,10 @@ pub fn open_form(state: &mut AppState) {
         state.status.say(Level::Warn, text);
         return;
     }
-    state.overlay = Some(Overlay::Batch(BatchForm::new(&state.batch_file)));
+    state.overlay = Some(Overlay::Batch(BatchForm::new(
+        &state.batch_file,
+        state.home.clone(),
+    )));
 }
 
 /// A key while the batch form is open.

@@ -283,6 +283,7 @@ fn a_fresh_workbench_starts_a_new_session_until_one_is_chosen() {
         keymap: fresh.keymap.clone(),
         defaults: Default::default(),
         out_dir: "/out".into(),
+        home: None,
         backend: String::new(),
         offline: true,
         history: vec![],

@@ -128,7 +128,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
                 theme.muted(),
             ),
         ]);
-        line = crate::theme::fit_line(line, width);
+        line = crate::terminal::theme::fit_line(line, width);
         if i == state.anchors.selected && focused {
             line = theme.select_line(line, width, true);
         }

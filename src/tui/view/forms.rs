@@ -93,7 +93,7 @@ pub(super) fn batch_form(frame: &mut Frame, area: Rect, form: &BatchForm, theme:
     };
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
     frame.render_widget(
-        Paragraph::new(crate::theme::fit_line(
+        Paragraph::new(crate::terminal::theme::fit_line(
             Line::styled(hint, theme.muted()).alignment(Alignment::Right),
             foot.width as usize,
         )),
@@ -171,7 +171,7 @@ pub(super) fn fields_form(
     );
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
     frame.render_widget(
-        Paragraph::new(crate::theme::fit_line(
+        Paragraph::new(crate::terminal::theme::fit_line(
             Line::styled(strings::FIELDS_HINT, theme.muted()).alignment(Alignment::Right),
             foot.width as usize,
         )),
@@ -248,7 +248,7 @@ pub(super) fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &
     }
     let lines: Vec<Line> = lines
         .into_iter()
-        .map(|l| crate::theme::fit_line(l, body.width as usize))
+        .map(|l| crate::terminal::theme::fit_line(l, body.width as usize))
         .collect();
     frame.render_widget(Paragraph::new(lines), body);
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
@@ -257,7 +257,10 @@ pub(super) fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &
         None => Line::styled(hint, theme.muted()).alignment(Alignment::Right),
     };
     frame.render_widget(
-        Paragraph::new(crate::theme::fit_line(foot_line, foot.width as usize)),
+        Paragraph::new(crate::terminal::theme::fit_line(
+            foot_line,
+            foot.width as usize,
+        )),
         foot,
     );
 }
@@ -345,7 +348,7 @@ pub(super) fn request(
     };
     let foot = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
     frame.render_widget(
-        Paragraph::new(crate::theme::fit_line(
+        Paragraph::new(crate::terminal::theme::fit_line(
             Line::styled(hint, theme.muted()).alignment(Alignment::Right),
             foot.width as usize,
         )),

@@ -53,7 +53,7 @@ pub fn draw_pane(frame: &mut Frame, area: Rect, pane: Pane<'_>, theme: &Theme) -
     // A title longer than the border is cut with an ellipsis, one column before the corner.
     let right_w = pane.right.as_ref().map_or(0, |r| r.width() + 2);
     let room = (area.width as usize).saturating_sub(3 + right_w);
-    let title = crate::theme::fit_line(Line::from(title), room);
+    let title = crate::terminal::theme::fit_line(Line::from(title), room);
     let border_type = if pane.focused {
         BorderType::Thick
     } else {

@@ -115,7 +115,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
             let job = jobs.row(row)?;
             let selected = row == jobs.selected;
             let line = job_line(job, state, theme, width, selected, focused);
-            Some(crate::theme::fit_line(line, width))
+            Some(crate::terminal::theme::fit_line(line, width))
         })
         .collect();
     frame.render_widget(Paragraph::new(lines), inner);

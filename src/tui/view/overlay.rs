@@ -225,7 +225,7 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, scroll: 
     };
     let foot = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
     frame.render_widget(
-        Paragraph::new(crate::theme::fit_line(
+        Paragraph::new(crate::terminal::theme::fit_line(
             Line::styled(footer, theme.muted()).alignment(Alignment::Right),
             foot.width as usize,
         )),
@@ -237,7 +237,7 @@ fn help(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, scroll: 
 fn fitted(lines: Vec<Line<'_>>, width: u16) -> Vec<Line<'_>> {
     lines
         .into_iter()
-        .map(|l| crate::theme::fit_line(l, width as usize))
+        .map(|l| crate::terminal::theme::fit_line(l, width as usize))
         .collect()
 }
 
@@ -450,7 +450,7 @@ fn history(frame: &mut Frame, area: Rect, state: &AppState, search: &HistorySear
     frame.render_widget(Paragraph::new(fitted(lines, body.width)), body);
     let foot = Rect::new(body.x, body.bottom() - 1, body.width, 1);
     frame.render_widget(
-        Paragraph::new(crate::theme::fit_line(
+        Paragraph::new(crate::terminal::theme::fit_line(
             Line::styled(strings::HISTORY_HINT, theme.muted()).alignment(Alignment::Right),
             foot.width as usize,
         )),

@@ -225,7 +225,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, slot
             draw_interim(frame, image_area, state, theme, slot);
             let lines: Vec<Line> = lines
                 .into_iter()
-                .map(|l| crate::theme::fit_line(l, caption.width as usize))
+                .map(|l| crate::terminal::theme::fit_line(l, caption.width as usize))
                 .collect();
             frame.render_widget(Paragraph::new(lines).alignment(Alignment::Center), caption);
         }
@@ -308,7 +308,7 @@ fn draw_done(
             let mut label = |area: Rect, text: String| {
                 let row = Rect::new(area.x, area.y, area.width, 1);
                 frame.render_widget(
-                    Paragraph::new(crate::theme::fit_line(
+                    Paragraph::new(crate::terminal::theme::fit_line(
                         Line::styled(text, theme.accent()).alignment(Alignment::Center),
                         row.width as usize,
                     )),

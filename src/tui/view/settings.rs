@@ -71,7 +71,10 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     for (i, (variant, items)) in tries.enumerate() {
         let line = render(items, state, theme, variant);
         if line.width() <= width || i + 1 == count {
-            frame.render_widget(Paragraph::new(crate::theme::fit_line(line, width)), area);
+            frame.render_widget(
+                Paragraph::new(crate::terminal::theme::fit_line(line, width)),
+                area,
+            );
             return;
         }
     }

@@ -84,13 +84,13 @@ pub enum Drawing {
 
 /// Probes the terminal once for what the caller needs to know (raw mode on, no other stdin
 /// reader yet): its graphics (unless `drawing` is forced) and its background (when
-/// `background`); a forced protocol without a background question asks nothing.
-pub fn detect(drawing: Drawing, background: bool) -> Detected {
+/// `background`); a forced protocol without a background question asks nothing. `tmux`:
+/// the terminal is reached through tmux (`Env::in_tmux`).
+pub fn detect(drawing: Drawing, background: bool, tmux: bool) -> Detected {
     let wants = Wants {
         graphics: drawing == Drawing::Detect,
         background,
     };
-    let tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     let around = Surroundings {
         tmux,
         passthrough: wants.any() && tmux && tmux_passes_through(),

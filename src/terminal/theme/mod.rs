@@ -22,11 +22,11 @@ use contrast::{Rgb, SECONDARY_MIN, TEXT_MIN, ratio, rgb};
 
 /// Themes built into the binary, by name.
 pub const SHIPPED: &[(&str, &str)] = &[
-    ("dark", include_str!("../../themes/dark.toml")),
-    ("light", include_str!("../../themes/light.toml")),
+    ("dark", include_str!("../../../themes/dark.toml")),
+    ("light", include_str!("../../../themes/light.toml")),
     (
         "high-contrast",
-        include_str!("../../themes/high-contrast.toml"),
+        include_str!("../../../themes/high-contrast.toml"),
     ),
 ];
 
