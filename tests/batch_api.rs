@@ -126,6 +126,13 @@ fn round_trip(via_file: bool) {
         "{}",
         stderr(&early)
     );
+    let early = remote(&home, &sim, &["batch", "fetch", &name, "--json"]);
+    assert_eq!(early.status.code(), Some(1));
+    assert_eq!(
+        json(&early)["error"]["kind"],
+        "not-ready",
+        "a job still running is not ready"
+    );
     let run_id = submitted["run"].to_string();
     let waited = remote(&home, &sim, &["batch", "wait", &run_id, "--json"]);
     assert!(waited.status.success(), "{}", stderr(&waited));
@@ -189,6 +196,13 @@ fn cancel_and_the_embedded_simulator() {
     let fetch = remote(&home, &sim, &["batch", "fetch", &name]);
     assert_eq!(fetch.status.code(), Some(1));
     assert!(stderr(&fetch).contains("cancelled"), "{}", stderr(&fetch));
+    let fetch = remote(&home, &sim, &["batch", "fetch", &name, "--json"]);
+    assert_eq!(
+        json(&fetch)["error"]["kind"],
+        "incomplete",
+        "{}",
+        stdout(&fetch)
+    );
     let mixed = home.write(
         "m.toml",
         "[[item]]\nprompt = \"a\"\n[[item]]\nprompt = \"b\"\nmodel = \"nano-banana-pro\"\n",

@@ -64,7 +64,7 @@ impl PeelServer {
             .await?;
             let row = store
                 .batch_run(run)?
-                .ok_or_else(|| StudioError::Busy(format!("run {run} left the store")))?;
+                .ok_or_else(|| StudioError::Internal(format!("run {run} left the store")))?;
             story::report(&store, &row)
         });
         let report = joined(task.await, offline)?;

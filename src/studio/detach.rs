@@ -151,7 +151,7 @@ pub fn spawn(mut handoff: HandOff, store: &Store) -> Result<Owner, StudioError> 
     let me = Owner::current();
     handoff.parent = Some((me.pid, me.started));
     let failed = |what: &str, e: std::io::Error| {
-        StudioError::Busy(format!(
+        StudioError::Spawn(format!(
             "cannot start a detached peel process ({what}: {e}); nothing was handed over"
         ))
     };

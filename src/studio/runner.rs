@@ -397,12 +397,14 @@ impl Studio {
             .slots
             .acquire()
             .await
-            .map_err(|_| StudioError::Simulator("engine stopped".into()))?;
+            .map_err(|_| StudioError::Internal("the engine's request slots closed".into()))?;
         {
             // `stop` decides under these locks, so a request is never dropped on the wire.
             let running = lock(&self.inner.running);
             if running.get(&id).is_none_or(CancellationToken::is_cancelled) {
-                return Err(StudioError::Busy("cancelled before it was sent".into()));
+                return Err(StudioError::Internal(
+                    "a cancelled job reached its slot".into(),
+                ));
             }
             lock(&self.inner.sending).insert(id);
         }
@@ -551,7 +553,7 @@ impl Studio {
             studio.save(id, &job, &naming, outcome, timings, served)
         })
         .await
-        .map_err(|e| StudioError::Simulator(format!("saving task failed: {e}")))??;
+        .map_err(|e| StudioError::Internal(format!("the task saving the image stopped: {e}")))??;
         if let (Some(turn), Some(interaction), Some(link)) = (finished.turn, &interaction, job_link)
         {
             self.inner

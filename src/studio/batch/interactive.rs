@@ -254,7 +254,7 @@ async fn drive(
     let started = Instant::now();
     let store = &lane.store;
     let Some(run) = store.batch_run(run_id)? else {
-        return Err(StudioError::Busy(format!(
+        return Err(StudioError::Internal(format!(
             "run {run_id} is not in the store"
         )));
     };
@@ -617,7 +617,9 @@ fn start_item(
     let spec_ = item.spec_in_run(dir, studio.store(), run.id)?;
     let mut jobs = spec::prepare(&spec_, registry)?;
     let Some(job) = jobs.pop() else {
-        return Err(StudioError::Busy("the engine prepared no request".into()));
+        return Err(StudioError::Internal(
+            "the engine prepared no request".into(),
+        ));
     };
     let mut extra = json!({
         "batch": { "run": run.id, "index": item.index, "key": item.key, "with": item.with, "lane": run.lane }

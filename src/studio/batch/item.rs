@@ -124,7 +124,7 @@ impl BatchItem {
                 .filter(|row| row.state == "done")
                 .and_then(|row| row.files.first().map(|f| out_dir.join(f)));
             let Some(frame) = frame else {
-                return Err(StudioError::Busy(format!(
+                return Err(StudioError::NotReady(format!(
                     "frame {before} has no image yet, and frame {} carries it; `peel batch resume {run}` makes frame {before} first",
                     self.index
                 )));

@@ -198,7 +198,7 @@ pub async fn promote_marked(
     let stop = tokio_util::sync::CancellationToken::new();
     let summary = super::interactive::run(lane, id, options, stop, |_| {}).await?;
     if summary.done < summary.total {
-        return Err(StudioError::Busy(format!(
+        return Err(StudioError::Incomplete(format!(
             "{} of {} promoted; `peel batch resume {id}` finishes {}",
             summary.done,
             summary.total,

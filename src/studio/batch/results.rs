@@ -60,14 +60,14 @@ pub async fn fetch(
                 .unwrap_or_else(|| format!("the job ended {}", state.as_str()));
             store.set_batch_run_state(run.id, state.as_str(), Some(&why))?;
             write_manifest(store, run.id, Path::new(&run.out_dir));
-            return Err(StudioError::Busy(format!(
+            return Err(StudioError::Incomplete(format!(
                 "{} ended {} and has no results: {why}",
                 operation.name,
                 state.as_str()
             )));
         }
         state => {
-            return Err(StudioError::Busy(format!(
+            return Err(StudioError::NotReady(format!(
                 "{} is still {}; `peel batch wait {}` waits for it",
                 operation.name,
                 state.as_str(),
@@ -96,7 +96,7 @@ pub async fn fetch(
     }
     let order: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
     let Some(output) = operation.output() else {
-        return Err(StudioError::Busy(format!(
+        return Err(StudioError::Incomplete(format!(
             "{} succeeded but names no results (neither inlinedResponses nor responsesFile)",
             operation.name
         )));
