@@ -112,7 +112,9 @@ impl Campaign {
                 tally.runs += 1;
                 return;
             }
-            std::thread::sleep(Duration::from_millis(5).min(after.saturating_sub(started.elapsed())));
+            std::thread::sleep(
+                Duration::from_millis(5).min(after.saturating_sub(started.elapsed())),
+            );
         }
         let _ = child.kill();
         let killed = now_ms();
