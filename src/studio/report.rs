@@ -384,6 +384,11 @@ pub async fn execute_detached(
         };
         states.insert(event.job_id(), state);
     }
+    // The hand-off's own list decides for the jobs it took: a `HandedOver` event may still
+    // be on its way when `hand_off` returns.
+    for job in &handed {
+        states.insert(job.id, if job.sent { "sending" } else { "queued" });
+    }
     Ok(Detached {
         jobs: states.into_iter().collect(),
         handed,
