@@ -7,11 +7,10 @@ mod common;
 mod mcp_clients;
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use base64::Engine;
 use common::{Sim, World};
-use mcp_clients::Recorder;
+use mcp_clients::{Recorder, interaction_status, recorded_interaction, store_value, wait_for};
 use rmcp::RoleClient;
 use rmcp::model::{
     CallToolRequest, CallToolRequestParams, ClientRequest, ContentBlock, ReadResourceRequestParams,
@@ -37,17 +36,6 @@ fn texts(content: &[ContentBlock]) -> String {
 
 async fn connect(world: &World, recorder: Recorder) -> RunningService<RoleClient, Recorder> {
     mcp_clients::over_stdio(world, recorder).await
-}
-
-async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        if let Some(found) = check() {
-            return found;
-        }
-        assert!(Instant::now() < deadline, "waited a minute for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -143,31 +131,15 @@ async fn a_cancelled_generate_cancels_its_interaction_and_writes_nothing() {
         .send_cancellable_request(request, PeerRequestOptions::no_options())
         .await
         .unwrap();
-    let db_path = world.root.path().join("data/peel.sqlite3");
-    let query = |sql: &str| -> Option<String> {
-        let db = rusqlite::Connection::open(&db_path).ok()?;
-        db.query_row(sql, [], |r| r.get::<_, String>(0)).ok()
-    };
-    let interaction = wait_for("the job's interaction", || {
-        query("SELECT interaction_id FROM jobs WHERE interaction_id IS NOT NULL")
-    })
-    .await;
+    let interaction = recorded_interaction(&world).await;
     handle.cancel(Some("changed my mind".into())).await.unwrap();
     let state = wait_for("the job to end", || {
-        query("SELECT state FROM jobs").filter(|s| s != "sending" && s != "queued")
+        store_value(&world, "SELECT state FROM jobs").filter(|s| s != "sending" && s != "queued")
     })
     .await;
     assert_eq!(state, "cancelled");
-    let status: Value = reqwest::Client::new()
-        .get(format!("{}/v1beta/interactions/{interaction}", sim.url))
-        .header("x-goog-api-key", "k")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(status["status"], "cancelled", "{status}");
+    let status = interaction_status(&sim.url, &interaction).await;
+    assert_eq!(status, "cancelled", "{status}");
     let written = std::fs::read_dir(&out).map_or(0, |d| d.count());
     assert_eq!(written, 0, "nothing half-done is written");
 
@@ -310,12 +282,7 @@ async fn a_cancel_with_nothing_to_cancel_on_the_service_keeps_the_paid_image() {
         .send_cancellable_request(request, PeerRequestOptions::no_options())
         .await
         .unwrap();
-    let db_path = world.root.path().join("data/peel.sqlite3");
-    let state = || -> Option<String> {
-        let db = rusqlite::Connection::open(&db_path).ok()?;
-        db.query_row("SELECT state FROM jobs", [], |r| r.get::<_, String>(0))
-            .ok()
-    };
+    let state = || store_value(&world, "SELECT state FROM jobs");
     wait_for("the request on the wire", || {
         state().filter(|s| s == "sending")
     })

@@ -9,7 +9,7 @@ mod mcp_clients;
 use std::time::{Duration, Instant};
 
 use common::{Sim, World};
-use mcp_clients::TaskClient;
+use mcp_clients::{TaskClient, interaction_status, recorded_interaction};
 use rmcp::RoleClient;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CancelTaskParams, CancelTaskRequest, ClientRequest,
@@ -146,38 +146,14 @@ async fn tasks_cancel_cancels_the_interaction_and_saves_nothing() {
                 "out": out.display().to_string() }),
     )
     .await;
-    let db_path = world.root.path().join("data/peel.sqlite3");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let interaction = loop {
-        let found = rusqlite::Connection::open(&db_path).ok().and_then(|db| {
-            db.query_row(
-                "SELECT interaction_id FROM jobs WHERE interaction_id IS NOT NULL",
-                [],
-                |r| r.get::<_, String>(0),
-            )
-            .ok()
-        });
-        if let Some(found) = found {
-            break found;
-        }
-        assert!(Instant::now() < deadline, "no interaction recorded");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let interaction = recorded_interaction(&world).await;
     let cancel =
         ClientRequest::CancelTaskRequest(CancelTaskRequest::new(CancelTaskParams::new(id.clone())));
     client.send_request(cancel).await.unwrap();
     let (ended, _) = poll(&client, &id).await;
     assert_eq!(ended.task.status(), TaskStatus::Cancelled);
-    let status: Value = reqwest::Client::new()
-        .get(format!("{}/v1beta/interactions/{interaction}", sim.url))
-        .header("x-goog-api-key", "k")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(status["status"], "cancelled", "{status}");
+    let status = interaction_status(&sim.url, &interaction).await;
+    assert_eq!(status, "cancelled", "{status}");
     assert_eq!(std::fs::read_dir(&out).map_or(0, |d| d.count()), 0);
     client.cancel().await.unwrap();
 }

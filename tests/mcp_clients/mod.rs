@@ -126,3 +126,49 @@ impl Drop for HttpServer {
         let _ = self.child.wait();
     }
 }
+
+/// The first column of the first row `sql` finds in `world`'s store, once there is a store.
+pub fn store_value(world: &World, sql: &str) -> Option<String> {
+    let db = rusqlite::Connection::open(world.root.path().join("data/peel.sqlite3")).ok()?;
+    db.query_row(sql, [], |r| r.get::<_, String>(0)).ok()
+}
+
+/// Waits (a minute at most) until `check` finds something, and returns it.
+pub async fn wait_for<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        if let Some(found) = check() {
+            return found;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "waited a minute for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// The interaction id `world`'s store recorded for its job, once it has one.
+pub async fn recorded_interaction(world: &World) -> String {
+    wait_for("the job's interaction", || {
+        store_value(
+            world,
+            "SELECT interaction_id FROM jobs WHERE interaction_id IS NOT NULL",
+        )
+    })
+    .await
+}
+
+/// The status the simulator at `sim_url` gives interaction `id` (key `k`).
+pub async fn interaction_status(sim_url: &str, id: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(format!("{sim_url}/v1beta/interactions/{id}"))
+        .header("x-goog-api-key", "k")
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["status"]
+        .clone()
+}
