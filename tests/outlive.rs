@@ -277,25 +277,7 @@ fn idle_cost_and_delay_of_the_live_view_with_10000_jobs() {
 fn a_batch_run_started_in_the_workbench_runs_to_its_end_after_a_hangup() {
     let (world, _sim) = slow_world();
     world.add_config("[batch]\nconcurrency = 1");
-    let file = world.root.path().join("shots.toml");
-    std::fs::write(
-        &file,
-        "[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n\n\
-         [[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n\n\
-         [[item]]\nkey = \"hare\"\nprompt = \"a hare\"\n",
-    )
-    .unwrap();
-    let tmux = workbench(&world, "batchhup", "");
-    tmux.send(&["C-o"]);
-    tmux.wait_for("the batch form", |s| s.contains("Run a batch file"));
-    tmux.send(&["-l", &file.display().to_string()]);
-    tmux.send(&["Enter"]);
-    tmux.wait_for("the plan", |s| s.contains("Enter: run it"));
-    tmux.send(&["Enter"]);
-    tmux.wait_for("the first item sending", |s| {
-        s.lines()
-            .any(|l| l.contains("[1·fox]") && l.contains("sending"))
-    });
+    let tmux = workbench_running_a_batch(&world, "batchhup", "");
     let pid = tmux.pane_pid();
     assert_eq!(stored_state(&world, "an owl"), None, "not started yet");
     tmux.kill_server();

@@ -132,25 +132,7 @@ fn r_sends_again_only_when_the_service_says_the_interaction_is_gone() {
 fn quit_with_b_hands_a_running_batch_to_a_detached_process_that_sends_nothing_twice() {
     let (world, sim) = slow_world_recording();
     world.add_config("[batch]\nconcurrency = 1\nrpm = 6000");
-    let file = world.root.path().join("shots.toml");
-    std::fs::write(
-        &file,
-        "[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n\n\
-         [[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n\n\
-         [[item]]\nkey = \"hare\"\nprompt = \"a hare\"\n",
-    )
-    .unwrap();
-    let tmux = workbench(&world, "batchb", "; echo PEEL_EXITED=$?; sleep 60");
-    tmux.send(&["C-o"]);
-    tmux.wait_for("the batch form", |s| s.contains("Run a batch file"));
-    tmux.send(&["-l", &file.display().to_string()]);
-    tmux.send(&["Enter"]);
-    tmux.wait_for("the plan", |s| s.contains("Enter: run it"));
-    tmux.send(&["Enter"]);
-    tmux.wait_for("the first item sending", |s| {
-        s.lines()
-            .any(|l| l.contains("[1·fox]") && l.contains("sending"))
-    });
+    let tmux = workbench_running_a_batch(&world, "batchb", "; echo PEEL_EXITED=$?; sleep 60");
     tmux.send(&["C-q"]);
     tmux.wait_for("the quit question", |s| s.contains("leave them running"));
     tmux.send(&["b"]);

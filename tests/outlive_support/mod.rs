@@ -227,3 +227,28 @@ pub fn sidecar_of(image: &Path) -> serde_json::Value {
     let sidecar = peel::studio::output::sidecar_path(image);
     serde_json::from_slice(&std::fs::read(sidecar).unwrap()).unwrap()
 }
+
+/// A workbench (tagged `tag`, `after` run when peel exits) that has started a three-item
+/// batch file (fox, owl, hare) and is sending its first item.
+pub fn workbench_running_a_batch(world: &World, tag: &str, after: &str) -> Tmux {
+    let file = world.root.path().join("shots.toml");
+    std::fs::write(
+        &file,
+        "[[item]]\nkey = \"fox\"\nprompt = \"a fox\"\n\n\
+         [[item]]\nkey = \"owl\"\nprompt = \"an owl\"\n\n\
+         [[item]]\nkey = \"hare\"\nprompt = \"a hare\"\n",
+    )
+    .unwrap();
+    let tmux = workbench(world, tag, after);
+    tmux.send(&["C-o"]);
+    tmux.wait_for("the batch form", |s| s.contains("Run a batch file"));
+    tmux.send(&["-l", &file.display().to_string()]);
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the plan", |s| s.contains("Enter: run it"));
+    tmux.send(&["Enter"]);
+    tmux.wait_for("the first item sending", |s| {
+        s.lines()
+            .any(|l| l.contains("[1·fox]") && l.contains("sending"))
+    });
+    tmux
+}
