@@ -1,6 +1,7 @@
 //! Drives `peel mcp` with the official MCP Python SDK (`pip install mcp`) against a separate
 //! `peel sim`: initialize, list tools, generate, edit, a refused aspect, roster_add then
-//! generate with it; a cancelled call and a batch run as a task. Ignored unless asked for (`-- --ignored`): it needs `pip install mcp`.
+//! generate with it; a cancelled call and a batch run as a task. Ignored unless asked for
+//! (`-- --ignored`): it needs `pip install mcp`.
 
 mod common;
 
@@ -25,27 +26,7 @@ fn the_official_mcp_python_sdk_drives_peel_mcp() {
     let sim = Sim::start(&world, &[]);
     world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
     world.set("GEMINI_API_KEY", "mcp-test-key");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/mcp_client.py");
-    let mut python = Command::new("python3");
-    python
-        .arg(&script)
-        .arg(env!("CARGO_BIN_EXE_peel"))
-        .arg(&sim.url)
-        .arg(world.root.path())
-        .env_remove("GOOGLE_API_KEY")
-        .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
-        .env_remove("PEEL_SIM_FAULTS")
-        .current_dir(world.root.path());
-    for (k, v) in &world.env {
-        python.env(k, v);
-    }
-    let output = python.output().unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success() && stdout.contains("MCP CLIENT OK"),
-        "mcp_client.py failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    run_script(&world, &sim, "mcp_client.py", &[], "MCP CLIENT OK");
     let out = world.root.path().join("peel-out");
     let images = std::fs::read_dir(&out)
         .unwrap()
@@ -71,14 +52,29 @@ fn the_official_mcp_python_sdk_cancels_and_polls_tasks() {
     let sim = Sim::start(&world, &["--faults", "slow"]);
     world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
     world.set("GEMINI_API_KEY", "mcp-test-key");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/mcp_tasks_client.py");
+    let db = world.root.path().join("data/peel.sqlite3");
+    run_script(
+        &world,
+        &sim,
+        "mcp_tasks_client.py",
+        &[&db],
+        "MCP TASKS CLIENT OK",
+    );
+}
+
+/// Runs `tests/python/SCRIPT PEEL SIM_URL WORKDIR EXTRA…` in `world` and checks it printed
+/// `ok_line`.
+fn run_script(world: &World, sim: &Sim, script: &str, extra: &[&Path], ok_line: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/python")
+        .join(script);
     let mut python = Command::new("python3");
     python
-        .arg(&script)
+        .arg(&path)
         .arg(env!("CARGO_BIN_EXE_peel"))
         .arg(&sim.url)
         .arg(world.root.path())
-        .arg(world.root.path().join("data/peel.sqlite3"))
+        .args(extra)
         .env_remove("GOOGLE_API_KEY")
         .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
         .env_remove("PEEL_SIM_FAULTS")
@@ -90,7 +86,7 @@ fn the_official_mcp_python_sdk_cancels_and_polls_tasks() {
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        output.status.success() && stdout.contains("MCP TASKS CLIENT OK"),
-        "mcp_tasks_client.py failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        output.status.success() && stdout.contains(ok_line),
+        "{script} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
 }

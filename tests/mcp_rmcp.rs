@@ -2,17 +2,13 @@
 //! and the streamable HTTP transport spoken to by hand.
 
 mod common;
-
-use std::io::{BufRead, BufReader};
-use std::process::Stdio;
+mod mcp_clients;
 
 use base64::Engine;
 use common::World;
-use rmcp::ServiceExt;
 use rmcp::model::{
     CallToolRequestParams, ContentBlock, ReadResourceRequestParams, ResourceContents,
 };
-use rmcp::transport::TokioChildProcess;
 use serde_json::{Value, json};
 
 fn args(value: Value) -> serde_json::Map<String, Value> {
@@ -33,18 +29,7 @@ fn texts(content: &[ContentBlock]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rmcp_client_generates_offline_and_is_told_so() {
     let world = World::new();
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_peel"));
-    command
-        .arg("mcp")
-        .env_remove("GEMINI_API_KEY")
-        .env_remove("GOOGLE_API_KEY")
-        .env_remove("GOOGLE_GEMINI_BASE_URL")
-        .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
-        .current_dir(world.root.path());
-    for (k, v) in &world.env {
-        command.env(k, v);
-    }
-    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
+    let client = mcp_clients::over_stdio(&world, ()).await;
     let info = client.peer_info().unwrap();
     let instructions = info.instructions.clone().unwrap_or_default();
     assert!(instructions.contains("offline simulator"), "{instructions}");
@@ -153,26 +138,9 @@ fn http_binds_loopback_only_and_answers_initialize() {
         common::stderr(&out)
     );
 
-    let mut child = world
-        .peel()
-        .args(["mcp", "--http", "127.0.0.1:0"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut reader = BufReader::new(child.stderr.take().unwrap());
-    let mut url = None;
-    for _ in 0..5 {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap() == 0 {
-            break;
-        }
-        if let Some(at) = line.split_whitespace().find(|w| w.starts_with("http://")) {
-            url = Some(at.to_string());
-            break;
-        }
-    }
-    let url = url.expect("peel mcp --http printed its address");
+    let mut server = mcp_clients::HttpServer::start(&world);
+    let url = server.url.clone();
+    let child = &mut server.child;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -260,19 +228,7 @@ async fn the_batch_api_lane_submits_polls_and_fetches_across_calls() {
         "[defaults]\nsize = \"1K\"\n[[item]]\nprompt = \"a fox\"\n[[item]]\nprompt = \"a mug\"\n",
     )
     .unwrap();
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_peel"));
-    command
-        .arg("mcp")
-        .env_remove("GEMINI_API_KEY")
-        .env_remove("GOOGLE_API_KEY")
-        .env_remove("GOOGLE_GEMINI_BASE_URL")
-        .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
-        .stderr(Stdio::null())
-        .current_dir(world.root.path());
-    for (k, v) in &world.env {
-        command.env(k, v);
-    }
-    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
+    let client = mcp_clients::over_stdio(&world, ()).await;
     let call = |name: &'static str, arguments: Value| {
         let client = &client;
         async move {
@@ -370,19 +326,7 @@ async fn an_agent_makes_a_story_and_checks_it() {
         "[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\nwith = [\"Mira\"]\n[[frame]]\nkey = \"gate\"\nprompt = \"Mira at the gate\"\n[[frame]]\nkey = \"path\"\nprompt = \"Mira on the path\"\n",
     )
     .unwrap();
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_peel"));
-    command
-        .arg("mcp")
-        .env_remove("GEMINI_API_KEY")
-        .env_remove("GOOGLE_API_KEY")
-        .env_remove("GOOGLE_GEMINI_BASE_URL")
-        .env_remove("GOOGLE_GENAI_USE_VERTEXAI")
-        .stderr(Stdio::null())
-        .current_dir(world.root.path());
-    for (k, v) in &world.env {
-        command.env(k, v);
-    }
-    let client = ().serve(TokioChildProcess::new(command).unwrap()).await.unwrap();
+    let client = mcp_clients::over_stdio(&world, ()).await;
     let story = client
         .call_tool(
             CallToolRequestParams::new("story")

@@ -73,7 +73,8 @@ pub async fn over_stdio<H: ClientHandler>(
 
 /// `peel mcp --http 127.0.0.1:0` in `world`: the process (killed on drop) and its URL.
 pub struct HttpServer {
-    child: Child,
+    /// The server process.
+    pub child: Child,
     pub url: String,
 }
 
