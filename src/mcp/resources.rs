@@ -90,22 +90,23 @@ fn sniff_file(path: &Path) -> Option<&'static str> {
 /// A resource for the image at `path` (its URI `uri`), named after its file, with its MIME
 /// type and size read from disk.
 fn link_at(path: &Path, uri: &str) -> Resource {
-    let name = path
-        .file_name()
-        .map_or_else(|| uri.to_string(), |f| f.to_string_lossy().into_owned());
-    let mut resource = Resource::new(uri, name);
+    let mut resource = named(path, uri);
     resource.mime_type = sniff_file(path).map(str::to_string);
     resource.size = std::fs::metadata(path).ok().map(|m| m.len());
     resource
 }
 
-/// The `resource_link` of an image a tool just saved.
+/// A resource at `uri` named after the file at `path` (the URI when it has no name).
+fn named(path: &Path, uri: &str) -> Resource {
+    let name = path
+        .file_name()
+        .map_or_else(|| uri.to_string(), |f| f.to_string_lossy().into_owned());
+    Resource::new(uri, name)
+}
+
+/// The `resource_link` of an image a tool just saved (its type and size are known).
 pub fn saved_link(job: i64, n: usize, saved: &SavedOutput) -> Resource {
-    let name = saved.path.file_name().map_or_else(
-        || format!("output {job}/{n}"),
-        |f| f.to_string_lossy().into_owned(),
-    );
-    let mut resource = Resource::new(output_uri(job, n), name);
+    let mut resource = named(&saved.path, &output_uri(job, n));
     resource.mime_type = Some(saved.mime.clone());
     resource.size = Some(saved.bytes);
     resource.description = Some(format!("{}×{}, the full image", saved.width, saved.height));

@@ -241,13 +241,14 @@ impl Studio {
     /// with nothing to cancel (generateContent, or before the interaction is named) is left
     /// to finish and be saved. Returns true when the job was cancelled or has ended.
     pub fn stop(&self, id: JobId) -> bool {
+        // Asked before the locks: an interaction, once named, stays named, so a stale "not
+        // yet" only leaves the job to the caller's next look.
+        let named = matches!(self.inner.store.job_interaction(id), Ok(Some(_)));
         let running = lock(&self.inner.running);
         let Some(token) = running.get(&id) else {
             return true;
         };
         let sending = lock(&self.inner.sending);
-        let named =
-            sending.contains(&id) && matches!(self.inner.store.job_interaction(id), Ok(Some(_)));
         if !sending.contains(&id) || named {
             token.cancel();
             return true;
