@@ -64,7 +64,7 @@ pub struct ModelSpec {
     #[serde(default)]
     pub successor: Option<String>,
     /// Service tiers the model takes ("standard", "flex", "priority").
-    #[serde(default = "standard_only")]
+    #[serde(default = "super::tier::standard_only")]
     pub tiers: Vec<String>,
     /// The thinking level the service uses when none is sent (for display).
     #[serde(default)]
@@ -86,10 +86,6 @@ pub struct ModelSpec {
 
 fn served_by_interactions() -> bool {
     true
-}
-
-fn standard_only() -> Vec<String> {
-    vec![Tier::Standard.as_str().to_string()]
 }
 
 /// One output size of a model.
@@ -266,15 +262,7 @@ impl ModelSpec {
 
     /// Checks that the model takes `tier`, naming the tiers it does take.
     pub fn check_tier(&self, tier: Tier) -> Result<(), ValidationError> {
-        if self.tiers.iter().any(|t| t == tier.as_str()) {
-            return Ok(());
-        }
-        Err(ValidationError::Unsupported {
-            what: "service tier",
-            given: tier.as_str().to_string(),
-            model: self.id.clone(),
-            allowed: self.tiers.clone(),
-        })
+        super::tier::check_tier(&self.id, &self.tiers, tier)
     }
 
     /// The model's lifecycle fields.

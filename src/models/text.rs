@@ -42,7 +42,7 @@ pub struct TextModelSpec {
     #[serde(default)]
     pub price_source: Option<String>,
     /// Service tiers the model takes ("standard", "flex", "priority").
-    #[serde(default = "standard_only")]
+    #[serde(default = "super::tier::standard_only")]
     pub tiers: Vec<String>,
     /// Which file the entry came from (filled when the registry is read).
     #[serde(skip)]
@@ -59,22 +59,10 @@ pub struct TextPrices {
     pub output_per_million: f64,
 }
 
-fn standard_only() -> Vec<String> {
-    vec![Tier::Standard.as_str().to_string()]
-}
-
 impl TextModelSpec {
     /// Checks that the model takes `tier`, naming the tiers it does take.
     pub fn check_tier(&self, tier: Tier) -> Result<(), ValidationError> {
-        if self.tiers.iter().any(|t| t == tier.as_str()) {
-            return Ok(());
-        }
-        Err(ValidationError::Unsupported {
-            what: "service tier",
-            given: tier.as_str().to_string(),
-            model: self.id.clone(),
-            allowed: self.tiers.clone(),
-        })
+        super::tier::check_tier(&self.id, &self.tiers, tier)
     }
 
     /// The model's lifecycle fields.

@@ -97,3 +97,25 @@ mod tests {
         assert_eq!(Tier::Standard.charge_factor(), 1.0);
     }
 }
+
+/// The tiers a registry entry takes when its entry names none.
+pub(super) fn standard_only() -> Vec<String> {
+    vec![Tier::Standard.as_str().to_string()]
+}
+
+/// Checks that model `model`, which takes `tiers`, takes `tier`, naming the ones it does.
+pub(super) fn check_tier(
+    model: &str,
+    tiers: &[String],
+    tier: Tier,
+) -> Result<(), crate::error::ValidationError> {
+    if tiers.iter().any(|t| t == tier.as_str()) {
+        return Ok(());
+    }
+    Err(crate::error::ValidationError::Unsupported {
+        what: "service tier",
+        given: tier.as_str().to_string(),
+        model: model.to_string(),
+        allowed: tiers.to_vec(),
+    })
+}
