@@ -78,26 +78,6 @@ impl FromStr for Tier {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tiers_parse_by_name_and_refuse_the_rest() {
-        assert_eq!("flex".parse::<Tier>(), Ok(Tier::Flex));
-        assert_eq!(" Priority ".parse::<Tier>(), Ok(Tier::Priority));
-        let err = "turbo".parse::<Tier>().unwrap_err();
-        assert!(err.contains("turbo") && err.contains("standard, flex, priority"));
-    }
-
-    #[test]
-    fn flex_is_half_and_priority_is_estimated_at_twice() {
-        assert_eq!(Tier::Flex.estimate_factor(), 0.5);
-        assert_eq!(Tier::Priority.estimate_factor(), 2.0);
-        assert_eq!(Tier::Standard.charge_factor(), 1.0);
-    }
-}
-
 /// The tiers a registry entry takes when its entry names none.
 pub(super) fn standard_only() -> Vec<String> {
     vec![Tier::Standard.as_str().to_string()]
@@ -118,4 +98,24 @@ pub(super) fn check_tier(
         model: model.to_string(),
         allowed: tiers.to_vec(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tiers_parse_by_name_and_refuse_the_rest() {
+        assert_eq!("flex".parse::<Tier>(), Ok(Tier::Flex));
+        assert_eq!(" Priority ".parse::<Tier>(), Ok(Tier::Priority));
+        let err = "turbo".parse::<Tier>().unwrap_err();
+        assert!(err.contains("turbo") && err.contains("standard, flex, priority"));
+    }
+
+    #[test]
+    fn flex_is_half_and_priority_is_estimated_at_twice() {
+        assert_eq!(Tier::Flex.estimate_factor(), 0.5);
+        assert_eq!(Tier::Priority.estimate_factor(), 2.0);
+        assert_eq!(Tier::Standard.charge_factor(), 1.0);
+    }
 }
