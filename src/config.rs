@@ -15,8 +15,9 @@ mod transport;
 pub use resolve::{BackendChoice, Env, OfflineReason, Overrides, Paths, Settings};
 
 pub use services::{
-    BackendKind, OpenAiSection, OpenAiSettings, VERTEX_DEFAULT_LOCATION, VERTEX_GLOBAL_HOST,
-    VertexAuth, VertexSection, VertexSettings, vertex_host,
+    BackendKind, OpenAiSection, OpenAiSettings, STORAGE_HOST, StorageEndpoint,
+    VERTEX_DEFAULT_LOCATION, VERTEX_GLOBAL_HOST, VertexAuth, VertexSection, VertexSettings,
+    resolve_storage, vertex_host,
 };
 pub use transport::Transport;
 

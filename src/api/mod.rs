@@ -14,5 +14,8 @@ pub mod interactions_error;
 pub mod interactions_stream;
 pub mod openai;
 pub mod outcome;
+pub mod prediction_jobs;
+pub mod storage;
+pub mod storage_uri;
 pub mod vertex;
 pub mod wire;

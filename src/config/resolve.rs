@@ -52,6 +52,8 @@ pub struct Env {
     pub application_credentials: Option<PathBuf>,
     /// `GOOGLE_CLOUD_QUOTA_PROJECT`.
     pub quota_project: Option<String>,
+    /// `STORAGE_EMULATOR_HOST`: a Cloud Storage emulator, reached without credentials.
+    pub storage_emulator_host: Option<String>,
 }
 
 impl Env {
@@ -81,6 +83,7 @@ impl Env {
             vertex_base_url: var("GOOGLE_VERTEX_BASE_URL"),
             application_credentials: var("GOOGLE_APPLICATION_CREDENTIALS").map(PathBuf::from),
             quota_project: var("GOOGLE_CLOUD_QUOTA_PROJECT"),
+            storage_emulator_host: var("STORAGE_EMULATOR_HOST"),
         }
     }
 }

@@ -58,6 +58,12 @@ pub struct VertexSection {
     pub credentials_file: Option<PathBuf>,
     /// Project billed for quota (`x-goog-user-project`); `GOOGLE_CLOUD_QUOTA_PROJECT` wins.
     pub quota_project: Option<String>,
+    /// Where `peel batch submit` puts a Vertex batch's files: `gs://BUCKET/PREFIX`
+    /// (`--bucket` wins over it).
+    pub batch_bucket: Option<String>,
+    /// Cloud Storage endpoint override (default `https://storage.googleapis.com`); the
+    /// Vertex credentials are still sent. `STORAGE_EMULATOR_HOST` wins over it.
+    pub storage_base_url: Option<String>,
 }
 
 impl VertexSection {
@@ -106,6 +112,54 @@ pub struct VertexSettings {
     pub auth: VertexAuth,
     /// Project billed for quota, sent as `x-goog-user-project`.
     pub quota_project: Option<String>,
+    /// `[vertex] batch_bucket`, as written.
+    pub batch_bucket: Option<String>,
+    /// Where Cloud Storage is reached and whether credentials go with it.
+    pub storage: StorageEndpoint,
+}
+
+/// Google's Cloud Storage endpoint.
+pub const STORAGE_HOST: &str = "https://storage.googleapis.com";
+
+/// Where Cloud Storage calls go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StorageEndpoint {
+    /// Base URL without a path, e.g. `https://storage.googleapis.com`.
+    pub base_url: String,
+    /// True for an emulator (`STORAGE_EMULATOR_HOST`): no credentials are sent, as Google's
+    /// client libraries do.
+    pub emulator: bool,
+}
+
+/// `STORAGE_EMULATOR_HOST` (`host:port` or a URL), then `[vertex] storage_base_url`, then
+/// Google's endpoint.
+pub fn resolve_storage(section: &VertexSection, env: &Env) -> StorageEndpoint {
+    let trimmed = |u: &str| u.trim().trim_end_matches('/').to_string();
+    if let Some(host) = env
+        .storage_emulator_host
+        .as_deref()
+        .filter(|h| !h.trim().is_empty())
+    {
+        let host = trimmed(host);
+        let base_url = if host.contains("://") {
+            host
+        } else {
+            format!("http://{host}")
+        };
+        return StorageEndpoint {
+            base_url,
+            emulator: true,
+        };
+    }
+    let base_url = section
+        .storage_base_url
+        .as_deref()
+        .filter(|u| !u.trim().is_empty())
+        .map_or_else(|| STORAGE_HOST.to_string(), trimmed);
+    StorageEndpoint {
+        base_url,
+        emulator: false,
+    }
 }
 
 /// Everything resolved for an OpenAI-compatible gateway.
@@ -171,6 +225,8 @@ pub fn resolve_vertex(config: &Config, env: &Env) -> VertexSettings {
         location,
         auth,
         quota_project: nonempty(&env.quota_project).or_else(|| nonempty(&section.quota_project)),
+        batch_bucket: nonempty(&section.batch_bucket),
+        storage: resolve_storage(section, env),
     }
 }
 
@@ -218,6 +274,39 @@ mod tests {
         assert_eq!(s.location, "global");
         assert_eq!(s.base_url, VERTEX_GLOBAL_HOST);
         assert_eq!(s.auth, VertexAuth::ApplicationDefault);
+    }
+
+    #[test]
+    fn the_storage_emulator_wins_and_drops_credentials_a_base_url_keeps_them() {
+        let mut section = VertexSection::default();
+        let google = resolve_storage(&section, &Env::default());
+        assert_eq!(
+            (google.base_url.as_str(), google.emulator),
+            (STORAGE_HOST, false)
+        );
+        section.storage_base_url = Some("http://127.0.0.1:9/ ".into());
+        let own = resolve_storage(&section, &Env::default());
+        assert_eq!(
+            (own.base_url.as_str(), own.emulator),
+            ("http://127.0.0.1:9", false)
+        );
+        let env = Env {
+            storage_emulator_host: Some("localhost:4443".into()),
+            ..Env::default()
+        };
+        let emulated = resolve_storage(&section, &env);
+        assert_eq!(
+            (emulated.base_url.as_str(), emulated.emulator),
+            ("http://localhost:4443", true)
+        );
+        let env = Env {
+            storage_emulator_host: Some("https://gcs.test:8443/".into()),
+            ..Env::default()
+        };
+        assert_eq!(
+            resolve_storage(&section, &env).base_url,
+            "https://gcs.test:8443"
+        );
     }
 
     #[test]

@@ -15,6 +15,7 @@ pub mod session_types;
 mod sessions;
 mod transports;
 mod uploads;
+mod vertex_batches;
 mod watch;
 
 use std::path::Path;
@@ -34,6 +35,7 @@ pub use roster::{AnchorRecord, AnchorRow, AnchorWriteError};
 pub use sessions::{NewTurn, SessionSummary};
 pub use transports::ModelTransport;
 pub use uploads::UploadRow;
+pub use vertex_batches::VertexBatchRow;
 pub use watch::JobWatch;
 
 /// A store failure.

@@ -169,6 +169,23 @@ const MIGRATIONS: &[&str] = &[
         owner_pid INTEGER,
         owner_start INTEGER
     );",
+    // 14: Vertex AI batch prediction runs: each step recorded before it is taken, so a
+    // killed submit resumes without a second upload or a second job.
+    "CREATE TABLE vertex_batches (
+        run_id INTEGER PRIMARY KEY REFERENCES batch_runs(id) ON DELETE CASCADE,
+        token TEXT NOT NULL,
+        model TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        input_size INTEGER,
+        input_crc32c TEXT,
+        upload_session TEXT,
+        uploaded INTEGER NOT NULL DEFAULT 0,
+        create_sent_at TEXT,
+        job_name TEXT,
+        output_dir TEXT,
+        fetched_json TEXT NOT NULL DEFAULT '[]'
+    );",
 ];
 
 /// Brings the schema up to date.

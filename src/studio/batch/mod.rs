@@ -20,6 +20,7 @@ pub mod settings;
 mod toml_chunks;
 mod toml_read;
 pub mod validate;
+pub mod vertex;
 
 #[cfg(test)]
 mod file_tests;

@@ -47,6 +47,8 @@ pub enum InputMode {
     Inline,
     /// As an uploaded JSONL file.
     File,
+    /// As a JSONL object in Cloud Storage (Vertex AI batch prediction).
+    Cloud,
 }
 
 impl InputMode {
@@ -55,6 +57,7 @@ impl InputMode {
         match self {
             Self::Inline => "inline",
             Self::File => "file",
+            Self::Cloud => "gcs",
         }
     }
 }
@@ -134,14 +137,14 @@ pub fn standard_tier_only(batch: &Batch) -> Result<(), StudioError> {
         return Ok(());
     };
     Err(ValidationError::Invalid(format!(
-        "item {} ({}) asks for the {} tier, but the Batch API lane takes only standard (it is billed at the batch price). Drop `tier`, or run the file on the interactive lane: `peel batch run FILE --tier flex` costs what the Batch API costs, with results in minutes.",
+        "item {} ({}) asks for the {} tier, but a batch lane takes only standard (it is billed at the batch price). Drop `tier`, or run the file on the interactive lane: `peel batch run FILE --tier flex` costs what the Batch API costs, with results in minutes.",
         item.index, item.key, item.tier
     ))
     .into())
 }
 
-/// The Batch API takes one model per job.
-fn single_model(batch: &Batch) -> Result<String, StudioError> {
+/// The Batch API (and Vertex batch prediction) takes one model per job.
+pub fn single_model(batch: &Batch) -> Result<String, StudioError> {
     let mut models: Vec<&str> = batch.items.iter().map(|i| i.model.as_str()).collect();
     models.sort_unstable();
     models.dedup();

@@ -36,11 +36,32 @@ pub struct Fetched {
 }
 
 /// One result, whichever shape it came in.
-struct Answer {
-    key: Option<String>,
-    response: Option<GenerateContentResponse>,
-    error: Option<RpcStatus>,
+pub(super) struct Answer {
+    /// The item's key.
+    pub key: Option<String>,
+    /// The answer.
+    pub response: Option<GenerateContentResponse>,
+    /// Or why it failed.
+    pub error: Option<RpcStatus>,
 }
+
+/// What a lane writes into sidecars and messages.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct LaneFacts {
+    /// `batch-api` or `vertex-batch`.
+    pub lane: &'static str,
+    /// Who answered, in the sidecar's `backend`.
+    pub backend: &'static str,
+    /// The service, in messages.
+    pub service: &'static str,
+}
+
+/// The Gemini Batch API lane.
+pub(super) const BATCH_API: LaneFacts = LaneFacts {
+    lane: "batch-api",
+    backend: "batch-api",
+    service: "the Batch API",
+};
 
 /// Saves a finished job's results into the run's folder.
 pub async fn fetch(
@@ -75,26 +96,8 @@ pub async fn fetch(
             )));
         }
     }
-    reconcile(store, run)?;
-    let rows = store.batch_items(run.id)?;
-    let mut saver = Saver {
-        registry,
-        store,
-        run,
-        dir: Path::new(&run.out_dir),
-        width: index_width(rows.len()),
-        items: HashMap::new(),
-        seen: Vec::new(),
-        fetched: Fetched::default(),
-    };
-    for row in &rows {
-        if let Ok(item) = serde_json::from_str::<BatchItem>(&row.item_json) {
-            saver
-                .items
-                .insert(item.key.clone(), (item, row.state == "done"));
-        }
-    }
-    let order: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
+    let mut saver = Saver::new(registry, store, run, BATCH_API)?;
+    let order: Vec<String> = saver.order.clone();
     let Some(output) = operation.output() else {
         return Err(StudioError::Incomplete(format!(
             "{} succeeded but names no results (neither inlinedResponses nor responsesFile)",
@@ -128,33 +131,80 @@ pub async fn fetch(
         }
     }
     saver.missing()?;
-    let fetched = saver.fetched;
-    let rows = store.batch_items(run.id)?;
-    let done = rows.iter().all(|r| r.state == "done");
-    let failed = rows.iter().filter(|r| r.state == "failed").count();
-    let reason = (!done).then(|| format!("{failed} items failed"));
-    store.set_batch_run_state(
-        run.id,
-        if done { "done" } else { "incomplete" },
-        reason.as_deref(),
-    )?;
-    write_manifest(store, run.id, Path::new(&run.out_dir));
-    Ok(fetched)
+    saver.finish()
 }
 
-struct Saver<'a> {
+/// Saves one job's results into its run's folder, each item once.
+pub(super) struct Saver<'a> {
     registry: &'a Registry,
     store: &'a Store,
     run: &'a RunRow,
     dir: &'a Path,
     width: usize,
+    facts: LaneFacts,
     /// Key → (item, already done).
     items: HashMap<String, (BatchItem, bool)>,
+    /// Keys in item order.
+    order: Vec<String>,
     seen: Vec<String>,
     fetched: Fetched,
 }
 
-impl Saver<'_> {
+impl<'a> Saver<'a> {
+    /// A saver for `run`'s items, knowing which are saved already.
+    pub(super) fn new(
+        registry: &'a Registry,
+        store: &'a Store,
+        run: &'a RunRow,
+        facts: LaneFacts,
+    ) -> Result<Self, StudioError> {
+        reconcile(store, run)?;
+        let rows = store.batch_items(run.id)?;
+        let mut items = HashMap::with_capacity(rows.len());
+        for row in &rows {
+            if let Ok(item) = serde_json::from_str::<BatchItem>(&row.item_json) {
+                items.insert(item.key.clone(), (item, row.state == "done"));
+            }
+        }
+        Ok(Self {
+            registry,
+            store,
+            run,
+            dir: Path::new(&run.out_dir),
+            width: index_width(rows.len()),
+            facts,
+            items,
+            order: rows.iter().map(|r| r.key.clone()).collect(),
+            seen: Vec::new(),
+            fetched: Fetched::default(),
+        })
+    }
+
+    /// The key of the item with 1-based `index`.
+    pub(super) fn key_of(&self, index: usize) -> Option<&str> {
+        self.order.get(index.checked_sub(1)?).map(String::as_str)
+    }
+
+    /// Counts so far.
+    pub(super) fn fetched_mut(&mut self) -> &mut Fetched {
+        &mut self.fetched
+    }
+
+    /// Records the run's end from its items and rewrites the manifest.
+    pub(super) fn finish(self) -> Result<Fetched, StudioError> {
+        let rows = self.store.batch_items(self.run.id)?;
+        let done = rows.iter().all(|r| r.state == "done");
+        let failed = rows.iter().filter(|r| r.state == "failed").count();
+        let reason = (!done).then(|| format!("{failed} items failed"));
+        self.store.set_batch_run_state(
+            self.run.id,
+            if done { "done" } else { "incomplete" },
+            reason.as_deref(),
+        )?;
+        write_manifest(self.store, self.run.id, self.dir);
+        Ok(self.fetched)
+    }
+
     fn read_file(&mut self, path: &Path) -> Result<(), StudioError> {
         let disk = |e: std::io::Error| OutputError {
             path: path.to_path_buf(),
@@ -182,7 +232,32 @@ impl Saver<'_> {
         Ok(())
     }
 
-    fn take(&mut self, answer: Answer) -> Result<(), StudioError> {
+    /// Ends a job that did not succeed: the items it answered are saved, the others are
+    /// marked failed with its reason, and the run takes the job's state.
+    pub(super) fn end_unfinished(mut self, why: &str, state: &str) -> Result<Fetched, StudioError> {
+        let message = format!("the job ended {state} before this item ran: {why}");
+        let seen: std::collections::HashSet<&String> = self.seen.iter().collect();
+        for (key, (item, done)) in &self.items {
+            if !done && !seen.contains(key) {
+                self.fetched.failed += 1;
+                self.store.update_batch_item(
+                    self.run.id,
+                    item.index,
+                    &ItemUpdate::Failed {
+                        kind: "batch_job".into(),
+                        message: message.clone(),
+                    },
+                )?;
+            }
+        }
+        self.store
+            .set_batch_run_state(self.run.id, state, Some(why))?;
+        write_manifest(self.store, self.run.id, self.dir);
+        Ok(std::mem::take(&mut self.fetched))
+    }
+
+    /// Saves one answer (or records its error) for the item it names, unless saved before.
+    pub(super) fn take(&mut self, answer: Answer) -> Result<(), StudioError> {
         let Some(key) = answer.key else {
             tracing::warn!("a batch result carried no key; skipped");
             return Ok(());
@@ -199,7 +274,10 @@ impl Saver<'_> {
         let failure = match (answer.response, answer.error) {
             (_, Some(e)) => Some((
                 "batch_item".to_string(),
-                format!("the Batch API answered error {}: {}", e.code, e.message),
+                format!(
+                    "{} answered error {}: {}",
+                    self.facts.service, e.code, e.message
+                ),
             )),
             (Some(response), None) => match self.save(&item, response) {
                 Ok(()) => None,
@@ -241,7 +319,7 @@ impl Saver<'_> {
             let sidecar = |out: &SavedOutput| {
                 let asked = json!({
                     "peel_version": env!("CARGO_PKG_VERSION"),
-                    "backend": "batch-api",
+                    "backend": self.facts.backend,
                     "prompt": item.prompt,
                     "model": item.model,
                     "aspect": item.aspect,
@@ -254,7 +332,7 @@ impl Saver<'_> {
                     "preset": item.preset,
                     "batch": {
                         "run": self.run.id, "index": item.index, "key": item.key, "with": item.with,
-                        "lane": "batch-api", "remote": self.run.remote_name,
+                        "lane": self.facts.lane, "remote": self.run.remote_name,
                     },
                 });
                 crate::studio::sidecar::merged(
@@ -296,7 +374,7 @@ impl Saver<'_> {
     }
 
     /// Items the job returned nothing for are failed, so the manifest says so.
-    fn missing(&mut self) -> Result<(), StudioError> {
+    pub(super) fn missing(&mut self) -> Result<(), StudioError> {
         let seen: std::collections::HashSet<&String> = self.seen.iter().collect();
         for (key, (item, done)) in &self.items {
             if !done && !seen.contains(key) {
@@ -306,7 +384,7 @@ impl Saver<'_> {
                     item.index,
                     &ItemUpdate::Failed {
                         kind: "batch_item".into(),
-                        message: "the Batch API returned no result for this item".into(),
+                        message: format!("{} returned no result for this item", self.facts.service),
                     },
                 )?;
             }
@@ -372,19 +450,7 @@ mod tests {
             })
             .unwrap();
         let run = store.batch_run(id).unwrap().unwrap();
-        let mut saver = Saver {
-            registry: &registry,
-            store: &store,
-            run: &run,
-            dir: dir.path(),
-            width: 3,
-            items: items
-                .iter()
-                .map(|i| (i.key.clone(), (i.clone(), false)))
-                .collect(),
-            seen: Vec::new(),
-            fetched: Fetched::default(),
-        };
+        let mut saver = Saver::new(&registry, &store, &run, BATCH_API).unwrap();
         let response: GenerateContentResponse = serde_json::from_value(json!({
             "candidates": [{"content": {"role": "model", "parts": [
                 {"inlineData": {"mimeType": "image/png", "data": png()}}]}, "finishReason": "STOP"}],
