@@ -58,8 +58,10 @@ pub enum Feature {
     Thinking,
     /// Google Search grounding.
     Grounding,
-    /// The Batch API lane (`peel batch submit`).
+    /// The Batch API lane (`peel batch submit` on the Gemini API).
     BatchApi,
+    /// Vertex AI batch prediction (`peel --backend vertex batch submit`).
+    VertexBatch,
     /// The Files API (large reference images uploaded once).
     FilesApi,
     /// `imageConfig.personGeneration`.
@@ -83,6 +85,8 @@ pub struct Capabilities {
     pub supports_grounding: bool,
     /// The Batch API lane.
     pub supports_batch_api: bool,
+    /// Vertex AI batch prediction.
+    pub supports_vertex_batch: bool,
     /// The Files API.
     pub supports_files_api: bool,
     /// `--person-generation` (Vertex AI only).
@@ -103,6 +107,7 @@ impl Capabilities {
             supports_thinking: google,
             supports_grounding: google,
             supports_batch_api: backend == BackendKind::Gemini,
+            supports_vertex_batch: backend == BackendKind::Vertex,
             supports_files_api: backend == BackendKind::Gemini,
             supports_person_generation: backend == BackendKind::Vertex,
             supports_safety_settings: google,
@@ -117,6 +122,7 @@ impl Capabilities {
             Feature::Thinking => self.supports_thinking,
             Feature::Grounding => self.supports_grounding,
             Feature::BatchApi => self.supports_batch_api,
+            Feature::VertexBatch => self.supports_vertex_batch,
             Feature::FilesApi => self.supports_files_api,
             Feature::PersonGeneration => self.supports_person_generation,
             Feature::SafetySettings => self.supports_safety_settings,
@@ -144,7 +150,10 @@ impl Capabilities {
                 "the Batch API lane is Gemini-API-only: run the batch on the interactive lane instead (`peel batch run FILE`)"
             }
             Feature::BatchApi => {
-                "the Batch API lane is Gemini-API-only (Vertex AI batches are a different service): run the batch on the interactive lane instead (`peel batch run FILE`)"
+                "the Batch API lane is Gemini-API-only: on Vertex AI, batches run through Vertex AI batch prediction (`peel --backend vertex batch submit FILE --bucket gs://BUCKET/PREFIX`), or on the interactive lane (`peel batch run FILE`)"
+            }
+            Feature::VertexBatch => {
+                "Vertex AI batch prediction needs the Vertex AI backend (`--backend vertex` with a project): on the Gemini API, `peel batch submit FILE` uses the Batch API"
             }
             Feature::FilesApi => {
                 "the Files API is Gemini-API-only: images travel inline in the request instead"
@@ -191,6 +200,14 @@ mod tests {
         assert!(vertex.supports_sessions && vertex.supports_person_generation);
         let batch = vertex.require(Feature::BatchApi).unwrap_err().to_string();
         assert!(batch.contains("Gemini-API-only") && batch.contains("peel batch run"));
+        assert!(batch.contains("--backend vertex batch submit"), "{batch}");
+        assert!(vertex.supports(Feature::VertexBatch));
+        assert!(
+            gemini
+                .reason(Feature::VertexBatch)
+                .unwrap()
+                .contains("--backend vertex")
+        );
         assert!(vertex.reason(Feature::FilesApi).is_some());
         let openai = Capabilities::of(BackendKind::OpenAi);
         for feature in [
@@ -198,6 +215,7 @@ mod tests {
             Feature::Thinking,
             Feature::Grounding,
             Feature::BatchApi,
+            Feature::VertexBatch,
             Feature::PersonGeneration,
             Feature::ServiceTiers,
         ] {

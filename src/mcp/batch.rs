@@ -100,7 +100,7 @@ impl PeelServer {
         let summary = format!("{}: {}", op.name, op.progress());
         Ok(reply::body(
             Some(summary),
-            lookup::status_json(&op, run.as_ref()),
+            lookup::status_json(&op, run.as_ref(), remote::lane_of(&conn.client)),
             offline,
         ))
     }

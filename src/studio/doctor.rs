@@ -151,10 +151,40 @@ pub async fn run(
         );
     }
     report.skip_rest(3);
+    if report.ok() {
+        bucket(&settings, &conn, &mut report).await;
+    }
     if let Some(sim) = conn.simulator {
         sim.shutdown().await;
     }
     report
+}
+
+/// On Vertex AI with `[vertex] batch_bucket` set: the bucket exists and may be written.
+async fn bucket(settings: &Settings, conn: &Connection, report: &mut Report) {
+    use crate::studio::batch::vertex;
+    let Some(text) = vertex::configured_bucket(settings) else {
+        return;
+    };
+    let checked = async {
+        let uri = vertex::bucket_setting(None, Some(text))?;
+        let storage = vertex::storage_for(settings, conn)?;
+        vertex::check_bucket(&storage, &uri).await?;
+        Ok::<_, StudioError>(uri)
+    };
+    match checked.await {
+        Ok(uri) => report.pass(
+            "bucket",
+            format!("{uri} exists and these credentials may write to it (Vertex batch lane)"),
+        ),
+        Err(e) => report.fail(
+            "bucket",
+            format!(
+                "`batch_bucket` under [vertex] ({text}) cannot hold the Vertex batch lane's files"
+            ),
+            e.to_string(),
+        ),
+    }
 }
 
 /// What to do for real images when no key is set.

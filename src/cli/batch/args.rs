@@ -23,7 +23,8 @@ pub enum BatchAction {
     Resume(ResumeArgs),
     /// List runs (both lanes) with their ids, states and output folders.
     List(ListArgs),
-    /// Submit a batch file to the Gemini Batch API (half price, results within 24 h).
+    /// Submit a batch file to the Gemini Batch API, or on Vertex AI to batch prediction
+    /// (half price, results within 24 h).
     Submit(SubmitArgs),
     /// Show a Batch API job's state and counts.
     Status(NameArgs),
@@ -151,6 +152,10 @@ pub struct SubmitArgs {
     /// Upload the requests as a JSONL file through the Files API even when they fit inline.
     #[arg(long)]
     pub via_file: bool,
+    /// Vertex AI: where the batch's input and results go, `gs://BUCKET/PREFIX` (default:
+    /// `batch_bucket` under [vertex]).
+    #[arg(long, value_name = "gs://BUCKET/PREFIX")]
+    pub bucket: Option<String>,
     /// Folder in which the run's `batch_YYYYmmdd_HHMMSS/` folder is made.
     #[arg(long, short, value_name = "DIR")]
     pub out: Option<PathBuf>,

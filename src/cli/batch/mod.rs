@@ -5,6 +5,7 @@ mod list;
 mod plan;
 mod remote;
 pub(crate) mod run;
+mod vertex;
 
 pub use args::BatchArgs;
 

@@ -24,6 +24,7 @@ pub fn run(cli: &Cli, args: PlanArgs) -> Result<(), CliError> {
     let caps = backend::capabilities(&ctx.settings);
     p.ways.retain(|w| match w.lane {
         "batch-api" => caps.supports_batch_api,
+        "vertex-batch" => caps.supports_vertex_batch,
         _ => w.tier == Tier::Standard || caps.supports_service_tiers,
     });
     let simulated = matches!(
@@ -41,25 +42,30 @@ pub fn run(cli: &Cli, args: PlanArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::failed("internal", e.to_string()))?;
         writeln!(out).map_err(|e| CliError::failed("output", e.to_string()))?;
     } else {
-        print!("{}", render(&p, simulated));
+        let batch_lane = if caps.supports_vertex_batch {
+            "Vertex batch"
+        } else {
+            "Batch API"
+        };
+        print!("{}", render(&p, simulated, batch_lane));
     }
     Ok(())
 }
 
 /// The plan as a few human lines.
-fn render(p: &BatchPlan, simulated: bool) -> String {
+fn render(p: &BatchPlan, simulated: bool, batch_lane: &str) -> String {
     let usd = |v: f64| pricing::show(v, simulated);
     let mut out = format!("{}: {} items, {} images\n", p.file, p.items, p.images);
     for g in &p.groups {
         out.push_str(&format!(
-            "  {:<28} {:>4} ×{:<6} ${:>9.3} interactive  ${:>9.3} Batch API\n",
+            "  {:<28} {:>4} ×{:<6} ${:>9.3} interactive  ${:>9.3} {batch_lane}\n",
             g.model, g.size, g.items, g.interactive_usd, g.batch_usd
         ));
     }
     out.push_str("ways to run it:\n");
     for w in &p.ways {
         out.push_str(&format!(
-            "  {:<10} {:>18}  {}  ({})\n",
+            "  {:<12} {:>18}  {}  ({})\n",
             w.way,
             usd(w.cost_usd),
             w.latency,
@@ -67,14 +73,16 @@ fn render(p: &BatchPlan, simulated: bool) -> String {
         ));
     }
     out.push_str(&format!(
-        "cost: {} interactive as the file asks · {} on the Batch API (half price, results within 24 h)\n",
+        "cost: {} interactive as the file asks · {} on the {batch_lane} lane (half price, results within 24 h)\n",
         usd(p.interactive_usd),
         usd(p.batch_usd)
     ));
     let models: std::collections::BTreeSet<&str> =
         p.groups.iter().map(|g| g.model.as_str()).collect();
     if models.len() > 1 {
-        out.push_str("note: the Batch API takes one model per job; `peel batch submit` needs one model in this file\n");
+        out.push_str(
+            "note: a batch job takes one model; `peel batch submit` needs one model in this file\n",
+        );
     }
     out.push_str(&format!(
         "time: ≈ {} at {} requests/min with {} in flight (interactive lane; the request rate sets the floor)\n",

@@ -1,4 +1,5 @@
-//! The Batch API lane: `submit`, `status`, `wait`, `fetch`, `cancel`, `list --remote`.
+//! The remote lanes (the Gemini Batch API, Vertex AI batch prediction): `submit`,
+//! `status`, `wait`, `fetch`, `cancel`, `list --remote`.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -8,15 +9,25 @@ use serde_json::json;
 use super::args::{FetchArgs, NameArgs, SubmitArgs};
 use super::{Cli, CliError, Context, load};
 use crate::api::batch_wire::{BatchOperation, BatchState};
+use crate::config::BackendChoice;
 use crate::store::{RunRow, Store};
 use crate::studio::backend::{self, Connection};
 use crate::studio::batch::manifest::MANIFEST;
 use crate::studio::batch::queue::make_run_dir;
+use crate::studio::batch::vertex::{self as vertex_lane, VertexLane};
 use crate::studio::batch::{lookup, remote, results};
 
-/// `peel batch submit FILE [--via-file] [--wait]`
+/// `peel batch submit FILE [--via-file] [--bucket gs://…] [--wait]`
 pub async fn submit(cli: &Cli, args: SubmitArgs) -> Result<(), CliError> {
     let ctx = Context::load(cli)?;
+    if matches!(ctx.settings.backend, BackendChoice::Vertex(_)) {
+        return super::vertex::submit(&ctx, args).await;
+    }
+    if args.bucket.is_some() {
+        return Err(CliError::usage(
+            "--bucket is for Vertex AI batch prediction (`peel --backend vertex batch submit FILE --bucket gs://BUCKET/PREFIX`); the Gemini Batch API takes the file itself",
+        ));
+    }
     backend::capabilities(&ctx.settings).require(crate::api::backend::Feature::BatchApi)?;
     let batch = load(&ctx, &args.file)?;
     remote::standard_tier_only(&batch)?;
@@ -38,25 +49,39 @@ pub async fn submit(cli: &Cli, args: SubmitArgs) -> Result<(), CliError> {
         args.via_file,
     )
     .await?;
-    if !args.json {
+    let result = after_submit(&ctx, &conn, &store, &sent, args.wait, args.json).await;
+    shutdown(conn).await;
+    result
+}
+
+/// Says what a submit sent, then (with `--wait`) waits for the job and fetches it.
+pub(super) async fn after_submit(
+    ctx: &Context,
+    conn: &Connection,
+    store: &Store,
+    sent: &remote::Submitted,
+    wait: bool,
+    json_out: bool,
+) -> Result<(), CliError> {
+    if !json_out {
         println!("{}", sent.name);
         eprintln!(
             "peel: submitted {} as run {}: {} requests {} ({:.1} MB), {}",
             sent.name,
             sent.run,
             sent.requests,
-            if sent.mode == remote::InputMode::Inline {
-                "inline"
-            } else {
-                "in an uploaded JSONL file"
+            match sent.mode {
+                remote::InputMode::Inline => "inline",
+                remote::InputMode::File => "in an uploaded JSONL file",
+                remote::InputMode::Cloud => "in a JSONL object in Cloud Storage",
             },
             sent.bytes as f64 / 1e6,
             sent.state
         );
     }
-    if !args.wait {
-        if args.json {
-            println!("{}", lookup::submitted_json(&sent));
+    if !wait {
+        if json_out {
+            println!("{}", lookup::submitted_json(sent));
         } else {
             eprintln!(
                 "peel: `peel batch wait {}` then `peel batch fetch {}`",
@@ -68,18 +93,16 @@ pub async fn submit(cli: &Cli, args: SubmitArgs) -> Result<(), CliError> {
     let Some(run) = store.batch_run(sent.run)? else {
         return Err(CliError::failed("store", "the run vanished from the store"));
     };
-    let op = wait_loud(&ctx, &conn, &store, Some(&run), &sent.name, args.json).await?;
-    let result = fetch_into(&ctx, &conn, &store, &run, &op, None, args.json).await;
-    shutdown(conn).await;
-    result
+    let op = wait_loud(ctx, conn, store, Some(&run), &sent.name, json_out).await?;
+    fetch_into(ctx, conn, store, &run, &op, None, json_out).await
 }
 
 /// `peel batch status NAME`
 pub async fn status(cli: &Cli, args: NameArgs) -> Result<(), CliError> {
     let (ctx, store, run, name) = resolve(cli, &args.name)?;
-    let conn = connect(&ctx).await?;
+    let conn = connect(&ctx, run.as_ref()).await?;
     let op = remote::refresh(&conn.client, &store, run.as_ref(), &name).await?;
-    print_status(&op, run.as_ref(), args.json);
+    print_status(&op, run.as_ref(), remote::lane_of(&conn.client), args.json);
     shutdown(conn).await;
     Ok(())
 }
@@ -87,9 +110,9 @@ pub async fn status(cli: &Cli, args: NameArgs) -> Result<(), CliError> {
 /// `peel batch wait NAME`
 pub async fn wait(cli: &Cli, args: NameArgs) -> Result<(), CliError> {
     let (ctx, store, run, name) = resolve(cli, &args.name)?;
-    let conn = connect(&ctx).await?;
+    let conn = connect(&ctx, run.as_ref()).await?;
     let op = wait_loud(&ctx, &conn, &store, run.as_ref(), &name, args.json).await?;
-    print_status(&op, run.as_ref(), args.json);
+    print_status(&op, run.as_ref(), remote::lane_of(&conn.client), args.json);
     shutdown(conn).await;
     match op.state() {
         BatchState::Succeeded => Ok(()),
@@ -110,7 +133,7 @@ pub async fn fetch(cli: &Cli, args: FetchArgs) -> Result<(), CliError> {
             "{name} is not tracked in this store, so peel does not know its items; fetch it from the machine that submitted it"
         )));
     };
-    let conn = connect(&ctx).await?;
+    let conn = connect(&ctx, Some(&run)).await?;
     let op = remote::refresh(&conn.client, &store, Some(&run), &name).await?;
     let result = fetch_into(
         &ctx,
@@ -129,17 +152,14 @@ pub async fn fetch(cli: &Cli, args: FetchArgs) -> Result<(), CliError> {
 /// `peel batch cancel NAME`
 pub async fn cancel(cli: &Cli, args: NameArgs) -> Result<(), CliError> {
     let (ctx, store, run, name) = resolve(cli, &args.name)?;
-    let conn = connect(&ctx).await?;
-    conn.client
-        .cancel_batch(&name)
-        .await
-        .map_err(crate::studio::StudioError::from)?;
+    let conn = connect(&ctx, run.as_ref()).await?;
+    remote::cancel(&conn.client, &name).await?;
     let op = remote::refresh(&conn.client, &store, run.as_ref(), &name).await?;
     if let Some(run) = &run {
         store.set_batch_run_state(run.id, "cancelled", Some("cancelled by the user"))?;
         crate::studio::batch::interactive::write_manifest(&store, run.id, Path::new(&run.out_dir));
     }
-    print_status(&op, run.as_ref(), args.json);
+    print_status(&op, run.as_ref(), remote::lane_of(&conn.client), args.json);
     shutdown(conn).await;
     Ok(())
 }
@@ -148,21 +168,18 @@ pub async fn cancel(cli: &Cli, args: NameArgs) -> Result<(), CliError> {
 pub async fn list(cli: &Cli, json_out: bool) -> Result<(), CliError> {
     let ctx = Context::load(cli)?;
     let store = ctx.store()?;
-    let conn = connect(&ctx).await?;
-    let ops = conn
-        .client
-        .list_batches()
-        .await
-        .map_err(crate::studio::StudioError::from)?;
+    let conn = connect(&ctx, None).await?;
+    let lane = remote::lane_of(&conn.client);
+    let ops = list_remote(&conn, &store).await?;
     let mut rows = Vec::new();
     for op in &ops {
         let run = store.batch_run_by_remote(&op.name)?;
-        rows.push(lookup::status_json(op, run.as_ref()));
+        rows.push(lookup::status_json(op, run.as_ref(), lane));
     }
     if json_out {
         println!("{}", json!({ "batches": rows }));
     } else if rows.is_empty() {
-        eprintln!("peel: the Batch API has no jobs for this key");
+        eprintln!("peel: the service has no batch jobs for these credentials");
     } else {
         for r in &rows {
             let run = r["run"]
@@ -189,7 +206,41 @@ fn resolve(cli: &Cli, text: &str) -> Result<(Context, Store, Option<RunRow>, Str
     Ok((ctx, store, run, name))
 }
 
-async fn connect(ctx: &Context) -> Result<Connection, CliError> {
+/// The jobs the service lists: Batch API jobs, or the project's batch prediction jobs.
+async fn list_remote(conn: &Connection, store: &Store) -> Result<Vec<BatchOperation>, CliError> {
+    let studio = crate::studio::StudioError::from;
+    if remote::lane_of(&conn.client) != vertex_lane::LANE {
+        return Ok(conn.client.list_batches().await.map_err(studio)?);
+    }
+    let jobs = conn.client.list_prediction_jobs("").await.map_err(studio)?;
+    let mut ops = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let items = store.batch_run_by_remote(&job.name)?.map_or(0, |r| r.items);
+        ops.push(job.as_operation(items as u64));
+    }
+    Ok(ops)
+}
+
+/// Connects for a remote job: never the embedded simulator, and the service the run was
+/// submitted to (a Vertex batch needs Vertex AI, a Batch API job the Gemini API).
+async fn connect(ctx: &Context, run: Option<&RunRow>) -> Result<Connection, CliError> {
+    let vertex = matches!(ctx.settings.backend, BackendChoice::Vertex(_));
+    if let Some(run) = run {
+        let wants_vertex = run.lane == vertex_lane::LANE;
+        if wants_vertex != vertex {
+            return Err(CliError::usage(if wants_vertex {
+                format!(
+                    "run {} runs on Vertex AI batch prediction: add --backend vertex (with the project and credentials it was submitted with)",
+                    run.id
+                )
+            } else {
+                format!(
+                    "run {} went to the Gemini Batch API: drop --backend vertex (and GOOGLE_GENAI_USE_VERTEXAI) to follow it",
+                    run.id
+                )
+            }));
+        }
+    }
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     if conn.label.is_simulator() {
         shutdown(conn).await;
@@ -243,14 +294,26 @@ async fn fetch_into(
     json_out: bool,
 ) -> Result<(), CliError> {
     let run = relocate(store, run, out)?;
-    let fetched = results::fetch(&conn.client, &ctx.registry, store, &run, op).await?;
+    let fetched = if run.lane == vertex_lane::LANE {
+        let storage = vertex_lane::storage_for(&ctx.settings, conn)?;
+        let lane = VertexLane {
+            client: &conn.client,
+            storage: &storage,
+            registry: &ctx.registry,
+            store,
+        };
+        let (job, _) = lane.refresh(Some(&run), &op.name).await?;
+        lane.fetch(&run, &job).await?
+    } else {
+        results::fetch(&conn.client, &ctx.registry, store, &run, op).await?
+    };
     let dir = PathBuf::from(&run.out_dir);
     if json_out {
         println!("{}", lookup::fetched_json(&run, op, &fetched));
     } else {
         println!("{}", dir.display());
         eprintln!(
-            "peel: {}: {} saved, {} already saved, {} failed ({} results) · ${:.3} at Batch API prices",
+            "peel: {}: {} saved, {} already saved, {} failed ({} results) · ${:.3} at batch prices",
             op.name,
             fetched.saved,
             fetched.already,
@@ -297,9 +360,9 @@ fn relocate(store: &Store, run: &RunRow, out: Option<&Path>) -> Result<RunRow, C
     Ok(store.batch_run(run.id)?.unwrap_or_else(|| run.clone()))
 }
 
-fn print_status(op: &BatchOperation, run: Option<&RunRow>, json_out: bool) {
+fn print_status(op: &BatchOperation, run: Option<&RunRow>, lane: &str, json_out: bool) {
     if json_out {
-        println!("{}", lookup::status_json(op, run));
+        println!("{}", lookup::status_json(op, run, lane));
         return;
     }
     let run = run.map(|r| format!(" (run {})", r.id)).unwrap_or_default();

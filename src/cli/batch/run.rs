@@ -63,6 +63,9 @@ pub async fn resume(cli: &Cli, args: ResumeArgs) -> Result<(), CliError> {
             args.run
         )));
     };
+    if run.lane == crate::studio::batch::vertex::LANE {
+        return super::vertex::resume(&ctx, store, run, args.lane.json).await;
+    }
     if !run.runs_here() {
         return Err(CliError::usage(format!(
             "run {} went to the Batch API; use `peel batch wait {}` and `peel batch fetch {}`",

@@ -80,7 +80,7 @@ fn load_checked_with(
 pub fn find_remote(store: &Store, text: &str) -> Result<(Option<RunRow>, String), LookupError> {
     let run = super::queue::find_run(store, text)?;
     let name = match &run {
-        Some(r) if r.lane != "batch-api" => {
+        Some(r) if r.runs_here() => {
             return Err(LookupError::Refused(format!(
                 "run {} ran on the interactive lane; its results are in {}",
                 r.id, r.out_dir
@@ -101,16 +101,20 @@ pub fn find_remote(store: &Store, text: &str) -> Result<(Option<RunRow>, String)
                 "no batch run {text}; `peel batch list` shows the runs"
             )));
         }
+        // A Vertex job's resource name is used as given; anything else is a Batch API id.
+        None if text.trim().starts_with("projects/") => text.trim().to_string(),
         None => batch_path(text.trim()),
     };
     Ok((run, name))
 }
 
-/// A job's state and counts, with the local run tracking it (`peel batch status --json`).
-pub fn status_json(op: &BatchOperation, run: Option<&RunRow>) -> Value {
+/// A job's state and counts, with the local run tracking it (`peel batch status --json`);
+/// `lane` is `batch-api` or `vertex-batch`.
+pub fn status_json(op: &BatchOperation, run: Option<&RunRow>, lane: &str) -> Value {
     let s = op.stats();
     json!({
         "name": op.name,
+        "lane": lane,
         "state": op.state().as_str(),
         "done": op.is_finished(),
         "stats": { "requests": s.request_count, "successful": s.successful_request_count,
@@ -134,5 +138,6 @@ pub fn fetched_json(run: &RunRow, op: &BatchOperation, fetched: &Fetched) -> Val
 /// What a submit sent (`peel batch submit --json`).
 pub fn submitted_json(sent: &super::remote::Submitted) -> Value {
     json!({ "run": sent.run, "name": sent.name, "input_mode": sent.mode.as_str(),
+            "lane": if sent.mode == super::remote::InputMode::Cloud { super::vertex::LANE } else { "batch-api" },
             "requests": sent.requests, "bytes": sent.bytes, "state": sent.state })
 }

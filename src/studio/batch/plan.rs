@@ -52,9 +52,10 @@ pub struct BatchPlan {
 /// One way to run a file, with what it costs and how long it takes.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Way {
-    /// `standard`, `flex`, `priority` or `batch-api`.
+    /// `standard`, `flex`, `priority`, `batch-api` or `vertex-batch`.
     pub way: String,
-    /// `interactive` or `batch-api`.
+    /// `interactive`, `batch-api` (the Gemini Batch API) or `vertex-batch` (Vertex AI
+    /// batch prediction, at the same batch price).
     pub lane: &'static str,
     /// The service tier (the Batch API lane runs at its own price).
     pub tier: Tier,
@@ -120,7 +121,8 @@ pub fn plan(batch: &Batch, registry: &Registry, rpm: u32, concurrency: usize) ->
     }
 }
 
-/// The interactive lane at each tier every item's model takes, then the Batch API lane.
+/// The interactive lane at each tier every item's model takes, then the two batch lanes
+/// (a face keeps the one its backend offers).
 fn ways(batch: &Batch, registry: &Registry, rpm: u32) -> Vec<Way> {
     let floor = human_duration(rate_bound(batch.items.len(), rpm));
     let mut out = Vec::new();
@@ -159,6 +161,14 @@ fn ways(batch: &Batch, registry: &Registry, rpm: u32) -> Vec<Way> {
         cost_usd: round_usd(batch_cost),
         latency: "up to 24 h for the whole file".into(),
         how: "peel batch submit FILE".into(),
+    });
+    out.push(Way {
+        way: super::vertex::LANE.into(),
+        lane: super::vertex::LANE,
+        tier: Tier::Standard,
+        cost_usd: round_usd(batch_cost),
+        latency: "up to 24 h for the whole file".into(),
+        how: "peel --backend vertex batch submit FILE --bucket gs://BUCKET/PREFIX".into(),
     });
     out
 }

@@ -98,6 +98,10 @@ pub fn find_run(store: &Store, text: &str) -> Result<Option<RunRow>, StudioError
     {
         return Ok(Some(run));
     }
+    // A remote name as given (a Vertex job's full name), then as a Batch API `batches/…`.
+    if let Some(run) = store.batch_run_by_remote(text)? {
+        return Ok(Some(run));
+    }
     let name = if text.starts_with("batches/") {
         text.to_string()
     } else {

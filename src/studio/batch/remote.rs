@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::queue::create_run;
 use super::validate::Batch;
+use crate::api::backend::Backend;
 use crate::api::batch_wire::{
     BatchInput, BatchOperation, BatchState, CreateBatchRequest, FileRequestLine, InlinedRequest,
     InlinedRequests, InputConfig,
@@ -257,13 +258,17 @@ impl Outbox<'_> {
     }
 }
 
-/// Asks for the job's state and records it.
+/// Asks for the job's state and records it: a Batch API job on the Gemini API, a batch
+/// prediction job on Vertex AI (read as the same `BatchOperation`).
 pub async fn refresh(
     client: &GeminiClient,
     store: &Store,
     run: Option<&RunRow>,
     name: &str,
 ) -> Result<BatchOperation, StudioError> {
+    if let Backend::Vertex(_) = client.backend() {
+        return Ok(super::vertex::refresh(client, store, run, name).await?.1);
+    }
     let operation = client.get_batch(name).await?;
     if let Some(run) = run {
         store.set_batch_remote_state(run.id, operation.state().as_str())?;
@@ -272,6 +277,23 @@ pub async fn refresh(
         }
     }
     Ok(operation)
+}
+
+/// Cancels the job on the service this client speaks to.
+pub async fn cancel(client: &GeminiClient, name: &str) -> Result<(), StudioError> {
+    match client.backend() {
+        Backend::Vertex(_) => client.cancel_prediction_job(name).await?,
+        _ => client.cancel_batch(name).await?,
+    }
+    Ok(())
+}
+
+/// The lane a client's batch jobs run on: `vertex-batch` on Vertex AI, else `batch-api`.
+pub fn lane_of(client: &GeminiClient) -> &'static str {
+    match client.backend() {
+        Backend::Vertex(_) => super::vertex::LANE,
+        _ => "batch-api",
+    }
 }
 
 /// Polls until the job finishes: 2 s, then ×1.5 each time up to `max_poll`.

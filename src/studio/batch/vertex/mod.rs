@@ -3,9 +3,12 @@
 //! to a job, `lines.rs` writes the input, `fetch.rs` saves the results; this file holds
 //! the bucket checks and reading the job's state.
 
+mod connect;
 mod fetch;
 mod lines;
 mod submit;
+
+pub use connect::{configured_bucket, storage_for};
 
 pub use lines::INLINE_REFERENCE_LIMIT;
 pub use submit::INPUT_OBJECT;
@@ -70,20 +73,26 @@ fn bucket_refusal(bucket: &GcsUri, error: ApiError) -> StudioError {
     ValidationError::Invalid(what).into()
 }
 
+/// Checks that the bucket exists and that these credentials may create objects in it,
+/// without writing anything: a resumable session is opened and never used. A refusal is
+/// the user's to fix (exit 2) and names the setting.
+pub async fn check_bucket(storage: &StorageClient, bucket: &GcsUri) -> Result<(), StudioError> {
+    storage
+        .bucket_exists(&bucket.bucket)
+        .await
+        .map_err(|e| bucket_refusal(bucket, e))?;
+    let probe = bucket.join(".peel-write-check");
+    storage
+        .start_upload(&probe, "application/octet-stream", 0, "AAAAAA==")
+        .await
+        .map(|_| ())
+        .map_err(|e| bucket_refusal(bucket, e))
+}
+
 impl VertexLane<'_> {
-    /// Checks that the bucket exists and that these credentials may create objects in it,
-    /// without writing anything: a resumable session is opened and never used.
+    /// `check_bucket` with this lane's Cloud Storage.
     pub async fn check_bucket(&self, bucket: &GcsUri) -> Result<(), StudioError> {
-        self.storage
-            .bucket_exists(&bucket.bucket)
-            .await
-            .map_err(|e| bucket_refusal(bucket, e))?;
-        let probe = bucket.join(".peel-write-check");
-        self.storage
-            .start_upload(&probe, "application/octet-stream", 0, "AAAAAA==")
-            .await
-            .map(|_| ())
-            .map_err(|e| bucket_refusal(bucket, e))
+        check_bucket(self.storage, bucket).await
     }
 
     /// Asks for the job's state and records it (and where its results go).
