@@ -72,6 +72,7 @@ impl World {
             .env_remove("GOOGLE_CLOUD_QUOTA_PROJECT")
             .env_remove("GOOGLE_VERTEX_BASE_URL")
             .env_remove("GOOGLE_APPLICATION_CREDENTIALS")
+            .env_remove("STORAGE_EMULATOR_HOST")
             .current_dir(self.root.path());
         for (k, v) in &self.env {
             cmd.env(k, v);
