@@ -95,13 +95,20 @@ fn a_submit_killed_during_its_create_resumes_with_one_upload_and_one_job() {
     let mut child = world
         .peel()
         .args(["batch", "submit", file.to_str().unwrap()])
-        .args(["--bucket", &format!("gs://{BUCKET}/runs"), "--out", out.to_str().unwrap()])
+        .args([
+            "--bucket",
+            &format!("gs://{BUCKET}/runs"),
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     // The service made the job but its answer never comes: kill peel there.
-    wait_for("the held create", || stat(&sim, "batch_prediction_jobs_created") == 1);
+    wait_for("the held create", || {
+        stat(&sim, "batch_prediction_jobs_created") == 1
+    });
     child.kill().unwrap();
     child.wait().unwrap();
     assert_eq!(stat(&sim, "storage_objects_written"), 1, "{}", sim.stats());
@@ -114,27 +121,40 @@ fn a_submit_killed_during_its_create_resumes_with_one_upload_and_one_job() {
     let name = resumed["name"].as_str().unwrap();
     assert!(name.contains("/batchPredictionJobs/"), "{resumed}");
     assert_eq!(resumed["lane"], "vertex-batch");
-    assert_eq!(stat(&sim, "batch_prediction_jobs_created"), 1, "no second job");
+    assert_eq!(
+        stat(&sim, "batch_prediction_jobs_created"),
+        1,
+        "no second job"
+    );
     assert_eq!(stat(&sim, "storage_objects_written"), 1, "no second upload");
     let again = world.run(&["batch", "resume", &id]);
     assert_eq!(again.status.code(), Some(2), "{}", stderr(&again));
-    assert!(stderr(&again).contains("already submitted"), "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("already submitted"),
+        "{}",
+        stderr(&again)
+    );
 
     let waited = world.json(&["batch", "wait", &id]);
     assert_eq!(waited["state"], "succeeded", "{waited}");
     assert_eq!(waited["lane"], "vertex-batch");
     let fetched = world.json(&["batch", "fetch", &id]);
-    assert_eq!((fetched["saved"].as_u64(), fetched["failed"].as_u64()), (Some(5), Some(0)));
+    assert_eq!(
+        (fetched["saved"].as_u64(), fetched["failed"].as_u64()),
+        (Some(5), Some(0))
+    );
     let dir = PathBuf::from(fetched["dir"].as_str().unwrap());
     let images = images_in(&dir);
     assert_eq!(images.len(), 5, "{images:?}");
     for (n, image) in images.iter().enumerate() {
         let name = image.file_name().unwrap().to_string_lossy().to_string();
-        assert!(name.starts_with(&format!("00{}_shot{}", n + 1, n + 1)), "{name}");
-        let sidecar: Value = serde_json::from_slice(
-            &std::fs::read(format!("{}.json", image.display())).unwrap(),
-        )
-        .unwrap();
+        assert!(
+            name.starts_with(&format!("00{}_shot{}", n + 1, n + 1)),
+            "{name}"
+        );
+        let sidecar: Value =
+            serde_json::from_slice(&std::fs::read(format!("{}.json", image.display())).unwrap())
+                .unwrap();
         assert_eq!(sidecar["batch"]["lane"], "vertex-batch");
         assert_eq!(sidecar["batch"]["key"], format!("shot{}", n + 1));
         assert_eq!(sidecar["backend"], "vertex");
@@ -143,9 +163,15 @@ fn a_submit_killed_during_its_create_resumes_with_one_upload_and_one_job() {
         serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["items"].as_array().unwrap().len(), 5);
     let listed = runs(&world).remove(0);
-    assert_eq!((listed["lane"].as_str(), listed["state"].as_str()), (Some("vertex-batch"), Some("done")));
+    assert_eq!(
+        (listed["lane"].as_str(), listed["state"].as_str()),
+        (Some("vertex-batch"), Some("done"))
+    );
     let twice = world.json(&["batch", "fetch", &id]);
-    assert_eq!((twice["saved"].as_u64(), twice["already"].as_u64()), (Some(0), Some(5)));
+    assert_eq!(
+        (twice["saved"].as_u64(), twice["already"].as_u64()),
+        (Some(0), Some(5))
+    );
     assert_eq!(images_in(&dir).len(), 5, "nothing saved twice");
 }
 
@@ -171,9 +197,15 @@ fn a_cancelled_job_says_so_and_keeps_only_whole_results() {
     let fetched = world.run(&["batch", "fetch", &id, "--json"]);
     assert_eq!(fetched.status.code(), Some(1), "{}", stderr(&fetched));
     let body: Value = serde_json::from_slice(&fetched.stdout).unwrap();
-    let (saved, failed) = (body["saved"].as_u64().unwrap(), body["failed"].as_u64().unwrap());
+    let (saved, failed) = (
+        body["saved"].as_u64().unwrap(),
+        body["failed"].as_u64().unwrap(),
+    );
     assert_eq!(saved + failed, 6, "{body}");
-    assert!(failed >= 1, "a job cancelled at once cannot have run every line: {body}");
+    assert!(
+        failed >= 1,
+        "a job cancelled at once cannot have run every line: {body}"
+    );
     let dir = PathBuf::from(body["dir"].as_str().unwrap());
     let images = images_in(&dir);
     assert_eq!(images.len() as u64, saved);
@@ -208,7 +240,13 @@ fn a_submit_is_refused_before_anything_is_written() {
         "[vertex]\napi_key = \"vertex-key\"\nstorage_base_url = \"{}\"",
         sim.url
     ));
-    let out = express.run(&["batch", "submit", file, "--bucket", &format!("gs://{BUCKET}/p")]);
+    let out = express.run(&[
+        "batch",
+        "submit",
+        file,
+        "--bucket",
+        &format!("gs://{BUCKET}/p"),
+    ]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("express mode"), "{}", stderr(&out));
     assert_eq!(stat(&sim, "storage_objects_written"), 0, "{}", sim.stats());
@@ -222,7 +260,10 @@ fn the_storage_emulator_gets_no_credentials() {
     // sending none is refused, which is how this test sees that none was sent.
     let strict = vertex_sim(0, &[]);
     let mut world = vertex_world(&strict);
-    world.set("STORAGE_EMULATOR_HOST", strict.url.trim_start_matches("http://"));
+    world.set(
+        "STORAGE_EMULATOR_HOST",
+        strict.url.trim_start_matches("http://"),
+    );
     let file = batch_file(&world, 1);
     let args = ["batch", "submit", file.to_str().unwrap(), "--bucket"];
     let out = world.run(&[&args[..], &[&format!("gs://{BUCKET}/e")]].concat());
@@ -231,7 +272,10 @@ fn the_storage_emulator_gets_no_credentials() {
 
     let emulator = vertex_sim(0, &["--storage-emulator"]);
     let mut world = vertex_world(&emulator);
-    world.set("STORAGE_EMULATOR_HOST", emulator.url.trim_start_matches("http://"));
+    world.set(
+        "STORAGE_EMULATOR_HOST",
+        emulator.url.trim_start_matches("http://"),
+    );
     let sent = world.json(&[&args[..], &[&format!("gs://{BUCKET}/e")]].concat());
     assert_eq!(sent["lane"], "vertex-batch");
     assert_eq!(stat(&emulator, "storage_objects_written"), 1);
@@ -249,7 +293,10 @@ fn the_plan_and_doctor_speak_for_the_vertex_batch_lane() {
         .iter()
         .map(|w| w["way"].as_str().unwrap())
         .collect();
-    assert!(ways.contains(&"vertex-batch") && !ways.contains(&"batch-api"), "{ways:?}");
+    assert!(
+        ways.contains(&"vertex-batch") && !ways.contains(&"batch-api"),
+        "{ways:?}"
+    );
     let standard = plan["ways"][0]["cost_usd"].as_f64().unwrap();
     let batch = plan["ways"]
         .as_array()
@@ -257,7 +304,10 @@ fn the_plan_and_doctor_speak_for_the_vertex_batch_lane() {
         .iter()
         .find(|w| w["way"] == "vertex-batch")
         .unwrap();
-    assert!((batch["cost_usd"].as_f64().unwrap() * 2.0 - standard).abs() < 1e-6, "{plan}");
+    assert!(
+        (batch["cost_usd"].as_f64().unwrap() * 2.0 - standard).abs() < 1e-6,
+        "{plan}"
+    );
     assert_eq!(batch["latency"], "up to 24 h for the whole file");
     let text = world.run(&["batch", "plan", file.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("Vertex batch"));
@@ -285,6 +335,88 @@ fn the_plan_and_doctor_speak_for_the_vertex_batch_lane() {
         .cloned()
         .unwrap();
     assert_eq!(bucket["status"], "fail");
-    assert!(bucket["fix"].as_str().unwrap().contains("does not exist"), "{bucket}");
-    assert_eq!(stat(&sim, "storage_objects_written"), 0, "doctor writes nothing");
+    assert!(
+        bucket["fix"].as_str().unwrap().contains("does not exist"),
+        "{bucket}"
+    );
+    assert_eq!(
+        stat(&sim, "storage_objects_written"),
+        0,
+        "doctor writes nothing"
+    );
+}
+
+/// A client command's peak RSS in MB, measured by `/usr/bin/time` (0 when it is missing).
+fn timed(world: &World, args: &[&str]) -> (std::process::Output, f64) {
+    if std::fs::metadata("/usr/bin/time").is_err() {
+        return (world.run(args), 0.0);
+    }
+    let cmd = world.peel();
+    let mut command = std::process::Command::new("/usr/bin/time");
+    command.args(["-f", "peak-rss-kb=%M", env!("CARGO_BIN_EXE_peel")]);
+    command.args(args);
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => command.env(key, value),
+            None => command.env_remove(key),
+        };
+    }
+    command.current_dir(world.root.path());
+    let out = command.output().unwrap();
+    let peak = stderr(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss-kb="))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0);
+    (out, peak)
+}
+
+/// The largest file a batch job takes, 50,000 requests, through the Vertex batch lane:
+/// written and uploaded as JSONL, run by the simulator, fetched streaming. Run by hand in a
+/// release build: `cargo test --release --test vertex_batch fifty -- --ignored --nocapture`.
+#[test]
+#[ignore = "50,000 renders: run by hand in a release build"]
+fn fifty_thousand_vertex_requests_round_trip_with_bounded_memory() {
+    const N: usize = 50_000;
+    let sim = vertex_sim(0, &[]);
+    let world = vertex_world(&sim);
+    world.add_config("[batch]\nmax_poll_secs = 2");
+    let mut text = String::from("[defaults]\nmodel = \"nano-banana-2\"\nsize = \"512\"\n");
+    for i in 0..N {
+        text.push_str(&format!(
+            "[[item]]\nkey = \"k{i}\"\nprompt = \"item number {i}\"\n"
+        ));
+    }
+    let file = world.root.path().join("big.toml");
+    std::fs::write(&file, text).unwrap();
+    let started = Instant::now();
+    let bucket = format!("gs://{BUCKET}/big");
+    let (out, submit_mb) = timed(
+        &world,
+        &[
+            "batch",
+            "submit",
+            file.to_str().unwrap(),
+            "--bucket",
+            &bucket,
+            "--json",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let submitted: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = submitted["run"].to_string();
+    let submit_secs = started.elapsed().as_secs_f64();
+    let waited = world.run(&["batch", "wait", &id]);
+    assert!(waited.status.success(), "{}", stderr(&waited));
+    let ran = started.elapsed();
+    let (fetched, fetch_mb) = timed(&world, &["batch", "fetch", &id, "--json"]);
+    assert!(fetched.status.success(), "{}", stderr(&fetched));
+    let body: Value = serde_json::from_slice(&fetched.stdout).unwrap();
+    assert_eq!(body["saved"], N, "{body}");
+    println!(
+        "50,000 Vertex batch requests: submit {submit_secs:.0} s, run {:.0} s, fetch {:.0} s; peak RSS: submit {submit_mb:.0} MB, fetch {fetch_mb:.0} MB",
+        ran.as_secs_f64() - submit_secs,
+        (started.elapsed() - ran).as_secs_f64()
+    );
+    assert!(submit_mb < 150.0 && fetch_mb < 150.0, "client ≤ 150 MB");
 }
