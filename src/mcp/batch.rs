@@ -13,7 +13,7 @@ use crate::api::backend::Feature;
 use crate::store::{RunRow, Store};
 use crate::studio::backend::{self, Connection};
 use crate::studio::batch::lookup::{self, LookupError};
-use crate::studio::batch::{plan, remote, results};
+use crate::studio::batch::{plan, remote};
 
 impl PeelServer {
     fn lookup_failed(&self, error: LookupError) -> CallToolResult {
@@ -125,7 +125,8 @@ impl PeelServer {
             format!("{}: {}; saving the results", op.name, op.progress()),
             None,
         );
-        let fetched = results::fetch(&conn.client, &self.ws().registry, &store, &run, &op)
+        let ws = self.ws();
+        let fetched = remote::fetch_results(&ws.settings, conn, &ws.registry, &store, &run, &op)
             .await
             .map_err(|e| reply::failed(&e, offline))?;
         call.progress()
@@ -135,7 +136,7 @@ impl PeelServer {
             ))
             .await;
         let summary = format!(
-            "{}: {} saved, {} already saved, {} failed · ${:.3} at Batch API prices · {}",
+            "{}: {} saved, {} already saved, {} failed · ${:.3} at batch prices · {}",
             op.name,
             fetched.saved,
             fetched.already,

@@ -14,8 +14,8 @@ use crate::store::{RunRow, Store};
 use crate::studio::backend::{self, Connection};
 use crate::studio::batch::manifest::MANIFEST;
 use crate::studio::batch::queue::make_run_dir;
-use crate::studio::batch::vertex::{self as vertex_lane, VertexLane};
-use crate::studio::batch::{lookup, remote, results};
+use crate::studio::batch::vertex as vertex_lane;
+use crate::studio::batch::{lookup, remote};
 
 /// `peel batch submit FILE [--via-file] [--bucket gs://…] [--wait]`
 pub async fn submit(cli: &Cli, args: SubmitArgs) -> Result<(), CliError> {
@@ -294,19 +294,8 @@ async fn fetch_into(
     json_out: bool,
 ) -> Result<(), CliError> {
     let run = relocate(store, run, out)?;
-    let fetched = if run.lane == vertex_lane::LANE {
-        let storage = vertex_lane::storage_for(&ctx.settings, conn)?;
-        let lane = VertexLane {
-            client: &conn.client,
-            storage: &storage,
-            registry: &ctx.registry,
-            store,
-        };
-        let (job, _) = lane.refresh(Some(&run), &op.name).await?;
-        lane.fetch(&run, &job).await?
-    } else {
-        results::fetch(&conn.client, &ctx.registry, store, &run, op).await?
-    };
+    let fetched =
+        remote::fetch_results(&ctx.settings, conn, &ctx.registry, store, &run, op).await?;
     let dir = PathBuf::from(&run.out_dir);
     if json_out {
         println!("{}", lookup::fetched_json(&run, op, &fetched));

@@ -279,6 +279,30 @@ pub async fn refresh(
     Ok(operation)
 }
 
+/// Saves a finished job's results into its run's folder, on whichever lane the run is: the
+/// Batch API's inline results or file, or Vertex batch prediction's files in Cloud Storage.
+pub async fn fetch_results(
+    settings: &crate::config::Settings,
+    conn: &crate::studio::backend::Connection,
+    registry: &Registry,
+    store: &Store,
+    run: &RunRow,
+    operation: &BatchOperation,
+) -> Result<super::results::Fetched, StudioError> {
+    if run.lane != super::vertex::LANE {
+        return super::results::fetch(&conn.client, registry, store, run, operation).await;
+    }
+    let storage = super::vertex::storage_for(settings, conn)?;
+    let lane = super::vertex::VertexLane {
+        client: &conn.client,
+        storage: &storage,
+        registry,
+        store,
+    };
+    let (job, _) = lane.refresh(Some(run), &operation.name).await?;
+    lane.fetch(run, &job).await
+}
+
 /// Cancels the job on the service this client speaks to.
 pub async fn cancel(client: &GeminiClient, name: &str) -> Result<(), StudioError> {
     match client.backend() {
