@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Cli, CliError, Context};
+use super::args::Cli;
+use super::context::Context;
+use super::error::CliError;
 use crate::settings::parse_tier;
 use crate::studio::check::{self, CheckReport, ImageCheck};
 use crate::studio::{backend, report};

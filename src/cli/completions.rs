@@ -13,7 +13,9 @@ use std::io::Write as _;
 use clap::{Args, CommandFactory, ValueEnum};
 use clap_complete::env::{CompleteEnv, Shells};
 
-use super::{Cli, CliError, completers};
+use super::args::Cli;
+use super::completers;
+use super::error::CliError;
 
 /// The environment variable that turns a run of peel into a completion request.
 pub const COMPLETE_VAR: &str = "COMPLETE";

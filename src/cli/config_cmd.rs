@@ -1,7 +1,8 @@
 //! `peel config path|show|init`.
 
+use super::args::Cli;
 use super::args::{ConfigAction, ConfigArgs};
-use super::{Cli, CliError};
+use super::error::CliError;
 use crate::config::{Config, Env, Paths, Settings};
 use crate::studio::output::write_atomic;
 

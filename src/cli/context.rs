@@ -1,6 +1,7 @@
 //! What every subcommand loads: the engine's [`Workspace`], from the command line's flags.
 
-use super::{Cli, CliError};
+use super::args::Cli;
+use super::error::CliError;
 use crate::config::Env;
 pub use crate::studio::workspace::Workspace as Context;
 

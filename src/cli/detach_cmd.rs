@@ -7,7 +7,7 @@ use std::sync::Arc;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio_util::sync::CancellationToken;
 
-use super::CliError;
+use super::error::CliError;
 use crate::config::{Env, Settings};
 use crate::models::Registry;
 use crate::store::Store;

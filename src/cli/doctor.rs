@@ -1,7 +1,9 @@
 //! `peel doctor`: checks the configured backend end to end and prints what to fix.
 
+use super::args::Cli;
 use super::args::DoctorArgs;
-use super::{Cli, CliError, Context};
+use super::context::Context;
+use super::error::CliError;
 use crate::studio::doctor::{self, Report, Status};
 
 /// Runs the checks; exit 0 when all pass, 1 otherwise.

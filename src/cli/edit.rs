@@ -2,9 +2,12 @@
 
 use std::path::Path;
 
+use super::args::Cli;
 use super::args::EditArgs;
+use super::context::Context;
+use super::error::CliError;
 use super::generate::{apply_backend_flags, execute, spec_from_flags, start_session};
-use super::{Cli, CliError, Context, layers};
+use super::layers;
 use crate::store::Store;
 use crate::studio::request::{self, EditTarget};
 use crate::studio::spec;

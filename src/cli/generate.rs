@@ -1,8 +1,11 @@
 //! `peel generate`: prompt in, images and sidecars out.
 
+use super::args::Cli;
 use super::args::{GenFlags, GenerateArgs};
+use super::context::Context;
+use super::error::CliError;
+use super::layers;
 use super::progress::JobProgress;
-use super::{Cli, CliError, Context, layers};
 use crate::store::Store;
 use crate::studio::report::{self, RunReport};
 use crate::studio::{GenerateSpec, PreparedJob, StudioEvent, backend, pricing, request, spec};

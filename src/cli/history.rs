@@ -1,7 +1,9 @@
 //! `peel history`: past jobs from the store.
 
+use super::args::Cli;
 use super::args::HistoryArgs;
-use super::{Cli, CliError, Context};
+use super::context::Context;
+use super::error::CliError;
 use crate::store::JobFilter;
 use crate::studio::collect;
 

@@ -1,7 +1,8 @@
 //! Flags, the chosen preset and `[defaults]` stacked into the settings in force.
 
 use super::args::{GenFlags, SettingFlags};
-use super::{CliError, Context};
+use super::context::Context;
+use super::error::CliError;
 use crate::error::ValidationError;
 use crate::studio::preset::SettingsLayer;
 use crate::studio::request::{self, GenRequest, SettingTexts};

@@ -5,8 +5,10 @@ use std::io::Read;
 
 use serde_json::{Value, json};
 
+use super::args::Cli;
 use super::args::LintArgs;
-use super::{Cli, CliError, Context};
+use super::context::Context;
+use super::error::CliError;
 use crate::studio::lint::LintNote;
 use crate::studio::lint::entries::{self, Entry, Input};
 

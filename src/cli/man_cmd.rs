@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Command};
 use clap_mangen::Man;
 
-use super::{CliError, VERSION};
+use super::VERSION;
+use super::error::CliError;
 
 /// The manual the pages belong to, shown in their headers.
 const MANUAL: &str = "peel manual";

@@ -4,7 +4,9 @@ use std::net::SocketAddr;
 
 use clap::Args;
 
-use super::{Cli, CliError, Context};
+use super::args::Cli;
+use super::context::Context;
+use super::error::CliError;
 use crate::mcp::{self, PeelServer};
 use crate::studio::backend;
 

@@ -3,8 +3,10 @@
 
 use serde_json::{Value, json};
 
+use super::args::Cli;
 use super::args::{ModelsAction, ModelsArgs};
-use super::{Cli, CliError, Context};
+use super::context::Context;
+use super::error::CliError;
 use crate::models::{ModelSpec, Origin, Registry, Status, TextModelSpec, today, user_file};
 use crate::studio::backend;
 

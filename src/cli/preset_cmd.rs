@@ -4,9 +4,11 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
+use super::args::Cli;
 use super::args::{PresetAction, PresetArgs, PresetSaveArgs};
+use super::context::Context;
+use super::error::CliError;
 use super::layers::layer_from_flags;
-use super::{Cli, CliError, Context};
 use crate::studio::GenerateSpec;
 use crate::studio::preset::{
     PROJECT_FILE, Preset, PresetBook, PresetSource, SettingsLayer, save_preset,

@@ -7,8 +7,11 @@ use std::sync::Arc;
 use clap::{Args, Parser};
 use tokio::sync::mpsc;
 
+use super::args::Cli;
+use super::args::Command;
 use super::args::ImageProtocolArg;
-use super::{Cli, CliError, Command, Context};
+use super::context::Context;
+use super::error::CliError;
 use crate::review::{self, RerunDone, ReviewExit, ReviewOptions};
 use crate::store::{RunRow, Store};
 use crate::studio::backend;

@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use super::args::Cli;
 use super::args::{RosterAction, RosterArgs};
-use super::{Cli, CliError, Context};
+use super::context::Context;
+use super::error::CliError;
 use crate::studio::output::write_atomic;
 use crate::studio::roster::AnchorChanges;
 use crate::studio::roster_input;

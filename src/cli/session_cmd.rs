@@ -4,9 +4,11 @@ use std::path::Path;
 
 use serde_json::json;
 
+use super::args::Cli;
 use super::args::{SessionAction, SessionArgs};
+use super::context::Context;
 use super::edit::resolve_session;
-use super::{Cli, CliError, Context};
+use super::error::CliError;
 use crate::imaging;
 use crate::store::Store;
 use crate::studio::blobs::Blobs;

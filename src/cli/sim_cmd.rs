@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::CliError;
+use super::error::CliError;
 use crate::config::{Env, Paths};
 use crate::models::Registry;
 use crate::sim;

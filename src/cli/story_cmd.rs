@@ -5,9 +5,11 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::args::Cli;
 use super::batch::args::LaneArgs;
 use super::batch::run::{options, run_lane};
-use super::{Cli, CliError, Context};
+use super::context::Context;
+use super::error::CliError;
 use crate::studio::backend;
 use crate::studio::batch::lookup::{LookupError, load_story_checked};
 use crate::studio::batch::queue::lock_run;

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Cli, CliError, Context};
+use super::args::Cli;
+use super::context::Context;
+use super::error::CliError;
 use crate::imaging::thumbs::{ThumbCache, contact_sheet, images_in, is_image};
 
 /// Most thumbnails in one contact sheet; larger folders print several sheets.

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 use clap::Args;
 use serde_json::{Value, json};
 
-use super::{Cli, CliError, Context};
+use super::args::Cli;
+use super::context::Context;
+use super::error::CliError;
 use crate::studio::wait::{Status, Target, Waiter};
 
 /// Exit code when `--timeout` ran out.

@@ -11,7 +11,9 @@ pub use args::BatchArgs;
 
 use args::BatchAction;
 
-use super::{Cli, CliError, Context};
+use super::args::Cli;
+use super::context::Context;
+use super::error::CliError;
 use crate::studio::batch::Batch;
 use crate::studio::batch::lookup::{self, LookupError};
 
