@@ -58,6 +58,16 @@ pub struct SimArgs {
     /// model shut down by then is answered as not found.
     #[arg(long, value_name = "DATE")]
     pub today: Option<String>,
+    /// A Cloud Storage bucket that exists from the start (repeatable).
+    #[arg(long = "bucket", value_name = "NAME")]
+    pub buckets: Vec<String>,
+    /// A bucket that exists but refuses every write with 403 (repeatable; for tests).
+    #[arg(long = "read-only-bucket", value_name = "NAME")]
+    pub read_only_buckets: Vec<String>,
+    /// Cloud Storage answers without credentials, as an emulator does (for clients with
+    /// STORAGE_EMULATOR_HOST set).
+    #[arg(long)]
+    pub storage_emulator: bool,
 }
 
 /// Serves until Ctrl-C or SIGTERM.
@@ -94,6 +104,9 @@ pub async fn run(args: SimArgs) -> Result<(), CliError> {
         record: args.record,
         flex_latency: Duration::from_millis(args.flex_latency_ms),
         today,
+        buckets: args.buckets,
+        read_only_buckets: args.read_only_buckets,
+        storage_emulator: args.storage_emulator,
         ..sim::SimConfig::default()
     };
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));

@@ -33,6 +33,10 @@
 //!   `prompt-blocked`, `no-image`.
 //! - Standing: `no-background` / `no-interactions` (the Interactions API refuses
 //!   background runs / every model).
+//! - Vertex AI batch prediction (apply to job creations only): `batch-create-hang` (the
+//!   job is created and runs, but the create's answer never comes, so a client can find
+//!   it only by its labels) and `batch-job-fail` (the job fails after half its lines,
+//!   with `error {code: 13}`; the lines done are written).
 
 use std::fmt;
 
@@ -72,6 +76,10 @@ pub enum FaultKind {
     PriorityDowngrade,
     /// The Interactions API's answer with this code (or generateContent's equivalent).
     Api(ApiCode),
+    /// A batch prediction job is created (and runs) but the create's answer never comes.
+    BatchCreateHang,
+    /// A batch prediction job fails after half its lines.
+    BatchJobFail,
 }
 
 const KINDS: &[(&str, FaultKind)] = &[
@@ -89,6 +97,8 @@ const KINDS: &[(&str, FaultKind)] = &[
     ("no-interactions", FaultKind::NoInteractions),
     ("shed", FaultKind::Shed),
     ("priority-downgrade", FaultKind::PriorityDowngrade),
+    ("batch-create-hang", FaultKind::BatchCreateHang),
+    ("batch-job-fail", FaultKind::BatchJobFail),
 ];
 
 impl FaultKind {
@@ -121,11 +131,17 @@ pub struct Draw {
     pub interactions: bool,
     /// The service tier it asked for.
     pub tier: Tier,
+    /// It creates a Vertex AI batch prediction job (only the `batch-*` faults apply).
+    pub batch_job: bool,
 }
 
 impl Draw {
     /// Whether a fault of `kind` can fire on this request.
     fn applies(self, kind: FaultKind) -> bool {
+        let batch_fault = matches!(kind, FaultKind::BatchCreateHang | FaultKind::BatchJobFail);
+        if self.batch_job || batch_fault {
+            return self.batch_job && batch_fault;
+        }
         match kind {
             FaultKind::NoBackground | FaultKind::NoInteractions => false,
             FaultKind::Shed => self.tier == Tier::Flex,
@@ -404,6 +420,7 @@ mod tests {
         let interactions = Draw {
             interactions: true,
             tier: Tier::Standard,
+            ..Draw::default()
         };
         let mut state = FaultState::new(FaultSpec::parse("payment_required:1").unwrap());
         assert_eq!(
@@ -421,6 +438,7 @@ mod tests {
         let flex = Draw {
             interactions: false,
             tier: Tier::Flex,
+            ..Draw::default()
         };
         let mut state = FaultState::new(FaultSpec::parse("shed:1").unwrap());
         assert_eq!(state.next(Draw::default(), || 0.0).fault, None);
@@ -429,10 +447,34 @@ mod tests {
     }
 
     #[test]
+    fn batch_job_faults_fire_on_job_creations_only() {
+        let job = Draw {
+            batch_job: true,
+            ..Draw::default()
+        };
+        let mut state = FaultState::new(FaultSpec::parse("batch-create-hang:1,500").unwrap());
+        assert_eq!(
+            state.next(Draw::default(), || 0.0).fault,
+            Some(FaultKind::Internal)
+        );
+        assert_eq!(
+            state.next(job, || 0.0).fault,
+            Some(FaultKind::BatchCreateHang)
+        );
+        assert_eq!(
+            state.next(job, || 0.0).fault,
+            None,
+            "500 is not a job fault"
+        );
+        assert_eq!(FaultKind::BatchJobFail.as_str(), "batch-job-fail");
+    }
+
+    #[test]
     fn a_priority_downgrade_combines_with_an_answer() {
         let priority = Draw {
             interactions: true,
             tier: Tier::Priority,
+            ..Draw::default()
         };
         let mut state = FaultState::new(FaultSpec::parse("priority-downgrade,500:1").unwrap());
         let first = state.next(priority, || 0.0);

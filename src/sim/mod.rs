@@ -21,6 +21,9 @@
 //! | POST | `/{v1,v1beta1}/publishers/google/models/{m}:generateContent` (express-mode key) | `vertex` |
 //! | GET | `/{v1,v1beta1}/publishers/google/models/{m}`, `/v1beta1/publishers/google/models` | `vertex` |
 //! | POST | `/v1/images/generations` (JSON), `/v1/images/edits` (multipart); GET `/v1/models` (Bearer key) | `openai` |
+//! | GET, POST | `/storage/v1/b[/{bucket}]`; `/storage/v1/b/{bucket}/o[/{name}]` (GET `?alt=media`, DELETE); `/download/storage/v1/b/{bucket}/o/{name}` | `storage` |
+//! | POST, PUT | `/upload/storage/v1/b/{bucket}/o?uploadType=media|multipart|resumable` (then `&upload_id=`) | `storage` |
+//! | GET, POST | `/{v1,v1beta1}/projects/{p}/locations/{l}/batchPredictionJobs` (list, create); GET, DELETE, POST `:cancel` `…/{id}` | `prediction` |
 //! | GET | `/_peel/stats` (token grants and requests per API, for tests) | `routes` |
 //!
 //! A generate request goes (`pipeline`): key → model (404, also for a model shut down on
@@ -52,6 +55,7 @@ mod messages;
 mod oauth;
 mod openai;
 mod pipeline;
+mod prediction;
 mod ratelimit;
 mod render;
 mod request;
@@ -59,6 +63,7 @@ mod response;
 mod routes;
 mod schema;
 mod signature;
+mod storage;
 mod text_model;
 mod tiers;
 mod uploads;
@@ -158,6 +163,12 @@ pub struct SimConfig {
     /// The day models' lifecycle dates are compared with (a model past its `shutdown_on`
     /// is answered as not found); `None`: today on this machine.
     pub today: Option<chrono::NaiveDate>,
+    /// Cloud Storage buckets that exist from the start.
+    pub buckets: Vec<String>,
+    /// Buckets that exist but refuse every write (403), for tests.
+    pub read_only_buckets: Vec<String>,
+    /// Cloud Storage answers without credentials, as an emulator does.
+    pub storage_emulator: bool,
 }
 
 impl Default for SimConfig {
@@ -176,6 +187,9 @@ impl Default for SimConfig {
             keep_dir: None,
             flex_latency: DEFAULT_FLEX_LATENCY,
             today: None,
+            buckets: Vec::new(),
+            read_only_buckets: Vec::new(),
+            storage_emulator: false,
         }
     }
 }
@@ -195,6 +209,9 @@ impl fmt::Debug for SimConfig {
             .field("keep_dir", &self.keep_dir)
             .field("flex_latency", &self.flex_latency)
             .field("today", &self.today)
+            .field("buckets", &self.buckets)
+            .field("read_only_buckets", &self.read_only_buckets)
+            .field("storage_emulator", &self.storage_emulator)
             .finish()
     }
 }
@@ -208,6 +225,8 @@ pub(crate) struct SimState {
     files: files::FileStore,
     batches: batches::BatchStore,
     interactions: interactions::InteractionStore,
+    storage: storage::ObjectStore,
+    predictions: prediction::JobStore,
     base_url: String,
     tokens: oauth::Tokens,
     stats: Mutex<SimStats>,
@@ -307,6 +326,14 @@ pub struct SimStats {
     pub interactions_requests: u64,
     /// The `Api-Revision` header of the latest `/interactions` call.
     pub last_api_revision: Option<String>,
+    /// Cloud Storage calls (any, counted on arrival).
+    pub storage_requests: u64,
+    /// Objects written in full (uploads completed, results written).
+    pub storage_objects_written: u64,
+    /// Bytes of those objects.
+    pub storage_bytes_written: u64,
+    /// Vertex AI batch prediction jobs created.
+    pub batch_prediction_jobs_created: u64,
 }
 
 /// Now, in milliseconds since the epoch (the request log's clock).
@@ -376,6 +403,8 @@ pub async fn start(
         files: files::FileStore::default(),
         batches: batches::BatchStore::default(),
         interactions: interactions::InteractionStore::default(),
+        storage: storage::ObjectStore::new(&config.buckets, &config.read_only_buckets)?,
+        predictions: prediction::JobStore::default(),
         config,
         registry,
         base_url,

@@ -110,6 +110,7 @@ pub async fn admit(
     let draw = Draw {
         interactions: job.interactions,
         tier: asked,
+        batch_job: false,
     };
     let outcome = state
         .faults

@@ -15,7 +15,10 @@ use serde_json::{Value, json};
 
 use super::call::Call;
 use super::errors::{SimError, html_not_found};
-use super::{SimState, batches, files, generate, interactions, oauth, openai, uploads, vertex};
+use super::storage::routes as gcs;
+use super::{
+    SimState, batches, files, generate, interactions, oauth, openai, prediction, uploads, vertex,
+};
 use crate::models::{ModelSpec, TextModelSpec};
 
 /// Largest request body accepted (the service allows 100 MB inline, plus base64 overhead).
@@ -51,6 +54,31 @@ pub fn router(state: Arc<SimState>) -> Router {
         .route(
             "/{version}/publishers/google/models/{name}",
             get(vertex::get_publisher_model).post(vertex::express_action),
+        )
+        .route(
+            "/{version}/projects/{project}/locations/{location}/batchPredictionJobs",
+            get(prediction::collection).post(prediction::collection),
+        )
+        .route(
+            "/{version}/projects/{project}/locations/{location}/batchPredictionJobs/{id}",
+            get(prediction::cancel_or_get)
+                .post(prediction::cancel_or_get)
+                .delete(prediction::delete_job),
+        )
+        .route("/storage/v1/b", post(gcs::create_bucket))
+        .route("/storage/v1/b/{bucket}", get(gcs::get_bucket))
+        .route("/storage/v1/b/{bucket}/o", get(gcs::list))
+        .route(
+            "/storage/v1/b/{bucket}/o/{*name}",
+            get(gcs::get_object).delete(gcs::delete_object),
+        )
+        .route(
+            "/download/storage/v1/b/{bucket}/o/{*name}",
+            get(gcs::download),
+        )
+        .route(
+            "/upload/storage/v1/b/{bucket}/o",
+            post(gcs::upload).put(gcs::put_chunk),
         )
         .route("/v1/images/generations", post(openai::generations))
         .route("/v1/images/edits", post(openai::edits))

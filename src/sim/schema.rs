@@ -226,10 +226,11 @@ impl Walker<'_> {
                     ),
                 ));
             }
+            // A Vertex-only field (e.g. `labels`, a map) takes whatever Vertex AI takes.
             if child.is_object()
                 && !matches!(
                     field.ty,
-                    Ty::Obj(..) | Ty::Any | Ty::List(_) | Ty::OneOrList(_)
+                    Ty::Obj(..) | Ty::Any | Ty::List(_) | Ty::OneOrList(_) | Ty::VertexOnly
                 )
             {
                 return Err(SimError::bad_field(

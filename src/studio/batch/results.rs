@@ -185,6 +185,11 @@ impl<'a> Saver<'a> {
         self.order.get(index.checked_sub(1)?).map(String::as_str)
     }
 
+    /// Items saved before this fetch began.
+    pub(super) fn done_before(&self) -> usize {
+        self.items.values().filter(|(_, done)| *done).count()
+    }
+
     /// Counts so far.
     pub(super) fn fetched_mut(&mut self) -> &mut Fetched {
         &mut self.fetched

@@ -102,6 +102,9 @@ impl VertexLane<'_> {
                 self.store.add_vertex_fetched(run.id, &object)?;
             }
         }
+        // Files read to their end before are skipped whole: count their items here.
+        let before = saver.done_before();
+        saver.fetched_mut().already = before;
         if state == BatchState::Succeeded {
             saver.missing()?;
             return saver.finish();

@@ -1,0 +1,548 @@
+//! Cloud Storage's handlers: credentials as GCS asks for them (a bearer token from the
+//! simulator's `/token`, or none in emulator mode), Google's JSON error envelope, the
+//! three upload types, reads, lists and deletes.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use serde_json::{Value, json};
+
+use super::{Declared, Object, WriteRefusal, encode};
+use crate::sim::SimState;
+
+type Params = Query<HashMap<String, String>>;
+
+/// Google's Cloud Storage error: `{"error":{"code","message","errors":[{…reason}]}}`.
+fn gcs_error(code: u16, reason: &str, message: impl Into<String>) -> Response {
+    let message = message.into();
+    let body = json!({"error": {"code": code, "message": message,
+        "errors": [{"message": message, "domain": "global", "reason": reason}]}});
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, Json(body)).into_response()
+}
+
+fn refusal(bucket: &str, name: &str, refused: WriteRefusal) -> Response {
+    match refused {
+        WriteRefusal::NoBucket => {
+            gcs_error(404, "notFound", "The specified bucket does not exist.")
+        }
+        WriteRefusal::ReadOnly => gcs_error(
+            403,
+            "forbidden",
+            format!(
+                "peel-sim@simulated.iam.gserviceaccount.com does not have storage.objects.create access to the Google Cloud Storage object. Permission 'storage.objects.create' denied on resource (or it may not exist). ({bucket}/{name})"
+            ),
+        ),
+        WriteRefusal::Mismatch(m) => gcs_error(400, "invalid", m),
+        WriteRefusal::Disk(m) => gcs_error(503, "backendError", format!("Backend Error ({m})")),
+    }
+}
+
+/// Counts the call and checks its credentials; `Some` is the refusal.
+fn admit(state: &SimState, headers: &HeaderMap) -> Option<Response> {
+    state.record(|s| s.storage_requests += 1);
+    if state.config.storage_emulator {
+        return None;
+    }
+    match state.tokens.check(headers) {
+        Ok(()) => None,
+        Err(_) if !headers.contains_key(header::AUTHORIZATION) => Some(gcs_error(
+            401,
+            "required",
+            "Anonymous caller does not have storage.objects.get access to the Google Cloud Storage object. Permission 'storage.objects.get' denied on resource (or it may not exist).",
+        )),
+        Err(_) => Some(gcs_error(401, "authError", "Invalid Credentials")),
+    }
+}
+
+/// `GET /storage/v1/b/{bucket}`.
+pub async fn get_bucket(
+    State(state): State<Arc<SimState>>,
+    Path(bucket): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = admit(&state, &headers) {
+        return r;
+    }
+    let project = state.config.project.clone().unwrap_or_default();
+    match state.storage.bucket(&bucket, &project) {
+        Some(b) => Json(b).into_response(),
+        None => gcs_error(404, "notFound", "The specified bucket does not exist."),
+    }
+}
+
+/// `POST /storage/v1/b?project=P` with `{"name": …}`.
+pub async fn create_bucket(
+    State(state): State<Arc<SimState>>,
+    Query(params): Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(r) = admit(&state, &headers) {
+        return r;
+    }
+    if params.get("project").is_none_or(|p| p.trim().is_empty()) {
+        return gcs_error(400, "required", "Required parameter: project");
+    }
+    let name = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("name").and_then(Value::as_str).map(str::to_string));
+    let Some(name) = name.filter(|n| n.len() >= 3) else {
+        return gcs_error(400, "invalid", "Invalid bucket name");
+    };
+    if !state.storage.create_bucket(&name) {
+        return gcs_error(
+            409,
+            "conflict",
+            "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.",
+        );
+    }
+    let project = state.config.project.clone().unwrap_or_default();
+    Json(state.storage.bucket(&name, &project).unwrap_or(Value::Null)).into_response()
+}
+
+fn object_json(state: &SimState, object: &Object) -> Response {
+    state.record(|s| {
+        s.storage_objects_written += 1;
+        s.storage_bytes_written += object.size;
+    });
+    Json(object.resource(&state.base_url)).into_response()
+}
+
+/// The checksums a client declared in metadata or `x-goog-hash`.
+fn declared(metadata: &Value, headers: &HeaderMap) -> Declared {
+    let mut d = Declared {
+        crc32c: metadata
+            .get("crc32c")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        md5: metadata
+            .get("md5Hash")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+    };
+    for value in headers.get_all("x-goog-hash") {
+        for item in value.to_str().unwrap_or("").split(',') {
+            match item.trim().split_once('=') {
+                Some(("crc32c", v)) => d.crc32c = Some(v.to_string()),
+                Some(("md5", v)) => d.md5 = Some(v.to_string()),
+                _ => {}
+            }
+        }
+    }
+    d
+}
+
+/// `POST /upload/storage/v1/b/{bucket}/o?uploadType=media|multipart|resumable`.
+pub async fn upload(
+    State(state): State<Arc<SimState>>,
+    Path(bucket): Path<String>,
+    Query(params): Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(r) = admit(&state, &headers) {
+        return r;
+    }
+    if let Some(id) = params.get("upload_id") {
+        return chunk(&state, id, &headers, &body);
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/octet-stream")
+        .to_string();
+    match params.get("uploadType").map(String::as_str) {
+        Some("media") => {
+            let Some(name) = params.get("name").filter(|n| !n.is_empty()) else {
+                return gcs_error(400, "required", "Required parameter: name");
+            };
+            let declared = declared(&Value::Null, &headers);
+            let file = state.storage.scratch();
+            if let Err(e) = std::fs::write(&file, &body) {
+                return refusal(&bucket, name, WriteRefusal::Disk(e.to_string()));
+            }
+            match state
+                .storage
+                .put_file(&bucket, name, &content_type, &file, &declared)
+            {
+                Ok(object) => object_json(&state, &object),
+                Err(e) => refusal(&bucket, name, e),
+            }
+        }
+        Some("multipart") => multipart(&state, &bucket, &params, &headers, &content_type, &body),
+        Some("resumable") => start_resumable(&state, &bucket, &params, &headers, &body),
+        _ => gcs_error(
+            400,
+            "invalid",
+            "Upload requests must include an uploadType URL parameter and a URL path beginning with /upload/",
+        ),
+    }
+}
+
+fn multipart(
+    state: &SimState,
+    bucket: &str,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+    content_type: &str,
+    body: &[u8],
+) -> Response {
+    let Some(boundary) = content_type
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))
+        .map(|b| b.trim_matches('"').to_string())
+    else {
+        return gcs_error(400, "invalid", "Missing boundary in multipart/related body");
+    };
+    let parts = split_multipart(body, &boundary);
+    let [(_, meta), (media_headers, media)] = parts.as_slice() else {
+        return gcs_error(
+            400,
+            "invalid",
+            "A multipart upload takes two parts: metadata and media.",
+        );
+    };
+    let metadata: Value = match serde_json::from_slice(meta) {
+        Ok(v) => v,
+        Err(_) => return gcs_error(400, "parseError", "Parse Error"),
+    };
+    let name = metadata
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| params.get("name").cloned());
+    let Some(name) = name.filter(|n| !n.is_empty()) else {
+        return gcs_error(400, "required", "Required parameter: name");
+    };
+    let media_type = metadata
+        .get("contentType")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            media_headers.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim()
+                    .eq_ignore_ascii_case("content-type")
+                    .then(|| v.trim().to_string())
+            })
+        })
+        .unwrap_or_else(|| "application/octet-stream".into());
+    let file = state.storage.scratch();
+    if let Err(e) = std::fs::write(&file, media) {
+        return refusal(bucket, &name, WriteRefusal::Disk(e.to_string()));
+    }
+    match state.storage.put_file(
+        bucket,
+        &name,
+        &media_type,
+        &file,
+        &declared(&metadata, headers),
+    ) {
+        Ok(object) => object_json(state, &object),
+        Err(e) => refusal(bucket, &name, e),
+    }
+}
+
+/// The parts of a multipart/related body: (headers, content) each.
+fn split_multipart<'a>(body: &'a [u8], boundary: &str) -> Vec<(String, &'a [u8])> {
+    let delimiter = format!("--{boundary}");
+    let d = delimiter.as_bytes();
+    let mut parts = Vec::new();
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i + d.len() <= body.len() {
+        if &body[i..i + d.len()] == d {
+            starts.push(i);
+            i += d.len();
+        } else {
+            i += 1;
+        }
+    }
+    for pair in starts.windows(2) {
+        let part = &body[pair[0] + d.len()..pair[1]];
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let part = part.strip_suffix(b"\r\n").unwrap_or(part);
+        let split = part
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map(|p| (p, 4))
+            .or_else(|| part.windows(2).position(|w| w == b"\n\n").map(|p| (p, 2)));
+        if let Some((at, gap)) = split {
+            let head = String::from_utf8_lossy(&part[..at]).to_string();
+            parts.push((head, &part[at + gap..]));
+        }
+    }
+    parts
+}
+
+fn start_resumable(
+    state: &SimState,
+    bucket: &str,
+    params: &HashMap<String, String>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Response {
+    let metadata: Value = if body.is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(v) => v,
+            Err(_) => return gcs_error(400, "parseError", "Parse Error"),
+        }
+    };
+    let name = metadata
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| params.get("name").cloned());
+    let Some(name) = name.filter(|n| !n.is_empty()) else {
+        return gcs_error(400, "required", "Required parameter: name");
+    };
+    let content_type = headers
+        .get("x-upload-content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| {
+            metadata
+                .get("contentType")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "application/octet-stream".into());
+    match state
+        .storage
+        .open_session(bucket, &name, &content_type, declared(&metadata, headers))
+    {
+        Ok(id) => {
+            let location = format!(
+                "{}/upload/storage/v1/b/{bucket}/o?uploadType=resumable&name={}&upload_id={id}",
+                state.base_url,
+                encode(&name)
+            );
+            (StatusCode::OK, [(header::LOCATION, location)], "").into_response()
+        }
+        Err(e) => refusal(bucket, &name, e),
+    }
+}
+
+/// `PUT` (or `POST`) to a session: a chunk (`Content-Range: bytes A-B/T`, `T` may be `*`)
+/// or a status query (`bytes */T`).
+fn chunk(state: &SimState, id: &str, headers: &HeaderMap, body: &[u8]) -> Response {
+    let Some(session) = state.storage.session(id) else {
+        return gcs_error(404, "notFound", "No such upload session.");
+    };
+    let range = headers
+        .get(header::CONTENT_RANGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .trim()
+        .to_string();
+    let spec = range.strip_prefix("bytes ").unwrap_or("");
+    let (span, total) = spec.split_once('/').unwrap_or((spec, "*"));
+    let total = total.trim().parse::<u64>().ok();
+    let start = match span.trim() {
+        "*" | "" => None,
+        s => s
+            .split_once('-')
+            .and_then(|(a, _)| a.trim().parse::<u64>().ok()),
+    };
+    let session = match start {
+        Some(start) => match state.storage.append(id, start, body, total) {
+            Ok(s) => s,
+            Err(e) => return refusal(&session.bucket, &session.name, e),
+        },
+        None if range.is_empty() && !body.is_empty() => {
+            match state.storage.append(id, 0, body, Some(body.len() as u64)) {
+                Ok(s) => s,
+                Err(e) => return refusal(&session.bucket, &session.name, e),
+            }
+        }
+        None => match total {
+            // A status query that also says the total: complete a session holding it all.
+            Some(t) if session.done.is_none() && session.received == t => {
+                match state.storage.append(id, t, &[], Some(t)) {
+                    Ok(s) => s,
+                    Err(e) => return refusal(&session.bucket, &session.name, e),
+                }
+            }
+            _ => session,
+        },
+    };
+    if let Some(object) = &session.done {
+        return object_json(state, object);
+    }
+    let mut response = StatusCode::PERMANENT_REDIRECT.into_response();
+    if session.received > 0
+        && let Ok(v) = format!("bytes=0-{}", session.received - 1).parse()
+    {
+        response.headers_mut().insert(header::RANGE, v);
+    }
+    response
+}
+
+/// `PUT /upload/storage/v1/b/{bucket}/o?upload_id=…`.
+pub async fn put_chunk(
+    State(state): State<Arc<SimState>>,
+    Path(_bucket): Path<String>,
+    Query(params): Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Some(r) = admit(&state, &headers) {
+        return r;
+    }
+    let Some(id) = params.get("upload_id") else {
+        return gcs_error(400, "invalid", "Missing upload_id");
+    };
+    chunk(&state, id, &headers, &body)
+}
+
+/// `GET /storage/v1/b/{bucket}/o?prefix=&pageToken=&maxResults=`.
+pub async fn list(
+    State(state): State<Arc<SimState>>,
+    Path(bucket): Path<String>,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = admit(&state, &headers) {
+        return r;
+    }
+    let prefix = params.get("prefix").map(String::as_str).unwrap_or("");
+    let Some(all) = state.storage.list(&bucket, prefix) else {
+        return gcs_error(404, "notFound", "The specified bucket does not exist.");
+    };
+    let size = params
+        .get("maxResults")
+        .and_then(|m| m.parse::<usize>().ok())
+        .filter(|m| *m > 0)
+        .unwrap_or(1000)
+        .min(1000);
+    let offset = params
+        .get("pageToken")
+        .and_then(|t| t.parse::<usize>().ok())
+        .unwrap_or(0);
+    let page: Vec<Value> = all
+        .iter()
+        .skip(offset)
+        .take(size)
+        .map(|o| o.resource(&state.base_url))
+        .collect();
+    let mut body = json!({"kind": "storage#objects"});
+    if !page.is_empty() {
+        body["items"] = Value::Array(page);
+    }
+    if offset + size < all.len() {
+        body["nextPageToken"] = json!((offset + size).to_string());
+    }
+    Json(body).into_response()
+}
+
+/// `GET /storage/v1/b/{bucket}/o/{name}` (metadata, or the bytes with `alt=media`).
+pub async fn get_object(
+    State(state): State<Arc<SimState>>,
+    Path((bucket, name)): Path<(String, String)>,
+    Query(params): Params,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = admit(&state, &headers) {
+        return r;
+    }
+    let object = match state.storage.object(&bucket, &name) {
+        Ok(Some(o)) => o,
+        Ok(None) => return gcs_error(404, "notFound", format!("No such object: {bucket}/{name}")),
+        Err(_) => return gcs_error(404, "notFound", "The specified bucket does not exist."),
+    };
+    if params.get("alt").map(String::as_str) != Some("media") {
+        return Json(object.resource(&state.base_url)).into_response();
+    }
+    media(&object, &headers).await
+}
+
+/// `GET /download/storage/v1/b/{bucket}/o/{name}?alt=media`.
+pub async fn download(
+    state: State<Arc<SimState>>,
+    path: Path<(String, String)>,
+    Query(mut params): Params,
+    headers: HeaderMap,
+) -> Response {
+    params.insert("alt".into(), "media".into());
+    get_object(state, path, Query(params), headers).await
+}
+
+/// The object's bytes, streamed from disk (`Range: bytes=N-` answers 206 from N).
+async fn media(object: &Object, headers: &HeaderMap) -> Response {
+    use tokio::io::AsyncSeekExt;
+    let from = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.trim().strip_prefix("bytes="))
+        .and_then(|r| r.split('-').next())
+        .and_then(|n| n.trim().parse::<u64>().ok())
+        .filter(|n| *n <= object.size);
+    let Ok(mut file) = tokio::fs::File::open(&*object.path).await else {
+        return gcs_error(503, "backendError", "Backend Error");
+    };
+    if let Some(n) = from
+        && file.seek(std::io::SeekFrom::Start(n)).await.is_err()
+    {
+        return gcs_error(503, "backendError", "Backend Error");
+    }
+    let stream = tokio_util::io::ReaderStream::new(file);
+    let status = if from.is_some() {
+        StatusCode::PARTIAL_CONTENT
+    } else {
+        StatusCode::OK
+    };
+    let length = object.size - from.unwrap_or(0);
+    let hash = format!("crc32c={},md5={}", object.crc32c, object.md5);
+    (
+        status,
+        [
+            (header::CONTENT_TYPE, object.content_type.clone()),
+            (header::CONTENT_LENGTH, length.to_string()),
+            (header::HeaderName::from_static("x-goog-hash"), hash),
+            (
+                header::HeaderName::from_static("x-goog-generation"),
+                object.generation.to_string(),
+            ),
+        ],
+        Body::from_stream(stream),
+    )
+        .into_response()
+}
+
+/// `DELETE /storage/v1/b/{bucket}/o/{name}`.
+pub async fn delete_object(
+    State(state): State<Arc<SimState>>,
+    Path((bucket, name)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = admit(&state, &headers) {
+        return r;
+    }
+    match state.storage.delete(&bucket, &name) {
+        Ok(true) => StatusCode::NO_CONTENT.into_response(),
+        Ok(false) => gcs_error(404, "notFound", format!("No such object: {bucket}/{name}")),
+        Err(e) => refusal(&bucket, &name, e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multipart_bodies_split_into_metadata_and_media() {
+        let body = b"--XX\r\nContent-Type: application/json; charset=UTF-8\r\n\r\n{\"name\":\"a\"}\r\n--XX\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XX--\r\n";
+        let parts = split_multipart(body, "XX");
+        assert_eq!(parts.len(), 2);
+        assert_eq!(parts[0].1, b"{\"name\":\"a\"}");
+        assert_eq!(parts[1].1, b"hello");
+        assert!(parts[1].0.contains("text/plain"));
+    }
+}
