@@ -328,7 +328,7 @@ pub struct SimStats {
     pub last_api_revision: Option<String>,
     /// Cloud Storage calls (any, counted on arrival).
     pub storage_requests: u64,
-    /// Objects written in full (uploads completed, results written).
+    /// Objects clients uploaded in full (results the simulator writes are not counted).
     pub storage_objects_written: u64,
     /// Bytes of those objects.
     pub storage_bytes_written: u64,

@@ -19,13 +19,20 @@ use super::errors::SimError;
 /// The grant type of a service account's signed JWT.
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-/// The scope Vertex AI needs.
+/// The scope Vertex AI needs (it covers Cloud Storage too).
 const CLOUD_PLATFORM: &str = "https://www.googleapis.com/auth/cloud-platform";
 
-/// Tokens issued so far, with when each expires.
+/// Cloud Storage's own scopes: those that may write, then the read-only one.
+const STORAGE_WRITE: &[&str] = &[
+    "https://www.googleapis.com/auth/devstorage.read_write",
+    "https://www.googleapis.com/auth/devstorage.full_control",
+];
+const STORAGE_READ: &str = "https://www.googleapis.com/auth/devstorage.read_only";
+
+/// Tokens issued so far, with when each expires and the scopes it was granted.
 #[derive(Default)]
 pub struct Tokens {
-    issued: Mutex<HashMap<String, Instant>>,
+    issued: Mutex<HashMap<String, (Instant, String)>>,
 }
 
 /// Why a bearer token was refused.
@@ -37,20 +44,44 @@ pub enum Refusal {
     Unknown,
     /// A token past its lifetime.
     Expired,
+    /// A token whose scopes do not cover the call.
+    Scope,
 }
 
 impl Tokens {
     /// Issues a token that lives `lifetime`.
-    fn issue(&self, lifetime: Duration) -> String {
+    fn issue(&self, lifetime: Duration, scopes: &str) -> String {
         let token = format!("ya29.peel-sim-{}", uuid::Uuid::now_v7().simple());
         if let Ok(mut issued) = self.issued.lock() {
-            issued.insert(token.clone(), Instant::now() + lifetime);
+            issued.insert(
+                token.clone(),
+                (Instant::now() + lifetime, scopes.to_string()),
+            );
         }
         token
     }
 
-    /// Checks a token from an `Authorization` header.
+    /// Checks a token from an `Authorization` header for Vertex AI (`cloud-platform`).
     pub fn check(&self, headers: &HeaderMap) -> Result<(), Refusal> {
+        let scopes = self.scopes(headers)?;
+        if has(&scopes, CLOUD_PLATFORM) {
+            Ok(())
+        } else {
+            Err(Refusal::Scope)
+        }
+    }
+
+    /// Checks a token for a Cloud Storage call that reads or (`write`) writes.
+    pub fn check_storage(&self, headers: &HeaderMap, write: bool) -> Result<(), Refusal> {
+        let scopes = self.scopes(headers)?;
+        let covered = has(&scopes, CLOUD_PLATFORM)
+            || STORAGE_WRITE.iter().any(|s| has(&scopes, s))
+            || (!write && has(&scopes, STORAGE_READ));
+        if covered { Ok(()) } else { Err(Refusal::Scope) }
+    }
+
+    /// The scopes of a live token from an `Authorization` header.
+    fn scopes(&self, headers: &HeaderMap) -> Result<String, Refusal> {
         let Some(token) = headers
             .get("authorization")
             .and_then(|v| v.to_str().ok())
@@ -63,10 +94,14 @@ impl Tokens {
         let issued = self.issued.lock().map_err(|_| Refusal::Unknown)?;
         match issued.get(token) {
             None => Err(Refusal::Unknown),
-            Some(expiry) if *expiry <= Instant::now() => Err(Refusal::Expired),
-            Some(_) => Ok(()),
+            Some((expiry, _)) if *expiry <= Instant::now() => Err(Refusal::Expired),
+            Some((_, scopes)) => Ok(scopes.clone()),
         }
     }
+}
+
+fn has(scopes: &str, scope: &str) -> bool {
+    scopes.split(' ').any(|s| s == scope)
 }
 
 /// `POST /token`: exchanges a service account's signed JWT for an access token.
@@ -95,7 +130,8 @@ pub async fn token(
         return oauth_error("invalid_grant", &message);
     }
     let lifetime = state.config.token_lifetime;
-    let access_token = state.tokens.issue(lifetime);
+    let scopes = claims.get("scope").and_then(Value::as_str).unwrap_or("");
+    let access_token = state.tokens.issue(lifetime, scopes);
     state.record(|s| s.token_grants += 1);
     Json(json!({
         "access_token": access_token,
@@ -149,9 +185,13 @@ fn check_claims(claims: &Value, client_email: Option<&str>) -> Result<(), String
     if client_email.is_some_and(|expected| expected != iss) {
         return Err("Invalid grant: account not found".into());
     }
-    if !text("scope").split(' ').any(|s| s == CLOUD_PLATFORM) {
+    let scope = text("scope");
+    let known = has(scope, CLOUD_PLATFORM)
+        || has(scope, STORAGE_READ)
+        || STORAGE_WRITE.iter().any(|s| has(scope, s));
+    if !known {
         return Err(format!(
-            "Invalid JWT: the scope must include {CLOUD_PLATFORM}."
+            "Invalid JWT: the scope must include {CLOUD_PLATFORM} or a Cloud Storage scope."
         ));
     }
     if !text("aud").ends_with("/token") {
@@ -181,6 +221,20 @@ impl SimError {
                 "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.",
                 "ACCESS_TOKEN_EXPIRED",
             ),
+            Refusal::Scope => {
+                let mut err = SimError::new(
+                    403,
+                    "PERMISSION_DENIED",
+                    "Request had insufficient authentication scopes.",
+                );
+                err.details.push(json!({
+                    "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                    "reason": "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
+                    "domain": "googleapis.com",
+                    "metadata": {"service": "aiplatform.googleapis.com"},
+                }));
+                return err;
+            }
         };
         let mut err = SimError::new(401, "UNAUTHENTICATED", message);
         err.details.push(json!({
@@ -231,14 +285,20 @@ mod tests {
         );
         let mut narrow = claims("x");
         narrow["scope"] = json!("https://www.googleapis.com/auth/devstorage.read_only");
+        assert!(
+            check_claims(&narrow, None).is_ok(),
+            "a Cloud Storage scope is granted"
+        );
+        narrow["scope"] = json!("https://www.googleapis.com/auth/userinfo.email");
         assert!(check_claims(&narrow, None).is_err());
     }
 
     #[test]
     fn tokens_expire_and_unknown_ones_are_refused() {
         let tokens = Tokens::default();
-        let live = tokens.issue(Duration::from_secs(60));
-        let dead = tokens.issue(Duration::ZERO);
+        let live = tokens.issue(Duration::from_secs(60), CLOUD_PLATFORM);
+        let dead = tokens.issue(Duration::ZERO, CLOUD_PLATFORM);
+        let reader = tokens.issue(Duration::from_secs(60), STORAGE_READ);
         let header = |t: &str| {
             let mut h = HeaderMap::new();
             h.insert("authorization", format!("Bearer {t}").parse().unwrap());
@@ -248,5 +308,16 @@ mod tests {
         assert_eq!(tokens.check(&header(&dead)), Err(Refusal::Expired));
         assert_eq!(tokens.check(&header("forged")), Err(Refusal::Unknown));
         assert_eq!(tokens.check(&HeaderMap::new()), Err(Refusal::Missing));
+        assert_eq!(
+            tokens.check(&header(&reader)),
+            Err(Refusal::Scope),
+            "not for Vertex AI"
+        );
+        assert_eq!(tokens.check_storage(&header(&reader), false), Ok(()));
+        assert_eq!(
+            tokens.check_storage(&header(&reader), true),
+            Err(Refusal::Scope)
+        );
+        assert_eq!(tokens.check_storage(&header(&live), true), Ok(()));
     }
 }

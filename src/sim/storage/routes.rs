@@ -42,14 +42,20 @@ fn refusal(bucket: &str, name: &str, refused: WriteRefusal) -> Response {
     }
 }
 
-/// Counts the call and checks its credentials; `Some` is the refusal.
-fn admit(state: &SimState, headers: &HeaderMap) -> Option<Response> {
+/// Counts the call and checks its credentials for a read or (`write`) a write; `Some` is
+/// the refusal.
+fn admit(state: &SimState, headers: &HeaderMap, write: bool) -> Option<Response> {
     state.record(|s| s.storage_requests += 1);
     if state.config.storage_emulator {
         return None;
     }
-    match state.tokens.check(headers) {
+    match state.tokens.check_storage(headers, write) {
         Ok(()) => None,
+        Err(crate::sim::oauth::Refusal::Scope) => Some(gcs_error(
+            403,
+            "insufficientPermissions",
+            "Insufficient Permission: Request had insufficient authentication scopes.",
+        )),
         Err(_) if !headers.contains_key(header::AUTHORIZATION) => Some(gcs_error(
             401,
             "required",
@@ -65,7 +71,7 @@ pub async fn get_bucket(
     Path(bucket): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(r) = admit(&state, &headers) {
+    if let Some(r) = admit(&state, &headers, false) {
         return r;
     }
     let project = state.config.project.clone().unwrap_or_default();
@@ -82,7 +88,7 @@ pub async fn create_bucket(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = admit(&state, &headers) {
+    if let Some(r) = admit(&state, &headers, true) {
         return r;
     }
     if params.get("project").is_none_or(|p| p.trim().is_empty()) {
@@ -145,7 +151,7 @@ pub async fn upload(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = admit(&state, &headers) {
+    if let Some(r) = admit(&state, &headers, true) {
         return r;
     }
     if let Some(id) = params.get("upload_id") {
@@ -393,7 +399,7 @@ pub async fn put_chunk(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Some(r) = admit(&state, &headers) {
+    if let Some(r) = admit(&state, &headers, true) {
         return r;
     }
     let Some(id) = params.get("upload_id") else {
@@ -409,7 +415,7 @@ pub async fn list(
     Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(r) = admit(&state, &headers) {
+    if let Some(r) = admit(&state, &headers, false) {
         return r;
     }
     let prefix = params.get("prefix").map(String::as_str).unwrap_or("");
@@ -449,7 +455,7 @@ pub async fn get_object(
     Query(params): Params,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(r) = admit(&state, &headers) {
+    if let Some(r) = admit(&state, &headers, false) {
         return r;
     }
     let object = match state.storage.object(&bucket, &name) {
@@ -500,9 +506,18 @@ async fn media(object: &Object, headers: &HeaderMap) -> Response {
     };
     let length = object.size - from.unwrap_or(0);
     let hash = format!("crc32c={},md5={}", object.crc32c, object.md5);
+    let range = match from {
+        Some(n) => format!(
+            "bytes {n}-{}/{}",
+            object.size.saturating_sub(1),
+            object.size
+        ),
+        None => format!("bytes 0-{}/{}", object.size.saturating_sub(1), object.size),
+    };
     (
         status,
         [
+            (header::CONTENT_RANGE, range),
             (header::CONTENT_TYPE, object.content_type.clone()),
             (header::CONTENT_LENGTH, length.to_string()),
             (header::HeaderName::from_static("x-goog-hash"), hash),
@@ -522,7 +537,7 @@ pub async fn delete_object(
     Path((bucket, name)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    if let Some(r) = admit(&state, &headers) {
+    if let Some(r) = admit(&state, &headers, true) {
         return r;
     }
     match state.storage.delete(&bucket, &name) {
