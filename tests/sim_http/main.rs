@@ -10,5 +10,6 @@ mod ix_errors;
 mod robustness;
 mod service;
 mod signatures;
+mod storage;
 mod tiers;
 mod validation;
