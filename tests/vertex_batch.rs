@@ -138,6 +138,9 @@ fn a_submit_killed_during_its_create_resumes_with_one_upload_and_one_job() {
     let waited = world.json(&["batch", "wait", &id]);
     assert_eq!(waited["state"], "succeeded", "{waited}");
     assert_eq!(waited["lane"], "vertex-batch");
+    // `peel wait --run` takes a Vertex batch run too: it saves the results and exits 0.
+    let saved = world.run(&["wait", "--run", &id, "--json"]);
+    assert!(saved.status.success(), "{}", stderr(&saved));
     let out = world.run(&["batch", "fetch", &id, "--json"]);
     let fetched: Value = serde_json::from_slice(&out.stdout).unwrap();
     let dir = PathBuf::from(fetched["dir"].as_str().unwrap());
@@ -148,8 +151,9 @@ fn a_submit_killed_during_its_create_resumes_with_one_upload_and_one_job() {
         std::fs::read_to_string(dir.join("manifest.json")).unwrap_or_default()
     );
     assert_eq!(
-        (fetched["saved"].as_u64(), fetched["failed"].as_u64()),
-        (Some(5), Some(0))
+        (fetched["saved"].as_u64(), fetched["already"].as_u64()),
+        (Some(0), Some(5)),
+        "`peel wait` saved them; a fetch saves nothing twice"
     );
     let images = images_in(&dir);
     assert_eq!(images.len(), 5, "{images:?}");

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use super::JobId;
 use super::backend::{self, Connection};
 use super::batch::queue::{find_run, is_locked};
-use super::batch::{remote, results};
+use super::batch::remote;
 use super::collect::{Collected, Collector, Recovery};
 use super::error::StudioError;
 use super::error::StudioError as Error;
@@ -249,7 +249,7 @@ impl Waiter {
         self.remote_run(run).await
     }
 
-    /// A Batch API run: asked about now and then; fetched once it succeeded.
+    /// A Batch API or Vertex batch run: asked about now and then; fetched once it ended.
     async fn remote_run(&mut self, run: RunRow) -> Result<Status, StudioError> {
         let id = run.id;
         let body = |run: &RunRow, state: &str| {
@@ -284,7 +284,9 @@ impl Waiter {
         if !op.is_finished() {
             return Ok(Status::Running(op.progress()));
         }
-        let fetched = results::fetch(&conn.client, &self.registry, &self.store, &run, &op).await;
+        let fetched =
+            remote::fetch_results(&self.settings, conn, &self.registry, &self.store, &run, &op)
+                .await;
         let run = self.store.batch_run(id)?.unwrap_or(run);
         Ok(match fetched {
             Ok(_) if run.state == "done" => Status::Saved(body(&run, "done")),
