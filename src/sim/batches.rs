@@ -14,8 +14,8 @@ use super::SimState;
 use super::call::{Call, Gated};
 use super::errors::{SimError, html_not_found};
 use super::files::{new_id, timestamp};
+use super::gate::{page_body, page_params};
 use super::generate::{find_model, parse_body};
-use super::routes::{page_body, page_params};
 use super::schema::{self, get};
 use super::{batch_worker, messages, tiers};
 

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 
 use super::SimState;
-use super::routes::gate;
+use super::gate::gate;
 
 /// The parts of a request every endpoint reads, not yet gated.
 #[derive(Debug, Clone)]

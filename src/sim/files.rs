@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 use super::SimState;
 use super::call::Gated;
 use super::errors::{SimError, html_not_found};
+use super::gate::{page_body, page_params};
 use super::inputs::ResolvedFile;
-use super::routes::{page_body, page_params};
 
 /// How long a file lives.
 const LIFETIME_HOURS: i64 = 48;

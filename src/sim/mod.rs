@@ -47,6 +47,7 @@ mod errors;
 mod fault_errors;
 mod faults;
 mod files;
+mod gate;
 mod generate;
 mod inputs;
 mod interactions;

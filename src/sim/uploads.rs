@@ -14,9 +14,9 @@ use super::SimState;
 use super::call::Call;
 use super::errors::{SimError, html_not_found};
 use super::files::{Session, Source, StoredFile, new_id, resource};
+use super::gate::known_version;
 use super::generate::parse_body;
 use super::messages;
-use super::routes::known_version;
 use super::schema::{self, get};
 
 /// Chunk granularity announced to uploaders.

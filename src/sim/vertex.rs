@@ -13,9 +13,9 @@ use axum::response::{IntoResponse, Json, Response};
 use serde_json::{Value, json};
 
 use super::errors::{SimError, html_not_found};
+use super::gate::{Params, authorize};
 use super::generate::{self, Dialect, Mode};
 use super::oauth::Refusal;
-use super::routes::{Params, authorize};
 use super::schema::get;
 use super::{SimState, VERTEX_LOCATION, text_model};
 use crate::models::ModelSpec;

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::sim::SimState;
 use crate::sim::call::Call;
 use crate::sim::errors::{SimError, html_not_found};
-use crate::sim::routes::{authorize, known_version};
+use crate::sim::gate::{authorize, known_version};
 
 /// A simulator error answered in the Interactions API's envelope.
 #[derive(Debug, Clone)]

@@ -357,11 +357,11 @@ fn list(state: &SimState, parent: &str, params: &HashMap<String, String>) -> Res
         .into_iter()
         .filter(matches)
         .collect();
-    let (size, offset) = match crate::sim::routes::page_params(params, 100) {
+    let (size, offset) = match crate::sim::gate::page_params(params, 100) {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
-    let body = crate::sim::routes::page_body(
+    let body = crate::sim::gate::page_body(
         "batchPredictionJobs",
         &all,
         (size, offset),
