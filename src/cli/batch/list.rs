@@ -41,12 +41,12 @@ pub fn run(cli: &Cli, args: &ListArgs) -> Result<(), CliError> {
         return Ok(());
     }
     println!(
-        "{:>4}  {:<11} {:<12} {:>11} {:>6} {:>9}  folder",
+        "{:>4}  {:<12} {:<12} {:>11} {:>6} {:>9}  folder",
         "id", "lane", "state", "done", "failed", "spent"
     );
     for r in &runs {
         let mut line = format!(
-            "{:>4}  {:<11} {:<12} {:>11} {:>6} {:>9}  {}",
+            "{:>4}  {:<12} {:<12} {:>11} {:>6} {:>9}  {}",
             r.id,
             r.lane,
             state(r),
