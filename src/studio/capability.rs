@@ -96,7 +96,7 @@ pub fn drop_inherited(
         && let Some(reason) = caps.reason(Feature::Grounding)
     {
         job.request.tools.clear();
-        job.settings.grounding = super::spec::Grounding::Off;
+        job.settings.grounding = crate::settings::Grounding::Off;
         notes.push(reason);
     }
     if !explicit.safety
@@ -153,7 +153,8 @@ mod tests {
     use super::*;
     use crate::config::BackendKind;
     use crate::models::Registry;
-    use crate::studio::spec::{self, GenerateSpec, Grounding};
+    use crate::settings::Grounding;
+    use crate::studio::spec::{self, GenerateSpec};
 
     fn job(spec: GenerateSpec) -> PreparedJob {
         let registry = Registry::shipped().unwrap();

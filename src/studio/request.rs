@@ -4,13 +4,14 @@
 use std::path::PathBuf;
 
 use crate::error::ValidationError;
+use crate::settings::SafetyMap;
+use crate::settings::{Grounding, SeedMode};
 use crate::settings::{parse_fallback, parse_tier};
 use crate::store::{Store, StoreError};
 use crate::studio::capability::{self, PersonGeneration};
 use crate::studio::compose::Subject;
 use crate::studio::preset::SettingsLayer;
-use crate::studio::safety::SafetyMap;
-use crate::studio::spec::{Grounding, SeedMode, SessionLink};
+use crate::studio::spec::SessionLink;
 use crate::studio::workspace::Workspace;
 use crate::studio::{GenerateSpec, PreparedJob, Roster, StudioError, backend, shot};
 

@@ -16,7 +16,7 @@ use crate::api::wire::{
 use crate::error::ValidationError;
 use crate::imaging;
 use crate::models::{ModelSpec, Registry, Tier};
-pub use crate::settings::{Grounding, SeedMode, wrap_seed};
+use crate::settings::{Grounding, SeedMode};
 use crate::settings::{SafetyMap, check_fallback};
 
 /// Most concurrent requests one `generate` may ask for.

@@ -6,13 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::wire::SafetySetting;
 use crate::models::{Lane, Registry, Tier};
+use crate::settings::Grounding;
+use crate::settings::SeedMode;
 use crate::store::Store;
 use crate::studio::StudioError;
 use crate::studio::compose::Subject;
 use crate::studio::roster::Roster;
-use crate::studio::seed::SeedMode;
 use crate::studio::shot::subjects_named;
-use crate::studio::spec::{GenerateSpec, Grounding};
+use crate::studio::spec::GenerateSpec;
 
 /// One item, validated and fully resolved: what is queued and sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -8,8 +8,8 @@ use super::validate::validate;
 use super::*;
 use crate::config::DefaultsSection;
 use crate::models::Registry;
+use crate::settings::SafetyMap;
 use crate::studio::preset::{PresetBook, ProjectFile};
-use crate::studio::safety::SafetyMap;
 
 const PRESETS: &str = r#"
 [presets.item-look]

@@ -13,10 +13,10 @@ use super::settings::{ItemSettings, SettingIssue, SharedLayers, Source, resolve}
 use crate::config::DefaultsSection;
 use crate::imaging;
 use crate::models::{ModelSpec, Registry};
+use crate::settings::Grounding;
 use crate::studio::output::slug;
 use crate::studio::preset::{Field, PresetBook, SettingsLayer};
 use crate::studio::roster::Anchor;
-use crate::studio::spec::Grounding;
 
 /// Longest item key.
 pub const MAX_KEY_LEN: usize = 64;

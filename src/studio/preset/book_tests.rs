@@ -132,7 +132,7 @@ fn presets_and_default_safety_parse_and_bad_values_are_named() {
     let config = Config::parse(text, Path::new("c.toml")).unwrap();
     assert_eq!(
         config.defaults.seed_mode,
-        Some(crate::studio::spec::SeedMode::Fixed)
+        Some(crate::settings::SeedMode::Fixed)
     );
     assert!(!config.defaults.safety.is_empty());
     assert_eq!(

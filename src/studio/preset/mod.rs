@@ -20,7 +20,7 @@ pub use save::{SaveOutcome, save_preset};
 
 use crate::config::Config;
 use crate::error::ValidationError;
-use crate::studio::spec::SeedMode;
+use crate::settings::SeedMode;
 
 /// The project file's name.
 pub const PROJECT_FILE: &str = "peel.toml";

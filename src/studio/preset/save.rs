@@ -137,8 +137,8 @@ fn table_for(settings: &SettingsLayer) -> Table {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::studio::safety::SafetyMap;
-    use crate::studio::spec::SeedMode;
+    use crate::settings::SafetyMap;
+    use crate::settings::SeedMode;
 
     fn hero() -> SettingsLayer {
         SettingsLayer {

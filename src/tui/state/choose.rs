@@ -202,8 +202,8 @@ mod tests {
     use crossterm::event::KeyCode;
 
     use super::*;
+    use crate::settings::SeedMode;
     use crate::studio::preset::{Field, Preset};
-    use crate::studio::spec::SeedMode;
     use crate::studio::{Anchor, AnchorKind};
     use crate::tui::state::update;
     use crate::tui::testkit::{key, state, type_text};

@@ -371,9 +371,9 @@ fn next_spec(state: &AppState, prompt: String, seed: Option<i64>) -> GenerateSpe
         size: Some(s.size.clone()),
         seed,
         seed_mode: if seed.is_some() {
-            crate::studio::spec::SeedMode::Fixed
+            crate::settings::SeedMode::Fixed
         } else {
-            crate::studio::spec::SeedMode::Random
+            crate::settings::SeedMode::Random
         },
         refs: s.refs.clone(),
         thinking: s.thinking.clone(),

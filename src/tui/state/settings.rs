@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use crate::api::wire::SafetySetting;
 use crate::config::DefaultsSection;
 use crate::models::{ModelSpec, Registry, Tier};
+use crate::settings::SafetyMap;
+use crate::settings::SeedMode as SpecSeedMode;
 use crate::studio::Grounding;
 use crate::studio::preset::SettingsLayer;
-use crate::studio::safety::SafetyMap;
-use crate::studio::spec::SeedMode as SpecSeedMode;
 
 /// How the seed is chosen for each generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,8 +74,8 @@ impl SettingsState {
             aspect: defaults.aspect.clone(),
             size: defaults.size.clone().unwrap_or_default(),
             seed_mode: match defaults.seed_mode {
-                Some(crate::studio::spec::SeedMode::Fixed) => SeedMode::Fixed,
-                Some(crate::studio::spec::SeedMode::Increment) => SeedMode::Increment,
+                Some(crate::settings::SeedMode::Fixed) => SeedMode::Fixed,
+                Some(crate::settings::SeedMode::Increment) => SeedMode::Increment,
                 _ => SeedMode::Random,
             },
             seed: 1,
