@@ -133,7 +133,7 @@ impl<'de> Deserialize<'de> for BatchState {
 }
 
 /// An int64 counter sent as a JSON string (or, tolerantly, a number).
-fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+pub(crate) fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     Ok(match Option::<Value>::deserialize(d)? {
         Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
         Some(Value::Number(n)) => n.as_u64().unwrap_or(0),

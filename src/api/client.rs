@@ -501,20 +501,43 @@ impl GeminiClient {
 
     /// Turns a transport failure into a timeout or network error.
     pub(crate) fn transport_error(&self, e: reqwest::Error) -> ApiError {
-        if e.is_timeout() {
-            return ApiError::Timeout(self.options.timeout);
-        }
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(inner) = source {
-            message = format!("{message}: {inner}");
-            source = inner.source();
-        }
-        ApiError::Network {
-            message,
-            url: self.options.base_url.clone(),
-        }
+        transport_error(e, self.options.timeout, &self.options.base_url)
     }
+}
+
+/// A transport failure as a timeout (after `timeout`) or a network error naming `url`,
+/// with the error's whole chain of causes.
+pub(crate) fn transport_error(e: reqwest::Error, timeout: Duration, url: &str) -> ApiError {
+    if e.is_timeout() {
+        return ApiError::Timeout(timeout);
+    }
+    let mut message = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(inner) = source {
+        message = format!("{message}: {inner}");
+        source = inner.source();
+    }
+    ApiError::Network {
+        message,
+        url: url.to_string(),
+    }
+}
+
+/// A 2xx body read whole and parsed as JSON; `what` names it in the error.
+pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+    what: &str,
+) -> Result<T, ApiError> {
+    let status = response.status().as_u16();
+    let unreadable = |detail: String| ApiError::BadResponse {
+        status,
+        detail: format!("{what}: {detail}"),
+    };
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| unreadable(e.to_string()))?;
+    serde_json::from_slice(&body).map_err(|e| unreadable(e.to_string()))
 }
 
 /// Parses a 2xx generateContent body; a truncated or non-JSON body is a retryable error.

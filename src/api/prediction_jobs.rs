@@ -6,12 +6,11 @@ use std::collections::BTreeMap;
 
 use reqwest::Url;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
-use serde::{Deserialize, Deserializer, Serialize};
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
 
 use super::backend::Backend;
-use super::batch_wire::{BatchMetadata, BatchOperation, BatchState, BatchStats, RpcStatus};
-use super::client::GeminiClient;
+use super::batch_wire::{BatchMetadata, BatchOperation, BatchState, BatchStats, RpcStatus, count};
+use super::client::{GeminiClient, read_json};
 use super::error::ApiError;
 use super::vertex::VertexTarget;
 
@@ -147,14 +146,6 @@ pub struct OutputInfo {
     pub gcs_output_directory: Option<String>,
 }
 
-fn count<'de, D: Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
-    Ok(match Option::<Value>::deserialize(d)? {
-        Some(Value::String(s)) => s.trim().parse().unwrap_or(0),
-        Some(Value::Number(n)) => n.as_u64().unwrap_or(0),
-        _ => 0,
-    })
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 struct JobPage {
@@ -280,7 +271,7 @@ impl GeminiClient {
             .body(body);
         let sent = self.authorized(request).await?.send().await;
         let response = self.checked(sent, "").await?;
-        read(response, "batch prediction job").await
+        read_json(response, "batch prediction job").await
     }
 
     /// `GET {name}`.
@@ -291,7 +282,7 @@ impl GeminiClient {
             || async {
                 let request = self.authorized(self.http().get(&url)).await?;
                 let response = self.checked(request.send().await, "").await?;
-                read(response, "batch prediction job").await
+                read_json(response, "batch prediction job").await
             },
             |_, _, _| {},
         )
@@ -323,7 +314,7 @@ impl GeminiClient {
                     || async {
                         let request = self.authorized(self.http().get(url.clone())).await?;
                         let response = self.checked(request.send().await, "").await?;
-                        read(response, "batch prediction job list").await
+                        read_json(response, "batch prediction job list").await
                     },
                     |_, _, _| {},
                 )
@@ -347,21 +338,6 @@ impl GeminiClient {
         let sent = self.authorized(request).await?.send().await;
         self.checked(sent, "").await.map(|_| ())
     }
-}
-
-async fn read<T: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
-    what: &str,
-) -> Result<T, ApiError> {
-    let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(|e| ApiError::BadResponse {
-        status,
-        detail: format!("{what}: {e}"),
-    })?;
-    serde_json::from_slice(&body).map_err(|e| ApiError::BadResponse {
-        status,
-        detail: format!("{what}: {e}"),
-    })
 }
 
 #[cfg(test)]

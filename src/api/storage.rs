@@ -14,6 +14,7 @@ use reqwest::header::{AUTHORIZATION, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANG
 use reqwest::{Method, RequestBuilder, Url};
 use serde::Deserialize;
 
+use super::client::{read_json, transport_error};
 use super::error::ApiError;
 use super::storage_uri::GcsUri;
 use super::vertex::VertexTarget;
@@ -479,35 +480,8 @@ impl StorageClient {
     }
 
     fn transport_error(&self, e: reqwest::Error) -> ApiError {
-        if e.is_timeout() {
-            return ApiError::Timeout(self.timeout);
-        }
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(inner) = source {
-            message = format!("{message}: {inner}");
-            source = inner.source();
-        }
-        ApiError::Network {
-            message,
-            url: self.base.to_string(),
-        }
+        transport_error(e, self.timeout, self.base.as_str())
     }
-}
-
-async fn read_json<T: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
-    what: &str,
-) -> Result<T, ApiError> {
-    let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(|e| ApiError::BadResponse {
-        status,
-        detail: format!("{what}: {e}"),
-    })?;
-    serde_json::from_slice(&body).map_err(|e| ApiError::BadResponse {
-        status,
-        detail: format!("{what}: {e}"),
-    })
 }
 
 #[derive(Deserialize)]

@@ -14,6 +14,15 @@ use serde_json::{Value, json};
 
 use crate::common::{config, sim};
 
+/// GETs `url` (with a bearer token if given) and reads the answer as JSON.
+async fn get_json(url: String, token: Option<&str>) -> Value {
+    let mut request = reqwest::Client::new().get(url);
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 fn crc(bytes: &[u8]) -> String {
     STANDARD.encode(crc32c::crc32c(bytes).to_be_bytes())
 }
@@ -133,36 +142,21 @@ async fn objects_list_page_and_delete_and_errors_read_as_gcs_writes_them() {
         400,
         "a checksum that does not match is refused"
     );
-    let page: Value = http
-        .get(format!("{base}/storage/v1/b/bkt/o?prefix=a/&maxResults=1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let page: Value = get_json(
+        format!("{base}/storage/v1/b/bkt/o?prefix=a/&maxResults=1"),
+        None,
+    )
+    .await;
     assert_eq!(page["items"][0]["name"], "a/1.txt");
     let token = page["nextPageToken"].as_str().unwrap();
-    let next: Value = http
-        .get(format!(
-            "{base}/storage/v1/b/bkt/o?prefix=a/&maxResults=1&pageToken={token}"
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let next: Value = get_json(
+        format!("{base}/storage/v1/b/bkt/o?prefix=a/&maxResults=1&pageToken={token}"),
+        None,
+    )
+    .await;
     assert_eq!(next["items"][0]["name"], "a/2.txt");
     assert!(next.get("nextPageToken").is_none());
-    let none: Value = http
-        .get(format!("{base}/storage/v1/b/bkt/o?prefix=zzz/"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let none: Value = get_json(format!("{base}/storage/v1/b/bkt/o?prefix=zzz/"), None).await;
     assert!(
         none.get("items").is_none(),
         "an empty list has no items: {none}"
@@ -380,44 +374,22 @@ async fn batch_prediction_jobs_are_strict_listed_by_label_and_fail_part_way_on_t
         .unwrap();
     assert_eq!(created["state"], "JOB_STATE_PENDING");
     let name = created["name"].as_str().unwrap().to_string();
-    let listed: Value = http
-        .get(format!(
-            "{}?filter=labels.peel_run%3D%227%22",
-            jobs_url(&base)
-        ))
-        .bearer_auth(&cloud)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = get_json(
+        format!("{}?filter=labels.peel_run%3D%227%22", jobs_url(&base)),
+        Some(&cloud),
+    )
+    .await;
     assert_eq!(listed["batchPredictionJobs"][0]["name"], name.as_str());
-    let other: Value = http
-        .get(format!(
-            "{}?filter=labels.peel_run%3D%228%22",
-            jobs_url(&base)
-        ))
-        .bearer_auth(&cloud)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let other: Value = get_json(
+        format!("{}?filter=labels.peel_run%3D%228%22", jobs_url(&base)),
+        Some(&cloud),
+    )
+    .await;
     assert!(other.get("batchPredictionJobs").is_none(), "{other}");
 
     let deadline = Instant::now() + Duration::from_secs(60);
     let job = loop {
-        let job: Value = http
-            .get(format!("{base}/v1/{name}"))
-            .bearer_auth(&cloud)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let job: Value = get_json(format!("{base}/v1/{name}"), Some(&cloud)).await;
         if job["state"] != "JOB_STATE_PENDING" && job["state"] != "JOB_STATE_RUNNING" {
             break job;
         }

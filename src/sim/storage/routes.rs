@@ -190,6 +190,20 @@ pub async fn upload(
     }
 }
 
+/// The object's name: the metadata's `name`, else the `name` query parameter.
+fn object_name(
+    metadata: &Value,
+    params: &HashMap<String, String>,
+) -> Result<String, Box<Response>> {
+    metadata
+        .get("name")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| params.get("name").cloned())
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| Box::new(gcs_error(400, "required", "Required parameter: name")))
+}
+
 fn multipart(
     state: &SimState,
     bucket: &str,
@@ -217,13 +231,9 @@ fn multipart(
         Ok(v) => v,
         Err(_) => return gcs_error(400, "parseError", "Parse Error"),
     };
-    let name = metadata
-        .get("name")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .or_else(|| params.get("name").cloned());
-    let Some(name) = name.filter(|n| !n.is_empty()) else {
-        return gcs_error(400, "required", "Required parameter: name");
+    let name = match object_name(&metadata, params) {
+        Ok(name) => name,
+        Err(refused) => return *refused,
     };
     let media_type = metadata
         .get("contentType")
@@ -301,13 +311,9 @@ fn start_resumable(
             Err(_) => return gcs_error(400, "parseError", "Parse Error"),
         }
     };
-    let name = metadata
-        .get("name")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .or_else(|| params.get("name").cloned());
-    let Some(name) = name.filter(|n| !n.is_empty()) else {
-        return gcs_error(400, "required", "Required parameter: name");
+    let name = match object_name(&metadata, params) {
+        Ok(name) => name,
+        Err(refused) => return *refused,
     };
     let content_type = headers
         .get("x-upload-content-type")

@@ -299,7 +299,7 @@ pub async fn fetch_results(
         registry,
         store,
     };
-    let (job, _) = lane.refresh(Some(run), &operation.name).await?;
+    let (job, _) = super::vertex::refresh(&conn.client, store, Some(run), &operation.name).await?;
     lane.fetch(run, &job).await
 }
 

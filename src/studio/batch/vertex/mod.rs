@@ -89,22 +89,6 @@ pub async fn check_bucket(storage: &StorageClient, bucket: &GcsUri) -> Result<()
         .map_err(|e| bucket_refusal(bucket, e))
 }
 
-impl VertexLane<'_> {
-    /// `check_bucket` with this lane's Cloud Storage.
-    pub async fn check_bucket(&self, bucket: &GcsUri) -> Result<(), StudioError> {
-        check_bucket(self.storage, bucket).await
-    }
-
-    /// Asks for the job's state and records it (and where its results go).
-    pub async fn refresh(
-        &self,
-        run: Option<&RunRow>,
-        name: &str,
-    ) -> Result<(PredictionJob, BatchOperation), StudioError> {
-        refresh(self.client, self.store, run, name).await
-    }
-}
-
 /// Asks for a Vertex job's state and records it on its run; the job reads as a
 /// `BatchOperation` over the run's item count.
 pub async fn refresh(

@@ -35,7 +35,7 @@ impl VertexLane<'_> {
     ) -> Result<Submitted, StudioError> {
         let model = single_model(batch)?;
         standard_tier_only(batch)?;
-        self.check_bucket(bucket).await?;
+        super::check_bucket(self.storage, bucket).await?;
         let (run, _dir) = create_run(self.store, batch, parent, LANE, "submitting", None)?;
         let token = uuid::Uuid::now_v7().simple().to_string();
         let folder = bucket.join(&run.to_string());
@@ -104,10 +104,11 @@ impl VertexLane<'_> {
 
     /// The run and its steps, or why it cannot be advanced.
     fn steps(&self, run: RunId) -> Result<(RunRow, VertexBatchRow), StudioError> {
-        let row = self
-            .store
-            .batch_run(run)?
-            .ok_or_else(|| StudioError::NotReady(format!("no batch run {run}")))?;
+        let row = self.store.batch_run(run)?.ok_or_else(|| {
+            StudioError::NotReady(format!(
+                "no batch run {run}; `peel batch list` shows the runs and their ids"
+            ))
+        })?;
         let steps = self.store.vertex_batch(run)?.ok_or_else(|| {
             StudioError::Incomplete(format!(
                 "run {run} was stopped before it recorded where its files go; nothing was uploaded. Submit the file again."
