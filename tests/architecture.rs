@@ -11,6 +11,7 @@ mod architecture_support;
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use architecture_support::graph::FileGraph;
 use architecture_support::{
     code_only, ident_at, is_ident, module_path, references, rust_files, src_dir,
 };
@@ -356,5 +357,146 @@ fn module_paths_follow_the_file_layout() {
     assert_eq!(
         module_path(Path::new("studio/batch/file.rs")),
         vec!["studio", "batch", "file"]
+    );
+}
+
+/// The floors from the bottom up: a floor may reference only the floors listed before it,
+/// so no arrow between floors runs up and none closes a loop.
+const FLOOR_ORDER: &[&str] = &[
+    "error", "fsio", "text", "models", "settings", "config", "hangup", "terminal", "api",
+    "imaging", "store", "sim",
+];
+
+#[test]
+fn no_arrow_runs_up_between_floors() {
+    let src = src_dir();
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut upward = Vec::new();
+    for path in &files {
+        let Ok(relative) = path.strip_prefix(&src) else {
+            continue;
+        };
+        let module = module_path(relative);
+        let Some(rank) = module
+            .first()
+            .and_then(|top| FLOOR_ORDER.iter().position(|f| f == top))
+        else {
+            continue;
+        };
+        let source = std::fs::read_to_string(path).unwrap_or_default();
+        for (line, to) in references(&code_only(&source), &module) {
+            let above = FLOOR_ORDER
+                .iter()
+                .position(|f| *f == to)
+                .is_some_and(|r| r > rank);
+            if above {
+                upward.push(format!(
+                    "{}:{line}: floor `{}` reaches up to `{to}`",
+                    relative.display(),
+                    FLOOR_ORDER[rank]
+                ));
+            }
+        }
+    }
+    assert!(
+        upward.is_empty(),
+        "arrows running up between floors (order in FLOOR_ORDER, tests/architecture.rs):\n{}",
+        upward.join("\n")
+    );
+}
+
+#[test]
+fn every_floor_has_a_place_in_the_order() {
+    let floors = RULES.iter().filter(|(_, forbidden)| {
+        ABOVE_THE_FLOORS
+            .iter()
+            .all(|upper| forbidden.contains(upper))
+    });
+    for (floor, _) in floors {
+        assert!(
+            FLOOR_ORDER.contains(floor),
+            "`{floor}` is a floor in RULES but has no place in FLOOR_ORDER"
+        );
+    }
+    assert!(FLOOR_ORDER.len() >= 12);
+}
+
+#[test]
+fn no_import_cycle_crosses_folders() {
+    let graph = FileGraph::from_src();
+    assert!(graph.files.len() > 100, "expected the whole tree");
+    let cycles = graph.cross_folder_cycles();
+    assert!(
+        cycles.is_empty(),
+        "import cycles between files of different folders (break each, e.g. by moving the \
+         shared piece down into a file both can import):\n{}",
+        cycles.join("\n")
+    );
+}
+
+#[test]
+fn a_cycle_across_folders_is_named_and_one_inside_a_folder_is_not() {
+    let graph = FileGraph::from_sources([
+        ("tui/mod.rs", "pub mod msg; pub mod state;"),
+        ("tui/msg.rs", "use crate::tui::state::Focus;"),
+        ("tui/state/mod.rs", "pub mod keys; pub use keys::Focus;"),
+        (
+            "tui/state/keys.rs",
+            "pub enum Focus {}\nfn f() { crate::tui::msg::send(); }",
+        ),
+        ("api/a.rs", "use super::b::B; pub struct A;"),
+        ("api/b.rs", "use super::a::A; pub struct B;"),
+    ]);
+    assert!(
+        graph.imports("tui/msg.rs", "tui/state/keys.rs"),
+        "a re-export leads to its file"
+    );
+    assert!(!graph.imports("tui/msg.rs", "tui/state/mod.rs"));
+    let cycles = graph.cross_folder_cycles();
+    assert_eq!(cycles.len(), 1, "{cycles:?}");
+    assert!(
+        cycles[0].starts_with("tui/msg.rs → tui/state/keys.rs → tui/msg.rs")
+            || cycles[0].starts_with("tui/state/keys.rs → tui/msg.rs → tui/state/keys.rs"),
+        "{}",
+        cycles[0]
+    );
+}
+
+#[test]
+fn the_graph_reads_groups_aliases_children_and_skips_tests() {
+    let graph = FileGraph::from_sources([
+        (
+            "studio/mod.rs",
+            "pub mod runner;\npub mod output;\npub use output::{Naming as OutputNaming};",
+        ),
+        (
+            "studio/output.rs",
+            "pub struct Naming;\n#[cfg(test)]\nmod tests { use crate::studio::runner::x; }",
+        ),
+        (
+            "studio/runner.rs",
+            "use crate::{studio::{OutputNaming, self}, store};\nfn f() { super::output::Naming; }",
+        ),
+        ("studio/runner_tests.rs", "use crate::studio::runner::x;"),
+        ("store/mod.rs", "mod jobs;\nfn f() { jobs::list(); }"),
+        ("store/jobs.rs", "pub fn list() {}"),
+    ]);
+    assert!(graph.imports("studio/runner.rs", "studio/output.rs"));
+    assert!(graph.imports("studio/runner.rs", "store/mod.rs"));
+    assert!(
+        graph.imports("store/mod.rs", "store/jobs.rs"),
+        "a child module named in code"
+    );
+    assert!(
+        !graph.imports("studio/output.rs", "studio/runner.rs"),
+        "test code is left out"
+    );
+    assert!(
+        !graph
+            .files
+            .iter()
+            .any(|f| f.relative.ends_with("_tests.rs"))
     );
 }

@@ -6,8 +6,11 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{BackendKind, Overrides, Transport};
 
+pub mod batch;
+mod commands;
 mod library;
 
+pub use commands::*;
 pub use library::*;
 
 /// The help heading of the options every command takes.
@@ -18,7 +21,7 @@ const GLOBAL_HEADING: &str = "Global options";
 /// Run with no command to open the workbench. Without an API key, peel uses its
 /// offline simulator; set GEMINI_API_KEY for real images.
 #[derive(Debug, Parser)]
-#[command(name = "peel", version = super::VERSION, about, long_about)]
+#[command(name = "peel", version = env!("PEEL_VERSION"), about, long_about)]
 pub struct Cli {
     /// Use this config file instead of the one in the config directory.
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL_HEADING)]
@@ -84,26 +87,26 @@ pub enum Command {
     /// Check the configured backend end to end and say what to fix.
     Doctor(DoctorArgs),
     /// Run many prompts from a batch file: plan, run, resume, or the Gemini Batch API.
-    Batch(super::batch::BatchArgs),
+    Batch(batch::BatchArgs),
     /// Make a storyboard: frames in order, each carrying the one before; --reroll N redoes one.
-    Story(super::story_cmd::StoryArgs),
+    Story(StoryArgs),
     /// Score how well images keep their anchors' identity (a Gemini text model judges).
-    Check(super::check_cmd::CheckArgs),
+    Check(CheckArgs),
     /// Print images, or a contact sheet of a folder, straight to the terminal (no TUI).
-    View(super::view::ViewArgs),
+    View(ViewArgs),
     /// Review a batch folder as a thumbnail grid: preview, marks, compare, re-run.
-    Review(super::review_cmd::ReviewArgs),
+    Review(ReviewArgs),
     /// Serve peel to coding agents over the Model Context Protocol (stdio, or --http on loopback).
-    Mcp(super::mcp_cmd::McpArgs),
+    Mcp(McpArgs),
     /// Wait until jobs or runs are saved (exit 0), one ended otherwise (1) or time ran out (124).
-    Wait(super::wait::WaitArgs),
+    Wait(WaitArgs),
     /// Carry on work handed over by another peel process (started by peel itself).
     #[command(name = "carry-on", hide = true)]
     CarryOn,
     /// Print the shell completion script (bash, zsh, fish, elvish or powershell).
-    Completions(super::completions::CompletionsArgs),
+    Completions(CompletionsArgs),
     /// Print the man page, or write one page per command into a folder with --dir.
-    Man(super::man_cmd::ManArgs),
+    Man(ManArgs),
 }
 
 impl Cli {

@@ -2,36 +2,13 @@
 //! the anchors it was made with, scored by a Gemini text model; results go into sidecars
 //! and manifests (review shows them as badges).
 
-use std::path::PathBuf;
-
-use clap::Args;
-
 use super::args::Cli;
 use super::context::Context;
 use super::error::CliError;
+use crate::cli::args::CheckArgs;
 use crate::settings::parse_tier;
 use crate::studio::check::{self, CheckReport, ImageCheck};
 use crate::studio::{backend, report};
-
-/// `peel check`
-#[derive(Debug, Args)]
-pub struct CheckArgs {
-    /// Images, or batch or story folders.
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-    /// Anchors to check every image against (default: those its sidecar names).
-    #[arg(long, value_delimiter = ',', value_name = "NAMES")]
-    pub with: Option<Vec<String>>,
-    /// Service tier of the questions: standard, flex (half price) or priority.
-    #[arg(long, value_name = "TIER")]
-    pub tier: Option<String>,
-    /// Print one JSON object.
-    #[arg(long)]
-    pub json: bool,
-    /// Plan (and refuse bad input) here, then return: a detached peel process asks.
-    #[arg(long)]
-    pub detach: bool,
-}
 
 /// Plans (with its cost), asks and reports the check.
 pub async fn run(cli: &Cli, args: CheckArgs) -> Result<(), CliError> {

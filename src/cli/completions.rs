@@ -10,41 +10,19 @@
 
 use std::io::Write as _;
 
-use clap::{Args, CommandFactory, ValueEnum};
+use clap::CommandFactory;
 use clap_complete::env::{CompleteEnv, Shells};
 
 use super::args::Cli;
 use super::completers;
 use super::error::CliError;
+use crate::cli::args::{CompletionsArgs, ShellArg};
 
 /// The environment variable that turns a run of peel into a completion request.
 pub const COMPLETE_VAR: &str = "COMPLETE";
 
 /// The program the printed scripts complete, and run (from `PATH`) to get completions.
 const PROGRAM: &str = "peel";
-
-/// `peel completions`
-#[derive(Debug, Args)]
-pub struct CompletionsArgs {
-    /// The shell to print the script for.
-    #[arg(value_enum, value_name = "SHELL")]
-    pub shell: ShellArg,
-}
-
-/// Shells peel prints a completion script for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ShellArg {
-    /// Bash 4.4 or later (older: without sorting).
-    Bash,
-    /// Zsh, after `compinit`.
-    Zsh,
-    /// Fish.
-    Fish,
-    /// Elvish.
-    Elvish,
-    /// PowerShell (pwsh).
-    Powershell,
-}
 
 impl ShellArg {
     /// The shell's name as the completion protocol knows it (`COMPLETE=<name>`).

@@ -4,13 +4,14 @@
 //! are written there.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use clap::{Args, Command};
+use clap::Command;
 use clap_mangen::Man;
 
 use super::VERSION;
 use super::error::CliError;
+use crate::cli::args::ManArgs;
 
 /// The manual the pages belong to, shown in their headers.
 const MANUAL: &str = "peel manual";
@@ -43,15 +44,6 @@ const ENVIRONMENT: &[(&str, &str)] = &[
     ),
     ("NO_COLOR", "When set, the workbench draws without colours."),
 ];
-
-/// `peel man`
-#[derive(Debug, Args)]
-pub struct ManArgs {
-    /// Write peel.1 and one page per subcommand (peel-generate.1, …) into this folder
-    /// (created if needed) instead of printing peel.1.
-    #[arg(long, value_name = "DIR")]
-    pub dir: Option<PathBuf>,
-}
 
 /// One man page.
 #[derive(Debug, Clone)]

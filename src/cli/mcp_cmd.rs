@@ -2,21 +2,12 @@
 
 use std::net::SocketAddr;
 
-use clap::Args;
-
 use super::args::Cli;
 use super::context::Context;
 use super::error::CliError;
+use crate::cli::args::McpArgs;
 use crate::mcp::{self, PeelServer};
 use crate::studio::backend;
-
-/// `peel mcp`
-#[derive(Debug, Args)]
-pub struct McpArgs {
-    /// Serve streamable HTTP at http://ADDR/mcp instead of stdio (loopback only, e.g. 127.0.0.1:8765).
-    #[arg(long, value_name = "ADDR")]
-    pub http: Option<SocketAddr>,
-}
 
 /// Serves until the client disconnects (stdio) or Ctrl-C (HTTP).
 pub async fn run(cli: &Cli, args: McpArgs) -> Result<(), CliError> {

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use clap::{Args, Parser};
+use clap::Parser;
 use tokio::sync::mpsc;
 
 use super::args::Cli;
@@ -12,6 +12,7 @@ use super::args::Command;
 use super::args::ImageProtocolArg;
 use super::context::Context;
 use super::error::CliError;
+use crate::cli::args::ReviewArgs;
 use crate::review::{self, RerunDone, ReviewExit, ReviewOptions};
 use crate::store::{RunRow, Store};
 use crate::studio::backend;
@@ -21,13 +22,6 @@ use crate::studio::batch::promote;
 use crate::studio::batch::queue::find_run;
 use crate::studio::batch::rerun::rerun;
 use crate::studio::check::{self, CheckReport};
-
-/// `peel review`
-#[derive(Debug, Args)]
-pub struct ReviewArgs {
-    /// A batch run folder (or any folder of images).
-    pub dir: PathBuf,
-}
 
 /// Opens the review screen on DIR.
 pub async fn run(cli: &Cli, args: ReviewArgs) -> Result<(), CliError> {

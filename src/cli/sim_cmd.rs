@@ -3,72 +3,11 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
-use clap::Args;
-
 use super::error::CliError;
+use crate::cli::args::SimArgs;
 use crate::config::{Env, Paths};
 use crate::models::Registry;
 use crate::sim;
-
-/// `peel sim`
-#[derive(Debug, Args)]
-pub struct SimArgs {
-    /// Port on 127.0.0.1 (0 picks a free one).
-    #[arg(long, default_value_t = 8089)]
-    pub port: u16,
-    /// Accept only this key (default: any non-empty key).
-    #[arg(long)]
-    pub key: Option<String>,
-    /// Fixed latency in milliseconds (default: realistic, 1–7 s by size).
-    #[arg(long)]
-    pub latency_ms: Option<u64>,
-    /// Extra latency of a request served at the flex tier, in milliseconds (the service
-    /// takes minutes; kept short here).
-    #[arg(long, value_name = "MS", default_value_t = sim::DEFAULT_FLEX_LATENCY.as_millis() as u64)]
-    pub flex_latency_ms: u64,
-    /// Requests per minute before answering 429.
-    #[arg(long)]
-    pub rpm: Option<u32>,
-    /// Faults to inject: comma-separated KIND (every request), KIND:N (the first N) or
-    /// KIND@P (probability P), e.g. "payment_required:1,503@0.1,shed". Kinds: 429,
-    /// 429-free-tier, 500, 503, truncated, html, slow, image-safety, prompt-blocked,
-    /// no-image; the Interactions API's codes invalid_request, failed_precondition,
-    /// parameter_unknown, out_of_range, authentication, payment_required,
-    /// permission_denied, not_found, model_not_found, already_exists, aborted,
-    /// rate_limit_exceeded, too_many_requests, quota_exceeded, cancelled, api_error,
-    /// unimplemented, service_unavailable, deadline_exceeded (each in that API's own
-    /// envelope and status; generateContent answers Google's equivalent, and has none for
-    /// payment_required); shed (a flex request answers 503), priority-downgrade (a priority
-    /// request is served at standard); standing: no-background, no-interactions.
-    #[arg(long, verbatim_doc_comment)]
-    pub faults: Option<String>,
-    /// Service-account email the token endpoint (/token) accepts (default: any).
-    #[arg(long, value_name = "EMAIL")]
-    pub client_email: Option<String>,
-    /// Lifetime of access tokens from /token, in seconds.
-    #[arg(long, default_value_t = 3600, value_name = "SECS")]
-    pub token_lifetime_secs: u64,
-    /// The only Vertex AI project served (default: any).
-    #[arg(long, value_name = "PROJECT")]
-    pub project: Option<String>,
-    /// Keep the latest N generation requests whole, served at GET /_peel/requests (for tests).
-    #[arg(long, value_name = "N", default_value_t = 0)]
-    pub record: usize,
-    /// The day models' shutdown dates are compared with, YYYY-MM-DD (default: today); a
-    /// model shut down by then is answered as not found.
-    #[arg(long, value_name = "DATE")]
-    pub today: Option<String>,
-    /// A Cloud Storage bucket that exists from the start (repeatable).
-    #[arg(long = "bucket", value_name = "NAME")]
-    pub buckets: Vec<String>,
-    /// A bucket that exists but refuses every write with 403 (repeatable; for tests).
-    #[arg(long = "read-only-bucket", value_name = "NAME")]
-    pub read_only_buckets: Vec<String>,
-    /// Cloud Storage answers without credentials, as an emulator does (for clients with
-    /// STORAGE_EMULATOR_HOST set).
-    #[arg(long)]
-    pub storage_emulator: bool,
-}
 
 /// Serves until Ctrl-C or SIGTERM.
 pub async fn run(args: SimArgs) -> Result<(), CliError> {

@@ -1,38 +1,15 @@
 //! `peel story FILE`: a storyboard run frame by frame, each frame carrying the one before;
 //! `--reroll N [--onward]` makes frame N (and those after it) again in the same folder.
 
-use std::path::PathBuf;
-
-use clap::Args;
-
 use super::args::Cli;
-use super::batch::args::LaneArgs;
 use super::batch::run::{options, run_lane};
 use super::context::Context;
 use super::error::CliError;
+use crate::cli::args::StoryArgs;
 use crate::studio::backend;
 use crate::studio::batch::lookup::{LookupError, load_story_checked};
 use crate::studio::batch::queue::lock_run;
 use crate::studio::story::{self, Reroll, StoryReport};
-
-/// `peel story`
-#[derive(Debug, Args)]
-pub struct StoryArgs {
-    /// The story file (.toml): `[defaults]`, then `[[frame]]` tables in order.
-    pub file: PathBuf,
-    /// Folder the story's own folder is made in (default: the output folder).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Make frame N again (new seed) in the newest story from FILE; old files are kept as NN_<key>.vK.<ext>.
-    #[arg(long, value_name = "N")]
-    pub reroll: Option<usize>,
-    /// With --reroll: every frame after N too (each carries the frame before it).
-    #[arg(long, requires = "reroll")]
-    pub onward: bool,
-    /// Requests per minute, budget and --json, as for `peel batch run`.
-    #[command(flatten)]
-    pub lane: LaneArgs,
-}
 
 /// Runs a story file, or re-rolls frames of its newest story.
 pub async fn run(cli: &Cli, args: StoryArgs) -> Result<(), CliError> {

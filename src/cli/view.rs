@@ -4,11 +4,10 @@
 use std::io::IsTerminal;
 use std::path::PathBuf;
 
-use clap::Args;
-
 use super::args::Cli;
 use super::context::Context;
 use super::error::CliError;
+use crate::cli::args::ViewArgs;
 use crate::imaging::thumbs::{ThumbCache, contact_sheet, images_in, is_image};
 
 /// Most thumbnails in one contact sheet; larger folders print several sheets.
@@ -16,23 +15,6 @@ const SHEET_MAX: usize = 24;
 
 /// Pixels per contact-sheet cell.
 const SHEET_CELL: u32 = 192;
-
-/// `peel view`
-#[derive(Debug, Args)]
-pub struct ViewArgs {
-    /// Image files, or folders to show as contact sheets.
-    #[arg(required = true, value_name = "DIR|FILE")]
-    pub paths: Vec<PathBuf>,
-    /// Thumbnails per row in a contact sheet.
-    #[arg(long, default_value_t = 4)]
-    pub columns: u32,
-    /// Width in terminal cells (default: the terminal's width).
-    #[arg(long, value_name = "CELLS")]
-    pub width: Option<u32>,
-    /// Always draw with coloured blocks (no kitty / iTerm2 graphics).
-    #[arg(long)]
-    pub blocks: bool,
-}
 
 /// Prints each file, and a contact sheet (or several) for each folder.
 pub fn run(cli: &Cli, args: ViewArgs) -> Result<(), CliError> {

@@ -5,12 +5,12 @@
 
 use std::time::{Duration, Instant};
 
-use clap::Args;
 use serde_json::{Value, json};
 
 use super::args::Cli;
 use super::context::Context;
 use super::error::CliError;
+use crate::cli::args::WaitArgs;
 use crate::studio::wait::{Status, Target, Waiter};
 
 /// Exit code when `--timeout` ran out.
@@ -18,25 +18,6 @@ pub const EXIT_TIMEOUT: u8 = 124;
 
 /// Pause between two looks.
 const POLL: Duration = Duration::from_millis(250);
-
-/// `peel wait`
-#[derive(Debug, Args)]
-pub struct WaitArgs {
-    /// Job ids (as `--detach` or `peel history` print them).
-    pub jobs: Vec<String>,
-    /// A run of any lane: id, folder, or Batch API name (repeatable).
-    #[arg(long = "run", value_name = "RUN")]
-    pub runs: Vec<String>,
-    /// Everything this data folder has in flight (detached processes included).
-    #[arg(long)]
-    pub all: bool,
-    /// Give up after this many seconds (exit 124).
-    #[arg(long, value_name = "SECS")]
-    pub timeout: Option<f64>,
-    /// Print one JSON object.
-    #[arg(long)]
-    pub json: bool,
-}
 
 fn name(target: Target) -> String {
     match target {

@@ -4,6 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod graph;
+
 /// The module path of a file under `src/`: `store/jobs.rs` → `[store, jobs]`,
 /// `store/mod.rs` → `[store]`, `config.rs` → `[config]`.
 pub fn module_path(relative: &Path) -> Vec<String> {

@@ -180,7 +180,6 @@ pub struct HistoryArgs {
 }
 
 /// `peel sim` (its flags live beside the command).
-pub use crate::cli::sim_cmd::SimArgs;
 
 /// `peel config`
 #[derive(Debug, Args)]

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::args::ListArgs;
 use super::{Cli, CliError, Context};
+use crate::cli::args::batch::ListArgs;
 use crate::store::RunRow;
 use crate::studio::batch::queue::is_locked;
 

@@ -1,15 +1,12 @@
 //! `peel batch …`: plan, run and resume on the interactive lane, and the Batch API lane.
 
-pub mod args;
 mod list;
 mod plan;
 mod remote;
 pub(crate) mod run;
 mod vertex;
 
-pub use args::BatchArgs;
-
-use args::BatchAction;
+use crate::cli::args::batch::{BatchAction, BatchArgs};
 
 use super::args::Cli;
 use super::context::Context;

@@ -1,7 +1,7 @@
 //! `peel batch plan FILE`: items, images, cost per lane, time under the request rate.
 
-use super::args::PlanArgs;
 use super::{Cli, CliError, Context, load};
+use crate::cli::args::batch::PlanArgs;
 use std::io::Write;
 
 use crate::models::Tier;

@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use super::args::{FetchArgs, NameArgs, SubmitArgs};
 use super::{Cli, CliError, Context, load};
 use crate::api::batch_wire::{BatchOperation, BatchState};
+use crate::cli::args::batch::{FetchArgs, NameArgs, SubmitArgs};
 use crate::config::BackendChoice;
 use crate::store::{RunRow, Store};
 use crate::studio::backend::{self, Connection};

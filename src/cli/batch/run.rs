@@ -9,9 +9,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use super::args::{LaneArgs, MarkArg, PromoteArgs, ResumeArgs, RunArgs};
 use super::{Cli, CliError, Context, load};
 use crate::api::backend::Feature;
+use crate::cli::args::batch::{LaneArgs, MarkArg, PromoteArgs, ResumeArgs, RunArgs};
 use crate::settings::{Tier, check_fallback, parse_fallback, parse_tier};
 use crate::store::Store;
 use crate::studio::backend;

@@ -2,9 +2,9 @@
 //! `[vertex] batch_bucket`) and `resume` of a submit that was stopped part-way. Status,
 //! wait, fetch, cancel and list are the remote lanes' (`remote.rs`).
 
-use super::args::SubmitArgs;
 use super::remote::after_submit;
 use super::{CliError, Context, load};
+use crate::cli::args::batch::SubmitArgs;
 use crate::store::{RunRow, Store};
 use crate::studio::backend;
 use crate::studio::batch::vertex::{self as vertex_lane, VertexLane};

@@ -7,6 +7,7 @@
 //! envelope and string codes (`errors`), not generateContent's.
 
 mod errors;
+mod keep;
 mod persist;
 mod request;
 mod run;
@@ -23,7 +24,7 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Json, Response};
 use serde_json::{Value, json};
 
-pub use persist::Keep;
+pub use keep::Keep;
 pub use store::InteractionStore;
 
 use super::SimState;
@@ -130,7 +131,7 @@ async fn start(
     if req.background || req.stream {
         if let Some(keep) = state.keep.as_ref().filter(|_| record.stored) {
             // On disk before anyone hears the id: a later simulator can run it to its end.
-            let saved = persist::SavedTurn {
+            let saved = keep::SavedTurn {
                 version: version.to_string(),
                 body: serde_json::from_slice(&gc).unwrap_or_default(),
                 summaries: req.summaries,
