@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use base64::Engine as _;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use peel::api::{client, outcome};
+use peel::api::{http, outcome};
 use peel::studio::output;
 
 /// A PNG of noise (incompressible, like a real photo-like render) at the given size.
@@ -50,7 +50,7 @@ fn bench(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function(label, |b| {
             b.iter(|| {
-                let response = client::parse_response(black_box(&body)).expect("parse");
+                let response = http::parse_answer(black_box(&body)).expect("parse");
                 let result = outcome::interpret(response).expect("image");
                 for image in &result.images {
                     let saved = output::save_image(dir.path(), "bench", &image.mime, &image.bytes, Some("bench"), |s| {
@@ -73,7 +73,7 @@ fn bench(c: &mut Criterion) {
         group.throughput(Throughput::Bytes(body.len() as u64));
         group.bench_function(label, |b| {
             b.iter(|| {
-                let response = client::parse_response(black_box(&body)).expect("parse");
+                let response = http::parse_answer(black_box(&body)).expect("parse");
                 black_box(outcome::interpret(response).expect("image"))
             })
         });

@@ -1,15 +1,16 @@
-//! Which service a client speaks to, and what each can do: faces read `Capabilities` to
-//! disable a feature with a one-line reason, and the engine refuses unsupported requests
-//! before sending them.
+//! Which service a client speaks to (and what a gateway needs: model names, pixel sizes),
+//! and what each can do: faces read `Capabilities` to disable a feature with a one-line
+//! reason, and the engine refuses unsupported requests before sending them.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::openai::OpenAiTarget;
 use super::vertex::VertexTarget;
 use crate::config::BackendKind;
 use crate::error::ValidationError;
+use crate::models::Registry;
 
 /// The service behind a client, with what it needs beyond the base URL and key.
 #[derive(Clone)]
@@ -45,6 +46,23 @@ impl Backend {
     /// What this service can do.
     pub fn capabilities(&self) -> Capabilities {
         Capabilities::of(self.kind())
+    }
+}
+
+/// Gateway specifics: model names and the registry used to turn ratios into pixel sizes.
+#[derive(Clone)]
+pub struct OpenAiTarget {
+    /// The model registry (pixel sizes per ratio and size).
+    pub registry: Arc<Registry>,
+    /// peel model id → the gateway's model name.
+    pub models: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for OpenAiTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpenAiTarget")
+            .field("models", &self.models)
+            .finish_non_exhaustive()
     }
 }
 

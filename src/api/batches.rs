@@ -8,8 +8,9 @@ use futures::StreamExt;
 use reqwest::header::CONTENT_TYPE;
 
 use super::batch_wire::{BatchOperation, CreateBatchRequest, ListBatchesResponse};
-use super::client::{GeminiClient, page_url};
+use super::client::GeminiClient;
 use super::error::ApiError;
+use super::http::{checked, classify_answer, network_error, page_url, parse_json};
 use super::wire::{FileEnvelope, FileResource};
 
 /// Bytes per upload chunk (what Google's SDK sends).
@@ -121,11 +122,7 @@ impl GeminiClient {
             .send()
             .await
             .map_err(|e| self.network(e))?;
-        if !sent.status().is_success() {
-            let status = sent.status().as_u16();
-            let body = sent.bytes().await.unwrap_or_default();
-            return Err(ApiError::from_response(status, None, &body, ""));
-        }
+        let sent = checked(sent, |answer| answer.classify_plain("")).await?;
         let Some(session) = sent
             .headers()
             .get("x-goog-upload-url")
@@ -184,11 +181,7 @@ impl GeminiClient {
             .send()
             .await
             .map_err(|e| self.network(e))?;
-        if !response.status().is_success() {
-            let status = response.status().as_u16();
-            let body = response.bytes().await.unwrap_or_default();
-            return Err(ApiError::from_response(status, None, &body, ""));
-        }
+        let response = checked(response, |answer| answer.classify_plain("")).await?;
         let disk = |e: std::io::Error| ApiError::InvalidArgument {
             message: format!("cannot write {}: {e}", dest.display()),
         };
@@ -204,31 +197,23 @@ impl GeminiClient {
         Ok(written)
     }
 
+    /// The whole body of a 2xx answer, else the Gemini API's typed error for the answer.
     async fn body_of(
         &self,
         sent: Result<reqwest::Response, reqwest::Error>,
         model: &str,
     ) -> Result<bytes::Bytes, ApiError> {
         let response = sent.map_err(|e| self.network(e))?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| self.network(e))?;
-        if (200..300).contains(&status) {
-            return Ok(body);
-        }
-        Err(ApiError::from_response(status, None, &body, model))
+        let response = checked(response, |answer| match answer.body {
+            Ok(body) => classify_answer(answer.status, None, &body, model),
+            Err(e) => self.network(e),
+        })
+        .await?;
+        response.bytes().await.map_err(|e| self.network(e))
     }
 
     fn network(&self, e: reqwest::Error) -> ApiError {
-        let mut message = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(inner) = source {
-            message = format!("{message}: {inner}");
-            source = inner.source();
-        }
-        ApiError::Network {
-            message,
-            url: self.base_url().to_string(),
-        }
+        network_error(&e, self.base_url())
     }
 }
 
@@ -242,8 +227,5 @@ pub fn batch_path(name: &str) -> String {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| ApiError::BadResponse {
-        status: 200,
-        detail: format!("{what}: {e}"),
-    })
+    parse_json(bytes, 200, what)
 }

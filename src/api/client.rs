@@ -1,5 +1,6 @@
-//! The client: generateContent and model listing with retries, on the Gemini API, Vertex AI
-//! or an OpenAI-compatible gateway (see `Backend`).
+//! The client: building it for a backend, generateContent with retries, rate limits, and every
+//! answer checked and classified the way its backend (Gemini API, Vertex AI or an
+//! OpenAI-compatible gateway, see `Backend`) words its errors.
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -7,13 +8,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
-use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 
 use super::backend::{Backend, Capabilities};
 use super::error::ApiError;
-use super::openai::{self, ImageCall};
-use super::vertex::PublisherModelPage;
-use super::wire::{GenerateContentRequest, GenerateContentResponse, ListModelsResponse, ModelInfo};
+use super::http;
+use super::openai::{self, Gateway, ImageCall};
+use super::wire::{GenerateContentRequest, GenerateContentResponse};
 use crate::config::{Secret, Transport};
 
 /// When and how often to try a call again.
@@ -210,11 +211,6 @@ impl GeminiClient {
         self.backend.capabilities()
     }
 
-    /// The key, for the one place that puts a gateway key in a header.
-    pub(crate) fn key(&self) -> &Secret {
-        &self.options.key
-    }
-
     /// The base URL this client talks to.
     pub fn base_url(&self) -> &str {
         &self.options.base_url
@@ -230,7 +226,8 @@ impl GeminiClient {
         &self.http
     }
 
-    fn url(&self, path: &str) -> String {
+    /// `{base}/{version}/{path}`.
+    pub(crate) fn url(&self, path: &str) -> String {
         format!(
             "{}/{}/{}",
             self.options.base_url.trim_end_matches('/'),
@@ -241,7 +238,7 @@ impl GeminiClient {
 
     /// The URL of `model`'s resource: `models/{model}` on the Gemini API, the publisher
     /// model (with project and location unless in express mode) on Vertex AI.
-    fn model_url(&self, model: &str) -> String {
+    pub(crate) fn model_url(&self, model: &str) -> String {
         match &self.backend {
             Backend::Vertex(target) => self.url(&target.model_path(model)),
             _ => self.url(&format!("models/{model}")),
@@ -267,7 +264,7 @@ impl GeminiClient {
             let call = ImageCall::from_request(target, model, request)?;
             let attempt = || async {
                 self.wait_for_rate_limit().await;
-                call.send(self).await
+                call.send(&self.gateway()).await
             };
             return self.with_retries(attempt, notify).await;
         }
@@ -283,96 +280,9 @@ impl GeminiClient {
         let call = || async {
             self.wait_for_rate_limit().await;
             let bytes = self.post_json(&url, body.clone(), model, timeout).await?;
-            parse_response(&bytes)
+            http::parse_answer(&bytes)
         };
         self.with_retries(call, notify).await
-    }
-
-    /// Describes one model, or says it is not served (`ModelNotFound`).
-    pub async fn get_model(&self, model: &str) -> Result<ModelInfo, ApiError> {
-        if let Backend::OpenAi(target) = &self.backend {
-            let name = target.models.get(model).map_or(model, String::as_str);
-            let models = openai::list_models(self).await?;
-            return models.into_iter().find(|m| m.name == name).ok_or_else(|| {
-                ApiError::ModelNotFound {
-                    model: name.to_string(),
-                    message: "the gateway's model list does not include it".into(),
-                }
-            });
-        }
-        let url = match &self.backend {
-            Backend::Vertex(_) => self.url(&format!("publishers/google/models/{model}")),
-            _ => self.model_url(model),
-        };
-        let body = self
-            .with_retries(|| self.get(&url, model), |_, _, _| {})
-            .await?;
-        let parsed = match &self.backend {
-            Backend::Vertex(_) => {
-                serde_json::from_slice::<super::vertex::PublisherModel>(&body).map(ModelInfo::from)
-            }
-            _ => serde_json::from_slice::<ModelInfo>(&body),
-        };
-        parsed.map_err(|e| ApiError::BadResponse {
-            status: 200,
-            detail: format!("model description: {e}"),
-        })
-    }
-
-    /// Lists every model the backend serves, following pages.
-    pub async fn list_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
-        match &self.backend {
-            Backend::Gemini => self.list_gemini_models().await,
-            Backend::Vertex(_) => self.list_publisher_models().await,
-            Backend::OpenAi(_) => openai::list_models(self).await,
-        }
-    }
-
-    /// Vertex AI's Google publisher models (listed on `v1beta1` only).
-    async fn list_publisher_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
-        let base = format!(
-            "{}/v1beta1/publishers/google/models?pageSize=1000",
-            self.options.base_url.trim_end_matches('/')
-        );
-        let mut models = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let url = page_url(&base, token.as_deref());
-            let body = self
-                .with_retries(|| self.get(&url, ""), |_, _, _| {})
-                .await?;
-            let page: PublisherModelPage =
-                serde_json::from_slice(&body).map_err(|e| ApiError::BadResponse {
-                    status: 200,
-                    detail: format!("model list: {e}"),
-                })?;
-            models.extend(page.publisher_models.into_iter().map(ModelInfo::from));
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(next) => token = Some(next),
-                None => return Ok(models),
-            }
-        }
-    }
-
-    async fn list_gemini_models(&self) -> Result<Vec<ModelInfo>, ApiError> {
-        let mut models = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            let url = page_url(&self.url("models?pageSize=1000"), token.as_deref());
-            let body = self
-                .with_retries(|| self.get(&url, ""), |_, _, _| {})
-                .await?;
-            let page: ListModelsResponse =
-                serde_json::from_slice(&body).map_err(|e| ApiError::BadResponse {
-                    status: 200,
-                    detail: format!("model list: {e}"),
-                })?;
-            models.extend(page.models);
-            match page.next_page_token.filter(|t| !t.is_empty()) {
-                Some(next) => token = Some(next),
-                None => return Ok(models),
-            }
-        }
     }
 
     /// Runs `call` under the retry policy, telling `notify` about each retry.
@@ -429,7 +339,8 @@ impl GeminiClient {
         self.read(builder.send().await, model).await
     }
 
-    async fn get(&self, url: &str, model: &str) -> Result<bytes::Bytes, ApiError> {
+    /// `GET url` with the backend's authorization; the 2xx body, or the typed error.
+    pub(crate) async fn get(&self, url: &str, model: &str) -> Result<bytes::Bytes, ApiError> {
         let mut builder = self.http.get(url);
         if let Some(auth) = self.authorization().await? {
             builder = builder.header(AUTHORIZATION, auth);
@@ -468,20 +379,11 @@ impl GeminiClient {
         if response.headers().contains_key(SIMULATOR_HEADER) {
             self.simulator_seen.store(true, Ordering::Relaxed);
         }
-        let status = response.status().as_u16();
-        if (200..300).contains(&status) {
-            return Ok(response);
-        }
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| self.transport_error(e))?;
-        Err(self.classify(status, retry_after.as_deref(), &body, model))
+        http::checked(response, |answer| match answer.body {
+            Ok(body) => self.classify(answer.status, answer.retry_after.as_deref(), &body, model),
+            Err(e) => self.transport_error(e),
+        })
+        .await
     }
 
     /// Classifies an error answer the way this backend words its errors.
@@ -493,7 +395,7 @@ impl GeminiClient {
         model: &str,
     ) -> ApiError {
         match &self.backend {
-            Backend::Gemini => ApiError::from_response(status, retry_after, body, model),
+            Backend::Gemini => http::classify_answer(status, retry_after, body, model),
             Backend::Vertex(target) => target.classify(status, retry_after, body, model),
             Backend::OpenAi(_) => openai::classify(status, retry_after, body, model),
         }
@@ -501,67 +403,16 @@ impl GeminiClient {
 
     /// Turns a transport failure into a timeout or network error.
     pub(crate) fn transport_error(&self, e: reqwest::Error) -> ApiError {
-        transport_error(e, self.options.timeout, &self.options.base_url)
+        http::transport_error(e, self.options.timeout, &self.options.base_url)
     }
-}
 
-/// A transport failure as a timeout (after `timeout`) or a network error naming `url`,
-/// with the error's whole chain of causes.
-pub(crate) fn transport_error(e: reqwest::Error, timeout: Duration, url: &str) -> ApiError {
-    if e.is_timeout() {
-        return ApiError::Timeout(timeout);
-    }
-    let mut message = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(inner) = source {
-        message = format!("{message}: {inner}");
-        source = inner.source();
-    }
-    ApiError::Network {
-        message,
-        url: url.to_string(),
-    }
-}
-
-/// A 2xx body read whole and parsed as JSON; `what` names it in the error.
-pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
-    response: reqwest::Response,
-    what: &str,
-) -> Result<T, ApiError> {
-    let status = response.status().as_u16();
-    let unreadable = |detail: String| ApiError::BadResponse {
-        status,
-        detail: format!("{what}: {detail}"),
-    };
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| unreadable(e.to_string()))?;
-    serde_json::from_slice(&body).map_err(|e| unreadable(e.to_string()))
-}
-
-/// Parses a 2xx generateContent body; a truncated or non-JSON body is a retryable error.
-pub fn parse_response(body: &[u8]) -> Result<GenerateContentResponse, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        let start = String::from_utf8_lossy(&body[..body.len().min(40)]).to_string();
-        let detail = if e.is_eof() {
-            "the body was cut off".to_string()
-        } else if start.trim_start().starts_with('<') {
-            "an HTML page instead of JSON".to_string()
-        } else {
-            format!("invalid JSON ({e})")
-        };
-        ApiError::BadResponse {
-            status: 200,
-            detail,
+    /// What a call to an OpenAI-compatible gateway needs from this client.
+    pub(crate) fn gateway(&self) -> Gateway<'_> {
+        Gateway {
+            http: &self.http,
+            base_url: &self.options.base_url,
+            key: &self.options.key,
+            timeout: self.options.timeout,
         }
-    })
-}
-
-/// A list call's URL (which already has `?pageSize=`) for the page after `token`.
-pub fn page_url(base: &str, token: Option<&str>) -> String {
-    match token {
-        Some(t) => format!("{base}&pageToken={t}"),
-        None => base.to_string(),
     }
 }

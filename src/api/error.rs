@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use thiserror::Error;
 
-use super::interactions_error;
-use super::wire::{ErrorBody, ErrorEnvelope};
+use super::interactions::ERROR_CODES;
+use super::wire::ErrorBody;
 
 /// A failed call to the service.
 #[derive(Debug, Error, Clone, PartialEq)]
@@ -199,7 +199,7 @@ impl ApiError {
             Self::NotFound { .. } => "not_found",
             Self::Unimplemented { .. } => "unimplemented",
             Self::Cancelled { .. } => "cancelled",
-            Self::Refused { code, .. } => interactions_error::CODES
+            Self::Refused { code, .. } => ERROR_CODES
                 .iter()
                 .copied()
                 .find(|c| *c == code.as_str())
@@ -213,28 +213,6 @@ impl ApiError {
             Self::BadResponse { .. } => "bad_response",
             Self::Http { .. } => "http_error",
         }
-    }
-
-    /// Classifies an HTTP error answer from its status, headers and body.
-    pub fn from_response(
-        status: u16,
-        retry_after_header: Option<&str>,
-        body: &[u8],
-        model: &str,
-    ) -> Self {
-        if let Some(error) = interactions_error::parse(body) {
-            return interactions_error::classify(
-                &error.code,
-                Some(status),
-                &error.message,
-                retry_after_header,
-                model,
-            );
-        }
-        let Ok(envelope) = serde_json::from_slice::<ErrorEnvelope>(body) else {
-            return Self::unparsed(status, body);
-        };
-        Self::from_body(status, envelope.error, retry_after_header, model)
     }
 
     /// Classifies a body that is not JSON (an HTML page, nothing, garbage).
@@ -401,67 +379,6 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn classify(status: u16, body: &str) -> ApiError {
-        ApiError::from_response(status, None, body.as_bytes(), "gemini-3.1-flash-image")
-    }
-
-    #[test]
-    fn free_tier_429_is_billing_not_rate_limit() {
-        let body = r#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"You exceeded your current quota.\n* Quota exceeded for metric: generativelanguage.googleapis.com/generate_content_free_tier_requests, limit: 0, model: gemini-3.1-flash-image\nPlease retry in 38.6s.","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"38s"}]}}"#;
-        let err = classify(429, body);
-        assert!(matches!(err, ApiError::BillingRequired { .. }));
-        assert!(!err.is_retryable());
-        assert!(err.to_string().contains("billing"));
-    }
-
-    #[test]
-    fn ordinary_429_honours_retry_info() {
-        let body = r#"{"error":{"code":429,"status":"RESOURCE_EXHAUSTED","message":"Resource has been exhausted","details":[{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"2.5s"}]}}"#;
-        let err = classify(429, body);
-        assert_eq!(err.retry_after(), Some(Duration::from_millis(2500)));
-        assert!(err.is_retryable());
-        let header = ApiError::from_response(
-            429,
-            Some("7"),
-            br#"{"error":{"code":429,"message":"x"}}"#,
-            "m",
-        );
-        assert_eq!(header.retry_after(), Some(Duration::from_secs(7)));
-    }
-
-    #[test]
-    fn key_model_and_signature_errors_are_classified() {
-        let invalid = r#"{"error":{"code":400,"message":"API key not valid. Please pass a valid API key.","status":"INVALID_ARGUMENT","details":[{"@type":"type.googleapis.com/google.rpc.ErrorInfo","reason":"API_KEY_INVALID"}]}}"#;
-        assert!(matches!(
-            classify(400, invalid),
-            ApiError::InvalidKey { .. }
-        ));
-        let missing = r#"{"error":{"code":403,"message":"Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.","status":"PERMISSION_DENIED"}}"#;
-        assert_eq!(classify(403, missing), ApiError::MissingKey);
-        let nf = r#"{"error":{"code":404,"message":"models/x is not found for API version v1beta","status":"NOT_FOUND"}}"#;
-        let err = classify(404, nf);
-        assert!(err.to_string().contains("peel models"));
-        let sig = r#"{"error":{"code":400,"message":"Image part is missing a thought_signature in content position 2, part position 1.","status":"INVALID_ARGUMENT"}}"#;
-        assert!(matches!(classify(400, sig), ApiError::BadSignature { .. }));
-        assert!(!classify(400, sig).is_retryable());
-    }
-
-    #[test]
-    fn unreadable_bodies_are_retryable_and_described() {
-        let html = classify(502, "<html><body>Bad Gateway</body></html>");
-        assert!(html.is_retryable());
-        assert!(html.to_string().contains("HTML"), "{html}");
-        let truncated = classify(200, r#"{"candidates":[{"con"#);
-        assert!(truncated.is_retryable());
-        assert!(matches!(
-            classify(
-                503,
-                r#"{"error":{"code":503,"message":"overloaded","status":"UNAVAILABLE"}}"#
-            ),
-            ApiError::Server { code: 503, .. }
-        ));
-    }
 
     #[test]
     fn durations_parse() {

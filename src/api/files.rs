@@ -5,6 +5,7 @@ use reqwest::header::CONTENT_TYPE;
 use super::backend::Feature;
 use super::client::GeminiClient;
 use super::error::ApiError;
+use super::http::{checked, network_error, parse_json};
 use super::wire::{FileEnvelope, FileResource};
 
 impl GeminiClient {
@@ -64,15 +65,11 @@ impl GeminiClient {
             .await;
         let response = self.check(sent, "").await?;
         let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(|e| ApiError::Network {
-            message: e.to_string(),
-            url: self.base_url().to_string(),
-        })?;
-        let envelope: FileEnvelope =
-            serde_json::from_slice(&body).map_err(|e| ApiError::BadResponse {
-                status,
-                detail: format!("upload answer: {e}"),
-            })?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|e| network_error(&e, self.base_url()))?;
+        let envelope: FileEnvelope = parse_json(&body, status, "upload answer")?;
         if envelope.file.uri.is_empty() {
             return Err(ApiError::BadResponse {
                 status,
@@ -82,20 +79,13 @@ impl GeminiClient {
         Ok(envelope.file)
     }
 
+    /// The answer when it is a 2xx, else the Gemini API's typed error for it.
     async fn check(
         &self,
         sent: Result<reqwest::Response, reqwest::Error>,
         model: &str,
     ) -> Result<reqwest::Response, ApiError> {
-        let response = sent.map_err(|e| ApiError::Network {
-            message: e.to_string(),
-            url: self.base_url().to_string(),
-        })?;
-        if response.status().is_success() {
-            return Ok(response);
-        }
-        let status = response.status().as_u16();
-        let body = response.bytes().await.unwrap_or_default();
-        Err(ApiError::from_response(status, None, &body, model))
+        let response = sent.map_err(|e| network_error(&e, self.base_url()))?;
+        checked(response, |answer| answer.classify_plain(model)).await
     }
 }

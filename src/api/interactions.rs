@@ -1,6 +1,7 @@
 //! Serde types of the Interactions API (`Api-Revision: 2026-05-20`): snake_case keys,
 //! lowercase enum values, `type`-tagged steps and content blocks, unset keys left out.
-//! Unknown step, block and event types are kept raw instead of failing.
+//! Unknown step, block and event types are kept raw instead of failing. The string error
+//! codes it documents are listed here (`ERROR_CODES`).
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -263,6 +264,29 @@ pub struct ModalityTokens {
     #[serde(default)]
     pub tokens: u64,
 }
+
+/// Every code the Interactions API documents (service-2026-12.md §3).
+pub const ERROR_CODES: &[&str] = &[
+    "invalid_request",
+    "failed_precondition",
+    "parameter_unknown",
+    "out_of_range",
+    "authentication",
+    "payment_required",
+    "permission_denied",
+    "not_found",
+    "model_not_found",
+    "already_exists",
+    "aborted",
+    "rate_limit_exceeded",
+    "too_many_requests",
+    "quota_exceeded",
+    "cancelled",
+    "api_error",
+    "unimplemented",
+    "service_unavailable",
+    "deadline_exceeded",
+];
 
 /// Statuses after which an interaction no longer changes.
 pub fn is_terminal(status: &str) -> bool {

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use super::client::{GeminiClient, RetryNotice};
 use super::error::ApiError;
+use super::http::parse_answer;
 use super::interactions::{API_REVISION, CreateInteraction, Interaction, is_terminal};
 use super::interactions_convert::to_response;
 use super::interactions_error;
@@ -58,7 +59,7 @@ impl GeminiClient {
             .bytes()
             .await
             .map_err(|e| self.transport_error(e))?;
-        parse_interaction(&body)
+        parse_answer(&body)
     }
 
     /// Creates an interaction and waits for its answer (following its event stream when
@@ -312,24 +313,6 @@ impl GeminiClient {
     }
 }
 
-/// Parses a 2xx interactions body; a truncated or non-JSON body is a retryable error.
-pub fn parse_interaction(body: &[u8]) -> Result<Interaction, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        let start = String::from_utf8_lossy(&body[..body.len().min(40)]).to_string();
-        let detail = if e.is_eof() {
-            "the body was cut off".to_string()
-        } else if start.trim_start().starts_with('<') {
-            "an HTML page instead of JSON".to_string()
-        } else {
-            format!("invalid JSON ({e})")
-        };
-        ApiError::BadResponse {
-            status: 200,
-            detail,
-        }
-    })
-}
-
 /// The generateContent answer of an ended interaction, or the typed error it stands for.
 fn answer_of(
     interaction: &Interaction,
@@ -396,9 +379,10 @@ pub fn error_from_code(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::http::classify_answer;
 
     fn classify(code: u16, body: &[u8]) -> ApiError {
-        ApiError::from_response(code, None, body, "m")
+        classify_answer(code, None, body, "m")
     }
 
     #[test]
@@ -432,7 +416,7 @@ mod tests {
 
     #[test]
     fn cut_off_bodies_are_retryable() {
-        let err = parse_interaction(b"{\"id\": \"v1_").unwrap_err();
+        let err = parse_answer::<Interaction>(b"{\"id\": \"v1_").unwrap_err();
         assert!(err.is_retryable());
         assert!(err.to_string().contains("cut off"));
     }

@@ -1,3 +1,6 @@
+//! Tests of `interactions_stream.rs`: SSE events decoded however the bytes are cut, and an
+//! interaction rebuilt from its `step.*` events.
+
 use serde_json::json;
 
 use super::*;

@@ -3,43 +3,44 @@
 //! more images); the answer comes back as a generateContent response so the engine needs
 //! no second path. Multi-turn history, thinking and grounding are refused before sending.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use reqwest::multipart::{Form, Part as FormPart};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::backend::{Capabilities, Feature};
-use super::client::{GeminiClient, parse_response};
+use super::backend::{Capabilities, Feature, OpenAiTarget};
 use super::error::ApiError;
+use super::http::{WholeAnswer, parse_answer, parse_json, transport_error};
 use super::wire::{GenerateContentRequest, GenerateContentResponse, ModelInfo};
-use crate::config::BackendKind;
-use crate::models::Registry;
+use crate::config::{BackendKind, Secret};
 
 mod errors;
 
 pub use errors::classify;
 use errors::{KEY_FIX, SERVICE, blocked, content_policy};
 
-/// Gateway specifics: model names and the registry used to turn ratios into pixel sizes.
-#[derive(Clone)]
-pub struct OpenAiTarget {
-    /// The model registry (pixel sizes per ratio and size).
-    pub registry: Arc<Registry>,
-    /// peel model id → the gateway's model name.
-    pub models: BTreeMap<String, String>,
+/// What a gateway call needs from the client that makes it: its HTTP client (no Google key
+/// among its default headers), the gateway's base URL, the key and the whole-request timeout.
+#[derive(Clone, Copy)]
+pub struct Gateway<'a> {
+    /// The HTTP client.
+    pub http: &'a reqwest::Client,
+    /// The gateway's base URL.
+    pub base_url: &'a str,
+    /// The gateway key, sent as `Authorization: Bearer` to the gateway only.
+    pub key: &'a Secret,
+    /// Whole-request timeout (named in a timeout error).
+    pub timeout: Duration,
 }
 
-impl std::fmt::Debug for OpenAiTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpenAiTarget")
-            .field("models", &self.models)
-            .finish_non_exhaustive()
+impl Gateway<'_> {
+    fn transport_error(&self, e: reqwest::Error) -> ApiError {
+        transport_error(e, self.timeout, self.base_url)
     }
 }
 
@@ -144,10 +145,10 @@ impl ImageCall {
     }
 
     /// Sends the call once and reads the answer as a generateContent response.
-    pub async fn send(&self, client: &GeminiClient) -> Result<GenerateContentResponse, ApiError> {
-        let http = client.http();
+    pub async fn send(&self, gateway: &Gateway<'_>) -> Result<GenerateContentResponse, ApiError> {
+        let http = gateway.http;
         let builder = if self.is_edit() {
-            http.post(endpoint(client.base_url(), "images/edits"))
+            http.post(endpoint(gateway.base_url, "images/edits"))
                 .multipart(self.form()?)
         } else {
             let mut body = json!({
@@ -156,10 +157,10 @@ impl ImageCall {
             if let Some(size) = &self.size {
                 body["size"] = json!(size);
             }
-            http.post(endpoint(client.base_url(), "images/generations"))
+            http.post(endpoint(gateway.base_url, "images/generations"))
                 .json(&body)
         };
-        let (status, retry_after, body) = read(client, builder).await?;
+        let (status, retry_after, body) = read(gateway, builder).await?;
         if !(200..300).contains(&status) {
             if let Some(message) = content_policy(&body) {
                 return Ok(blocked(&message));
@@ -175,7 +176,7 @@ impl ImageCall {
                     format!("not an images response ({e})")
                 },
             })?;
-        self.to_response(client, images).await
+        self.to_response(gateway, images).await
     }
 
     fn form(&self) -> Result<Form, ApiError> {
@@ -207,7 +208,7 @@ impl ImageCall {
 
     async fn to_response(
         &self,
-        client: &GeminiClient,
+        gateway: &Gateway<'_>,
         images: ImagesResponse,
     ) -> Result<GenerateContentResponse, ApiError> {
         let mut parts = Vec::new();
@@ -221,7 +222,7 @@ impl ImageCall {
                             detail: format!("b64_json is not base64 ({e})"),
                         })?
                 }
-                (None, Some(url)) => download(client, &url).await?,
+                (None, Some(url)) => download(gateway, &url).await?,
                 (None, None) => continue,
             };
             parts.push(
@@ -236,13 +237,13 @@ impl ImageCall {
             "candidates": [{"content": {"role": "model", "parts": parts}, "finishReason": finish, "index": 0}],
             "modelVersion": self.model,
         });
-        parse_response(answer.to_string().as_bytes())
+        parse_answer(answer.to_string().as_bytes())
     }
 }
 
-fn bearer(client: &GeminiClient) -> Result<HeaderValue, ApiError> {
+fn bearer(gateway: &Gateway<'_>) -> Result<HeaderValue, ApiError> {
     let mut value =
-        HeaderValue::from_str(&format!("Bearer {}", client.key().expose())).map_err(|_| {
+        HeaderValue::from_str(&format!("Bearer {}", gateway.key.expose())).map_err(|_| {
             ApiError::Unauthorized {
                 service: SERVICE.into(),
                 message: "the key contains characters that cannot be sent in a header".into(),
@@ -253,37 +254,29 @@ fn bearer(client: &GeminiClient) -> Result<HeaderValue, ApiError> {
     Ok(value)
 }
 
-fn header_text(value: Option<&HeaderValue>) -> Option<String> {
-    value.and_then(|v| v.to_str().ok()).map(str::to_string)
-}
-
 /// Sends a gateway call with its key; returns the status, any `Retry-After`, and the body.
 async fn read(
-    client: &GeminiClient,
+    gateway: &Gateway<'_>,
     builder: reqwest::RequestBuilder,
 ) -> Result<(u16, Option<String>, Bytes), ApiError> {
     let response = builder
-        .header(AUTHORIZATION, bearer(client)?)
+        .header(AUTHORIZATION, bearer(gateway)?)
         .send()
         .await
-        .map_err(|e| client.transport_error(e))?;
-    let status = response.status().as_u16();
-    let retry_after = header_text(response.headers().get(RETRY_AFTER));
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| client.transport_error(e))?;
-    Ok((status, retry_after, body))
+        .map_err(|e| gateway.transport_error(e))?;
+    let answer = WholeAnswer::read(response).await;
+    let body = answer.body.map_err(|e| gateway.transport_error(e))?;
+    Ok((answer.status, answer.retry_after, body))
 }
 
 /// Fetches an image the gateway answered with by URL (without the gateway's key).
-async fn download(client: &GeminiClient, url: &str) -> Result<Vec<u8>, ApiError> {
-    let response = client
-        .http()
+async fn download(gateway: &Gateway<'_>, url: &str) -> Result<Vec<u8>, ApiError> {
+    let response = gateway
+        .http
         .get(url)
         .send()
         .await
-        .map_err(|e| client.transport_error(e))?;
+        .map_err(|e| gateway.transport_error(e))?;
     let status = response.status().as_u16();
     if !(200..300).contains(&status) {
         return Err(ApiError::BadResponse {
@@ -294,7 +287,7 @@ async fn download(client: &GeminiClient, url: &str) -> Result<Vec<u8>, ApiError>
     let bytes = response
         .bytes()
         .await
-        .map_err(|e| client.transport_error(e))?;
+        .map_err(|e| gateway.transport_error(e))?;
     Ok(bytes.to_vec())
 }
 
@@ -334,8 +327,8 @@ struct ImageItem {
     revised_prompt: Option<String>,
 }
 
-/// Lists the gateway's models (`GET …/models`).
-pub async fn list_models(client: &GeminiClient) -> Result<Vec<ModelInfo>, ApiError> {
+/// Lists the gateway's models (`GET …/models`), once (the caller retries).
+pub async fn list_models(gateway: &Gateway<'_>) -> Result<Vec<ModelInfo>, ApiError> {
     #[derive(Deserialize)]
     struct Page {
         #[serde(default)]
@@ -345,18 +338,12 @@ pub async fn list_models(client: &GeminiClient) -> Result<Vec<ModelInfo>, ApiErr
     struct Entry {
         id: String,
     }
-    let url = endpoint(client.base_url(), "models");
-    let call = || async {
-        let (status, retry_after, body) = read(client, client.http().get(&url)).await?;
-        if !(200..300).contains(&status) {
-            return Err(classify(status, retry_after.as_deref(), &body, ""));
-        }
-        serde_json::from_slice::<Page>(&body).map_err(|e| ApiError::BadResponse {
-            status,
-            detail: format!("model list: {e}"),
-        })
-    };
-    let page = client.with_retries(call, |_, _, _| {}).await?;
+    let url = endpoint(gateway.base_url, "models");
+    let (status, retry_after, body) = read(gateway, gateway.http.get(&url)).await?;
+    if !(200..300).contains(&status) {
+        return Err(classify(status, retry_after.as_deref(), &body, ""));
+    }
+    let page: Page = parse_json(&body, status, "model list")?;
     Ok(page
         .data
         .into_iter()
@@ -370,8 +357,12 @@ pub async fn list_models(client: &GeminiClient) -> Result<Vec<ModelInfo>, ApiErr
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+    use std::sync::Arc;
+
     use super::*;
     use crate::api::wire::{Content, GenerationConfig, ImageConfig, Part};
+    use crate::models::Registry;
 
     fn target() -> OpenAiTarget {
         OpenAiTarget {

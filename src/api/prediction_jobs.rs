@@ -10,8 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::backend::Backend;
 use super::batch_wire::{BatchMetadata, BatchOperation, BatchState, BatchStats, RpcStatus, count};
-use super::client::{GeminiClient, read_json};
+use super::client::GeminiClient;
 use super::error::ApiError;
+use super::http::read_json;
 use super::vertex::VertexTarget;
 
 /// `inputConfig` / `outputConfig` format of every job peel creates.

@@ -10,22 +10,19 @@ use std::time::Duration;
 
 use backon::{ExponentialBuilder, Retryable};
 use futures::StreamExt;
-use reqwest::header::{AUTHORIZATION, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE, RETRY_AFTER};
+use reqwest::header::{AUTHORIZATION, CONTENT_RANGE, CONTENT_TYPE, LOCATION, RANGE};
 use reqwest::{Method, RequestBuilder, Url};
 use serde::Deserialize;
 
-use super::client::{read_json, transport_error};
 use super::error::ApiError;
+use super::http::{checked, read_json, transport_error};
+use super::storage_error::classify;
 use super::storage_uri::GcsUri;
 use super::vertex::VertexTarget;
-use super::wire::ErrorBody;
 use crate::config::StorageEndpoint;
 
 /// Bytes per upload chunk: a multiple of 256 KiB, as the resumable protocol requires.
 pub const UPLOAD_CHUNK: usize = 8 * 1024 * 1024;
-
-/// The name used in messages.
-const SERVICE: &str = "Cloud Storage";
 
 /// One object's metadata (`storage#object`); sizes and generations come as strings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -181,18 +178,17 @@ impl StorageClient {
         self.checked(response).await
     }
 
+    /// The answer when it is a 2xx or a resumable upload's 308, else Cloud Storage's typed
+    /// error for it.
     async fn checked(&self, response: reqwest::Response) -> Result<reqwest::Response, ApiError> {
-        let status = response.status().as_u16();
-        if (200..300).contains(&status) || status == 308 {
+        if response.status().as_u16() == 308 {
             return Ok(response);
         }
-        let retry_after = response
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let body = response.bytes().await.unwrap_or_default();
-        Err(classify(status, retry_after.as_deref(), &body))
+        checked(response, |answer| {
+            let body = answer.body.unwrap_or_default();
+            classify(answer.status, answer.retry_after.as_deref(), &body)
+        })
+        .await
     }
 
     /// Runs an idempotent call again while its error is transient.
@@ -484,108 +480,6 @@ impl StorageClient {
     }
 }
 
-#[derive(Deserialize)]
-struct StorageEnvelope {
-    error: StorageErrorBody,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct StorageErrorBody {
-    code: u16,
-    message: String,
-}
-
-/// Reads Cloud Storage's `{"error":{"code","message","errors":[…]}}` into a typed error.
-pub fn classify(status: u16, retry_after: Option<&str>, body: &[u8]) -> ApiError {
-    let Ok(envelope) = serde_json::from_slice::<StorageEnvelope>(body) else {
-        return ApiError::unparsed(status, body);
-    };
-    let message = envelope.error.message.trim().to_string();
-    let code = if envelope.error.code == 0 {
-        status
-    } else {
-        envelope.error.code
-    };
-    match code {
-        401 => ApiError::Unauthorized {
-            service: SERVICE.into(),
-            message,
-            fix: "Cloud Storage takes the same credentials as Vertex AI: check GOOGLE_APPLICATION_CREDENTIALS, or run `gcloud auth application-default login`.".into(),
-        },
-        403 => ApiError::Unauthorized {
-            service: SERVICE.into(),
-            message,
-            fix: "Grant the account the Storage Object Admin role (roles/storage.objectAdmin) on the bucket, or point `batch_bucket` under [vertex] (or --bucket) at a bucket it may write.".into(),
-        },
-        404 => ApiError::NotFound { message },
-        _ => ApiError::from_body(
-            status,
-            ErrorBody {
-                code,
-                message,
-                ..ErrorBody::default()
-            },
-            retry_after,
-            "",
-        ),
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn crc32c_is_cloud_storages_base64_big_endian() {
-        // RFC 3720's test vector: 32 bytes of zeros have CRC32C 0x8A9136AA.
-        let (crc, size) = crc32c_of(&[0u8; 32][..]).unwrap();
-        assert_eq!((crc.as_str(), size), ("ipE2qg==", 32));
-        let info = ObjectInfo {
-            size: "32".into(),
-            crc32c: Some(crc.clone()),
-            ..ObjectInfo::default()
-        };
-        assert!(info.matches(32, &crc));
-        assert!(!info.matches(31, &crc));
-    }
-
-    #[test]
-    fn names_are_one_escaped_path_segment() {
-        let client = StorageClient::new(
-            &StorageEndpoint {
-                base_url: "http://127.0.0.1:9/".into(),
-                emulator: true,
-            },
-            None,
-            Duration::from_secs(1),
-        )
-        .unwrap();
-        let url = client.url(
-            &["storage", "v1", "b", "bkt", "o", "runs/7/input.jsonl"],
-            &[],
-        );
-        assert_eq!(
-            url.as_str(),
-            "http://127.0.0.1:9/storage/v1/b/bkt/o/runs%2F7%2Finput.jsonl"
-        );
-        assert!(client.is_anonymous());
-    }
-
-    #[test]
-    fn errors_name_what_to_fix() {
-        let body = br#"{"error":{"code":403,"message":"x does not have storage.objects.create access","errors":[{"reason":"forbidden"}]}}"#;
-        let e = classify(403, None, body).to_string();
-        assert!(
-            e.contains("roles/storage.objectAdmin") && e.contains("batch_bucket"),
-            "{e}"
-        );
-        let body = br#"{"error":{"code":404,"message":"The specified bucket does not exist."}}"#;
-        assert!(matches!(
-            classify(404, None, body),
-            ApiError::NotFound { .. }
-        ));
-        let body = br#"{"error":{"code":503,"message":"backend error"}}"#;
-        assert!(classify(503, None, body).is_retryable());
-    }
-}
+#[path = "storage_tests.rs"]
+mod tests;

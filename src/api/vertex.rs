@@ -11,6 +11,7 @@ use reqwest::header::HeaderValue;
 use serde::Deserialize;
 
 use super::error::{ApiError, detail_field};
+use super::http::error_chain;
 use super::wire::{ErrorEnvelope, ModelInfo};
 
 /// The OAuth scope Vertex AI needs.
@@ -75,7 +76,7 @@ pub fn service_account(path: &Path) -> Result<(Arc<dyn TokenProvider>, Option<St
         message: format!(
             "{} is not a usable service-account key ({})",
             path.display(),
-            chain(&e)
+            error_chain(&e)
         ),
     })?;
     let project = account.project_id().map(str::to_string);
@@ -89,22 +90,11 @@ pub async fn application_default() -> Result<(Arc<dyn TokenProvider>, Option<Str
         .map_err(|e| ApiError::Credentials {
             message: format!(
                 "no Application Default Credentials were found ({})",
-                chain(&e)
+                error_chain(&e)
             ),
         })?;
     let project = provider.project_id().await.ok().map(|p| p.to_string());
     Ok((provider, project))
-}
-
-/// An error and its sources on one line.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        text = format!("{text}: {inner}");
-        source = inner.source();
-    }
-    text
 }
 
 impl VertexTarget {
@@ -138,7 +128,9 @@ impl VertexTarget {
                     TOKEN_TIMEOUT.as_secs()
                 ),
             })?
-            .map_err(|e| ApiError::Credentials { message: chain(&e) })?;
+            .map_err(|e| ApiError::Credentials {
+                message: error_chain(&e),
+            })?;
         let mut value =
             HeaderValue::from_str(&format!("Bearer {}", token.as_str())).map_err(|_| {
                 ApiError::Credentials {

@@ -276,11 +276,12 @@ pub fn html_bad_gateway() -> Response {
 mod tests {
     use super::*;
     use crate::api::error::ApiError;
+    use crate::api::http::classify_answer;
 
     fn classify(err: &SimError) -> ApiError {
         let body = serde_json::to_vec(&err.body()).unwrap();
         let header = err.retry_after.map(|s| s.to_string());
-        ApiError::from_response(err.code, header.as_deref(), &body, "gemini-3.1-flash-image")
+        classify_answer(err.code, header.as_deref(), &body, "gemini-3.1-flash-image")
     }
 
     #[test]

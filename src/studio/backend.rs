@@ -6,9 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::StudioError;
-use crate::api::backend::{Backend, Capabilities};
+use crate::api::backend::{Backend, Capabilities, OpenAiTarget};
 use crate::api::client::{ClientOptions, GeminiClient, RetryPolicy};
-use crate::api::openai::OpenAiTarget;
 use crate::api::vertex::{self, VertexCredential, VertexTarget};
 use crate::config::{
     BackendChoice, OfflineReason, OpenAiSettings, Secret, Settings, VERTEX_DEFAULT_LOCATION,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use peel::api::error::ApiError;
+use peel::api::http::classify_answer;
 use peel::models::Registry;
 use peel::sim::{FaultSpec, Latency, SimConfig, SimHandle, start};
 use reqwest::Client;
@@ -90,7 +91,7 @@ impl Answer {
             .headers
             .get("retry-after")
             .and_then(|v| v.to_str().ok());
-        ApiError::from_response(self.status, retry, self.text.as_bytes(), FLASH)
+        classify_answer(self.status, retry, self.text.as_bytes(), FLASH)
     }
 
     pub fn images(&self) -> Vec<(String, Vec<u8>)> {

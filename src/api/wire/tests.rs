@@ -1,3 +1,6 @@
+//! Tests of the wire types: unknown fields and values tolerated, camelCase on the wire,
+//! snake_case accepted, base64 round trips.
+
 use super::*;
 
 #[test]

@@ -68,7 +68,7 @@ pub fn gate(state: &SimState, call: &Call) -> Option<Response> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::error::ApiError;
+    use crate::api::http::classify_answer;
     use crate::api::interactions_error;
     use crate::sim::codes::{ALL_CODES, ApiCode};
 
@@ -88,7 +88,7 @@ mod tests {
             );
         }
         let paid = SimError::new(402, "X", "credits").with_code(ApiCode::PaymentRequired);
-        let read = ApiError::from_response(402, None, body(&paid).to_string().as_bytes(), "m");
+        let read = classify_answer(402, None, body(&paid).to_string().as_bytes(), "m");
         assert!(read.stops_a_run() && !read.is_retryable(), "{read:?}");
     }
 
