@@ -10,6 +10,7 @@ pub mod hangup;
 pub mod imaging;
 pub mod mcp;
 pub mod models;
+pub mod open_enum;
 pub mod review;
 pub mod settings;
 pub mod sim;

@@ -3,12 +3,14 @@
 //! the engine and the faces all read these; they read nothing above them.
 
 mod grounding;
+mod harm;
 mod layer;
 pub mod safety;
 mod seed;
 mod tier;
 
 pub use grounding::Grounding;
+pub use harm::{HarmBlockThreshold, HarmCategory, SafetySetting};
 pub use layer::{Field, SettingsLayer, departures};
 pub use safety::SafetyMap;
 pub use seed::{SeedMode, wrap_seed};

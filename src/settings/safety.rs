@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::api::wire::{HarmBlockThreshold, HarmCategory, SafetySetting};
 use crate::error::ValidationError;
+use crate::settings::{HarmBlockThreshold, HarmCategory, SafetySetting};
 
 /// The categories the Gemini API takes, in the order peel lists and sends them.
 pub const CATEGORIES: [HarmCategory; 5] = [

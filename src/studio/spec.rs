@@ -11,11 +11,12 @@ use super::compose::{self, Subject};
 use super::session::{self, Session, TurnId};
 use crate::api::wire::{
     Content, Empty, GenerateContentRequest, GenerationConfig, GoogleSearch, ImageConfig, Modality,
-    Part, SafetySetting, SearchTypes, ThinkingConfig, ThinkingLevel, Tool,
+    Part, SearchTypes, ThinkingConfig, ThinkingLevel, Tool,
 };
 use crate::error::ValidationError;
 use crate::imaging;
 use crate::models::{ModelSpec, Registry, Tier};
+use crate::settings::SafetySetting;
 use crate::settings::{Grounding, SeedMode};
 use crate::settings::{SafetyMap, check_fallback};
 

@@ -1,58 +1,7 @@
 //! The wire's enums; a string the service sends that peel does not know yet is kept in
 //! `Other`, never a parse failure.
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-/// Declares a wire enum whose unknown strings are kept in `Other` instead of failing.
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $wire:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $($(#[$vmeta])* $variant,)+
-            /// A value this version of peel does not know, kept as sent.
-            Other(String),
-        }
-
-        impl $name {
-            /// The string used on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(Self::$variant => $wire,)+
-                    Self::Other(s) => s,
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(s: &str) -> Self {
-                match s {
-                    $($wire => Self::$variant,)+
-                    other => Self::Other(other.to_string()),
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-                Ok(Self::from(s.as_ref()))
-            }
-        }
-    };
-}
+use crate::open_enum::wire_enum;
 
 wire_enum!(
     /// Why a candidate stopped.
@@ -137,37 +86,5 @@ wire_enum!(
         Medium = "MEDIUM",
         /// The most thorough level.
         High = "HIGH",
-    }
-);
-
-wire_enum!(
-    /// A harm category for safety settings.
-    HarmCategory {
-        /// Harassment.
-        Harassment = "HARM_CATEGORY_HARASSMENT",
-        /// Hate speech.
-        HateSpeech = "HARM_CATEGORY_HATE_SPEECH",
-        /// Sexually explicit content.
-        SexuallyExplicit = "HARM_CATEGORY_SEXUALLY_EXPLICIT",
-        /// Dangerous content.
-        DangerousContent = "HARM_CATEGORY_DANGEROUS_CONTENT",
-        /// Civic integrity (deprecated).
-        CivicIntegrity = "HARM_CATEGORY_CIVIC_INTEGRITY",
-    }
-);
-
-wire_enum!(
-    /// A blocking threshold for safety settings.
-    HarmBlockThreshold {
-        /// Block low probability and above.
-        BlockLowAndAbove = "BLOCK_LOW_AND_ABOVE",
-        /// Block medium and above.
-        BlockMediumAndAbove = "BLOCK_MEDIUM_AND_ABOVE",
-        /// Block only high.
-        BlockOnlyHigh = "BLOCK_ONLY_HIGH",
-        /// Block nothing.
-        BlockNone = "BLOCK_NONE",
-        /// Turn the filter off.
-        Off = "OFF",
     }
 );

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Content, HarmBlockThreshold, HarmCategory, Modality, ThinkingLevel};
+use super::{Content, Modality, ThinkingLevel};
+use crate::settings::SafetySetting;
 
 /// A request to `models/{model}:generateContent`.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -151,15 +152,6 @@ pub struct ThinkingConfig {
         skip_serializing_if = "Option::is_none"
     )]
     pub include_thoughts: Option<bool>,
-}
-
-/// One safety threshold.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SafetySetting {
-    /// The harm category.
-    pub category: HarmCategory,
-    /// The blocking threshold.
-    pub threshold: HarmBlockThreshold,
 }
 
 /// A tool the model may use.

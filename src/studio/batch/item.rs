@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::api::wire::SafetySetting;
 use crate::models::{Lane, Registry, Tier};
 use crate::settings::Grounding;
+use crate::settings::SafetySetting;
 use crate::settings::SeedMode;
 use crate::store::Store;
 use crate::studio::StudioError;

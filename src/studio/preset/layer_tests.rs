@@ -1,6 +1,6 @@
 use super::*;
-use crate::api::wire::{HarmBlockThreshold, HarmCategory, SafetySetting};
 use crate::models::Registry;
+use crate::settings::{HarmBlockThreshold, HarmCategory, SafetySetting};
 
 fn layer(text: &str) -> SettingsLayer {
     toml::from_str(text).unwrap()

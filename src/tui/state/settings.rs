@@ -4,10 +4,10 @@
 use crate::api::backend::Capabilities;
 use std::path::PathBuf;
 
-use crate::api::wire::SafetySetting;
 use crate::config::DefaultsSection;
 use crate::models::{ModelSpec, Registry, Tier};
 use crate::settings::SafetyMap;
+use crate::settings::SafetySetting;
 use crate::settings::SeedMode as SpecSeedMode;
 use crate::studio::Grounding;
 use crate::studio::preset::SettingsLayer;
