@@ -79,6 +79,7 @@ pub fn write_script(shell: ShellArg, out: &mut dyn std::io::Write) -> std::io::R
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::ValueEnum;
 
     #[test]
     fn every_shell_has_a_script_that_calls_peel_back() {

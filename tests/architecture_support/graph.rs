@@ -114,8 +114,11 @@ fn skip_spaces(chars: &[char], mut i: usize) -> usize {
     i
 }
 
+/// One path of a use tree and the name it is imported as, if renamed.
+type Leaf = (Vec<String>, Option<String>);
+
 /// The paths of a use tree (or a path in code) starting at `i`; returns them and the end.
-fn parse_tree(chars: &[char], mut i: usize) -> (Vec<(Vec<String>, Option<String>)>, usize) {
+fn parse_tree(chars: &[char], mut i: usize) -> (Vec<Leaf>, usize) {
     let mut segments: Vec<String> = Vec::new();
     loop {
         i = skip_spaces(chars, i);

@@ -179,8 +179,6 @@ pub struct HistoryArgs {
     pub json: bool,
 }
 
-/// `peel sim` (its flags live beside the command).
-
 /// `peel config`
 #[derive(Debug, Args)]
 pub struct ConfigArgs {

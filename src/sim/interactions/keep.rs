@@ -62,7 +62,7 @@ impl Keep {
         }
     }
 
-    fn path(&self, id: &str) -> Option<PathBuf> {
+    pub(super) fn path(&self, id: &str) -> Option<PathBuf> {
         // Ids come from clients: only our own alphabet names a file.
         let safe = !id.is_empty()
             && id

@@ -155,6 +155,7 @@ pub fn is_kept(finish: &Result<Finish, SimError>) -> bool {
 mod tests {
     use super::*;
     use crate::sim::interactions::keep::{Keep, MAX_ON_DISK};
+    use std::path::Path;
 
     #[test]
     fn only_plain_ids_name_files() {

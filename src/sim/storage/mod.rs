@@ -17,6 +17,8 @@ use chrono::{DateTime, Utc};
 use md5::Digest as _;
 use serde_json::{Value, json};
 
+use crate::store::owner::Owner;
+
 /// One stored object.
 #[derive(Debug, Clone)]
 pub struct Object {
@@ -131,9 +133,37 @@ pub enum WriteRefusal {
     Disk(String),
 }
 
+/// The start of the name of each simulator's object folder, followed by its process.
+const FOLDER_PREFIX: &str = "peel-sim-gcs-";
+
+/// Removes the object folders of simulators that are gone (killed before they could clean
+/// up), read from their names: `peel-sim-gcs-<pid>-<start>-<random>`.
+fn sweep_orphans() {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix(FOLDER_PREFIX) else {
+            continue;
+        };
+        let mut parts = rest.splitn(3, '-');
+        let (Some(pid), Some(started)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        let (Ok(pid), Ok(started)) = (pid.parse::<u32>(), started.parse::<u64>()) else {
+            continue;
+        };
+        if !(Owner { pid, started }).is_alive() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
 /// Buckets, objects (bytes on disk) and upload sessions.
 pub struct ObjectStore {
-    dir: tempfile::TempDir,
+    /// Made on the first write, so a simulator that stores nothing leaves nothing behind.
+    dir: std::sync::OnceLock<Option<tempfile::TempDir>>,
     inner: Mutex<Inner>,
 }
 
@@ -146,7 +176,6 @@ struct Inner {
 impl ObjectStore {
     /// A store with `buckets` (writable) and `read_only` buckets.
     pub fn new(buckets: &[String], read_only: &[String]) -> std::io::Result<Self> {
-        let dir = tempfile::Builder::new().prefix("peel-sim-gcs-").tempdir()?;
         let mut map = BTreeMap::new();
         for (name, read_only) in buckets
             .iter()
@@ -163,7 +192,7 @@ impl ObjectStore {
             );
         }
         Ok(Self {
-            dir,
+            dir: std::sync::OnceLock::new(),
             inner: Mutex::new(Inner {
                 buckets: map,
                 sessions: HashMap::new(),
@@ -257,9 +286,21 @@ impl ObjectStore {
 
     /// A fresh file in the store's folder.
     pub fn scratch(&self) -> PathBuf {
-        self.dir
-            .path()
-            .join(format!("blob-{}", uuid::Uuid::now_v7().simple()))
+        let dir = self.dir.get_or_init(|| {
+            sweep_orphans();
+            let me = Owner::current();
+            tempfile::Builder::new()
+                .prefix(&format!("{FOLDER_PREFIX}{}-{}-", me.pid, me.started))
+                .tempdir()
+                .map_err(|e| tracing::warn!("simulator: Cloud Storage folder: {e}"))
+                .ok()
+        });
+        let name = format!("blob-{}", uuid::Uuid::now_v7().simple());
+        match dir {
+            Some(dir) => dir.path().join(name),
+            // Writing there fails, and the upload is answered as a disk failure.
+            None => Path::new("/nonexistent/peel-sim-gcs").join(name),
+        }
     }
 
     /// Stores the bytes at `file` (moved into the store) as `bucket/name`, checking what
@@ -423,6 +464,33 @@ fn checksums(path: &Path) -> std::io::Result<(u64, String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nothing_is_made_on_disk_before_the_first_write() {
+        let store = ObjectStore::new(&["b".into()], &[]).unwrap();
+        assert!(store.writable("b").is_ok());
+        assert!(store.list("b", "").is_some_and(|l| l.is_empty()));
+        assert!(store.dir.get().is_none(), "a folder was made for nothing");
+        let file = store.scratch();
+        assert!(file.parent().is_some_and(Path::exists));
+    }
+
+    #[test]
+    fn folders_of_simulators_that_are_gone_are_swept() {
+        let me = Owner::current();
+        let gone = std::env::temp_dir().join(format!("{FOLDER_PREFIX}4194399-1-test"));
+        let mine =
+            std::env::temp_dir().join(format!("{FOLDER_PREFIX}{}-{}-test", me.pid, me.started));
+        for dir in [&gone, &mine] {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join("blob"), b"x").unwrap();
+        }
+        sweep_orphans();
+        let (gone_left, mine_left) = (gone.exists(), mine.exists());
+        let _ = std::fs::remove_dir_all(&mine);
+        assert!(!gone_left, "the folder of a process that is gone stays");
+        assert!(mine_left, "a live simulator's folder was removed");
+    }
 
     #[test]
     fn objects_keep_gcs_checksums_and_sessions_resume() {
