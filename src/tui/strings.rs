@@ -1,6 +1,6 @@
 //! Every word the workbench shows, in one place.
 
-use super::action::Action;
+use super::action::{Action, Section};
 
 /// Said when a fresh edit session is asked for.
 /// Why `peel` with no command stops when it has no terminal.
@@ -107,90 +107,18 @@ pub fn describe(action: Action) -> &'static str {
     }
 }
 
-/// Help sections: heading and the actions listed under it.
-pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
-    (
-        "Anywhere",
-        &[
-            Action::Generate,
-            Action::ShowRequest,
-            Action::FocusNext,
-            Action::FocusPrev,
-            Action::Help,
-            Action::Quit,
-            Action::Close,
-            Action::CopyPrompt,
-            Action::CopyPath,
-            Action::PasteImage,
-            Action::ClearRefs,
-            Action::RunBatch,
-        ],
-    ),
-    (
-        "Edit sessions",
-        &[Action::NewSession, Action::TurnBack, Action::TurnForward],
-    ),
-    (
-        "Settings line",
-        &[
-            Action::CycleModel,
-            Action::CycleAspect,
-            Action::CycleSize,
-            Action::CycleSeed,
-            Action::CycleThinking,
-            Action::CycleGrounding,
-            Action::CycleTier,
-            Action::RerollSeed,
-            Action::PickPreset,
-        ],
-    ),
-    (
-        "Prompt",
-        &[
-            Action::Undo,
-            Action::Redo,
-            Action::HistoryPrev,
-            Action::HistoryNext,
-            Action::HistorySearch,
-            Action::ClearPrompt,
-            Action::PromptFields,
-        ],
-    ),
-    (
-        "Lists",
-        &[
-            Action::Up,
-            Action::Down,
-            Action::PageUp,
-            Action::PageDown,
-            Action::First,
-            Action::Last,
-            Action::Confirm,
-        ],
-    ),
-    (
-        "Jobs and Preview",
-        &[
-            Action::CancelJob,
-            Action::RetryJob,
-            Action::ShowDetails,
-            Action::ReusePrompt,
-            Action::PromoteAnchor,
-            Action::Review,
-            Action::Compare,
-        ],
-    ),
-    (
-        "Anchors",
-        &[
-            Action::AddCharacter,
-            Action::AddObject,
-            Action::EditAnchor,
-            Action::RemoveAnchor,
-            Action::ToggleInShot,
-        ],
-    ),
-];
+/// A help section's heading.
+pub fn section(section: Section) -> &'static str {
+    match section {
+        Section::Anywhere => "Anywhere",
+        Section::EditSessions => "Edit sessions",
+        Section::SettingsLine => "Settings line",
+        Section::Prompt => "Prompt",
+        Section::Lists => "Lists",
+        Section::JobsAndPreview => "Jobs and Preview",
+        Section::Anchors => "Anchors",
+    }
+}
 
 /// What F1 says about the roster under its keys.
 pub fn anchors_help() -> [String; 2] {

@@ -1,7 +1,8 @@
 //! The effects that send or outline a turn: a first turn (creating its session once), a
 //! continuation of a session, and the request preview that sends nothing.
 
-use super::{Effects, Outcome};
+use super::Effects;
+use super::outcome::Outcome;
 use crate::studio::blobs::Blobs;
 use crate::studio::session::TurnId;
 use crate::studio::spec::SessionLink;

@@ -42,19 +42,6 @@ impl BatchForm {
     }
 }
 
-/// A batch run another peel process is working on (`peel batch run` in another terminal).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OtherRun {
-    /// Run id.
-    pub run: i64,
-    /// Items saved.
-    pub done: usize,
-    /// Items failed for good.
-    pub failed: usize,
-    /// Items in the run.
-    pub total: usize,
-}
-
 /// The run in progress (or the last one).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchProgress {

@@ -334,7 +334,7 @@ mod tests {
     #[test]
     fn promote_needs_an_image_and_sends_the_choice() {
         let mut s = state(120, 40);
-        s.focus = crate::tui::state::Focus::Jobs;
+        s.focus = crate::tui::layout::Focus::Jobs;
         update(&mut s, key(KeyCode::Char('a')));
         assert!(s.overlay.is_none());
         let said = s.status.message.clone().map(|(_, t)| t).unwrap_or_default();

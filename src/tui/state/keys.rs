@@ -1,32 +1,25 @@
 //! Keys to actions, and what each action does to the state.
 
 use crate::api::backend::Feature;
-use crossterm::event::{KeyEvent, KeyEventKind};
+use crossterm::event::KeyEvent;
 
-use super::jobs::Phase;
+use super::AppState;
+use super::job::Phase;
 use super::overlay::{AnchorForm, Overlay};
 use super::status::Level;
-use super::{AppState, Focus};
 use crate::studio::{AnchorKind, GenerateSpec};
 use crate::tui::action::{Action, Scope};
 use crate::tui::keymap::KeyChord;
+use crate::tui::layout::Focus;
 use crate::tui::msg::{Effect, RosterOp};
 use crate::tui::strings;
 
 /// Rows a page key moves.
 pub(super) const PAGE_ROWS: isize = 10;
 
-/// Handles one key press.
-pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    if key.kind == KeyEventKind::Release {
-        return vec![];
-    }
-    let Some(chord) = KeyChord::from_event(&key) else {
-        return vec![];
-    };
-    if state.overlay.is_some() {
-        return super::overlay_keys::on_overlay_key(state, key, chord);
-    }
+/// Handles one key press with no overlay open (`update` sends overlay keys to
+/// `overlay_keys`).
+pub fn on_key(state: &mut AppState, key: KeyEvent, chord: KeyChord) -> Vec<Effect> {
     let typing = state.focus == Focus::Prompt && chord.is_text();
     if !typing && let Some(action) = state.keymap.get(Scope::Global, &chord) {
         return act(state, action);

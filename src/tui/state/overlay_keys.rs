@@ -3,12 +3,13 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
+use super::AppState;
 use super::keys::{PAGE_ROWS, act, set_focus};
 use super::overlay::{AnchorForm, FormField, Overlay};
 use super::status::Level;
-use super::{AppState, Focus};
 use crate::tui::action::{Action, Scope};
 use crate::tui::keymap::KeyChord;
+use crate::tui::layout::Focus;
 use crate::tui::msg::{Effect, RosterOp};
 
 pub(super) fn on_overlay_key(state: &mut AppState, key: KeyEvent, chord: KeyChord) -> Vec<Effect> {

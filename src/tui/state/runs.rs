@@ -9,7 +9,6 @@ use super::AppState;
 use super::batch::{BatchForm, BatchProgress};
 use super::overlay::Overlay;
 use super::status::Level;
-use crate::review::ReviewExit;
 use crate::studio::batch::BatchPlan;
 use crate::studio::batch::interactive::{BatchEvent, RunSummary};
 use crate::tui::msg::Effect;
@@ -188,43 +187,6 @@ pub fn review(state: &mut AppState) -> Vec<Effect> {
                 Level::Warn,
                 "nothing to review yet: select a job with an image, or run a batch (Ctrl+O)",
             );
-            vec![]
-        }
-    }
-}
-
-/// Back from the review grid: "edit from here" starts a new session from that image.
-pub fn review_ended(state: &mut AppState, result: Result<ReviewExit, String>) -> Vec<Effect> {
-    match result {
-        Ok(ReviewExit::Quit) => {
-            state.status.say(Level::Info, "back from review");
-            vec![]
-        }
-        Ok(ReviewExit::Edit { path, instruction }) => {
-            // The unsent draft stays reachable with Ctrl+P.
-            let draft = state.prompt.text();
-            state.prompt.remember(&draft);
-            state.session.clear();
-            state.settings.refs = vec![path.clone()];
-            state.prompt.set_text(&instruction);
-            super::keys::set_focus(state, super::Focus::Prompt);
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            let effects = super::keys::act(state, crate::tui::action::Action::Generate);
-            if effects.iter().any(|e| matches!(e, Effect::Generate(..))) {
-                state.status.say(
-                    Level::Info,
-                    format!("new session from {name}: {instruction}"),
-                );
-            }
-            effects
-        }
-        Err(e) => {
-            state
-                .status
-                .say(Level::Error, format!("cannot review: {e}"));
             vec![]
         }
     }

@@ -2,15 +2,17 @@
 
 use std::path::Path;
 
-use crossterm::event::{MouseButton, MouseEventKind};
+use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
 
-use super::keys;
+use super::AppState;
 use super::overlay::Overlay;
 use super::status::Level;
-use super::{AppState, Focus};
+use super::{keys, overlay_keys};
 use crate::studio::StudioEvent;
 use crate::tui::clipboard::CopyRoute;
+use crate::tui::keymap::KeyChord;
 use crate::tui::layout::AppLayout;
+use crate::tui::layout::Focus;
 use crate::tui::msg::{Effect, Msg};
 
 /// Rows the mouse wheel moves a list.
@@ -33,7 +35,7 @@ fn notice_model_once(state: &mut AppState, model: &str) {
 /// Applies `msg` to `state` and returns the work to do.
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let mut effects = match msg {
-        Msg::Key(key) => keys::on_key(state, key),
+        Msg::Key(key) => on_key(state, key),
         Msg::Paste(text) => on_paste(state, &text),
         Msg::Mouse(mouse) => on_mouse(state, mouse),
         Msg::Resize { width, height } => {
@@ -64,7 +66,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                     let level = Level::Error;
                     let text = format!("job #{id} failed: {}", f.kind.replace('_', " "));
                     state.status.say(level, text);
-                } else if job.phase == super::jobs::Phase::Done {
+                } else if job.phase == super::job::Phase::Done {
                     let text = format!(
                         "job #{id} done in {:.1} s",
                         job.elapsed.map_or(0.0, |d| d.as_secs_f64())
@@ -76,7 +78,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 && state
                     .jobs
                     .get(id)
-                    .is_some_and(|j| j.phase == super::jobs::Phase::Queued)
+                    .is_some_and(|j| j.phase == super::job::Phase::Queued)
             {
                 state.jobs.select_id(id);
                 state.follow_new = false;
@@ -210,7 +212,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             super::runs::finished(state, result);
             vec![]
         }
-        Msg::ReviewEnded(result) => super::runs::review_ended(state, result),
+        Msg::ReviewEnded(result) => super::review::review_ended(state, result),
         Msg::JobsChanged(rows) => {
             state.jobs.merge_rows(&rows, state.now);
             vec![]
@@ -286,6 +288,20 @@ pub(super) fn attach_ref(state: &mut AppState, path: &Path) {
         Level::Ok,
         format!("attached {name} as reference {}", state.settings.refs.len()),
     );
+}
+
+/// Handles one key press: an open overlay takes it, else the focused pane.
+fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return vec![];
+    }
+    let Some(chord) = KeyChord::from_event(&key) else {
+        return vec![];
+    };
+    if state.overlay.is_some() {
+        return overlay_keys::on_overlay_key(state, key, chord);
+    }
+    keys::on_key(state, key, chord)
 }
 
 fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {

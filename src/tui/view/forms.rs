@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::frame::truncate;
-use super::overlay::{input_line, popup};
+use super::popup::{input_line, popup};
 use crate::studio::batch::plan::human_duration;
 use crate::studio::outline::{PartKind, RequestOutline, human_bytes};
 use crate::tui::state::AppState;

@@ -17,9 +17,10 @@ use ratatui::widgets::Paragraph;
 
 use super::frame::{Pane, draw_pane, hint_line, truncate};
 use crate::tui::action::Action;
-use crate::tui::state::jobs::{JobItem, Phase};
+use crate::tui::layout::Focus;
+use crate::tui::state::AppState;
+use crate::tui::state::job::{JobItem, Phase};
 use crate::tui::state::settings::short_model_name;
-use crate::tui::state::{AppState, Focus};
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 
