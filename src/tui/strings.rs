@@ -292,3 +292,515 @@ pub fn recovered(id: i64, recovery: &Result<crate::studio::collect::Recovery, St
         Err(e) => format!("cannot ask the service about job #{id} ({e}); nothing sent again"),
     }
 }
+
+// What the state says: status-bar messages, form errors and pick-list rows.
+
+/// The selected job has no image to make an anchor reference.
+pub const NO_IMAGE_TO_PROMOTE: &str = "the selected job has no image to promote";
+/// The selected job has no image to pin for compare.
+pub const NO_IMAGE_TO_COMPARE: &str = "the selected job has no image to compare";
+/// The pick list has no rows and no name was typed.
+pub const NOTHING_TO_PICK: &str = "nothing to pick; type a name";
+/// "No preset" was picked.
+pub const NO_PRESET_CHOSEN: &str = "no preset: settings are the config's [defaults]";
+/// History recall reached the oldest prompt.
+pub const OLDEST_PROMPT: &str = "this is the oldest prompt";
+/// Retry on a finished batch item.
+pub const RETRY_BATCH_ITEM: &str =
+    "batch items are re-run from the review grid: press R, then r on the item";
+/// Retry on a failed job of an earlier session.
+pub const RETRY_PAST_JOB: &str =
+    "jobs from earlier sessions cannot be retried; press p to reuse the prompt";
+/// Said when a generation is sent.
+pub const SENDING: &str = "sending…";
+/// Said while the request preview is put together.
+pub const COMPOSING: &str = "composing the request…";
+/// The request overlay's request went stale before it was sent.
+pub const REQUEST_CHANGED: &str = "the request changed since it was shown; here it is again";
+/// The prompt form was put in the editor.
+pub const FIELDS_IN_EDITOR: &str = "the fields are in the editor as one prompt";
+/// The anchor form was saved without a name.
+pub const ANCHOR_NEEDS_NAME: &str = "give the anchor a name";
+/// The batch form was sent empty.
+pub const BATCH_PATH_NEEDED: &str = "type the path of a batch file (.toml or .jsonl)";
+/// How a batch run that could not go on ended (in its badge).
+pub const BATCH_STOPPED: &str = "stopped";
+/// Stop asked for a batch run that already ended.
+pub const BATCH_NOT_RUNNING: &str = "that batch run is no longer running";
+/// Review asked for with nothing to show.
+pub const NOTHING_TO_REVIEW: &str =
+    "nothing to review yet: select a job with an image, or run a batch (Ctrl+O)";
+/// Back from the review grid without a choice.
+pub const BACK_FROM_REVIEW: &str = "back from review";
+/// The request overlay opened.
+pub const NOTHING_SENT_YET: &str = "nothing is sent until you press Enter or Ctrl+G";
+
+/// An anchor's row in the promote picker: its kind and reference count.
+pub fn anchor_detail(kind: &str, refs: usize) -> String {
+    format!("{kind} · {refs} ref(s)")
+}
+
+/// A preset's row in the preset picker: where it comes from and what it sets.
+pub fn preset_detail(source: &str, summary: &str) -> String {
+    format!("{source} · {summary}")
+}
+
+/// Saving a user preset under the name of a project preset, which would still win.
+pub fn preset_in_project(name: &str, file: &std::path::Path) -> String {
+    format!(
+        "'{name}' comes from {} and would still win over a user preset; pick another name, or save it there with `peel preset save {name} --project --force`",
+        file.display()
+    )
+}
+
+/// A preset name that is not among the presets in force.
+pub fn no_such_preset(name: &str) -> String {
+    format!("there is no preset '{name}'")
+}
+
+/// A preset was put on the settings line.
+pub fn preset_applied(name: &str, summary: &str) -> String {
+    format!("preset {name}: {summary}")
+}
+
+/// A preset was put on the settings line, but names anchors the roster lacks.
+pub fn preset_anchors_missing(name: &str, missing: &[&String]) -> String {
+    format!(
+        "preset {name}: {} not in the roster (add them in Anchors)",
+        missing
+            .iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// A preset was saved in the config file.
+pub fn preset_saved(name: &str, file: &std::path::Path) -> String {
+    format!("saved preset {name} in {}", file.display())
+}
+
+/// The attached reference images were dropped.
+pub fn refs_dropped(n: usize) -> String {
+    format!("dropped {n} reference image(s)")
+}
+
+/// The model cycle landed on a model.
+pub fn model_chosen(display_name: &str, id: &str) -> String {
+    format!("model: {display_name} ({id})")
+}
+
+/// A setting the model offers no choice of (the word is one of `choice::*`).
+pub fn no_choice_of(model: &str, what: &str) -> String {
+    format!("{model} offers no choice of {what}")
+}
+
+/// The settings a model may offer no choice of, in `no_choice_of`.
+pub mod choice {
+    /// Aspect ratios.
+    pub const ASPECT: &str = "aspect ratio";
+    /// Image sizes.
+    pub const SIZE: &str = "size";
+    /// Thinking levels.
+    pub const THINKING: &str = "thinking level";
+    /// Service tiers.
+    pub const TIER: &str = "service tier";
+    /// Search grounding.
+    pub const GROUNDING: &str = "search grounding";
+}
+
+/// What was copied, and how the copy went.
+pub mod copied {
+    /// The prompt.
+    pub const PROMPT: &str = "prompt";
+    /// The selected job's image path.
+    pub const IMAGE_PATH: &str = "image path";
+
+    /// Copied through the system clipboard.
+    pub fn to_system(what: &str) -> String {
+        format!("{what} copied to the system clipboard")
+    }
+
+    /// Copied through the terminal.
+    pub fn via_terminal(what: &str) -> String {
+        format!("{what} copied via the terminal (OSC 52)")
+    }
+
+    /// The copy failed.
+    pub fn failed(e: &str) -> String {
+        format!("copy failed: {e}")
+    }
+}
+
+/// A job's prompt and settings were put back in the editor.
+pub fn reused(job: i64) -> String {
+    format!("prompt and settings of job #{job} are in the editor")
+}
+
+/// `reused`, when the job's seed was fixed too.
+pub fn reused_with_seed(text: &str, seed: impl std::fmt::Display) -> String {
+    format!("{text}, seed {seed} fixed")
+}
+
+/// Compare was turned off.
+pub fn compare_stopped(job: i64) -> String {
+    format!("stopped comparing with #{job}")
+}
+
+/// A job's image was pinned for compare.
+pub fn pinned_for_compare(job: i64) -> String {
+    format!(
+        "#{job} pinned as A: select another job (or walk turns) to see it beside B; v again stops"
+    )
+}
+
+/// The edit session stepped to another turn.
+pub fn now_at(caption: &str) -> String {
+    format!("now at {caption}")
+}
+
+/// A job failed (its kind in words).
+pub fn job_failed(job: i64, kind: &str) -> String {
+    format!("job #{job} failed: {}", kind.replace('_', " "))
+}
+
+/// A job finished.
+pub fn job_done(job: i64, seconds: f64) -> String {
+    format!("job #{job} done in {seconds:.1} s")
+}
+
+/// The previewed image could not be shown.
+pub fn cannot_show(path: &std::path::Path, e: &str) -> String {
+    format!("cannot show {}: {e}", path.display())
+}
+
+/// The model's reference image limit was reached.
+pub fn too_many_refs(cap: usize) -> String {
+    format!("this model takes at most {cap} reference images")
+}
+
+/// A reference image was attached.
+pub fn ref_attached(name: &str, n: usize) -> String {
+    format!("attached {name} as reference {n}")
+}
+
+/// The batch form was asked for while a run is going.
+pub fn batch_still_running(run: i64, done: usize, total: usize) -> String {
+    format!(
+        "batch {run} is still running ({done}/{total}); wait for it, or press c on one of its jobs to stop it"
+    )
+}
+
+/// A checked batch file starts.
+pub fn batch_starting(file: &std::path::Path) -> String {
+    format!("starting batch {} …", file.display())
+}
+
+/// The batch run's budget stopped new items.
+pub fn budget_reached(spent_usd: f64, budget_usd: f64) -> String {
+    format!("budget reached: ${spent_usd:.2} of ${budget_usd:.2} spent; no new items start")
+}
+
+/// A batch run ended (`unfinished`: it did not end done, and resume finishes it).
+pub fn batch_finished(
+    run: i64,
+    done: usize,
+    total: usize,
+    dir: &std::path::Path,
+    unfinished: bool,
+) -> String {
+    let mut text = format!("batch {run}: {done}/{total} saved in {}", dir.display());
+    if unfinished {
+        text.push_str(&format!("; `peel batch resume {run}` finishes it"));
+    }
+    text.push_str(" · R on one of its jobs reviews it");
+    text
+}
+
+/// A batch run could not start or went wrong.
+pub fn batch_failed(e: &str) -> String {
+    format!("batch: {e}")
+}
+
+/// A batch run is asked to stop.
+pub fn batch_stopping(run: i64) -> String {
+    format!(
+        "stopping batch {run}: running items are cancelled; `peel batch resume {run}` finishes it later"
+    )
+}
+
+/// "Edit from here" in the review grid started a new session.
+pub fn session_from_review(name: &str, instruction: &str) -> String {
+    format!("new session from {name}: {instruction}")
+}
+
+/// The review grid could not open.
+pub fn cannot_review(e: &str) -> String {
+    format!("cannot review: {e}")
+}
+
+/// The pick lists' own rows.
+pub mod pick {
+    /// Under a new anchor's row.
+    pub const NEW_ANCHOR_DETAIL: &str = "with this image as its reference";
+    /// The row that goes back to `[defaults]`.
+    pub const NO_PRESET: &str = "(no preset)";
+    /// Under the "no preset" row.
+    pub const NO_PRESET_DETAIL: &str = "back to the config's [defaults]";
+    /// Saving over a preset of that name.
+    pub const REPLACE: &str = "replace";
+    /// Saving a new preset.
+    pub const SAVE: &str = "save";
+    /// Under the save-preset row.
+    pub const SAVE_PRESET_DETAIL: &str = "from the settings line and the anchors in shot";
+
+    /// The row that makes a new anchor.
+    pub fn new_anchor(kind: &str, name: &str) -> String {
+        format!("+ new {kind} '{name}'")
+    }
+
+    /// The row that saves (or replaces, `verb`) a preset.
+    pub fn save_preset(verb: &str, name: &str) -> String {
+        format!("+ {verb} preset '{name}'")
+    }
+}
+
+/// The Request overlay's hint when the request would be refused.
+pub const CLOSE_HINT: &str = "Esc: close";
+
+/// The words of the batch, pick-list, prompt-fields, anchor and request overlays.
+pub mod form {
+    /// The prompt form's rows, in Tab order.
+    pub const FIELD_LABELS: [&str; 5] = ["Subject", "Style", "Composition", "Lighting", "Text"];
+
+    /// What each prompt form row asks for, shown while it is empty.
+    pub const FIELD_EXAMPLES: [&str; 5] = [
+        "a red fox curled up in fresh snow",
+        "watercolor, loose washes",
+        "low angle, fox off-centre, lots of sky",
+        "golden hour backlight",
+        "words to render; separate elements with ;",
+    ];
+    /// The anchor form's name row.
+    pub const ANCHOR_NAME: &str = "Name";
+    /// The anchor form's kind row.
+    pub const ANCHOR_KIND: &str = "Kind";
+    /// The anchor form's description row.
+    pub const ANCHOR_LOOKS: &str = "Looks";
+    /// The anchor form's reference images row.
+    pub const ANCHOR_IMAGES: &str = "Images";
+    /// Before the batch file's path.
+    pub const FILE_LABEL: &str = "file  ";
+    /// Under the batch file's path.
+    pub const BATCH_FILE_NOTE: &str =
+        "      a .toml or .jsonl batch file; it is checked in full before anything runs";
+    /// While the batch file is checked.
+    pub const CHECKING: &str = "checking…";
+    /// The plan's item count.
+    pub const ITEMS: &str = "items";
+    /// The plan's cost.
+    pub const COST: &str = "cost";
+    /// The plan's time.
+    pub const TIME: &str = "time";
+    /// Above the composed prompt in the prompt form.
+    pub const BECOMES: &str = "becomes";
+    /// The prompt form with nothing filled in.
+    pub const NOTHING_YET: &str = "(nothing yet)";
+    /// The preset picker with no preset on the settings line.
+    pub const NO_PRESET_ACTIVE: &str = "no preset active";
+    /// Before the pick list's query.
+    pub const NAME_LABEL: &str = "name ";
+    /// Marks the row in force.
+    pub const ACTIVE_MARK: &str = "● ";
+    /// The query matches no row.
+    pub const NOTHING_MATCHES: &str = "  nothing matches";
+    /// Above the reason a request would be refused.
+    pub const REFUSED: &str = "This request would be refused:";
+    /// Before the anchors in shot.
+    pub const IN_SHOT_LABEL: &str = "in shot  ";
+    /// Above the earlier turns a continuation sends back.
+    pub const REPLAYED: &str = "earlier turns, sent back verbatim";
+    /// Above this turn's parts.
+    pub const THIS_TURN: &str = "this turn, in order";
+    /// A text part.
+    pub const PART_TEXT: &str = "text ";
+    /// An image part.
+    pub const PART_IMAGE: &str = "image";
+    /// A file part.
+    pub const PART_FILE: &str = "file ";
+
+    /// The plan's items and images.
+    pub fn plan_items(items: usize, images: usize) -> String {
+        format!("{items} ({images} images)")
+    }
+
+    /// The plan's cost here and on the Batch API.
+    pub fn plan_cost(interactive_usd: f64, batch_usd: f64) -> String {
+        format!(
+            "about ${interactive_usd:.2} here (Batch API: ${batch_usd:.2} with `peel batch submit`)"
+        )
+    }
+
+    /// The plan's least time.
+    pub fn plan_time(duration: &str, rpm: u32, concurrency: usize) -> String {
+        format!("at least {duration} at {rpm} requests/min, {concurrency} at once")
+    }
+
+    /// One group of the plan's items.
+    pub fn plan_group(items: usize, model: &str, size: &str) -> String {
+        format!("{items} × {model} {size}")
+    }
+
+    /// The promote picker's heading.
+    pub fn add_to(image: &str) -> String {
+        format!("add {image} to")
+    }
+
+    /// The preset picker's heading with a preset in force.
+    pub fn preset_active(name: &str) -> String {
+        format!("active: {name}")
+    }
+
+    /// The request's images and inline size.
+    pub fn request_size(images: usize, inline: &str) -> String {
+        format!("{images} image(s) in the request · {inline} inline")
+    }
+}
+
+/// The Jobs pane's words (`view/jobs.rs`; the phase words also in Preview and details).
+pub mod jobs {
+    /// Hint: cancel.
+    pub const HINT_CANCEL: &str = "cancel";
+    /// Hint: retry.
+    pub const HINT_RETRY: &str = "retry";
+    /// Hint: details.
+    pub const HINT_DETAILS: &str = "details";
+    /// Hint: reuse.
+    pub const HINT_REUSE: &str = "reuse";
+    /// A job with no aspect ratio set.
+    pub const AUTO_ASPECT: &str = "auto";
+    /// Phase: queued.
+    pub const QUEUED: &str = "queued";
+    /// Phase: sending (first attempt).
+    pub const SENDING: &str = "sending";
+    /// Phase: done.
+    pub const DONE: &str = "done";
+    /// Phase: failed, kind unknown.
+    pub const FAILED: &str = "failed";
+    /// Phase: blocked.
+    pub const BLOCKED_BY_SAFETY: &str = "blocked by safety";
+    /// `BLOCKED_BY_SAFETY` in a narrow column.
+    pub const BLOCKED: &str = "blocked";
+    /// Phase: cancelled.
+    pub const CANCELLED: &str = "cancelled";
+    /// Phase: interrupted.
+    pub const INTERRUPTED: &str = "interrupted";
+    /// How `retrying_in` starts.
+    pub const RETRYING_IN: &str = "retrying in ";
+
+    /// A batch run another process works on, in the title.
+    pub fn run_elsewhere(run: i64, done: usize, total: usize, failed: usize) -> String {
+        let failed = if failed > 0 {
+            format!(" ({failed} failed)")
+        } else {
+            String::new()
+        };
+        format!(" · batch {run} elsewhere {done}/{total}{failed}")
+    }
+
+    /// The title's count while jobs run (`batch`: the runs' badges).
+    pub fn running(jobs: usize, running: usize, batch: &str) -> String {
+        format!("{jobs} · {running} running{batch}")
+    }
+
+    /// A price.
+    pub fn cost(usd: f64) -> String {
+        format!("${usd:.3}")
+    }
+
+    /// A simulated (notional) price; the status bar says "(simulated)".
+    pub fn simulated_cost(usd: f64) -> String {
+        format!("~${usd:.3}")
+    }
+
+    /// Phase: sending, a later attempt.
+    pub fn sending_attempt(attempt: u32) -> String {
+        format!("sending ({attempt})")
+    }
+
+    /// Phase: waiting to retry.
+    pub fn retrying_in(secs: f64) -> String {
+        format!("{RETRYING_IN}{secs:.0} s")
+    }
+
+    /// `retrying_in` in a narrow column.
+    pub fn retry_short(rest: &str) -> String {
+        format!("retry {rest}")
+    }
+}
+
+/// An edit session, and the turn when it has one (`session <id> · turn <n>`).
+pub fn session_turn(id: &str, turn: Option<usize>) -> String {
+    match turn {
+        Some(n) => format!("session {id} · turn {n}"),
+        None => format!("session {id}"),
+    }
+}
+
+/// What the next generation does: continue session `id` (making turn `turn`).
+pub fn continues_session(id: &str, turn: Option<usize>) -> String {
+    match turn {
+        Some(n) => format!("continues session {id} · turn {n}"),
+        None => format!("continues session {id}"),
+    }
+}
+
+/// What the next generation does: join the session a pending first turn starts.
+pub fn joins_session(id: &str) -> String {
+    format!("joins session {id}")
+}
+
+/// What the next generation does: start a new session.
+pub const NEXT_NEW_SESSION: &str = "new session";
+
+/// The turn strip: `turns: 1 › 2 › [3]  (forks: 1)  (next: 2)`.
+pub fn turn_strip(depth: usize, forks: usize, next: usize) -> String {
+    let mut parts: Vec<String> = (1..depth).map(|n| n.to_string()).collect();
+    parts.push(format!("[{depth}]"));
+    let mut text = format!("turns: {}", parts.join(" › "));
+    if forks > 0 {
+        text.push_str(&format!("  (forks: {forks})"));
+    }
+    if next > 0 {
+        text.push_str(&format!("  (next: {next})"));
+    }
+    text
+}
+
+/// A batch run's badge: "batch 7 · 34/200 · 2 failed · $1.23" (and how it ended).
+pub fn batch_badge(
+    run: i64,
+    (done, total, failed): (usize, usize, usize),
+    spent_usd: f64,
+    ended: Option<&str>,
+) -> String {
+    let mut text = format!("batch {run} · {done}/{total}");
+    if failed > 0 {
+        text.push_str(&format!(" · {failed} failed"));
+    }
+    text.push_str(&format!(" · ${spent_usd:.2}"));
+    if let Some(ended) = ended {
+        text.push_str(&format!(" · {ended}"));
+    }
+    text
+}
+
+/// A batch item's tag in the Jobs pane: its index and key.
+pub fn batch_item_tag(index: impl std::fmt::Display, key: &str) -> String {
+    format!("{index}·{key}")
+}
+
+/// How a batch run ended, with the reason it stopped.
+pub fn batch_ended(state: &str, reason: &str) -> String {
+    format!("{state} ({reason})")
+}

@@ -8,12 +8,13 @@ use crate::review::ReviewExit;
 use crate::tui::action::Action;
 use crate::tui::layout::Focus;
 use crate::tui::msg::Effect;
+use crate::tui::strings;
 
 /// Back from the review grid: "edit from here" starts a new session from that image.
 pub fn review_ended(state: &mut AppState, result: Result<ReviewExit, String>) -> Vec<Effect> {
     match result {
         Ok(ReviewExit::Quit) => {
-            state.status.say(Level::Info, "back from review");
+            state.status.say(Level::Info, strings::BACK_FROM_REVIEW);
             vec![]
         }
         Ok(ReviewExit::Edit { path, instruction }) => {
@@ -32,15 +33,13 @@ pub fn review_ended(state: &mut AppState, result: Result<ReviewExit, String>) ->
             if effects.iter().any(|e| matches!(e, Effect::Generate(..))) {
                 state.status.say(
                     Level::Info,
-                    format!("new session from {name}: {instruction}"),
+                    strings::session_from_review(&name, &instruction),
                 );
             }
             effects
         }
         Err(e) => {
-            state
-                .status
-                .say(Level::Error, format!("cannot review: {e}"));
+            state.status.say(Level::Error, strings::cannot_review(&e));
             vec![]
         }
     }

@@ -14,6 +14,7 @@ use crate::tui::keymap::KeyChord;
 use crate::tui::layout::AppLayout;
 use crate::tui::layout::Focus;
 use crate::tui::msg::{Effect, Msg};
+use crate::tui::strings;
 
 /// Rows the mouse wheel moves a list.
 const WHEEL_ROWS: isize = 3;
@@ -64,13 +65,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                     && !job.phase.is_active()
                 {
                     let level = Level::Error;
-                    let text = format!("job #{id} failed: {}", f.kind.replace('_', " "));
+                    let text = strings::job_failed(id, &f.kind);
                     state.status.say(level, text);
                 } else if job.phase == super::job::Phase::Done {
-                    let text = format!(
-                        "job #{id} done in {:.1} s",
-                        job.elapsed.map_or(0.0, |d| d.as_secs_f64())
-                    );
+                    let text = strings::job_done(id, job.elapsed.map_or(0.0, |d| d.as_secs_f64()));
                     state.status.say(Level::Ok, text);
                 }
             }
@@ -97,7 +95,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             {
                 state
                     .status
-                    .say(Level::Error, format!("cannot show {}: {e}", path.display()));
+                    .say(Level::Error, strings::cannot_show(&path, e));
             }
             state.preview.loaded(&path, result);
             vec![]
@@ -135,12 +133,11 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(CopyRoute::System) => state
                     .status
-                    .say(Level::Ok, format!("{what} copied to the system clipboard")),
-                Ok(CopyRoute::Terminal) => state.status.say(
-                    Level::Ok,
-                    format!("{what} copied via the terminal (OSC 52)"),
-                ),
-                Err(e) => state.status.say(Level::Error, format!("copy failed: {e}")),
+                    .say(Level::Ok, strings::copied::to_system(what)),
+                Ok(CopyRoute::Terminal) => state
+                    .status
+                    .say(Level::Ok, strings::copied::via_terminal(what)),
+                Err(e) => state.status.say(Level::Error, strings::copied::failed(&e)),
             }
             vec![]
         }
@@ -157,10 +154,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Composed(outline) => {
             let current = state.requested.as_ref() == Some(&state.request_key());
             if current && state.overlay.is_none() {
-                state.status.say(
-                    Level::Info,
-                    "nothing is sent until you press Enter or Ctrl+G",
-                );
+                state.status.say(Level::Info, strings::NOTHING_SENT_YET);
                 state.overlay = Some(Overlay::Request { outline, scroll: 0 });
             }
             vec![]
@@ -226,7 +220,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::PresetSaved(result) => {
             match result {
                 Ok(preset) => {
-                    let text = format!("saved preset {} in {}", preset.name, preset.file.display());
+                    let text = strings::preset_saved(&preset.name, &preset.file);
                     state.settings.preset = Some(preset.name.clone());
                     state.presets.retain(|p| p.name != preset.name);
                     state.presets.push(preset);
@@ -273,10 +267,7 @@ fn relint(state: &mut AppState) {
 pub(super) fn attach_ref(state: &mut AppState, path: &Path) {
     let cap = state.settings.spec(&state.registry).references.images as usize;
     if state.settings.refs.len() >= cap {
-        state.status.say(
-            Level::Warn,
-            format!("this model takes at most {cap} reference images"),
-        );
+        state.status.say(Level::Warn, strings::too_many_refs(cap));
         return;
     }
     state.settings.refs.push(path.to_path_buf());
@@ -286,7 +277,7 @@ pub(super) fn attach_ref(state: &mut AppState, path: &Path) {
     );
     state.status.say(
         Level::Ok,
-        format!("attached {name} as reference {}", state.settings.refs.len()),
+        strings::ref_attached(&name, state.settings.refs.len()),
     );
 }
 
