@@ -2,6 +2,14 @@
 
 use super::action::{Action, Section};
 
+pub mod batch;
+pub mod choice;
+pub mod copied;
+pub mod form;
+pub mod jobs;
+pub mod pick;
+pub mod session;
+
 /// Said when a fresh edit session is asked for.
 /// Why `peel` with no command stops when it has no terminal.
 pub const NO_TERMINAL: &str = "the workbench needs an interactive terminal, and stdin or stdout is not one. \
@@ -321,12 +329,6 @@ pub const REQUEST_CHANGED: &str = "the request changed since it was shown; here 
 pub const FIELDS_IN_EDITOR: &str = "the fields are in the editor as one prompt";
 /// The anchor form was saved without a name.
 pub const ANCHOR_NEEDS_NAME: &str = "give the anchor a name";
-/// The batch form was sent empty.
-pub const BATCH_PATH_NEEDED: &str = "type the path of a batch file (.toml or .jsonl)";
-/// How a batch run that could not go on ended (in its badge).
-pub const BATCH_STOPPED: &str = "stopped";
-/// Stop asked for a batch run that already ended.
-pub const BATCH_NOT_RUNNING: &str = "that batch run is no longer running";
 /// Review asked for with nothing to show.
 pub const NOTHING_TO_REVIEW: &str =
     "nothing to review yet: select a job with an image, or run a batch (Ctrl+O)";
@@ -395,43 +397,6 @@ pub fn no_choice_of(model: &str, what: &str) -> String {
     format!("{model} offers no choice of {what}")
 }
 
-/// The settings a model may offer no choice of, in `no_choice_of`.
-pub mod choice {
-    /// Aspect ratios.
-    pub const ASPECT: &str = "aspect ratio";
-    /// Image sizes.
-    pub const SIZE: &str = "size";
-    /// Thinking levels.
-    pub const THINKING: &str = "thinking level";
-    /// Service tiers.
-    pub const TIER: &str = "service tier";
-    /// Search grounding.
-    pub const GROUNDING: &str = "search grounding";
-}
-
-/// What was copied, and how the copy went.
-pub mod copied {
-    /// The prompt.
-    pub const PROMPT: &str = "prompt";
-    /// The selected job's image path.
-    pub const IMAGE_PATH: &str = "image path";
-
-    /// Copied through the system clipboard.
-    pub fn to_system(what: &str) -> String {
-        format!("{what} copied to the system clipboard")
-    }
-
-    /// Copied through the terminal.
-    pub fn via_terminal(what: &str) -> String {
-        format!("{what} copied via the terminal (OSC 52)")
-    }
-
-    /// The copy failed.
-    pub fn failed(e: &str) -> String {
-        format!("copy failed: {e}")
-    }
-}
-
 /// A job's prompt and settings were put back in the editor.
 pub fn reused(job: i64) -> String {
     format!("prompt and settings of job #{job} are in the editor")
@@ -484,51 +449,6 @@ pub fn ref_attached(name: &str, n: usize) -> String {
     format!("attached {name} as reference {n}")
 }
 
-/// The batch form was asked for while a run is going.
-pub fn batch_still_running(run: i64, done: usize, total: usize) -> String {
-    format!(
-        "batch {run} is still running ({done}/{total}); wait for it, or press c on one of its jobs to stop it"
-    )
-}
-
-/// A checked batch file starts.
-pub fn batch_starting(file: &std::path::Path) -> String {
-    format!("starting batch {} …", file.display())
-}
-
-/// The batch run's budget stopped new items.
-pub fn budget_reached(spent_usd: f64, budget_usd: f64) -> String {
-    format!("budget reached: ${spent_usd:.2} of ${budget_usd:.2} spent; no new items start")
-}
-
-/// A batch run ended (`unfinished`: it did not end done, and resume finishes it).
-pub fn batch_finished(
-    run: i64,
-    done: usize,
-    total: usize,
-    dir: &std::path::Path,
-    unfinished: bool,
-) -> String {
-    let mut text = format!("batch {run}: {done}/{total} saved in {}", dir.display());
-    if unfinished {
-        text.push_str(&format!("; `peel batch resume {run}` finishes it"));
-    }
-    text.push_str(" · R on one of its jobs reviews it");
-    text
-}
-
-/// A batch run could not start or went wrong.
-pub fn batch_failed(e: &str) -> String {
-    format!("batch: {e}")
-}
-
-/// A batch run is asked to stop.
-pub fn batch_stopping(run: i64) -> String {
-    format!(
-        "stopping batch {run}: running items are cancelled; `peel batch resume {run}` finishes it later"
-    )
-}
-
 /// "Edit from here" in the review grid started a new session.
 pub fn session_from_review(name: &str, instruction: &str) -> String {
     format!("new session from {name}: {instruction}")
@@ -539,268 +459,5 @@ pub fn cannot_review(e: &str) -> String {
     format!("cannot review: {e}")
 }
 
-/// The pick lists' own rows.
-pub mod pick {
-    /// Under a new anchor's row.
-    pub const NEW_ANCHOR_DETAIL: &str = "with this image as its reference";
-    /// The row that goes back to `[defaults]`.
-    pub const NO_PRESET: &str = "(no preset)";
-    /// Under the "no preset" row.
-    pub const NO_PRESET_DETAIL: &str = "back to the config's [defaults]";
-    /// Saving over a preset of that name.
-    pub const REPLACE: &str = "replace";
-    /// Saving a new preset.
-    pub const SAVE: &str = "save";
-    /// Under the save-preset row.
-    pub const SAVE_PRESET_DETAIL: &str = "from the settings line and the anchors in shot";
-
-    /// The row that makes a new anchor.
-    pub fn new_anchor(kind: &str, name: &str) -> String {
-        format!("+ new {kind} '{name}'")
-    }
-
-    /// The row that saves (or replaces, `verb`) a preset.
-    pub fn save_preset(verb: &str, name: &str) -> String {
-        format!("+ {verb} preset '{name}'")
-    }
-}
-
 /// The Request overlay's hint when the request would be refused.
 pub const CLOSE_HINT: &str = "Esc: close";
-
-/// The words of the batch, pick-list, prompt-fields, anchor and request overlays.
-pub mod form {
-    /// The prompt form's rows, in Tab order.
-    pub const FIELD_LABELS: [&str; 5] = ["Subject", "Style", "Composition", "Lighting", "Text"];
-
-    /// What each prompt form row asks for, shown while it is empty.
-    pub const FIELD_EXAMPLES: [&str; 5] = [
-        "a red fox curled up in fresh snow",
-        "watercolor, loose washes",
-        "low angle, fox off-centre, lots of sky",
-        "golden hour backlight",
-        "words to render; separate elements with ;",
-    ];
-    /// The anchor form's name row.
-    pub const ANCHOR_NAME: &str = "Name";
-    /// The anchor form's kind row.
-    pub const ANCHOR_KIND: &str = "Kind";
-    /// The anchor form's description row.
-    pub const ANCHOR_LOOKS: &str = "Looks";
-    /// The anchor form's reference images row.
-    pub const ANCHOR_IMAGES: &str = "Images";
-    /// Before the batch file's path.
-    pub const FILE_LABEL: &str = "file  ";
-    /// Under the batch file's path.
-    pub const BATCH_FILE_NOTE: &str =
-        "      a .toml or .jsonl batch file; it is checked in full before anything runs";
-    /// While the batch file is checked.
-    pub const CHECKING: &str = "checking…";
-    /// The plan's item count.
-    pub const ITEMS: &str = "items";
-    /// The plan's cost.
-    pub const COST: &str = "cost";
-    /// The plan's time.
-    pub const TIME: &str = "time";
-    /// Above the composed prompt in the prompt form.
-    pub const BECOMES: &str = "becomes";
-    /// The prompt form with nothing filled in.
-    pub const NOTHING_YET: &str = "(nothing yet)";
-    /// The preset picker with no preset on the settings line.
-    pub const NO_PRESET_ACTIVE: &str = "no preset active";
-    /// Before the pick list's query.
-    pub const NAME_LABEL: &str = "name ";
-    /// Marks the row in force.
-    pub const ACTIVE_MARK: &str = "● ";
-    /// The query matches no row.
-    pub const NOTHING_MATCHES: &str = "  nothing matches";
-    /// Above the reason a request would be refused.
-    pub const REFUSED: &str = "This request would be refused:";
-    /// Before the anchors in shot.
-    pub const IN_SHOT_LABEL: &str = "in shot  ";
-    /// Above the earlier turns a continuation sends back.
-    pub const REPLAYED: &str = "earlier turns, sent back verbatim";
-    /// Above this turn's parts.
-    pub const THIS_TURN: &str = "this turn, in order";
-    /// A text part.
-    pub const PART_TEXT: &str = "text ";
-    /// An image part.
-    pub const PART_IMAGE: &str = "image";
-    /// A file part.
-    pub const PART_FILE: &str = "file ";
-
-    /// The plan's items and images.
-    pub fn plan_items(items: usize, images: usize) -> String {
-        format!("{items} ({images} images)")
-    }
-
-    /// The plan's cost here and on the Batch API.
-    pub fn plan_cost(interactive_usd: f64, batch_usd: f64) -> String {
-        format!(
-            "about ${interactive_usd:.2} here (Batch API: ${batch_usd:.2} with `peel batch submit`)"
-        )
-    }
-
-    /// The plan's least time.
-    pub fn plan_time(duration: &str, rpm: u32, concurrency: usize) -> String {
-        format!("at least {duration} at {rpm} requests/min, {concurrency} at once")
-    }
-
-    /// One group of the plan's items.
-    pub fn plan_group(items: usize, model: &str, size: &str) -> String {
-        format!("{items} × {model} {size}")
-    }
-
-    /// The promote picker's heading.
-    pub fn add_to(image: &str) -> String {
-        format!("add {image} to")
-    }
-
-    /// The preset picker's heading with a preset in force.
-    pub fn preset_active(name: &str) -> String {
-        format!("active: {name}")
-    }
-
-    /// The request's images and inline size.
-    pub fn request_size(images: usize, inline: &str) -> String {
-        format!("{images} image(s) in the request · {inline} inline")
-    }
-}
-
-/// The Jobs pane's words (`view/jobs.rs`; the phase words also in Preview and details).
-pub mod jobs {
-    /// Hint: cancel.
-    pub const HINT_CANCEL: &str = "cancel";
-    /// Hint: retry.
-    pub const HINT_RETRY: &str = "retry";
-    /// Hint: details.
-    pub const HINT_DETAILS: &str = "details";
-    /// Hint: reuse.
-    pub const HINT_REUSE: &str = "reuse";
-    /// A job with no aspect ratio set.
-    pub const AUTO_ASPECT: &str = "auto";
-    /// Phase: queued.
-    pub const QUEUED: &str = "queued";
-    /// Phase: sending (first attempt).
-    pub const SENDING: &str = "sending";
-    /// Phase: done.
-    pub const DONE: &str = "done";
-    /// Phase: failed, kind unknown.
-    pub const FAILED: &str = "failed";
-    /// Phase: blocked.
-    pub const BLOCKED_BY_SAFETY: &str = "blocked by safety";
-    /// `BLOCKED_BY_SAFETY` in a narrow column.
-    pub const BLOCKED: &str = "blocked";
-    /// Phase: cancelled.
-    pub const CANCELLED: &str = "cancelled";
-    /// Phase: interrupted.
-    pub const INTERRUPTED: &str = "interrupted";
-    /// How `retrying_in` starts.
-    pub const RETRYING_IN: &str = "retrying in ";
-
-    /// A batch run another process works on, in the title.
-    pub fn run_elsewhere(run: i64, done: usize, total: usize, failed: usize) -> String {
-        let failed = if failed > 0 {
-            format!(" ({failed} failed)")
-        } else {
-            String::new()
-        };
-        format!(" · batch {run} elsewhere {done}/{total}{failed}")
-    }
-
-    /// The title's count while jobs run (`batch`: the runs' badges).
-    pub fn running(jobs: usize, running: usize, batch: &str) -> String {
-        format!("{jobs} · {running} running{batch}")
-    }
-
-    /// A price.
-    pub fn cost(usd: f64) -> String {
-        format!("${usd:.3}")
-    }
-
-    /// A simulated (notional) price; the status bar says "(simulated)".
-    pub fn simulated_cost(usd: f64) -> String {
-        format!("~${usd:.3}")
-    }
-
-    /// Phase: sending, a later attempt.
-    pub fn sending_attempt(attempt: u32) -> String {
-        format!("sending ({attempt})")
-    }
-
-    /// Phase: waiting to retry.
-    pub fn retrying_in(secs: f64) -> String {
-        format!("{RETRYING_IN}{secs:.0} s")
-    }
-
-    /// `retrying_in` in a narrow column.
-    pub fn retry_short(rest: &str) -> String {
-        format!("retry {rest}")
-    }
-}
-
-/// An edit session, and the turn when it has one (`session <id> · turn <n>`).
-pub fn session_turn(id: &str, turn: Option<usize>) -> String {
-    match turn {
-        Some(n) => format!("session {id} · turn {n}"),
-        None => format!("session {id}"),
-    }
-}
-
-/// What the next generation does: continue session `id` (making turn `turn`).
-pub fn continues_session(id: &str, turn: Option<usize>) -> String {
-    match turn {
-        Some(n) => format!("continues session {id} · turn {n}"),
-        None => format!("continues session {id}"),
-    }
-}
-
-/// What the next generation does: join the session a pending first turn starts.
-pub fn joins_session(id: &str) -> String {
-    format!("joins session {id}")
-}
-
-/// What the next generation does: start a new session.
-pub const NEXT_NEW_SESSION: &str = "new session";
-
-/// The turn strip: `turns: 1 › 2 › [3]  (forks: 1)  (next: 2)`.
-pub fn turn_strip(depth: usize, forks: usize, next: usize) -> String {
-    let mut parts: Vec<String> = (1..depth).map(|n| n.to_string()).collect();
-    parts.push(format!("[{depth}]"));
-    let mut text = format!("turns: {}", parts.join(" › "));
-    if forks > 0 {
-        text.push_str(&format!("  (forks: {forks})"));
-    }
-    if next > 0 {
-        text.push_str(&format!("  (next: {next})"));
-    }
-    text
-}
-
-/// A batch run's badge: "batch 7 · 34/200 · 2 failed · $1.23" (and how it ended).
-pub fn batch_badge(
-    run: i64,
-    (done, total, failed): (usize, usize, usize),
-    spent_usd: f64,
-    ended: Option<&str>,
-) -> String {
-    let mut text = format!("batch {run} · {done}/{total}");
-    if failed > 0 {
-        text.push_str(&format!(" · {failed} failed"));
-    }
-    text.push_str(&format!(" · ${spent_usd:.2}"));
-    if let Some(ended) = ended {
-        text.push_str(&format!(" · {ended}"));
-    }
-    text
-}
-
-/// A batch item's tag in the Jobs pane: its index and key.
-pub fn batch_item_tag(index: impl std::fmt::Display, key: &str) -> String {
-    format!("{index}·{key}")
-}
-
-/// How a batch run ended, with the reason it stopped.
-pub fn batch_ended(state: &str, reason: &str) -> String {
-    format!("{state} ({reason})")
-}

@@ -70,7 +70,7 @@ impl BatchProgress {
 
     /// "batch 7 · 34/200 · 2 failed · $1.23".
     pub fn badge(&self) -> String {
-        strings::batch_badge(
+        strings::batch::badge(
             self.run,
             (self.done, self.total, self.failed),
             self.spent_usd,
@@ -100,7 +100,7 @@ impl BatchProgress {
                 };
             }
             BatchEvent::ItemStarted { index, key, job } => {
-                return Some((*job, strings::batch_item_tag(index, key)));
+                return Some((*job, strings::batch::item_tag(index, key)));
             }
             BatchEvent::ItemDone { cost_usd, .. } => {
                 self.done += 1;
@@ -121,7 +121,7 @@ impl BatchProgress {
         self.failed = summary.failed;
         self.spent_usd = summary.spent_usd;
         self.ended = Some(match &summary.stop_reason {
-            Some(reason) => strings::batch_ended(&summary.state, reason),
+            Some(reason) => strings::batch::ended(&summary.state, reason),
             None => summary.state.clone(),
         });
     }

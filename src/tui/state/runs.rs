@@ -17,7 +17,7 @@ use crate::tui::strings;
 /// Opens the batch form (refused while a run is going).
 pub fn open_form(state: &mut AppState) {
     if let Some(run) = state.batch.as_ref().filter(|b| b.running()) {
-        let text = strings::batch_still_running(run.run, run.done, run.total);
+        let text = strings::batch::still_running(run.run, run.done, run.total);
         state.status.say(Level::Warn, text);
         return;
     }
@@ -36,7 +36,7 @@ pub fn on_form_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Esc => state.overlay = None,
         KeyCode::Enter if form.checking => {}
         KeyCode::Enter if form.path.text().trim().is_empty() => {
-            form.error = Some(strings::BATCH_PATH_NEEDED.into());
+            form.error = Some(strings::batch::PATH_NEEDED.into());
         }
         KeyCode::Enter => {
             let file = form.file();
@@ -46,7 +46,7 @@ pub fn on_form_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 state.batch = Some(BatchProgress::starting());
                 state
                     .status
-                    .say(Level::Info, strings::batch_starting(&file));
+                    .say(Level::Info, strings::batch::starting(&file));
                 return vec![Effect::RunBatch(file)];
             }
             form.checking = true;
@@ -88,7 +88,7 @@ pub fn progress(state: &mut AppState, event: BatchEvent) {
     {
         state.status.say(
             Level::Warn,
-            strings::budget_reached(*spent_usd, *budget_usd),
+            strings::batch::budget_reached(*spent_usd, *budget_usd),
         );
     }
     if let BatchEvent::Notice { message } = &event {
@@ -114,7 +114,7 @@ pub fn finished(state: &mut AppState, result: Result<RunSummary, String>) {
             } else {
                 Level::Ok
             };
-            let text = strings::batch_finished(
+            let text = strings::batch::finished(
                 summary.run,
                 summary.done,
                 summary.total,
@@ -127,9 +127,9 @@ pub fn finished(state: &mut AppState, result: Result<RunSummary, String>) {
             if state.batch.as_ref().is_some_and(|b| b.run == 0) {
                 state.batch = None;
             } else if let Some(run) = state.batch.as_mut() {
-                run.ended = Some(strings::BATCH_STOPPED.into());
+                run.ended = Some(strings::batch::STOPPED.into());
             }
-            state.status.say(Level::Error, strings::batch_failed(&e));
+            state.status.say(Level::Error, strings::batch::failed(&e));
         }
     }
 }
@@ -140,11 +140,11 @@ pub fn stop(state: &mut AppState) -> Vec<Effect> {
         Some(run) => {
             state
                 .status
-                .say(Level::Warn, strings::batch_stopping(run.run));
+                .say(Level::Warn, strings::batch::stopping(run.run));
             vec![Effect::StopBatch]
         }
         None => {
-            state.status.say(Level::Warn, strings::BATCH_NOT_RUNNING);
+            state.status.say(Level::Warn, strings::batch::NOT_RUNNING);
             vec![]
         }
     }

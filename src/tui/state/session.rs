@@ -143,24 +143,24 @@ impl SessionState {
             .filter(|s| s.id == id)
             .map(|s| s.depth(turn))
             .filter(|d| *d > 0);
-        strings::session_turn(id, depth)
+        strings::session::turn(id, depth)
     }
 
     /// What the next generation does, in words: `new session`, or `continues session <id>
     /// · turn <n>` (the turn it will make).
     pub fn next_words(&self) -> String {
         match (&self.id, self.turn) {
-            (Some(id), Some(_)) => strings::continues_session(id, self.depth().map(|n| n + 1)),
-            (Some(id), None) => strings::joins_session(id),
+            (Some(id), Some(_)) => strings::session::continues(id, self.depth().map(|n| n + 1)),
+            (Some(id), None) => strings::session::joins(id),
             // A first turn still pending is the new session the next one joins.
-            (None, _) => strings::NEXT_NEW_SESSION.into(),
+            (None, _) => strings::session::NEXT_NEW.into(),
         }
     }
 
     /// `session <id> · turn <n>` for the Preview caption.
     pub fn caption(&self) -> Option<String> {
         let id = self.id.as_deref()?;
-        Some(strings::session_turn(id, self.depth()))
+        Some(strings::session::turn(id, self.depth()))
     }
 
     /// The turn strip: `turns: 1 › 2 › [3]  (fork: 4)`, numbered by depth, with the
@@ -174,7 +174,7 @@ impl SessionState {
         let parent = chain.last().and_then(|t| t.parent);
         let forks = s.children(parent).len().saturating_sub(1);
         let next = s.children(Some(turn)).len();
-        Some(strings::turn_strip(chain.len(), forks, next))
+        Some(strings::session::strip(chain.len(), forks, next))
     }
 
     /// Steps to the parent turn (undo); returns the new turn.
