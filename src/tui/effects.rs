@@ -20,6 +20,7 @@ mod turns;
 use super::batch_run::BatchSetup;
 use super::clipboard::Clipboard;
 use super::msg::{Effect, Msg, OtherRun};
+use super::strings;
 use crate::models::Registry;
 use crate::store::JobWatch;
 use crate::studio::collect::{Collector, Recovery};
@@ -110,7 +111,7 @@ impl Effects {
     fn recover(&self, id: crate::studio::JobId) {
         let tx = self.tx.clone();
         let Some(collector) = self.collector.clone() else {
-            let recovery = Err("no connection to ask the service".to_string());
+            let recovery = Err(strings::effects::NO_CONNECTION.to_string());
             let _ = tx.send(Outcome::Msg(Msg::Recovered { id, recovery }));
             return;
         };
@@ -141,7 +142,7 @@ impl Effects {
                 tokio::task::spawn_blocking(move || {
                     let result = match store.session(&id) {
                         Ok(Some(s)) => Ok(s),
-                        Ok(None) => Err(format!("session {id} is gone from the store")),
+                        Ok(None) => Err(strings::effects::session_gone(&id)),
                         Err(e) => Err(e.to_string()),
                     };
                     let _ = tx.send(Outcome::Msg(Msg::SessionLoaded(result)));
@@ -159,9 +160,7 @@ impl Effects {
             Effect::Retry(id) => match self.studio.retry(id) {
                 Some(Ok(_)) => {}
                 Some(Err(e)) => self.send(Msg::Refused(e.to_string())),
-                None => self.send(Msg::Refused(format!(
-                    "job #{id} can no longer be retried; press p to reuse its prompt"
-                ))),
+                None => self.send(Msg::Refused(strings::effects::cannot_retry(id))),
             },
             Effect::LoadPreview(path) => self.load_preview(path),
             Effect::LoadPinned(path) => self.load_pinned(path),

@@ -5,6 +5,7 @@ use super::action::{Action, Section};
 pub mod batch;
 pub mod choice;
 pub mod copied;
+pub mod effects;
 pub mod form;
 pub mod jobs;
 pub mod pick;

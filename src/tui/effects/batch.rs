@@ -9,6 +9,7 @@ use super::Effects;
 use super::outcome::Outcome;
 use crate::tui::batch_run::Stops;
 use crate::tui::msg::Msg;
+use crate::tui::strings;
 
 impl Effects {
     /// Checks a batch file off the UI task; the plan (or why not) comes back as a message.
@@ -23,7 +24,7 @@ impl Effects {
             }
             None => self.send(Msg::BatchPlanned {
                 path: file,
-                result: Err(NO_BATCH.into()),
+                result: Err(strings::effects::NO_BATCH.into()),
             }),
         }
     }
@@ -48,13 +49,13 @@ impl Effects {
                 // However the run ends, the workbench hears of it.
                 self.batch_task = Some(tokio::spawn(async move {
                     if let Err(e) = run.await {
-                        let _ = tx.send(Outcome::Msg(Msg::BatchFinished(Err(format!(
-                        "the batch run stopped unexpectedly ({e}); `peel batch list` shows it and `peel batch resume` finishes it"
-                    )))));
+                        let _ = tx.send(Outcome::Msg(Msg::BatchFinished(Err(
+                            strings::effects::batch_task_died(&e),
+                        ))));
                     }
                 }));
             }
-            None => self.send(Msg::BatchFinished(Err(NO_BATCH.into()))),
+            None => self.send(Msg::BatchFinished(Err(strings::effects::NO_BATCH.into()))),
         }
     }
 
@@ -121,6 +122,3 @@ impl Effects {
         }
     }
 }
-
-/// Said when batch runs are not wired up.
-const NO_BATCH: &str = "batch runs are not available here; use `peel batch run FILE`";

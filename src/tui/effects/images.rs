@@ -8,6 +8,7 @@ use super::Effects;
 use super::outcome::Outcome;
 use crate::tui::clipboard;
 use crate::tui::msg::Msg;
+use crate::tui::strings;
 
 impl Effects {
     /// Saves the clipboard's image as a reference file off the UI task.
@@ -41,10 +42,9 @@ impl Effects {
                 }
                 Err(e) => {
                     let _ = tx.send(Outcome::Pinned(None));
-                    let _ = tx.send(Outcome::Msg(Msg::PinFailed(format!(
-                        "cannot compare with {}: {e}",
-                        path.display()
-                    ))));
+                    let _ = tx.send(Outcome::Msg(Msg::PinFailed(
+                        strings::effects::cannot_compare(&path, &e),
+                    )));
                 }
             }
         });
@@ -89,15 +89,15 @@ impl Effects {
 /// Reads and decodes an image file (blocking).
 pub fn decode(path: &Path) -> Result<image::DynamicImage, String> {
     image::ImageReader::open(path)
-        .map_err(|e| format!("cannot open it ({e})"))?
+        .map_err(|e| strings::effects::cannot_open(&e))?
         .with_guessed_format()
-        .map_err(|e| format!("cannot read it ({e})"))?
+        .map_err(|e| strings::effects::cannot_read(&e))?
         .decode()
-        .map_err(|e| format!("cannot decode it ({e})"))
+        .map_err(|e| strings::effects::cannot_decode(&e))
 }
 
 fn save_pasted(dir: &Path, png: &[u8]) -> Result<PathBuf, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {} ({e})", dir.display()))?;
+    std::fs::create_dir_all(dir).map_err(|e| strings::effects::cannot_create(dir, &e))?;
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S%3f");
     let path = dir.join(format!("clipboard-{stamp}.png"));
     crate::studio::output::write_atomic(&path, png).map_err(|e| e.to_string())?;

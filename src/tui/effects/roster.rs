@@ -7,6 +7,7 @@ use super::Effects;
 use super::outcome::Outcome;
 use crate::studio::Roster;
 use crate::tui::msg::{Msg, RosterOp, RosterResult};
+use crate::tui::strings;
 
 impl Effects {
     /// Applies a roster change and reports the roster as it is now.
@@ -47,7 +48,7 @@ pub fn roster_op(roster: &Roster, op: RosterOp) -> RosterResult {
             refs,
         } => {
             let r = roster.add(kind, &name, &description, refs);
-            let done = format!("added {kind} '{}'", name.trim());
+            let done = strings::effects::anchor_added(kind, name.trim());
             (r.map(|a| a.name), Some(name.trim().to_string()), done)
         }
         RosterOp::Update { name, changes } => {
@@ -56,12 +57,12 @@ pub fn roster_op(roster: &Roster, op: RosterOp) -> RosterResult {
             (
                 r,
                 Some(new_name.trim().to_string()),
-                format!("saved '{}'", new_name.trim()),
+                strings::effects::anchor_saved(new_name.trim()),
             )
         }
         RosterOp::Remove { name } => {
             let r = roster.remove(&name).map(|a| a.name);
-            (r, None, format!("removed '{name}'"))
+            (r, None, strings::effects::anchor_removed(&name))
         }
         RosterOp::ShotExactly { names } => {
             let result = roster.list().and_then(|anchors| {
@@ -78,9 +79,9 @@ pub fn roster_op(roster: &Roster, op: RosterOp) -> RosterResult {
         RosterOp::SetPinned { name, pinned } => {
             let r = roster.set_pinned(&name, pinned).map(|a| a.name);
             let text = if pinned {
-                format!("'{name}' is pinned: in every shot")
+                strings::effects::anchor_pinned(&name)
             } else {
-                format!("'{name}' is unpinned: in shot where the prompt names it")
+                strings::effects::anchor_unpinned(&name)
             };
             (r, Some(name.clone()), text)
         }
