@@ -123,6 +123,25 @@ pub enum Action {
     Confirm,
 }
 
+/// A group of actions on the help screen (headings are in `strings::section`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Keys that work in any pane.
+    Anywhere,
+    /// Stepping through and starting edit sessions.
+    EditSessions,
+    /// The settings line's cycles, seed and presets.
+    SettingsLine,
+    /// The prompt editor.
+    Prompt,
+    /// Moving in the Jobs and Anchors lists.
+    Lists,
+    /// The selected job.
+    JobsAndPreview,
+    /// The roster.
+    Anchors,
+}
+
 impl Action {
     /// The scope the action's bindings live in.
     pub fn scope(self) -> Scope {
@@ -167,60 +186,124 @@ impl Action {
         .ok()
     }
 
-    /// Every action, in help order.
-    pub const ALL: &'static [Action] = &[
-        Action::Generate,
-        Action::ShowRequest,
-        Action::NewSession,
-        Action::TurnBack,
-        Action::TurnForward,
-        Action::FocusNext,
-        Action::FocusPrev,
-        Action::Help,
-        Action::Quit,
-        Action::Close,
-        Action::CopyPrompt,
-        Action::CopyPath,
-        Action::PasteImage,
-        Action::ClearRefs,
-        Action::CycleModel,
-        Action::CycleAspect,
-        Action::CycleSize,
-        Action::CycleSeed,
-        Action::RerollSeed,
-        Action::CycleThinking,
-        Action::CycleGrounding,
-        Action::CycleTier,
-        Action::PickPreset,
-        Action::RunBatch,
-        Action::Undo,
-        Action::Redo,
-        Action::HistoryPrev,
-        Action::HistoryNext,
-        Action::HistorySearch,
-        Action::ClearPrompt,
-        Action::PromptFields,
-        Action::Up,
-        Action::Down,
-        Action::PageUp,
-        Action::PageDown,
-        Action::First,
-        Action::Last,
-        Action::Confirm,
-        Action::CancelJob,
-        Action::RetryJob,
-        Action::ShowDetails,
-        Action::ReusePrompt,
-        Action::PromoteAnchor,
-        Action::Review,
-        Action::Compare,
-        Action::AddCharacter,
-        Action::AddObject,
-        Action::EditAnchor,
-        Action::RemoveAnchor,
-        Action::ToggleInShot,
+    /// Every action once, under its help section, in help order: the one hand-kept list of
+    /// actions (`ALL` and the help screen are read from it).
+    pub const SECTIONS: &'static [(Section, &'static [Action])] = &[
+        (
+            Section::Anywhere,
+            &[
+                Action::Generate,
+                Action::ShowRequest,
+                Action::FocusNext,
+                Action::FocusPrev,
+                Action::Help,
+                Action::Quit,
+                Action::Close,
+                Action::CopyPrompt,
+                Action::CopyPath,
+                Action::PasteImage,
+                Action::ClearRefs,
+                Action::RunBatch,
+            ],
+        ),
+        (
+            Section::EditSessions,
+            &[Action::NewSession, Action::TurnBack, Action::TurnForward],
+        ),
+        (
+            Section::SettingsLine,
+            &[
+                Action::CycleModel,
+                Action::CycleAspect,
+                Action::CycleSize,
+                Action::CycleSeed,
+                Action::CycleThinking,
+                Action::CycleGrounding,
+                Action::CycleTier,
+                Action::RerollSeed,
+                Action::PickPreset,
+            ],
+        ),
+        (
+            Section::Prompt,
+            &[
+                Action::Undo,
+                Action::Redo,
+                Action::HistoryPrev,
+                Action::HistoryNext,
+                Action::HistorySearch,
+                Action::ClearPrompt,
+                Action::PromptFields,
+            ],
+        ),
+        (
+            Section::Lists,
+            &[
+                Action::Up,
+                Action::Down,
+                Action::PageUp,
+                Action::PageDown,
+                Action::First,
+                Action::Last,
+                Action::Confirm,
+            ],
+        ),
+        (
+            Section::JobsAndPreview,
+            &[
+                Action::CancelJob,
+                Action::RetryJob,
+                Action::ShowDetails,
+                Action::ReusePrompt,
+                Action::PromoteAnchor,
+                Action::Review,
+                Action::Compare,
+            ],
+        ),
+        (
+            Section::Anchors,
+            &[
+                Action::AddCharacter,
+                Action::AddObject,
+                Action::EditAnchor,
+                Action::RemoveAnchor,
+                Action::ToggleInShot,
+            ],
+        ),
     ];
+
+    /// Every action, in help order: the sections' lists one after another.
+    pub const ALL: &'static [Action] = &ALL_ACTIONS;
 }
+
+/// How many actions the sections list.
+const ACTION_COUNT: usize = {
+    let mut n = 0;
+    let mut i = 0;
+    while i < Action::SECTIONS.len() {
+        n += Action::SECTIONS[i].1.len();
+        i += 1;
+    }
+    n
+};
+
+/// The sections' actions one after another.
+const ALL_ACTIONS: [Action; ACTION_COUNT] = {
+    let mut all = [Action::Generate; ACTION_COUNT];
+    let mut n = 0;
+    let mut i = 0;
+    while i < Action::SECTIONS.len() {
+        let actions = Action::SECTIONS[i].1;
+        let mut j = 0;
+        while j < actions.len() {
+            all[n] = actions[j];
+            n += 1;
+            j += 1;
+        }
+        i += 1;
+    }
+    all
+};
 
 #[cfg(test)]
 mod tests {
@@ -238,5 +321,15 @@ mod tests {
         assert_eq!(Action::Generate.name(), "generate");
         assert_eq!(Action::FocusNext.name(), "focus_next");
         assert_eq!(Action::from_name("frobnicate"), None);
+    }
+
+    #[test]
+    fn each_action_is_listed_once() {
+        for (i, action) in Action::ALL.iter().enumerate() {
+            assert!(
+                !Action::ALL[..i].contains(action),
+                "{action:?} is listed twice"
+            );
+        }
     }
 }

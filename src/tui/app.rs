@@ -11,7 +11,8 @@ use ratatui_image::thread::{ResizeRequest, ResizeResponse};
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
-use super::effects::{Effects, Outcome};
+use super::effects::Effects;
+use super::effects::outcome::Outcome;
 use super::msg::{Effect, Msg};
 use super::state::{self, AppState};
 use super::terminal;

@@ -7,9 +7,8 @@ use std::path::{Path, PathBuf};
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio_util::sync::CancellationToken;
 
-use super::effects::Outcome;
-use super::msg::Msg;
-use super::state::batch::OtherRun;
+use super::effects::outcome::Outcome;
+use super::msg::{Msg, OtherRun};
 use crate::config::Config;
 use crate::review::{RerunDone, ReviewOptions};
 use crate::studio::Roster;

@@ -7,7 +7,8 @@ use std::time::Duration;
 use tokio::signal::unix::{SignalKind, signal};
 
 use super::app::Inbox;
-use super::effects::{Effects, Outcome};
+use super::effects::Effects;
+use super::effects::outcome::Outcome;
 use super::msg::Msg;
 use crate::store::owner::Owner;
 use crate::studio::detach::{self, HandOff, HandedRun};

@@ -14,7 +14,33 @@
 
 use ratatui::layout::{Position, Rect};
 
-use super::state::Focus;
+/// The panes that can take focus, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Focus {
+    /// The prompt editor.
+    Prompt,
+    /// The job list.
+    Jobs,
+    /// The image preview.
+    Preview,
+    /// The roster.
+    Anchors,
+}
+
+impl Focus {
+    const ORDER: [Focus; 4] = [Focus::Prompt, Focus::Jobs, Focus::Preview, Focus::Anchors];
+
+    /// The next pane in Tab order (or the previous one).
+    pub fn step(self, forward: bool) -> Self {
+        let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
+        let n = Self::ORDER.len();
+        Self::ORDER[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }]
+    }
+}
 
 /// Smallest usable terminal width.
 pub const MIN_WIDTH: u16 = 60;

@@ -388,7 +388,7 @@ const COLLECT_EVERY: Duration = Duration::from_secs(2);
 /// what waits on a service this process cannot reach).
 fn collect_live(
     collector: Arc<tokio::sync::Mutex<Collector>>,
-    outcome: &mpsc::UnboundedSender<effects::Outcome>,
+    outcome: &mpsc::UnboundedSender<effects::outcome::Outcome>,
 ) {
     let outcome = outcome.clone();
     tokio::spawn(async move {
@@ -401,7 +401,7 @@ fn collect_live(
                         let new = said.insert(line.clone()) || line.starts_with("collected");
                         if new {
                             let msg = msg::Msg::Collected(line);
-                            if outcome.send(effects::Outcome::Msg(msg)).is_err() {
+                            if outcome.send(effects::outcome::Outcome::Msg(msg)).is_err() {
                                 return;
                             }
                         }

@@ -59,7 +59,7 @@ pub enum Msg {
     /// The batch run ended (or could not start).
     BatchFinished(Result<crate::studio::batch::interactive::RunSummary, String>),
     /// Batch runs other processes are working on (sent when the list changes).
-    OtherRuns(Vec<crate::tui::state::batch::OtherRun>),
+    OtherRuns(Vec<OtherRun>),
     /// Job rows the store reports changed since the last look (sent only when some did).
     JobsChanged(Vec<crate::store::JobRow>),
     /// The review grid was left: how (or why it could not open).
@@ -191,4 +191,17 @@ pub enum Effect {
     Review(PathBuf),
     /// Leave.
     Quit,
+}
+
+/// A batch run another peel process is working on (`peel batch run` in another terminal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtherRun {
+    /// Run id.
+    pub run: i64,
+    /// Items saved.
+    pub done: usize,
+    /// Items failed for good.
+    pub failed: usize,
+    /// Items in the run.
+    pub total: usize,
 }

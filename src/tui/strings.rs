@@ -1,6 +1,15 @@
 //! Every word the workbench shows, in one place.
 
-use super::action::Action;
+use super::action::{Action, Section};
+
+pub mod batch;
+pub mod choice;
+pub mod copied;
+pub mod effects;
+pub mod form;
+pub mod jobs;
+pub mod pick;
+pub mod session;
 
 /// Said when a fresh edit session is asked for.
 /// Why `peel` with no command stops when it has no terminal.
@@ -107,90 +116,18 @@ pub fn describe(action: Action) -> &'static str {
     }
 }
 
-/// Help sections: heading and the actions listed under it.
-pub const HELP_SECTIONS: &[(&str, &[Action])] = &[
-    (
-        "Anywhere",
-        &[
-            Action::Generate,
-            Action::ShowRequest,
-            Action::FocusNext,
-            Action::FocusPrev,
-            Action::Help,
-            Action::Quit,
-            Action::Close,
-            Action::CopyPrompt,
-            Action::CopyPath,
-            Action::PasteImage,
-            Action::ClearRefs,
-            Action::RunBatch,
-        ],
-    ),
-    (
-        "Edit sessions",
-        &[Action::NewSession, Action::TurnBack, Action::TurnForward],
-    ),
-    (
-        "Settings line",
-        &[
-            Action::CycleModel,
-            Action::CycleAspect,
-            Action::CycleSize,
-            Action::CycleSeed,
-            Action::CycleThinking,
-            Action::CycleGrounding,
-            Action::CycleTier,
-            Action::RerollSeed,
-            Action::PickPreset,
-        ],
-    ),
-    (
-        "Prompt",
-        &[
-            Action::Undo,
-            Action::Redo,
-            Action::HistoryPrev,
-            Action::HistoryNext,
-            Action::HistorySearch,
-            Action::ClearPrompt,
-            Action::PromptFields,
-        ],
-    ),
-    (
-        "Lists",
-        &[
-            Action::Up,
-            Action::Down,
-            Action::PageUp,
-            Action::PageDown,
-            Action::First,
-            Action::Last,
-            Action::Confirm,
-        ],
-    ),
-    (
-        "Jobs and Preview",
-        &[
-            Action::CancelJob,
-            Action::RetryJob,
-            Action::ShowDetails,
-            Action::ReusePrompt,
-            Action::PromoteAnchor,
-            Action::Review,
-            Action::Compare,
-        ],
-    ),
-    (
-        "Anchors",
-        &[
-            Action::AddCharacter,
-            Action::AddObject,
-            Action::EditAnchor,
-            Action::RemoveAnchor,
-            Action::ToggleInShot,
-        ],
-    ),
-];
+/// A help section's heading.
+pub fn section(section: Section) -> &'static str {
+    match section {
+        Section::Anywhere => "Anywhere",
+        Section::EditSessions => "Edit sessions",
+        Section::SettingsLine => "Settings line",
+        Section::Prompt => "Prompt",
+        Section::Lists => "Lists",
+        Section::JobsAndPreview => "Jobs and Preview",
+        Section::Anchors => "Anchors",
+    }
+}
 
 /// What F1 says about the roster under its keys.
 pub fn anchors_help() -> [String; 2] {
@@ -364,3 +301,164 @@ pub fn recovered(id: i64, recovery: &Result<crate::studio::collect::Recovery, St
         Err(e) => format!("cannot ask the service about job #{id} ({e}); nothing sent again"),
     }
 }
+
+// What the state says: status-bar messages, form errors and pick-list rows.
+
+/// The selected job has no image to make an anchor reference.
+pub const NO_IMAGE_TO_PROMOTE: &str = "the selected job has no image to promote";
+/// The selected job has no image to pin for compare.
+pub const NO_IMAGE_TO_COMPARE: &str = "the selected job has no image to compare";
+/// The pick list has no rows and no name was typed.
+pub const NOTHING_TO_PICK: &str = "nothing to pick; type a name";
+/// "No preset" was picked.
+pub const NO_PRESET_CHOSEN: &str = "no preset: settings are the config's [defaults]";
+/// History recall reached the oldest prompt.
+pub const OLDEST_PROMPT: &str = "this is the oldest prompt";
+/// Retry on a finished batch item.
+pub const RETRY_BATCH_ITEM: &str =
+    "batch items are re-run from the review grid: press R, then r on the item";
+/// Retry on a failed job of an earlier session.
+pub const RETRY_PAST_JOB: &str =
+    "jobs from earlier sessions cannot be retried; press p to reuse the prompt";
+/// Said when a generation is sent.
+pub const SENDING: &str = "sending…";
+/// Said while the request preview is put together.
+pub const COMPOSING: &str = "composing the request…";
+/// The request overlay's request went stale before it was sent.
+pub const REQUEST_CHANGED: &str = "the request changed since it was shown; here it is again";
+/// The prompt form was put in the editor.
+pub const FIELDS_IN_EDITOR: &str = "the fields are in the editor as one prompt";
+/// The anchor form was saved without a name.
+pub const ANCHOR_NEEDS_NAME: &str = "give the anchor a name";
+/// Review asked for with nothing to show.
+pub const NOTHING_TO_REVIEW: &str =
+    "nothing to review yet: select a job with an image, or run a batch (Ctrl+O)";
+/// Back from the review grid without a choice.
+pub const BACK_FROM_REVIEW: &str = "back from review";
+/// The request overlay opened.
+pub const NOTHING_SENT_YET: &str = "nothing is sent until you press Enter or Ctrl+G";
+
+/// An anchor's row in the promote picker: its kind and reference count.
+pub fn anchor_detail(kind: &str, refs: usize) -> String {
+    format!("{kind} · {refs} ref(s)")
+}
+
+/// A preset's row in the preset picker: where it comes from and what it sets.
+pub fn preset_detail(source: &str, summary: &str) -> String {
+    format!("{source} · {summary}")
+}
+
+/// Saving a user preset under the name of a project preset, which would still win.
+pub fn preset_in_project(name: &str, file: &std::path::Path) -> String {
+    format!(
+        "'{name}' comes from {} and would still win over a user preset; pick another name, or save it there with `peel preset save {name} --project --force`",
+        file.display()
+    )
+}
+
+/// A preset name that is not among the presets in force.
+pub fn no_such_preset(name: &str) -> String {
+    format!("there is no preset '{name}'")
+}
+
+/// A preset was put on the settings line.
+pub fn preset_applied(name: &str, summary: &str) -> String {
+    format!("preset {name}: {summary}")
+}
+
+/// A preset was put on the settings line, but names anchors the roster lacks.
+pub fn preset_anchors_missing(name: &str, missing: &[&String]) -> String {
+    format!(
+        "preset {name}: {} not in the roster (add them in Anchors)",
+        missing
+            .iter()
+            .map(|n| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
+/// A preset was saved in the config file.
+pub fn preset_saved(name: &str, file: &std::path::Path) -> String {
+    format!("saved preset {name} in {}", file.display())
+}
+
+/// The attached reference images were dropped.
+pub fn refs_dropped(n: usize) -> String {
+    format!("dropped {n} reference image(s)")
+}
+
+/// The model cycle landed on a model.
+pub fn model_chosen(display_name: &str, id: &str) -> String {
+    format!("model: {display_name} ({id})")
+}
+
+/// A setting the model offers no choice of (the word is one of `choice::*`).
+pub fn no_choice_of(model: &str, what: &str) -> String {
+    format!("{model} offers no choice of {what}")
+}
+
+/// A job's prompt and settings were put back in the editor.
+pub fn reused(job: i64) -> String {
+    format!("prompt and settings of job #{job} are in the editor")
+}
+
+/// `reused`, when the job's seed was fixed too.
+pub fn reused_with_seed(text: &str, seed: impl std::fmt::Display) -> String {
+    format!("{text}, seed {seed} fixed")
+}
+
+/// Compare was turned off.
+pub fn compare_stopped(job: i64) -> String {
+    format!("stopped comparing with #{job}")
+}
+
+/// A job's image was pinned for compare.
+pub fn pinned_for_compare(job: i64) -> String {
+    format!(
+        "#{job} pinned as A: select another job (or walk turns) to see it beside B; v again stops"
+    )
+}
+
+/// The edit session stepped to another turn.
+pub fn now_at(caption: &str) -> String {
+    format!("now at {caption}")
+}
+
+/// A job failed (its kind in words).
+pub fn job_failed(job: i64, kind: &str) -> String {
+    format!("job #{job} failed: {}", kind.replace('_', " "))
+}
+
+/// A job finished.
+pub fn job_done(job: i64, seconds: f64) -> String {
+    format!("job #{job} done in {seconds:.1} s")
+}
+
+/// The previewed image could not be shown.
+pub fn cannot_show(path: &std::path::Path, e: &str) -> String {
+    format!("cannot show {}: {e}", path.display())
+}
+
+/// The model's reference image limit was reached.
+pub fn too_many_refs(cap: usize) -> String {
+    format!("this model takes at most {cap} reference images")
+}
+
+/// A reference image was attached.
+pub fn ref_attached(name: &str, n: usize) -> String {
+    format!("attached {name} as reference {n}")
+}
+
+/// "Edit from here" in the review grid started a new session.
+pub fn session_from_review(name: &str, instruction: &str) -> String {
+    format!("new session from {name}: {instruction}")
+}
+
+/// The review grid could not open.
+pub fn cannot_review(e: &str) -> String {
+    format!("cannot review: {e}")
+}
+
+/// The Request overlay's hint when the request would be refused.
+pub const CLOSE_HINT: &str = "Esc: close";

@@ -185,7 +185,8 @@ pub fn slot() -> (ImageSlot, UnboundedReceiver<ResizeRequest>) {
 pub fn load_preview(state: &mut AppState, slot: &mut ImageSlot, effects: &[Effect]) {
     for effect in effects {
         if let Effect::LoadPreview(Some(path)) = effect {
-            let image = super::effects::decode(path).unwrap_or_else(|e| panic!("decode: {e}"));
+            let image =
+                super::effects::images::decode(path).unwrap_or_else(|e| panic!("decode: {e}"));
             let size = (image.width(), image.height());
             slot.set(
                 path.clone(),

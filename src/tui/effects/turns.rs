@@ -1,12 +1,14 @@
 //! The effects that send or outline a turn: a first turn (creating its session once), a
 //! continuation of a session, and the request preview that sends nothing.
 
-use super::{Effects, Outcome};
+use super::Effects;
+use super::outcome::Outcome;
 use crate::studio::blobs::Blobs;
 use crate::studio::session::TurnId;
 use crate::studio::spec::SessionLink;
 use crate::studio::{Roster, outline, shot, spec};
 use crate::tui::msg::Msg;
+use crate::tui::strings;
 
 impl Effects {
     /// Sends a first turn: of a new session, or of the session already started under
@@ -84,7 +86,7 @@ impl Effects {
                         let loaded = store
                             .session(&session)
                             .map_err(|e| e.to_string())?
-                            .ok_or_else(|| format!("session {session} is gone from the store"))?;
+                            .ok_or_else(|| strings::effects::session_gone(&session))?;
                         let blobs = Blobs::new(store.blob_dir());
                         spec::prepare_edit(&spec, &registry, &loaded, parent, &blobs)
                             .map_err(|e| e.to_string())?
@@ -93,7 +95,7 @@ impl Effects {
                         .map_err(|e| e.to_string())?
                         .into_iter()
                         .next()
-                        .ok_or("no request was prepared")?,
+                        .ok_or(strings::effects::NO_REQUEST)?,
                 };
                 Ok(outline::outline(&job, spec.seed.is_none()))
             })();
@@ -122,7 +124,7 @@ impl Effects {
             let store = studio.store();
             let loaded = match store.session(&session) {
                 Ok(Some(s)) => s,
-                Ok(None) => return refused(format!("session {session} is gone from the store")),
+                Ok(None) => return refused(strings::effects::session_gone(&session)),
                 Err(e) => return refused(e.to_string()),
             };
             let blobs = Blobs::new(store.blob_dir());

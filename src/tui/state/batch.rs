@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::input::LineInput;
 use crate::studio::batch::BatchPlan;
 use crate::studio::batch::interactive::{BatchEvent, RunSummary};
+use crate::tui::strings;
 
 /// The "run a batch file" form.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -42,19 +43,6 @@ impl BatchForm {
     }
 }
 
-/// A batch run another peel process is working on (`peel batch run` in another terminal).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OtherRun {
-    /// Run id.
-    pub run: i64,
-    /// Items saved.
-    pub done: usize,
-    /// Items failed for good.
-    pub failed: usize,
-    /// Items in the run.
-    pub total: usize,
-}
-
 /// The run in progress (or the last one).
 #[derive(Debug, Clone, PartialEq)]
 pub struct BatchProgress {
@@ -82,15 +70,12 @@ impl BatchProgress {
 
     /// "batch 7 · 34/200 · 2 failed · $1.23".
     pub fn badge(&self) -> String {
-        let mut text = format!("batch {} · {}/{}", self.run, self.done, self.total);
-        if self.failed > 0 {
-            text.push_str(&format!(" · {} failed", self.failed));
-        }
-        text.push_str(&format!(" · ${:.2}", self.spent_usd));
-        if let Some(ended) = &self.ended {
-            text.push_str(&format!(" · {ended}"));
-        }
-        text
+        strings::batch::badge(
+            self.run,
+            (self.done, self.total, self.failed),
+            self.spent_usd,
+            self.ended.as_deref(),
+        )
     }
 
     /// Applies a lane event; returns the job to tag with an item key, if it names one.
@@ -115,7 +100,7 @@ impl BatchProgress {
                 };
             }
             BatchEvent::ItemStarted { index, key, job } => {
-                return Some((*job, format!("{index}·{key}")));
+                return Some((*job, strings::batch::item_tag(index, key)));
             }
             BatchEvent::ItemDone { cost_usd, .. } => {
                 self.done += 1;
@@ -136,7 +121,7 @@ impl BatchProgress {
         self.failed = summary.failed;
         self.spent_usd = summary.spent_usd;
         self.ended = Some(match &summary.stop_reason {
-            Some(reason) => format!("{} ({reason})", summary.state),
+            Some(reason) => strings::batch::ended(&summary.state, reason),
             None => summary.state.clone(),
         });
     }

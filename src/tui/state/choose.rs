@@ -10,13 +10,12 @@ use super::settings::SettingsState;
 use super::status::Level;
 use crate::studio::preset::{PresetSource, SettingsLayer};
 use crate::tui::msg::{Effect, RosterOp};
+use crate::tui::strings;
 
 /// Opens "promote to anchor" for the selected job's image.
 pub fn open_promote(state: &mut AppState) {
     let Some(image) = state.jobs.selected_job().and_then(|j| j.image()).cloned() else {
-        state
-            .status
-            .say(Level::Warn, "the selected job has no image to promote");
+        state.status.say(Level::Warn, strings::NO_IMAGE_TO_PROMOTE);
         return;
     };
     let entries = state
@@ -25,7 +24,7 @@ pub fn open_promote(state: &mut AppState) {
         .iter()
         .map(|a| Entry {
             name: a.name.clone(),
-            detail: format!("{} · {} ref(s)", a.kind.as_str(), a.refs.len()),
+            detail: strings::anchor_detail(a.kind.as_str(), a.refs.len()),
         })
         .collect();
     state.overlay = Some(Overlay::Picker(Picker::new(
@@ -42,7 +41,7 @@ pub fn open_presets(state: &mut AppState) {
         .iter()
         .map(|p| Entry {
             name: p.name.clone(),
-            detail: format!("{} · {}", p.source.as_str(), p.settings.summary()),
+            detail: strings::preset_detail(p.source.as_str(), &p.settings.summary()),
         })
         .collect();
     let current = state.settings.preset.clone();
@@ -67,7 +66,7 @@ pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Enter => {
             let purpose = picker.purpose.clone();
             let Some(choice) = picker.choice() else {
-                picker.error = Some("nothing to pick; type a name".into());
+                picker.error = Some(strings::NOTHING_TO_PICK.into());
                 return vec![];
             };
             return pick(state, purpose, choice);
@@ -112,10 +111,7 @@ fn pick(state: &mut AppState, purpose: PickerPurpose, choice: Choice) -> Vec<Eff
             }
             settings.refs = refs;
             state.settings = settings;
-            state.status.say(
-                Level::Info,
-                "no preset: settings are the config's [defaults]",
-            );
+            state.status.say(Level::Info, strings::NO_PRESET_CHOSEN);
             vec![]
         }
         (PickerPurpose::Preset, Choice::SavePreset(name)) => {
@@ -124,12 +120,7 @@ fn pick(state: &mut AppState, purpose: PickerPurpose, choice: Choice) -> Vec<Eff
                 .iter()
                 .find(|p| p.name.eq_ignore_ascii_case(name.trim()));
             if let Some(project) = existing.filter(|p| p.source == PresetSource::Project) {
-                let text = format!(
-                    "'{}' comes from {} and would still win over a user preset; pick another name, or save it there with `peel preset save {} --project --force`",
-                    project.name,
-                    project.file.display(),
-                    project.name
-                );
+                let text = strings::preset_in_project(&project.name, &project.file);
                 if let Some(Overlay::Picker(picker)) = state.overlay.as_mut() {
                     picker.error = Some(text);
                 }
@@ -150,9 +141,7 @@ fn pick(state: &mut AppState, purpose: PickerPurpose, choice: Choice) -> Vec<Eff
 /// and puts exactly the preset's anchors in shot when it names any.
 pub fn apply_preset(state: &mut AppState, name: &str) -> Vec<Effect> {
     let Some(preset) = state.presets.iter().find(|p| p.name == name).cloned() else {
-        state
-            .status
-            .say(Level::Warn, format!("there is no preset '{name}'"));
+        state.status.say(Level::Warn, strings::no_such_preset(name));
         return vec![];
     };
     let defaults = SettingsLayer::from_defaults(&state.defaults).unwrap_or_default();
@@ -164,7 +153,7 @@ pub fn apply_preset(state: &mut AppState, name: &str) -> Vec<Effect> {
     settings.preset = Some(preset.name.clone());
     state.settings = settings;
     let mut effects = vec![];
-    let mut said = format!("preset {}: {}", preset.name, preset.settings.summary());
+    let mut said = strings::preset_applied(&preset.name, &preset.settings.summary());
     if let Some(with) = &preset.settings.with {
         let known: Vec<String> = with
             .iter()
@@ -179,15 +168,7 @@ pub fn apply_preset(state: &mut AppState, name: &str) -> Vec<Effect> {
             .collect();
         let missing: Vec<&String> = with.iter().filter(|n| !known.contains(n)).collect();
         if !missing.is_empty() {
-            said = format!(
-                "preset {}: {} not in the roster (add them in Anchors)",
-                preset.name,
-                missing
-                    .iter()
-                    .map(|n| n.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
+            said = strings::preset_anchors_missing(&preset.name, &missing);
         }
         effects.push(Effect::Roster(RosterOp::ShotExactly { names: known }));
     }
@@ -334,7 +315,7 @@ mod tests {
     #[test]
     fn promote_needs_an_image_and_sends_the_choice() {
         let mut s = state(120, 40);
-        s.focus = crate::tui::state::Focus::Jobs;
+        s.focus = crate::tui::layout::Focus::Jobs;
         update(&mut s, key(KeyCode::Char('a')));
         assert!(s.overlay.is_none());
         let said = s.status.message.clone().map(|(_, t)| t).unwrap_or_default();

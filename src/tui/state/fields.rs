@@ -3,18 +3,7 @@
 
 use super::input::LineInput;
 use crate::studio::prompt_fields::PromptFields;
-
-/// The form's rows, in Tab order.
-pub const LABELS: [&str; 5] = ["Subject", "Style", "Composition", "Lighting", "Text"];
-
-/// What each row asks for, shown while it is empty.
-pub const EXAMPLES: [&str; 5] = [
-    "a red fox curled up in fresh snow",
-    "watercolor, loose washes",
-    "low angle, fox off-centre, lots of sky",
-    "golden hour backlight",
-    "words to render; separate elements with ;",
-];
+use crate::tui::strings::form::FIELD_LABELS;
 
 /// The form's state.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -73,7 +62,7 @@ impl FieldsForm {
 
     /// Moves to the next (or previous) row.
     pub fn step(&mut self, forward: bool) {
-        let n = LABELS.len();
+        let n = FIELD_LABELS.len();
         self.field = if forward {
             (self.field + 1) % n
         } else {

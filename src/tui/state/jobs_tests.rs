@@ -1,5 +1,8 @@
 //! The Jobs pane's list: events, bounds, jobs of other processes, selection.
 
+use std::path::PathBuf;
+use std::time::Duration;
+
 use super::*;
 use crate::api::outcome::OutcomeError;
 use crate::studio::output::SavedOutput;

@@ -1,32 +1,25 @@
 //! Keys to actions, and what each action does to the state.
 
 use crate::api::backend::Feature;
-use crossterm::event::{KeyEvent, KeyEventKind};
+use crossterm::event::KeyEvent;
 
-use super::jobs::Phase;
+use super::AppState;
+use super::job::Phase;
 use super::overlay::{AnchorForm, Overlay};
 use super::status::Level;
-use super::{AppState, Focus};
 use crate::studio::{AnchorKind, GenerateSpec};
 use crate::tui::action::{Action, Scope};
 use crate::tui::keymap::KeyChord;
+use crate::tui::layout::Focus;
 use crate::tui::msg::{Effect, RosterOp};
 use crate::tui::strings;
 
 /// Rows a page key moves.
 pub(super) const PAGE_ROWS: isize = 10;
 
-/// Handles one key press.
-pub fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
-    if key.kind == KeyEventKind::Release {
-        return vec![];
-    }
-    let Some(chord) = KeyChord::from_event(&key) else {
-        return vec![];
-    };
-    if state.overlay.is_some() {
-        return super::overlay_keys::on_overlay_key(state, key, chord);
-    }
+/// Handles one key press with no overlay open (`update` sends overlay keys to
+/// `overlay_keys`).
+pub fn on_key(state: &mut AppState, key: KeyEvent, chord: KeyChord) -> Vec<Effect> {
     let typing = state.focus == Focus::Prompt && chord.is_text();
     if !typing && let Some(action) = state.keymap.get(Scope::Global, &chord) {
         return act(state, action);
@@ -93,7 +86,7 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.status.say(Level::Warn, strings::NOTHING_TO_COPY);
             } else {
                 return vec![Effect::Copy {
-                    what: "prompt",
+                    what: strings::copied::PROMPT,
                     text,
                 }];
             }
@@ -101,7 +94,7 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         CopyPath => match state.jobs.selected_job().and_then(|j| j.image()) {
             Some(path) => {
                 return vec![Effect::Copy {
-                    what: "image path",
+                    what: strings::copied::IMAGE_PATH,
                     text: path.display().to_string(),
                 }];
             }
@@ -111,23 +104,24 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         ClearRefs => {
             let n = state.settings.refs.len();
             state.settings.refs.clear();
-            state
-                .status
-                .say(Level::Info, format!("dropped {n} reference image(s)"));
+            state.status.say(Level::Info, strings::refs_dropped(n));
         }
         CycleModel => {
             state.settings.cycle_model(&state.registry);
             let spec = state.settings.spec(&state.registry);
-            let text = format!("model: {} ({})", spec.display_name, spec.id);
+            let text = strings::model_chosen(&spec.display_name, &spec.id);
             state.status.say(Level::Info, text);
         }
-        CycleAspect => refuse_if(state, model.aspect_ratios.is_empty(), "aspect ratio", |s| {
-            s.settings.cycle_aspect(&model)
-        }),
+        CycleAspect => refuse_if(
+            state,
+            model.aspect_ratios.is_empty(),
+            strings::choice::ASPECT,
+            |s| s.settings.cycle_aspect(&model),
+        ),
         CycleSize => refuse_if(
             state,
             model.fixed_size || model.sizes.len() < 2,
-            "size",
+            strings::choice::SIZE,
             |s| s.settings.cycle_size(&model),
         ),
         CycleSeed => state.settings.cycle_seed(),
@@ -136,17 +130,20 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
         CycleThinking => refuse_if(
             state,
             model.thinking_levels.is_empty(),
-            "thinking level",
+            strings::choice::THINKING,
             |s| s.settings.cycle_thinking(&model),
         ),
         CycleTier if unsupported(state, Feature::ServiceTiers) => {}
-        CycleTier => refuse_if(state, model.tiers.len() < 2, "service tier", |s| {
+        CycleTier => refuse_if(state, model.tiers.len() < 2, strings::choice::TIER, |s| {
             s.settings.cycle_tier(&model)
         }),
         CycleGrounding if unsupported(state, Feature::Grounding) => {}
-        CycleGrounding => refuse_if(state, model.grounding.is_empty(), "search grounding", |s| {
-            s.settings.cycle_grounding(&model)
-        }),
+        CycleGrounding => refuse_if(
+            state,
+            model.grounding.is_empty(),
+            strings::choice::GROUNDING,
+            |s| s.settings.cycle_grounding(&model),
+        ),
         Undo => {
             state.prompt.editor.undo();
         }
@@ -158,7 +155,7 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
                 let text = if state.prompt.history.is_empty() {
                     strings::NO_HISTORY
                 } else {
-                    "this is the oldest prompt"
+                    strings::OLDEST_PROMPT
                 };
                 state.status.say(Level::Info, text);
             }
@@ -204,10 +201,7 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
                 .selected_job()
                 .is_some_and(|j| j.tag.is_some() && !j.phase.is_active()) =>
         {
-            state.status.say(
-                Level::Warn,
-                "batch items are re-run from the review grid: press R, then r on the item",
-            );
+            state.status.say(Level::Warn, strings::RETRY_BATCH_ITEM);
         }
         CancelJob => match state.jobs.selected_job() {
             Some(job) if job.phase.is_active() => return vec![Effect::Cancel(job.id)],
@@ -225,10 +219,7 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
                 return vec![Effect::Retry(job.id)];
             }
             Some(job) if matches!(job.phase, Phase::Failed | Phase::Blocked) => {
-                state.status.say(
-                    Level::Warn,
-                    "jobs from earlier sessions cannot be retried; press p to reuse the prompt",
-                );
+                state.status.say(Level::Warn, strings::RETRY_PAST_JOB);
             }
             _ => state.status.say(Level::Warn, strings::NOT_FAILED),
         },
@@ -250,11 +241,11 @@ pub fn act(state: &mut AppState, action: Action) -> Vec<Effect> {
                     let spec = state.settings.spec(&state.registry).clone();
                     state.settings.clamp(&spec);
                 }
-                let mut text = format!("prompt and settings of job #{} are in the editor", job.id);
+                let mut text = strings::reused(job.id);
                 if let Some(seed) = job.seed {
                     state.settings.seed = seed;
                     state.settings.seed_mode = super::settings::SeedMode::Fixed;
-                    text = format!("{text}, seed {seed} fixed");
+                    text = strings::reused_with_seed(&text, seed);
                 }
                 set_focus(state, Focus::Prompt);
                 state.status.say(Level::Info, text);
@@ -307,7 +298,7 @@ fn refuse_if(
         let model = state.settings.spec(&state.registry).display_name.clone();
         state
             .status
-            .say(Level::Warn, format!("{model} offers no choice of {what}"));
+            .say(Level::Warn, strings::no_choice_of(&model, what));
         return;
     }
     apply(state);
@@ -349,7 +340,7 @@ fn generate(state: &mut AppState) -> Vec<Effect> {
     state.prompt.remember(&prompt);
     state.prompt.message = None;
     state.follow_new = true;
-    state.status.say(Level::Info, "sending…");
+    state.status.say(Level::Info, strings::SENDING);
     match state.session.continue_from() {
         Some((session, parent)) => vec![Effect::Continue {
             spec,
@@ -397,7 +388,7 @@ fn show_request(state: &mut AppState) -> Vec<Effect> {
     let seed = state.settings.peek_seed();
     let spec = next_spec(state, prompt, seed);
     state.requested = Some(state.request_key());
-    state.status.say(Level::Info, "composing the request…");
+    state.status.say(Level::Info, strings::COMPOSING);
     vec![Effect::ComposeRequest {
         spec,
         continues: state.session.continue_from(),
@@ -409,7 +400,7 @@ fn compare(state: &mut AppState) -> Vec<Effect> {
     if let Some(pin) = state.compare.take() {
         state
             .status
-            .say(Level::Info, format!("stopped comparing with #{}", pin.job));
+            .say(Level::Info, strings::compare_stopped(pin.job));
         return vec![Effect::LoadPinned(None)];
     }
     let Some((job, path)) = state
@@ -417,19 +408,16 @@ fn compare(state: &mut AppState) -> Vec<Effect> {
         .selected_job()
         .and_then(|j| Some((j.id, j.image()?.clone())))
     else {
-        state
-            .status
-            .say(Level::Warn, "the selected job has no image to compare");
+        state.status.say(Level::Warn, strings::NO_IMAGE_TO_COMPARE);
         return vec![];
     };
     state.compare = Some(super::preview::Pinned {
         job,
         path: path.clone(),
     });
-    state.status.say(
-        Level::Info,
-        format!("#{job} pinned as A: select another job (or walk turns) to see it beside B; v again stops"),
-    );
+    state
+        .status
+        .say(Level::Info, strings::pinned_for_compare(job));
     vec![Effect::LoadPinned(Some(path))]
 }
 
@@ -450,7 +438,7 @@ fn step_turn(state: &mut AppState, back: bool) -> Vec<Effect> {
         return vec![];
     };
     if let Some(caption) = state.session.caption() {
-        state.status.say(Level::Info, format!("now at {caption}"));
+        state.status.say(Level::Info, strings::now_at(&caption));
     }
     if let Some(job) = state.jobs.job_of_turn(&session, turn) {
         state.jobs.select_id(job);

@@ -6,6 +6,7 @@ pub mod batch;
 mod choose;
 pub mod fields;
 pub mod input;
+pub mod job;
 pub mod jobs;
 mod keys;
 pub mod overlay;
@@ -13,6 +14,7 @@ mod overlay_keys;
 pub mod picker;
 pub mod preview;
 pub mod prompt;
+mod review;
 mod runs;
 pub mod session;
 pub mod settings;
@@ -34,37 +36,9 @@ use ratatui::layout::Rect;
 pub use update::update;
 
 use super::keymap::Keymap;
-use super::layout::{self, AppLayout};
+use super::layout::{self, AppLayout, Focus};
 use crate::models::Registry;
 use crate::studio::preset::{Field, Preset, departures};
-
-/// The panes that can take focus, in Tab order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Focus {
-    /// The prompt editor.
-    Prompt,
-    /// The job list.
-    Jobs,
-    /// The image preview.
-    Preview,
-    /// The roster.
-    Anchors,
-}
-
-impl Focus {
-    const ORDER: [Focus; 4] = [Focus::Prompt, Focus::Jobs, Focus::Preview, Focus::Anchors];
-
-    /// The next pane in Tab order (or the previous one).
-    pub fn step(self, forward: bool) -> Self {
-        let i = Self::ORDER.iter().position(|f| *f == self).unwrap_or(0);
-        let n = Self::ORDER.len();
-        Self::ORDER[if forward {
-            (i + 1) % n
-        } else {
-            (i + n - 1) % n
-        }]
-    }
-}
 
 /// What the workbench is given at start.
 pub struct Init {
@@ -156,7 +130,7 @@ pub struct AppState {
     /// The last batch file asked for.
     pub batch_file: String,
     /// Batch runs other peel processes are working on, for the Jobs pane's title.
-    pub other_runs: Vec<batch::OtherRun>,
+    pub other_runs: Vec<crate::tui::msg::OtherRun>,
     /// Models whose deprecation notice was already shown (once per workbench).
     pub noticed_models: std::collections::BTreeSet<String>,
     /// What the request preview was asked for; a preview of anything else is stale.

@@ -9,6 +9,7 @@ use super::picker::Picker;
 use crate::studio::outline::RequestOutline;
 use crate::studio::roster::AnchorChanges;
 use crate::studio::{Anchor, AnchorKind, JobId};
+use crate::tui::strings;
 
 /// The overlay on top, if any.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,10 +59,10 @@ impl FormField {
     /// The label shown.
     pub fn label(self) -> &'static str {
         match self {
-            Self::Name => "Name",
-            Self::Kind => "Kind",
-            Self::Description => "Looks",
-            Self::Refs => "Images",
+            Self::Name => strings::form::ANCHOR_NAME,
+            Self::Kind => strings::form::ANCHOR_KIND,
+            Self::Description => strings::form::ANCHOR_LOOKS,
+            Self::Refs => strings::form::ANCHOR_IMAGES,
         }
     }
 }

@@ -3,13 +3,15 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
+use super::AppState;
 use super::keys::{PAGE_ROWS, act, set_focus};
 use super::overlay::{AnchorForm, FormField, Overlay};
 use super::status::Level;
-use super::{AppState, Focus};
 use crate::tui::action::{Action, Scope};
 use crate::tui::keymap::KeyChord;
+use crate::tui::layout::Focus;
 use crate::tui::msg::{Effect, RosterOp};
+use crate::tui::strings;
 
 pub(super) fn on_overlay_key(state: &mut AppState, key: KeyEvent, chord: KeyChord) -> Vec<Effect> {
     let global = state.keymap.get(Scope::Global, &chord);
@@ -26,10 +28,7 @@ pub(super) fn on_overlay_key(state: &mut AppState, key: KeyEvent, chord: KeyChor
             if state.requested.as_ref() != Some(&state.request_key()) {
                 // A job finished or a setting moved since: show what would go now.
                 let effects = act(state, Action::ShowRequest);
-                state.status.say(
-                    Level::Warn,
-                    "the request changed since it was shown; here it is again",
-                );
+                state.status.say(Level::Warn, strings::REQUEST_CHANGED);
                 return effects;
             }
             return act(state, Action::Generate);
@@ -92,9 +91,7 @@ pub(super) fn on_overlay_key(state: &mut AppState, key: KeyEvent, chord: KeyChor
                 state.prompt.set_text(&prompt);
                 state.prompt.message = None;
                 set_focus(state, Focus::Prompt);
-                state
-                    .status
-                    .say(Level::Info, "the fields are in the editor as one prompt");
+                state.status.say(Level::Info, strings::FIELDS_IN_EDITOR);
             }
             _ => {
                 form.input_mut().handle(&key);
@@ -162,7 +159,7 @@ fn form_key(form: &mut AnchorForm, key: KeyEvent, global: Option<Action>) -> (Ve
 fn save_form(form: &mut AnchorForm) -> Vec<Effect> {
     let name = form.name.text().trim().to_string();
     if name.is_empty() {
-        form.error = Some("give the anchor a name".into());
+        form.error = Some(strings::ANCHOR_NEEDS_NAME.into());
         form.field = FormField::Name;
         return vec![];
     }

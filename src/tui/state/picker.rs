@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use super::input::LineInput;
 use crate::studio::AnchorKind;
+use crate::tui::strings;
 
 /// What the picker is for.
 #[derive(Debug, Clone, PartialEq)]
@@ -116,8 +117,8 @@ impl Picker {
                 };
                 for kind in kinds {
                     rows.push(Row {
-                        label: format!("+ new {} '{name}'", kind.as_str()),
-                        detail: "with this image as its reference".into(),
+                        label: strings::pick::new_anchor(kind.as_str(), name),
+                        detail: strings::pick::NEW_ANCHOR_DETAIL.into(),
                         choice: Choice::NewAnchor(kind, name.to_string()),
                     });
                 }
@@ -125,15 +126,19 @@ impl Picker {
             PickerPurpose::Preset => {
                 if query.is_empty() {
                     rows.push(Row {
-                        label: "(no preset)".into(),
-                        detail: "back to the config's [defaults]".into(),
+                        label: strings::pick::NO_PRESET.into(),
+                        detail: strings::pick::NO_PRESET_DETAIL.into(),
                         choice: Choice::NoPreset,
                     });
                 } else {
-                    let verb = if exact { "replace" } else { "save" };
+                    let verb = if exact {
+                        strings::pick::REPLACE
+                    } else {
+                        strings::pick::SAVE
+                    };
                     rows.push(Row {
-                        label: format!("+ {verb} preset '{query}'"),
-                        detail: "from the settings line and the anchors in shot".into(),
+                        label: strings::pick::save_preset(verb, query),
+                        detail: strings::pick::SAVE_PRESET_DETAIL.into(),
                         choice: Choice::SavePreset(query.to_string()),
                     });
                 }

@@ -9,18 +9,15 @@ use super::AppState;
 use super::batch::{BatchForm, BatchProgress};
 use super::overlay::Overlay;
 use super::status::Level;
-use crate::review::ReviewExit;
 use crate::studio::batch::BatchPlan;
 use crate::studio::batch::interactive::{BatchEvent, RunSummary};
 use crate::tui::msg::Effect;
+use crate::tui::strings;
 
 /// Opens the batch form (refused while a run is going).
 pub fn open_form(state: &mut AppState) {
     if let Some(run) = state.batch.as_ref().filter(|b| b.running()) {
-        let text = format!(
-            "batch {} is still running ({}/{}); wait for it, or press c on one of its jobs to stop it",
-            run.run, run.done, run.total
-        );
+        let text = strings::batch::still_running(run.run, run.done, run.total);
         state.status.say(Level::Warn, text);
         return;
     }
@@ -39,7 +36,7 @@ pub fn on_form_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
         KeyCode::Esc => state.overlay = None,
         KeyCode::Enter if form.checking => {}
         KeyCode::Enter if form.path.text().trim().is_empty() => {
-            form.error = Some("type the path of a batch file (.toml or .jsonl)".into());
+            form.error = Some(strings::batch::PATH_NEEDED.into());
         }
         KeyCode::Enter => {
             let file = form.file();
@@ -49,7 +46,7 @@ pub fn on_form_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
                 state.batch = Some(BatchProgress::starting());
                 state
                     .status
-                    .say(Level::Info, format!("starting batch {} …", file.display()));
+                    .say(Level::Info, strings::batch::starting(&file));
                 return vec![Effect::RunBatch(file)];
             }
             form.checking = true;
@@ -91,9 +88,7 @@ pub fn progress(state: &mut AppState, event: BatchEvent) {
     {
         state.status.say(
             Level::Warn,
-            format!(
-                "budget reached: ${spent_usd:.2} of ${budget_usd:.2} spent; no new items start"
-            ),
+            strings::batch::budget_reached(*spent_usd, *budget_usd),
         );
     }
     if let BatchEvent::Notice { message } = &event {
@@ -119,29 +114,22 @@ pub fn finished(state: &mut AppState, result: Result<RunSummary, String>) {
             } else {
                 Level::Ok
             };
-            let mut text = format!(
-                "batch {}: {}/{} saved in {}",
+            let text = strings::batch::finished(
                 summary.run,
                 summary.done,
                 summary.total,
-                summary.dir.display()
+                &summary.dir,
+                summary.state != "done",
             );
-            if summary.state != "done" {
-                text.push_str(&format!(
-                    "; `peel batch resume {}` finishes it",
-                    summary.run
-                ));
-            }
-            text.push_str(" · R on one of its jobs reviews it");
             state.status.say(level, text);
         }
         Err(e) => {
             if state.batch.as_ref().is_some_and(|b| b.run == 0) {
                 state.batch = None;
             } else if let Some(run) = state.batch.as_mut() {
-                run.ended = Some("stopped".into());
+                run.ended = Some(strings::batch::STOPPED.into());
             }
-            state.status.say(Level::Error, format!("batch: {e}"));
+            state.status.say(Level::Error, strings::batch::failed(&e));
         }
     }
 }
@@ -150,19 +138,13 @@ pub fn finished(state: &mut AppState, result: Result<RunSummary, String>) {
 pub fn stop(state: &mut AppState) -> Vec<Effect> {
     match state.batch.as_ref().filter(|b| b.running()) {
         Some(run) => {
-            state.status.say(
-                Level::Warn,
-                format!(
-                    "stopping batch {}: running items are cancelled; `peel batch resume {}` finishes it later",
-                    run.run, run.run
-                ),
-            );
+            state
+                .status
+                .say(Level::Warn, strings::batch::stopping(run.run));
             vec![Effect::StopBatch]
         }
         None => {
-            state
-                .status
-                .say(Level::Warn, "that batch run is no longer running");
+            state.status.say(Level::Warn, strings::batch::NOT_RUNNING);
             vec![]
         }
     }
@@ -184,47 +166,7 @@ pub fn review(state: &mut AppState) -> Vec<Effect> {
     match from_job.or(from_run) {
         Some(dir) => vec![Effect::Review(dir)],
         None => {
-            state.status.say(
-                Level::Warn,
-                "nothing to review yet: select a job with an image, or run a batch (Ctrl+O)",
-            );
-            vec![]
-        }
-    }
-}
-
-/// Back from the review grid: "edit from here" starts a new session from that image.
-pub fn review_ended(state: &mut AppState, result: Result<ReviewExit, String>) -> Vec<Effect> {
-    match result {
-        Ok(ReviewExit::Quit) => {
-            state.status.say(Level::Info, "back from review");
-            vec![]
-        }
-        Ok(ReviewExit::Edit { path, instruction }) => {
-            // The unsent draft stays reachable with Ctrl+P.
-            let draft = state.prompt.text();
-            state.prompt.remember(&draft);
-            state.session.clear();
-            state.settings.refs = vec![path.clone()];
-            state.prompt.set_text(&instruction);
-            super::keys::set_focus(state, super::Focus::Prompt);
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().to_string())
-                .unwrap_or_default();
-            let effects = super::keys::act(state, crate::tui::action::Action::Generate);
-            if effects.iter().any(|e| matches!(e, Effect::Generate(..))) {
-                state.status.say(
-                    Level::Info,
-                    format!("new session from {name}: {instruction}"),
-                );
-            }
-            effects
-        }
-        Err(e) => {
-            state
-                .status
-                .say(Level::Error, format!("cannot review: {e}"));
+            state.status.say(Level::Warn, strings::NOTHING_TO_REVIEW);
             vec![]
         }
     }

@@ -2,6 +2,7 @@
 //! of turns the Preview pane's turn strip shows.
 
 use crate::studio::session::{Session, TurnId};
+use crate::tui::strings;
 
 /// The session Ctrl+G continues (none: the next generation starts one).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -142,33 +143,24 @@ impl SessionState {
             .filter(|s| s.id == id)
             .map(|s| s.depth(turn))
             .filter(|d| *d > 0);
-        match depth {
-            Some(n) => format!("session {id} · turn {n}"),
-            None => format!("session {id}"),
-        }
+        strings::session::turn(id, depth)
     }
 
     /// What the next generation does, in words: `new session`, or `continues session <id>
     /// · turn <n>` (the turn it will make).
     pub fn next_words(&self) -> String {
         match (&self.id, self.turn) {
-            (Some(id), Some(_)) => match self.depth() {
-                Some(n) => format!("continues session {id} · turn {}", n + 1),
-                None => format!("continues session {id}"),
-            },
-            (Some(id), None) => format!("joins session {id}"),
+            (Some(id), Some(_)) => strings::session::continues(id, self.depth().map(|n| n + 1)),
+            (Some(id), None) => strings::session::joins(id),
             // A first turn still pending is the new session the next one joins.
-            (None, _) => "new session".into(),
+            (None, _) => strings::session::NEXT_NEW.into(),
         }
     }
 
     /// `session <id> · turn <n>` for the Preview caption.
     pub fn caption(&self) -> Option<String> {
         let id = self.id.as_deref()?;
-        Some(match self.depth() {
-            Some(n) => format!("session {id} · turn {n}"),
-            None => format!("session {id}"),
-        })
+        Some(strings::session::turn(id, self.depth()))
     }
 
     /// The turn strip: `turns: 1 › 2 › [3]  (fork: 4)`, numbered by depth, with the
@@ -179,19 +171,10 @@ impl SessionState {
         if chain.is_empty() {
             return None;
         }
-        let mut parts: Vec<String> = (1..chain.len()).map(|n| n.to_string()).collect();
-        parts.push(format!("[{}]", chain.len()));
-        let mut text = format!("turns: {}", parts.join(" › "));
         let parent = chain.last().and_then(|t| t.parent);
         let forks = s.children(parent).len().saturating_sub(1);
         let next = s.children(Some(turn)).len();
-        if forks > 0 {
-            text.push_str(&format!("  (forks: {forks})"));
-        }
-        if next > 0 {
-            text.push_str(&format!("  (next: {next})"));
-        }
-        Some(text)
+        Some(strings::session::strip(chain.len(), forks, next))
     }
 
     /// Steps to the parent turn (undo); returns the new turn.

@@ -4,9 +4,10 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::session::SessionState;
-use super::{Focus, update};
+use super::update;
 use crate::studio::StudioEvent;
 use crate::studio::session::{Session, StoredContent, Turn, TurnId};
+use crate::tui::layout::Focus;
 use crate::tui::msg::{Effect, Msg};
 use crate::tui::testkit::{ctrl, done, key, queued, state, type_text};
 

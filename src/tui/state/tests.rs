@@ -5,8 +5,9 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 
 use super::overlay::{FormField, Overlay};
-use super::{Focus, update};
+use super::update;
 use crate::studio::{AnchorKind, StudioError, StudioEvent};
+use crate::tui::layout::Focus;
 use crate::tui::msg::{Effect, Msg, RosterOp, RosterResult};
 use crate::tui::testkit::{ctrl, done, key, queued, state, type_text};
 
@@ -451,7 +452,8 @@ fn quitting_during_a_batch_run_asks_even_between_items() {
 
 #[test]
 fn runs_of_other_processes_show_in_the_jobs_title_but_not_our_own() {
-    use crate::tui::state::batch::{BatchProgress, OtherRun};
+    use crate::tui::msg::OtherRun;
+    use crate::tui::state::batch::BatchProgress;
     let mut s = state(120, 40);
     s.batch = Some(BatchProgress {
         run: 3,

@@ -2,16 +2,19 @@
 
 use std::path::Path;
 
-use crossterm::event::{MouseButton, MouseEventKind};
+use crossterm::event::{KeyEvent, KeyEventKind, MouseButton, MouseEventKind};
 
-use super::keys;
+use super::AppState;
 use super::overlay::Overlay;
 use super::status::Level;
-use super::{AppState, Focus};
+use super::{keys, overlay_keys};
 use crate::studio::StudioEvent;
 use crate::tui::clipboard::CopyRoute;
+use crate::tui::keymap::KeyChord;
 use crate::tui::layout::AppLayout;
+use crate::tui::layout::Focus;
 use crate::tui::msg::{Effect, Msg};
+use crate::tui::strings;
 
 /// Rows the mouse wheel moves a list.
 const WHEEL_ROWS: isize = 3;
@@ -33,7 +36,7 @@ fn notice_model_once(state: &mut AppState, model: &str) {
 /// Applies `msg` to `state` and returns the work to do.
 pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
     let mut effects = match msg {
-        Msg::Key(key) => keys::on_key(state, key),
+        Msg::Key(key) => on_key(state, key),
         Msg::Paste(text) => on_paste(state, &text),
         Msg::Mouse(mouse) => on_mouse(state, mouse),
         Msg::Resize { width, height } => {
@@ -62,13 +65,10 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                     && !job.phase.is_active()
                 {
                     let level = Level::Error;
-                    let text = format!("job #{id} failed: {}", f.kind.replace('_', " "));
+                    let text = strings::job_failed(id, &f.kind);
                     state.status.say(level, text);
-                } else if job.phase == super::jobs::Phase::Done {
-                    let text = format!(
-                        "job #{id} done in {:.1} s",
-                        job.elapsed.map_or(0.0, |d| d.as_secs_f64())
-                    );
+                } else if job.phase == super::job::Phase::Done {
+                    let text = strings::job_done(id, job.elapsed.map_or(0.0, |d| d.as_secs_f64()));
                     state.status.say(Level::Ok, text);
                 }
             }
@@ -76,7 +76,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
                 && state
                     .jobs
                     .get(id)
-                    .is_some_and(|j| j.phase == super::jobs::Phase::Queued)
+                    .is_some_and(|j| j.phase == super::job::Phase::Queued)
             {
                 state.jobs.select_id(id);
                 state.follow_new = false;
@@ -95,7 +95,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             {
                 state
                     .status
-                    .say(Level::Error, format!("cannot show {}: {e}", path.display()));
+                    .say(Level::Error, strings::cannot_show(&path, e));
             }
             state.preview.loaded(&path, result);
             vec![]
@@ -133,12 +133,11 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             match result {
                 Ok(CopyRoute::System) => state
                     .status
-                    .say(Level::Ok, format!("{what} copied to the system clipboard")),
-                Ok(CopyRoute::Terminal) => state.status.say(
-                    Level::Ok,
-                    format!("{what} copied via the terminal (OSC 52)"),
-                ),
-                Err(e) => state.status.say(Level::Error, format!("copy failed: {e}")),
+                    .say(Level::Ok, strings::copied::to_system(what)),
+                Ok(CopyRoute::Terminal) => state
+                    .status
+                    .say(Level::Ok, strings::copied::via_terminal(what)),
+                Err(e) => state.status.say(Level::Error, strings::copied::failed(&e)),
             }
             vec![]
         }
@@ -155,10 +154,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::Composed(outline) => {
             let current = state.requested.as_ref() == Some(&state.request_key());
             if current && state.overlay.is_none() {
-                state.status.say(
-                    Level::Info,
-                    "nothing is sent until you press Enter or Ctrl+G",
-                );
+                state.status.say(Level::Info, strings::NOTHING_SENT_YET);
                 state.overlay = Some(Overlay::Request { outline, scroll: 0 });
             }
             vec![]
@@ -210,7 +206,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
             super::runs::finished(state, result);
             vec![]
         }
-        Msg::ReviewEnded(result) => super::runs::review_ended(state, result),
+        Msg::ReviewEnded(result) => super::review::review_ended(state, result),
         Msg::JobsChanged(rows) => {
             state.jobs.merge_rows(&rows, state.now);
             vec![]
@@ -224,7 +220,7 @@ pub fn update(state: &mut AppState, msg: Msg) -> Vec<Effect> {
         Msg::PresetSaved(result) => {
             match result {
                 Ok(preset) => {
-                    let text = format!("saved preset {} in {}", preset.name, preset.file.display());
+                    let text = strings::preset_saved(&preset.name, &preset.file);
                     state.settings.preset = Some(preset.name.clone());
                     state.presets.retain(|p| p.name != preset.name);
                     state.presets.push(preset);
@@ -271,10 +267,7 @@ fn relint(state: &mut AppState) {
 pub(super) fn attach_ref(state: &mut AppState, path: &Path) {
     let cap = state.settings.spec(&state.registry).references.images as usize;
     if state.settings.refs.len() >= cap {
-        state.status.say(
-            Level::Warn,
-            format!("this model takes at most {cap} reference images"),
-        );
+        state.status.say(Level::Warn, strings::too_many_refs(cap));
         return;
     }
     state.settings.refs.push(path.to_path_buf());
@@ -284,8 +277,22 @@ pub(super) fn attach_ref(state: &mut AppState, path: &Path) {
     );
     state.status.say(
         Level::Ok,
-        format!("attached {name} as reference {}", state.settings.refs.len()),
+        strings::ref_attached(&name, state.settings.refs.len()),
     );
+}
+
+/// Handles one key press: an open overlay takes it, else the focused pane.
+fn on_key(state: &mut AppState, key: KeyEvent) -> Vec<Effect> {
+    if key.kind == KeyEventKind::Release {
+        return vec![];
+    }
+    let Some(chord) = KeyChord::from_event(&key) else {
+        return vec![];
+    };
+    if state.overlay.is_some() {
+        return overlay_keys::on_overlay_key(state, key, chord);
+    }
+    keys::on_key(state, key, chord)
 }
 
 fn on_paste(state: &mut AppState, text: &str) -> Vec<Effect> {

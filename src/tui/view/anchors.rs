@@ -19,7 +19,8 @@ use crate::studio::AnchorKind;
 use crate::studio::roster;
 use crate::studio::shot;
 use crate::tui::action::Action;
-use crate::tui::state::{AppState, Focus};
+use crate::tui::layout::Focus;
+use crate::tui::state::AppState;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 

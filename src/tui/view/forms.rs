@@ -7,32 +7,30 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::frame::truncate;
-use super::overlay::{input_line, popup};
+use super::popup::{input_line, popup};
 use crate::studio::batch::plan::human_duration;
 use crate::studio::outline::{PartKind, RequestOutline, human_bytes};
 use crate::tui::state::AppState;
 use crate::tui::state::batch::BatchForm;
-use crate::tui::state::fields::{EXAMPLES, FieldsForm, LABELS};
+use crate::tui::state::fields::FieldsForm;
 use crate::tui::state::picker::{Picker, PickerPurpose};
 use crate::tui::strings;
+use crate::tui::strings::form::{FIELD_EXAMPLES, FIELD_LABELS};
 use crate::tui::theme::Theme;
 
 pub(super) fn batch_form(frame: &mut Frame, area: Rect, form: &BatchForm, theme: &Theme) {
     const WIDTH: u16 = 90;
     let width = (WIDTH.min(area.width.saturating_sub(2)) as usize).saturating_sub(10);
     let mut lines = vec![Line::from(
-        vec![Span::styled("file  ", theme.muted())]
+        vec![Span::styled(strings::form::FILE_LABEL, theme.muted())]
             .into_iter()
             .chain(input_line(&form.path, true, width, theme).spans)
             .collect::<Vec<_>>(),
     )];
-    lines.push(Line::styled(
-        "      a .toml or .jsonl batch file; it is checked in full before anything runs",
-        theme.muted(),
-    ));
+    lines.push(Line::styled(strings::form::BATCH_FILE_NOTE, theme.muted()));
     lines.push(Line::raw(""));
     if form.checking {
-        lines.push(Line::styled("checking…", theme.info()));
+        lines.push(Line::styled(strings::form::CHECKING, theme.info()));
     }
     let mut wrapped = 0;
     if let Some(error) = &form.error {
@@ -50,29 +48,25 @@ pub(super) fn batch_form(frame: &mut Frame, area: Rect, form: &BatchForm, theme:
             ])
         };
         lines.push(field(
-            "items",
-            format!("{} ({} images)", plan.items, plan.images),
+            strings::form::ITEMS,
+            strings::form::plan_items(plan.items, plan.images),
         ));
         lines.push(field(
-            "cost",
-            format!(
-                "about ${:.2} here (Batch API: ${:.2} with `peel batch submit`)",
-                plan.interactive_usd, plan.batch_usd
-            ),
+            strings::form::COST,
+            strings::form::plan_cost(plan.interactive_usd, plan.batch_usd),
         ));
         lines.push(field(
-            "time",
-            format!(
-                "at least {} at {} requests/min, {} at once",
-                human_duration(std::time::Duration::from_secs_f64(plan.estimated_seconds)),
+            strings::form::TIME,
+            strings::form::plan_time(
+                &human_duration(std::time::Duration::from_secs_f64(plan.estimated_seconds)),
                 plan.rpm,
-                plan.concurrency
+                plan.concurrency,
             ),
         ));
         for group in plan.groups.iter().take(3) {
             lines.push(field(
                 "",
-                format!("{} × {} {}", group.items, group.model, group.size),
+                strings::form::plan_group(group.items, &group.model, &group.size),
             ));
         }
     }
@@ -116,7 +110,7 @@ pub(super) fn fields_form(
     let label_w = 13;
     let width = (body.width as usize).saturating_sub(label_w);
     let mut lines = Vec::new();
-    for (i, label) in LABELS.iter().enumerate() {
+    for (i, label) in FIELD_LABELS.iter().enumerate() {
         let active = form.field == i;
         let label_style = if active {
             theme.accent()
@@ -125,7 +119,7 @@ pub(super) fn fields_form(
         };
         let input = &form.inputs[i];
         let value = if input.text().is_empty() && !active {
-            Line::styled(EXAMPLES[i], theme.muted())
+            Line::styled(FIELD_EXAMPLES[i], theme.muted())
         } else {
             input_line(input, active, width, theme)
         };
@@ -134,11 +128,11 @@ pub(super) fn fields_form(
         lines.push(Line::from(spans));
     }
     lines.push(Line::raw(""));
-    lines.push(Line::styled("becomes", theme.muted()));
+    lines.push(Line::styled(strings::form::BECOMES, theme.muted()));
     let prompt = form.compose();
     lines.push(Line::styled(
         if prompt.is_empty() {
-            "(nothing yet)".to_string()
+            strings::form::NOTHING_YET.to_string()
         } else {
             prompt.clone()
         },
@@ -184,20 +178,17 @@ pub(super) fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &
         PickerPurpose::Promote { image } => (
             strings::title::PROMOTE,
             strings::PROMOTE_HINT,
-            format!(
-                "add {} to",
-                image.file_name().map_or_else(
-                    || image.display().to_string(),
-                    |n| n.to_string_lossy().to_string()
-                )
-            ),
+            strings::form::add_to(&image.file_name().map_or_else(
+                || image.display().to_string(),
+                |n| n.to_string_lossy().to_string(),
+            )),
         ),
         PickerPurpose::Preset => (
             strings::title::PRESETS,
             strings::PRESET_HINT,
             match &picker.current {
-                Some(name) => format!("active: {name}"),
-                None => "no preset active".to_string(),
+                Some(name) => strings::form::preset_active(name),
+                None => strings::form::NO_PRESET_ACTIVE.to_string(),
             },
         ),
     };
@@ -213,7 +204,7 @@ pub(super) fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &
     let mut lines = vec![
         Line::styled(heading, theme.muted()),
         Line::from(
-            vec![Span::styled("name ", theme.muted())]
+            vec![Span::styled(strings::form::NAME_LABEL, theme.muted())]
                 .into_iter()
                 .chain(input_line(&picker.query, true, width.saturating_sub(6), theme).spans)
                 .collect::<Vec<_>>(),
@@ -223,7 +214,11 @@ pub(super) fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &
     let offset = picker.selected.saturating_sub(list_rows.saturating_sub(1));
     for (i, row) in rows.iter().enumerate().skip(offset).take(list_rows) {
         let active = picker.current.as_deref() == Some(row.label.as_str());
-        let marker = if active { "● " } else { "  " };
+        let marker = if active {
+            strings::form::ACTIVE_MARK
+        } else {
+            "  "
+        };
         let mut line = Line::from(vec![
             Span::styled(marker, theme.accent()),
             Span::styled(row.label.clone(), theme.text()),
@@ -244,7 +239,7 @@ pub(super) fn pick_list(frame: &mut Frame, area: Rect, picker: &Picker, theme: &
         lines.push(line);
     }
     if rows.is_empty() {
-        lines.push(Line::styled("  nothing matches", theme.muted()));
+        lines.push(Line::styled(strings::form::NOTHING_MATCHES, theme.muted()));
     }
     let lines: Vec<Line> = lines
         .into_iter()
@@ -275,10 +270,7 @@ pub(super) fn request(
     let mut lines = Vec::new();
     match outline {
         Err(reason) => {
-            lines.push(Line::styled(
-                "This request would be refused:",
-                theme.error(),
-            ));
+            lines.push(Line::styled(strings::form::REFUSED, theme.error()));
             lines.push(Line::raw(""));
             lines.push(Line::styled(reason.clone(), theme.text()));
         }
@@ -286,27 +278,24 @@ pub(super) fn request(
             lines.push(Line::styled(o.settings.clone(), theme.accent()));
             if !o.anchors.is_empty() {
                 lines.push(Line::from(vec![
-                    Span::styled("in shot  ", theme.muted()),
+                    Span::styled(strings::form::IN_SHOT_LABEL, theme.muted()),
                     Span::styled(o.anchors.join(", "), theme.text()),
                 ]));
             }
             if !o.replayed.is_empty() {
                 lines.push(Line::raw(""));
-                lines.push(Line::styled(
-                    "earlier turns, sent back verbatim",
-                    theme.title(false),
-                ));
+                lines.push(Line::styled(strings::form::REPLAYED, theme.title(false)));
                 for line in &o.replayed {
                     lines.push(Line::styled(format!("  {line}"), theme.muted()));
                 }
             }
             lines.push(Line::raw(""));
-            lines.push(Line::styled("this turn, in order", theme.title(false)));
+            lines.push(Line::styled(strings::form::THIS_TURN, theme.title(false)));
             for part in &o.parts {
                 let (tag, style) = match part.kind {
-                    PartKind::Text => ("text ", theme.text()),
-                    PartKind::Image => ("image", theme.accent()),
-                    PartKind::File => ("file ", theme.accent()),
+                    PartKind::Text => (strings::form::PART_TEXT, theme.text()),
+                    PartKind::Image => (strings::form::PART_IMAGE, theme.accent()),
+                    PartKind::File => (strings::form::PART_FILE, theme.accent()),
                 };
                 lines.push(Line::from(vec![
                     Span::styled(format!("  {tag}  "), theme.muted()),
@@ -315,11 +304,7 @@ pub(super) fn request(
             }
             lines.push(Line::raw(""));
             lines.push(Line::styled(
-                format!(
-                    "{} image(s) in the request · {} inline",
-                    o.images,
-                    human_bytes(o.inline_bytes)
-                ),
+                strings::form::request_size(o.images, &human_bytes(o.inline_bytes)),
                 theme.muted(),
             ));
         }
@@ -344,7 +329,7 @@ pub(super) fn request(
     let hint = if outline.is_ok() {
         strings::REQUEST_HINT
     } else {
-        "Esc: close"
+        strings::CLOSE_HINT
     };
     let foot = Rect::new(inner.x, inner.bottom() - 1, inner.width, 1);
     frame.render_widget(

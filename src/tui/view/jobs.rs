@@ -17,9 +17,10 @@ use ratatui::widgets::Paragraph;
 
 use super::frame::{Pane, draw_pane, hint_line, truncate};
 use crate::tui::action::Action;
-use crate::tui::state::jobs::{JobItem, Phase};
+use crate::tui::layout::Focus;
+use crate::tui::state::AppState;
+use crate::tui::state::job::{JobItem, Phase};
 use crate::tui::state::settings::short_model_name;
-use crate::tui::state::{AppState, Focus};
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 
@@ -50,17 +51,7 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
     let elsewhere: String = state
         .other_runs
         .iter()
-        .map(|r| {
-            let failed = if r.failed > 0 {
-                format!(" ({} failed)", r.failed)
-            } else {
-                String::new()
-            };
-            format!(
-                " · batch {} elsewhere {}/{}{failed}",
-                r.run, r.done, r.total
-            )
-        })
+        .map(|r| strings::jobs::run_elsewhere(r.run, r.done, r.total, r.failed))
         .collect();
     let batch = format!("{batch}{elsewhere}");
     let badge = match (jobs.len(), running) {
@@ -71,17 +62,17 @@ pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {
         )),
         (n, 0) => Some(Span::styled(format!("{n}{batch}"), theme.muted())),
         (n, r) => Some(Span::styled(
-            format!("{n} · {r} running{batch}"),
+            strings::jobs::running(n, r, &batch),
             theme.info(),
         )),
     };
     let keys = &state.keymap;
     let hint = hint_line(
         &[
-            (keys.hint(Action::CancelJob), "cancel"),
-            (keys.hint(Action::RetryJob), "retry"),
-            (keys.hint(Action::ShowDetails), "details"),
-            (keys.hint(Action::ReusePrompt), "reuse"),
+            (keys.hint(Action::CancelJob), strings::jobs::HINT_CANCEL),
+            (keys.hint(Action::RetryJob), strings::jobs::HINT_RETRY),
+            (keys.hint(Action::ShowDetails), strings::jobs::HINT_DETAILS),
+            (keys.hint(Action::ReusePrompt), strings::jobs::HINT_REUSE),
         ],
         theme,
     );
@@ -158,9 +149,9 @@ fn job_line<'a>(
     if width >= COST_FROM {
         // a simulated (notional) price reads "~$0.068": the status bar says "(simulated)"
         let cost = if job.cost_usd > 0.0 && job.cost_simulated {
-            format!("~${:.3}", job.cost_usd)
+            strings::jobs::simulated_cost(job.cost_usd)
         } else if job.cost_usd > 0.0 {
-            format!("${:.3}", job.cost_usd)
+            strings::jobs::cost(job.cost_usd)
         } else {
             String::new()
         };
@@ -176,7 +167,7 @@ fn job_line<'a>(
         let shape = format!(
             "{model} {} {}",
             job.size,
-            job.aspect.as_deref().unwrap_or("auto")
+            job.aspect.as_deref().unwrap_or(strings::jobs::AUTO_ASPECT)
         );
         spans.push(Span::styled(
             format!("  {:<16}", truncate(&shape, 16)),
@@ -219,34 +210,34 @@ fn job_line<'a>(
 /// Glyph, words and style for a job's phase.
 pub fn phase_words(job: &JobItem, now: Instant, theme: &Theme) -> (&'static str, String, Style) {
     match &job.phase {
-        Phase::Queued => ("·", "queued".into(), theme.muted()),
+        Phase::Queued => ("·", strings::jobs::QUEUED.into(), theme.muted()),
         Phase::Sending { attempt } => {
             let tick = job
                 .elapsed_at(now)
                 .map_or(0, |d| (d.as_millis() / 100) as usize);
             let label = if *attempt > 1 {
-                format!("sending ({attempt})")
+                strings::jobs::sending_attempt(*attempt)
             } else {
-                "sending".into()
+                strings::jobs::SENDING.into()
             };
             (SPINNER[tick % SPINNER.len()], label, theme.info())
         }
         Phase::Retrying { until, .. } => {
             let secs = until.saturating_duration_since(now).as_secs_f64().ceil();
-            ("↻", format!("retrying in {secs:.0} s"), theme.warn())
+            ("↻", strings::jobs::retrying_in(secs), theme.warn())
         }
-        Phase::Done => ("✓", "done".into(), theme.ok()),
+        Phase::Done => ("✓", strings::jobs::DONE.into(), theme.ok()),
         Phase::Failed => (
             "✗",
             job.failure
                 .as_ref()
                 .map(|f| f.kind.replace('_', " "))
-                .unwrap_or_else(|| "failed".into()),
+                .unwrap_or_else(|| strings::jobs::FAILED.into()),
             theme.error(),
         ),
-        Phase::Blocked => ("⊘", "blocked by safety".into(), theme.error()),
-        Phase::Cancelled => ("–", "cancelled".into(), theme.muted()),
-        Phase::Interrupted => ("?", "interrupted".into(), theme.muted()),
+        Phase::Blocked => ("⊘", strings::jobs::BLOCKED_BY_SAFETY.into(), theme.error()),
+        Phase::Cancelled => ("–", strings::jobs::CANCELLED.into(), theme.muted()),
+        Phase::Interrupted => ("?", strings::jobs::INTERRUPTED.into(), theme.muted()),
     }
 }
 
@@ -255,11 +246,11 @@ fn compact(label: &str, width: usize) -> String {
     if label.chars().count() <= width {
         return label.to_string();
     }
-    if label.starts_with("blocked") {
-        return "blocked".into();
+    if label.starts_with(strings::jobs::BLOCKED) {
+        return strings::jobs::BLOCKED.into();
     }
-    match label.strip_prefix("retrying in ") {
-        Some(rest) => format!("retry {}", rest.replace(' ', "")),
+    match label.strip_prefix(strings::jobs::RETRYING_IN) {
+        Some(rest) => strings::jobs::retry_short(&rest.replace(' ', "")),
         None => label.to_string(),
     }
 }

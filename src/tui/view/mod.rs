@@ -5,6 +5,7 @@ mod forms;
 pub mod frame;
 pub mod jobs;
 pub mod overlay;
+mod popup;
 pub mod preview;
 pub mod prompt;
 pub mod settings;

@@ -3,14 +3,15 @@
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::forms;
 use super::frame::truncate;
 use super::jobs::phase_words;
+use super::popup::{input_line, popup};
 use crate::studio::AnchorKind;
+use crate::tui::action::{Action, Section};
 use crate::tui::state::AppState;
-use crate::tui::state::input::LineInput;
 use crate::tui::state::overlay::{AnchorForm, FormField, HistorySearch, Overlay};
 use crate::tui::strings;
 use crate::tui::theme::Theme;
@@ -73,38 +74,6 @@ pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme) {
     }
 }
 
-pub(super) fn popup(
-    frame: &mut Frame,
-    area: Rect,
-    width: u16,
-    height: u16,
-    title: &str,
-    theme: &Theme,
-) -> Rect {
-    let w = width.min(area.width.saturating_sub(2)).max(1);
-    let h = height.min(area.height.saturating_sub(2)).max(1);
-    let rect = Rect::new(
-        area.x + (area.width - w) / 2,
-        area.y + (area.height - h) / 2,
-        w,
-        h,
-    );
-    frame.render_widget(Clear, rect);
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Thick)
-        .border_style(theme.border(true))
-        .title(Line::from(vec![
-            Span::styled("▍", theme.title(true)),
-            Span::styled(title.to_string(), theme.title(true)),
-            Span::raw(" "),
-        ]))
-        .style(theme.text());
-    let inner = block.inner(rect);
-    frame.render_widget(block, rect);
-    inner
-}
-
 fn help_sections(state: &AppState, theme: &Theme) -> Vec<Vec<Line<'static>>> {
     let mut sections = Vec::new();
     let about: Vec<&str> = [state.images_line.as_str(), state.theme_line.as_str()]
@@ -121,7 +90,8 @@ fn help_sections(state: &AppState, theme: &Theme) -> Vec<Vec<Line<'static>>> {
         terminal.push(Line::raw(""));
         sections.push(terminal);
     }
-    for (heading, actions) in strings::HELP_SECTIONS {
+    for (section, actions) in Action::SECTIONS {
+        let heading = strings::section(*section);
         let mut lines = vec![Line::styled(heading.to_string(), theme.title(false))];
         for action in actions.iter() {
             lines.push(Line::from(vec![
@@ -132,7 +102,7 @@ fn help_sections(state: &AppState, theme: &Theme) -> Vec<Vec<Line<'static>>> {
                 Span::styled(strings::describe(*action), theme.text()),
             ]));
         }
-        if *heading == strings::title::ANCHORS {
+        if *section == Section::Anchors {
             for note in strings::anchors_help() {
                 for row in wrap_words(&note, HELP_COL_W as usize - 4) {
                     lines.push(Line::styled(format!("  {row}"), theme.muted()));
@@ -316,33 +286,6 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme, id: i
             .scroll((scroll, 0)),
         body,
     );
-}
-
-pub(super) fn input_line<'a>(
-    input: &LineInput,
-    active: bool,
-    width: usize,
-    theme: &Theme,
-) -> Line<'a> {
-    let text = input.text();
-    if !active {
-        return Line::styled(truncate(text, width), theme.text());
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let cursor = input.cursor().min(chars.len());
-    let start = cursor.saturating_sub(width.saturating_sub(1));
-    let before: String = chars[start..cursor].iter().collect();
-    let at: String = chars.get(cursor).map_or(" ".into(), |c| c.to_string());
-    let after: String = chars
-        .iter()
-        .skip(cursor + 1)
-        .take(width.saturating_sub(before.chars().count() + 1))
-        .collect();
-    Line::from(vec![
-        Span::styled(before, theme.text()),
-        Span::styled(at, theme.selection()),
-        Span::styled(after, theme.text()),
-    ])
 }
 
 fn anchor_form(frame: &mut Frame, area: Rect, form: &AnchorForm, theme: &Theme) {

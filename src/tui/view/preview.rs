@@ -22,10 +22,11 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::frame::{Pane, draw_pane, hint_line, truncate, truncate_left};
 use super::jobs::phase_words;
 use crate::tui::action::Action;
-use crate::tui::state::jobs::{JobItem, Phase};
+use crate::tui::layout::Focus;
+use crate::tui::state::AppState;
+use crate::tui::state::job::{JobItem, Phase};
 use crate::tui::state::preview::PreviewStatus;
 use crate::tui::state::settings::short_model_name;
-use crate::tui::state::{AppState, Focus};
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 

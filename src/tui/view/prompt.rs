@@ -17,7 +17,8 @@ use unicode_width::UnicodeWidthStr;
 use super::frame::{Pane, draw_pane, hint_line, truncate};
 use crate::studio::lint;
 use crate::tui::action::Action;
-use crate::tui::state::{AppState, Focus};
+use crate::tui::layout::Focus;
+use crate::tui::state::AppState;
 use crate::tui::strings;
 use crate::tui::theme::Theme;
 
