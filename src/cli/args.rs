@@ -165,45 +165,15 @@ pub struct EditArgs {
 /// Settings shared by `generate` and `edit`.
 #[derive(Debug, Args, Clone)]
 pub struct GenFlags {
-    /// Model id or alias (see `peel models`).
-    #[arg(long, short)]
-    pub model: Option<String>,
-    /// Aspect ratio, e.g. 16:9.
-    #[arg(long, short)]
-    pub aspect: Option<String>,
-    /// Image size: 512, 1K, 2K or 4K, as the model allows.
-    #[arg(long, short)]
-    pub size: Option<String>,
-    /// First seed; with --count the requests use seed, seed+1, … (increment, the default; see --seed-mode)
-    #[arg(long)]
-    pub seed: Option<i64>,
-    /// How --count requests get seeds: random (no --seed), fixed (all use --seed) or increment (seed, seed+1, …; the default).
-    #[arg(long, value_name = "MODE", value_parser = ["random", "fixed", "increment"])]
-    pub seed_mode: Option<String>,
+    /// The settings a preset can hold.
+    #[command(flatten)]
+    pub settings: SettingFlags,
     /// Start from a named preset (see `peel preset list`); flags given here override it.
     #[arg(long, value_name = "NAME")]
     pub preset: Option<String>,
-    /// Safety threshold, e.g. harassment=block_only_high or HARM_CATEGORY_HATE_SPEECH=OFF; repeat for several.
-    #[arg(long, value_name = "CATEGORY=THRESHOLD")]
-    pub safety: Vec<String>,
     /// Reference image (png, jpeg or webp); repeat for several.
     #[arg(long = "ref", value_name = "FILE")]
     pub refs: Vec<PathBuf>,
-    /// Thinking level, as the model allows (`peel models`): e.g. minimal, medium, high.
-    #[arg(long, value_name = "LEVEL")]
-    pub thinking: Option<String>,
-    /// Google Search grounding.
-    #[arg(long, value_parser = ["off", "web", "image"])]
-    pub grounding: Option<String>,
-    /// Service tier: standard, flex (half price, minutes) or priority (a premium, seconds).
-    #[arg(long, value_name = "TIER")]
-    pub tier: Option<String>,
-    /// Re-send a shed flex request at this tier after its window instead of failing: standard.
-    #[arg(long, value_name = "TIER")]
-    pub fallback: Option<String>,
-    /// Put roster anchors in shot: --with Mira,Red-Mug (repeatable).
-    #[arg(long = "with", value_name = "NAME[,NAME...]")]
-    pub with: Vec<String>,
     /// Who may appear in images (Vertex AI only).
     #[arg(long, value_name = "WHO", value_parser = ["allow_all", "allow_adult", "allow_none"])]
     pub person_generation: Option<String>,
@@ -216,25 +186,6 @@ pub struct GenFlags {
     /// Send, then return: a detached peel process saves the images (`peel wait` waits).
     #[arg(long)]
     pub detach: bool,
-}
-
-impl GenFlags {
-    /// The settings a preset can hold, as given on the command line.
-    pub fn setting_flags(&self) -> SettingFlags {
-        SettingFlags {
-            model: self.model.clone(),
-            aspect: self.aspect.clone(),
-            size: self.size.clone(),
-            seed: self.seed,
-            seed_mode: self.seed_mode.clone(),
-            thinking: self.thinking.clone(),
-            grounding: self.grounding.clone(),
-            tier: self.tier.clone(),
-            fallback: self.fallback.clone(),
-            safety: self.safety.clone(),
-            with: (!self.with.is_empty()).then(|| crate::studio::shot::parse_with(&self.with)),
-        }
-    }
 }
 
 /// Settings a preset can hold, as flags.
@@ -270,7 +221,7 @@ pub struct SettingFlags {
     /// Safety threshold, e.g. harassment=block_only_high; repeat for several.
     #[arg(long, value_name = "CATEGORY=THRESHOLD")]
     pub safety: Vec<String>,
-    /// Anchors in shot, by name (comma-separated).
-    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    /// Put roster anchors in shot: --with Mira,Red-Mug (repeatable).
+    #[arg(long = "with", value_name = "NAME[,NAME...]")]
     pub with: Option<Vec<String>>,
 }

@@ -4,34 +4,36 @@ use super::args::{GenFlags, SettingFlags};
 use super::context::Context;
 use super::error::CliError;
 use crate::error::ValidationError;
-use crate::studio::preset::SettingsLayer;
-use crate::studio::request::{self, GenRequest, SettingTexts};
+use crate::settings::{SettingTexts, SettingsLayer, parse_with};
+use crate::studio::request::{self, GenRequest};
 
 /// The layer the flags themselves set; refuses bad `--safety` values.
 pub fn layer_from_flags(flags: &SettingFlags) -> Result<SettingsLayer, ValidationError> {
-    texts(flags).to_layer()
+    SettingTexts::from(flags).to_layer()
 }
 
-fn texts(flags: &SettingFlags) -> SettingTexts {
-    SettingTexts {
-        model: flags.model.clone(),
-        aspect: flags.aspect.clone(),
-        size: flags.size.clone(),
-        seed: flags.seed,
-        seed_mode: flags.seed_mode.clone(),
-        thinking: flags.thinking.clone(),
-        grounding: flags.grounding.clone(),
-        tier: flags.tier.clone(),
-        fallback: flags.fallback.clone(),
-        safety: flags.safety.clone(),
-        with: flags.with.clone(),
+impl From<&SettingFlags> for SettingTexts {
+    fn from(flags: &SettingFlags) -> Self {
+        SettingTexts {
+            model: flags.model.clone(),
+            aspect: flags.aspect.clone(),
+            size: flags.size.clone(),
+            seed: flags.seed,
+            seed_mode: flags.seed_mode.clone(),
+            thinking: flags.thinking.clone(),
+            grounding: flags.grounding.clone(),
+            tier: flags.tier.clone(),
+            fallback: flags.fallback.clone(),
+            safety: flags.safety.clone(),
+            with: flags.with.as_deref().map(parse_with),
+        }
     }
 }
 
 /// The engine's request from the generation flags.
 pub fn request(flags: &GenFlags) -> GenRequest {
     GenRequest {
-        settings: texts(&flags.setting_flags()),
+        settings: SettingTexts::from(&flags.settings),
         preset: flags.preset.clone(),
         refs: flags.refs.clone(),
         person_generation: flags.person_generation.clone(),

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
-use crate::studio::request::{GenRequest, SettingTexts};
-use crate::studio::shot;
+use crate::settings::{SettingTexts, parse_with};
+use crate::studio::request::GenRequest;
 
 /// Generation settings shared by `generate` and `edit`.
 #[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
@@ -67,7 +67,7 @@ impl GenSettings {
                 grounding: self.grounding.clone(),
                 tier: self.tier.clone(),
                 fallback: self.fallback.clone(),
-                with: (!self.with.is_empty()).then(|| shot::parse_with(&self.with)),
+                with: (!self.with.is_empty()).then(|| parse_with(&self.with)),
             },
             preset: self.preset.clone(),
             refs: self.refs.iter().map(PathBuf::from).collect(),

@@ -7,6 +7,7 @@ mod harm;
 mod layer;
 pub mod safety;
 mod seed;
+mod texts;
 mod tier;
 
 pub use grounding::Grounding;
@@ -14,4 +15,5 @@ pub use harm::{HarmBlockThreshold, HarmCategory, SafetySetting};
 pub use layer::{Field, SettingsLayer, departures};
 pub use safety::SafetyMap;
 pub use seed::{SeedMode, wrap_seed};
+pub use texts::{SettingTexts, parse_with};
 pub use tier::{ALL_TIERS, Tier, check_fallback, parse_fallback, parse_tier};

@@ -4,9 +4,7 @@
 use std::path::PathBuf;
 
 use crate::error::ValidationError;
-use crate::settings::SafetyMap;
-use crate::settings::{Grounding, SeedMode};
-use crate::settings::{parse_fallback, parse_tier};
+use crate::settings::{SettingTexts, parse_with};
 use crate::store::{Store, StoreError};
 use crate::studio::capability::{self, PersonGeneration};
 use crate::studio::compose::Subject;
@@ -14,56 +12,6 @@ use crate::studio::preset::SettingsLayer;
 use crate::studio::spec::SessionLink;
 use crate::studio::workspace::Workspace;
 use crate::studio::{GenerateSpec, PreparedJob, Roster, StudioError, backend, shot};
-
-/// Settings a preset can hold, as text from a face (parsed by [`SettingTexts::to_layer`]).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct SettingTexts {
-    /// Model id or alias.
-    pub model: Option<String>,
-    /// Aspect ratio, e.g. "16:9".
-    pub aspect: Option<String>,
-    /// Image size, e.g. "2K".
-    pub size: Option<String>,
-    /// Seed (the first one, in increment mode).
-    pub seed: Option<i64>,
-    /// random, fixed or increment.
-    pub seed_mode: Option<String>,
-    /// Thinking level.
-    pub thinking: Option<String>,
-    /// off, web or image.
-    pub grounding: Option<String>,
-    /// standard, flex or priority.
-    pub tier: Option<String>,
-    /// The tier a shed flex request falls back to (only standard).
-    pub fallback: Option<String>,
-    /// `CATEGORY=THRESHOLD` entries.
-    pub safety: Vec<String>,
-    /// Anchors in shot, by name.
-    pub with: Option<Vec<String>>,
-}
-
-impl SettingTexts {
-    /// The layer these texts set; refuses bad grounding, seed mode or safety values.
-    pub fn to_layer(&self) -> Result<SettingsLayer, ValidationError> {
-        Ok(SettingsLayer {
-            model: self.model.clone(),
-            aspect: self.aspect.clone(),
-            size: self.size.clone(),
-            thinking: self.thinking.clone(),
-            grounding: self
-                .grounding
-                .as_deref()
-                .map(Grounding::parse)
-                .transpose()?,
-            tier: self.tier.as_deref().map(parse_tier).transpose()?,
-            fallback: self.fallback.as_deref().map(parse_fallback).transpose()?,
-            seed_mode: self.seed_mode.as_deref().map(SeedMode::parse).transpose()?,
-            seed: self.seed,
-            safety: SafetyMap::parse_all(&self.safety)?,
-            with: self.with.clone(),
-        })
-    }
-}
 
 /// Everything a face may say about one generation besides the prompt.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -141,7 +89,7 @@ fn anchors_in_shot(
         let roster = Roster::new(ws.store()?);
         return Ok(shot::subjects_in_shot(&roster, prompt)?);
     };
-    let names = shot::parse_with(with);
+    let names = parse_with(with);
     if names.is_empty() {
         return Ok(Vec::new());
     }

@@ -5,22 +5,6 @@ use super::roster::{Anchor, AnchorKind, Roster, RosterError};
 use crate::error::ValidationError;
 use crate::imaging;
 
-/// Splits `--with A,B --with C` into names, dropping blanks and duplicates (ignoring case).
-pub fn parse_with(values: &[String]) -> Vec<String> {
-    let mut names: Vec<String> = Vec::new();
-    for name in values
-        .iter()
-        .flat_map(|v| v.split(','))
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-    {
-        if !names.iter().any(|n| n.eq_ignore_ascii_case(name)) {
-            names.push(name.to_string());
-        }
-    }
-    names
-}
-
 /// The named anchors as subjects, in the order given; unknown names are refused with the roster listed.
 pub fn subjects_named(roster: &Roster, names: &[String]) -> Result<Vec<Subject>, ValidationError> {
     let anchors = roster.list().map_err(roster_error)?;
@@ -171,11 +155,5 @@ mod tests {
             vec!["Mira", "Lamp"],
             "a name in capitals still names her"
         );
-    }
-
-    #[test]
-    fn with_lists_are_split_trimmed_and_deduplicated() {
-        let values = vec!["Mira, Red Mug".to_string(), "mira,,Dog ".to_string()];
-        assert_eq!(parse_with(&values), vec!["Mira", "Red Mug", "Dog"]);
     }
 }
