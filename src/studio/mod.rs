@@ -40,5 +40,5 @@ pub use crate::settings::Grounding;
 pub use error::StudioError;
 pub use events::{JobId, JobInfo, Priced, StudioEvent};
 pub use roster::{Anchor, AnchorKind, Budget, Roster, RosterError};
-pub use runner::{OutputNaming, Studio};
+pub use runner::Studio;
 pub use spec::{GenerateSpec, PreparedJob, ResolvedSettings};

@@ -19,7 +19,8 @@ use crate::models::{Lane, Registry, Tier};
 use crate::store::{ItemUpdate, RunId, RunRow, Store};
 use crate::studio::backend::BackendLabel;
 use crate::studio::collect::{self, Collected};
-use crate::studio::{JobId, OutputNaming, Studio, StudioError, StudioEvent, spec};
+use crate::studio::output::OutputNaming;
+use crate::studio::{JobId, Studio, StudioError, StudioEvent, spec};
 
 /// How often the manifest is rewritten while items finish (plus a millisecond per item,
 /// so a huge run does not spend its time rewriting a huge file).
