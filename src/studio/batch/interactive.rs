@@ -325,7 +325,7 @@ async fn drive(
             let item = options.over(item);
             if models_seen.insert(item.model.clone()) {
                 let said =
-                    crate::studio::report::model_notices(&lane.registry, [item.model.as_str()]);
+                    crate::studio::notices::model_notices(&lane.registry, [item.model.as_str()]);
                 for message in said {
                     on_event(BatchEvent::Notice {
                         message: message.clone(),
@@ -712,7 +712,7 @@ fn finish(
     store.set_batch_run_state(run_id, state, reason.as_deref())?;
     write_manifest(store, run_id, dir);
     if let Some(run) = store.batch_run(run_id)?.filter(RunRow::is_story)
-        && let Err(e) = crate::studio::story::write_story_files(store, &run)
+        && let Err(e) = super::story_sheet::write_story_files(store, &run)
     {
         tracing::error!("writing story.json and sheet.png of run {run_id}: {e}");
     }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use super::manifest::{MANIFEST, Manifest, ManifestItem, ManifestLock, Mark};
 use crate::fsio::{OutputError, write_atomic_with};
 use crate::store::{RunRow, Store};
-use crate::studio::check::Consistency;
+use crate::studio::consistency::Consistency;
 
 /// Items read from the store per page.
 const PAGE: usize = 512;

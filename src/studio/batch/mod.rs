@@ -17,6 +17,8 @@ pub mod remote;
 pub mod rerun;
 pub mod results;
 pub mod settings;
+pub mod story_sheet;
+pub mod submitted;
 mod toml_chunks;
 mod toml_read;
 pub mod validate;
