@@ -4,6 +4,7 @@ pub mod backend;
 pub mod batch;
 pub mod blobs;
 pub mod capability;
+pub mod carrier;
 pub mod check;
 pub mod collect;
 pub mod compose;

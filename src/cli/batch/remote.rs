@@ -157,7 +157,11 @@ pub async fn cancel(cli: &Cli, args: NameArgs) -> Result<(), CliError> {
     let op = remote::refresh(&conn.client, &store, run.as_ref(), &name).await?;
     if let Some(run) = &run {
         store.set_batch_run_state(run.id, "cancelled", Some("cancelled by the user"))?;
-        crate::studio::batch::interactive::write_manifest(&store, run.id, Path::new(&run.out_dir));
+        crate::studio::batch::manifest_stream::write_manifest(
+            &store,
+            run.id,
+            Path::new(&run.out_dir),
+        );
     }
     print_status(&op, run.as_ref(), remote::lane_of(&conn.client), args.json);
     shutdown(conn).await;

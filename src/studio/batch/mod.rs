@@ -8,7 +8,7 @@ pub mod interactive;
 mod item;
 pub mod lookup;
 pub mod manifest;
-mod manifest_stream;
+pub mod manifest_stream;
 pub mod matrix;
 pub mod plan;
 pub mod promote;

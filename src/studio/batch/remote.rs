@@ -82,7 +82,7 @@ pub async fn submit(
     };
     store.set_batch_remote(run, &operation.name, &state, mode.as_str())?;
     store.set_batch_run_state(run, "submitted", None)?;
-    super::interactive::write_manifest(store, run, &dir);
+    super::manifest_stream::write_manifest(store, run, &dir);
     Ok(Submitted {
         run,
         name: operation.name,

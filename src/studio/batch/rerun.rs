@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::interactive::{InteractiveLane, write_manifest};
+use super::interactive::InteractiveLane;
+use super::manifest_stream::write_manifest;
 use super::validate::{BatchItem, run_index_width};
 use crate::store::{ItemUpdate, RunRow};
 use crate::studio::output::OutputNaming;

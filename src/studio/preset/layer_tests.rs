@@ -1,3 +1,5 @@
+//! Settings layers: how flags, presets and defaults stack.
+
 use super::*;
 use crate::api::wire::{HarmBlockThreshold, HarmCategory, SafetySetting};
 use crate::models::Registry;

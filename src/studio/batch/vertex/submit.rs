@@ -86,7 +86,7 @@ impl VertexLane<'_> {
         self.store
             .set_batch_remote(row.id, &job.name, &state, InputMode::Cloud.as_str())?;
         self.store.set_batch_run_state(row.id, "submitted", None)?;
-        crate::studio::batch::interactive::write_manifest(
+        crate::studio::batch::manifest_stream::write_manifest(
             self.store,
             row.id,
             Path::new(&row.out_dir),
