@@ -8,7 +8,7 @@ use super::error::CliError;
 use crate::cli::args::CheckArgs;
 use crate::settings::parse_tier;
 use crate::studio::check::{self, CheckReport, ImageCheck};
-use crate::studio::{backend, report};
+use crate::studio::{backend, notices};
 
 /// Plans (with its cost), asks and reports the check.
 pub async fn run(cli: &Cli, args: CheckArgs) -> Result<(), CliError> {
@@ -40,7 +40,7 @@ pub async fn run(cli: &Cli, args: CheckArgs) -> Result<(), CliError> {
         });
         return super::detach_cmd::hand_over(&store, handoff, &[], None, args.json);
     }
-    let notices = report::model_notices(&ctx.registry, [plan.model.id.as_str()]);
+    let notices = notices::model_notices(&ctx.registry, [plan.model.id.as_str()]);
     if !args.json {
         for notice in &notices {
             eprintln!("peel: notice: {notice}");

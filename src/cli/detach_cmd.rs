@@ -12,9 +12,9 @@ use crate::config::{Env, Settings};
 use crate::models::Registry;
 use crate::store::Store;
 use crate::store::owner::Owner;
-use crate::studio::JobId;
 use crate::studio::detach::{self, HandOff};
 use crate::studio::report::Detached;
+use crate::studio::{JobId, carrier};
 
 /// Hands `handoff` to a detached peel process (when there is anything left to do) and
 /// prints what was started: the jobs with their states and the run, as
@@ -111,7 +111,7 @@ pub async fn carry_on() -> std::process::ExitCode {
     let stop = CancellationToken::new();
     watch_signals(stop.clone());
     let carried =
-        detach::carry_on(&settings, Arc::new(registry), store.clone(), handoff, stop).await;
+        carrier::carry_on(&settings, Arc::new(registry), store.clone(), handoff, stop).await;
     let code = carried.exit_code();
     if let Err(e) = store.end_carrier(Owner::current(), code) {
         tracing::error!("detached: recording the end: {e}");

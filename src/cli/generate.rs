@@ -7,6 +7,7 @@ use super::error::CliError;
 use super::layers;
 use super::progress::JobProgress;
 use crate::store::Store;
+use crate::studio::notices;
 use crate::studio::report::{self, RunReport};
 use crate::studio::{GenerateSpec, PreparedJob, StudioEvent, backend, pricing, request, spec};
 
@@ -66,7 +67,7 @@ pub async fn execute(
     flags: &GenFlags,
     session: Option<String>,
 ) -> Result<(), CliError> {
-    let notices = report::model_notices(
+    let notices = notices::model_notices(
         &ctx.registry,
         jobs.iter().map(|j| j.settings.model.as_str()),
     );

@@ -7,14 +7,15 @@ use super::context::Context;
 use super::error::CliError;
 use crate::cli::args::StoryArgs;
 use crate::studio::backend;
-use crate::studio::batch::lookup::{LookupError, load_story_checked};
+use crate::studio::batch::lookup::LookupError;
 use crate::studio::batch::queue::lock_run;
-use crate::studio::story::{self, Reroll, StoryReport};
+use crate::studio::batch::story_sheet::{self, StoryReport};
+use crate::studio::story::{self, Reroll};
 
 /// Runs a story file, or re-rolls frames of its newest story.
 pub async fn run(cli: &Cli, args: StoryArgs) -> Result<(), CliError> {
     let ctx = Context::load(cli)?;
-    let story = load_story_checked(&ctx, &args.file).map_err(|e| match e {
+    let story = story::load_checked(&ctx, &args.file).map_err(|e| match e {
         LookupError::Refused(message) => CliError::usage(message),
         LookupError::Failed(e) => e.into(),
     })?;
@@ -63,7 +64,7 @@ pub async fn run(cli: &Cli, args: StoryArgs) -> Result<(), CliError> {
     let Some(row) = store.batch_run(run_id)? else {
         return Err(CliError::usage(format!("run {run_id} left the store")));
     };
-    let report = story::report(&store, &row)?;
+    let report = story_sheet::report(&store, &row)?;
     print(&report, sent.as_deref(), args.lane.json);
     if let Some(stop) = &summary.stopped_by {
         let mut error = CliError::failed(

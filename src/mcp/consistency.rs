@@ -12,7 +12,7 @@ use super::reply::{self, ToolResult};
 use super::{PeelServer, resources};
 use crate::studio::StudioError;
 use crate::studio::batch::interactive::{self, InteractiveLane, LaneOptions};
-use crate::studio::batch::lookup;
+use crate::studio::batch::story_sheet;
 use crate::studio::{check, story};
 
 impl PeelServer {
@@ -20,7 +20,7 @@ impl PeelServer {
     pub(super) async fn make_story(&self, params: StoryParams, call: &Call) -> ToolResult {
         let ws = self.ws();
         let offline = self.offline();
-        let loaded = lookup::load_story_checked(ws, Path::new(&params.file))
+        let loaded = story::load_checked(ws, Path::new(&params.file))
             .map_err(|e| reply::refusal(e.to_string(), offline))?;
         let store = ws
             .store()
@@ -65,7 +65,7 @@ impl PeelServer {
             let row = store
                 .batch_run(run)?
                 .ok_or_else(|| StudioError::Internal(format!("run {run} left the store")))?;
-            story::report(&store, &row)
+            story_sheet::report(&store, &row)
         });
         let report = joined(task.await, offline)?;
         call.progress().finish("story finished").await;

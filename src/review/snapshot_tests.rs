@@ -12,7 +12,7 @@ use super::tiles::Tile;
 use super::view::{ViewCtx, draw};
 use crate::imaging::thumbs::ThumbCache;
 use crate::studio::batch::manifest::Mark;
-use crate::studio::check::{AnchorScore, Consistency};
+use crate::studio::consistency::{AnchorScore, Consistency};
 
 fn tiles() -> Vec<Tile> {
     (1..=8)

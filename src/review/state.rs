@@ -4,7 +4,7 @@ use serde::Deserialize;
 
 use super::tiles::Tile;
 use crate::studio::batch::manifest::Mark;
-use crate::studio::check::Consistency;
+use crate::studio::consistency::Consistency;
 
 /// Which tiles the grid shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

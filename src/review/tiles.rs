@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::imaging::thumbs::images_in;
 use crate::store::LANE_STORY;
 use crate::studio::batch::manifest::{MANIFEST, Manifest, ManifestItem, Mark};
-use crate::studio::check::Consistency;
+use crate::studio::consistency::Consistency;
 use crate::studio::pricing;
 
 /// One image in the grid.

@@ -248,6 +248,15 @@ fn reserve_and_rename(temp: &Path, candidate: &Path) -> Result<PathBuf, OutputEr
     Ok(candidate.to_path_buf())
 }
 
+/// How a caller names a job's outputs; by default a slug of the prompt.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OutputNaming {
+    /// File stem to use instead of the prompt's slug (batches use `NNN_<key>`).
+    pub stem: Option<String>,
+    /// Extra fields added to every sidecar (e.g. the batch run and item).
+    pub sidecar_extra: Option<serde_json::Value>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,9 @@ use std::future::Future;
 
 use serde_json::{Value, json};
 
-use crate::models::Registry;
 use crate::store::Store;
 use crate::studio::backend::Connection;
+use crate::studio::notices;
 use crate::studio::output::SavedOutput;
 use crate::studio::workspace::Workspace;
 use crate::studio::{JobId, PreparedJob, Priced, Studio, StudioError, StudioEvent};
@@ -191,28 +191,6 @@ impl RunReport {
     }
 }
 
-/// One notice per deprecated model among `models` (a run says it once, not per item).
-pub fn model_notices<'a>(
-    registry: &Registry,
-    models: impl IntoIterator<Item = &'a str>,
-) -> Vec<String> {
-    let mut seen: Vec<&str> = Vec::new();
-    let mut notices = Vec::new();
-    for model in models {
-        if seen.contains(&model) {
-            continue;
-        }
-        seen.push(model);
-        if let Some(notice) = registry
-            .lifecycle_of(model)
-            .and_then(|l| l.notice(crate::models::today()))
-        {
-            notices.push(notice);
-        }
-    }
-    notices
-}
-
 /// What an interrupt does to the jobs still running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnInterrupt {
@@ -274,7 +252,10 @@ pub async fn execute_with(
         backend: studio.backend().as_str(),
         session,
         jobs: BTreeMap::new(),
-        notices: model_notices(&ws.registry, jobs.iter().map(|j| j.settings.model.as_str())),
+        notices: notices::model_notices(
+            &ws.registry,
+            jobs.iter().map(|j| j.settings.model.as_str()),
+        ),
     };
     for job in jobs {
         let seed = job.settings.seed;

@@ -15,7 +15,7 @@ use crate::studio::backend::{self, Connection};
 use crate::studio::batch::manifest::MANIFEST;
 use crate::studio::batch::queue::make_run_dir;
 use crate::studio::batch::vertex as vertex_lane;
-use crate::studio::batch::{lookup, remote};
+use crate::studio::batch::{lookup, remote, submitted};
 
 /// `peel batch submit FILE [--via-file] [--bucket gs://…] [--wait]`
 pub async fn submit(cli: &Cli, args: SubmitArgs) -> Result<(), CliError> {
@@ -30,7 +30,7 @@ pub async fn submit(cli: &Cli, args: SubmitArgs) -> Result<(), CliError> {
     }
     backend::capabilities(&ctx.settings).require(crate::api::backend::Feature::BatchApi)?;
     let batch = load(&ctx, &args.file)?;
-    remote::standard_tier_only(&batch)?;
+    submitted::standard_tier_only(&batch)?;
     let store = ctx.store()?;
     let conn = backend::connect(&ctx.settings, &ctx.registry).await?;
     if conn.label.is_simulator() && !args.wait {
@@ -59,7 +59,7 @@ pub(super) async fn after_submit(
     ctx: &Context,
     conn: &Connection,
     store: &Store,
-    sent: &remote::Submitted,
+    sent: &submitted::Submitted,
     wait: bool,
     json_out: bool,
 ) -> Result<(), CliError> {
@@ -71,9 +71,9 @@ pub(super) async fn after_submit(
             sent.run,
             sent.requests,
             match sent.mode {
-                remote::InputMode::Inline => "inline",
-                remote::InputMode::File => "in an uploaded JSONL file",
-                remote::InputMode::Cloud => "in a JSONL object in Cloud Storage",
+                submitted::InputMode::Inline => "inline",
+                submitted::InputMode::File => "in an uploaded JSONL file",
+                submitted::InputMode::Cloud => "in a JSONL object in Cloud Storage",
             },
             sent.bytes as f64 / 1e6,
             sent.state
@@ -157,7 +157,11 @@ pub async fn cancel(cli: &Cli, args: NameArgs) -> Result<(), CliError> {
     let op = remote::refresh(&conn.client, &store, run.as_ref(), &name).await?;
     if let Some(run) = &run {
         store.set_batch_run_state(run.id, "cancelled", Some("cancelled by the user"))?;
-        crate::studio::batch::interactive::write_manifest(&store, run.id, Path::new(&run.out_dir));
+        crate::studio::batch::manifest_stream::write_manifest(
+            &store,
+            run.id,
+            Path::new(&run.out_dir),
+        );
     }
     print_status(&op, run.as_ref(), remote::lane_of(&conn.client), args.json);
     shutdown(conn).await;

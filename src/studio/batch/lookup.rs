@@ -51,12 +51,9 @@ pub fn load_checked(ws: &Workspace, file: &Path) -> Result<Batch, LookupError> {
     load_checked_with(ws, file, load)
 }
 
-/// Loads a story file with the same checks as a batch file.
-pub fn load_story_checked(ws: &Workspace, file: &Path) -> Result<Batch, LookupError> {
-    load_checked_with(ws, file, crate::studio::story::load)
-}
-
-fn load_checked_with(
+/// Loads and validates a file with `loader` (a batch or a story reader) and the same
+/// checks as `load_checked`.
+pub fn load_checked_with(
     ws: &Workspace,
     file: &Path,
     loader: fn(&Path, &Checks) -> Result<Batch, BatchError>,
@@ -136,8 +133,8 @@ pub fn fetched_json(run: &RunRow, op: &BatchOperation, fetched: &Fetched) -> Val
 }
 
 /// What a submit sent (`peel batch submit --json`).
-pub fn submitted_json(sent: &super::remote::Submitted) -> Value {
+pub fn submitted_json(sent: &super::submitted::Submitted) -> Value {
     json!({ "run": sent.run, "name": sent.name, "input_mode": sent.mode.as_str(),
-            "lane": if sent.mode == super::remote::InputMode::Cloud { super::vertex::LANE } else { "batch-api" },
+            "lane": if sent.mode == super::submitted::InputMode::Cloud { super::vertex::LANE } else { "batch-api" },
             "requests": sent.requests, "bytes": sent.bytes, "state": sent.state })
 }

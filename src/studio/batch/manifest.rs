@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::validate::BatchItem;
 use crate::store::{ItemRow, RunRow};
+use crate::studio::consistency::Consistency;
 use crate::studio::output::{OutputError, sidecar_path, write_atomic};
 
 /// The manifest's file name inside a run folder.
@@ -116,7 +117,7 @@ pub struct ManifestItem {
     pub file_marks: BTreeMap<String, Mark>,
     /// The primary image's consistency check (`peel check`), kept across rewrites.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub consistency: Option<crate::studio::check::Consistency>,
+    pub consistency: Option<Consistency>,
     /// The prompt.
     #[serde(default)]
     pub prompt: String,

@@ -12,8 +12,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use super::manifest::{MANIFEST, Manifest, ManifestItem, ManifestLock, Mark};
 use crate::fsio::{OutputError, write_atomic_with};
-use crate::store::{RunRow, Store};
-use crate::studio::check::Consistency;
+use crate::store::{RunId, RunRow, Store};
+use crate::studio::consistency::Consistency;
 
 /// Items read from the store per page.
 const PAGE: usize = 512;
@@ -152,6 +152,20 @@ impl<'de> Visitor<'de> for MarkedVisitor {
             }
         }
         Ok(MarkedOnly(marked))
+    }
+}
+
+/// Rewrites the manifest from the store, a page at a time; a failure is logged, the store
+/// stays the truth.
+pub fn write_manifest(store: &Store, run: RunId, dir: &Path) {
+    match store.batch_run(run) {
+        Ok(Some(row)) => {
+            if let Err(e) = write_from_store(store, &row, dir) {
+                tracing::error!("writing the manifest of run {run}: {e}");
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!("reading run {run}: {e}"),
     }
 }
 

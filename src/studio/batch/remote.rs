@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::json;
 
 use super::queue::create_run;
+use super::submitted::{InputMode, Submitted, single_model, standard_tier_only};
 use super::validate::Batch;
 use crate::api::backend::Backend;
 use crate::api::batch_wire::{
@@ -17,7 +18,7 @@ use crate::api::batch_wire::{
 };
 use crate::api::client::GeminiClient;
 use crate::error::ValidationError;
-use crate::models::{Registry, Tier};
+use crate::models::Registry;
 use crate::store::{RunId, RunRow, Store};
 use crate::studio::output::OutputError;
 use crate::studio::{StudioError, spec};
@@ -39,45 +40,6 @@ fn result_bound(registry: &Registry, model: &str, aspect: Option<&str>, size: &s
         .or_else(|| spec.pixels("1:1", size))
         .map_or(0, |(w, h)| w as u64 * h as u64);
     pixels * 4 * 4 / 3
-}
-
-/// How the requests travelled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputMode {
-    /// In the create request.
-    Inline,
-    /// As an uploaded JSONL file.
-    File,
-    /// As a JSONL object in Cloud Storage (Vertex AI batch prediction).
-    Cloud,
-}
-
-impl InputMode {
-    /// "inline" or "file".
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Inline => "inline",
-            Self::File => "file",
-            Self::Cloud => "gcs",
-        }
-    }
-}
-
-/// A submitted job.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Submitted {
-    /// The local run tracking it.
-    pub run: RunId,
-    /// `batches/…`.
-    pub name: String,
-    /// How the requests travelled.
-    pub mode: InputMode,
-    /// Requests sent.
-    pub requests: usize,
-    /// Bytes of request JSON.
-    pub bytes: u64,
-    /// The remote state right after creation.
-    pub state: String,
 }
 
 /// Records the run, sends its requests, and creates the remote job.
@@ -120,7 +82,7 @@ pub async fn submit(
     };
     store.set_batch_remote(run, &operation.name, &state, mode.as_str())?;
     store.set_batch_run_state(run, "submitted", None)?;
-    super::interactive::write_manifest(store, run, &dir);
+    super::manifest_stream::write_manifest(store, run, &dir);
     Ok(Submitted {
         run,
         name: operation.name,
@@ -129,34 +91,6 @@ pub async fn submit(
         bytes,
         state,
     })
-}
-
-/// The Batch API lane runs at its own (batch) price: an item asking for another tier is
-/// refused before anything is sent.
-pub fn standard_tier_only(batch: &Batch) -> Result<(), StudioError> {
-    let Some(item) = batch.items.iter().find(|i| i.tier != Tier::Standard) else {
-        return Ok(());
-    };
-    Err(ValidationError::Invalid(format!(
-        "item {} ({}) asks for the {} tier, but a batch lane takes only standard (it is billed at the batch price). Drop `tier`, or run the file on the interactive lane: `peel batch run FILE --tier flex` costs what the Batch API costs, with results in minutes.",
-        item.index, item.key, item.tier
-    ))
-    .into())
-}
-
-/// The Batch API (and Vertex batch prediction) takes one model per job.
-pub fn single_model(batch: &Batch) -> Result<String, StudioError> {
-    let mut models: Vec<&str> = batch.items.iter().map(|i| i.model.as_str()).collect();
-    models.sort_unstable();
-    models.dedup();
-    match models.as_slice() {
-        [one] => Ok(one.to_string()),
-        many => Err(ValidationError::Invalid(format!(
-            "the Batch API takes one model per job, but this file uses {}. Set `model` in [defaults] or split the file.",
-            many.join(", ")
-        ))
-        .into()),
-    }
 }
 
 /// Everything needed to send one batch.

@@ -5,10 +5,12 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use super::interactive::{InteractiveLane, write_manifest};
+use super::interactive::InteractiveLane;
+use super::manifest_stream::write_manifest;
 use super::validate::{BatchItem, run_index_width};
 use crate::store::{ItemUpdate, RunRow};
-use crate::studio::{OutputNaming, Studio, StudioEvent, spec};
+use crate::studio::output::OutputNaming;
+use crate::studio::{Studio, StudioEvent, spec};
 
 /// Re-runs item `index` of `run` with a fresh seed; the new image joins the item's files
 /// (store and manifest). Returns the new file's name.

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use super::Consistency;
 use crate::fsio::write_atomic;
 use crate::studio::batch::manifest::{MANIFEST, Manifest};
+use crate::studio::consistency::Consistency;
 use crate::studio::output::sidecar_path;
 
 /// Writes `consistency` into `image`'s sidecar (when it has one) and into its folder's

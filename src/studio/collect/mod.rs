@@ -19,7 +19,7 @@ pub use route::{CollectReport, Collector, Recovery, Unreachable, collect_orphans
 
 use super::blobs::Blobs;
 use super::error::StudioError;
-use super::runner::OutputNaming;
+use super::output::OutputNaming;
 use super::session::{self, TurnId};
 use super::spec::PreparedJob;
 use super::{JobId, output, pricing, sidecar};

@@ -1,3 +1,5 @@
+//! Prompt advice: which lint fires on which prompt, and which stays quiet.
+
 use super::*;
 
 fn rules(prompt: &str) -> Vec<&'static str> {

@@ -1,3 +1,5 @@
+//! Preset books: user and project presets, found and merged by name.
+
 use super::*;
 
 fn user() -> BTreeMap<String, SettingsLayer> {

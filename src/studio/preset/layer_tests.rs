@@ -1,3 +1,5 @@
+//! Settings layers: how flags, presets and defaults stack.
+
 use super::*;
 use crate::models::Registry;
 use crate::settings::{HarmBlockThreshold, HarmCategory, SafetySetting};

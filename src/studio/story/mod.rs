@@ -3,26 +3,31 @@
 //! queue with lane `story`: the interactive lane sends its frames one at a time, in order,
 //! and starts none after a frame that failed, so it resumes like any run
 //! (`peel batch resume`). Its folder `story_<name>_<stamp>/` holds `NN_<key>` frames with
-//! sidecars, `manifest.json`, `story.json` and `sheet.png` (written when the run ends).
+//! sidecars, `manifest.json`, `story.json` and `sheet.png` (written by `batch::story_sheet` when the run ends).
 
 mod file;
 mod reroll;
-mod sheet;
 
 #[cfg(test)]
 mod tests;
 
 pub use file::{MAX_FRAMES, is_story_file, load};
 pub use reroll::{Reroll, latest_run, reroll};
-pub use sheet::{StoryFrame, StoryReport, report, write_story_files};
 
 use std::path::{Path, PathBuf};
 
 use crate::store::{LANE_STORY, RunId, Store};
 use crate::studio::StudioError;
 use crate::studio::batch::Batch;
+use crate::studio::batch::lookup::{LookupError, load_checked_with};
 use crate::studio::batch::queue::{make_named_run_dir, record_run};
 use crate::studio::output::slug;
+use crate::studio::workspace::Workspace;
+
+/// Loads a story file with the same checks as a batch file.
+pub fn load_checked(ws: &Workspace, file: &Path) -> Result<Batch, LookupError> {
+    load_checked_with(ws, file, load)
+}
 
 /// Records a validated story as a new run in a fresh `parent/story_<name>_<stamp>/`.
 pub fn create(

@@ -1,3 +1,5 @@
+//! Story files: frames in order, each carrying the one before; refusals at their frame.
+
 use std::path::PathBuf;
 
 use crate::config::DefaultsSection;

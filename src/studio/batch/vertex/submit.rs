@@ -15,7 +15,7 @@ use crate::api::storage_uri::GcsUri;
 use crate::store::{RunId, RunRow, VertexBatchRow};
 use crate::studio::StudioError;
 use crate::studio::batch::queue::create_run;
-use crate::studio::batch::remote::{InputMode, Submitted, single_model, standard_tier_only};
+use crate::studio::batch::submitted::{InputMode, Submitted, single_model, standard_tier_only};
 use crate::studio::batch::validate::Batch;
 
 /// The name of the input object in the run's folder.
@@ -86,7 +86,7 @@ impl VertexLane<'_> {
         self.store
             .set_batch_remote(row.id, &job.name, &state, InputMode::Cloud.as_str())?;
         self.store.set_batch_run_state(row.id, "submitted", None)?;
-        crate::studio::batch::interactive::write_manifest(
+        crate::studio::batch::manifest_stream::write_manifest(
             self.store,
             row.id,
             Path::new(&row.out_dir),

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::BatchItem;
+use super::queue::is_kept_version;
 use crate::fsio::write_atomic;
 use crate::imaging;
 use crate::store::{RunRow, Store};
 use crate::studio::StudioError;
-use crate::studio::batch::BatchItem;
-use crate::studio::batch::queue::is_kept_version;
 use crate::studio::output::{OutputError, sidecar_path};
 
 /// Longest side of a frame on the contact sheet, in pixels.
