@@ -56,22 +56,28 @@ impl GenSettings {
     /// The engine's request for these settings.
     pub fn request(&self) -> GenRequest {
         GenRequest {
-            settings: SettingTexts {
-                model: self.model.clone(),
-                aspect: self.aspect.clone(),
-                size: self.size.clone(),
-                seed: self.seed,
-                seed_mode: self.seed_mode.clone(),
-                safety: self.safety.clone(),
-                thinking: self.thinking.clone(),
-                grounding: self.grounding.clone(),
-                tier: self.tier.clone(),
-                fallback: self.fallback.clone(),
-                with: (!self.with.is_empty()).then(|| parse_with(&self.with)),
-            },
+            settings: SettingTexts::from(self),
             preset: self.preset.clone(),
             refs: self.refs.iter().map(PathBuf::from).collect(),
             person_generation: self.person_generation.clone(),
+        }
+    }
+}
+
+impl From<&GenSettings> for SettingTexts {
+    fn from(settings: &GenSettings) -> Self {
+        SettingTexts {
+            model: settings.model.clone(),
+            aspect: settings.aspect.clone(),
+            size: settings.size.clone(),
+            seed: settings.seed,
+            seed_mode: settings.seed_mode.clone(),
+            safety: settings.safety.clone(),
+            thinking: settings.thinking.clone(),
+            grounding: settings.grounding.clone(),
+            tier: settings.tier.clone(),
+            fallback: settings.fallback.clone(),
+            with: (!settings.with.is_empty()).then(|| parse_with(&settings.with)),
         }
     }
 }

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use super::error::{BatchError, BatchIssue};
+use crate::settings::SettingTexts;
 
 /// Most items one file may expand to.
 pub const MAX_ITEMS: usize = 100_000;
@@ -44,6 +45,23 @@ pub struct RawItem {
     pub with: Option<Vec<String>>,
     /// Reference images, relative to the batch file.
     pub refs: Option<Vec<String>>,
+}
+
+impl From<&RawItem> for SettingTexts {
+    fn from(item: &RawItem) -> Self {
+        SettingTexts {
+            model: item.model.clone(),
+            aspect: item.aspect.clone(),
+            size: item.size.clone(),
+            seed: item.seed,
+            thinking: item.thinking.clone(),
+            grounding: item.grounding.clone(),
+            tier: item.tier.clone(),
+            fallback: item.fallback.clone(),
+            with: item.with.clone(),
+            ..SettingTexts::default()
+        }
+    }
 }
 
 /// A template expanded over every combination of its variables.

@@ -6,9 +6,7 @@
 use std::collections::BTreeMap;
 
 use super::file::RawItem;
-use crate::error::ValidationError;
-use crate::settings::Grounding;
-use crate::settings::{Tier, parse_fallback, parse_tier};
+use crate::settings::SettingTexts;
 use crate::studio::preset::{Field, PresetBook, SettingsLayer};
 
 /// Where a setting came from.
@@ -128,48 +126,13 @@ pub fn resolve(
 }
 
 fn raw_layer(fields: &RawItem, source: Source, issues: &mut Vec<SettingIssue>) -> SettingsLayer {
-    let grounding = match fields.grounding.as_deref().map(Grounding::parse) {
-        Some(Ok(g)) => Some(g),
-        Some(Err(e)) => {
-            issues.push(SettingIssue {
-                field: "grounding",
-                source: source.clone(),
-                message: e.to_string(),
-            });
-            None
-        }
-        None => None,
-    };
-    let mut parsed = |field: &'static str,
-                      text: &Option<String>,
-                      parse: fn(&str) -> Result<Tier, ValidationError>| {
-        match text.as_deref().map(parse) {
-            Some(Ok(t)) => Some(t),
-            Some(Err(e)) => {
-                issues.push(SettingIssue {
-                    field,
-                    source: source.clone(),
-                    message: e.to_string(),
-                });
-                None
-            }
-            None => None,
-        }
-    };
-    let tier = parsed("tier", &fields.tier, parse_tier);
-    let fallback = parsed("fallback", &fields.fallback, parse_fallback);
-    SettingsLayer {
-        model: fields.model.clone(),
-        aspect: fields.aspect.clone(),
-        size: fields.size.clone(),
-        thinking: fields.thinking.clone(),
-        grounding,
-        tier,
-        fallback,
-        seed: fields.seed,
-        with: fields.with.clone(),
-        ..SettingsLayer::default()
-    }
+    let (layer, refused) = SettingTexts::from(fields).to_layer_each();
+    issues.extend(refused.into_iter().map(|(field, error)| SettingIssue {
+        field: field.as_str(),
+        source: source.clone(),
+        message: error.to_string(),
+    }));
+    layer
 }
 
 /// The preset `name` names, or an issue on the `preset` field of `source` listing the

@@ -3,49 +3,34 @@
 
 use crate::config::DefaultsSection;
 use crate::error::ValidationError;
-use crate::settings::Grounding;
+use crate::settings::SettingTexts;
 pub use crate::settings::{Field, SettingsLayer, departures};
-use crate::settings::{SafetyMap, SeedMode, parse_fallback, parse_tier};
+use crate::settings::{SafetyMap, SeedMode};
 use crate::studio::spec::GenerateSpec;
 
 impl SettingsLayer {
-    /// The `[defaults]` section as a layer.
+    /// The `[defaults]` section as a layer; a bad value is refused naming its key.
     pub fn from_defaults(defaults: &DefaultsSection) -> Result<Self, ValidationError> {
-        let grounding = defaults
-            .grounding
-            .as_deref()
-            .map(Grounding::parse)
-            .transpose()
-            .map_err(|e| ValidationError::Config {
-                message: format!("[defaults] grounding: {e}"),
-            })?;
-        let config_error = |field: &str, e: ValidationError| ValidationError::Config {
-            message: format!("[defaults] {field}: {e}"),
-        };
-        let tier = defaults
-            .tier
-            .as_deref()
-            .map(parse_tier)
-            .transpose()
-            .map_err(|e| config_error("tier", e))?;
-        let fallback = defaults
-            .fallback
-            .as_deref()
-            .map(parse_fallback)
-            .transpose()
-            .map_err(|e| config_error("fallback", e))?;
-        Ok(Self {
+        let texts = SettingTexts {
             model: defaults.model.clone(),
             aspect: defaults.aspect.clone(),
             size: defaults.size.clone(),
             thinking: defaults.thinking.clone(),
-            grounding,
-            tier,
-            fallback,
+            grounding: defaults.grounding.clone(),
+            tier: defaults.tier.clone(),
+            fallback: defaults.fallback.clone(),
+            ..SettingTexts::default()
+        };
+        let (layer, refused) = texts.to_layer_each();
+        if let Some((field, error)) = refused.into_iter().next() {
+            return Err(ValidationError::Config {
+                message: format!("[defaults] {}: {error}", field.as_str()),
+            });
+        }
+        Ok(Self {
             seed_mode: defaults.seed_mode,
-            seed: None,
             safety: defaults.safety.clone(),
-            with: None,
+            ..layer
         })
     }
 

@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::models::Registry;
-use crate::settings::{HarmBlockThreshold, HarmCategory, SafetySetting};
+use crate::settings::{Grounding, HarmBlockThreshold, HarmCategory, SafetySetting};
 
 fn layer(text: &str) -> SettingsLayer {
     toml::from_str(text).unwrap()
