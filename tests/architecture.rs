@@ -513,3 +513,82 @@ fn the_graph_reads_groups_aliases_children_and_skips_tests() {
             .any(|f| f.relative.ends_with("_tests.rs"))
     );
 }
+
+/// The string literals of a file's code before its tests (comments skipped).
+fn literals_before_tests(source: &str) -> Vec<(usize, String)> {
+    let code = source.split("#[cfg(test)]").next().unwrap_or(source);
+    let chars: Vec<char> = code.chars().collect();
+    let mut found = Vec::new();
+    let (mut i, mut line) = (0, 1);
+    while i < chars.len() {
+        match chars[i] {
+            '\n' => line += 1,
+            '/' if chars.get(i + 1) == Some(&'/') => {
+                while i < chars.len() && chars[i] != '\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            '\'' if chars.get(i + 2) == Some(&'\'') => i += 2,
+            '"' => {
+                let mut text = String::new();
+                i += 1;
+                while i < chars.len() && chars[i] != '"' {
+                    if chars[i] == '\\' {
+                        i += 1;
+                    }
+                    if chars[i] == '\n' {
+                        line += 1;
+                    }
+                    text.push(chars[i]);
+                    i += 1;
+                }
+                found.push((line, text));
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    found
+}
+
+/// Words a user reads: two words of letters side by side.
+fn is_prose(text: &str) -> bool {
+    let words: Vec<&str> = text.split(' ').collect();
+    words.windows(2).any(|pair| {
+        pair.iter()
+            .all(|w| w.len() >= 2 && w.chars().all(|c| c.is_ascii_alphabetic()))
+    })
+}
+
+#[test]
+fn the_workbench_says_its_words_from_strings() {
+    let tui = src_dir().join("tui");
+    let mut files = Vec::new();
+    rust_files(&tui.join("state"), &mut files);
+    files.extend(["forms.rs", "jobs.rs"].map(|f| tui.join("view").join(f)));
+    let mut prose = Vec::new();
+    for path in files {
+        let name = path.to_string_lossy().into_owned();
+        if name.ends_with("tests.rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap_or_default();
+        for (line, text) in literals_before_tests(&source) {
+            if is_prose(&text) {
+                prose.push(format!("{name}:{line}: \"{text}\""));
+            }
+        }
+    }
+    assert!(
+        prose.is_empty(),
+        "workbench text outside tui/strings.rs (STYLE rule 14):\n{}",
+        prose.join("\n")
+    );
+    assert!(is_prose("no later turn to step forward to"));
+    let found = literals_before_tests(
+        "fn f() {\n    say(\"two words\"); // \"not this\"\n}\n#[cfg(test)]\nmod t { \"skip me\" }",
+    );
+    assert_eq!(found, [(2, "two words".to_string())]);
+    assert!(!is_prose("{model} {} {}") && !is_prose("failed"));
+}

@@ -11,6 +11,9 @@ pub mod jobs;
 pub mod pick;
 pub mod session;
 
+/// The model family's name and how the settings pane shortens it.
+pub const MODEL_FAMILY_SHORT: (&str, &str) = ("Nano Banana", "NB");
+
 /// Said when a fresh edit session is asked for.
 /// Why `peel` with no command stops when it has no terminal.
 pub const NO_TERMINAL: &str = "the workbench needs an interactive terminal, and stdin or stdout is not one. \

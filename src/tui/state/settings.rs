@@ -11,6 +11,7 @@ use crate::settings::SafetySetting;
 use crate::settings::SeedMode as SpecSeedMode;
 use crate::studio::Grounding;
 use crate::studio::preset::SettingsLayer;
+use crate::tui::strings;
 
 /// How the seed is chosen for each generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -342,7 +343,8 @@ fn next<T: Clone + PartialEq>(options: &[T], current: &T) -> T {
 
 /// A short model name: "Nano Banana 2" becomes "NB 2".
 pub fn short_model_name(spec: &ModelSpec) -> String {
-    spec.display_name.replace("Nano Banana", "NB")
+    let (long, short) = strings::MODEL_FAMILY_SHORT;
+    spec.display_name.replace(long, short)
 }
 
 #[cfg(test)]
