@@ -592,3 +592,41 @@ fn the_workbench_says_its_words_from_strings() {
     assert_eq!(found, [(2, "two words".to_string())]);
     assert!(!is_prose("{model} {} {}") && !is_prose("failed"));
 }
+
+/// Folders inside a module that must not reach into others: `(folder, forbidden folders)`.
+const FOLDER_RULES: &[(&str, &[&str])] = &[
+    // batches are the lower room: stories and the consistency check run on them
+    ("studio/batch/", &["studio/story/", "studio/check/"]),
+];
+
+#[test]
+fn folders_keep_to_their_rooms() {
+    let graph = FileGraph::from_src();
+    let mut reaches = Vec::new();
+    for (from, file) in graph.files.iter().enumerate() {
+        for (folder, forbidden) in FOLDER_RULES {
+            if !file.relative.starts_with(folder) {
+                continue;
+            }
+            for &to in &graph.edges[from] {
+                let target = &graph.files[to].relative;
+                if forbidden.iter().any(|f| target.starts_with(f)) {
+                    reaches.push(format!("{} imports {target}", file.relative));
+                }
+            }
+        }
+    }
+    assert!(reaches.is_empty(), "{}", reaches.join("\n"));
+    assert!(
+        graph
+            .files
+            .iter()
+            .any(|f| f.relative.starts_with("studio/story/"))
+    );
+    assert!(
+        graph
+            .files
+            .iter()
+            .any(|f| f.relative.starts_with("studio/check/"))
+    );
+}
