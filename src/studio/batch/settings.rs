@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use super::file::RawItem;
 use crate::error::ValidationError;
-use crate::settings::Grounding;
-use crate::settings::{Tier, parse_fallback, parse_tier};
-use crate::studio::preset::{Field, PresetBook, SettingsLayer};
+use crate::models::Tier;
+use crate::settings::{Field, Grounding, SettingsLayer, parse_fallback, parse_tier};
+use crate::studio::preset::PresetBook;
 
 /// Where a setting came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

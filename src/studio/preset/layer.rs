@@ -3,9 +3,7 @@
 
 use crate::config::DefaultsSection;
 use crate::error::ValidationError;
-use crate::settings::Grounding;
-pub use crate::settings::{Field, SettingsLayer, departures};
-use crate::settings::{SafetyMap, SeedMode, parse_fallback, parse_tier};
+use crate::settings::{Grounding, SafetyMap, SeedMode, SettingsLayer, parse_fallback, parse_tier};
 use crate::studio::spec::GenerateSpec;
 
 impl SettingsLayer {

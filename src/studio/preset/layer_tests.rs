@@ -2,7 +2,7 @@
 
 use super::*;
 use crate::models::Registry;
-use crate::settings::{HarmBlockThreshold, HarmCategory, SafetySetting};
+use crate::settings::{Field, HarmBlockThreshold, HarmCategory, SafetySetting, departures};
 
 fn layer(text: &str) -> SettingsLayer {
     toml::from_str(text).unwrap()

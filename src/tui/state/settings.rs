@@ -6,11 +6,9 @@ use std::path::PathBuf;
 
 use crate::config::DefaultsSection;
 use crate::models::{ModelSpec, Registry, Tier};
-use crate::settings::SafetyMap;
-use crate::settings::SafetySetting;
-use crate::settings::SeedMode as SpecSeedMode;
-use crate::studio::Grounding;
-use crate::studio::preset::SettingsLayer;
+use crate::settings::{
+    Grounding, SafetyMap, SafetySetting, SeedMode as SpecSeedMode, SettingsLayer,
+};
 
 /// How the seed is chosen for each generation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
