@@ -5,10 +5,10 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
+use peel::terminal::theme::Theme;
 use peel::tui::msg::{Effect, Msg};
 use peel::tui::state::update;
 use peel::tui::testkit;
-use peel::tui::theme::Theme;
 use peel::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -286,7 +286,7 @@ fn presets_and_themes_come_from_the_config_dir() {
     let presets = candidates(Kind::Preset, "", &typed, &local);
     assert_eq!(values(&presets), ["banner", "poster"]);
     let themes = values(&candidates(Kind::Theme, "", &typed, &local));
-    let mut want: Vec<String> = crate::tui::theme::SHIPPED
+    let mut want: Vec<String> = crate::terminal::theme::SHIPPED
         .iter()
         .map(|(n, _)| n.to_string())
         .collect();

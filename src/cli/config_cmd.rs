@@ -4,7 +4,7 @@ use super::args::Cli;
 use super::args::{ConfigAction, ConfigArgs};
 use super::error::CliError;
 use crate::config::{Config, Env, Paths, Settings};
-use crate::studio::output::write_atomic;
+use crate::fsio::write_atomic;
 
 /// Prints or creates the config file.
 pub fn run(cli: &Cli, args: ConfigArgs) -> Result<(), CliError> {

@@ -9,10 +9,9 @@ use super::args::{PresetAction, PresetArgs, PresetSaveArgs};
 use super::context::Context;
 use super::error::CliError;
 use super::layers::layer_from_flags;
+use crate::settings::SettingsLayer;
 use crate::studio::GenerateSpec;
-use crate::studio::preset::{
-    PROJECT_FILE, Preset, PresetBook, PresetSource, SettingsLayer, save_preset,
-};
+use crate::studio::preset::{PROJECT_FILE, Preset, PresetBook, PresetSource, save_preset};
 use crate::studio::spec;
 
 /// Runs a preset subcommand.

@@ -9,7 +9,7 @@ use super::args::Cli;
 use super::args::{RosterAction, RosterArgs};
 use super::context::Context;
 use super::error::CliError;
-use crate::studio::output::write_atomic;
+use crate::fsio::write_atomic;
 use crate::studio::roster::AnchorChanges;
 use crate::studio::roster_input;
 use crate::studio::{Anchor, AnchorKind, Roster, RosterError};

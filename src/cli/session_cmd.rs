@@ -9,11 +9,12 @@ use super::args::{SessionAction, SessionArgs};
 use super::context::Context;
 use super::edit::resolve_session;
 use super::error::CliError;
+use crate::fsio::write_atomic;
 use crate::imaging;
 use crate::store::Store;
+use crate::store::session_types::{Session, TurnId};
 use crate::studio::blobs::Blobs;
-use crate::studio::output::write_atomic;
-use crate::studio::session::{self, Session, TurnId};
+use crate::studio::session;
 
 /// Dispatches a session action.
 pub fn run(cli: &Cli, args: SessionArgs) -> Result<(), CliError> {

@@ -16,4 +16,4 @@ pub use layer::{Field, SettingsLayer, departures};
 pub use safety::SafetyMap;
 pub use seed::{SeedMode, wrap_seed};
 pub use texts::{SettingTexts, parse_with};
-pub use tier::{ALL_TIERS, Tier, check_fallback, parse_fallback, parse_tier};
+pub use tier::{check_fallback, parse_fallback, parse_tier};

@@ -2,9 +2,8 @@
 //! tool arguments, with a message that says what is allowed. (`Tier` itself lives with the
 //! prices it changes, in `models`.)
 
-pub use crate::models::{ALL_TIERS, Tier};
-
 use crate::error::ValidationError;
+use crate::models::Tier;
 
 /// Reads a `tier` value: standard, flex or priority.
 pub fn parse_tier(text: &str) -> Result<Tier, ValidationError> {

@@ -4,10 +4,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::output::{OutputError, write_atomic};
+use crate::fsio::{OutputError, write_atomic};
 use crate::imaging;
-
-pub use crate::store::session_types::BlobRef;
+use crate::store::session_types::BlobRef;
 
 /// The blob folder.
 #[derive(Debug, Clone)]

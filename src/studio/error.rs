@@ -2,10 +2,10 @@
 
 use thiserror::Error;
 
-use super::output::OutputError;
 use crate::api::error::ApiError;
 use crate::api::outcome::OutcomeError;
 use crate::error::ValidationError;
+use crate::fsio::OutputError;
 use crate::store::StoreError;
 
 /// Anything that can stop a job.

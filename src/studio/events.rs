@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use super::error::StudioError;
 use super::output::SavedOutput;
-use super::session::TurnId;
 use super::spec::ResolvedSettings;
+use crate::store::session_types::TurnId;
 
 /// How a finished job's cost was priced: the tier that served it, and whether the price
 /// is the simulator's notional one.

@@ -39,7 +39,6 @@ pub mod uploads;
 pub mod wait;
 pub mod workspace;
 
-pub use crate::settings::Grounding;
 pub use error::StudioError;
 pub use events::{JobId, JobInfo, Priced, StudioEvent};
 pub use roster::{Anchor, AnchorKind, Budget, Roster, RosterError};

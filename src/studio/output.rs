@@ -5,8 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::fsio::write_temp;
-pub use crate::fsio::{OutputError, write_atomic};
+use crate::fsio::{OutputError, write_atomic, write_temp};
 use crate::imaging;
 
 /// Longest slug taken from a prompt.

@@ -4,11 +4,10 @@
 use std::path::PathBuf;
 
 use crate::error::ValidationError;
-use crate::settings::{SettingTexts, parse_with};
+use crate::settings::{SettingTexts, SettingsLayer, parse_with};
 use crate::store::{Store, StoreError};
 use crate::studio::capability::{self, PersonGeneration};
 use crate::studio::compose::Subject;
-use crate::studio::preset::SettingsLayer;
 use crate::studio::spec::SessionLink;
 use crate::studio::workspace::Workspace;
 use crate::studio::{GenerateSpec, PreparedJob, Roster, StudioError, backend, shot};

@@ -1,11 +1,11 @@
 //! Multi-turn edit sessions: a tree of turns kept verbatim (thought parts, text, images,
 //! every thought signature) and replayed exactly on the next turn.
 
-use super::blobs::{BlobRef, Blobs};
-use super::output::OutputError;
+use super::blobs::Blobs;
 use crate::api::outcome::ImageOutput;
 use crate::api::wire::{Base64Data, Blob, Content, Part};
-pub use crate::store::session_types::{Session, StoredContent, StoredPart, Turn, TurnId};
+use crate::fsio::OutputError;
+use crate::store::session_types::{BlobRef, StoredContent, StoredPart, Turn};
 
 /// Stores a content's images as blobs; `finals` supplies bytes moved out of final image parts.
 pub fn store_content(

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::StudioError;
 use super::blobs::Blobs;
 use super::compose::{self, Subject};
-use super::session::{self, Session, TurnId};
+use super::session;
 use crate::api::wire::{
     Content, Empty, GenerateContentRequest, GenerationConfig, GoogleSearch, ImageConfig, Modality,
     Part, SearchTypes, ThinkingConfig, ThinkingLevel, Tool,
@@ -16,9 +16,8 @@ use crate::api::wire::{
 use crate::error::ValidationError;
 use crate::imaging;
 use crate::models::{ModelSpec, Registry, Tier};
-use crate::settings::SafetySetting;
-use crate::settings::{Grounding, SeedMode};
-use crate::settings::{SafetyMap, check_fallback};
+use crate::settings::{Grounding, SafetyMap, SafetySetting, SeedMode, check_fallback};
+use crate::store::session_types::{Session, TurnId};
 
 /// Most concurrent requests one `generate` may ask for.
 pub const MAX_COUNT: u32 = 16;

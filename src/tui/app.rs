@@ -16,9 +16,9 @@ use super::effects::outcome::Outcome;
 use super::msg::{Effect, Msg};
 use super::state::{self, AppState};
 use super::terminal;
-use super::theme::Theme;
 use super::view::{self, ImageSlot};
 use crate::studio::StudioEvent;
+use crate::terminal::theme::Theme;
 
 /// How often running jobs refresh their clocks and spinners.
 const TICK: Duration = Duration::from_millis(100);

@@ -14,7 +14,6 @@ pub mod state;
 pub mod strings;
 mod terminal;
 pub mod testkit;
-pub use crate::terminal::theme;
 pub mod view;
 
 #[cfg(test)]
@@ -40,6 +39,7 @@ use crate::studio::runner::DEFAULT_CONCURRENCY;
 use crate::studio::{Roster, Studio, backend};
 use crate::terminal::graphics::Protocol;
 use crate::terminal::probe::{self, Detected};
+use crate::terminal::theme;
 
 /// How long quitting waits for a batch run to record where it stopped.
 const BATCH_STOP_PATIENCE: Duration = Duration::from_secs(5);
@@ -414,7 +414,7 @@ fn collect_live(
     });
 }
 
-fn recent_session(store: &crate::store::Store) -> Option<crate::studio::session::Session> {
+fn recent_session(store: &crate::store::Store) -> Option<crate::store::session_types::Session> {
     let recent = store.sessions().ok()?.into_iter().next()?;
     store.session(&recent.id).ok().flatten()
 }

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use crossterm::event::{KeyEvent, MouseEvent};
 
 use super::clipboard::CopyRoute;
+use crate::store::session_types::{Session, TurnId};
 use crate::studio::roster::AnchorChanges;
-use crate::studio::session::{Session, TurnId};
 use crate::studio::{Anchor, AnchorKind, GenerateSpec, JobId, StudioEvent};
 
 /// Something that happened.
@@ -173,7 +173,7 @@ pub enum Effect {
         /// The preset's name.
         name: String,
         /// The settings.
-        layer: crate::studio::preset::SettingsLayer,
+        layer: crate::settings::SettingsLayer,
         /// True when it replaces a preset of that name.
         replace: bool,
     },

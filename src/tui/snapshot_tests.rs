@@ -296,7 +296,8 @@ fn help_open() {
 }
 
 fn preset_departing(s: &mut AppState, _: &Path) {
-    use crate::studio::preset::{Preset, PresetSource, SettingsLayer};
+    use crate::settings::SettingsLayer;
+    use crate::studio::preset::{Preset, PresetSource};
     s.presets = vec![Preset {
         name: "product-hero".into(),
         settings: SettingsLayer {

@@ -16,14 +16,15 @@ use tokio::sync::mpsc::{self, UnboundedReceiver};
 use super::keymap::Keymap;
 use super::msg::{Effect, Msg};
 use super::state::{self, AppState, Init};
-use super::theme::Theme;
 use super::view::{self, ImageSlot};
 use crate::api::backend::Capabilities;
 use crate::config::BackendKind;
 use crate::models::Registry;
+use crate::settings::Grounding;
+use crate::store::session_types::{Session, StoredContent, Turn, TurnId};
 use crate::studio::output::SavedOutput;
-use crate::studio::session::{Session, StoredContent, Turn, TurnId};
-use crate::studio::{Grounding, JobInfo, ResolvedSettings, StudioEvent};
+use crate::studio::{JobInfo, ResolvedSettings, StudioEvent};
+use crate::terminal::theme::Theme;
 
 /// A workbench state of `width`×`height` with nothing in it, offline.
 pub fn state(width: u16, height: u16) -> AppState {

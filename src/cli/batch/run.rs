@@ -12,7 +12,8 @@ use tokio_util::sync::CancellationToken;
 use super::{Cli, CliError, Context, load};
 use crate::api::backend::Feature;
 use crate::cli::args::batch::{LaneArgs, MarkArg, PromoteArgs, ResumeArgs, RunArgs};
-use crate::settings::{Tier, check_fallback, parse_fallback, parse_tier};
+use crate::models::Tier;
+use crate::settings::{check_fallback, parse_fallback, parse_tier};
 use crate::store::Store;
 use crate::studio::backend;
 use crate::studio::batch::interactive::{

@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::validate::BatchItem;
+use crate::fsio::{OutputError, write_atomic};
 use crate::store::{ItemRow, RunRow};
 use crate::studio::consistency::Consistency;
-use crate::studio::output::{OutputError, sidecar_path, write_atomic};
+use crate::studio::output::sidecar_path;
 
 /// The manifest's file name inside a run folder.
 pub const MANIFEST: &str = "manifest.json";

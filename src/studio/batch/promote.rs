@@ -166,7 +166,7 @@ fn sibling_dir(dir: &Path, size: &str) -> Result<PathBuf, StudioError> {
             Ok(()) => return Ok(candidate),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
-                return Err(crate::studio::output::OutputError {
+                return Err(crate::fsio::OutputError {
                     path: candidate,
                     message: e.to_string(),
                 }

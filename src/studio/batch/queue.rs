@@ -7,9 +7,10 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use super::validate::{Batch, run_index_width};
+use crate::fsio::OutputError;
 use crate::store::{ItemUpdate, NewRun, RunId, RunRow, Store};
 use crate::studio::StudioError;
-use crate::studio::output::{OutputError, sidecar_path};
+use crate::studio::output::sidecar_path;
 
 /// Makes a fresh `parent/batch_YYYYmmdd_HHMMSS[_N]/` folder.
 pub fn make_run_dir(parent: &Path) -> Result<PathBuf, OutputError> {

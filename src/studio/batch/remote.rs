@@ -18,9 +18,9 @@ use crate::api::batch_wire::{
 };
 use crate::api::client::GeminiClient;
 use crate::error::ValidationError;
+use crate::fsio::OutputError;
 use crate::models::Registry;
 use crate::store::{RunId, RunRow, Store};
-use crate::studio::output::OutputError;
 use crate::studio::{StudioError, spec};
 
 /// Inline requests must total under 20 MB; keep a margin for the envelope.

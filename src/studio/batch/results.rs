@@ -15,10 +15,11 @@ use crate::api::batch_wire::{BatchOperation, BatchState, ResultLine, RpcStatus};
 use crate::api::client::GeminiClient;
 use crate::api::outcome;
 use crate::api::wire::GenerateContentResponse;
+use crate::fsio::OutputError;
 use crate::models::{Lane, Registry};
 use crate::store::{ItemUpdate, RunRow, Store};
 use crate::studio::StudioError;
-use crate::studio::output::{OutputError, SavedOutput, save_image};
+use crate::studio::output::{SavedOutput, save_image};
 
 /// What a fetch did.
 #[derive(Debug, Clone, Default, PartialEq)]

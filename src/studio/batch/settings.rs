@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use super::file::RawItem;
-use crate::settings::SettingTexts;
-use crate::studio::preset::{Field, PresetBook, SettingsLayer};
+use crate::settings::{Field, SettingTexts, SettingsLayer};
+use crate::studio::preset::PresetBook;
 
 /// Where a setting came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

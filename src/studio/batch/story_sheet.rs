@@ -8,11 +8,11 @@ use serde::Serialize;
 
 use super::BatchItem;
 use super::queue::is_kept_version;
-use crate::fsio::write_atomic;
+use crate::fsio::{OutputError, write_atomic};
 use crate::imaging;
 use crate::store::{RunRow, Store};
 use crate::studio::StudioError;
-use crate::studio::output::{OutputError, sidecar_path};
+use crate::studio::output::sidecar_path;
 
 /// Longest side of a frame on the contact sheet, in pixels.
 const SHEET_CELL: u32 = 320;

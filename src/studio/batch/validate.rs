@@ -13,9 +13,9 @@ use super::settings::{ItemSettings, SettingIssue, SharedLayers, Source, resolve}
 use crate::config::DefaultsSection;
 use crate::imaging;
 use crate::models::{ModelSpec, Registry};
-use crate::settings::Grounding;
+use crate::settings::{Field, Grounding, SettingsLayer};
 use crate::studio::output::slug;
-use crate::studio::preset::{Field, PresetBook, SettingsLayer};
+use crate::studio::preset::PresetBook;
 use crate::studio::roster::Anchor;
 
 /// Longest item key.

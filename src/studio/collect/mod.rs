@@ -20,7 +20,7 @@ pub use route::{CollectReport, Collector, Recovery, Unreachable, collect_orphans
 use super::blobs::Blobs;
 use super::error::StudioError;
 use super::output::OutputNaming;
-use super::session::{self, TurnId};
+use super::session;
 use super::spec::PreparedJob;
 use super::{JobId, output, pricing, sidecar};
 use crate::api::client::GeminiClient;
@@ -28,7 +28,7 @@ use crate::api::error::ApiError;
 use crate::api::interactions::is_terminal;
 use crate::api::outcome;
 use crate::models::{Lane, Registry};
-use crate::store::session_types::StoredContent;
+use crate::store::session_types::{StoredContent, TurnId};
 use crate::store::{JobUpdate, NewTurn, Orphan, SentWith, Store};
 use crate::studio::backend::BackendLabel;
 

@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 
 use super::{LintInput, LintNote, lint};
 use crate::error::ValidationError;
+use crate::settings::Field;
 use crate::studio::batch::file::{self, Format};
 use crate::studio::batch::settings::Source;
 use crate::studio::batch::validate::resolve_settings;
 use crate::studio::batch::{BatchError, Checks};
-use crate::studio::preset::Field;
 use crate::studio::workspace::Workspace;
 use crate::studio::{Roster, shot};
 

@@ -3,9 +3,7 @@
 
 use crate::config::DefaultsSection;
 use crate::error::ValidationError;
-use crate::settings::SettingTexts;
-pub use crate::settings::{Field, SettingsLayer, departures};
-use crate::settings::{SafetyMap, SeedMode};
+use crate::settings::{SafetyMap, SeedMode, SettingTexts, SettingsLayer};
 use crate::studio::spec::GenerateSpec;
 
 impl SettingsLayer {

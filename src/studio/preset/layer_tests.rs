@@ -2,7 +2,9 @@
 
 use super::*;
 use crate::models::Registry;
-use crate::settings::{Grounding, HarmBlockThreshold, HarmCategory, SafetySetting};
+use crate::settings::{
+    Field, Grounding, HarmBlockThreshold, HarmCategory, SafetySetting, departures,
+};
 
 fn layer(text: &str) -> SettingsLayer {
     toml::from_str(text).unwrap()

@@ -15,12 +15,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use layer::{Field, SettingsLayer, departures};
 pub use save::{SaveOutcome, save_preset};
 
 use crate::config::Config;
 use crate::error::ValidationError;
-use crate::settings::SeedMode;
+use crate::settings::{SeedMode, SettingsLayer};
 
 /// The project file's name.
 pub const PROJECT_FILE: &str = "peel.toml";

@@ -5,10 +5,11 @@ use std::path::{Path, PathBuf};
 
 use toml_edit::{Array, DocumentMut, InlineTable, Item, Table, value};
 
-use super::{PresetSource, ProjectFile, SettingsLayer, check};
+use super::{PresetSource, ProjectFile, check};
 use crate::config::Config;
 use crate::error::ValidationError;
-use crate::studio::output::write_atomic;
+use crate::fsio::write_atomic;
+use crate::settings::SettingsLayer;
 
 /// What `save_preset` did.
 #[derive(Debug, Clone, PartialEq, Eq)]

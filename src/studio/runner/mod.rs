@@ -17,13 +17,13 @@ use super::capability;
 use super::error::StudioError;
 use super::events::{JobId, JobInfo, StudioEvent};
 use super::output::{OutputNaming, SavedOutput};
-use super::session::TurnId;
 use super::spec::PreparedJob;
 use super::stage::{Stage, Stages};
 use super::uploads;
 use crate::api::backend::Capabilities;
 use crate::api::client::GeminiClient;
 use crate::models::Registry;
+use crate::store::session_types::TurnId;
 use crate::store::{JobRecord, JobUpdate, Store};
 
 /// Requests in flight at once unless configured otherwise.

@@ -6,10 +6,11 @@ use super::{Finished, Studio};
 use crate::api::outcome::Outcome;
 use crate::models::{Lane, Tier};
 use crate::store::NewTurn;
+use crate::store::session_types::TurnId;
 use crate::studio::error::StudioError;
 use crate::studio::events::{JobId, Priced};
 use crate::studio::output::{self, OutputNaming, SavedOutput};
-use crate::studio::session::{self, TurnId};
+use crate::studio::session;
 use crate::studio::spec::{PreparedJob, SessionLink};
 use crate::studio::{pricing, sidecar};
 

@@ -122,7 +122,7 @@ fn keep_as_version(dir: &Path, file: &str) -> Result<(), StudioError> {
         .find(|p| !p.exists() && !sidecar_path(p).exists())
         .unwrap_or_else(|| dir.join(format!("{stem}.old.{ext}")));
     let moved = |from: &Path, to: &Path| {
-        std::fs::rename(from, to).map_err(|e| crate::studio::output::OutputError {
+        std::fs::rename(from, to).map_err(|e| crate::fsio::OutputError {
             path: from.to_path_buf(),
             message: format!("{e}; the frame was not re-rolled"),
         })

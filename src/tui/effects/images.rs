@@ -100,6 +100,6 @@ fn save_pasted(dir: &Path, png: &[u8]) -> Result<PathBuf, String> {
     std::fs::create_dir_all(dir).map_err(|e| strings::effects::cannot_create(dir, &e))?;
     let stamp = chrono::Utc::now().format("%Y%m%d-%H%M%S%3f");
     let path = dir.join(format!("clipboard-{stamp}.png"));
-    crate::studio::output::write_atomic(&path, png).map_err(|e| e.to_string())?;
+    crate::fsio::write_atomic(&path, png).map_err(|e| e.to_string())?;
     Ok(path)
 }

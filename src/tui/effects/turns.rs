@@ -3,8 +3,8 @@
 
 use super::Effects;
 use super::outcome::Outcome;
+use crate::store::session_types::TurnId;
 use crate::studio::blobs::Blobs;
-use crate::studio::session::TurnId;
 use crate::studio::spec::SessionLink;
 use crate::studio::{Roster, outline, shot, spec};
 use crate::tui::msg::Msg;

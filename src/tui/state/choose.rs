@@ -8,7 +8,8 @@ use super::overlay::Overlay;
 use super::picker::{Choice, Entry, Picker, PickerPurpose};
 use super::settings::SettingsState;
 use super::status::Level;
-use crate::studio::preset::{PresetSource, SettingsLayer};
+use crate::settings::SettingsLayer;
+use crate::studio::preset::PresetSource;
 use crate::tui::msg::{Effect, RosterOp};
 use crate::tui::strings;
 
@@ -183,8 +184,8 @@ mod tests {
     use crossterm::event::KeyCode;
 
     use super::*;
-    use crate::settings::SeedMode;
-    use crate::studio::preset::{Field, Preset};
+    use crate::settings::{Field, SeedMode};
+    use crate::studio::preset::Preset;
     use crate::studio::{Anchor, AnchorKind};
     use crate::tui::state::update;
     use crate::tui::testkit::{key, state, type_text};

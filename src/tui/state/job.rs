@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use crate::store::JobRow;
+use crate::store::session_types::TurnId;
 use crate::studio::JobId;
-use crate::studio::session::TurnId;
 
 /// Where a job stands.
 #[derive(Debug, Clone, PartialEq)]

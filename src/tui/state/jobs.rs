@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::job::{Failure, JobItem, Phase, Thinking, is_blocked};
 use crate::store::JobRow;
-use crate::studio::session::TurnId;
+use crate::store::session_types::TurnId;
 use crate::studio::{JobId, StudioError, StudioEvent};
 
 /// Jobs from earlier sessions loaded at start.
@@ -72,7 +72,7 @@ impl JobsState {
     }
 
     /// Marks the jobs that recorded `session`'s turns (past jobs learn their turn this way).
-    pub fn link_turns(&mut self, session: &crate::studio::session::Session) {
+    pub fn link_turns(&mut self, session: &crate::store::session_types::Session) {
         for turn in &session.turns {
             if let Some(&i) = turn.job_id.and_then(|id| self.index.get(&id)) {
                 self.items[i].turn = Some((session.id.clone(), turn.id));

@@ -5,8 +5,9 @@ use std::time::Duration;
 
 use super::*;
 use crate::api::outcome::OutcomeError;
+use crate::settings::Grounding;
 use crate::studio::output::SavedOutput;
-use crate::studio::{Grounding, JobInfo, ResolvedSettings};
+use crate::studio::{JobInfo, ResolvedSettings};
 
 pub(crate) fn queued(id: JobId, prompt: &str) -> StudioEvent {
     StudioEvent::Queued(JobInfo {

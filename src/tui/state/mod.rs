@@ -38,7 +38,8 @@ pub use update::update;
 use super::keymap::Keymap;
 use super::layout::{self, AppLayout, Focus};
 use crate::models::Registry;
-use crate::studio::preset::{Field, Preset, departures};
+use crate::settings::{Field, departures};
+use crate::studio::preset::Preset;
 
 /// What the workbench is given at start.
 pub struct Init {
@@ -64,7 +65,7 @@ pub struct Init {
     pub anchors: Vec<crate::studio::Anchor>,
     /// The most recent edit session: its jobs are linked to their turns; it is continued only
     /// once the user chooses it.
-    pub session: Option<crate::studio::session::Session>,
+    pub session: Option<crate::store::session_types::Session>,
     /// The terminal size.
     pub area: Rect,
     /// The clock's start.
@@ -148,7 +149,7 @@ pub struct RequestKey {
     prompt: String,
     settings: settings::SettingsState,
     in_shot: Vec<String>,
-    continues: Option<(String, crate::studio::session::TurnId)>,
+    continues: Option<(String, crate::store::session_types::TurnId)>,
 }
 
 impl AppState {

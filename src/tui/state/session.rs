@@ -1,7 +1,7 @@
 //! The current edit session: which session and turn Ctrl+G continues, and the chain
 //! of turns the Preview pane's turn strip shows.
 
-use crate::studio::session::{Session, TurnId};
+use crate::store::session_types::{Session, TurnId};
 use crate::tui::strings;
 
 /// The session Ctrl+G continues (none: the next generation starts one).

@@ -5,8 +5,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::session::SessionState;
 use super::update;
+use crate::store::session_types::{Session, StoredContent, Turn, TurnId};
 use crate::studio::StudioEvent;
-use crate::studio::session::{Session, StoredContent, Turn, TurnId};
 use crate::tui::layout::Focus;
 use crate::tui::msg::{Effect, Msg};
 use crate::tui::testkit::{ctrl, done, key, queued, state, type_text};

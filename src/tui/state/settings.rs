@@ -1,16 +1,14 @@
 //! The settings line: model, aspect ratio, size, seed, thinking, grounding and the
 //! attached reference images, each cycled among what the selected model allows.
 
-use crate::api::backend::Capabilities;
 use std::path::PathBuf;
 
+use crate::api::backend::Capabilities;
 use crate::config::DefaultsSection;
 use crate::models::{ModelSpec, Registry, Tier};
-use crate::settings::SafetyMap;
-use crate::settings::SafetySetting;
-use crate::settings::SeedMode as SpecSeedMode;
-use crate::studio::Grounding;
-use crate::studio::preset::SettingsLayer;
+use crate::settings::{
+    Grounding, SafetyMap, SafetySetting, SeedMode as SpecSeedMode, SettingsLayer,
+};
 use crate::tui::strings;
 
 /// How the seed is chosen for each generation.

@@ -14,15 +14,16 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::frame::{Pane, draw_pane, hint_line, truncate};
+use super::frame::{Pane, draw_pane, hint_line};
 use crate::studio::AnchorKind;
 use crate::studio::roster;
 use crate::studio::shot;
+use crate::terminal::theme::Theme;
+use crate::text::truncate;
 use crate::tui::action::Action;
 use crate::tui::layout::Focus;
 use crate::tui::state::AppState;
 use crate::tui::strings;
-use crate::tui::theme::Theme;
 
 /// Widest the name column gets.
 const NAME_W: usize = 14;

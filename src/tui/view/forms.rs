@@ -6,17 +6,17 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::frame::truncate;
 use super::popup::{input_line, popup};
 use crate::studio::batch::plan::human_duration;
 use crate::studio::outline::{PartKind, RequestOutline, human_bytes};
+use crate::terminal::theme::Theme;
+use crate::text::truncate;
 use crate::tui::state::AppState;
 use crate::tui::state::batch::BatchForm;
 use crate::tui::state::fields::FieldsForm;
 use crate::tui::state::picker::{Picker, PickerPurpose};
 use crate::tui::strings;
 use crate::tui::strings::form::{FIELD_EXAMPLES, FIELD_LABELS};
-use crate::tui::theme::Theme;
 
 pub(super) fn batch_form(frame: &mut Frame, area: Rect, form: &BatchForm, theme: &Theme) {
     const WIDTH: u16 = 90;

@@ -5,8 +5,7 @@ use ratatui::layout::{Alignment, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders};
 
-pub use crate::text::{truncate, truncate_left};
-use crate::tui::theme::Theme;
+use crate::terminal::theme::Theme;
 
 /// What goes on a pane's border.
 pub struct Pane<'a> {

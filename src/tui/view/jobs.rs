@@ -15,14 +15,15 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::frame::{Pane, draw_pane, hint_line, truncate};
+use super::frame::{Pane, draw_pane, hint_line};
+use crate::terminal::theme::Theme;
+use crate::text::truncate;
 use crate::tui::action::Action;
 use crate::tui::layout::Focus;
 use crate::tui::state::AppState;
 use crate::tui::state::job::{JobItem, Phase};
 use crate::tui::state::settings::short_model_name;
 use crate::tui::strings;
-use crate::tui::theme::Theme;
 
 /// Spinner frames for sending jobs.
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];

@@ -20,7 +20,7 @@ pub use preview::ImageSlot;
 
 use super::state::AppState;
 use super::strings;
-use super::theme::Theme;
+use crate::terminal::theme::Theme;
 
 /// Draws the whole workbench.
 pub fn draw(frame: &mut Frame, state: &AppState, theme: &Theme, slot: &mut ImageSlot) {

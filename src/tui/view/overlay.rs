@@ -6,15 +6,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 use super::forms;
-use super::frame::truncate;
 use super::jobs::phase_words;
 use super::popup::{input_line, popup};
 use crate::studio::AnchorKind;
+use crate::terminal::theme::Theme;
+use crate::text::truncate;
 use crate::tui::action::{Action, Section};
 use crate::tui::state::AppState;
 use crate::tui::state::overlay::{AnchorForm, FormField, HistorySearch, Overlay};
 use crate::tui::strings;
-use crate::tui::theme::Theme;
 use unicode_width::UnicodeWidthStr;
 
 /// Width of the key column in help.

@@ -6,9 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear};
 
-use super::frame::truncate;
+use crate::terminal::theme::Theme;
+use crate::text::truncate;
 use crate::tui::state::input::LineInput;
-use crate::tui::theme::Theme;
 
 /// Clears a `width`×`height` box centred in `area`, draws its thick border and title, and
 /// returns the inside.

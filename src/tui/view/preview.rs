@@ -19,8 +19,10 @@ use ratatui_image::thread::{ResizeRequest, ThreadProtocol};
 use ratatui_image::{Resize, StatefulImage};
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::frame::{Pane, draw_pane, hint_line, truncate, truncate_left};
+use super::frame::{Pane, draw_pane, hint_line};
 use super::jobs::phase_words;
+use crate::terminal::theme::Theme;
+use crate::text::{truncate, truncate_left};
 use crate::tui::action::Action;
 use crate::tui::layout::Focus;
 use crate::tui::state::AppState;
@@ -28,7 +30,6 @@ use crate::tui::state::job::{JobItem, Phase};
 use crate::tui::state::preview::PreviewStatus;
 use crate::tui::state::settings::short_model_name;
 use crate::tui::strings;
-use crate::tui::theme::Theme;
 
 /// Rows under the image for the caption (more in tall panes).
 const CAPTION_ROWS: u16 = 2;

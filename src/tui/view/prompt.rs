@@ -14,13 +14,14 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use unicode_width::UnicodeWidthStr;
 
-use super::frame::{Pane, draw_pane, hint_line, truncate};
+use super::frame::{Pane, draw_pane, hint_line};
 use crate::studio::lint;
+use crate::terminal::theme::Theme;
+use crate::text::truncate;
 use crate::tui::action::Action;
 use crate::tui::layout::Focus;
 use crate::tui::state::AppState;
 use crate::tui::strings;
-use crate::tui::theme::Theme;
 
 /// Draws the Prompt pane.
 pub fn draw(frame: &mut Frame, area: Rect, state: &AppState, theme: &Theme) {

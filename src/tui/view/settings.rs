@@ -12,12 +12,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::models::Tier;
-use crate::studio::Grounding;
-use crate::studio::preset::Field;
+use crate::settings::{Field, Grounding};
+use crate::terminal::theme::Theme;
 use crate::tui::action::Action;
 use crate::tui::state::AppState;
 use crate::tui::state::settings::{SeedMode, short_model_name};
-use crate::tui::theme::Theme;
 
 struct Item {
     action: Option<Action>,

@@ -8,13 +8,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::frame::truncate;
 use crate::studio::backend::OFFLINE_BANNER;
+use crate::terminal::theme::Theme;
+use crate::text::truncate;
 use crate::tui::action::Action;
 use crate::tui::state::AppState;
 use crate::tui::state::status::Level;
 use crate::tui::strings;
-use crate::tui::theme::Theme;
 
 /// Short form of the offline banner for narrow terminals.
 const OFFLINE_SHORT: &str = "offline simulator";

@@ -15,10 +15,10 @@ use crate::api::storage::StorageClient;
 use crate::api::storage_uri::GcsUri;
 use crate::api::wire::{FileData, GenerateContentRequest};
 use crate::error::ValidationError;
+use crate::fsio::OutputError;
 use crate::models::Registry;
 use crate::store::{RunId, Store};
 use crate::studio::batch::validate::BatchItem;
-use crate::studio::output::OutputError;
 use crate::studio::{StudioError, spec};
 
 /// Reference images up to this many bytes travel inline in each line.

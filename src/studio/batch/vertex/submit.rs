@@ -242,12 +242,12 @@ fn local_matches(local: &Path, steps: &VertexBatchRow) -> bool {
 }
 
 fn checksum(path: &Path) -> Result<(String, u64), StudioError> {
-    let file = std::fs::File::open(path).map_err(|e| crate::studio::output::OutputError {
+    let file = std::fs::File::open(path).map_err(|e| crate::fsio::OutputError {
         path: PathBuf::from(path),
         message: e.to_string(),
     })?;
     crc32c_of(std::io::BufReader::new(file)).map_err(|e| {
-        crate::studio::output::OutputError {
+        crate::fsio::OutputError {
             path: PathBuf::from(path),
             message: e.to_string(),
         }
