@@ -630,3 +630,36 @@ fn folders_keep_to_their_rooms() {
             .any(|f| f.relative.starts_with("studio/check/"))
     );
 }
+
+/// `pub use crate::…` lines allowed: an alias that names a role, not an old path.
+const ALIASES: &[&str] = &["cli/context.rs"];
+
+#[test]
+fn no_old_path_is_kept_alive() {
+    let src = src_dir();
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut kept = Vec::new();
+    for path in files {
+        let relative = path
+            .strip_prefix(&src)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        if ALIASES.contains(&relative.as_str()) {
+            continue;
+        }
+        let code = code_only(&std::fs::read_to_string(&path).unwrap_or_default());
+        for (number, line) in code.lines().enumerate() {
+            let line = line.trim_start();
+            if line.starts_with("pub use crate::") || line.starts_with("pub(crate) use crate::") {
+                kept.push(format!("{relative}:{}: {line}", number + 1));
+            }
+        }
+    }
+    assert!(
+        kept.is_empty(),
+        "re-exports of another module's items (import them from their home instead):\n{}",
+        kept.join("\n")
+    );
+}
