@@ -15,7 +15,7 @@ use super::errors::{SimError, html_bad_gateway, html_not_found};
 use super::request::{self, GenRequest};
 use super::response::{self, Rendered};
 use super::schema::{self, get};
-use super::{SimState, batches, messages, signature, text_model};
+use super::{SimState, batches, messages, signature, storage, text_model};
 
 pub use super::pipeline::{Generated, Job, run};
 use crate::models::ModelSpec;
@@ -192,7 +192,14 @@ pub fn prepare_in(
 ) -> Result<GenRequest, SimError> {
     let vertex = matches!(dialect, Dialect::Vertex { .. });
     schema::validate_in(body, &messages::GENERATE_CONTENT_REQUEST, version, vertex)?;
-    let lookup = |id: &str| state.files.resolve(id);
+    let objects = match vertex {
+        true => storage::refs::read_all(&state.storage, body)?,
+        false => Default::default(),
+    };
+    let lookup = |id: &str| match objects.get(id) {
+        Some(object) => Some(object.clone()),
+        None => state.files.resolve(id),
+    };
     let req = request::interpret(body, model, &lookup, rand::random::<u32>() as u64)?;
     let contents = get(body, "contents")
         .and_then(Value::as_array)

@@ -1,5 +1,6 @@
-//! The images a request brings: inline bytes, Files API URIs resolved to their bytes, and
-//! URLs the simulator counts but cannot fetch (it is offline).
+//! The images a request brings: inline bytes, Files API URIs resolved to their bytes, on
+//! Vertex AI `gs://` objects read from the simulated Cloud Storage, and URLs the simulator
+//! counts but cannot fetch (it is offline).
 
 use serde_json::Value;
 
@@ -15,7 +16,8 @@ const INPUT_IMAGE_TYPES: &[&str] = &[
     "image/heif",
 ];
 
-/// A file referenced by `fileData.fileUri`, as the Files API knows it.
+/// A file referenced by `fileData.fileUri`, as the Files API (or, for Vertex AI's `gs://`
+/// URIs, the simulated Cloud Storage) knows it.
 #[derive(Debug, Clone)]
 pub struct ResolvedFile {
     /// Its MIME type.
@@ -87,7 +89,14 @@ pub fn part_image(
         }
         return Ok(Some(found.bytes));
     }
-    // A public URL, GCS object or video link: counted, but not fetched (offline).
+    if uri.starts_with("gs://")
+        && let Some(found) = lookup(uri)
+    {
+        // A Vertex AI request's object, read from the simulated Cloud Storage.
+        let image = declared.starts_with("image/") || found.mime_type.starts_with("image/");
+        return Ok(image.then_some(found.bytes));
+    }
+    // A public URL, a GCS object on the Gemini API or a video link: counted, not fetched.
     Ok(declared.starts_with("image/").then(Vec::new))
 }
 

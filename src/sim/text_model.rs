@@ -15,7 +15,7 @@ use super::generate::{Mode, parse_body};
 use super::inputs::part_image;
 use super::judge;
 use super::schema::{self, get};
-use super::{SimState, messages, tiers};
+use super::{SimState, messages, storage, tiers};
 use crate::models::{Status, TextModelSpec};
 
 /// Answers a generateContent call to a text model (on a Vertex AI path when `vertex`).
@@ -34,7 +34,14 @@ pub fn generate(
         .unwrap_or(json!({}));
     refuse_image_output(&config)?;
     let wants_json = structured(&config)?;
-    let lookup = |id: &str| state.files.resolve(id);
+    let objects = match vertex {
+        true => storage::refs::read_all(&state.storage, &body)?,
+        false => Default::default(),
+    };
+    let lookup = |id: &str| match objects.get(id) {
+        Some(object) => Some(object.clone()),
+        None => state.files.resolve(id),
+    };
     let contents = get(&body, "contents")
         .and_then(Value::as_array)
         .filter(|c| !c.is_empty())

@@ -13,3 +13,4 @@ mod signatures;
 mod storage;
 mod tiers;
 mod validation;
+mod vertex_refs;

@@ -185,7 +185,7 @@ async fn objects_list_page_and_delete_and_errors_read_as_gcs_writes_them() {
 }
 
 /// A bearer token from the simulator's `/token` (the simulator checks the JWT's claims).
-async fn token(base: &str, scope: &str) -> String {
+pub async fn token(base: &str, scope: &str) -> String {
     let now = chrono::Utc::now().timestamp();
     let part = |v: Value| URL_SAFE_NO_PAD.encode(v.to_string());
     let jwt = format!(
@@ -210,7 +210,7 @@ async fn token(base: &str, scope: &str) -> String {
     answer["access_token"].as_str().unwrap().to_string()
 }
 
-const CLOUD: &str = "https://www.googleapis.com/auth/cloud-platform";
+pub const CLOUD: &str = "https://www.googleapis.com/auth/cloud-platform";
 
 #[tokio::test]
 async fn credentials_are_required_unless_the_simulator_is_an_emulator() {
