@@ -1,12 +1,15 @@
 //! Vertex AI reading `gs://` reference images from the simulator's own Cloud Storage (drawn
 //! as the reference's swatch; a missing object or bucket refused with 400 naming the URI,
-//! while the Gemini API still only counts such a URI).
+//! while the Gemini API still only counts such a URI), and batch prediction running a job's
+//! lines a few at a time, each written as it finishes: out of input order.
 
-use peel::sim::SimConfig;
+use std::time::{Duration, Instant};
+
+use peel::sim::{Latency, SimConfig, SimHandle};
 use serde_json::{Value, json};
 
 use crate::common::{Answer, FLASH, KEY, body, config, png, post, sim};
-use crate::storage::{CLOUD, token};
+use crate::storage::{CLOUD, job_body, jobs_url, token};
 
 /// The colour of `png(SEED)`, a solid image.
 const SEED: u8 = 9;
@@ -122,5 +125,152 @@ async fn vertex_draws_a_gs_reference_from_the_buckets_and_refuses_a_missing_one(
     )
     .await;
     assert_eq!(gemini.status, 200, "{}", gemini.text);
+    sim.shutdown().await;
+}
+
+/// Waits (up to a minute) for job `name` to leave PENDING and RUNNING.
+async fn finished(sim: &SimHandle, token: &str, name: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let job: Value = reqwest::Client::new()
+            .get(format!("{}/v1/{name}", sim.base_url()))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if job["state"] != "JOB_STATE_PENDING" && job["state"] != "JOB_STATE_RUNNING" {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "{job}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn batch_prediction_lines_run_side_by_side_and_are_written_as_they_finish() {
+    const LINE: Duration = Duration::from_millis(500);
+    let sim = sim(SimConfig {
+        buckets: vec!["bkt".into()],
+        latency: Latency::Fixed(LINE),
+        ..config()
+    })
+    .await;
+    let base = sim.base_url();
+    let cloud = token(&base, CLOUD).await;
+    put(&base, &cloud, "refs/a.png", "image/png", png(SEED)).await;
+    let line = |item: usize, uri: Option<&str>| {
+        let mut request = match uri {
+            Some(uri) => with_ref(&format!("kite {item}"), uri),
+            None => body(
+                &format!("kite {item}"),
+                json!({"imageConfig": {"imageSize": "512"}}),
+            ),
+        };
+        request["labels"] = json!({"peel_item": item.to_string()});
+        json!({"request": request}).to_string()
+    };
+    // Line 2 is not JSON: refused at once, while the lines before it wait out the latency.
+    let mut lines = vec![
+        line(0, None),
+        line(1, Some("gs://bkt/refs/a.png")),
+        "not json".to_string(),
+        line(3, Some("gs://bkt/refs/missing.png")),
+    ];
+    lines.extend((4..8).map(|i| line(i, None)));
+    put(
+        &base,
+        &cloud,
+        "in.jsonl",
+        "application/jsonl",
+        lines.join("\n").into_bytes(),
+    )
+    .await;
+    let created: Value = reqwest::Client::new()
+        .post(jobs_url(&base))
+        .bearer_auth(&cloud)
+        .json(&job_body("gs://bkt/in.jsonl", "gs://bkt/out", json!({})))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let name = created["name"].as_str().expect("a job").to_string();
+    let job = finished(&sim, &cloud, &name).await;
+    assert_eq!(job["state"], "JOB_STATE_SUCCEEDED", "{job}");
+    assert_eq!(
+        job["completionStats"],
+        json!({"successfulCount": "6", "failedCount": "2", "incompleteCount": "0"})
+    );
+    let dir = job["outputInfo"]["gcsOutputDirectory"].as_str().unwrap();
+    let object = format!(
+        "{}/predictions.jsonl",
+        dir.strip_prefix("gs://bkt/").unwrap()
+    );
+    let text = reqwest::Client::new()
+        .get(format!(
+            "{base}/storage/v1/b/bkt/o/{}?alt=media",
+            object.replace('/', "%2F")
+        ))
+        .bearer_auth(&cloud)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let rows: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(rows.len(), 8, "{text}");
+
+    // Written as they finish: the malformed third line comes first.
+    assert!(
+        rows[0]["status"]
+            .as_str()
+            .unwrap()
+            .starts_with("Bad Request: invalid JSON line"),
+        "{text}"
+    );
+    let mut items: Vec<&str> = rows
+        .iter()
+        .filter_map(|r| r["request"]["labels"]["peel_item"].as_str())
+        .collect();
+    items.sort();
+    assert_eq!(items, ["0", "1", "3", "4", "5", "6", "7"]);
+    let by_item = |item: &str| {
+        rows.iter()
+            .find(|r| r["request"]["labels"]["peel_item"] == item)
+            .unwrap()
+    };
+    assert_eq!(
+        by_item("1")["status"],
+        "",
+        "a gs:// reference that exists is read"
+    );
+    let missing = by_item("3")["status"].as_str().unwrap();
+    assert!(
+        missing.starts_with("Bad Request: ") && missing.contains("gs://bkt/refs/missing.png"),
+        "{missing}"
+    );
+
+    // Side by side, a few at a time: one by one, the seven lines that wait would span at
+    // least six latencies; all at once, about one. Four at a time: two, and more under load.
+    let times: Vec<chrono::DateTime<chrono::Utc>> = rows
+        .iter()
+        .map(|r| r["processed_time"].as_str().unwrap().parse().unwrap())
+        .collect();
+    let span = (*times.iter().max().unwrap() - *times.iter().min().unwrap())
+        .to_std()
+        .unwrap();
+    assert!(
+        span >= LINE * 2 - Duration::from_millis(150),
+        "{span:?}: more than four at once"
+    );
+    assert!(span < LINE * 11 / 2, "{span:?}: the lines ran one by one");
     sim.shutdown().await;
 }

@@ -1,6 +1,7 @@
 //! Running a batch prediction job: PENDING, then RUNNING with each input line's `request`
 //! rendered as a Vertex AI generateContent call (strict fields, the simulator's latency),
-//! each result written as it finishes to a temporary file, which becomes
+//! four lines at a time, each result written as it finishes (so out of input order, as on
+//! the service; clients match lines by their labels) to a temporary file, which becomes
 //! `{outputUriPrefix}/prediction-model-<time>/predictions.jsonl` when the job ends —
 //! succeeded, failed or cancelled — so the lines that finished are always readable.
 
@@ -9,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::JobState;
@@ -19,6 +21,10 @@ use crate::sim::{Latency, SimState, response};
 
 /// How long a job waits PENDING (at most).
 const PENDING: Duration = Duration::from_millis(500);
+
+/// How many lines run side by side, as the service's fleet runs them: so lines finish, and
+/// are written, out of input order.
+const LINES_AT_ONCE: usize = 4;
 
 /// Runs job `id` to its end; `fail_halfway` fails it after half its lines.
 pub async fn run(state: Arc<SimState>, id: u64, fail_halfway: bool) {
@@ -72,57 +78,69 @@ pub async fn run(state: Arc<SimState>, id: u64, fail_halfway: bool) {
     };
     let project = job.parent.split('/').nth(1).unwrap_or("").to_string();
     let dialect = Dialect::Vertex { project };
-    let mut done = 0u64;
-    for (bucket, name) in &sources {
-        let Ok(Some(object)) = state.storage.object(bucket, name) else {
-            continue;
-        };
-        let Ok(file) = std::fs::File::open(&*object.path) else {
-            continue;
-        };
-        for line in std::io::BufReader::new(file).lines() {
-            let Ok(line) = line else { break };
-            if line.trim().is_empty() {
-                continue;
-            }
-            let stopping = state
+    // Lines are started lazily, LINES_AT_ONCE at a time: none once the job is cancelled
+    // (or deleted), and only the first half of them under the `batch-job-fail` fault.
+    let limit = match fail_halfway {
+        true => (total / 2) as usize,
+        false => usize::MAX,
+    };
+    let objects: Vec<_> = sources
+        .iter()
+        .filter_map(|(bucket, name)| state.storage.object(bucket, name).ok().flatten())
+        .collect();
+    let lines = objects
+        .into_iter()
+        .filter_map(|object| std::fs::File::open(&*object.path).ok())
+        .flat_map(|file| std::io::BufReader::new(file).lines().map_while(Result::ok))
+        .filter_map(|line| (!line.trim().is_empty()).then_some(line))
+        .take(limit)
+        .map_while(|line| {
+            let running = state
                 .predictions
                 .get(id)
-                .is_none_or(|j| j.state == JobState::Cancelling);
-            if stopping {
-                finish_file(&state, out, &directory);
-                end(&state, id, JobState::Cancelled, total, None, &directory);
-                return;
-            }
-            if fail_halfway && done >= total / 2 {
-                finish_file(&state, out, &directory);
-                let why = Some((
-                    13,
-                    "Internal error: the batch prediction job failed part-way (simulated)."
-                        .to_string(),
-                ));
-                end(&state, id, JobState::Failed, total, why, &directory);
-                return;
-            }
-            let entry = predict(&state, &dialect, &job.model_id, &line).await;
-            let ok = entry["status"] == "";
-            let mut bytes = serde_json::to_vec(&entry).unwrap_or_default();
-            bytes.push(b'\n');
-            if out.write_all(&bytes).is_err() {
-                break;
-            }
-            done += 1;
-            state.predictions.update(id, |j| {
-                if ok {
-                    j.succeeded += 1;
-                } else {
-                    j.failed += 1;
-                }
-            });
+                .is_some_and(|j| j.state != JobState::Cancelling);
+            running.then_some(line)
+        });
+    let (shared, model) = (&*state, job.model_id.as_str());
+    let mut runs = futures::stream::iter(lines)
+        .map(|line| {
+            let dialect = &dialect;
+            async move { predict(shared, dialect, model, &line).await }
+        })
+        .buffer_unordered(LINES_AT_ONCE);
+    // Each line is written as it finishes, so out of input order.
+    while let Some(entry) = runs.next().await {
+        let ok = entry["status"] == "";
+        let mut bytes = serde_json::to_vec(&entry).unwrap_or_default();
+        bytes.push(b'\n');
+        if out.write_all(&bytes).is_err() {
+            break;
         }
+        state.predictions.update(id, |j| {
+            if ok {
+                j.succeeded += 1;
+            } else {
+                j.failed += 1;
+            }
+        });
     }
+    drop(runs);
     finish_file(&state, out, &directory);
-    end(&state, id, JobState::Succeeded, total, None, &directory);
+    let stopping = state
+        .predictions
+        .get(id)
+        .is_none_or(|j| j.state == JobState::Cancelling);
+    if stopping {
+        end(&state, id, JobState::Cancelled, total, None, &directory);
+    } else if fail_halfway && total > 0 {
+        let why = Some((
+            13,
+            "Internal error: the batch prediction job failed part-way (simulated).".to_string(),
+        ));
+        end(&state, id, JobState::Failed, total, why, &directory);
+    } else {
+        end(&state, id, JobState::Succeeded, total, None, &directory);
+    }
 }
 
 /// One line's result: `{"status", "processed_time", "request", "response"}`.
