@@ -258,8 +258,9 @@ async fn batch_prediction_lines_run_side_by_side_and_are_written_as_they_finish(
         "{missing}"
     );
 
-    // Side by side, a few at a time: one by one, the seven lines that wait would span at
-    // least six latencies; all at once, about one. Four at a time: two, and more under load.
+    // A few at a time, not all at once: four at a time, the seven lines that wait span at
+    // least two latencies (that they do not run one by one is shown by the line written
+    // first above; an upper bound on the span would only measure the machine's load).
     let times: Vec<chrono::DateTime<chrono::Utc>> = rows
         .iter()
         .map(|r| r["processed_time"].as_str().unwrap().parse().unwrap())
@@ -271,6 +272,5 @@ async fn batch_prediction_lines_run_side_by_side_and_are_written_as_they_finish(
         span >= LINE * 2 - Duration::from_millis(150),
         "{span:?}: more than four at once"
     );
-    assert!(span < LINE * 11 / 2, "{span:?}: the lines ran one by one");
     sim.shutdown().await;
 }
