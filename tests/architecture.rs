@@ -663,3 +663,33 @@ fn no_old_path_is_kept_alive() {
         kept.join("\n")
     );
 }
+
+/// Lines of code a file may hold before its tests (STYLE rule 3).
+const MOST_LINES: usize = 500;
+
+#[test]
+fn files_keep_under_five_hundred_lines_before_their_tests() {
+    let src = src_dir();
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut long = Vec::new();
+    for path in files {
+        let name = path.to_string_lossy().into_owned();
+        if name.ends_with("tests.rs") {
+            continue;
+        }
+        let source = std::fs::read_to_string(&path).unwrap_or_default();
+        let lines = source
+            .lines()
+            .take_while(|line| line.trim() != "#[cfg(test)]")
+            .count();
+        if lines > MOST_LINES {
+            long.push(format!("{name}: {lines} lines"));
+        }
+    }
+    assert!(
+        long.is_empty(),
+        "split by job (STYLE rule 3):\n{}",
+        long.join("\n")
+    );
+}

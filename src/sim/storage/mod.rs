@@ -1,7 +1,7 @@
 //! Cloud Storage's JSON API, the subset the Vertex batch lane and Google's client library
 //! use: buckets (`peel sim --bucket`, `POST /storage/v1/b`), objects kept on disk with the
 //! `crc32c` and `md5Hash` GCS keeps, media, multipart and resumable uploads, metadata and
-//! media reads, listing by prefix, deletes. `routes.rs` holds the handlers; `refs.rs` reads
+//! media reads, listing by prefix, deletes. `routes/` holds the handlers; `refs.rs` reads
 //! the `gs://` objects Vertex AI requests name; this file the store and the resource JSON.
 
 pub mod refs;
