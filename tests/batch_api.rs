@@ -3,6 +3,7 @@
 //! fetch after a restart, cancel, and `submit --wait` on the embedded simulator.
 
 mod batch_support;
+mod common;
 
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
@@ -297,28 +298,11 @@ fn peak_rss_mb(pid: u32) -> f64 {
 
 /// A client command's peak RSS in MB, measured by `/usr/bin/time` (0 when it is missing).
 fn timed(home: &Home, sim: &Sim, args: &[&str]) -> (std::process::Output, f64) {
-    let Ok(_) = std::fs::metadata("/usr/bin/time") else {
-        return (remote(home, sim, args), 0.0);
-    };
-    let mut cmd = Command::new("/usr/bin/time");
-    cmd.arg("-f")
-        .arg("peak-rss-kb=%M")
-        .arg(env!("CARGO_BIN_EXE_peel"));
-    let out = cmd
-        .args(args)
-        .env("PEEL_CONFIG_DIR", home.path("config"))
-        .env("PEEL_DATA_DIR", home.path("data"))
-        .env("PEEL_STATE_DIR", home.path("state"))
-        .env("GOOGLE_GEMINI_BASE_URL", &sim.url)
+    let mut cmd = home.cmd();
+    cmd.env("GOOGLE_GEMINI_BASE_URL", &sim.url)
         .env("GEMINI_API_KEY", "test-key")
-        .output()
-        .unwrap();
-    let peak = stderr(&out)
-        .lines()
-        .find_map(|l| l.strip_prefix("peak-rss-kb="))
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0);
-    (out, peak)
+        .args(args);
+    common::with_peak_rss(cmd)
 }
 
 /// The Batch API's largest job, 50,000 requests, end to end against `peel sim`: written and

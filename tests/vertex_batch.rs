@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use common::gcp::{CLIENT_EMAIL, PROJECT, write_service_account};
-use common::{Sim, World, stderr};
+use common::{Sim, World, stderr, with_peak_rss};
 use serde_json::Value;
 
 const BUCKET: &str = "peel-batches";
@@ -362,27 +362,9 @@ fn the_plan_and_doctor_speak_for_the_vertex_batch_lane() {
 
 /// A client command's peak RSS in MB, measured by `/usr/bin/time` (0 when it is missing).
 fn timed(world: &World, args: &[&str]) -> (std::process::Output, f64) {
-    if std::fs::metadata("/usr/bin/time").is_err() {
-        return (world.run(args), 0.0);
-    }
-    let cmd = world.peel();
-    let mut command = std::process::Command::new("/usr/bin/time");
-    command.args(["-f", "peak-rss-kb=%M", env!("CARGO_BIN_EXE_peel")]);
-    command.args(args);
-    for (key, value) in cmd.get_envs() {
-        match value {
-            Some(value) => command.env(key, value),
-            None => command.env_remove(key),
-        };
-    }
-    command.current_dir(world.root.path());
-    let out = command.output().unwrap();
-    let peak = stderr(&out)
-        .lines()
-        .find_map(|l| l.strip_prefix("peak-rss-kb="))
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0);
-    (out, peak)
+    let mut cmd = world.peel();
+    cmd.args(args).current_dir(world.root.path());
+    with_peak_rss(cmd)
 }
 
 /// The largest file a batch job takes, 50,000 requests, through the Vertex batch lane:

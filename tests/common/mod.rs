@@ -231,6 +231,35 @@ pub fn pixel_size(path: &Path) -> (u32, u32) {
 }
 
 /// stderr as text.
+/// Runs a prepared `peel` command under `/usr/bin/time`: its output and its peak resident
+/// memory in MB (0 where `/usr/bin/time` is missing; the command still runs).
+pub fn with_peak_rss(mut cmd: Command) -> (Output, f64) {
+    if std::fs::metadata("/usr/bin/time").is_err() {
+        return (cmd.output().unwrap(), 0.0);
+    }
+    let mut timed = Command::new("/usr/bin/time");
+    timed
+        .args(["-f", "peak-rss-kb=%M"])
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => timed.env(key, value),
+            None => timed.env_remove(key),
+        };
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        timed.current_dir(dir);
+    }
+    let out = timed.output().unwrap();
+    let peak = stderr(&out)
+        .lines()
+        .find_map(|l| l.strip_prefix("peak-rss-kb="))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0);
+    (out, peak)
+}
+
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
