@@ -49,9 +49,7 @@ fn five_turns(world: &World, transport: &str) -> Vec<serde_json::Value> {
 fn session_turns_send_only_the_new_instruction_and_forks_follow_their_turn() {
     let sim_world = World::new();
     let sim = Sim::start(&sim_world, &[]);
-    let mut world = World::new();
-    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
-    world.set("GEMINI_API_KEY", "k");
+    let world = world_against(&sim);
     let ix = five_turns(&world, "interactions");
     let gc = five_turns(&world, "generate-content");
     let ix_bytes: Vec<u64> = ix.iter().map(bytes_of).collect();
@@ -156,22 +154,10 @@ fn a_lost_interaction_is_replaced_by_the_stored_history_once() {
 fn a_model_the_service_refuses_on_interactions_moves_to_generate_content_for_good() {
     let sim_world = World::new();
     let sim = Sim::start(&sim_world, &["--faults", "no-interactions"]);
-    let mut world = World::new();
-    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
-    world.set("GEMINI_API_KEY", "k");
+    let world = world_against(&sim);
     let out = world.out();
     let out = out.to_str().unwrap();
-    let first = world.run(&[
-        "generate",
-        "a fox",
-        "--model",
-        "nano-banana-2",
-        "--size",
-        "512",
-        "--json",
-        "--out",
-        out,
-    ]);
+    let first = generate_512(&world, "a fox", out);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(
         stderr(&first).contains("goes by generate-content"),
@@ -181,17 +167,7 @@ fn a_model_the_service_refuses_on_interactions_moves_to_generate_content_for_goo
     let body: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
     assert!(body["interaction"].is_null(), "{body}");
     let before = sim.stats()["interactions_requests"].as_u64().unwrap();
-    let second = world.run(&[
-        "generate",
-        "a fox",
-        "--model",
-        "nano-banana-2",
-        "--size",
-        "512",
-        "--json",
-        "--out",
-        out,
-    ]);
+    let second = generate_512(&world, "a fox", out);
     assert!(second.status.success(), "{}", stderr(&second));
     assert!(!stderr(&second).contains("goes by"), "{}", stderr(&second));
     assert_eq!(
@@ -205,22 +181,10 @@ fn a_model_the_service_refuses_on_interactions_moves_to_generate_content_for_goo
 fn jobs_run_in_the_background_with_their_id_recorded_and_a_refusal_is_remembered() {
     let sim_world = World::new();
     let sim = Sim::start(&sim_world, &["--faults", "no-background"]);
-    let mut world = World::new();
-    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
-    world.set("GEMINI_API_KEY", "k");
+    let world = world_against(&sim);
     let out = world.out();
     let out = out.to_str().unwrap();
-    let first = world.run(&[
-        "generate",
-        "a fox",
-        "--model",
-        "nano-banana-2",
-        "--size",
-        "512",
-        "--json",
-        "--out",
-        out,
-    ]);
+    let first = generate_512(&world, "a fox", out);
     assert!(first.status.success(), "{}", stderr(&first));
     assert!(
         stderr(&first).contains("runs in the foreground from now on"),
@@ -229,17 +193,7 @@ fn jobs_run_in_the_background_with_their_id_recorded_and_a_refusal_is_remembered
     );
     let body: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
     let id = body["interaction"].as_str().unwrap().to_string();
-    let second = world.run(&[
-        "generate",
-        "an owl",
-        "--model",
-        "nano-banana-2",
-        "--size",
-        "512",
-        "--json",
-        "--out",
-        out,
-    ]);
+    let second = generate_512(&world, "an owl", out);
     assert!(second.status.success(), "{}", stderr(&second));
     assert!(
         !stderr(&second).contains("foreground"),
@@ -271,9 +225,7 @@ fn jobs_run_in_the_background_with_their_id_recorded_and_a_refusal_is_remembered
 fn ctrl_c_on_a_running_background_job_cancels_it_on_the_server() {
     let sim_world = World::new();
     let sim = Sim::start(&sim_world, &["--faults", "slow"]);
-    let mut world = World::new();
-    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
-    world.set("GEMINI_API_KEY", "k");
+    let world = world_against(&sim);
     let out = world.out();
     let mut child = world
         .peel()
@@ -334,4 +286,27 @@ fn ctrl_c_on_a_running_background_job_cancels_it_on_the_server() {
             .unwrap()
     });
     assert_eq!(state["status"], "cancelled", "{state}");
+}
+
+/// `peel generate PROMPT` on Nano Banana 2 at 512, as JSON, into `out`.
+fn generate_512(world: &World, prompt: &str, out: &str) -> std::process::Output {
+    world.run(&[
+        "generate",
+        prompt,
+        "--model",
+        "nano-banana-2",
+        "--size",
+        "512",
+        "--json",
+        "--out",
+        out,
+    ])
+}
+
+/// A private world whose peel talks to `sim` with a key.
+fn world_against(sim: &Sim) -> World {
+    let mut world = World::new();
+    world.set("GOOGLE_GEMINI_BASE_URL", &sim.url);
+    world.set("GEMINI_API_KEY", "k");
+    world
 }

@@ -46,18 +46,7 @@ fn run_stopping_answers_are_sent_once_and_exit_with_their_own_codes() {
         ("quota_exceeded", 5, "until the daily quota resets"),
         ("model_not_found", 6, "peel models --remote"),
     ] {
-        let sim_world = World::new();
-        let sim = Sim::start(&sim_world, &["--faults", fault]);
-        let world = client_of(&sim);
-        let out = generate(&world, &[]);
-        assert_eq!(out.status.code(), Some(code), "{fault}: {}", stderr(&out));
-        let body = json_of(&out);
-        assert_eq!(body["error"]["kind"], fault, "{body}");
-        assert!(
-            body["error"]["message"].as_str().unwrap().contains(words),
-            "{fault}: {body}"
-        );
-        assert_eq!(sent(&sim), 1, "{fault} is not retried");
+        refused_once(fault, code, fault, words);
     }
 }
 
@@ -84,18 +73,7 @@ fn transient_codes_are_retried_and_refusals_name_what_to_fix() {
         ("parameter_unknown", "parameter_unknown", "refused"),
         ("out_of_range", "out_of_range", "refused"),
     ] {
-        let sim_world = World::new();
-        let sim = Sim::start(&sim_world, &["--faults", fault]);
-        let world = client_of(&sim);
-        let out = generate(&world, &[]);
-        assert_eq!(out.status.code(), Some(1), "{fault}: {}", stderr(&out));
-        let body = json_of(&out);
-        assert_eq!(body["error"]["kind"], kind, "{fault}: {body}");
-        assert!(
-            body["error"]["message"].as_str().unwrap().contains(words),
-            "{fault}: {body}"
-        );
-        assert_eq!(sent(&sim), 1, "{fault} is not retried");
+        refused_once(fault, 1, kind, words);
     }
 }
 
@@ -462,4 +440,21 @@ fn a_matrix_over_models_makes_one_item_per_model() {
         out_dir.to_str().unwrap(),
     ]);
     assert_eq!(run["done"], 2, "{run}");
+}
+
+/// One `peel generate` against a simulator with `fault`: it exits `code` with an error of
+/// `kind` whose message holds `words`, after one request (not retried).
+fn refused_once(fault: &str, code: i32, kind: &str, words: &str) {
+    let sim_world = World::new();
+    let sim = Sim::start(&sim_world, &["--faults", fault]);
+    let world = client_of(&sim);
+    let out = generate(&world, &[]);
+    assert_eq!(out.status.code(), Some(code), "{fault}: {}", stderr(&out));
+    let body = json_of(&out);
+    assert_eq!(body["error"]["kind"], kind, "{fault}: {body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains(words),
+        "{fault}: {body}"
+    );
+    assert_eq!(sent(&sim), 1, "{fault} is not retried");
 }
