@@ -693,3 +693,30 @@ fn files_keep_under_five_hundred_lines_before_their_tests() {
         long.join("\n")
     );
 }
+
+/// Lint waivers STYLE forbids: rule 17 (no leftover dead code) and rule 23 (a struct instead
+/// of many arguments).
+const FORBIDDEN_WAIVERS: &[&str] = &["allow(dead_code", "allow(clippy::too_many_arguments"];
+
+#[test]
+fn no_forbidden_lint_waiver() {
+    let src = src_dir();
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    let mut waived = Vec::new();
+    for path in files {
+        let code = code_only(&std::fs::read_to_string(&path).unwrap_or_default());
+        for (number, line) in code.lines().enumerate() {
+            let compact: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+            if FORBIDDEN_WAIVERS.iter().any(|w| compact.contains(w)) {
+                waived.push(format!(
+                    "{}:{}: {}",
+                    path.display(),
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(waived.is_empty(), "{}", waived.join("\n"));
+}

@@ -113,12 +113,15 @@ impl PeelServer {
         let task = tokio::spawn(async move {
             let _guard = guard;
             let conn = shared.connection().await?;
-            report::execute_with(
-                &shared.ws,
+            let work = report::Work {
+                ws: &shared.ws,
                 conn,
                 store,
                 jobs,
                 session,
+            };
+            report::execute_with(
+                work,
                 |event| progress.image_event(event),
                 cancelled.cancelled_owned(),
                 OnInterrupt::KeepPaidWork,

@@ -215,31 +215,44 @@ pub async fn execute(
     on_event: impl FnMut(&StudioEvent),
     interrupt: impl Future<Output = ()>,
 ) -> Result<RunReport, StudioError> {
-    execute_with(
+    let work = Work {
         ws,
         conn,
         store,
         jobs,
         session,
-        on_event,
-        interrupt,
-        OnInterrupt::CancelAll,
-    )
-    .await
+    };
+    execute_with(work, on_event, interrupt, OnInterrupt::CancelAll).await
+}
+
+/// The jobs to run and where: what `execute_with` works on.
+pub struct Work<'a> {
+    /// The workspace (registry, settings).
+    pub ws: &'a Workspace,
+    /// The service connection.
+    pub conn: &'a Connection,
+    /// The store jobs are recorded in.
+    pub store: Store,
+    /// The prepared jobs.
+    pub jobs: Vec<PreparedJob>,
+    /// The session the jobs continue or start, for the report.
+    pub session: Option<String>,
 }
 
 /// `execute`, with what `interrupt` does chosen by `on_interrupt`.
-#[allow(clippy::too_many_arguments)]
 pub async fn execute_with(
-    ws: &Workspace,
-    conn: &Connection,
-    store: Store,
-    jobs: Vec<PreparedJob>,
-    session: Option<String>,
+    work: Work<'_>,
     mut on_event: impl FnMut(&StudioEvent),
     interrupt: impl Future<Output = ()>,
     on_interrupt: OnInterrupt,
 ) -> Result<RunReport, StudioError> {
+    let Work {
+        ws,
+        conn,
+        store,
+        jobs,
+        session,
+    } = work;
     let (studio, mut events) = Studio::new(
         conn.client.clone(),
         ws.registry.clone(),
