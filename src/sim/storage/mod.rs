@@ -164,7 +164,7 @@ fn sweep_orphans() {
 /// Buckets, objects (bytes on disk) and upload sessions.
 pub struct ObjectStore {
     /// Made on the first write, so a simulator that stores nothing leaves nothing behind.
-    dir: std::sync::OnceLock<Option<tempfile::TempDir>>,
+    dir: std::sync::OnceLock<Result<tempfile::TempDir, String>>,
     inner: Mutex<Inner>,
 }
 
@@ -286,21 +286,19 @@ impl ObjectStore {
     }
 
     /// A fresh file in the store's folder.
-    pub fn scratch(&self) -> PathBuf {
+    pub fn scratch(&self) -> Result<PathBuf, WriteRefusal> {
         let dir = self.dir.get_or_init(|| {
             sweep_orphans();
             let me = Owner::current();
             tempfile::Builder::new()
                 .prefix(&format!("{FOLDER_PREFIX}{}-{}-", me.pid, me.started))
                 .tempdir()
-                .map_err(|e| tracing::warn!("simulator: Cloud Storage folder: {e}"))
-                .ok()
+                .map_err(|e| format!("the simulator's Cloud Storage folder: {e}"))
         });
         let name = format!("blob-{}", uuid::Uuid::now_v7().simple());
         match dir {
-            Some(dir) => dir.path().join(name),
-            // Writing there fails, and the upload is answered as a disk failure.
-            None => Path::new("/nonexistent/peel-sim-gcs").join(name),
+            Ok(dir) => Ok(dir.path().join(name)),
+            Err(e) => Err(WriteRefusal::Disk(e.clone())),
         }
     }
 
@@ -326,7 +324,7 @@ impl ObjectStore {
                 "Provided MD5 hash \"{want}\" doesn't match calculated MD5 hash \"{md5}\"."
             )));
         }
-        let kept = self.scratch();
+        let kept = self.scratch()?;
         std::fs::rename(file, &kept).map_err(|e| WriteRefusal::Disk(e.to_string()))?;
         let mut inner = self.lock();
         let generation = (Utc::now().timestamp_micros()).max(inner.last_generation + 1);
@@ -350,18 +348,18 @@ impl ObjectStore {
         Ok(object)
     }
 
-    /// Stores `bytes` as `bucket/name`.
-    #[cfg(test)]
+    /// Stores `bytes` as `bucket/name`, checking what the client declared.
     pub fn put_bytes(
         &self,
         bucket: &str,
         name: &str,
         content_type: &str,
         bytes: &[u8],
+        declared: &Declared,
     ) -> Result<Object, WriteRefusal> {
-        let file = self.scratch();
+        let file = self.scratch()?;
         std::fs::write(&file, bytes).map_err(|e| WriteRefusal::Disk(e.to_string()))?;
-        self.put_file(bucket, name, content_type, &file, &Declared::default())
+        self.put_file(bucket, name, content_type, &file, declared)
     }
 
     /// Opens a resumable session; returns its id.
@@ -374,7 +372,7 @@ impl ObjectStore {
     ) -> Result<String, WriteRefusal> {
         self.writable(bucket)?;
         let id = uuid::Uuid::now_v7().simple().to_string();
-        let partial = self.scratch();
+        let partial = self.scratch()?;
         std::fs::File::create(&partial).map_err(|e| WriteRefusal::Disk(e.to_string()))?;
         self.lock().sessions.insert(
             id.clone(),
@@ -472,7 +470,7 @@ mod tests {
         assert!(store.writable("b").is_ok());
         assert!(store.list("b", "").is_some_and(|l| l.is_empty()));
         assert!(store.dir.get().is_none(), "a folder was made for nothing");
-        let file = store.scratch();
+        let file = store.scratch().unwrap();
         assert!(file.parent().is_some_and(Path::exists));
     }
 
@@ -496,11 +494,15 @@ mod tests {
     #[test]
     fn objects_keep_gcs_checksums_and_sessions_resume() {
         let store = ObjectStore::new(&["b".into()], &["ro".into()]).unwrap();
-        let object = store.put_bytes("b", "a/x.txt", "text/plain", b"").unwrap();
+        let object = store
+            .put_bytes("b", "a/x.txt", "text/plain", b"", &Declared::default())
+            .unwrap();
         assert_eq!(object.crc32c, "AAAAAA==");
         assert_eq!(object.md5, "1B2M2Y8AsgTpgAmY7PhCfg==");
         assert_eq!(
-            store.put_bytes("ro", "x", "text/plain", b"x").unwrap_err(),
+            store
+                .put_bytes("ro", "x", "text/plain", b"x", &Declared::default())
+                .unwrap_err(),
             WriteRefusal::ReadOnly
         );
         let id = store
@@ -519,7 +521,7 @@ mod tests {
     #[test]
     fn a_declared_checksum_must_match() {
         let store = ObjectStore::new(&["b".into()], &[]).unwrap();
-        let file = store.scratch();
+        let file = store.scratch().unwrap();
         std::fs::write(&file, b"abc").unwrap();
         let declared = Declared {
             crc32c: Some("AAAAAA==".into()),

@@ -66,6 +66,7 @@ pub fn read_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sim::storage::Declared;
     use serde_json::json;
 
     fn body(uri: &str) -> Value {
@@ -80,7 +81,13 @@ mod tests {
     fn objects_are_read_and_missing_ones_refused_by_uri() {
         let store = ObjectStore::new(&["b".into()], &[]).unwrap();
         store
-            .put_bytes("b", "refs/a.png", "image/png", b"png bytes")
+            .put_bytes(
+                "b",
+                "refs/a.png",
+                "image/png",
+                b"png bytes",
+                &Declared::default(),
+            )
             .unwrap();
         let read = read_all(&store, &body("gs://b/refs/a.png")).unwrap();
         assert_eq!(read.len(), 1, "only gs:// URIs are read");

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::{Params, admit, gcs_error, refusal};
 use crate::sim::SimState;
-use crate::sim::storage::{Declared, Object, WriteRefusal, encode};
+use crate::sim::storage::{Declared, Object, encode};
 
 fn object_json(state: &SimState, object: &Object) -> Response {
     state.record(|s| {
@@ -71,13 +71,9 @@ pub async fn upload(
                 return gcs_error(400, "required", "Required parameter: name");
             };
             let declared = declared(&Value::Null, &headers);
-            let file = state.storage.scratch();
-            if let Err(e) = std::fs::write(&file, &body) {
-                return refusal(&bucket, name, WriteRefusal::Disk(e.to_string()));
-            }
             match state
                 .storage
-                .put_file(&bucket, name, &content_type, &file, &declared)
+                .put_bytes(&bucket, name, &content_type, &body, &declared)
             {
                 Ok(object) => object_json(&state, &object),
                 Err(e) => refusal(&bucket, name, e),
@@ -151,15 +147,11 @@ fn multipart(
             })
         })
         .unwrap_or_else(|| "application/octet-stream".into());
-    let file = state.storage.scratch();
-    if let Err(e) = std::fs::write(&file, media) {
-        return refusal(bucket, &name, WriteRefusal::Disk(e.to_string()));
-    }
-    match state.storage.put_file(
+    match state.storage.put_bytes(
         bucket,
         &name,
         &media_type,
-        &file,
+        media,
         &declared(&metadata, headers),
     ) {
         Ok(object) => object_json(state, &object),
