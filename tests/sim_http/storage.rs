@@ -274,6 +274,38 @@ async fn credentials_are_required_unless_the_simulator_is_an_emulator() {
     assert_eq!(vertex.status(), 403, "nor call Vertex AI");
 }
 
+/// Waits (up to a minute) for job `name` to leave PENDING and RUNNING; the job then.
+pub async fn finished_job(base: &str, token: &str, name: &str) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let job = get_json(format!("{base}/v1/{name}"), Some(token)).await;
+        if job["state"] != "JOB_STATE_PENDING" && job["state"] != "JOB_STATE_RUNNING" {
+            return job;
+        }
+        assert!(Instant::now() < deadline, "{job}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The rows of a finished job's `predictions.jsonl` in bucket `bkt`, in the order written.
+pub async fn predictions(base: &str, token: &str, job: &Value) -> Vec<Value> {
+    let dir = job["outputInfo"]["gcsOutputDirectory"].as_str().unwrap();
+    let prefix = dir.strip_prefix("gs://bkt/").unwrap();
+    let object = format!("{prefix}/predictions.jsonl").replace('/', "%2F");
+    let text = reqwest::Client::new()
+        .get(format!("{base}/storage/v1/b/bkt/o/{object}?alt=media"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 pub fn jobs_url(base: &str) -> String {
     format!("{base}/v1/projects/p/locations/global/batchPredictionJobs")
 }
@@ -387,37 +419,12 @@ async fn batch_prediction_jobs_are_strict_listed_by_label_and_fail_part_way_on_t
     .await;
     assert!(other.get("batchPredictionJobs").is_none(), "{other}");
 
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let job = loop {
-        let job: Value = get_json(format!("{base}/v1/{name}"), Some(&cloud)).await;
-        if job["state"] != "JOB_STATE_PENDING" && job["state"] != "JOB_STATE_RUNNING" {
-            break job;
-        }
-        assert!(Instant::now() < deadline, "{job}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let job = finished_job(&base, &cloud, &name).await;
     assert_eq!(job["state"], "JOB_STATE_FAILED", "{job}");
     assert_eq!(job["error"]["code"], 13);
     assert_eq!(job["completionStats"]["successfulCount"], "2");
     assert_eq!(job["completionStats"]["incompleteCount"], "2");
-    let dir = job["outputInfo"]["gcsOutputDirectory"].as_str().unwrap();
-    let prefix = dir.strip_prefix("gs://bkt/").unwrap();
-    let predictions = http
-        .get(format!(
-            "{base}/storage/v1/b/bkt/o/{}?alt=media",
-            format!("{prefix}/predictions.jsonl").replace('/', "%2F")
-        ))
-        .bearer_auth(&cloud)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let rows: Vec<Value> = predictions
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = predictions(&base, &cloud, &job).await;
     assert_eq!(rows.len(), 2);
     // Lines are written as they finish, in any order: they are matched by label.
     let mut items: Vec<&str> = rows

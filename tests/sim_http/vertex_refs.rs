@@ -3,13 +3,13 @@
 //! while the Gemini API still only counts such a URI), and batch prediction running a job's
 //! lines a few at a time, each written as it finishes: out of input order.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use peel::sim::{Latency, SimConfig, SimHandle};
+use peel::sim::{Latency, SimConfig};
 use serde_json::{Value, json};
 
 use crate::common::{Answer, FLASH, KEY, body, config, png, post, sim};
-use crate::storage::{CLOUD, job_body, jobs_url, token};
+use crate::storage::{CLOUD, finished_job, job_body, jobs_url, predictions, token};
 
 /// The colour of `png(SEED)`, a solid image.
 const SEED: u8 = 9;
@@ -128,27 +128,6 @@ async fn vertex_draws_a_gs_reference_from_the_buckets_and_refuses_a_missing_one(
     sim.shutdown().await;
 }
 
-/// Waits (up to a minute) for job `name` to leave PENDING and RUNNING.
-async fn finished(sim: &SimHandle, token: &str, name: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let job: Value = reqwest::Client::new()
-            .get(format!("{}/v1/{name}", sim.base_url()))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if job["state"] != "JOB_STATE_PENDING" && job["state"] != "JOB_STATE_RUNNING" {
-            return job;
-        }
-        assert!(Instant::now() < deadline, "{job}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test]
 async fn batch_prediction_lines_run_side_by_side_and_are_written_as_they_finish() {
     const LINE: Duration = Duration::from_millis(500);
@@ -199,34 +178,14 @@ async fn batch_prediction_lines_run_side_by_side_and_are_written_as_they_finish(
         .await
         .unwrap();
     let name = created["name"].as_str().expect("a job").to_string();
-    let job = finished(&sim, &cloud, &name).await;
+    let job = finished_job(&base, &cloud, &name).await;
     assert_eq!(job["state"], "JOB_STATE_SUCCEEDED", "{job}");
     assert_eq!(
         job["completionStats"],
         json!({"successfulCount": "6", "failedCount": "2", "incompleteCount": "0"})
     );
-    let dir = job["outputInfo"]["gcsOutputDirectory"].as_str().unwrap();
-    let object = format!(
-        "{}/predictions.jsonl",
-        dir.strip_prefix("gs://bkt/").unwrap()
-    );
-    let text = reqwest::Client::new()
-        .get(format!(
-            "{base}/storage/v1/b/bkt/o/{}?alt=media",
-            object.replace('/', "%2F")
-        ))
-        .bearer_auth(&cloud)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let rows: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
-    assert_eq!(rows.len(), 8, "{text}");
+    let rows = predictions(&base, &cloud, &job).await;
+    assert_eq!(rows.len(), 8, "{rows:?}");
 
     // Written as they finish: the malformed third line comes first.
     assert!(
@@ -234,7 +193,7 @@ async fn batch_prediction_lines_run_side_by_side_and_are_written_as_they_finish(
             .as_str()
             .unwrap()
             .starts_with("Bad Request: invalid JSON line"),
-        "{text}"
+        "{rows:?}"
     );
     let mut items: Vec<&str> = rows
         .iter()
