@@ -37,8 +37,8 @@ impl SettingTexts {
     /// The layer these texts set; refuses the first bad grounding, tier, seed mode or
     /// safety value.
     pub fn to_layer(&self) -> Result<SettingsLayer, ValidationError> {
-        let (layer, mut refused) = self.to_layer_each();
-        match refused.drain(..).next() {
+        let (layer, refused) = self.to_layer_each();
+        match refused.into_iter().next() {
             Some((_, error)) => Err(error),
             None => Ok(layer),
         }

@@ -56,14 +56,14 @@ fn is_test_file(relative: &str) -> bool {
 
 /// The code with `#[cfg(test)] mod name { … }` blocks blanked (line breaks kept).
 pub fn without_test_modules(code: &str) -> String {
+    const MARK: &str = "#[cfg(test)]";
+    let mark: Vec<char> = MARK.chars().collect();
     let mut chars: Vec<char> = code.chars().collect();
-    let text: String = chars.iter().collect();
-    let mut from = 0;
-    while let Some(found) = text[from..].find("#[cfg(test)]") {
-        let at = from + found;
-        let char_at = text[..at].chars().count();
-        from = at + 1;
-        let mut i = char_at + "#[cfg(test)]".len();
+    let starts: Vec<usize> = (0..chars.len())
+        .filter(|&at| chars[at..].starts_with(&mark))
+        .collect();
+    for at in starts {
+        let mut i = at + mark.len();
         // attributes between the cfg and the item, e.g. #[path = "x.rs"] (already blanked)
         loop {
             while i < chars.len() && chars[i].is_whitespace() {
@@ -198,14 +198,7 @@ fn child_modules(chars: &[char]) -> BTreeSet<String> {
 
 /// Whether the `use` at `at` is a re-export: `pub use` or `pub(…) use`.
 fn is_reexport(chars: &[char], at: usize) -> bool {
-    let before: String = chars[..at]
-        .iter()
-        .rev()
-        .take(40)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let before: String = chars[at.saturating_sub(40)..at].iter().collect();
     let trimmed = before.trim_end();
     trimmed.ends_with("pub") || (trimmed.ends_with(')') && trimmed.contains("pub("))
 }
